@@ -1,0 +1,172 @@
+//! `egov demo`: reference data, sample communes (dữ liệu mẫu) and demo accounts with generated
+//! passwords, written once to `data/demo-accounts.txt` (mode 0600).
+
+use std::io::Write;
+use std::path::Path;
+
+use platform::audit::Actor;
+use platform::db::Db;
+use platform::identity::access::{Role, Scope};
+use platform::identity::{self, Directory, NewUser};
+
+/// A demo account: username, display name, role, scope kind and code.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub scope_kind: &'static str,
+    pub scope_code: &'static str,
+}
+
+/// The demo accounts: an administrator, and officials of Nghệ An, Hà Tĩnh, the Ministry of
+/// Health and the Government Office.
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        username: "admin",
+        display_name: "Quản trị hệ thống",
+        role: Role::SystemAdmin,
+        scope_kind: "national",
+        scope_code: "",
+    },
+    DemoAccount {
+        username: "qt.nghean",
+        display_name: "Quản trị UBND tỉnh Nghệ An",
+        role: Role::AgencyAdmin,
+        scope_kind: "agency",
+        scope_code: "ubnd-40",
+    },
+    DemoAccount {
+        username: "baocao.nghean",
+        display_name: "Nguyễn Văn An (Nghệ An)",
+        role: Role::Reporter,
+        scope_kind: "unit",
+        scope_code: "40",
+    },
+    DemoAccount {
+        username: "pheduyet.nghean",
+        display_name: "Trần Thị Bình (Nghệ An)",
+        role: Role::Approver,
+        scope_kind: "unit",
+        scope_code: "40",
+    },
+    DemoAccount {
+        username: "baocao.hatinh",
+        display_name: "Lê Văn Cường (Hà Tĩnh)",
+        role: Role::Reporter,
+        scope_kind: "unit",
+        scope_code: "42",
+    },
+    DemoAccount {
+        username: "baocao.byt",
+        display_name: "Phạm Thị Dung (Bộ Y tế)",
+        role: Role::Reporter,
+        scope_kind: "agency",
+        scope_code: "byt",
+    },
+    DemoAccount {
+        username: "xem.vpcp",
+        display_name: "Hoàng Văn Em (Văn phòng Chính phủ)",
+        role: Role::Viewer,
+        scope_kind: "national",
+        scope_code: "",
+    },
+];
+
+/// What `egov demo` loaded.
+pub struct DemoOutcome {
+    /// (username, password, role, scope) of accounts created now; empty when they existed.
+    pub created: Vec<(String, String, String, String)>,
+}
+
+/// Load everything the demo needs; idempotent (a second run keeps data and passwords).
+pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
+    let actor = Actor::system("egov demo");
+    registry::seed::load(db, &actor).await?;
+    let table = registry::import::read_csv(registry::seed::SAMPLE_COMMUNES.as_bytes())?;
+    let report = registry::import::import_communes(
+        db,
+        &actor,
+        &table,
+        &registry::import::ImportOptions {
+            valid_from: registry::Day::parse("2025-07-01").expect("valid date"),
+            valid_to: None,
+            dry_run: false,
+        },
+        &|_, _| {},
+    )
+    .await?;
+    anyhow::ensure!(
+        report.rejected.is_empty(),
+        "sample communes rejected: {:?}",
+        report.rejected
+    );
+
+    let dir = registry::RegistryDirectory { db: db.clone() };
+    let mut created = Vec::new();
+    for a in ACCOUNTS {
+        if identity::find_user(db, a.username).await?.is_some() {
+            continue;
+        }
+        let scope = dir
+            .find_scope(a.scope_kind, a.scope_code)
+            .await?
+            .ok_or_else(|| {
+                anyhow::anyhow!("demo scope {} {} not found", a.scope_kind, a.scope_code)
+            })?;
+        let password = identity::password::generate();
+        identity::create_user(
+            db,
+            &actor,
+            NewUser {
+                username: a.username.into(),
+                display_name: a.display_name.into(),
+                email: None,
+                password: password.clone(),
+                locale: None,
+                must_change_password: false,
+                is_demo: true,
+            },
+            Some((a.role, scope)),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating demo account {}: {:?}", a.username, e.problems))?;
+        let scope_text = match scope {
+            Scope::National => "national".to_owned(),
+            _ => format!("{}:{}", a.scope_kind, a.scope_code),
+        };
+        created.push((
+            a.username.to_owned(),
+            password,
+            a.role.as_str().to_owned(),
+            scope_text,
+        ));
+    }
+    if !created.is_empty() {
+        write_accounts(&data_dir.join("demo-accounts.txt"), &created)?;
+    }
+    Ok(DemoOutcome { created })
+}
+
+/// Write the accounts file, readable by its owner only.
+fn write_accounts(
+    path: &Path,
+    accounts: &[(String, String, String, String)],
+) -> anyhow::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    for (u, p, r, s) in accounts {
+        writeln!(f, "{u} {p} {r} {s}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Wiring of the egov binary: database, every capability's routes and jobs, the HTTP server with
+//! graceful shutdown, the demo loader. `main.rs` holds only the command line.
+#![forbid(unsafe_code)]
+
+pub mod demo;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use platform::config::Config;
+use platform::db::Db;
+use platform::jobs::{self, NewJob};
+use platform::web::{self, AppState};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use utoipa::OpenApi;
+
+/// The OpenAPI document of every JSON endpoint.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "egov API", version = "1",
+         description = "JSON API of the egov platform. Errors: {\"errors\":[{\"code\",\"detail\",\"field\"}]}; \
+                        collections: {\"items\":[…],\"meta\":{…}}. Authenticate other systems with `Authorization: Bearer <token>`."),
+    paths(
+        platform::web::auth::api_me,
+        registry::api::list_units,
+        registry::api::get_unit,
+        registry::api::list_agencies,
+    ),
+    tags((name = "registry", description = "Administrative units and agencies"),
+         (name = "identity", description = "The caller"))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as JSON.
+pub fn openapi_json() -> serde_json::Value {
+    serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises")
+}
+
+/// Connect to the configured database and apply pending migrations.
+pub async fn connect(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(config.database_url.expose(), config.db_max_connections)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Application state for a database and configuration.
+pub fn state(db: Db, config: Config) -> AppState {
+    AppState {
+        directory: Arc::new(registry::RegistryDirectory { db: db.clone() }),
+        db,
+        config: Arc::new(config),
+        metrics: Arc::default(),
+        openapi: Arc::new(openapi_json()),
+    }
+}
+
+/// The whole router.
+pub fn router(state: AppState) -> Router {
+    web::app(state, vec![registry::router()])
+}
+
+/// The job handlers of every capability.
+pub fn job_registry() -> jobs::Registry {
+    let mut r = jobs::Registry::default();
+    r.register("sessions.purge", |db, _job| async move {
+        let n = platform::identity::sessions::purge_expired(&db).await?;
+        tracing::info!(removed = n, "expired sessions purged");
+        Ok(())
+    });
+    r
+}
+
+/// Enqueue periodic jobs. Every node does this; the dedupe key makes one job per hour.
+pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
+    let hour = platform::db::now_ms() / 3_600_000;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("sessions.purge", serde_json::json!({}))
+            .dedupe(format!("sessions.purge:{hour}")),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Run the HTTP server, the job workers and the scheduler until `shutdown` resolves; then stop
+/// accepting, finish in-flight requests and jobs, and close the database.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let registry = Arc::new(job_registry());
+    let mut workers = Vec::new();
+    for i in 0..state.config.job_workers {
+        workers.push(tokio::spawn(jobs::work(
+            state.db.clone(),
+            registry.clone(),
+            format!("{}-w{i}", state.config.node_id),
+            stop_rx.clone(),
+        )));
+    }
+    let scheduler = {
+        let db = state.db.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = schedule_periodic(&db).await {
+                    tracing::warn!(error = %e, "scheduling periodic jobs failed");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        })
+    };
+    let db = state.db.clone();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tracing::info!(addr = %listener.local_addr()?, "egov listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+        })
+        .await?;
+    let _ = stop_tx.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    let _ = scheduler.await;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Logs: human-readable lines, or JSON objects with `log_json`; level from `RUST_LOG`.
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,448 @@
+//! The `egov` command line.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use platform::audit::{self, Actor};
+use platform::config::Config;
+use platform::i18n::Lang;
+use platform::identity::access::{Role, Scope};
+use platform::identity::{self, Directory, NewUser, tokens};
+
+/// egov — e-Government platform: reporting, registry of units and agencies, identity, audit.
+#[derive(Parser)]
+#[command(name = "egov", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (TOML). Environment variables EGOV_* override it.
+    #[arg(long, global = true, env = "EGOV_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a demo: embedded SQLite under ./data, reference and demo data, a browser-ready server.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Directory for the database and the demo accounts file.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Run in production: configuration from file and environment; refuses demo settings.
+    Serve {
+        /// Address to listen on (overrides the configuration).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Print the effective configuration, secrets redacted.
+    Config,
+    /// Manage users and API tokens.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Administrative units.
+    #[command(subcommand)]
+    Units(UnitsCommand),
+    /// The audit chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for other agencies' systems.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Args)]
+struct GrantArgs {
+    /// system_admin, agency_admin, reporter, approver or viewer.
+    #[arg(long)]
+    role: String,
+    /// national, unit:CODE (e.g. unit:40) or agency:CODE (e.g. agency:byt, agency:ubnd-40).
+    #[arg(long, default_value = "national")]
+    scope: String,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; a generated password is printed once (the user must change it).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[command(flatten)]
+        grant: GrantArgs,
+    },
+    /// List users.
+    List,
+    /// Disable a user and end their sessions.
+    Disable { username: String },
+    /// Set a new generated password (printed once) and end the user's sessions.
+    ResetPassword { username: String },
+    /// Grant a role within a scope.
+    Grant {
+        username: String,
+        #[command(flatten)]
+        grant: GrantArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; the secret is printed once and stored only as a hash.
+    Create {
+        /// What the token is for, e.g. "Hệ thống báo cáo Sở KH&ĐT Nghệ An".
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        grant: GrantArgs,
+        /// Days until it expires (1–730).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+    /// Revoke a token by id.
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Import an official commune list (CSV or XLSX). Columns (header names, Vietnamese or
+    /// English): province_code/Mã tỉnh, commune_code/Mã xã, commune_name/Tên xã, and optionally
+    /// commune_kind/Loại (xã, phường, đặc khu), district_code/Mã QH, district_name/Tên QH.
+    /// Every row is checked first; one bad row rejects the whole file.
+    Import {
+        file: PathBuf,
+        /// First day of validity of the imported units (provinces are resolved on this day).
+        #[arg(long, default_value = "2025-07-01")]
+        valid_from: String,
+        /// Last day of validity, for a historical list.
+        #[arg(long)]
+        valid_to: Option<String>,
+        /// Check the file and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Language of the report: vi or en.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole chain; exit 1 and name the first broken entry if it was tampered with.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("egov: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("egov: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Demo { listen, data } => {
+            config.demo = true;
+            config.cookie_secure = false;
+            config.listen = listen;
+            config.data_dir = data.clone();
+            if std::env::var("EGOV_DATABASE_URL").is_err() {
+                config.database_url =
+                    platform::config::Secret::new(format!("sqlite://{}/egov.db", data.display()));
+            }
+            egov::init_logging(config.log_json);
+            std::fs::create_dir_all(&data)
+                .with_context(|| format!("cannot create {}", data.display()))?;
+            let db = egov::connect(&config).await?;
+            let started = std::time::Instant::now();
+            let outcome = egov::demo::load(&db, &data).await?;
+            if outcome.created.is_empty() {
+                println!(
+                    "Dữ liệu mẫu đã có sẵn; tài khoản demo xem trong {} / Demo data already loaded; accounts are in that file.",
+                    data.join("demo-accounts.txt").display()
+                );
+            } else {
+                println!("Tài khoản demo / Demo accounts (username password role scope):");
+                for (u, p, r, s) in &outcome.created {
+                    println!("  {u} {p} {r} {s}");
+                }
+                println!(
+                    "Đã lưu vào / saved to {} (0600). Tài khoản quản trị sẽ được yêu cầu bật xác thực hai lớp / administrators set up two-factor authentication at first sign-in.",
+                    data.join("demo-accounts.txt").display()
+                );
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            println!(
+                "egov demo sẵn sàng / ready in {:.1}s: http://{}",
+                started.elapsed().as_secs_f64(),
+                listener.local_addr()?
+            );
+            egov::serve(egov::state(db, config), listener, egov::shutdown_signal()).await?;
+        }
+        Command::Serve { listen } => {
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            egov::init_logging(config.log_json);
+            config.check_production()?;
+            let db = egov::connect(&config).await?;
+            let demo_users = identity::active_demo_users(&db).await?;
+            anyhow::ensure!(
+                demo_users == 0,
+                "refusing to start: the database holds {demo_users} active demo account(s) whose passwords were written to a file; disable them (egov admin user disable NAME) or use a fresh database"
+            );
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?;
+            egov::serve(egov::state(db, config), listener, egov::shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            let db = egov::connect(&config).await?;
+            let (applied, known) = db.migration_status().await?;
+            println!(
+                "migrations: {applied}/{known} applied ({})",
+                db.backend().name()
+            );
+        }
+        Command::Config => print!("{}", config.redacted_toml()),
+        Command::Admin(cmd) => {
+            let db = egov::connect(&config).await?;
+            admin(&db, cmd).await?;
+        }
+        Command::Units(UnitsCommand::Import {
+            file,
+            valid_from,
+            valid_to,
+            dry_run,
+            lang,
+        }) => {
+            let db = egov::connect(&config).await?;
+            let lang = Lang::parse(&lang).unwrap_or_default();
+            return import_units(&db, &file, &valid_from, valid_to.as_deref(), dry_run, lang).await;
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = egov::connect(&config).await?;
+            let verdict = audit::verify(&db).await?;
+            println!("{verdict}");
+            if matches!(verdict, audit::Verdict::Broken { .. }) {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cli_actor() -> Actor {
+    let who = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    Actor::system(&format!("cli:{who}"))
+}
+
+async fn parse_grant(db: &platform::db::Db, g: &GrantArgs) -> anyhow::Result<(Role, Scope)> {
+    let role = Role::parse(&g.role).with_context(|| format!("unknown role {}", g.role))?;
+    let (kind, code) = g.scope.split_once(':').unwrap_or((g.scope.as_str(), ""));
+    let dir = registry::RegistryDirectory { db: db.clone() };
+    let scope = dir.find_scope(kind, code).await?.with_context(|| {
+        format!(
+            "unknown scope {} (use national, unit:CODE or agency:CODE)",
+            g.scope
+        )
+    })?;
+    Ok((role, scope))
+}
+
+fn problems(e: platform::AppError) -> anyhow::Error {
+    let msgs: Vec<String> = e
+        .problems
+        .iter()
+        .map(|p| format!("{} / {}", p.detail(Lang::Vi), p.detail(Lang::En)))
+        .collect();
+    anyhow::anyhow!("{}", msgs.join("; "))
+}
+
+async fn admin(db: &platform::db::Db, cmd: AdminCommand) -> anyhow::Result<()> {
+    let actor = cli_actor();
+    let find = |u: String| async move {
+        identity::find_user(db, &u)
+            .await?
+            .with_context(|| format!("no user {u}"))
+    };
+    match cmd {
+        AdminCommand::User(UserCommand::Create {
+            username,
+            name,
+            email,
+            grant,
+        }) => {
+            let grant = parse_grant(db, &grant).await?;
+            let password = identity::password::generate();
+            let id = identity::create_user(
+                db,
+                &actor,
+                NewUser {
+                    username: username.clone(),
+                    display_name: name,
+                    email,
+                    password: password.clone(),
+                    locale: None,
+                    must_change_password: true,
+                    is_demo: false,
+                },
+                Some(grant),
+            )
+            .await
+            .map_err(problems)?;
+            println!(
+                "created user {username} (id {id}); initial password (change at first sign-in): {password}"
+            );
+        }
+        AdminCommand::User(UserCommand::List) => {
+            for u in identity::list_users(db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.username,
+                    u.display_name,
+                    if u.is_active { "active" } else { "disabled" },
+                    if u.totp_enabled { "2fa" } else { "-" }
+                );
+            }
+        }
+        AdminCommand::User(UserCommand::Disable { username }) => {
+            let u = find(username).await?;
+            identity::set_active(db, &actor, u.id, false)
+                .await
+                .map_err(problems)?;
+            println!("disabled {}", u.username);
+        }
+        AdminCommand::User(UserCommand::ResetPassword { username }) => {
+            let u = find(username).await?;
+            let password = identity::password::generate();
+            identity::set_password(db, &actor, u.id, &password, true)
+                .await
+                .map_err(problems)?;
+            println!(
+                "new password for {} (change at next sign-in): {password}",
+                u.username
+            );
+        }
+        AdminCommand::User(UserCommand::Grant { username, grant }) => {
+            let u = find(username).await?;
+            let (role, scope) = parse_grant(db, &grant).await?;
+            identity::add_grant(db, &actor, u.id, role, scope)
+                .await
+                .map_err(problems)?;
+            println!("granted {} to {}", role.as_str(), u.username);
+        }
+        AdminCommand::Token(TokenCommand::Create { name, grant, days }) => {
+            let (role, scope) = parse_grant(db, &grant).await?;
+            let (id, secret) = tokens::create(db, &actor, &name, role, scope, days)
+                .await
+                .map_err(problems)?;
+            println!("token {id} created; it is shown only now:\n{secret}");
+        }
+        AdminCommand::Token(TokenCommand::Revoke { id }) => {
+            tokens::revoke(db, &actor, id).await.map_err(problems)?;
+            println!("token {id} revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn import_units(
+    db: &platform::db::Db,
+    file: &std::path::Path,
+    valid_from: &str,
+    valid_to: Option<&str>,
+    dry_run: bool,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    let day =
+        |s: &str| registry::Day::parse(s).with_context(|| format!("invalid date {s} (YYYY-MM-DD)"));
+    let opts = registry::import::ImportOptions {
+        valid_from: day(valid_from)?,
+        valid_to: valid_to.map(day).transpose()?,
+        dry_run,
+    };
+    let table = registry::import::read_table(file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let bar = indicatif::ProgressBar::new(table.len().saturating_sub(1) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report =
+        registry::import::import_communes(db, &cli_actor(), &table, &opts, &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish_and_clear();
+    if !report.rejected.is_empty() {
+        eprintln!(
+            "{}",
+            platform::i18n::t_args(
+                lang,
+                "import.rejected",
+                &[("n", report.rejected.len().to_string())]
+            )
+        );
+        for e in &report.rejected {
+            eprintln!("  {}", e.message(lang));
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "{}",
+        platform::i18n::t_args(
+            lang,
+            if report.dry_run {
+                "import.dry_run_ok"
+            } else {
+                "import.done"
+            },
+            &[
+                ("rows", report.rows.to_string()),
+                ("inserted", report.inserted.to_string()),
+                ("updated", report.updated_or_unchanged.to_string()),
+                ("districts", report.districts.to_string()),
+            ]
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}

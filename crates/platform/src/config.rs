@@ -1,0 +1,239 @@
+//! Settings: defaults, then an optional TOML file, then `EGOV_*` environment variables.
+//! Secrets never print: [`Config`]'s `Debug` and [`Config::redacted_toml`] hide them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// A secret string whose `Debug` and `Display` never show the value.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+/// Effective configuration of one egov node.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://data/egov.db` or `postgres://user:password@host/db` (the password is a secret).
+    pub database_url: Secret,
+    pub db_max_connections: u32,
+    pub listen: SocketAddr,
+    /// Directory for the SQLite file, demo accounts and other local files.
+    pub data_dir: PathBuf,
+    /// Mark cookies `Secure` (HTTPS only). Off only for the local demo on plain HTTP.
+    pub cookie_secure: bool,
+    /// Absolute session lifetime and idle timeout, in minutes.
+    pub session_ttl_minutes: i64,
+    pub session_idle_minutes: i64,
+    /// Structured JSON logs instead of human-readable lines.
+    pub log_json: bool,
+    /// Name of this node in job locks and logs (defaults to the host name and process id).
+    pub node_id: String,
+    /// Number of job workers on this node (0 disables them).
+    pub job_workers: usize,
+    /// True for `egov demo`.
+    #[serde(skip)]
+    pub demo: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: Secret::new("sqlite://data/egov.db"),
+            db_max_connections: 8,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            cookie_secure: true,
+            session_ttl_minutes: 12 * 60,
+            session_idle_minutes: 120,
+            log_json: false,
+            node_id: format!(
+                "{}-{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "egov".into()),
+                std::process::id()
+            ),
+            job_workers: 1,
+            demo: false,
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid environment variable {name}: {message}")]
+    Env { name: String, message: String },
+    #[error("refusing to start: {0}")]
+    Unsafe(String),
+}
+
+impl Config {
+    /// Defaults, overridden by the TOML file (if any), overridden by the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut cfg = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.to_owned(),
+                    message: e.to_string(),
+                })?
+            }
+            None => Config::default(),
+        };
+        cfg.apply_env(|k| std::env::var(k).ok())?;
+        Ok(cfg)
+    }
+
+    /// Apply `EGOV_*` variables through a lookup function (tests pass a map).
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(name: &str, v: String) -> Result<T, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            v.parse().map_err(|e: T::Err| ConfigError::Env {
+                name: name.into(),
+                message: e.to_string(),
+            })
+        }
+        if let Some(v) = get("EGOV_DATABASE_URL") {
+            self.database_url = Secret::new(v);
+        }
+        if let Some(v) = get("EGOV_DB_MAX_CONNECTIONS") {
+            self.db_max_connections = parse("EGOV_DB_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = get("EGOV_LISTEN") {
+            self.listen = parse("EGOV_LISTEN", v)?;
+        }
+        if let Some(v) = get("EGOV_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("EGOV_COOKIE_SECURE") {
+            self.cookie_secure = parse("EGOV_COOKIE_SECURE", v)?;
+        }
+        if let Some(v) = get("EGOV_LOG_JSON") {
+            self.log_json = parse("EGOV_LOG_JSON", v)?;
+        }
+        if let Some(v) = get("EGOV_NODE_ID") {
+            self.node_id = v;
+        }
+        if let Some(v) = get("EGOV_JOB_WORKERS") {
+            self.job_workers = parse("EGOV_JOB_WORKERS", v)?;
+        }
+        Ok(())
+    }
+
+    /// Production checks for `egov serve`: secure cookies (the demo's plain-HTTP setting is refused).
+    pub fn check_production(&self) -> Result<(), ConfigError> {
+        if !self.cookie_secure {
+            return Err(ConfigError::Unsafe(
+                "cookie_secure = false is allowed only in the demo".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, secrets replaced by `[redacted]` and the database
+    /// password removed from the URL.
+    pub fn redacted_toml(&self) -> String {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            database_url: String,
+            db_max_connections: u32,
+            listen: String,
+            data_dir: String,
+            cookie_secure: bool,
+            session_ttl_minutes: i64,
+            session_idle_minutes: i64,
+            log_json: bool,
+            node_id: &'a str,
+            job_workers: usize,
+        }
+        let shown = Shown {
+            database_url: redact_url(self.database_url.expose()),
+            db_max_connections: self.db_max_connections,
+            listen: self.listen.to_string(),
+            data_dir: self.data_dir.display().to_string(),
+            cookie_secure: self.cookie_secure,
+            session_ttl_minutes: self.session_ttl_minutes,
+            session_idle_minutes: self.session_idle_minutes,
+            log_json: self.log_json,
+            node_id: &self.node_id,
+            job_workers: self.job_workers,
+        };
+        toml::to_string(&shown).unwrap_or_default()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:[redacted]@host/db`.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((userinfo, host)) = rest.rsplit_once('@')
+    {
+        let user = userinfo.split(':').next().unwrap_or("");
+        return format!("{scheme}://{user}:[redacted]@{host}");
+    }
+    url.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let mut cfg = Config::default();
+        cfg.apply_env(|k| {
+            (k == "EGOV_DATABASE_URL").then(|| "postgres://egov:hunter2@db/egov".into())
+        })
+        .unwrap();
+        let debug = format!("{cfg:?}");
+        let shown = cfg.redacted_toml();
+        for text in [&debug, &shown] {
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+        assert!(shown.contains("postgres://egov:[redacted]@db/egov"));
+    }
+
+    #[test]
+    fn production_refuses_insecure_cookies() {
+        let mut cfg = Config::default();
+        assert!(cfg.check_production().is_ok());
+        cfg.cookie_secure = false;
+        assert!(cfg.check_production().is_err());
+    }
+
+    #[test]
+    fn bad_env_is_named() {
+        let mut cfg = Config::default();
+        let err = cfg
+            .apply_env(|k| (k == "EGOV_LISTEN").then(|| "nowhere".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("EGOV_LISTEN"));
+    }
+}

@@ -1,0 +1,555 @@
+//! Database access for both backends: embedded SQLite and PostgreSQL.
+//!
+//! egov keeps one SQL text for both databases wherever the dialects agree (both accept `$1`
+//! placeholders, `RETURNING`, `ON CONFLICT`), and switches on [`Backend`] where they do not. Rather
+//! than `sqlx::Any` (which loses types and emits `?` placeholders that PostgreSQL rejects), a [`Db`]
+//! wraps one typed pool and binds our own small [`Value`] type to either backend.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Column, PgPool, Postgres, Row as _, Sqlite, SqlitePool, TypeInfo};
+use sqlx::{Transaction, ValueRef};
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A database error with its cause; callers map it to an internal error at the edge.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("column {column}: {problem}")]
+    Decode { column: String, problem: String },
+    #[error("unsupported database URL (expected sqlite:// or postgres://)")]
+    BadUrl,
+}
+
+impl DbError {
+    /// True when the error is a unique or primary-key violation.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A bound parameter or a fetched column value. NULLs keep their type so that PostgreSQL can
+/// type the parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Bytes(Option<Vec<u8>>),
+}
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(
+            self,
+            Value::Int(None)
+                | Value::Real(None)
+                | Value::Text(None)
+                | Value::Bool(None)
+                | Value::Bytes(None)
+        )
+    }
+}
+
+macro_rules! value_from {
+    ($t:ty, $variant:ident, $conv:expr) => {
+        impl From<$t> for Value {
+            fn from(v: $t) -> Self {
+                Value::$variant(Some($conv(v)))
+            }
+        }
+        impl From<Option<$t>> for Value {
+            fn from(v: Option<$t>) -> Self {
+                Value::$variant(v.map($conv))
+            }
+        }
+    };
+}
+value_from!(i64, Int, |v| v);
+value_from!(i32, Int, i64::from);
+value_from!(u32, Int, i64::from);
+value_from!(f64, Real, |v| v);
+value_from!(bool, Bool, |v| v);
+value_from!(String, Text, |v| v);
+value_from!(&str, Text, |v: &str| v.to_owned());
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(Some(v.clone()))
+    }
+}
+value_from!(Vec<u8>, Bytes, |v| v);
+value_from!(&[u8], Bytes, |v: &[u8]| v.to_vec());
+
+impl From<Option<&String>> for Value {
+    fn from(v: Option<&String>) -> Self {
+        Value::Text(v.cloned())
+    }
+}
+
+/// Build a parameter list: `params![user_id, name, None::<String>]`.
+#[macro_export]
+macro_rules! params {
+    () => { ::std::vec::Vec::<$crate::db::Value>::new() };
+    ($($v:expr),+ $(,)?) => { vec![$($crate::db::Value::from($v)),+] };
+}
+
+/// Conversion from a fetched column value into a Rust type.
+pub trait FromValue: Sized {
+    fn from_value(v: &Value) -> Option<Self>;
+    const NULLABLE: bool = false;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Int(Some(i)) => Some(*i),
+            Value::Bool(Some(b)) => Some(i64::from(*b)),
+            Value::Real(Some(f)) if f.fract() == 0.0 => Some(*f as i64),
+            _ => None,
+        }
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Real(Some(f)) => Some(*f),
+            Value::Int(Some(i)) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Bool(Some(b)) => Some(*b),
+            Value::Int(Some(i)) => Some(*i != 0),
+            _ => None,
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Text(Some(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Bytes(Some(b)) => Some(b.clone()),
+            Value::Text(Some(s)) => Some(s.as_bytes().to_vec()),
+            _ => None,
+        }
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Option<Self> {
+        if v.is_null() {
+            Some(None)
+        } else {
+            T::from_value(v).map(Some)
+        }
+    }
+    const NULLABLE: bool = true;
+}
+
+/// One fetched row: column names and values, decoded from either backend.
+#[derive(Debug, Clone)]
+pub struct Row {
+    columns: std::sync::Arc<[String]>,
+    values: Vec<Value>,
+}
+
+impl Row {
+    /// The value of a column, converted; a missing column or a wrong type is an error that names
+    /// the column.
+    pub fn get<T: FromValue>(&self, column: &str) -> DbResult<T> {
+        let i = self
+            .columns
+            .iter()
+            .position(|c| c == column)
+            .ok_or_else(|| DbError::Decode {
+                column: column.to_owned(),
+                problem: "no such column".into(),
+            })?;
+        T::from_value(&self.values[i]).ok_or_else(|| DbError::Decode {
+            column: column.to_owned(),
+            problem: format!("cannot convert {:?}", self.values[i]),
+        })
+    }
+
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+}
+
+/// A pool of connections to one database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: Pool,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Embedded migration histories, one per backend, with the same version numbers.
+pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../../migrations/postgres");
+
+impl Db {
+    /// Connect to `sqlite://PATH` (created if missing) or `postgres://...`.
+    pub async fn connect(url: &str, max_connections: u32) -> DbResult<Db> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(if in_memory { 1 } else { max_connections.max(2) })
+                .connect_with(opts)
+                .await?;
+            Ok(Db {
+                pool: Pool::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?.application_name("egov");
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Db {
+                pool: Pool::Postgres(pool),
+            })
+        } else {
+            Err(DbError::BadUrl)
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.pool {
+            Pool::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Pool::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Apply every migration not yet applied.
+    pub async fn migrate(&self) -> DbResult<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// (applied, known) migration counts: the database is current when they are equal.
+    pub async fn migration_status(&self) -> DbResult<(usize, usize)> {
+        let known = self.migrator().iter().count();
+        let applied = self
+            .fetch_optional(
+                "SELECT COUNT(*) AS n FROM _sqlx_migrations WHERE success",
+                crate::params![],
+            )
+            .await
+            .map(|r| r.and_then(|r| r.get::<i64>("n").ok()).unwrap_or(0))
+            .unwrap_or(0);
+        Ok((applied as usize, known))
+    }
+
+    /// (size, idle) of the connection pool, for metrics.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match &self.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle()),
+            Pool::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
+    /// Begin a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so that a transaction that
+    /// reads before it writes never fails to upgrade its lock.
+    pub async fn begin(&self) -> DbResult<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    pub async fn execute(&self, sql: impl Into<Sql>, params: Vec<Value>) -> DbResult<u64> {
+        let sql = sql.into();
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => bind_sqlite(sql, params).execute(p).await?.rows_affected(),
+            Pool::Postgres(p) => bind_pg(sql, params).execute(p).await?.rows_affected(),
+        })
+    }
+
+    pub async fn fetch_all(&self, sql: impl Into<Sql>, params: Vec<Value>) -> DbResult<Vec<Row>> {
+        let sql = sql.into();
+        match &self.pool {
+            Pool::Sqlite(p) => rows_sqlite(bind_sqlite(sql, params).fetch_all(p).await?),
+            Pool::Postgres(p) => rows_pg(bind_pg(sql, params).fetch_all(p).await?),
+        }
+    }
+
+    pub async fn fetch_optional(
+        &self,
+        sql: impl Into<Sql>,
+        params: Vec<Value>,
+    ) -> DbResult<Option<Row>> {
+        Ok(self.fetch_all(sql, params).await?.into_iter().next())
+    }
+
+    pub async fn fetch_one(&self, sql: impl Into<Sql>, params: Vec<Value>) -> DbResult<Row> {
+        self.fetch_optional(sql, params)
+            .await?
+            .ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))
+    }
+
+    /// Run a script of several statements (no parameters), e.g. a test fixture.
+    pub async fn execute_script(&self, script: &str) -> DbResult<()> {
+        let s = AssertSqlSafe(script.to_owned());
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::raw_sql(s).execute(p).await?;
+            }
+            Pool::Postgres(p) => {
+                sqlx::raw_sql(s).execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// SQL text: a `&'static str` literal, or a string built at run time from trusted fragments only
+/// (never from user input: values always travel as bound parameters).
+pub struct Sql(sqlx::SqlStr);
+
+impl From<&'static str> for Sql {
+    fn from(s: &'static str) -> Self {
+        Sql(sqlx::SqlSafeStr::into_sql_str(s))
+    }
+}
+
+impl Sql {
+    /// SQL assembled at run time from fixed fragments chosen by code (filters, dialect switches).
+    pub fn trusted(s: String) -> Self {
+        Sql(sqlx::SqlSafeStr::into_sql_str(AssertSqlSafe(s)))
+    }
+}
+
+/// A transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn execute(&mut self, sql: impl Into<Sql>, params: Vec<Value>) -> DbResult<u64> {
+        let sql = sql.into();
+        Ok(match self {
+            Tx::Sqlite(t) => bind_sqlite(sql, params)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(t) => bind_pg(sql, params)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    pub async fn fetch_all(
+        &mut self,
+        sql: impl Into<Sql>,
+        params: Vec<Value>,
+    ) -> DbResult<Vec<Row>> {
+        let sql = sql.into();
+        match self {
+            Tx::Sqlite(t) => rows_sqlite(bind_sqlite(sql, params).fetch_all(&mut **t).await?),
+            Tx::Postgres(t) => rows_pg(bind_pg(sql, params).fetch_all(&mut **t).await?),
+        }
+    }
+
+    pub async fn fetch_optional(
+        &mut self,
+        sql: impl Into<Sql>,
+        params: Vec<Value>,
+    ) -> DbResult<Option<Row>> {
+        Ok(self.fetch_all(sql, params).await?.into_iter().next())
+    }
+
+    pub async fn fetch_one(&mut self, sql: impl Into<Sql>, params: Vec<Value>) -> DbResult<Row> {
+        self.fetch_optional(sql, params)
+            .await?
+            .ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))
+    }
+}
+
+macro_rules! binder {
+    ($name:ident, $db:ty) => {
+        fn $name(
+            sql: Sql,
+            params: Vec<Value>,
+        ) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
+            let mut q = sqlx::query(sql.0);
+            for p in params {
+                q = match p {
+                    Value::Int(v) => q.bind(v),
+                    Value::Real(v) => q.bind(v),
+                    Value::Text(v) => q.bind(v),
+                    Value::Bool(v) => q.bind(v),
+                    Value::Bytes(v) => q.bind(v),
+                };
+            }
+            q
+        }
+    };
+}
+binder!(bind_sqlite, Sqlite);
+binder!(bind_pg, Postgres);
+
+fn column_names<R: sqlx::Row>(row: &R) -> std::sync::Arc<[String]> {
+    row.columns().iter().map(|c| c.name().to_owned()).collect()
+}
+
+fn rows_sqlite(rows: Vec<SqliteRow>) -> DbResult<Vec<Row>> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let columns = column_names(first);
+    rows.iter()
+        .map(|r| {
+            let mut values = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                let raw = r.try_get_raw(i)?;
+                let v = if raw.is_null() {
+                    Value::Text(None)
+                } else {
+                    match raw.type_info().name() {
+                        "INTEGER" | "INT" | "BIGINT" | "BOOLEAN" => Value::Int(Some(r.try_get(i)?)),
+                        "REAL" | "FLOAT" | "DOUBLE" => Value::Real(Some(r.try_get(i)?)),
+                        "BLOB" => Value::Bytes(Some(r.try_get(i)?)),
+                        _ => Value::Text(Some(r.try_get(i)?)),
+                    }
+                };
+                values.push(v);
+            }
+            Ok(Row {
+                columns: columns.clone(),
+                values,
+            })
+        })
+        .collect()
+}
+
+fn rows_pg(rows: Vec<PgRow>) -> DbResult<Vec<Row>> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let columns = column_names(first);
+    rows.iter()
+        .map(|r| {
+            let mut values = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                let raw = r.try_get_raw(i)?;
+                let ty = raw.type_info().name().to_owned();
+                let null = raw.is_null();
+                let v = match ty.as_str() {
+                    "INT8" => Value::Int(r.try_get(i)?),
+                    "INT4" => Value::Int(r.try_get::<Option<i32>, _>(i)?.map(i64::from)),
+                    "INT2" => Value::Int(r.try_get::<Option<i16>, _>(i)?.map(i64::from)),
+                    "FLOAT8" => Value::Real(r.try_get(i)?),
+                    "FLOAT4" => Value::Real(r.try_get::<Option<f32>, _>(i)?.map(f64::from)),
+                    "BOOL" => Value::Bool(r.try_get(i)?),
+                    "BYTEA" => Value::Bytes(r.try_get(i)?),
+                    "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => Value::Text(r.try_get(i)?),
+                    other if null => {
+                        let _ = other;
+                        Value::Text(None)
+                    }
+                    other => {
+                        return Err(DbError::Decode {
+                            column: columns[i].clone(),
+                            problem: format!("unsupported PostgreSQL type {other}"),
+                        });
+                    }
+                };
+                values.push(v);
+            }
+            Ok(Row {
+                columns: columns.clone(),
+                values,
+            })
+        })
+        .collect()
+}
+
+/// Milliseconds since the Unix epoch: how egov stores instants on both backends.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}

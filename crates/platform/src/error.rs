@@ -1,0 +1,160 @@
+//! One error path. Domain code returns [`AppError`]s carrying stable machine codes; the web edge
+//! renders them in the request's language as the JSON envelope
+//! `{"errors":[{"code","detail","field"}]}` or an HTML page. Internal causes are logged, never shown.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::i18n::{Lang, t_args};
+
+/// One problem: a stable code (also the i18n key `error.<code>`), an optional field, and values
+/// for the message's placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub code: &'static str,
+    pub field: Option<String>,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Problem {
+    pub fn new(code: &'static str) -> Self {
+        Problem {
+            code,
+            field: None,
+            args: Vec::new(),
+        }
+    }
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+    /// The message in `lang`.
+    pub fn detail(&self, lang: Lang) -> String {
+        let args: Vec<(&str, String)> = self.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+        t_args(lang, &format!("error.{}", self.code), &args)
+    }
+}
+
+/// An error that ends a request.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub problems: Vec<Problem>,
+    /// Logged, never shown.
+    pub cause: Option<String>,
+}
+
+/// One item of the JSON error envelope.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorItem {
+    /// Stable machine code, e.g. `not_found`.
+    pub code: String,
+    /// Human-readable message in the request's language.
+    pub detail: String,
+    /// The request field at fault, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// The JSON error envelope of every API error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    pub errors: Vec<ErrorItem>,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, problem: Problem) -> Self {
+        AppError {
+            status,
+            problems: vec![problem],
+            cause: None,
+        }
+    }
+    pub fn many(status: StatusCode, problems: Vec<Problem>) -> Self {
+        AppError {
+            status,
+            problems,
+            cause: None,
+        }
+    }
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, Problem::new("not_found"))
+    }
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, Problem::new("unauthenticated"))
+    }
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, Problem::new("forbidden"))
+    }
+    pub fn invalid(problem: Problem) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, problem)
+    }
+    pub fn bad_request(problem: Problem) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, problem)
+    }
+    pub fn conflict(problem: Problem) -> Self {
+        Self::new(StatusCode::CONFLICT, problem)
+    }
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        AppError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            problems: vec![Problem::new("internal")],
+            cause: Some(cause.to_string()),
+        }
+    }
+
+    pub fn envelope(&self, lang: Lang) -> ErrorEnvelope {
+        ErrorEnvelope {
+            errors: self
+                .problems
+                .iter()
+                .map(|p| ErrorItem {
+                    code: p.code.to_owned(),
+                    detail: p.detail(lang),
+                    field: p.field.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn first_code(&self) -> &'static str {
+        self.problems.first().map(|p| p.code).unwrap_or("internal")
+    }
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        AppError::internal(format!("{e:#}"))
+    }
+}
+
+/// Marker put in a response's extensions: the language-aware renderer (a middleware that knows
+/// the request) turns it into JSON or HTML.
+#[derive(Clone)]
+pub struct PendingError(pub std::sync::Arc<AppError>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Some(cause) = &self.cause {
+            tracing::error!(code = self.first_code(), cause = %cause, "request failed");
+        }
+        let status = self.status;
+        let mut res = status.into_response();
+        res.extensions_mut()
+            .insert(PendingError(std::sync::Arc::new(self)));
+        res
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,244 @@
+//! Who may do what, decided in one place.
+//!
+//! A user holds [`Grant`]s: a [`Role`] within a [`Scope`] (the whole country, an agency, or a unit
+//! subtree). An action needs a [`Permission`] on a [`Target`]; it is allowed when some grant's role
+//! has the permission and the grant's scope contains the target. A reporter of Nghệ An cannot touch
+//! Hà Tĩnh: Hà Tĩnh is not in Nghệ An's subtree.
+
+use serde::{Deserialize, Serialize};
+
+/// A role (vai trò).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Quản trị hệ thống — always national.
+    SystemAdmin,
+    /// Quản trị đơn vị — manages users and tokens within its agency or unit.
+    AgencyAdmin,
+    /// Người báo cáo — enters and submits data.
+    Reporter,
+    /// Người phê duyệt — approves or returns reports.
+    Approver,
+    /// Người xem — reads data.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::SystemAdmin,
+        Role::AgencyAdmin,
+        Role::Reporter,
+        Role::Approver,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "system_admin",
+            Role::AgencyAdmin => "agency_admin",
+            Role::Reporter => "reporter",
+            Role::Approver => "approver",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Administrators must use a second factor.
+    pub fn requires_totp(self) -> bool {
+        matches!(self, Role::SystemAdmin | Role::AgencyAdmin)
+    }
+
+    fn permits(self, p: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::SystemAdmin => true,
+            Role::AgencyAdmin => matches!(p, ManageUsers | ManageTokens | ViewData),
+            Role::Reporter => matches!(p, SubmitData | ViewData),
+            Role::Approver => matches!(p, ApproveData | ViewData),
+            Role::Viewer => matches!(p, ViewData),
+        }
+    }
+}
+
+/// What an action needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ManageUsers,
+    ManageTokens,
+    ViewAudit,
+    ManageRegistry,
+    SubmitData,
+    ApproveData,
+    ViewData,
+}
+
+/// Where a grant applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Scope {
+    National,
+    Agency(i64),
+    Unit(i64),
+}
+
+impl Scope {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Scope::National => "national",
+            Scope::Agency(_) => "agency",
+            Scope::Unit(_) => "unit",
+        }
+    }
+    pub fn id(self) -> Option<i64> {
+        match self {
+            Scope::National => None,
+            Scope::Agency(i) | Scope::Unit(i) => Some(i),
+        }
+    }
+    pub fn from_parts(kind: &str, id: Option<i64>) -> Option<Scope> {
+        match (kind, id) {
+            ("national", None) => Some(Scope::National),
+            ("agency", Some(i)) => Some(Scope::Agency(i)),
+            ("unit", Some(i)) => Some(Scope::Unit(i)),
+            _ => None,
+        }
+    }
+}
+
+/// A role held within a scope. `scope_unit` is the unit an agency scope stands for (a provincial
+/// People's Committee stands for its province), resolved when grants are loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub id: i64,
+    pub role: Role,
+    pub scope: Scope,
+    pub scope_unit: Option<i64>,
+}
+
+/// The thing acted upon, resolved to what containment needs: the agency it belongs to (if any)
+/// and its unit with every ancestor unit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    pub national: bool,
+    pub agency: Option<i64>,
+    /// The target's unit first, then its ancestors up to the province.
+    pub units: Vec<i64>,
+}
+
+impl Target {
+    /// Something that only a national scope contains (system-wide settings, all users).
+    pub fn national() -> Self {
+        Target {
+            national: true,
+            ..Default::default()
+        }
+    }
+}
+
+impl Grant {
+    /// Does this grant's scope contain `target`?
+    pub fn contains(&self, target: &Target) -> bool {
+        match self.scope {
+            Scope::National => true,
+            _ if target.national => false,
+            Scope::Agency(a) => {
+                target.agency == Some(a)
+                    || self.scope_unit.is_some_and(|u| target.units.contains(&u))
+            }
+            Scope::Unit(u) => target.units.contains(&u),
+        }
+    }
+}
+
+/// The one permission check.
+pub fn allowed(grants: &[Grant], permission: Permission, target: &Target) -> bool {
+    grants
+        .iter()
+        .any(|g| g.role.permits(permission) && g.contains(target))
+}
+
+/// May `grants` hand out `role` within `scope`? Only a system administrator creates system
+/// administrators; others may grant non-admin roles, or agency admin, inside their own scope.
+pub fn may_grant(grants: &[Grant], role: Role, scope_target: &Target) -> bool {
+    if role == Role::SystemAdmin {
+        return grants.iter().any(|g| g.role == Role::SystemAdmin);
+    }
+    allowed(grants, Permission::ManageUsers, scope_target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NGHE_AN: i64 = 40;
+    const HA_TINH: i64 = 42;
+    const COMMUNE_IN_NGHE_AN: i64 = 40001;
+    const NGHE_AN_PC: i64 = 900;
+
+    fn grant(role: Role, scope: Scope, scope_unit: Option<i64>) -> Grant {
+        Grant {
+            id: 1,
+            role,
+            scope,
+            scope_unit,
+        }
+    }
+
+    fn unit(chain: &[i64]) -> Target {
+        Target {
+            national: false,
+            agency: None,
+            units: chain.to_vec(),
+        }
+    }
+
+    #[test]
+    fn reporter_of_nghe_an_cannot_touch_ha_tinh() {
+        let g = [grant(Role::Reporter, Scope::Unit(NGHE_AN), None)];
+        assert!(allowed(&g, Permission::SubmitData, &unit(&[NGHE_AN])));
+        assert!(allowed(
+            &g,
+            Permission::SubmitData,
+            &unit(&[COMMUNE_IN_NGHE_AN, NGHE_AN])
+        ));
+        assert!(!allowed(&g, Permission::SubmitData, &unit(&[HA_TINH])));
+        assert!(!allowed(&g, Permission::ApproveData, &unit(&[NGHE_AN])));
+        assert!(!allowed(&g, Permission::ManageUsers, &unit(&[NGHE_AN])));
+    }
+
+    #[test]
+    fn agency_scope_covers_its_province() {
+        let g = [grant(
+            Role::AgencyAdmin,
+            Scope::Agency(NGHE_AN_PC),
+            Some(NGHE_AN),
+        )];
+        assert!(allowed(
+            &g,
+            Permission::ManageUsers,
+            &unit(&[COMMUNE_IN_NGHE_AN, NGHE_AN])
+        ));
+        let pc = Target {
+            national: false,
+            agency: Some(NGHE_AN_PC),
+            units: vec![NGHE_AN],
+        };
+        assert!(allowed(&g, Permission::ManageUsers, &pc));
+        assert!(!allowed(&g, Permission::ManageUsers, &unit(&[HA_TINH])));
+        assert!(!allowed(&g, Permission::ManageUsers, &Target::national()));
+        assert!(!allowed(&g, Permission::ViewAudit, &pc));
+    }
+
+    #[test]
+    fn only_system_admin_makes_system_admins() {
+        let sys = [grant(Role::SystemAdmin, Scope::National, None)];
+        let adm = [grant(Role::AgencyAdmin, Scope::Unit(NGHE_AN), None)];
+        assert!(may_grant(&sys, Role::SystemAdmin, &Target::national()));
+        assert!(!may_grant(&adm, Role::SystemAdmin, &unit(&[NGHE_AN])));
+        assert!(may_grant(&adm, Role::Reporter, &unit(&[NGHE_AN])));
+        assert!(!may_grant(&adm, Role::Reporter, &unit(&[HA_TINH])));
+    }
+}

@@ -1,0 +1,781 @@
+//! Identity and access for officials: accounts, grants, sessions, API tokens, second factor.
+//! Every change here is audited in the same transaction.
+
+pub mod access;
+pub mod password;
+pub mod sessions;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{self, Actor, Change};
+use crate::db::{Db, DbResult, Row, now_ms};
+use crate::error::{AppError, AppResult, Problem};
+use crate::jobs::BoxFuture;
+use crate::params;
+use access::{Grant, Role, Scope, Target};
+
+/// Failed logins before a temporary lockout, and its length.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+pub const LOCKOUT_MS: i64 = 15 * 60_000;
+
+/// What identity needs to know about units and agencies, provided by the registry (the platform
+/// does not depend on the registry crate).
+pub trait Directory: Send + Sync {
+    /// The unit an agency stands for (a provincial People's Committee → its province).
+    fn agency_unit(&self, agency_id: i64) -> BoxFuture<DbResult<Option<i64>>>;
+    /// The unit and its ancestors, nearest first; empty if the unit does not exist.
+    fn unit_chain(&self, unit_id: i64) -> BoxFuture<DbResult<Vec<i64>>>;
+    /// A human label for a scope, e.g. "Nghệ An" or "Bộ Y tế".
+    fn scope_label(&self, scope: Scope, lang: crate::i18n::Lang) -> BoxFuture<DbResult<String>>;
+    /// Resolve a scope written by a person: kind `agency` with an agency code (or electronic
+    /// identifier), or kind `unit` with a unit code valid today.
+    fn find_scope(&self, kind: &str, code: &str) -> BoxFuture<DbResult<Option<Scope>>>;
+}
+
+pub type DirectoryRef = Arc<dyn Directory>;
+
+/// The target a scope itself stands for (to check "may this admin grant within that scope").
+pub async fn scope_target(dir: &dyn Directory, scope: Scope) -> DbResult<Option<Target>> {
+    Ok(match scope {
+        Scope::National => Some(Target::national()),
+        Scope::Agency(a) => {
+            let unit = dir.agency_unit(a).await?;
+            let units = match unit {
+                Some(u) => dir.unit_chain(u).await?,
+                None => Vec::new(),
+            };
+            Some(Target {
+                national: false,
+                agency: Some(a),
+                units,
+            })
+        }
+        Scope::Unit(u) => {
+            let units = dir.unit_chain(u).await?;
+            (!units.is_empty()).then_some(Target {
+                national: false,
+                agency: None,
+                units,
+            })
+        }
+    })
+}
+
+/// An account (tài khoản cán bộ).
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub locale: Option<String>,
+    pub is_active: bool,
+    pub must_change_password: bool,
+    pub totp_enabled: bool,
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+}
+
+impl User {
+    fn from_row(r: &Row) -> DbResult<User> {
+        Ok(User {
+            id: r.get("id")?,
+            username: r.get("username")?,
+            display_name: r.get("display_name")?,
+            email: r.get("email")?,
+            locale: r.get("locale")?,
+            is_active: r.get("is_active")?,
+            must_change_password: r.get("must_change_password")?,
+            totp_enabled: r.get("totp_enabled")?,
+            totp_secret: r.get("totp_secret")?,
+            password_hash: r.get("password_hash")?,
+            failed_logins: r.get("failed_logins")?,
+            locked_until: r.get("locked_until")?,
+            created_at: r.get("created_at")?,
+        })
+    }
+
+    /// What the audit log records of a user: never the hash or the second-factor secret.
+    pub fn audit_view(&self) -> serde_json::Value {
+        json!({
+            "username": self.username, "display_name": self.display_name, "email": self.email,
+            "locale": self.locale, "is_active": self.is_active,
+            "must_change_password": self.must_change_password, "totp_enabled": self.totp_enabled,
+        })
+    }
+}
+
+pub async fn get_user(db: &Db, id: i64) -> DbResult<Option<User>> {
+    db.fetch_optional("SELECT * FROM users WHERE id = $1", params![id])
+        .await?
+        .as_ref()
+        .map(User::from_row)
+        .transpose()
+}
+
+pub async fn find_user(db: &Db, username: &str) -> DbResult<Option<User>> {
+    db.fetch_optional(
+        "SELECT * FROM users WHERE username = $1",
+        params![normalize_username(username)],
+    )
+    .await?
+    .as_ref()
+    .map(User::from_row)
+    .transpose()
+}
+
+pub async fn list_users(db: &Db) -> DbResult<Vec<User>> {
+    db.fetch_all("SELECT * FROM users ORDER BY username", params![])
+        .await?
+        .iter()
+        .map(User::from_row)
+        .collect()
+}
+
+pub fn normalize_username(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// Usernames: 3–64 of a-z, 0-9, '.', '_', '-'.
+pub fn check_username(s: &str) -> Result<String, Problem> {
+    let u = normalize_username(s);
+    let ok_chars = u
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if u.len() < 3 || u.len() > 64 || !ok_chars {
+        return Err(Problem::new("username_invalid").field("username"));
+    }
+    Ok(u)
+}
+
+/// The active grants of a user, agency scopes resolved to their units.
+pub async fn grants_of(db: &Db, dir: &dyn Directory, user_id: i64) -> DbResult<Vec<Grant>> {
+    let rows = db
+        .fetch_all(
+            "SELECT id, role, scope_kind, scope_id FROM grants WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id",
+            params![user_id],
+        )
+        .await?;
+    grants_from_rows(dir, &rows).await
+}
+
+async fn grants_from_rows(dir: &dyn Directory, rows: &[Row]) -> DbResult<Vec<Grant>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let role: String = r.get("role")?;
+        let kind: String = r.get("scope_kind")?;
+        let (Some(role), Some(scope)) = (
+            Role::parse(&role),
+            Scope::from_parts(&kind, r.get("scope_id")?),
+        ) else {
+            continue;
+        };
+        let scope_unit = match scope {
+            Scope::Agency(a) => dir.agency_unit(a).await?,
+            Scope::Unit(u) => Some(u),
+            Scope::National => None,
+        };
+        out.push(Grant {
+            id: r.get("id")?,
+            role,
+            scope,
+            scope_unit,
+        });
+    }
+    Ok(out)
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub password: String,
+    pub locale: Option<String>,
+    pub must_change_password: bool,
+    /// Made by `egov demo` (its password is published in a file).
+    pub is_demo: bool,
+}
+
+/// Active accounts made by `egov demo`; `egov serve` refuses to start while there are any.
+pub async fn active_demo_users(db: &Db) -> DbResult<i64> {
+    db.fetch_one(
+        "SELECT COUNT(*) AS n FROM users WHERE is_demo AND is_active",
+        params![],
+    )
+    .await?
+    .get("n")
+}
+
+/// Create an account and, optionally, its first grant, in one audited transaction.
+pub async fn create_user(
+    db: &Db,
+    actor: &Actor,
+    new: NewUser,
+    grant: Option<(Role, Scope)>,
+) -> AppResult<i64> {
+    let username = check_username(&new.username).map_err(AppError::invalid)?;
+    let display_name = new.display_name.trim().to_owned();
+    if display_name.is_empty() || display_name.chars().count() > 200 {
+        return Err(AppError::invalid(
+            Problem::new("display_name_invalid").field("display_name"),
+        ));
+    }
+    password::check_policy(&new.password, &username).map_err(AppError::invalid)?;
+    let hash = password::hash(&new.password);
+    let mut tx = db.begin().await?;
+    let now = now_ms();
+    let row = tx
+        .fetch_optional(
+            "INSERT INTO users (username, display_name, email, password_hash, locale, is_active, must_change_password, is_demo, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (username) DO NOTHING RETURNING id",
+            params![&username, &display_name, new.email.clone(), hash, new.locale.clone(), true, new.must_change_password, new.is_demo, now],
+        )
+        .await?;
+    let Some(row) = row else {
+        return Err(AppError::conflict(
+            Problem::new("username_taken").field("username"),
+        ));
+    };
+    let id: i64 = row.get("id")?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "user.create",
+            object_type: "user",
+            object_id: id.to_string(),
+            before: None,
+            after: Some(json!({"username": username, "display_name": display_name, "email": new.email, "must_change_password": new.must_change_password})),
+        },
+    )
+    .await?;
+    if let Some((role, scope)) = grant {
+        insert_grant(&mut tx, actor, id, role, scope).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn insert_grant(
+    tx: &mut crate::db::Tx,
+    actor: &Actor,
+    user_id: i64,
+    role: Role,
+    scope: Scope,
+) -> AppResult<i64> {
+    if role == Role::SystemAdmin && scope != Scope::National {
+        return Err(AppError::invalid(
+            Problem::new("system_admin_is_national").field("scope"),
+        ));
+    }
+    let row = tx
+        .fetch_one(
+            "INSERT INTO grants (user_id, role, scope_kind, scope_id, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            params![user_id, role.as_str(), scope.kind(), scope.id(), now_ms(), actor.user_id],
+        )
+        .await?;
+    let id: i64 = row.get("id")?;
+    audit::append(
+        tx,
+        actor,
+        Change {
+            action: "grant.create",
+            object_type: "user",
+            object_id: user_id.to_string(),
+            before: None,
+            after: Some(json!({"grant_id": id, "role": role, "scope": scope})),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Add a grant to an existing user.
+pub async fn add_grant(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    role: Role,
+    scope: Scope,
+) -> AppResult<i64> {
+    let mut tx = db.begin().await?;
+    let id = insert_grant(&mut tx, actor, user_id, role, scope).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Revoke a grant (kept, marked revoked).
+pub async fn revoke_grant(db: &Db, actor: &Actor, grant_id: i64) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    let Some(r) = tx
+        .fetch_optional(
+            "UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING user_id, role, scope_kind, scope_id",
+            params![now_ms(), grant_id],
+        )
+        .await?
+    else {
+        return Err(AppError::not_found());
+    };
+    let user_id: i64 = r.get("user_id")?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "grant.revoke",
+            object_type: "user",
+            object_id: user_id.to_string(),
+            before: Some(json!({"grant_id": grant_id, "role": r.get::<String>("role")?, "scope_kind": r.get::<String>("scope_kind")?, "scope_id": r.get::<Option<i64>>("scope_id")?})),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Apply an audited update to one user row: `set` is a fixed SQL fragment, `params` its values
+/// (the user id is appended last).
+async fn update_user(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    action: &str,
+    set: &'static str,
+    mut p: Vec<crate::db::Value>,
+    end_sessions: bool,
+) -> AppResult<User> {
+    let before = get_user(db, user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut tx = db.begin().await?;
+    p.push(user_id.into());
+    let sql = format!(
+        "UPDATE users SET {set}, updated_at = {} WHERE id = ${}",
+        now_ms(),
+        p.len()
+    );
+    tx.execute(crate::db::Sql::trusted(sql), p).await?;
+    let after_row = tx
+        .fetch_one("SELECT * FROM users WHERE id = $1", params![user_id])
+        .await?;
+    let after = User::from_row(&after_row)?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action,
+            object_type: "user",
+            object_id: user_id.to_string(),
+            before: Some(before.audit_view()),
+            after: Some(after.audit_view()),
+        },
+    )
+    .await?;
+    if end_sessions {
+        tx.execute("DELETE FROM sessions WHERE user_id = $1", params![user_id])
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Disable or re-enable an account; disabling ends its sessions.
+pub async fn set_active(db: &Db, actor: &Actor, user_id: i64, active: bool) -> AppResult<User> {
+    let action = if active {
+        "user.enable"
+    } else {
+        "user.disable"
+    };
+    update_user(
+        db,
+        actor,
+        user_id,
+        action,
+        "is_active = $1, failed_logins = 0, locked_until = NULL",
+        params![active],
+        !active,
+    )
+    .await
+}
+
+/// Set a new password (by an administrator: `must_change` forces a change at next login). Ends
+/// every session of the user.
+pub async fn set_password(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    new_password: &str,
+    must_change: bool,
+) -> AppResult<User> {
+    let user = get_user(db, user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    password::check_policy(new_password, &user.username).map_err(AppError::invalid)?;
+    update_user(
+        db,
+        actor,
+        user_id,
+        "user.password",
+        "password_hash = $1, must_change_password = $2, failed_logins = 0, locked_until = NULL",
+        params![password::hash(new_password), must_change],
+        true,
+    )
+    .await
+}
+
+pub async fn set_locale(db: &Db, actor: &Actor, user_id: i64, locale: &str) -> AppResult<User> {
+    update_user(
+        db,
+        actor,
+        user_id,
+        "user.locale",
+        "locale = $1",
+        params![locale],
+        false,
+    )
+    .await
+}
+
+/// Store a (not yet confirmed) second-factor secret.
+pub async fn set_totp_secret(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    secret: &str,
+) -> AppResult<User> {
+    update_user(
+        db,
+        actor,
+        user_id,
+        "user.totp_pending",
+        "totp_secret = $1, totp_enabled = $2",
+        params![secret, false],
+        false,
+    )
+    .await
+}
+
+pub async fn enable_totp(db: &Db, actor: &Actor, user_id: i64) -> AppResult<User> {
+    update_user(
+        db,
+        actor,
+        user_id,
+        "user.totp_enable",
+        "totp_enabled = $1",
+        params![true],
+        false,
+    )
+    .await
+}
+
+/// Why a login was refused. The message never says whether the username exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefused {
+    BadCredentials,
+    Locked,
+}
+
+/// Check a username and password with throttling: after [`MAX_FAILED_LOGINS`] failures in a row
+/// the account is locked for [`LOCKOUT_MS`]. Failures and successes are audited.
+pub async fn authenticate(
+    db: &Db,
+    username: &str,
+    password_attempt: &str,
+    ip: Option<String>,
+) -> AppResult<Result<User, LoginRefused>> {
+    let now = now_ms();
+    let Some(user) = find_user(db, username).await? else {
+        password::verify(password_attempt, password::dummy_hash());
+        return Ok(Err(LoginRefused::BadCredentials));
+    };
+    let actor = Actor {
+        user_id: Some(user.id),
+        name: user.username.clone(),
+        ip,
+    };
+    if user.locked_until.is_some_and(|t| t > now) {
+        return Ok(Err(LoginRefused::Locked));
+    }
+    let ok = password::verify(password_attempt, &user.password_hash) && user.is_active;
+    let mut tx = db.begin().await?;
+    let (action, result) = if ok {
+        tx.execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+            params![user.id],
+        )
+        .await?;
+        ("login.success", Ok(user.clone()))
+    } else {
+        let failures = user.failed_logins + 1;
+        let lock = (failures >= MAX_FAILED_LOGINS).then_some(now + LOCKOUT_MS);
+        tx.execute(
+            "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3",
+            params![if lock.is_some() { 0 } else { failures }, lock, user.id],
+        )
+        .await?;
+        (
+            if lock.is_some() {
+                "login.lockout"
+            } else {
+                "login.failure"
+            },
+            Err(if lock.is_some() {
+                LoginRefused::Locked
+            } else {
+                LoginRefused::BadCredentials
+            }),
+        )
+    };
+    audit::append(
+        &mut tx,
+        &actor,
+        Change {
+            action,
+            object_type: "user",
+            object_id: user.id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Time-based one-time passwords (RFC 6238: SHA-1, 6 digits, 30 s), as authenticator apps expect.
+pub mod totp {
+    use totp_rs::{Algorithm, Builder, Secret, Totp};
+
+    pub fn new_secret() -> String {
+        Secret::generate().to_base32()
+    }
+
+    fn totp(secret_b32: &str, account: &str) -> Option<Totp> {
+        let secret = Secret::try_from_base32(secret_b32).ok()?;
+        Builder::new()
+            .with_algorithm(Algorithm::SHA1)
+            .with_digits(6)
+            .with_skew(1)
+            .with_step_duration(30)
+            .with_secret(secret)
+            .with_issuer(Some("egov"))
+            .with_account_name(account)
+            .build()
+            .ok()
+    }
+
+    /// Accepts the current code and one step either side (clock drift).
+    pub fn check(secret_b32: &str, code: &str) -> bool {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        totp(secret_b32, "user").is_some_and(|t| t.check_current(&code).is_some())
+    }
+
+    pub fn current(secret_b32: &str) -> Option<String> {
+        totp(secret_b32, "user").map(|t| t.generate_current().to_string())
+    }
+
+    /// `otpauth://` URI for authenticator apps.
+    pub fn uri(secret_b32: &str, account: &str) -> Option<String> {
+        totp(secret_b32, account).and_then(|t| t.to_url().ok())
+    }
+}
+
+/// API tokens for other agencies' systems: shown once, stored hashed, scoped, expiring, revocable.
+pub mod tokens {
+    use super::*;
+
+    pub const PREFIX: &str = "egov_";
+
+    #[derive(Debug, Clone, Serialize)]
+    pub struct ApiToken {
+        pub id: i64,
+        pub name: String,
+        pub token_prefix: String,
+        pub role: String,
+        pub scope_kind: String,
+        pub scope_id: Option<i64>,
+        pub created_at: i64,
+        pub expires_at: i64,
+        pub revoked_at: Option<i64>,
+        pub last_used_at: Option<i64>,
+    }
+
+    impl ApiToken {
+        fn from_row(r: &Row) -> DbResult<Self> {
+            Ok(ApiToken {
+                id: r.get("id")?,
+                name: r.get("name")?,
+                token_prefix: r.get("token_prefix")?,
+                role: r.get("role")?,
+                scope_kind: r.get("scope_kind")?,
+                scope_id: r.get("scope_id")?,
+                created_at: r.get("created_at")?,
+                expires_at: r.get("expires_at")?,
+                revoked_at: r.get("revoked_at")?,
+                last_used_at: r.get("last_used_at")?,
+            })
+        }
+        pub fn scope(&self) -> Option<Scope> {
+            Scope::from_parts(&self.scope_kind, self.scope_id)
+        }
+        pub fn is_live(&self, now: i64) -> bool {
+            self.revoked_at.is_none() && self.expires_at > now
+        }
+    }
+
+    /// Create a token; returns its id and the secret, which is never stored and never shown again.
+    pub async fn create(
+        db: &Db,
+        actor: &Actor,
+        name: &str,
+        role: Role,
+        scope: Scope,
+        days: i64,
+    ) -> AppResult<(i64, String)> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid(
+                Problem::new("token_name_invalid").field("name"),
+            ));
+        }
+        if role == Role::SystemAdmin {
+            return Err(AppError::invalid(
+                Problem::new("token_role_invalid").field("role"),
+            ));
+        }
+        if !(1..=730).contains(&days) {
+            return Err(AppError::invalid(
+                Problem::new("token_days_invalid")
+                    .field("days")
+                    .arg("max", 730),
+            ));
+        }
+        let secret = format!("{PREFIX}{}", sessions::random_token());
+        let now = now_ms();
+        let mut tx = db.begin().await?;
+        let row = tx
+            .fetch_one(
+                "INSERT INTO api_tokens (name, token_hash, token_prefix, role, scope_kind, scope_id, created_by, created_at, expires_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+                params![name, sessions::token_hash(&secret), &secret[..12], role.as_str(), scope.kind(), scope.id(), actor.user_id, now, now + days * 86_400_000],
+            )
+            .await?;
+        let id: i64 = row.get("id")?;
+        audit::append(
+            &mut tx,
+            actor,
+            Change {
+                action: "token.create",
+                object_type: "api_token",
+                object_id: id.to_string(),
+                before: None,
+                after: Some(json!({"name": name, "role": role, "scope": scope, "days": days, "prefix": &secret[..12]})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((id, secret))
+    }
+
+    pub async fn get(db: &Db, id: i64) -> DbResult<Option<ApiToken>> {
+        db.fetch_optional("SELECT * FROM api_tokens WHERE id = $1", params![id])
+            .await?
+            .as_ref()
+            .map(ApiToken::from_row)
+            .transpose()
+    }
+
+    pub async fn list(db: &Db) -> DbResult<Vec<ApiToken>> {
+        db.fetch_all("SELECT * FROM api_tokens ORDER BY id DESC", params![])
+            .await?
+            .iter()
+            .map(ApiToken::from_row)
+            .collect()
+    }
+
+    /// The live token for a presented secret; records its use (at most once a minute).
+    pub async fn authenticate(db: &Db, secret: &str) -> DbResult<Option<ApiToken>> {
+        if !secret.starts_with(PREFIX) {
+            return Ok(None);
+        }
+        let now = now_ms();
+        let Some(t) = db
+            .fetch_optional(
+                "SELECT * FROM api_tokens WHERE token_hash = $1",
+                params![sessions::token_hash(secret)],
+            )
+            .await?
+            .as_ref()
+            .map(ApiToken::from_row)
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        if !t.is_live(now) {
+            return Ok(None);
+        }
+        if t.last_used_at.is_none_or(|u| now - u > 60_000) {
+            db.execute(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                params![now, t.id],
+            )
+            .await?;
+        }
+        Ok(Some(t))
+    }
+
+    pub async fn revoke(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
+        let mut tx = db.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                params![now_ms(), id],
+            )
+            .await?;
+        if n == 0 {
+            return Err(AppError::not_found());
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            Change {
+                action: "token.revoke",
+                object_type: "api_token",
+                object_id: id.to_string(),
+                before: None,
+                after: Some(json!({"revoked": true})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The grant a token carries, resolved like a user's.
+    pub async fn grant_of(dir: &dyn Directory, t: &ApiToken) -> DbResult<Vec<Grant>> {
+        let (Some(role), Some(scope)) = (Role::parse(&t.role), t.scope()) else {
+            return Ok(Vec::new());
+        };
+        let scope_unit = match scope {
+            Scope::Agency(a) => dir.agency_unit(a).await?,
+            Scope::Unit(u) => Some(u),
+            Scope::National => None,
+        };
+        Ok(vec![Grant {
+            id: -t.id,
+            role,
+            scope,
+            scope_unit,
+        }])
+    }
+}

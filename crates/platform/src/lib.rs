@@ -1,0 +1,14 @@
+//! What every egov capability stands on: configuration, the database (SQLite | PostgreSQL) and
+//! its migrations, errors, the audit chain, the job queue, identity and access, and the web shell.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod i18n;
+pub mod identity;
+pub mod jobs;
+pub mod web;
+
+pub use error::{AppError, AppResult, Problem};

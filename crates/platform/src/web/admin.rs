@@ -1,0 +1,688 @@
+//! Administration pages: users and their grants, API tokens, the audit log. An agency
+//! administrator sees and manages only what lies within their own scope.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::{AppState, Auth, CsrfForm, Ctx};
+use crate::audit;
+use crate::error::{AppError, AppResult, Problem};
+use crate::i18n::Lang;
+use crate::identity::access::{self, Permission, Role, Scope, Target};
+use crate::identity::{self, NewUser, User, tokens};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users_page).post(create_user))
+        .route("/admin/users/{id}", get(user_page))
+        .route("/admin/users/{id}/grants", post(add_grant))
+        .route("/admin/users/{id}/grants/{gid}/revoke", post(revoke_grant))
+        .route("/admin/users/{id}/disable", post(disable_user))
+        .route("/admin/users/{id}/enable", post(enable_user))
+        .route("/admin/users/{id}/reset-password", post(reset_password))
+        .route("/admin/tokens", get(tokens_page).post(create_token))
+        .route("/admin/tokens/{id}/revoke", post(revoke_token))
+        .route("/admin/audit", get(audit_page))
+}
+
+/// Render a template to an HTML response.
+pub fn render<T: Template>(t: T) -> AppResult<Response> {
+    let html = t.render().map_err(AppError::internal)?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    status: u16,
+    messages: Vec<String>,
+}
+
+/// The HTML page for an error, in the request's language.
+pub fn error_page(ctx: &Ctx, err: &AppError) -> Response {
+    let messages = err.problems.iter().map(|p| p.detail(ctx.lang)).collect();
+    match (ErrorPage {
+        ctx: ctx.clone(),
+        status: err.status.as_u16(),
+        messages,
+    })
+    .render()
+    {
+        Ok(html) => (err.status, Html(html)).into_response(),
+        Err(_) => err.status.into_response(),
+    }
+}
+
+/// Format Unix milliseconds as Vietnam local time (UTC+7), e.g. `2026-11-23 15:04`.
+pub fn fmt_ms(ms: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
+        return String::new();
+    };
+    let t = t.to_offset(time::macros::offset!(+7));
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    t.format(&f).unwrap_or_default()
+}
+
+/// "Người báo cáo — Nghệ An".
+pub async fn grant_label(
+    state: &AppState,
+    lang: Lang,
+    role: Role,
+    scope: Scope,
+) -> AppResult<String> {
+    let scope_label = state.directory.scope_label(scope, lang).await?;
+    Ok(format!(
+        "{} — {}",
+        crate::i18n::t(lang, &format!("role.{}", role.as_str())),
+        scope_label
+    ))
+}
+
+/// The targets an operation on `user` touches: every scope the user holds (national if none).
+async fn user_targets(state: &AppState, user_id: i64) -> AppResult<Vec<Target>> {
+    let grants = identity::grants_of(&state.db, state.directory.as_ref(), user_id).await?;
+    if grants.is_empty() {
+        return Ok(vec![Target::national()]);
+    }
+    let mut out = Vec::new();
+    for g in grants {
+        out.push(
+            identity::scope_target(state.directory.as_ref(), g.scope)
+                .await?
+                .unwrap_or_else(Target::national),
+        );
+    }
+    Ok(out)
+}
+
+/// May the caller manage this user (every scope the user holds lies within the caller's)?
+async fn may_manage_user(state: &AppState, auth: &Auth, user_id: i64) -> AppResult<bool> {
+    Ok(user_targets(state, user_id)
+        .await?
+        .iter()
+        .all(|t| auth.principal.allowed(Permission::ManageUsers, t)))
+}
+
+fn require_somewhere(auth: &Auth, p: Permission) -> AppResult<()> {
+    if auth.principal.can_somewhere(p) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+/// Resolve the scope fields of a form (kind + code) through the registry.
+async fn form_scope(state: &AppState, kind: &str, code: &str) -> AppResult<(Scope, Target)> {
+    let scope = if kind == "national" {
+        Some(Scope::National)
+    } else {
+        state.directory.find_scope(kind, code.trim()).await?
+    };
+    let Some(scope) = scope else {
+        return Err(AppError::invalid(
+            Problem::new("scope_not_found")
+                .field("scope_code")
+                .arg("code", code.trim()),
+        ));
+    };
+    let target = identity::scope_target(state.directory.as_ref(), scope)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                Problem::new("scope_not_found")
+                    .field("scope_code")
+                    .arg("code", code),
+            )
+        })?;
+    Ok((scope, target))
+}
+
+struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    active: bool,
+    totp: bool,
+    grants: Vec<String>,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    users: Vec<UserRow>,
+    errors: Vec<String>,
+    created: Option<(String, String)>,
+    roles: Vec<(&'static str, String)>,
+}
+
+fn role_options(ctx: &Ctx, auth: &Auth) -> Vec<(&'static str, String)> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::SystemAdmin || auth.principal.has_role(Role::SystemAdmin))
+        .map(|r| (r.as_str(), ctx.t(&format!("role.{}", r.as_str()))))
+        .collect()
+}
+
+async fn users_page_with(
+    state: &AppState,
+    auth: Auth,
+    errors: Vec<String>,
+    created: Option<(String, String)>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    require_somewhere(&auth, Permission::ManageUsers)?;
+    let mut users = Vec::new();
+    for u in identity::list_users(&state.db).await? {
+        if !may_manage_user(state, &auth, u.id).await? {
+            continue;
+        }
+        let mut grants = Vec::new();
+        for g in identity::grants_of(&state.db, state.directory.as_ref(), u.id).await? {
+            grants.push(grant_label(state, auth.ctx.lang, g.role, g.scope).await?);
+        }
+        users.push(UserRow {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            active: u.is_active,
+            totp: u.totp_enabled,
+            grants,
+            created: fmt_ms(u.created_at),
+        });
+    }
+    let roles = role_options(&auth.ctx, &auth);
+    let mut res = render(UsersPage {
+        ctx: auth.ctx,
+        users,
+        errors,
+        created,
+        roles,
+    })?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+async fn users_page(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
+    users_page_with(&state, auth, Vec::new(), None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct CreateUserForm {
+    username: String,
+    display_name: String,
+    email: Option<String>,
+    password: Option<String>,
+    role: String,
+    scope_kind: String,
+    scope_code: Option<String>,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    CsrfForm(form): CsrfForm<CreateUserForm>,
+) -> AppResult<Response> {
+    require_somewhere(&auth, Permission::ManageUsers)?;
+    let result: AppResult<(String, String)> = async {
+        let role = Role::parse(&form.role)
+            .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
+        let (scope, target) = form_scope(
+            &state,
+            &form.scope_kind,
+            form.scope_code.as_deref().unwrap_or(""),
+        )
+        .await?;
+        if !access::may_grant(&auth.principal.grants, role, &target) {
+            return Err(AppError::forbidden());
+        }
+        let password = form
+            .password
+            .clone()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(identity::password::generate);
+        identity::create_user(
+            &state.db,
+            &auth.actor(),
+            NewUser {
+                username: form.username.clone(),
+                display_name: form.display_name.clone(),
+                email: form.email.clone().filter(|e| !e.trim().is_empty()),
+                password: password.clone(),
+                locale: None,
+                must_change_password: true,
+                is_demo: false,
+            },
+            Some((role, scope)),
+        )
+        .await?;
+        Ok((identity::normalize_username(&form.username), password))
+    }
+    .await;
+    match result {
+        Ok(created) => {
+            users_page_with(&state, auth, Vec::new(), Some(created), StatusCode::CREATED).await
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let msgs = e.problems.iter().map(|p| p.detail(auth.ctx.lang)).collect();
+            users_page_with(&state, auth, msgs, None, e.status).await
+        }
+    }
+}
+
+struct GrantRow {
+    id: i64,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+struct UserPage {
+    ctx: Ctx,
+    user: User,
+    grants: Vec<GrantRow>,
+    roles: Vec<(&'static str, String)>,
+    new_password: Option<String>,
+    errors: Vec<String>,
+    history: Vec<audit::Entry>,
+}
+
+async fn user_page_with(
+    state: &AppState,
+    auth: Auth,
+    id: i64,
+    new_password: Option<String>,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let user = identity::get_user(&state.db, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !may_manage_user(state, &auth, id).await? {
+        return Err(AppError::forbidden());
+    }
+    let mut grants = Vec::new();
+    for g in identity::grants_of(&state.db, state.directory.as_ref(), id).await? {
+        grants.push(GrantRow {
+            id: g.id,
+            label: grant_label(state, auth.ctx.lang, g.role, g.scope).await?,
+        });
+    }
+    let history = audit::search(
+        &state.db,
+        &audit::Filter {
+            object_type: Some("user".into()),
+            object_id: Some(id.to_string()),
+            ..Default::default()
+        },
+        20,
+    )
+    .await?;
+    let roles = role_options(&auth.ctx, &auth);
+    render(UserPage {
+        ctx: auth.ctx,
+        user,
+        grants,
+        roles,
+        new_password,
+        errors,
+        history,
+    })
+}
+
+async fn user_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    user_page_with(&state, auth, id, None, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    role: String,
+    scope_kind: String,
+    scope_code: Option<String>,
+}
+
+async fn add_grant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<GrantForm>,
+) -> AppResult<Response> {
+    identity::get_user(&state.db, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let role = Role::parse(&form.role)
+        .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
+    let (scope, target) = form_scope(
+        &state,
+        &form.scope_kind,
+        form.scope_code.as_deref().unwrap_or(""),
+    )
+    .await?;
+    if !access::may_grant(&auth.principal.grants, role, &target) {
+        return Err(AppError::forbidden());
+    }
+    identity::add_grant(&state.db, &auth.actor(), id, role, scope).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
+
+async fn revoke_grant(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, gid)): Path<(i64, i64)>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> AppResult<Response> {
+    let grants = identity::grants_of(&state.db, state.directory.as_ref(), id).await?;
+    let g = grants
+        .iter()
+        .find(|g| g.id == gid)
+        .ok_or_else(AppError::not_found)?;
+    let target = identity::scope_target(state.directory.as_ref(), g.scope)
+        .await?
+        .unwrap_or_else(Target::national);
+    if !access::may_grant(&auth.principal.grants, g.role, &target) {
+        return Err(AppError::forbidden());
+    }
+    identity::revoke_grant(&state.db, &auth.actor(), gid).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
+
+async fn guard_user(state: &AppState, auth: &Auth, id: i64) -> AppResult<()> {
+    identity::get_user(&state.db, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !may_manage_user(state, auth, id).await? {
+        return Err(AppError::forbidden());
+    }
+    if auth.principal.user_id() == Some(id) {
+        return Err(AppError::conflict(Problem::new("cannot_change_self")));
+    }
+    Ok(())
+}
+
+async fn disable_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> AppResult<Response> {
+    guard_user(&state, &auth, id).await?;
+    identity::set_active(&state.db, &auth.actor(), id, false).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
+
+async fn enable_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> AppResult<Response> {
+    guard_user(&state, &auth, id).await?;
+    identity::set_active(&state.db, &auth.actor(), id, true).await?;
+    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> AppResult<Response> {
+    guard_user(&state, &auth, id).await?;
+    let password = identity::password::generate();
+    identity::set_password(&state.db, &auth.actor(), id, &password, true).await?;
+    user_page_with(&state, auth, id, Some(password), Vec::new()).await
+}
+
+struct TokenRow {
+    id: i64,
+    name: String,
+    prefix: String,
+    grant: String,
+    expires: String,
+    last_used: String,
+    live: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_tokens.html")]
+struct TokensPage {
+    ctx: Ctx,
+    tokens: Vec<TokenRow>,
+    created: Option<String>,
+    errors: Vec<String>,
+    roles: Vec<(&'static str, String)>,
+}
+
+async fn tokens_page_with(
+    state: &AppState,
+    auth: Auth,
+    created: Option<String>,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    require_somewhere(&auth, Permission::ManageTokens)?;
+    let now = crate::db::now_ms();
+    let mut rows = Vec::new();
+    for t in tokens::list(&state.db).await? {
+        let Some(scope) = t.scope() else { continue };
+        let target = identity::scope_target(state.directory.as_ref(), scope)
+            .await?
+            .unwrap_or_else(Target::national);
+        if !auth.principal.allowed(Permission::ManageTokens, &target) {
+            continue;
+        }
+        let role = Role::parse(&t.role).unwrap_or(Role::Viewer);
+        rows.push(TokenRow {
+            id: t.id,
+            live: t.is_live(now),
+            grant: grant_label(state, auth.ctx.lang, role, scope).await?,
+            name: t.name,
+            prefix: t.token_prefix,
+            expires: fmt_ms(t.expires_at),
+            last_used: t.last_used_at.map(fmt_ms).unwrap_or_default(),
+        });
+    }
+    let roles = role_options(&auth.ctx, &auth)
+        .into_iter()
+        .filter(|(r, _)| *r != "system_admin")
+        .collect();
+    let mut res = render(TokensPage {
+        ctx: auth.ctx,
+        tokens: rows,
+        created,
+        errors,
+        roles,
+    })?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+async fn tokens_page(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
+    tokens_page_with(&state, auth, None, Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    name: String,
+    role: String,
+    scope_kind: String,
+    scope_code: Option<String>,
+    days: i64,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> AppResult<Response> {
+    require_somewhere(&auth, Permission::ManageTokens)?;
+    let result: AppResult<String> = async {
+        let role = Role::parse(&form.role)
+            .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
+        let (scope, target) = form_scope(
+            &state,
+            &form.scope_kind,
+            form.scope_code.as_deref().unwrap_or(""),
+        )
+        .await?;
+        if !auth.principal.allowed(Permission::ManageTokens, &target) {
+            return Err(AppError::forbidden());
+        }
+        let (_, secret) =
+            tokens::create(&state.db, &auth.actor(), &form.name, role, scope, form.days).await?;
+        Ok(secret)
+    }
+    .await;
+    match result {
+        Ok(secret) => {
+            tokens_page_with(&state, auth, Some(secret), Vec::new(), StatusCode::CREATED).await
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let msgs = e.problems.iter().map(|p| p.detail(auth.ctx.lang)).collect();
+            tokens_page_with(&state, auth, None, msgs, e.status).await
+        }
+    }
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<serde_json::Value>,
+) -> AppResult<Response> {
+    let t = tokens::get(&state.db, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let scope = t.scope().ok_or_else(AppError::not_found)?;
+    let target = identity::scope_target(state.directory.as_ref(), scope)
+        .await?
+        .unwrap_or_else(Target::national);
+    auth.require(Permission::ManageTokens, &target)?;
+    tokens::revoke(&state.db, &auth.actor(), id).await?;
+    Ok(Redirect::to("/admin/tokens").into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    actor: Option<String>,
+    object_type: Option<String>,
+    object_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
+}
+
+struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    ip: String,
+    action: String,
+    object: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    ctx: Ctx,
+    q_actor: String,
+    q_object_type: String,
+    q_object_id: String,
+    q_from: String,
+    q_to: String,
+    rows: Vec<AuditRow>,
+    next_before: Option<i64>,
+    errors: Vec<String>,
+}
+
+/// `YYYY-MM-DD` in Vietnam time → Unix ms of that day's start (or end).
+fn day_bound(s: &str, end: bool) -> Option<i64> {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    let d = time::Date::parse(s.trim(), &f).ok()?;
+    let t = if end {
+        d.with_hms_milli(23, 59, 59, 999).ok()?
+    } else {
+        d.midnight()
+    };
+    let t = t.assume_offset(time::macros::offset!(+7));
+    Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Response> {
+    auth.require(Permission::ViewAudit, &Target::national())?;
+    let mut errors = Vec::new();
+    let mut bound = |v: &Option<String>, end: bool, field: &str| -> Option<i64> {
+        let s = v.as_deref().filter(|s| !s.trim().is_empty())?;
+        let b = day_bound(s, end);
+        if b.is_none() {
+            errors.push(
+                Problem::new("date_invalid")
+                    .field(field)
+                    .arg("value", s)
+                    .detail(auth.ctx.lang),
+            );
+        }
+        b
+    };
+    let from_ms = bound(&q.from, false, "from");
+    let to_ms = bound(&q.to, true, "to");
+    const PAGE: i64 = 50;
+    let entries = audit::search(
+        &state.db,
+        &audit::Filter {
+            actor: q.actor.clone(),
+            object_type: q.object_type.clone(),
+            object_id: q.object_id.clone(),
+            from_ms,
+            to_ms,
+            before_seq: q.before,
+        },
+        PAGE,
+    )
+    .await?;
+    let next_before = (entries.len() as i64 == PAGE)
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten();
+    let rows = entries
+        .into_iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: fmt_ms(e.at),
+            actor: e.actor_name,
+            ip: e.ip.unwrap_or_default(),
+            action: e.action,
+            object: format!("{} {}", e.object_type, e.object_id),
+            before: e.before_json.unwrap_or_default(),
+            after: e.after_json.unwrap_or_default(),
+        })
+        .collect();
+    render(AuditPage {
+        ctx: auth.ctx,
+        q_actor: q.actor.unwrap_or_default(),
+        q_object_type: q.object_type.unwrap_or_default(),
+        q_object_id: q.object_id.unwrap_or_default(),
+        q_from: q.from.unwrap_or_default(),
+        q_to: q.to.unwrap_or_default(),
+        rows,
+        next_before,
+        errors,
+    })
+}

@@ -1,0 +1,427 @@
+//! The request context and the extractors built on it: who is calling ([`Principal`]), the page
+//! context for templates ([`Ctx`]), a guard for signed-in callers ([`Auth`]), and forms with CSRF
+//! protection ([`CsrfForm`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::audit::Actor;
+use crate::error::{AppError, Problem};
+use crate::i18n::{Lang, t};
+use crate::identity::access::{self, Grant, Permission, Role, Target};
+use crate::identity::{self, User, sessions, tokens};
+
+pub const CSRF_COOKIE: &str = "egov_csrf";
+pub const LANG_COOKIE: &str = "egov_lang";
+
+/// The caller: a signed-in official (session) or another system (API token).
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: Option<User>,
+    pub token: Option<tokens::ApiToken>,
+    pub session: Option<sessions::Session>,
+    pub grants: Vec<Grant>,
+}
+
+impl Principal {
+    pub fn name(&self) -> String {
+        match (&self.user, &self.token) {
+            (Some(u), _) => u.username.clone(),
+            (None, Some(t)) => format!("token:{}", t.token_prefix),
+            _ => "anonymous".into(),
+        }
+    }
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+    /// Signed in with the second factor done (or a token).
+    pub fn is_complete(&self) -> bool {
+        self.token.is_some() || self.session.as_ref().is_some_and(|s| s.second_factor_ok)
+    }
+    pub fn allowed(&self, p: Permission, target: &Target) -> bool {
+        access::allowed(&self.grants, p, target)
+    }
+    pub fn has_role(&self, r: Role) -> bool {
+        self.grants.iter().any(|g| g.role == r)
+    }
+    /// Does any grant let this caller hold `p` somewhere (to show a menu entry)?
+    pub fn can_somewhere(&self, p: Permission) -> bool {
+        self.grants.iter().any(|g| {
+            let t = match g.scope {
+                access::Scope::National => Target::national(),
+                access::Scope::Agency(a) => Target {
+                    national: false,
+                    agency: Some(a),
+                    units: g.scope_unit.into_iter().collect(),
+                },
+                access::Scope::Unit(u) => Target {
+                    national: false,
+                    agency: None,
+                    units: vec![u],
+                },
+            };
+            access::allowed(std::slice::from_ref(g), p, &t)
+        })
+    }
+}
+
+/// Per-request context, available to every handler and template.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub principal: Option<Arc<Principal>>,
+    pub csrf: String,
+    pub path: String,
+    pub query: String,
+    pub ip: Option<String>,
+    pub demo: bool,
+}
+
+impl Ctx {
+    /// Translate a key (used in templates: `{{ ctx.t("nav.home") }}`).
+    pub fn t(&self, key: &str) -> String {
+        t(self.lang, key)
+    }
+    /// The label of a kind code (`kind.<code>`: province, ward, ministry, merge…).
+    pub fn kind(&self, code: &str) -> String {
+        t(self.lang, &format!("kind.{code}"))
+    }
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+    pub fn other_lang_code(&self) -> &'static str {
+        self.lang.other().code()
+    }
+    /// The signed-in user's display name, if the sign-in is complete.
+    pub fn user_name(&self) -> Option<String> {
+        self.principal
+            .as_ref()
+            .filter(|p| p.is_complete())
+            .and_then(|p| p.user.as_ref())
+            .map(|u| u.display_name.clone())
+    }
+    pub fn can_manage_users(&self) -> bool {
+        self.complete()
+            .is_some_and(|p| p.can_somewhere(Permission::ManageUsers))
+    }
+    pub fn can_manage_tokens(&self) -> bool {
+        self.complete()
+            .is_some_and(|p| p.can_somewhere(Permission::ManageTokens))
+    }
+    pub fn can_view_audit(&self) -> bool {
+        self.complete()
+            .is_some_and(|p| p.can_somewhere(Permission::ViewAudit))
+    }
+    fn complete(&self) -> Option<&Principal> {
+        self.principal.as_deref().filter(|p| p.is_complete())
+    }
+    /// The current path with its query, for `next=` links.
+    pub fn here(&self) -> String {
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
+    pub fn is_current(&self, prefix: &str) -> bool {
+        if prefix == "/" {
+            self.path == "/"
+        } else {
+            self.path.starts_with(prefix)
+        }
+    }
+    /// The actor for audit entries.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.principal.as_ref().and_then(|p| p.user_id()),
+            name: self
+                .principal
+                .as_ref()
+                .map(|p| p.name())
+                .unwrap_or_else(|| "anonymous".into()),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Ctx>().cloned().unwrap_or(Ctx {
+            lang: Lang::Vi,
+            principal: None,
+            csrf: String::new(),
+            path: parts.uri.path().to_owned(),
+            query: String::new(),
+            ip: None,
+            demo: false,
+        }))
+    }
+}
+
+/// A complete sign-in is required. Pages redirect to the login page (or to the second-factor or
+/// password-change step still due); the API answers 401 with the error envelope.
+pub struct Auth {
+    pub ctx: Ctx,
+    pub principal: Arc<Principal>,
+}
+
+impl Auth {
+    pub fn require(&self, p: Permission, target: &Target) -> Result<(), AppError> {
+        if self.principal.allowed(p, target) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+    pub fn actor(&self) -> Actor {
+        self.ctx.actor()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|e| match e {});
+        let api = super::is_api_path(&ctx.path);
+        let Some(principal) = ctx.principal.clone() else {
+            return Err(if api {
+                AppError::unauthenticated().into_response()
+            } else {
+                Redirect::to(&format!("/login?next={}", urlencode(&ctx.here()))).into_response()
+            });
+        };
+        if !principal.is_complete() {
+            if api {
+                return Err(AppError::unauthenticated().into_response());
+            }
+            let needs_setup = principal.user.as_ref().is_some_and(|u| !u.totp_enabled);
+            return Err(Redirect::to(if needs_setup {
+                "/account/totp"
+            } else {
+                "/login/totp"
+            })
+            .into_response());
+        }
+        if let Some(u) = &principal.user
+            && u.must_change_password
+            && ctx.path != "/account/password"
+            && ctx.path != "/logout"
+        {
+            return Err(if api {
+                AppError::new(
+                    StatusCode::FORBIDDEN,
+                    Problem::new("password_change_required"),
+                )
+                .into_response()
+            } else {
+                Redirect::to("/account/password").into_response()
+            });
+        }
+        Ok(Auth { ctx, principal })
+    }
+}
+
+/// A URL-encoded form whose `csrf` field must equal the CSRF cookie (double-submit), compared in
+/// constant time. Every state-changing form uses it.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    csrf: Option<String>,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let cookies = parse_cookies(req.headers());
+        let expected = cookies.get(CSRF_COOKIE).cloned().unwrap_or_default();
+        let bytes = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
+            .await
+            .map_err(|_| AppError::bad_request(Problem::new("body_too_large")))?;
+        let field: CsrfField = serde_urlencoded_parse(&bytes)?;
+        let given = field.csrf.unwrap_or_default();
+        if expected.len() < 32 || !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                Problem::new("csrf_failed"),
+            ));
+        }
+        Ok(CsrfForm(serde_urlencoded_parse(&bytes)?))
+    }
+}
+
+fn serde_urlencoded_parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|e| AppError::bad_request(Problem::new("form_invalid").arg("reason", e)))
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn parse_cookies(headers: &HeaderMap) -> HashMap<String, String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            Some((k.trim().to_owned(), v.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure when configured.
+pub fn cookie(name: &str, value: &str, secure: bool, max_age_s: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age_s {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    c
+}
+
+/// For unsafe methods: an `Origin` (or `Referer`) header, if present, must name this host.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let origin = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|h| h.to_str().ok());
+    match origin {
+        None => true,
+        Some("null") => false,
+        Some(o) => {
+            let rest = o.split_once("://").map(|(_, r)| r).unwrap_or(o);
+            let origin_host = rest.split('/').next().unwrap_or("");
+            !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+        }
+    }
+}
+
+/// Language: the user's profile, then the cookie, then `Accept-Language`, then Vietnamese.
+pub fn lang_from(
+    headers: &HeaderMap,
+    cookies: &HashMap<String, String>,
+    profile: Option<&str>,
+) -> Lang {
+    profile
+        .and_then(Lang::parse)
+        .or_else(|| cookies.get(LANG_COOKIE).and_then(|c| Lang::parse(c)))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|h| h.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// Find the caller from the `Authorization: Bearer` token or the session cookie.
+pub async fn resolve_principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    cookies: &HashMap<String, String>,
+) -> Result<Option<Principal>, AppError> {
+    let dir = state.directory.as_ref();
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+    {
+        let secret = auth.strip_prefix("Bearer ").unwrap_or("").trim();
+        let Some(tok) = tokens::authenticate(&state.db, secret).await? else {
+            return Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                Problem::new("token_invalid"),
+            ));
+        };
+        let grants = tokens::grant_of(dir, &tok).await?;
+        return Ok(Some(Principal {
+            user: None,
+            token: Some(tok),
+            session: None,
+            grants,
+        }));
+    }
+    let Some(token) = cookies.get(sessions::COOKIE) else {
+        return Ok(None);
+    };
+    let Some(session) = sessions::lookup(&state.db, &state.config, token).await? else {
+        return Ok(None);
+    };
+    let Some(user) = identity::get_user(&state.db, session.user_id).await? else {
+        return Ok(None);
+    };
+    let grants = identity::grants_of(&state.db, dir, user.id).await?;
+    Ok(Some(Principal {
+        user: Some(user),
+        token: None,
+        session: Some(session),
+        grants,
+    }))
+}
+
+/// Percent-encode a value for a query string.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A local redirect target only (never another site).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_local_only() {
+        assert_eq!(safe_next(Some("/admin/users")), "/admin/users");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn origin_must_match_host() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
+        assert!(same_origin(&h));
+        h.insert(header::ORIGIN, "http://127.0.0.1:8080".parse().unwrap());
+        assert!(same_origin(&h));
+        h.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+        assert!(!same_origin(&h));
+    }
+}

@@ -1,0 +1,208 @@
+//! The web shell: application state, one request-context middleware (who is calling, in which
+//! language, CSRF cookie, security headers, error rendering), extractors, and the platform's own
+//! pages and operational endpoints.
+
+pub mod admin;
+pub mod auth;
+pub mod ctx;
+pub mod ops;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::PendingError;
+use crate::i18n::Lang;
+use crate::identity::DirectoryRef;
+pub use ctx::{Auth, CsrfForm, Ctx, Principal};
+
+/// Everything a handler may need; cheap to clone. Holds no state another node would need.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub directory: DirectoryRef,
+    pub metrics: Arc<ops::Metrics>,
+    /// The OpenAPI document of the whole product, served at /api/v1/openapi.json.
+    pub openapi: Arc<serde_json::Value>,
+}
+
+/// The whole application router: platform pages and endpoints, the capabilities' routers, and
+/// the middleware around them.
+pub fn app(state: AppState, capabilities: Vec<Router<AppState>>) -> Router {
+    let mut router = Router::new()
+        .merge(auth::router())
+        .merge(admin::router())
+        .merge(ops::router());
+    for r in capabilities {
+        router = router.merge(r);
+    }
+    router
+        .fallback(|| async { crate::error::AppError::not_found() })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_context,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            ops::track_metrics,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            32 * 1024 * 1024,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .with_state(state)
+}
+
+/// Is this request for the JSON API (errors as the JSON envelope, no redirects)?
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/sdmx/")
+}
+
+async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let headers = req.headers().clone();
+    let cookies = ctx::parse_cookies(&headers);
+
+    // Cross-origin form posts are refused outright (on top of the CSRF token).
+    if !req.method().is_safe() && !ctx::same_origin(&headers) {
+        let lang = ctx::lang_from(&headers, &cookies, None);
+        return render_error(
+            &crate::error::AppError::forbidden(),
+            lang,
+            is_api_path(&path),
+        );
+    }
+
+    let principal = match ctx::resolve_principal(&state, &headers, &cookies).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let lang = ctx::lang_from(
+        &headers,
+        &cookies,
+        principal
+            .as_ref()
+            .and_then(|p| p.user.as_ref())
+            .and_then(|u| u.locale.as_deref()),
+    );
+    let (csrf, new_csrf) = match cookies.get(ctx::CSRF_COOKIE) {
+        Some(c) if c.len() >= 32 => (c.clone(), false),
+        _ => (crate::identity::sessions::random_token(), true),
+    };
+    let request_ctx = Ctx {
+        lang,
+        principal: principal.map(Arc::new),
+        csrf: csrf.clone(),
+        path: path.clone(),
+        query: req.uri().query().unwrap_or("").to_owned(),
+        ip,
+        demo: state.config.demo,
+    };
+    req.extensions_mut().insert(request_ctx.clone());
+
+    let mut res = next.run(req).await;
+
+    if let Some(PendingError(err)) = res.extensions_mut().remove::<PendingError>() {
+        let status = res.status();
+        let mut rendered = if is_api_path(&path) {
+            render_error(&err, lang, true)
+        } else {
+            admin::error_page(&request_ctx, &err)
+        };
+        *rendered.status_mut() = status;
+        res = rendered;
+    }
+    let h = res.headers_mut();
+    security_headers(h);
+    if !h.contains_key(header::CONTENT_LANGUAGE) {
+        h.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.code()),
+        );
+    }
+    if new_csrf {
+        let cookie = ctx::cookie(ctx::CSRF_COOKIE, &csrf, state.config.cookie_secure, None);
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            h.append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// The JSON envelope (or a plain HTML fallback) for an error outside a page handler.
+pub fn render_error(err: &crate::error::AppError, lang: Lang, api: bool) -> Response {
+    if api {
+        (err.status, axum::Json(err.envelope(lang))).into_response()
+    } else {
+        let items: String = err
+            .envelope(lang)
+            .errors
+            .into_iter()
+            .map(|e| format!("<li>{}</li>", askama_escape(&e.detail)))
+            .collect();
+        (err.status, Html(format!("<!doctype html><ul>{items}</ul>"))).into_response()
+    }
+}
+
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// CSP without inline scripts or styles, no framing, no sniffing, a strict referrer policy.
+pub fn security_headers(h: &mut HeaderMap) {
+    let set = |h: &mut HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'",
+    );
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(
+        h,
+        header::REFERRER_POLICY,
+        "strict-origin-when-cross-origin",
+    );
+    set(
+        h,
+        header::HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=()",
+    );
+    set(
+        h,
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+}
+
+/// The route template of a request (for metrics labels), or "unmatched".
+pub fn route_of(req: &Request<Body>) -> String {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into())
+}

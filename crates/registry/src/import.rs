@@ -1,0 +1,219 @@
+//! Import of an official commune list (CSV or XLSX): every row is checked before anything is
+//! written; one bad row rejects the whole file with a report naming each bad row and column; a
+//! good file is applied in one audited transaction (nothing half-imported). Re-importing the same
+//! file changes nothing.
+
+use std::io::Read;
+use std::path::Path;
+
+use calamine::Reader;
+use platform::audit::{self, Actor, Change};
+use platform::db::Db;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::model::{CommuneRow, Day, Level, RowError, parse_communes};
+use crate::store::upsert_unit;
+
+/// How an import went.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub inserted: usize,
+    pub updated_or_unchanged: usize,
+    pub districts: usize,
+    pub rejected: Vec<RowError>,
+    pub dry_run: bool,
+    /// True when the changes were written.
+    pub applied: bool,
+}
+
+/// Options of an import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// First day of validity of the imported units; provinces are resolved on this day.
+    pub valid_from: Day,
+    /// Last day of validity (for historical lists), if any.
+    pub valid_to: Option<Day>,
+    pub dry_run: bool,
+}
+
+/// Read a CSV (UTF-8, comma or semicolon separated) or XLSX (first sheet) file into rows of text.
+pub fn read_table(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "ods" => read_spreadsheet(path),
+        _ => {
+            let mut bytes = Vec::new();
+            std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+            read_csv(&bytes)
+        }
+    }
+}
+
+/// Parse CSV bytes (a UTF-8 byte-order mark is skipped; `;` is detected as separator).
+pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Vec<Vec<String>>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| anyhow::anyhow!("the file is not UTF-8 text (byte {})", e.valid_up_to()))?;
+    let first = text.lines().next().unwrap_or("");
+    let sep = if first.matches(';').count() > first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sep)
+        .from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| anyhow::anyhow!("CSV line {}: {e}", i + 1))?;
+        out.push(rec.iter().map(str::to_owned).collect());
+    }
+    Ok(out)
+}
+
+fn read_spreadsheet(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut wb = calamine::open_workbook_auto(path)?;
+    let sheet = wb
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the workbook has no sheet"))?;
+    let range = wb.worksheet_range(&sheet)?;
+    Ok(range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// Check every row, then (unless a dry run, and only if no row is rejected) write them all.
+/// `progress(done, total)` is called while writing.
+pub async fn import_communes(
+    db: &Db,
+    actor: &Actor,
+    table: &[Vec<String>],
+    opts: &ImportOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> anyhow::Result<ImportReport> {
+    let mut report = ImportReport {
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    let rows: Vec<CommuneRow> = match parse_communes(table) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            report.rejected = errors;
+            return Ok(report);
+        }
+    };
+    report.rows = rows.len();
+    // Provinces must exist on the first day of validity.
+    let mut provinces = std::collections::HashMap::new();
+    for r in &rows {
+        if provinces.contains_key(&r.province_code) {
+            continue;
+        }
+        let unit = crate::store::unit_by_code(db, &r.province_code, opts.valid_from)
+            .await?
+            .filter(|u| u.level == Level::Province);
+        provinces.insert(r.province_code.clone(), unit.map(|u| u.id));
+    }
+    for r in &rows {
+        if provinces.get(&r.province_code).copied().flatten().is_none() {
+            report.rejected.push(RowError {
+                line: r.line,
+                column: "province_code".into(),
+                code: "unknown_province",
+                value: format!("{} @ {}", r.province_code, opts.valid_from),
+            });
+        }
+    }
+    if !report.rejected.is_empty() || opts.dry_run {
+        return Ok(report);
+    }
+    let from = opts.valid_from.iso();
+    let to = opts.valid_to.map(|d| d.iso());
+    let mut tx = db.begin().await?;
+    let mut districts = std::collections::HashMap::new();
+    let total = rows.len() as u64;
+    for (i, r) in rows.iter().enumerate() {
+        let province_id = provinces[&r.province_code].expect("checked above");
+        let parent = match &r.district {
+            Some((dcode, dname)) => {
+                let key = (province_id, dcode.clone());
+                match districts.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        let (id, inserted) = upsert_unit(
+                            &mut tx,
+                            dcode,
+                            Level::District,
+                            "district",
+                            dname,
+                            Some(province_id),
+                            Some(&from),
+                            to.as_deref(),
+                        )
+                        .await?;
+                        report.districts += usize::from(inserted);
+                        districts.insert(key, id);
+                        id
+                    }
+                }
+            }
+            None => province_id,
+        };
+        let (_, inserted) = upsert_unit(
+            &mut tx,
+            &r.code,
+            Level::Commune,
+            r.kind.as_str(),
+            &r.name,
+            Some(parent),
+            Some(&from),
+            to.as_deref(),
+        )
+        .await?;
+        if inserted {
+            report.inserted += 1;
+        } else {
+            report.updated_or_unchanged += 1;
+        }
+        if i % 200 == 0 || i + 1 == rows.len() {
+            progress(i as u64 + 1, total);
+        }
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "registry.import_communes",
+            object_type: "registry",
+            object_id: format!("communes@{from}"),
+            before: None,
+            after: Some(json!({
+                "rows": report.rows, "inserted": report.inserted,
+                "updated_or_unchanged": report.updated_or_unchanged, "districts": report.districts,
+                "valid_from": from, "valid_to": to,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    report.applied = true;
+    Ok(report)
+}

@@ -1,0 +1,404 @@
+//! Storage of units, lineage and agencies. One SQL text serves SQLite and PostgreSQL.
+
+use platform::db::{Db, DbResult, Row, Sql, Tx, Value};
+use platform::params;
+use serde::Serialize;
+
+use crate::model::{Day, Level, fold};
+
+/// An administrative unit (đơn vị hành chính) with its validity.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Unit {
+    /// Internal identity (codes are reused across time; this is not).
+    pub id: i64,
+    /// Statistics-office code: 2 digits (province), 3 (district), 5 (commune).
+    pub code: String,
+    pub level: Level,
+    /// city, province, district, ward, commune, special_zone.
+    pub kind: String,
+    pub name: String,
+    #[serde(skip)]
+    pub parent_id: Option<i64>,
+    /// First day of validity (`null`: before the register's records).
+    pub valid_from: Option<String>,
+    /// Last day of validity (`null`: still valid).
+    pub valid_to: Option<String>,
+}
+
+impl Unit {
+    fn from_row(r: &Row) -> DbResult<Unit> {
+        let level: String = r.get("level")?;
+        Ok(Unit {
+            id: r.get("id")?,
+            code: r.get("code")?,
+            level: Level::parse(&level).unwrap_or(Level::Commune),
+            kind: r.get("kind")?,
+            name: r.get("name")?,
+            parent_id: r.get("parent_id")?,
+            valid_from: r.get("valid_from")?,
+            valid_to: r.get("valid_to")?,
+        })
+    }
+
+    pub fn valid_on(&self, d: Day) -> bool {
+        let iso = d.iso();
+        self.valid_from.as_deref().is_none_or(|f| f <= iso.as_str())
+            && self.valid_to.as_deref().is_none_or(|t| t >= iso.as_str())
+    }
+
+    /// A date on which this unit is valid (for links): its last day, or today.
+    pub fn a_valid_day(&self) -> String {
+        self.valid_to.clone().unwrap_or_else(|| Day::today().iso())
+    }
+}
+
+const VALID_ON: &str =
+    "(valid_from IS NULL OR valid_from <= $1) AND (valid_to IS NULL OR valid_to >= $1)";
+
+/// Filters of a unit listing.
+#[derive(Debug, Clone, Default)]
+pub struct UnitQuery {
+    pub level: Option<Level>,
+    pub valid_on: Option<Day>,
+    pub q: Option<String>,
+    pub parent_id: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Units matching the query, ordered by code, and the total count.
+pub async fn list_units(db: &Db, q: &UnitQuery) -> DbResult<(Vec<Unit>, i64)> {
+    let mut where_ = String::from(" WHERE 1=1");
+    let mut p: Vec<Value> = Vec::new();
+    if let Some(d) = q.valid_on {
+        p.push(d.iso().into());
+        let n = p.len();
+        where_.push_str(&format!(
+            " AND (valid_from IS NULL OR valid_from <= ${n}) AND (valid_to IS NULL OR valid_to >= ${n})"
+        ));
+    }
+    if let Some(l) = q.level {
+        p.push(l.as_str().into());
+        where_.push_str(&format!(" AND level = ${}", p.len()));
+    }
+    if let Some(pid) = q.parent_id {
+        p.push(pid.into());
+        where_.push_str(&format!(" AND parent_id = ${}", p.len()));
+    }
+    if let Some(raw) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let escaped = fold(raw)
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        p.push(format!("%{escaped}%").into());
+        p.push(raw.into());
+        let (a, b) = (p.len() - 1, p.len());
+        where_.push_str(&format!(
+            " AND (name_search LIKE ${a} ESCAPE '\\' OR code = ${b})"
+        ));
+    }
+    let total: i64 = db
+        .fetch_one(
+            Sql::trusted(format!("SELECT COUNT(*) AS n FROM units{where_}")),
+            p.clone(),
+        )
+        .await?
+        .get("n")?;
+    let n = p.len();
+    p.push(q.limit.into());
+    p.push(q.offset.into());
+    let rows = db
+        .fetch_all(
+            Sql::trusted(format!(
+                "SELECT * FROM units{where_} ORDER BY code, valid_from LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            )),
+            p,
+        )
+        .await?;
+    Ok((
+        rows.iter().map(Unit::from_row).collect::<DbResult<_>>()?,
+        total,
+    ))
+}
+
+pub async fn unit(db: &Db, id: i64) -> DbResult<Option<Unit>> {
+    db.fetch_optional("SELECT * FROM units WHERE id = $1", params![id])
+        .await?
+        .as_ref()
+        .map(Unit::from_row)
+        .transpose()
+}
+
+/// The unit that bore `code` on `day` (codes are reused: 15 was Yên Bái, is now Lào Cai).
+pub async fn unit_by_code(db: &Db, code: &str, day: Day) -> DbResult<Option<Unit>> {
+    db.fetch_optional(
+        Sql::trusted(format!(
+            "SELECT * FROM units WHERE {VALID_ON} AND code = $2 ORDER BY level LIMIT 1"
+        )),
+        params![day.iso(), code],
+    )
+    .await?
+    .as_ref()
+    .map(Unit::from_row)
+    .transpose()
+}
+
+/// Every unit that ever bore `code`, newest first.
+pub async fn units_with_code(db: &Db, code: &str) -> DbResult<Vec<Unit>> {
+    db.fetch_all(
+        "SELECT * FROM units WHERE code = $1 ORDER BY COALESCE(valid_from, '') DESC",
+        params![code],
+    )
+    .await?
+    .iter()
+    .map(Unit::from_row)
+    .collect()
+}
+
+/// A lineage edge seen from one side.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Link {
+    /// merge, split, rename or transfer.
+    pub kind: String,
+    /// First day of the new arrangement.
+    pub effective: String,
+    pub unit: Unit,
+}
+
+async fn links(db: &Db, unit_id: i64, forward: bool) -> DbResult<Vec<Link>> {
+    let sql = if forward {
+        "SELECT l.kind AS lkind, l.effective, u.* FROM unit_lineage l JOIN units u ON u.id = l.to_unit_id WHERE l.from_unit_id = $1 ORDER BY u.code"
+    } else {
+        "SELECT l.kind AS lkind, l.effective, u.* FROM unit_lineage l JOIN units u ON u.id = l.from_unit_id WHERE l.to_unit_id = $1 ORDER BY u.code"
+    };
+    db.fetch_all(sql, params![unit_id])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Link {
+                kind: r.get("lkind")?,
+                effective: r.get("effective")?,
+                unit: Unit::from_row(r)?,
+            })
+        })
+        .collect()
+}
+
+/// Units this one was formed from.
+pub async fn predecessors(db: &Db, unit_id: i64) -> DbResult<Vec<Link>> {
+    links(db, unit_id, false).await
+}
+
+/// Units this one became.
+pub async fn successors(db: &Db, unit_id: i64) -> DbResult<Vec<Link>> {
+    links(db, unit_id, true).await
+}
+
+/// Follow the lineage forward to the units valid on `day` ("what did old province 26 become").
+pub async fn current_successors(db: &Db, unit_id: i64, day: Day) -> DbResult<Vec<Unit>> {
+    let mut frontier = vec![unit_id];
+    let mut out: Vec<Unit> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(id) = frontier.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Some(u) = unit(db, id).await? else {
+            continue;
+        };
+        if u.valid_on(day) {
+            if !out.iter().any(|o| o.id == u.id) {
+                out.push(u);
+            }
+            continue;
+        }
+        frontier.extend(successors(db, id).await?.into_iter().map(|l| l.unit.id));
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(out)
+}
+
+/// The unit and its ancestors, nearest first.
+pub async fn chain(db: &Db, unit_id: i64) -> DbResult<Vec<i64>> {
+    let mut out = Vec::new();
+    let mut next = Some(unit_id);
+    while let Some(id) = next {
+        if out.contains(&id) || out.len() > 8 {
+            break;
+        }
+        let Some(r) = db
+            .fetch_optional("SELECT parent_id FROM units WHERE id = $1", params![id])
+            .await?
+        else {
+            break;
+        };
+        out.push(id);
+        next = r.get("parent_id")?;
+    }
+    Ok(out)
+}
+
+/// An agency (cơ quan).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Agency {
+    pub id: i64,
+    /// Stable short code, e.g. `byt`, `ubnd-40`.
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    /// ministry, ministry_level, government_agency, provincial_committee.
+    pub kind: String,
+    /// Code of the unit a provincial People's Committee governs.
+    pub unit_code: Option<String>,
+    #[serde(skip)]
+    pub unit_id: Option<i64>,
+    /// Electronic identifier, QCVN 102:2016 form (`000.00.00.G22`).
+    pub edoc_qcvn: Option<String>,
+    /// Electronic identifier, Decision 20/2020/QĐ-TTg form (`G09.01`).
+    pub edoc_2020: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+}
+
+impl Agency {
+    fn from_row(r: &Row) -> DbResult<Agency> {
+        Ok(Agency {
+            id: r.get("id")?,
+            code: r.get("code")?,
+            name_vi: r.get("name_vi")?,
+            name_en: r.get("name_en")?,
+            kind: r.get("kind")?,
+            unit_code: r.get("unit_code")?,
+            unit_id: r.get("unit_id")?,
+            edoc_qcvn: r.get("edoc_qcvn")?,
+            edoc_2020: r.get("edoc_2020")?,
+            valid_from: r.get("valid_from")?,
+            valid_to: r.get("valid_to")?,
+        })
+    }
+    /// The name in a language given by its code (`vi`, `en`).
+    pub fn name_in(&self, lang_code: &str) -> &str {
+        if lang_code == "en" {
+            &self.name_en
+        } else {
+            &self.name_vi
+        }
+    }
+    pub fn name(&self, lang: platform::i18n::Lang) -> &str {
+        match lang {
+            platform::i18n::Lang::Vi => &self.name_vi,
+            platform::i18n::Lang::En => &self.name_en,
+        }
+    }
+}
+
+const AGENCY_SELECT: &str =
+    "SELECT a.*, u.code AS unit_code FROM agencies a LEFT JOIN units u ON u.id = a.unit_id";
+
+/// Agencies valid on `day` (all if None), optionally filtered by kind and name.
+pub async fn list_agencies(
+    db: &Db,
+    day: Option<Day>,
+    kind: Option<&str>,
+    q: Option<&str>,
+) -> DbResult<Vec<Agency>> {
+    let mut sql = format!("{AGENCY_SELECT} WHERE 1=1");
+    let mut p: Vec<Value> = Vec::new();
+    if let Some(d) = day {
+        p.push(d.iso().into());
+        let n = p.len();
+        sql.push_str(&format!(
+            " AND (a.valid_from IS NULL OR a.valid_from <= ${n}) AND (a.valid_to IS NULL OR a.valid_to >= ${n})"
+        ));
+    }
+    if let Some(k) = kind.filter(|k| !k.is_empty()) {
+        p.push(k.into());
+        sql.push_str(&format!(" AND a.kind = ${}", p.len()));
+    }
+    if let Some(text) = q.map(fold).filter(|s| !s.is_empty()) {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        p.push(format!("%{escaped}%").into());
+        sql.push_str(&format!(" AND a.name_search LIKE ${} ESCAPE '\\'", p.len()));
+    }
+    sql.push_str(
+        " ORDER BY CASE a.kind WHEN 'ministry' THEN 0 WHEN 'ministry_level' THEN 1 WHEN 'government_agency' THEN 2 ELSE 3 END, a.unit_id, a.code",
+    );
+    db.fetch_all(Sql::trusted(sql), p)
+        .await?
+        .iter()
+        .map(Agency::from_row)
+        .collect()
+}
+
+pub async fn agency(db: &Db, id: i64) -> DbResult<Option<Agency>> {
+    db.fetch_optional(
+        Sql::trusted(format!("{AGENCY_SELECT} WHERE a.id = $1")),
+        params![id],
+    )
+    .await?
+    .as_ref()
+    .map(Agency::from_row)
+    .transpose()
+}
+
+/// By its code or either electronic identifier.
+pub async fn agency_by_any_code(db: &Db, code: &str) -> DbResult<Option<Agency>> {
+    let code = code.trim();
+    db.fetch_optional(
+        Sql::trusted(format!(
+            "{AGENCY_SELECT} WHERE a.code = $1 OR a.edoc_qcvn = $2 OR a.edoc_2020 = $2"
+        )),
+        params![code.to_lowercase(), code.to_uppercase()],
+    )
+    .await?
+    .as_ref()
+    .map(Agency::from_row)
+    .transpose()
+}
+
+/// Insert or update a unit by identity (level, code, valid_from); returns (id, inserted).
+pub async fn upsert_unit(
+    tx: &mut Tx,
+    code: &str,
+    level: Level,
+    kind: &str,
+    name: &str,
+    parent_id: Option<i64>,
+    valid_from: Option<&str>,
+    valid_to: Option<&str>,
+) -> DbResult<(i64, bool)> {
+    let existing = tx
+        .fetch_optional(
+            "SELECT id, kind, name, parent_id, valid_to FROM units WHERE level = $1 AND code = $2 AND COALESCE(valid_from, '') = $3",
+            params![level.as_str(), code, valid_from.unwrap_or("")],
+        )
+        .await?;
+    if let Some(r) = existing {
+        let id: i64 = r.get("id")?;
+        let same = r.get::<String>("kind")? == kind
+            && r.get::<String>("name")? == name
+            && r.get::<Option<i64>>("parent_id")? == parent_id
+            && r.get::<Option<String>>("valid_to")?.as_deref() == valid_to;
+        if !same {
+            tx.execute(
+                "UPDATE units SET kind = $1, name = $2, name_search = $3, parent_id = $4, valid_to = $5 WHERE id = $6",
+                params![kind, name, fold(name), parent_id, valid_to, id],
+            )
+            .await?;
+        }
+        return Ok((id, false));
+    }
+    let r = tx
+        .fetch_one(
+            "INSERT INTO units (code, level, kind, name, name_search, parent_id, valid_from, valid_to) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            params![code, level.as_str(), kind, name, fold(name), parent_id, valid_from, valid_to],
+        )
+        .await?;
+    Ok((r.get("id")?, true))
+}
