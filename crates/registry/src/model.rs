@@ -366,7 +366,6 @@ mod tests {
                 (4, "bad_commune_code", "commune_code"),
                 (5, "duplicate_code", "commune_code"),
                 (6, "bad_name", "commune_name"),
-                (6, "bad_kind", "commune_kind"),
                 (7, "bad_kind", "commune_kind"),
             ]
         );

@@ -85,7 +85,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Translate a key (used in templates: `{{ ctx.t("nav.home") }}`).
+    /// Translate a key (used in templates: `{{ ctx.t("nav.units") }}`).
     pub fn t(&self, key: &str) -> String {
         t(self.lang, key)
     }

@@ -80,19 +80,23 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
     let headers = req.headers().clone();
     let cookies = ctx::parse_cookies(&headers);
 
-    // Cross-origin form posts are refused outright (on top of the CSRF token).
-    if !req.method().is_safe() && !ctx::same_origin(&headers) {
+    // Cross-origin form posts are refused outright (on top of the CSRF token); so are
+    // requests with a bad API token. Both still get the security headers.
+    let early_error = |err: crate::error::AppError| {
+        if let Some(cause) = &err.cause {
+            tracing::error!(cause = %cause, "request refused");
+        }
         let lang = ctx::lang_from(&headers, &cookies, None);
-        return render_error(
-            &crate::error::AppError::forbidden(),
-            lang,
-            is_api_path(&path),
-        );
+        let mut res = render_error(&err, lang, is_api_path(&path));
+        security_headers(res.headers_mut());
+        res
+    };
+    if !req.method().is_safe() && !ctx::same_origin(&headers) {
+        return early_error(crate::error::AppError::forbidden());
     }
-
     let principal = match ctx::resolve_principal(&state, &headers, &cookies).await {
         Ok(p) => p,
-        Err(e) => return e.into_response(),
+        Err(e) => return early_error(e),
     };
     let lang = ctx::lang_from(
         &headers,

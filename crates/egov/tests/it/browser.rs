@@ -1,0 +1,254 @@
+//! Browser tests in a real Chromium through chromedriver (WebDriver). Ignored by plain
+//! `cargo test`; scripts/test starts chromedriver and sets EGOV_TEST_WEBDRIVER.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use platform::config::{Config, Secret};
+
+/// A real egov server on a free loopback port with the demo data; returns its base URL and
+/// the demo accounts.
+async fn start_server() -> (
+    String,
+    Vec<(String, String, String, String)>,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    let url = crate::support::fresh_database("sqlite").await;
+    let config = Config {
+        database_url: Secret::new(url),
+        cookie_secure: false,
+        demo: true,
+        ..Config::default()
+    };
+    let db = egov::connect(&config).await.unwrap();
+    let data = std::env::temp_dir().join(format!("egov-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&data).unwrap();
+    let outcome = egov::demo::load(&db, &data).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(egov::serve(egov::state(db, config), listener, async {
+        let _ = rx.await;
+    }));
+    (base, outcome.created, tx)
+}
+
+async fn browser() -> Client {
+    let webdriver = std::env::var("EGOV_TEST_WEBDRIVER")
+        .expect("EGOV_TEST_WEBDRIVER is not set: run scripts/test, which starts chromedriver");
+    let profile = std::env::temp_dir().join(format!(
+        "egov-chromium-{}-{}",
+        std::process::id(),
+        platform::db::now_ms()
+    ));
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--window-size=1280,900", "--lang=vi",
+                     format!("--user-data-dir={}", profile.display())]
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&webdriver)
+        .await
+        .expect("connect to chromedriver")
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"));
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn click_link(c: &Client, text: &str) {
+    c.find(Locator::LinkText(text))
+        .await
+        .unwrap_or_else(|_| panic!("no link {text}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn page(c: &Client) -> String {
+    c.source().await.unwrap()
+}
+
+async fn login(c: &Client, base: &str, user: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fill(c, "#username", user).await;
+    fill(c, "#password", password).await;
+    click(c, "#login-submit").await;
+}
+
+fn password_of<'a>(accounts: &'a [(String, String, String, String)], user: &str) -> &'a str {
+    &accounts.iter().find(|a| a.0 == user).unwrap().1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn official_signs_in_switches_language_and_browses_units() {
+    let (base, accounts, stop) = start_server().await;
+    let c = browser().await;
+
+    // Wrong password, then the right one.
+    login(&c, &base, "baocao.nghean", "không phải mật khẩu").await;
+    let p = page(&c).await;
+    assert!(p.contains("Tên đăng nhập hoặc mật khẩu không đúng"), "{p}");
+    assert!(c.find(Locator::Css("#error-summary")).await.is_ok());
+    login(
+        &c,
+        &base,
+        "baocao.nghean",
+        password_of(&accounts, "baocao.nghean"),
+    )
+    .await;
+    assert!(page(&c).await.contains("Nguyễn Văn An (Nghệ An)"));
+
+    // Switch language and back.
+    click(&c, "#lang-switch").await;
+    let p = page(&c).await;
+    assert!(
+        p.contains("lang=\"en\"") && p.contains("Digital Government Platform"),
+        "{p}"
+    );
+    click(&c, "#lang-switch").await;
+    assert!(page(&c).await.contains("Nền tảng Chính phủ số"));
+
+    // Browse the unit tree: the register as it stood before the merger, a search without
+    // diacritics, a unit's history, and where it went.
+    c.goto(&format!("{base}/units?valid_on=2025-06-30"))
+        .await
+        .unwrap();
+    assert!(
+        c.find(Locator::Css("#unit-count"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("63")
+    );
+    fill(&c, "#q", "vinh phuc").await;
+    click(&c, "#units-filter").await;
+    click_link(&c, "Vĩnh Phúc").await;
+    let p = page(&c).await;
+    assert!(p.contains("Sáp nhập 2025-07-01"), "{p}");
+    click_link(&c, "Phú Thọ (25)").await;
+    let preds = c
+        .find(Locator::Css("#predecessors"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        preds.contains("Hòa Bình") && preds.contains("Vĩnh Phúc"),
+        "{preds}"
+    );
+    click_link(&c, "Đơn vị hành chính").await;
+    assert!(c.current_url().await.unwrap().as_str().contains("/units"));
+
+    // Keyboard users get a skip link first.
+    c.goto(&format!("{base}/")).await.unwrap();
+    let skip = c.find(Locator::Css("a.skip-link")).await.unwrap();
+    assert_eq!(skip.attr("href").await.unwrap().as_deref(), Some("#main"));
+
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn administrator_creates_a_user_who_then_signs_in() {
+    let (base, accounts, stop) = start_server().await;
+    let c = browser().await;
+
+    // The administrator signs in and must first enrol a second factor.
+    login(&c, &base, "admin", password_of(&accounts, "admin")).await;
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with("/account/totp")
+    );
+    let secret = c
+        .find(Locator::Css("#totp-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code = platform::identity::totp::current(secret.trim()).unwrap();
+    fill(&c, "#code", &code).await;
+    click(&c, "#totp-setup-submit").await;
+    assert!(page(&c).await.contains("Đã bật xác thực hai lớp"));
+
+    // Create a reporter for Nghệ An.
+    click_link(&c, "Người dùng").await;
+    fill(&c, "#username", "canbo.moi").await;
+    fill(&c, "#display_name", "Cán Bộ Mới").await;
+    fill(&c, "#password", "mật khẩu tạm thời 2026").await;
+    c.find(Locator::Css("#role"))
+        .await
+        .unwrap()
+        .select_by_value("reporter")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#scope_kind"))
+        .await
+        .unwrap()
+        .select_by_value("unit")
+        .await
+        .unwrap();
+    fill(&c, "#scope_code", "40").await;
+    click(&c, "#create-user").await;
+    let created = c
+        .find(Locator::Css("#created-user"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(created.contains("canbo.moi"), "{created}");
+    assert!(page(&c).await.contains("Người báo cáo — Nghệ An (40)"));
+    click(&c, "#logout").await;
+
+    // The new user signs in, must change the temporary password, then signs in again.
+    login(&c, &base, "canbo.moi", "mật khẩu tạm thời 2026").await;
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with("/account/password")
+    );
+    fill(&c, "#current", "mật khẩu tạm thời 2026").await;
+    fill(&c, "#new_password", "câu mật khẩu riêng của tôi").await;
+    fill(&c, "#confirm", "câu mật khẩu riêng của tôi").await;
+    click(&c, "#password-submit").await;
+    login(&c, &base, "canbo.moi", "câu mật khẩu riêng của tôi").await;
+    assert!(page(&c).await.contains("Cán Bộ Mới"));
+    c.goto(&format!("{base}/account")).await.unwrap();
+    assert!(page(&c).await.contains("Người báo cáo — Nghệ An (40)"));
+
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}

@@ -1,0 +1,363 @@
+//! Test harness: a real egov router on a fresh database (SQLite file or a new PostgreSQL
+//! database), and a client that keeps cookies and fills in the CSRF field like a browser.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use platform::audit::Actor;
+use platform::config::{Config, Secret};
+use platform::db::Db;
+use platform::identity::access::{Role, Scope};
+use platform::identity::{self, Directory, NewUser};
+use platform::web::AppState;
+use tower::ServiceExt;
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        platform::db::now_ms() % 1_000_000
+    )
+}
+
+/// The PostgreSQL server URL given by scripts/test.
+pub fn postgres_url() -> String {
+    std::env::var("EGOV_TEST_POSTGRES_URL").expect(
+        "EGOV_TEST_POSTGRES_URL is not set: run scripts/test, which starts a throwaway PostgreSQL",
+    )
+}
+
+/// A fresh, empty database; returns its URL.
+pub async fn fresh_database(backend: &str) -> String {
+    match backend {
+        "sqlite" => {
+            let dir = std::env::temp_dir().join("egov-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}/{}.db", dir.display(), unique("t"))
+        }
+        "postgres" => {
+            let admin_url = postgres_url();
+            let admin = Db::connect(&admin_url, 1)
+                .await
+                .expect("connect to PostgreSQL");
+            let name = unique("egov_t");
+            admin
+                .execute_script(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await;
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            format!("{base}/{name}")
+        }
+        other => panic!("unknown backend {other}"),
+    }
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub db: Db,
+    pub url: String,
+    pub backend: &'static str,
+}
+
+/// A response with its body read.
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Res {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+    /// The first error code of a JSON error envelope.
+    pub fn error_code(&self) -> String {
+        self.json()["errors"][0]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+impl TestApp {
+    pub async fn new(backend: &'static str) -> TestApp {
+        let url = fresh_database(backend).await;
+        Self::on(backend, &url).await
+    }
+
+    /// Another node on the same database (for multi-node tests).
+    pub async fn on(backend: &'static str, url: &str) -> TestApp {
+        let mut config = Config {
+            database_url: Secret::new(url),
+            cookie_secure: false,
+            db_max_connections: 5,
+            ..Config::default()
+        };
+        config.node_id = unique("node");
+        let db = egov::connect(&config).await.expect("connect and migrate");
+        registry::seed::load(&db, &Actor::system("test"))
+            .await
+            .expect("seed");
+        let state = egov::state(db.clone(), config);
+        let router = egov::router(state.clone());
+        TestApp {
+            state,
+            router,
+            db,
+            url: url.to_owned(),
+            backend,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            lang: None,
+            bearer: None,
+        }
+    }
+
+    pub async fn scope(&self, kind: &str, code: &str) -> Scope {
+        registry::RegistryDirectory {
+            db: self.db.clone(),
+        }
+        .find_scope(kind, code)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no scope {kind} {code}"))
+    }
+
+    /// Create a user holding one role; returns the password. Administrators get a second factor
+    /// enrolled, whose secret is returned too.
+    pub async fn user(&self, username: &str, role: Role, scope: Scope) -> (String, Option<String>) {
+        let password = "Mật khẩu thử nghiệm 2026".to_owned();
+        let id = identity::create_user(
+            &self.db,
+            &Actor::system("test"),
+            NewUser {
+                username: username.into(),
+                display_name: format!("Người dùng {username}"),
+                email: None,
+                password: password.clone(),
+                locale: None,
+                must_change_password: false,
+                is_demo: false,
+            },
+            Some((role, scope)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("create {username}: {:?}", e.problems));
+        let secret = if role.requires_totp() {
+            let s = identity::totp::new_secret();
+            identity::set_totp_secret(&self.db, &Actor::system("test"), id, &s)
+                .await
+                .unwrap();
+            identity::enable_totp(&self.db, &Actor::system("test"), id)
+                .await
+                .unwrap();
+            Some(s)
+        } else {
+            None
+        };
+        (password, secret)
+    }
+
+    /// A client signed in as a new user with this role and scope.
+    pub async fn signed_in(&self, username: &str, role: Role, scope: Scope) -> Client {
+        let (password, secret) = self.user(username, role, scope).await;
+        let mut c = self.client();
+        c.login(username, &password, secret.as_deref()).await;
+        c
+    }
+
+    pub async fn audit_count(&self) -> i64 {
+        self.db
+            .fetch_one("SELECT COUNT(*) AS n FROM audit_log", platform::params![])
+            .await
+            .unwrap()
+            .get("n")
+            .unwrap()
+    }
+
+    pub async fn count(&self, table_and_where: &'static str) -> i64 {
+        self.db
+            .fetch_one(table_and_where, platform::params![])
+            .await
+            .unwrap()
+            .get("n")
+            .unwrap()
+    }
+
+    pub async fn count_where(&self, sql: &'static str, value: &str) -> i64 {
+        self.db
+            .fetch_one(sql, platform::params![value])
+            .await
+            .unwrap()
+            .get("n")
+            .unwrap()
+    }
+
+    pub async fn close(self) {
+        self.db.close().await;
+        if self.backend == "sqlite"
+            && let Some(path) = self.url.strip_prefix("sqlite://")
+        {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, sends the CSRF field with every form.
+#[derive(Clone)]
+pub struct Client {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+    pub lang: Option<&'static str>,
+    pub bearer: Option<String>,
+}
+
+impl Client {
+    pub async fn request(&mut self, method: &str, path: &str, body: Option<String>) -> Res {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost");
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            b = b.header(header::COOKIE, c.join("; "));
+        }
+        if let Some(l) = self.lang {
+            b = b.header(header::ACCEPT_LANGUAGE, l);
+        }
+        if let Some(t) = &self.bearer {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        }
+        let req = b.body(Body::from(body.unwrap_or_default())).unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        for v in headers.get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (kv, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = kv.split_once('=').unwrap();
+            if val.is_empty() || attrs.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), val.to_owned());
+            }
+        }
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Res {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Res {
+        self.request("GET", path, None).await
+    }
+
+    /// Post a form as a browser would: with the CSRF field from the cookie.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
+        if !self.cookies.contains_key("egov_csrf") {
+            self.get("/healthz").await;
+        }
+        let csrf = self.cookies["egov_csrf"].clone();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &csrf));
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.request("POST", path, Some(body)).await
+    }
+
+    /// Post without a CSRF field (an attacker's form).
+    pub async fn post_without_csrf(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.request("POST", path, Some(body)).await
+    }
+
+    /// Sign in (with the second factor if a secret is given); panics if it fails.
+    pub async fn login(&mut self, username: &str, password: &str, totp_secret: Option<&str>) {
+        let r = self
+            .post(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login {username}: {}",
+            r.body
+        );
+        if let Some(secret) = totp_secret {
+            assert!(
+                r.location().starts_with("/login/totp"),
+                "expected TOTP step, got {}",
+                r.location()
+            );
+            let code = identity::totp::current(secret).unwrap();
+            let r = self
+                .post("/login/totp", &[("code", &code), ("next", "/")])
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "totp: {}", r.body);
+        }
+    }
+}
+
+/// Generate a test on each backend: `on_both!(name, |app| async move { ... });`. The
+/// PostgreSQL variant is ignored by plain `cargo test` and run by scripts/test.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::support::TestApp::new("sqlite").await;
+                ($body)(&app).await;
+                app.close().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs PostgreSQL: scripts/test provides one"]
+            async fn postgres() {
+                let app = $crate::support::TestApp::new("postgres").await;
+                ($body)(&app).await;
+                app.close().await;
+            }
+        }
+    };
+}

@@ -1,0 +1,278 @@
+//! The web shell: security headers, health and metrics, OpenAPI, assets, error pages, i18n
+//! completeness, backup and restore.
+
+use axum::http::StatusCode;
+use platform::identity::access::{Role, Scope};
+
+use crate::on_both;
+use crate::support::TestApp;
+
+on_both!(security_headers_on_every_response, async |app: &TestApp| {
+    let mut c = app.client();
+    for path in [
+        "/",
+        "/api/v1/units",
+        "/nowhere",
+        "/api/v1/nowhere",
+        "/assets/egov.css",
+    ] {
+        let r = c.get(path).await;
+        let csp = r
+            .headers
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(
+            r.headers.get("referrer-policy").unwrap(),
+            "strict-origin-when-cross-origin"
+        );
+    }
+    // No inline scripts or styles in pages (the CSP would block them).
+    let home = c.get("/").await.body;
+    assert!(!home.contains("<script>") && !home.contains("style=\""));
+    // Cookies: HttpOnly, SameSite.
+    let r = app.client().get("/").await;
+    let set = r.headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+});
+
+on_both!(errors_use_one_envelope_or_a_page, async |app: &TestApp| {
+    let mut c = app.client();
+    let r = c.get("/api/v1/nowhere").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"errors": [{"code": "not_found", "detail": "Không tìm thấy."}]})
+    );
+    let r = c.get("/no-such-page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("<html lang=\"vi\">") && r.body.contains("Không tìm thấy"));
+    c.lang = Some("en");
+    assert_eq!(
+        c.get("/api/v1/nowhere").await.json()["errors"][0]["detail"],
+        "Not found."
+    );
+    // A cross-site form post is refused before anything runs.
+    let mut evil = app.client();
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header("host", "localhost")
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("username=a&password=b"))
+        .unwrap();
+    use tower::ServiceExt;
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let _ = evil.get("/").await;
+});
+
+on_both!(health_readiness_and_metrics, async |app: &TestApp| {
+    let mut c = app.client();
+    assert_eq!(c.get("/healthz").await.body, "ok");
+    let r = c.get("/readyz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.starts_with("ready: 2/2"), "{}", r.body);
+    c.get("/api/v1/units").await;
+    let m = c.get("/metrics").await.body;
+    assert!(
+        m.contains(
+            "egov_http_requests_total{method=\"GET\",route=\"/api/v1/units\",status=\"200\"} 1"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("egov_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/units\",le=\"+Inf\"} 1"));
+    assert!(m.contains("egov_db_pool_connections{state=\"open\"}"));
+    assert!(m.contains("# TYPE egov_jobs gauge"));
+});
+
+on_both!(assets_are_embedded, async |app: &TestApp| {
+    let mut c = app.client();
+    for (path, ct) in [
+        ("/assets/vendor/htmx.min.js", "text/javascript"),
+        ("/assets/vendor/echarts.min.js", "text/javascript"),
+        ("/assets/egov.css", "text/css"),
+        ("/assets/vendor/htmx.LICENSE", "text/plain"),
+    ] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(
+            r.headers
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(ct)
+        );
+        assert!(r.body.len() > 100, "{path}");
+    }
+    assert_eq!(
+        c.get("/assets/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
+});
+
+on_both!(
+    api_docs_page_lists_every_operation,
+    async |app: &TestApp| {
+        let mut c = app.client();
+        let doc = c.get("/api/v1/openapi.json").await.json();
+        let r = c.get("/api/docs").await;
+        assert_eq!(r.status, StatusCode::OK);
+        for path in doc["paths"].as_object().unwrap().keys() {
+            assert!(
+                r.body.contains(path.as_str()),
+                "{path} missing from /api/docs"
+            );
+        }
+    }
+);
+
+on_both!(backup_and_restore, async |app: &TestApp| {
+    app.user("sao.luu", Role::Viewer, Scope::National).await;
+    let entries = app.audit_count().await;
+    let dir = std::env::temp_dir().join(format!(
+        "egov-backup-{}-{}",
+        std::process::id(),
+        app.backend
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let restored_url = if app.backend == "sqlite" {
+        // Online backup, as docs/operations.md says: VACUUM INTO.
+        let file = dir.join("backup.db");
+        let _ = std::fs::remove_file(&file);
+        app.db
+            .execute_script(&format!("VACUUM INTO '{}'", file.display()))
+            .await
+            .unwrap();
+        format!("sqlite://{}", file.display())
+    } else {
+        let dump = dir.join("backup.dump");
+        let st = std::process::Command::new("pg_dump")
+            .args(["-Fc", "-f", dump.to_str().unwrap(), &app.url])
+            .status()
+            .expect("pg_dump (scripts/test puts PostgreSQL's tools on PATH)");
+        assert!(st.success());
+        let target = crate::support::fresh_database("postgres").await;
+        let st = std::process::Command::new("pg_restore")
+            .args(["--no-owner", "-d", &target, dump.to_str().unwrap()])
+            .status()
+            .expect("pg_restore");
+        assert!(st.success());
+        target
+    };
+    let restored = platform::db::Db::connect(&restored_url, 2).await.unwrap();
+    assert_eq!(
+        platform::audit::verify(&restored).await.unwrap(),
+        platform::audit::Verdict::Intact { entries }
+    );
+    assert!(
+        platform::identity::find_user(&restored, "sao.luu")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(restored.migration_status().await.unwrap(), (2, 2));
+    restored.close().await;
+    std::fs::remove_dir_all(&dir).ok();
+});
+
+#[test]
+fn openapi_document_is_stable() {
+    insta::assert_json_snapshot!("openapi", egov::openapi_json());
+}
+
+/// Every i18n key used in templates and code exists in both languages.
+#[test]
+fn every_used_string_is_translated() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let keys: std::collections::HashSet<String> = platform::i18n::keys(platform::i18n::Lang::Vi)
+        .into_iter()
+        .collect();
+    let en: std::collections::HashSet<String> = platform::i18n::keys(platform::i18n::Lang::En)
+        .into_iter()
+        .collect();
+    assert_eq!(keys, en, "vi.toml and en.toml differ");
+    let mut missing = Vec::new();
+    let mut files = Vec::new();
+    for dir in [
+        "crates/platform/templates",
+        "crates/registry/templates",
+        "crates/platform/src",
+        "crates/platform/src/web",
+        "crates/platform/src/identity",
+        "crates/registry/src",
+        "crates/egov/src",
+    ] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+    }
+    let patterns: [(&str, &str); 4] = [
+        ("ctx.t(\"", ""),
+        ("Problem::new(\"", "error."),
+        // Row errors of the commune import: `code: "bad_name"` at the start of a line.
+        ("\ncode: \"", "import."),
+        ("t_args(lang, \"", ""),
+    ];
+    for f in files {
+        let raw = std::fs::read_to_string(&f).unwrap();
+        let text: String = raw
+            .lines()
+            .map(|l| format!("\n{}", l.trim_start()))
+            .collect();
+        for (pat, prefix) in patterns {
+            for part in text.split(pat).skip(1) {
+                let key = part.split('"').next().unwrap();
+                if key.is_empty() || key.contains('{') {
+                    continue;
+                }
+                let full = format!("{prefix}{key}");
+                if !keys.contains(&full) {
+                    missing.push(format!("{}: {full}", f.display()));
+                }
+            }
+        }
+    }
+    for role in platform::identity::access::Role::ALL {
+        if !keys.contains(&format!("role.{}", role.as_str())) {
+            missing.push(format!("role.{}", role.as_str()));
+        }
+    }
+    for kind in [
+        "city",
+        "province",
+        "ward",
+        "commune",
+        "special_zone",
+        "district",
+        "ministry",
+        "ministry_level",
+        "provincial_committee",
+        "merge",
+        "rename",
+    ] {
+        if !keys.contains(&format!("kind.{kind}")) {
+            missing.push(format!("kind.{kind}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "untranslated keys:\n{}",
+        missing.join("\n")
+    );
+}
