@@ -439,7 +439,8 @@ async fn import_units(
             &[
                 ("rows", report.rows.to_string()),
                 ("inserted", report.inserted.to_string()),
-                ("updated", report.updated_or_unchanged.to_string()),
+                ("updated", report.updated.to_string()),
+                ("unchanged", report.unchanged.to_string()),
                 ("districts", report.districts.to_string()),
             ]
         )

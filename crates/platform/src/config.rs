@@ -139,6 +139,12 @@ impl Config {
         if let Some(v) = get("EGOV_LOG_JSON") {
             self.log_json = parse("EGOV_LOG_JSON", v)?;
         }
+        if let Some(v) = get("EGOV_SESSION_TTL_MINUTES") {
+            self.session_ttl_minutes = parse("EGOV_SESSION_TTL_MINUTES", v)?;
+        }
+        if let Some(v) = get("EGOV_SESSION_IDLE_MINUTES") {
+            self.session_idle_minutes = parse("EGOV_SESSION_IDLE_MINUTES", v)?;
+        }
         if let Some(v) = get("EGOV_NODE_ID") {
             self.node_id = v;
         }

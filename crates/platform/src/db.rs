@@ -235,6 +235,16 @@ impl Db {
     /// Connect to `sqlite://PATH` (created if missing) or `postgres://...`.
     pub async fn connect(url: &str, max_connections: u32) -> DbResult<Db> {
         if url.starts_with("sqlite:") {
+            // Create the database's directory (e.g. ./data) if it does not exist yet.
+            if let Some(path) = url
+                .strip_prefix("sqlite://")
+                .map(|p| p.split('?').next().unwrap_or(p))
+                && !path.contains(":memory:")
+                && let Some(dir) = std::path::Path::new(path).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                let _ = std::fs::create_dir_all(dir);
+            }
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)

@@ -78,6 +78,25 @@ pub(crate) fn parse_day(v: Option<&str>, field: &'static str) -> AppResult<Day> 
     }
 }
 
+/// The kinds of agency.
+pub const AGENCY_KINDS: [&str; 4] = [
+    "ministry",
+    "ministry_level",
+    "government_agency",
+    "provincial_committee",
+];
+
+pub(crate) fn parse_agency_kind(v: Option<&str>) -> AppResult<()> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(k) if !AGENCY_KINDS.contains(&k) => Err(AppError::invalid(
+            Problem::new("agency_kind_invalid")
+                .field("kind")
+                .arg("value", k),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn parse_level(v: Option<&str>) -> AppResult<Option<Level>> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -87,16 +106,30 @@ pub(crate) fn parse_level(v: Option<&str>) -> AppResult<Option<Level>> {
     }
 }
 
-fn parse_int(v: Option<&str>, field: &'static str, default: i64, max: i64) -> AppResult<i64> {
+fn parse_limit(v: Option<&str>) -> AppResult<i64> {
+    const MAX: i64 = 1000;
     match v.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(default),
+        None => Ok(100),
         Some(s) => s
             .parse::<i64>()
             .ok()
-            .filter(|n| (0..=max).contains(n))
+            .filter(|n| (1..=MAX).contains(n))
             .ok_or_else(|| {
-                AppError::invalid(Problem::new("limit_invalid").field(field).arg("max", max))
+                AppError::invalid(Problem::new("limit_invalid").field("limit").arg("max", MAX))
             }),
+    }
+}
+
+fn parse_offset(v: Option<&str>) -> AppResult<i64> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(0),
+        Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            AppError::invalid(
+                Problem::new("offset_invalid")
+                    .field("offset")
+                    .arg("value", s),
+            )
+        }),
     }
 }
 
@@ -104,8 +137,8 @@ fn parse_int(v: Option<&str>, field: &'static str, default: i64, max: i64) -> Ap
 pub(crate) async fn unit_query(state: &AppState, p: &UnitsParams) -> AppResult<UnitQuery> {
     let day = parse_day(p.valid_on.as_deref(), "valid_on")?;
     let level = parse_level(p.level.as_deref())?;
-    let limit = parse_int(p.limit.as_deref(), "limit", 100, 1000)?.max(1);
-    let offset = parse_int(p.offset.as_deref(), "offset", 0, i64::MAX)?;
+    let limit = parse_limit(p.limit.as_deref())?;
+    let offset = parse_offset(p.offset.as_deref())?;
     let parent_id = match p.parent.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(code) => Some(
@@ -245,6 +278,7 @@ pub async fn list_agencies(
     Query(p): Query<AgenciesParams>,
 ) -> AppResult<Json<AgencyList>> {
     let day = parse_day(p.valid_on.as_deref(), "valid_on")?;
+    parse_agency_kind(p.kind.as_deref())?;
     let items =
         store::list_agencies(&state.db, Some(day), p.kind.as_deref(), p.q.as_deref()).await?;
     Ok(Json(AgencyList {

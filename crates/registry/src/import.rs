@@ -13,14 +13,15 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::model::{CommuneRow, Day, Level, RowError, parse_communes};
-use crate::store::upsert_unit;
+use crate::store::{UnitRecord, Upserted, upsert_unit};
 
 /// How an import went.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportReport {
     pub rows: usize,
     pub inserted: usize,
-    pub updated_or_unchanged: usize,
+    pub updated: usize,
+    pub unchanged: usize,
     pub districts: usize,
     pub rejected: Vec<RowError>,
     pub dry_run: bool,
@@ -158,18 +159,21 @@ pub async fn import_communes(
                 match districts.get(&key) {
                     Some(id) => *id,
                     None => {
-                        let (id, inserted) = upsert_unit(
+                        let done = upsert_unit(
                             &mut tx,
-                            dcode,
-                            Level::District,
-                            "district",
-                            dname,
-                            Some(province_id),
-                            Some(&from),
-                            to.as_deref(),
+                            UnitRecord {
+                                code: dcode,
+                                level: Level::District,
+                                kind: "district",
+                                name: dname,
+                                parent_id: Some(province_id),
+                                valid_from: Some(&from),
+                                valid_to: to.as_deref(),
+                            },
                         )
                         .await?;
-                        report.districts += usize::from(inserted);
+                        let id = done.id();
+                        report.districts += usize::from(matches!(done, Upserted::Inserted(_)));
                         districts.insert(key, id);
                         id
                     }
@@ -177,25 +181,32 @@ pub async fn import_communes(
             }
             None => province_id,
         };
-        let (_, inserted) = upsert_unit(
+        let done = upsert_unit(
             &mut tx,
-            &r.code,
-            Level::Commune,
-            r.kind.as_str(),
-            &r.name,
-            Some(parent),
-            Some(&from),
-            to.as_deref(),
+            UnitRecord {
+                code: &r.code,
+                level: Level::Commune,
+                kind: r.kind.as_str(),
+                name: &r.name,
+                parent_id: Some(parent),
+                valid_from: Some(&from),
+                valid_to: to.as_deref(),
+            },
         )
         .await?;
-        if inserted {
-            report.inserted += 1;
-        } else {
-            report.updated_or_unchanged += 1;
+        match done {
+            Upserted::Inserted(_) => report.inserted += 1,
+            Upserted::Updated(_) => report.updated += 1,
+            Upserted::Unchanged(_) => report.unchanged += 1,
         }
         if i % 200 == 0 || i + 1 == rows.len() {
             progress(i as u64 + 1, total);
         }
+    }
+    if report.inserted + report.updated + report.districts == 0 {
+        // Nothing changed (the same file again): no transaction to commit, nothing to audit.
+        report.applied = true;
+        return Ok(report);
     }
     audit::append(
         &mut tx,
@@ -206,8 +217,8 @@ pub async fn import_communes(
             object_id: format!("communes@{from}"),
             before: None,
             after: Some(json!({
-                "rows": report.rows, "inserted": report.inserted,
-                "updated_or_unchanged": report.updated_or_unchanged, "districts": report.districts,
+                "rows": report.rows, "inserted": report.inserted, "updated": report.updated,
+                "unchanged": report.unchanged, "districts": report.districts,
                 "valid_from": from, "valid_to": to,
             })),
         },

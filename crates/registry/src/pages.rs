@@ -121,6 +121,7 @@ async fn agencies_page(
     Query(p): Query<AgenciesParams>,
 ) -> AppResult<Response> {
     let day = parse_day(p.valid_on.as_deref(), "valid_on")?;
+    crate::api::parse_agency_kind(p.kind.as_deref())?;
     let agencies =
         store::list_agencies(&state.db, Some(day), p.kind.as_deref(), p.q.as_deref()).await?;
     render(AgenciesPage {

@@ -8,7 +8,7 @@ use platform::params;
 use serde_json::json;
 
 use crate::model::{Day, Level};
-use crate::store::upsert_unit;
+use crate::store::{UnitRecord, Upserted, upsert_unit};
 
 const PROVINCES: &str = include_str!("../seed/provinces.csv");
 const LINEAGE: &str = include_str!("../seed/lineage.csv");
@@ -64,9 +64,21 @@ pub async fn load(db: &Db, actor: &Actor) -> anyhow::Result<SeedReport> {
     for rec in records(PROVINCES)? {
         let (code, name, kind) = (&rec[0], &rec[1], &rec[2]);
         let (from, to) = (opt(&rec[3]), opt(&rec[4]));
-        let (id, inserted) =
-            upsert_unit(&mut tx, code, Level::Province, kind, name, None, from, to).await?;
-        report.units_inserted += usize::from(inserted);
+        let done = upsert_unit(
+            &mut tx,
+            UnitRecord {
+                code,
+                level: Level::Province,
+                kind,
+                name,
+                parent_id: None,
+                valid_from: from,
+                valid_to: to,
+            },
+        )
+        .await?;
+        let id = done.id();
+        report.units_inserted += usize::from(matches!(done, Upserted::Inserted(_)));
         province_units.push((
             id,
             code.to_owned(),
@@ -93,15 +105,17 @@ pub async fn load(db: &Db, actor: &Actor) -> anyhow::Result<SeedReport> {
     for rec in records(AGENCIES)? {
         report.agencies_inserted += upsert_agency(
             &mut tx,
-            &rec[0],
-            &rec[1],
-            &rec[2],
-            &rec[3],
-            None,
-            opt(&rec[4]),
-            opt(&rec[5]),
-            opt(&rec[6]),
-            opt(&rec[7]),
+            AgencyRecord {
+                code: &rec[0],
+                name_vi: &rec[1],
+                name_en: &rec[2],
+                kind: &rec[3],
+                unit_id: None,
+                edoc_qcvn: opt(&rec[4]),
+                edoc_2020: opt(&rec[5]),
+                valid_from: opt(&rec[6]),
+                valid_to: opt(&rec[7]),
+            },
         )
         .await?;
     }
@@ -121,15 +135,17 @@ pub async fn load(db: &Db, actor: &Actor) -> anyhow::Result<SeedReport> {
             .flatten();
         report.agencies_inserted += upsert_agency(
             &mut tx,
-            &agency_code,
-            &format!("Ủy ban nhân dân {vi_kind} {name}"),
-            &format!("People's Committee of {name} {en_kind}"),
-            "provincial_committee",
-            Some(*unit_id),
-            edoc,
-            None,
-            from.as_deref(),
-            to.as_deref(),
+            AgencyRecord {
+                code: &agency_code,
+                name_vi: &format!("Ủy ban nhân dân {vi_kind} {name}"),
+                name_en: &format!("People's Committee of {name} {en_kind}"),
+                kind: "provincial_committee",
+                unit_id: Some(*unit_id),
+                edoc_qcvn: edoc,
+                edoc_2020: None,
+                valid_from: from.as_deref(),
+                valid_to: to.as_deref(),
+            },
         )
         .await?;
     }
@@ -155,19 +171,32 @@ pub async fn load(db: &Db, actor: &Actor) -> anyhow::Result<SeedReport> {
     Ok(report)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn upsert_agency(
-    tx: &mut Tx,
-    code: &str,
-    name_vi: &str,
-    name_en: &str,
-    kind: &str,
+/// An agency to insert or update, identified by its code.
+struct AgencyRecord<'a> {
+    code: &'a str,
+    name_vi: &'a str,
+    name_en: &'a str,
+    kind: &'a str,
     unit_id: Option<i64>,
-    edoc_qcvn: Option<&str>,
-    edoc_2020: Option<&str>,
-    valid_from: Option<&str>,
-    valid_to: Option<&str>,
-) -> anyhow::Result<usize> {
+    edoc_qcvn: Option<&'a str>,
+    edoc_2020: Option<&'a str>,
+    valid_from: Option<&'a str>,
+    valid_to: Option<&'a str>,
+}
+
+/// Insert or update an agency; returns 1 if inserted.
+async fn upsert_agency(tx: &mut Tx, a: AgencyRecord<'_>) -> anyhow::Result<usize> {
+    let AgencyRecord {
+        code,
+        name_vi,
+        name_en,
+        kind,
+        unit_id,
+        edoc_qcvn,
+        edoc_2020,
+        valid_from,
+        valid_to,
+    } = a;
     let exists = tx
         .fetch_optional("SELECT id FROM agencies WHERE code = $1", params![code])
         .await?

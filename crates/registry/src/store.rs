@@ -361,44 +361,64 @@ pub async fn agency_by_any_code(db: &Db, code: &str) -> DbResult<Option<Agency>>
     .transpose()
 }
 
-/// Insert or update a unit by identity (level, code, valid_from); returns (id, inserted).
-pub async fn upsert_unit(
-    tx: &mut Tx,
-    code: &str,
-    level: Level,
-    kind: &str,
-    name: &str,
-    parent_id: Option<i64>,
-    valid_from: Option<&str>,
-    valid_to: Option<&str>,
-) -> DbResult<(i64, bool)> {
+/// A unit to insert or update, identified by (level, code, valid_from).
+#[derive(Debug, Clone, Copy)]
+pub struct UnitRecord<'a> {
+    pub code: &'a str,
+    pub level: Level,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub parent_id: Option<i64>,
+    pub valid_from: Option<&'a str>,
+    pub valid_to: Option<&'a str>,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Inserted(i64),
+    Updated(i64),
+    Unchanged(i64),
+}
+
+impl Upserted {
+    pub fn id(self) -> i64 {
+        match self {
+            Upserted::Inserted(i) | Upserted::Updated(i) | Upserted::Unchanged(i) => i,
+        }
+    }
+}
+
+/// Insert a unit, or update it if one with the same identity exists.
+pub async fn upsert_unit(tx: &mut Tx, u: UnitRecord<'_>) -> DbResult<Upserted> {
     let existing = tx
         .fetch_optional(
             "SELECT id, kind, name, parent_id, valid_to FROM units WHERE level = $1 AND code = $2 AND COALESCE(valid_from, '') = $3",
-            params![level.as_str(), code, valid_from.unwrap_or("")],
+            params![u.level.as_str(), u.code, u.valid_from.unwrap_or("")],
         )
         .await?;
     if let Some(r) = existing {
         let id: i64 = r.get("id")?;
-        let same = r.get::<String>("kind")? == kind
-            && r.get::<String>("name")? == name
-            && r.get::<Option<i64>>("parent_id")? == parent_id
-            && r.get::<Option<String>>("valid_to")?.as_deref() == valid_to;
-        if !same {
-            tx.execute(
-                "UPDATE units SET kind = $1, name = $2, name_search = $3, parent_id = $4, valid_to = $5 WHERE id = $6",
-                params![kind, name, fold(name), parent_id, valid_to, id],
-            )
-            .await?;
+        let same = r.get::<String>("kind")? == u.kind
+            && r.get::<String>("name")? == u.name
+            && r.get::<Option<i64>>("parent_id")? == u.parent_id
+            && r.get::<Option<String>>("valid_to")?.as_deref() == u.valid_to;
+        if same {
+            return Ok(Upserted::Unchanged(id));
         }
-        return Ok((id, false));
+        tx.execute(
+            "UPDATE units SET kind = $1, name = $2, name_search = $3, parent_id = $4, valid_to = $5 WHERE id = $6",
+            params![u.kind, u.name, fold(u.name), u.parent_id, u.valid_to, id],
+        )
+        .await?;
+        return Ok(Upserted::Updated(id));
     }
     let r = tx
         .fetch_one(
             "INSERT INTO units (code, level, kind, name, name_search, parent_id, valid_from, valid_to) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            params![code, level.as_str(), kind, name, fold(name), parent_id, valid_from, valid_to],
+            params![u.code, u.level.as_str(), u.kind, u.name, fold(u.name), u.parent_id, u.valid_from, u.valid_to],
         )
         .await?;
-    Ok((r.get("id")?, true))
+    Ok(Upserted::Inserted(r.get("id")?))
 }

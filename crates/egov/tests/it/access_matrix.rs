@@ -234,3 +234,48 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    agency_admin_cannot_touch_grants_of_users_outside_its_scope,
+    async |app: &TestApp| {
+        let ht = app.scope("unit", "42").await;
+        app.user("o.hatinh", Role::Reporter, ht).await;
+        let pc = app.scope("agency", "ubnd-40").await;
+        let mut c = app.signed_in("qt.na2", Role::AgencyAdmin, pc).await;
+        let other = platform::identity::find_user(&app.db, "o.hatinh")
+            .await
+            .unwrap()
+            .unwrap();
+        // A role in its own scope (Nghệ An), handed to a user of Hà Tĩnh: refused.
+        let r = c
+            .post(
+                &format!("/admin/users/{}/grants", other.id),
+                &[
+                    ("role", "viewer"),
+                    ("scope_kind", "unit"),
+                    ("scope_code", "40"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let dir = registry::RegistryDirectory { db: app.db.clone() };
+        let grants = platform::identity::grants_of(&app.db, &dir, other.id)
+            .await
+            .unwrap();
+        assert_eq!(grants.len(), 1);
+        let r = c
+            .post(
+                &format!("/admin/users/{}/grants/{}/revoke", other.id, grants[0].id),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            platform::identity::grants_of(&app.db, &dir, other.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+);

@@ -46,7 +46,9 @@ async fn browser() -> Client {
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--no-first-run", "--window-size=1280,900", "--lang=vi",
-                     format!("--user-data-dir={}", profile.display())]
+                     format!("--user-data-dir={}", profile.display())],
+            // What a Vietnamese official's browser asks for.
+            "prefs": { "intl.accept_languages": "vi-VN,vi" }
         }
     });
     let serde_json::Value::Object(caps) = caps else {
@@ -68,22 +70,33 @@ async fn fill(c: &Client, css: &str, text: &str) {
     el.send_keys(text).await.unwrap();
 }
 
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
+/// Click something that loads a new page, and wait until the old page is gone and the new one
+/// has loaded (a click returns before the navigation it starts).
+async fn click_and_wait(c: &Client, target: Locator<'_>) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.find(target)
         .await
-        .unwrap_or_else(|_| panic!("no {css}"))
+        .unwrap_or_else(|_| panic!("no {target:?}"))
         .click()
         .await
         .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while old.tag_name().await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no navigation after clicking {target:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    c.wait().for_element(Locator::Css("footer")).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    click_and_wait(c, Locator::Css(css)).await;
 }
 
 async fn click_link(c: &Client, text: &str) {
-    c.find(Locator::LinkText(text))
-        .await
-        .unwrap_or_else(|_| panic!("no link {text}"))
-        .click()
-        .await
-        .unwrap();
+    click_and_wait(c, Locator::LinkText(text)).await;
 }
 
 async fn page(c: &Client) -> String {
@@ -245,7 +258,8 @@ async fn administrator_creates_a_user_who_then_signs_in() {
     fill(&c, "#confirm", "câu mật khẩu riêng của tôi").await;
     click(&c, "#password-submit").await;
     login(&c, &base, "canbo.moi", "câu mật khẩu riêng của tôi").await;
-    assert!(page(&c).await.contains("Cán Bộ Mới"));
+    let p = page(&c).await;
+    assert!(p.contains("Cán Bộ Mới"), "{p}");
     c.goto(&format!("{base}/account")).await.unwrap();
     assert!(page(&c).await.contains("Người báo cáo — Nghệ An (40)"));
 

@@ -228,7 +228,17 @@ on_both!(forced_password_change, async |app: &TestApp| {
     .await
     .unwrap();
     let mut c = app.client();
-    c.login("moi.tao", "mật khẩu ban đầu 1", None).await;
+    let r = c
+        .post(
+            "/login",
+            &[("username", "moi.tao"), ("password", "mật khẩu ban đầu 1")],
+        )
+        .await;
+    assert_eq!(
+        r.location(),
+        "/account/password",
+        "sent straight to change the temporary password"
+    );
     assert_eq!(c.get("/account").await.location(), "/account/password");
     let r = c
         .post(

@@ -178,7 +178,7 @@ on_both!(
         for w in workers {
             w.await.unwrap();
         }
-        let runs = runs.lock().unwrap();
+        let runs = runs.lock().unwrap().clone();
         assert_eq!(runs.len(), N);
         assert!(
             runs.values().all(|n| *n == 1),

@@ -255,7 +255,12 @@ on_both!(commune_import_is_all_or_nothing, async |app: &TestApp| {
     let r = import_communes(&app.db, &actor, &table, &opts(false), &|_, _| {})
         .await
         .unwrap();
-    assert_eq!((r.inserted, r.updated_or_unchanged), (0, 4));
+    assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 4));
+    assert_eq!(
+        app.audit_count().await,
+        audits + 1,
+        "an unchanged import is not audited"
+    );
     assert_eq!(app.count(communes).await, 4);
 });
 
@@ -316,3 +321,29 @@ on_both!(unit_pages_browse_the_tree, async |app: &TestApp| {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("not-a-date") && r.body.contains("<html"));
 });
+
+on_both!(
+    paging_kind_and_method_errors_use_the_envelope,
+    async |app: &TestApp| {
+        let mut c = app.client();
+        for (q, field) in [
+            ("limit=5000", "limit"),
+            ("limit=0", "limit"),
+            ("offset=-1", "offset"),
+        ] {
+            let r = c.get(&format!("/api/v1/units?{q}")).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}");
+            assert_eq!(r.json()["errors"][0]["field"], field, "{q}");
+        }
+        let r = c.get("/api/v1/agencies?kind=bakery").await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "agency_kind_invalid")
+        );
+        let r = c.request("DELETE", "/api/v1/units", None).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+        );
+    }
+);

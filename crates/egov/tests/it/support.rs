@@ -13,7 +13,6 @@ use platform::config::{Config, Secret};
 use platform::db::Db;
 use platform::identity::access::{Role, Scope};
 use platform::identity::{self, Directory, NewUser};
-use platform::web::AppState;
 use tower::ServiceExt;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -64,7 +63,6 @@ pub async fn fresh_database(backend: &str) -> String {
 }
 
 pub struct TestApp {
-    pub state: AppState,
     pub router: Router,
     pub db: Db,
     pub url: String,
@@ -119,7 +117,6 @@ impl TestApp {
         let state = egov::state(db.clone(), config);
         let router = egov::router(state.clone());
         TestApp {
-            state,
             router,
             db,
             url: url.to_owned(),

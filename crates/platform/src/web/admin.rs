@@ -361,6 +361,9 @@ async fn add_grant(
     identity::get_user(&state.db, id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    if !may_manage_user(&state, &auth, id).await? {
+        return Err(AppError::forbidden());
+    }
     let role = Role::parse(&form.role)
         .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
     let (scope, target) = form_scope(
@@ -382,6 +385,9 @@ async fn revoke_grant(
     Path((id, gid)): Path<(i64, i64)>,
     CsrfForm(_): CsrfForm<serde_json::Value>,
 ) -> AppResult<Response> {
+    if !may_manage_user(&state, &auth, id).await? {
+        return Err(AppError::forbidden());
+    }
     let grants = identity::grants_of(&state.db, state.directory.as_ref(), id).await?;
     let g = grants
         .iter()

@@ -124,7 +124,10 @@ async fn login_submit(
         .map(str::to_owned);
     let token =
         sessions::create(&state.db, &state.config, user.id, !needs_totp, ctx.ip, ua).await?;
-    let to = if !needs_totp {
+    let to = if !needs_totp && user.must_change_password {
+        // A temporary password is changed before anything else.
+        "/account/password".to_owned()
+    } else if !needs_totp {
         next
     } else if user.totp_enabled {
         format!("/login/totp?next={}", super::ctx::urlencode(&next))
@@ -186,6 +189,9 @@ async fn totp_submit(
         });
     }
     sessions::mark_second_factor(&state.db, &session.id_hash).await?;
+    if user.must_change_password {
+        return Ok(Redirect::to("/account/password").into_response());
+    }
     Ok(Redirect::to(&safe_next(form.next.as_deref())).into_response())
 }
 

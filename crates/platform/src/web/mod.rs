@@ -47,6 +47,12 @@ pub fn app(state: AppState, capabilities: Vec<Router<AppState>>) -> Router {
     }
     router
         .fallback(|| async { crate::error::AppError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            crate::error::AppError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                crate::error::Problem::new("method_not_allowed"),
+            )
+        })
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_context,

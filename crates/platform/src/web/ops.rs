@@ -192,6 +192,10 @@ pub fn asset_bytes(name: &str) -> Option<(&'static [u8], &'static str)> {
             include_bytes!("../../assets/vendor/echarts.LICENSE").as_slice(),
             "text/plain; charset=utf-8",
         ),
+        "vendor/echarts.NOTICE" => (
+            include_bytes!("../../assets/vendor/echarts.NOTICE").as_slice(),
+            "text/plain; charset=utf-8",
+        ),
         "favicon.svg" => (
             include_bytes!("../../assets/favicon.svg").as_slice(),
             "image/svg+xml",
