@@ -101,6 +101,9 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
         report.rejected
     );
 
+    reporting::catalogue::load_default(db, &actor).await?;
+    reporting::demo::generate(db, &actor, reporting::latest_due_month()).await?;
+
     let dir = registry::RegistryDirectory { db: db.clone() };
     let mut created = Vec::new();
     for a in ACCOUNTS {

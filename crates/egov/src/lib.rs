@@ -28,9 +28,13 @@ use utoipa::OpenApi;
         registry::api::list_units,
         registry::api::get_unit,
         registry::api::list_agencies,
+        reporting::api::list_indicators,
+        reporting::api::query_data,
+        reporting::api::post_batch,
     ),
     tags((name = "registry", description = "Administrative units and agencies"),
-         (name = "identity", description = "The caller"))
+         (name = "identity", description = "The caller"),
+         (name = "reporting", description = "Indicators and reported data"))
 )]
 pub struct ApiDoc;
 
@@ -61,7 +65,7 @@ pub fn state(db: Db, config: Config) -> AppState {
 
 /// The whole router.
 pub fn router(state: AppState) -> Router {
-    web::app(state, vec![registry::router()])
+    web::app(state, vec![registry::router(), reporting::router()])
 }
 
 /// The job handlers of every capability.

@@ -11,4 +11,5 @@ mod cli;
 mod identity_flows;
 mod jobs_and_nodes;
 mod registry_stories;
+mod reporting_stories;
 mod web_shell;

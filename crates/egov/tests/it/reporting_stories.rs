@@ -1,0 +1,507 @@
+//! The reporting system on both databases: submit, validate, approve or return, correct, and see
+//! national totals change at once; the batch API; the catalogue.
+
+use axum::http::StatusCode;
+use platform::audit::Actor;
+use platform::identity::access::{Role, Scope};
+use reporting::Period;
+use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::submission::{self, Action, Entry};
+
+use crate::on_both;
+use crate::support::{Client, TestApp};
+
+const P: &str = "202509";
+
+async fn setup(app: &TestApp) -> catalogue::Template {
+    catalogue::load_default(&app.db, &Actor::system("test"))
+        .await
+        .unwrap();
+    catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn entries(t: &catalogue::Template, retail: &str) -> Vec<Entry> {
+    t.indicators
+        .iter()
+        .map(|i| Entry {
+            indicator: i.code.clone(),
+            raw: if i.code == "RETAIL_SALES" {
+                retail.to_owned()
+            } else {
+                "100".to_owned()
+            },
+            explanation: None,
+            lang: "vi",
+        })
+        .collect()
+}
+
+/// Eight approved months of ordinary figures for Nghệ An before `P`.
+async fn history(app: &TestApp, t: &catalogue::Template) -> i64 {
+    let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut p = Period::parse(P).unwrap();
+    for i in 0..8 {
+        p = p.previous();
+        let s = submission::save(
+            &app.db,
+            &Actor::system("t"),
+            t,
+            unit.id,
+            &p,
+            &entries(t, &format!("{}", 1000 + i * 10)),
+            None,
+            Action::Submit,
+            None,
+        )
+        .await
+        .unwrap();
+        submission::decide(
+            &app.db,
+            &Actor::system("t"),
+            s.submission.id,
+            s.submission.version,
+            true,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    unit.id
+}
+
+fn form<'a>(
+    t: &'a catalogue::Template,
+    retail: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(String, String)> {
+    let mut f: Vec<(String, String)> = t
+        .indicators
+        .iter()
+        .map(|i| {
+            (
+                format!("v_{}", i.code),
+                if i.code == "RETAIL_SALES" {
+                    retail.to_owned()
+                } else {
+                    "100".to_owned()
+                },
+            )
+        })
+        .collect();
+    f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    f
+}
+
+async fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> crate::support::Res {
+    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    c.post(path, &refs).await
+}
+
+async fn version(app: &TestApp, t: &catalogue::Template, unit_id: i64) -> String {
+    submission::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+        .to_string()
+}
+
+async fn national_retail(c: &mut Client) -> Option<f64> {
+    let r = c
+        .get(&format!(
+            "/api/v1/data?indicator=RETAIL_SALES&unit=VN&period={P}"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["items"][0]["value"].as_f64()
+}
+
+on_both!(
+    report_return_correct_approve_and_the_national_total_moves,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        let unit_id = history(app, &t).await;
+        let na = app.scope("unit", "40").await;
+        let mut reporter = app.signed_in("bc.na", Role::Reporter, na).await;
+        let mut approver = app.signed_in("pd.na", Role::Approver, na).await;
+        let mut public = app.client();
+        let path = format!("/reporting/40/{P}");
+        assert_eq!(national_retail(&mut public).await, None);
+
+        // The form shows the previous period and the same period last year.
+        let page = reporter.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("Tổng mức bán lẻ") && page.body.contains("1.000,0"),
+            "previous month shown: {}",
+            page.body
+        );
+
+        // A bad number and a negative value: precise errors, nothing written.
+        let r = post(
+            &mut reporter,
+            &path,
+            &form(&t, "mười", &[("action", "save"), ("version", "0")]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("“mười” không phải là số"), "{}", r.body);
+        let r = post(
+            &mut reporter,
+            &path,
+            &form(&t, "-5", &[("action", "save"), ("version", "0")]),
+        )
+        .await;
+        assert!(r.body.contains("không được nhỏ hơn 0"));
+        assert!(
+            submission::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // An unusual figure needs an explanation to submit; a draft may hold it.
+        let r = post(
+            &mut reporter,
+            &path,
+            &form(&t, "9.000,5", &[("action", "submit"), ("version", "0")]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("cần giải trình để gửi"), "{}", r.body);
+        let v = "0".to_owned();
+        let r = post(
+            &mut reporter,
+            &path,
+            &form(
+                &t,
+                "9.000,5",
+                &[
+                    ("action", "submit"),
+                    ("version", &v),
+                    ("e_RETAIL_SALES", "Khai trương trung tâm thương mại lớn"),
+                ],
+            ),
+        )
+        .await;
+        // Submitted; the explained warning stays visible for the reporter.
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.body.contains("Đã gửi báo cáo để phê duyệt") && r.body.contains("khác thường"),
+            "{}",
+            r.body
+        );
+        // Submitted values do not count until approved.
+        assert_eq!(national_retail(&mut public).await, None);
+
+        // Another province's reporter cannot touch it; the reporter cannot approve.
+        let ht = app.scope("unit", "42").await;
+        let mut other = app.signed_in("bc.ht", Role::Reporter, ht).await;
+        assert_eq!(other.get(&path).await.status, StatusCode::FORBIDDEN);
+        let ver = version(app, &t, unit_id).await;
+        let r = reporter
+            .post(&path, &[("action", "approve"), ("version", &ver)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // Returned: a reason is required.
+        let r = approver
+            .post(
+                &path,
+                &[("action", "return"), ("version", &ver), ("reason", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = approver
+            .post(
+                &path,
+                &[
+                    ("action", "return"),
+                    ("version", &ver),
+                    ("reason", "Kiểm tra lại số bán lẻ"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(
+            reporter
+                .get(&path)
+                .await
+                .body
+                .contains("Kiểm tra lại số bán lẻ")
+        );
+
+        // A stale form (old version) is refused: no silent overwrite.
+        let r = post(
+            &mut reporter,
+            &path,
+            &form(&t, "1.100", &[("action", "save"), ("version", &ver)]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.body.contains("vừa được người khác thay đổi"));
+
+        // Corrected and resubmitted, then approved: the national total moves at once.
+        let ver = version(app, &t, unit_id).await;
+        let r = post(
+            &mut reporter,
+            &path,
+            &form(&t, "1.100,5", &[("action", "submit"), ("version", &ver)]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let ver = version(app, &t, unit_id).await;
+        let r = approver
+            .post(&path, &[("action", "approve"), ("version", &ver)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(national_retail(&mut public).await, Some(1100.5));
+
+        // Approved reports are locked; corrections need a reason and are kept in the history.
+        let ver = version(app, &t, unit_id).await;
+        let r = post(
+            &mut reporter,
+            &path,
+            &form(&t, "1.200", &[("action", "save"), ("version", &ver)]),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "approved reports are locked"
+        );
+        assert!(r.body.contains("không sửa được"));
+        let r = post(
+            &mut reporter,
+            &path,
+            &form(
+                &t,
+                "1.200",
+                &[("action", "correct"), ("version", &ver), ("reason", "x")],
+            ),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "reporters cannot correct approved figures"
+        );
+        let r = post(
+            &mut approver,
+            &path,
+            &form(
+                &t,
+                "1.150",
+                &[("action", "correct"), ("version", &ver), ("reason", "")],
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = post(
+            &mut approver,
+            &path,
+            &form(
+                &t,
+                "1.150",
+                &[
+                    ("action", "correct"),
+                    ("version", &ver),
+                    ("reason", "Số liệu chính thức của Cục Thống kê"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(national_retail(&mut public).await, Some(1150.0));
+        let retail = catalogue::by_code(&app.db, "RETAIL_SALES")
+            .await
+            .unwrap()
+            .unwrap();
+        let h = submission::value_history(&app.db, retail.id, unit_id, &Period::parse(P).unwrap())
+            .await
+            .unwrap();
+        let trail: Vec<(Option<f64>, Option<f64>, &str)> = h
+            .iter()
+            .map(|e| (e.old_value, e.new_value, e.action.as_str()))
+            .collect();
+        assert_eq!(
+            trail,
+            vec![
+                (None, Some(9000.5), "enter"),
+                (Some(9000.5), Some(1100.5), "enter"),
+                (Some(1100.5), Some(1150.0), "correct")
+            ]
+        );
+        assert_eq!(
+            h[2].reason.as_deref(),
+            Some("Số liệu chính thức của Cục Thống kê")
+        );
+        assert!(
+            platform::audit::verify(&app.db)
+                .await
+                .unwrap()
+                .to_string()
+                .contains("intact")
+        );
+    }
+);
+
+on_both!(
+    batch_api_is_all_or_nothing_and_idempotent,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        let na = app.scope("unit", "40").await;
+        let (_, secret) = platform::identity::tokens::create(
+            &app.db,
+            &Actor::system("t"),
+            "Sở Tài chính Nghệ An",
+            Role::Reporter,
+            na,
+            30,
+        )
+        .await
+        .unwrap();
+        let body = |retail: serde_json::Value, extra: Option<(&str, serde_json::Value)>| {
+            let mut values: Vec<serde_json::Value> = t
+            .indicators
+            .iter()
+            .map(|i| serde_json::json!({"indicator": i.code, "value": if i.code == "RETAIL_SALES" { retail.clone() } else { serde_json::json!(100.0) }}))
+            .collect();
+            if let Some((code, v)) = extra {
+                values.push(serde_json::json!({"indicator": code, "value": v}));
+            }
+            serde_json::json!({"unit": "40", "period": P, "values": values, "submit": true})
+                .to_string()
+        };
+        let send = async |token: &str, b: String| {
+            let mut c = app.client();
+            c.bearer = Some(token.to_owned());
+            c.request_json("POST", "/api/v1/data/batch", b).await
+        };
+        // Rejected whole: a negative value and an unknown indicator; nothing written.
+        let r = send(
+            &secret,
+            body(
+                serde_json::json!(-1.0),
+                Some(("NOT_AN_INDICATOR", serde_json::json!(1.0))),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let codes: Vec<String> = r.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(codes, vec!["value_below_bound", "indicator_unknown"]);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values").await, 0);
+        let r = send(&secret, "{not json".into()).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (StatusCode::BAD_REQUEST, "json_invalid")
+        );
+
+        // Accepted whole.
+        let r = send(&secret, body(serde_json::json!(1234.5), None)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["result"], "submitted");
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values").await, 8);
+        let audits = app.audit_count().await;
+        // The same batch again changes nothing.
+        let r = send(&secret, body(serde_json::json!(1234.5), None)).await;
+        assert_eq!(r.json()["result"], "unchanged");
+        assert_eq!(app.audit_count().await, audits);
+        // A different batch for a submitted report is refused (locked).
+        let r = send(&secret, body(serde_json::json!(999.0), None)).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (StatusCode::CONFLICT, "report_locked")
+        );
+
+        // Another province's token cannot send for Nghệ An.
+        let ht = app.scope("unit", "42").await;
+        let (_, other) = platform::identity::tokens::create(
+            &app.db,
+            &Actor::system("t"),
+            "Hà Tĩnh",
+            Role::Reporter,
+            ht,
+            30,
+        )
+        .await
+        .unwrap();
+        let r = send(&other, body(serde_json::json!(1.0), None)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // No token, no entry.
+        let r = app
+            .client()
+            .request_json(
+                "POST",
+                "/api/v1/data/batch",
+                body(serde_json::json!(1.0), None),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+);
+
+on_both!(catalogue_and_query_errors, async |app: &TestApp| {
+    setup(app).await;
+    let mut c = app.client();
+    let all = catalogue::list(&app.db).await.unwrap();
+    assert!(all.len() >= 60, "{}", all.len());
+    let public = c.get("/api/v1/indicators").await.json();
+    let n_public = all.iter().filter(|i| i.is_public).count();
+    assert_eq!(public["items"].as_array().unwrap().len(), n_public);
+    assert!(n_public < all.len(), "some indicators are internal");
+    let mut signed = app.signed_in("xem", Role::Viewer, Scope::National).await;
+    assert_eq!(
+        signed.get("/api/v1/indicators").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        all.len()
+    );
+    let r = c
+        .get("/api/v1/data?indicator=RETAIL_SALES&unit=VN&period=2024Q5")
+        .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "period_invalid")
+    );
+    let r = c
+        .get("/api/v1/data?indicator=NOPE&unit=VN&period=2024")
+        .await;
+    assert_eq!(r.error_code(), "indicator_unknown");
+    let r = c
+        .get("/api/v1/data?indicator=RETAIL_SALES&period=2024")
+        .await;
+    assert_eq!(
+        (
+            r.error_code().as_str(),
+            r.json()["errors"][0]["field"].as_str()
+        ),
+        ("list_required", Some("unit"))
+    );
+    let internal = all.iter().find(|i| !i.is_public).unwrap();
+    let r = c
+        .get(&format!(
+            "/api/v1/data?indicator={}&unit=VN&period=2024",
+            internal.code
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // The overview page renders for everyone.
+    let r = c.get("/reporting?period=202509").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Tháng 9/2025"));
+    let r = c.get("/reporting?period=hôm-nay").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+});

@@ -1,0 +1,400 @@
+//! JSON API of the reporting system: the indicator catalogue, data queries (a unit's values or
+//! national aggregates), and a batch endpoint for agencies' systems (token auth). A batch is
+//! accepted whole or rejected whole; sending the same batch again changes nothing.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use platform::error::{AppError, AppResult, Problem};
+use platform::identity::access::Permission;
+use platform::web::{AppState, Auth, Ctx};
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{self, Indicator, MONTHLY_PROVINCIAL};
+use crate::data;
+use crate::period::Period;
+use crate::submission::{self, Action, Entry};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/indicators", get(list_indicators))
+        .route("/api/v1/data", get(query_data))
+        .route("/api/v1/data/batch", post(post_batch))
+}
+
+/// The indicator catalogue.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IndicatorList {
+    pub items: Vec<Indicator>,
+    pub meta: serde_json::Value,
+}
+
+/// List indicators: public ones for everyone, internal ones too for signed-in callers.
+#[utoipa::path(get, path = "/api/v1/indicators", tag = "reporting", operation_id = "list_indicators",
+    responses((status = 200, description = "The catalogue", body = IndicatorList)))]
+pub async fn list_indicators(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<Json<IndicatorList>> {
+    let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
+    let items: Vec<Indicator> = catalogue::list(&state.db)
+        .await?
+        .into_iter()
+        .filter(|i| i.is_public || signed_in)
+        .collect();
+    Ok(Json(IndicatorList {
+        meta: serde_json::json!({ "total": items.len() }),
+        items,
+    }))
+}
+
+/// Query parameters of `GET /api/v1/data`; each takes several values separated by commas.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DataParams {
+    /// Indicator codes, e.g. `RETAIL_SALES,EXPORTS`.
+    pub indicator: Option<String>,
+    /// Unit codes (province codes, resolved for each period) or `VN` for the national aggregate.
+    pub unit: Option<String>,
+    /// Period ids: `202401`, `2024Q1`, `2024S1`, `2024N9`, `2024`.
+    pub period: Option<String>,
+}
+
+/// One observation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Observation {
+    pub indicator: String,
+    pub unit: String,
+    pub period: String,
+    /// `null` with a `reason` when there is no value.
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For national aggregates: how many provinces contributed (for the last month).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub units: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DataResponse {
+    pub items: Vec<Observation>,
+    pub meta: serde_json::Value,
+}
+
+fn list(v: &Option<String>, field: &'static str) -> AppResult<Vec<String>> {
+    let items: Vec<String> = v
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if items.is_empty() || items.len() > 200 {
+        return Err(AppError::invalid(
+            Problem::new("list_required").field(field),
+        ));
+    }
+    Ok(items)
+}
+
+/// Values by indicator × unit × period. Longer periods combine months by each indicator's rule
+/// over time; `VN` gives national aggregates of approved values by its rule over units.
+#[utoipa::path(get, path = "/api/v1/data", tag = "reporting", operation_id = "query_data",
+    params(DataParams),
+    responses((status = 200, description = "Observations", body = DataResponse),
+              (status = 403, description = "An internal indicator or a unit outside the caller's scope", body = platform::error::ErrorEnvelope),
+              (status = 422, description = "A parameter is invalid", body = platform::error::ErrorEnvelope)))]
+pub async fn query_data(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<DataParams>,
+) -> AppResult<Json<DataResponse>> {
+    let mut indicators = Vec::new();
+    for code in list(&p.indicator, "indicator")? {
+        let ind = catalogue::by_code(&state.db, &code).await?.ok_or_else(|| {
+            AppError::invalid(
+                Problem::new("indicator_unknown")
+                    .field("indicator")
+                    .arg("code", &code),
+            )
+        })?;
+        indicators.push(ind);
+    }
+    let mut periods = Vec::new();
+    for id in list(&p.period, "period")? {
+        periods.push(Period::parse(&id).map_err(|_| {
+            AppError::invalid(
+                Problem::new("period_invalid")
+                    .field("period")
+                    .arg("value", &id),
+            )
+        })?);
+    }
+    let units = list(&p.unit, "unit")?;
+    let principal = ctx.principal.as_ref().filter(|p| p.is_complete());
+    if indicators.iter().any(|i| !i.is_public) && principal.is_none() {
+        return Err(AppError::unauthenticated());
+    }
+    let months: Vec<Period> = periods.iter().flat_map(|p| p.months()).collect();
+    let mut items = Vec::new();
+    for unit_code in &units {
+        if unit_code.eq_ignore_ascii_case("VN") {
+            let totals = data::national(&state.db, &indicators, &months).await?;
+            for ind in &indicators {
+                for period in &periods {
+                    let ms = period.months();
+                    let monthly: Vec<Option<f64>> = ms
+                        .iter()
+                        .map(|m| totals.get(&(ind.id, m.id())).map(|a| a.value))
+                        .collect();
+                    let value = if ms.len() == 1 {
+                        monthly[0]
+                    } else {
+                        data::over_time(ind, &monthly)
+                    }
+                    .map(|v| ind.round(v));
+                    let reason = value.is_none().then(|| {
+                        if ind.agg_units == "none"
+                            || (ind.agg_units == "wavg" && ind.agg_weight.is_some())
+                        {
+                            "not_aggregated_from_units".to_owned()
+                        } else {
+                            "no_data".to_owned()
+                        }
+                    });
+                    items.push(Observation {
+                        indicator: ind.code.clone(),
+                        unit: "VN".into(),
+                        period: period.id(),
+                        value,
+                        reason,
+                        units: ms
+                            .last()
+                            .and_then(|m| totals.get(&(ind.id, m.id())))
+                            .map(|a| a.units),
+                    });
+                }
+            }
+            continue;
+        }
+        for period in &periods {
+            let Some(unit) = crate::unit_for_period(&state.db, unit_code, period).await? else {
+                return Err(AppError::invalid(
+                    Problem::new("scope_not_found")
+                        .field("unit")
+                        .arg("code", unit_code),
+                ));
+            };
+            // A unit's own figures (approved or not) are for those in its scope; others see
+            // approved values of public indicators only.
+            let target = crate::unit_target(&state.db, &unit).await?;
+            let in_scope = principal.is_some_and(|p| p.allowed(Permission::ViewData, &target));
+            let values = data::unit_values(&state.db, unit.id, &period.months()).await?;
+            let approved: std::collections::HashSet<(i64, String)> = if in_scope {
+                Default::default()
+            } else {
+                approved_keys(&state, unit.id, &period.months()).await?
+            };
+            for ind in &indicators {
+                if !in_scope && !ind.is_public {
+                    return Err(AppError::forbidden());
+                }
+                let monthly: Vec<Option<f64>> = period
+                    .months()
+                    .iter()
+                    .map(|m| {
+                        let k = (ind.id, m.id());
+                        if in_scope || approved.contains(&k) {
+                            values.get(&k).copied()
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                let value = if monthly.len() == 1 {
+                    monthly[0]
+                } else {
+                    data::over_time(ind, &monthly)
+                }
+                .map(|v| ind.round(v));
+                items.push(Observation {
+                    indicator: ind.code.clone(),
+                    unit: unit.code.clone(),
+                    period: period.id(),
+                    value,
+                    reason: value.is_none().then(|| "no_data".to_owned()),
+                    units: None,
+                });
+            }
+        }
+    }
+    Ok(Json(DataResponse {
+        meta: serde_json::json!({ "total": items.len() }),
+        items,
+    }))
+}
+
+async fn approved_keys(
+    state: &AppState,
+    unit_id: i64,
+    months: &[Period],
+) -> AppResult<std::collections::HashSet<(i64, String)>> {
+    let mut out = std::collections::HashSet::new();
+    for m in months {
+        for r in state
+            .db
+            .fetch_all(
+                "SELECT indicator_id FROM data_values WHERE unit_id = $1 AND period = $2 AND approved",
+                platform::params![unit_id, m.id()],
+            )
+            .await?
+        {
+            out.insert((r.get("indicator_id")?, m.id()));
+        }
+    }
+    Ok(out)
+}
+
+/// One value of a batch.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BatchValue {
+    pub indicator: String,
+    pub value: Option<f64>,
+    pub explanation: Option<String>,
+}
+
+/// A unit's report for a period, sent by another system.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Batch {
+    /// Province code, resolved for the period.
+    pub unit: String,
+    /// Month id, e.g. `202510`.
+    pub period: String,
+    pub values: Vec<BatchValue>,
+    /// Submit for approval (true) or keep as a draft (false, default).
+    #[serde(default)]
+    pub submit: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResult {
+    /// saved, submitted or unchanged.
+    pub result: String,
+    pub status: String,
+    pub version: i64,
+    /// Warnings (e.g. unusual values), already explained or allowed in a draft.
+    pub warnings: Vec<platform::error::ErrorItem>,
+}
+
+/// Send a unit's monthly report. All values are checked first; any error rejects the whole
+/// batch. Sending the same batch again changes nothing.
+#[utoipa::path(post, path = "/api/v1/data/batch", tag = "reporting", operation_id = "post_batch",
+    request_body = Batch,
+    responses((status = 200, description = "Accepted whole", body = BatchResult),
+              (status = 401, description = "No valid token or session", body = platform::error::ErrorEnvelope),
+              (status = 403, description = "The unit is outside the caller's scope", body = platform::error::ErrorEnvelope),
+              (status = 409, description = "The report is locked (submitted or approved)", body = platform::error::ErrorEnvelope),
+              (status = 422, description = "Rejected whole: every problem listed", body = platform::error::ErrorEnvelope)))]
+pub async fn post_batch(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: axum::body::Bytes,
+) -> AppResult<(StatusCode, Json<BatchResult>)> {
+    let batch: Batch = serde_json::from_slice(&body).map_err(|e| {
+        AppError::bad_request(Problem::new("json_invalid").arg("reason", e.to_string()))
+    })?;
+    let period = Period::parse(&batch.period).map_err(|_| {
+        AppError::invalid(
+            Problem::new("period_invalid")
+                .field("period")
+                .arg("value", &batch.period),
+        )
+    })?;
+    let unit = crate::unit_for_period(&state.db, &batch.unit, &period)
+        .await?
+        .filter(|u| u.level == registry::Level::Province)
+        .ok_or_else(|| {
+            AppError::invalid(
+                Problem::new("scope_not_found")
+                    .field("unit")
+                    .arg("code", &batch.unit),
+            )
+        })?;
+    auth.require(
+        Permission::SubmitData,
+        &crate::unit_target(&state.db, &unit).await?,
+    )?;
+    let template = catalogue::template(&state.db, MONTHLY_PROVINCIAL)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    // Idempotence: a locked report that already holds exactly these values is "unchanged".
+    if let Some(sub) = submission::find(&state.db, template.id, unit.id, &period).await?
+        && !sub.is_editable()
+    {
+        let current = data::unit_values(&state.db, unit.id, &[period]).await?;
+        let same = batch.values.iter().all(|v| {
+            template
+                .indicators
+                .iter()
+                .find(|i| i.code == v.indicator)
+                .is_some_and(|i| current.get(&(i.id, period.id())).copied() == v.value)
+        });
+        if same {
+            return Ok((
+                StatusCode::OK,
+                Json(BatchResult {
+                    result: "unchanged".into(),
+                    status: sub.status.as_str().into(),
+                    version: sub.version,
+                    warnings: Vec::new(),
+                }),
+            ));
+        }
+    }
+    let entries: Vec<Entry> = batch
+        .values
+        .iter()
+        .map(|v| Entry {
+            indicator: v.indicator.trim().to_uppercase(),
+            raw: v.value.map(|x| x.to_string()).unwrap_or_default(),
+            explanation: v.explanation.clone(),
+            lang: "en",
+        })
+        .collect();
+    let action = if batch.submit {
+        Action::Submit
+    } else {
+        Action::SaveDraft
+    };
+    let saved = submission::save(
+        &state.db,
+        &auth.actor(),
+        &template,
+        unit.id,
+        &period,
+        &entries,
+        None,
+        action,
+        None,
+    )
+    .await?;
+    let lang = auth.ctx.lang;
+    Ok((
+        StatusCode::OK,
+        Json(BatchResult {
+            result: if batch.submit { "submitted" } else { "saved" }.into(),
+            status: saved.submission.status.as_str().into(),
+            version: saved.submission.version,
+            warnings: saved
+                .warnings
+                .iter()
+                .map(|w| platform::error::ErrorItem {
+                    code: w.code.into(),
+                    detail: w.detail(lang),
+                    field: w.field.clone(),
+                })
+                .collect(),
+        }),
+    ))
+}

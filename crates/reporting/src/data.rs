@@ -1,0 +1,198 @@
+//! Reading data: a unit's own values, and aggregates computed at query time from the values
+//! table (so an approved value counts in every total at once: no analytics rebuild). This is the
+//! query API the operations center calls.
+
+use std::collections::HashMap;
+
+use platform::db::{Db, DbResult, Sql, Value};
+use serde::Serialize;
+
+use crate::catalogue::Indicator;
+use crate::period::Period;
+
+/// Values of one unit: (indicator id, period id) → value.
+pub async fn unit_values(
+    db: &Db,
+    unit_id: i64,
+    periods: &[Period],
+) -> DbResult<HashMap<(i64, String), f64>> {
+    if periods.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut args: Vec<Value> = vec![unit_id.into()];
+    let ph: Vec<String> = periods
+        .iter()
+        .map(|p| {
+            args.push(p.id().into());
+            format!("${}", args.len())
+        })
+        .collect();
+    let sql = format!(
+        "SELECT indicator_id, period, value FROM data_values WHERE unit_id = $1 AND period IN ({})",
+        ph.join(",")
+    );
+    let mut out = HashMap::new();
+    for r in db.fetch_all(Sql::trusted(sql), args).await? {
+        out.insert((r.get("indicator_id")?, r.get("period")?), r.get("value")?);
+    }
+    Ok(out)
+}
+
+/// An aggregate over the province-level units that reported.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Aggregate {
+    pub value: f64,
+    /// How many units contributed.
+    pub units: i64,
+}
+
+/// National aggregates of approved values for each (indicator, month), by each indicator's rule
+/// over units: sum, avg, min, max, or a weighted average by its weighting indicator. Indicators
+/// that do not aggregate over units (`none`) get no national figure from provincial data.
+pub async fn national(
+    db: &Db,
+    indicators: &[Indicator],
+    periods: &[Period],
+) -> DbResult<HashMap<(i64, String), Aggregate>> {
+    let mut out = HashMap::new();
+    if periods.is_empty() {
+        return Ok(out);
+    }
+    for ind in indicators {
+        let func = match ind.agg_units.as_str() {
+            "sum" => "SUM(dv.value)",
+            "avg" => "AVG(dv.value)",
+            "min" => "MIN(dv.value)",
+            "max" => "MAX(dv.value)",
+            "wavg" => "SUM(dv.value * w.value) / NULLIF(SUM(w.value), 0)",
+            _ => continue,
+        };
+        let mut args: Vec<Value> = vec![ind.id.into()];
+        let ph: Vec<String> = periods
+            .iter()
+            .map(|p| {
+                args.push(p.id().into());
+                format!("${}", args.len())
+            })
+            .collect();
+        let weight_join = if ind.agg_units == "wavg" {
+            args.push(ind.agg_weight.clone().unwrap_or_default().into());
+            format!(
+                " JOIN indicators wi ON wi.code = ${} JOIN data_values w ON w.indicator_id = wi.id \
+                 AND w.unit_id = dv.unit_id AND w.period = dv.period AND w.approved",
+                args.len()
+            )
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT dv.period, {func} AS v, COUNT(*) AS n FROM data_values dv JOIN units u ON u.id = dv.unit_id{weight_join} \
+             WHERE dv.indicator_id = $1 AND dv.approved AND u.level = 'province' AND dv.period IN ({}) \
+             GROUP BY dv.period",
+            ph.join(",")
+        );
+        for r in db.fetch_all(Sql::trusted(sql), args).await? {
+            if let Some(v) = r.get::<Option<f64>>("v")? {
+                out.insert(
+                    (ind.id, r.get("period")?),
+                    Aggregate {
+                        value: v,
+                        units: r.get("n")?,
+                    },
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Combine monthly figures into a longer period by the indicator's rule over time.
+pub fn over_time(ind: &Indicator, monthly: &[Option<f64>]) -> Option<f64> {
+    let vals: Vec<f64> = monthly.iter().flatten().copied().collect();
+    if vals.is_empty() || (ind.agg_time == "sum" && vals.len() != monthly.len()) {
+        return None;
+    }
+    match ind.agg_time.as_str() {
+        "sum" => Some(vals.iter().sum()),
+        "avg" => Some(vals.iter().sum::<f64>() / vals.len() as f64),
+        "last" => monthly.last().copied().flatten(),
+        _ => None,
+    }
+}
+
+/// Growth in percent versus a base value (so với cùng kỳ), if both exist and the base is not 0.
+pub fn growth(current: Option<f64>, base: Option<f64>) -> Option<f64> {
+    match (current, base) {
+        (Some(c), Some(b)) if b != 0.0 => Some((c / b - 1.0) * 100.0),
+        _ => None,
+    }
+}
+
+/// Timeliness and completeness of a template's reports for a period.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Completeness {
+    pub expected: i64,
+    pub approved: i64,
+    pub submitted: i64,
+    pub draft_or_returned: i64,
+    pub missing: i64,
+    pub on_time: i64,
+    pub late: i64,
+}
+
+impl Completeness {
+    /// Share of expected reports submitted or approved, in percent.
+    pub fn percent(&self) -> f64 {
+        if self.expected == 0 {
+            0.0
+        } else {
+            (self.approved + self.submitted) as f64 * 100.0 / self.expected as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ind(agg_time: &str) -> Indicator {
+        Indicator {
+            id: 1,
+            code: "X".into(),
+            name_vi: String::new(),
+            name_en: String::new(),
+            unit_vi: String::new(),
+            unit_en: String::new(),
+            domain: 1,
+            value_type: "number".into(),
+            decimals: 1,
+            periodicity: "month".into(),
+            agg_units: "sum".into(),
+            agg_weight: None,
+            agg_time: agg_time.into(),
+            formula: None,
+            agency_code: None,
+            is_public: true,
+            monthly_provincial: true,
+            lower_bound: Some(0.0),
+        }
+    }
+
+    #[test]
+    fn time_rules() {
+        let m = [Some(1.0), Some(2.0), Some(3.0)];
+        assert_eq!(over_time(&ind("sum"), &m), Some(6.0));
+        assert_eq!(over_time(&ind("avg"), &m), Some(2.0));
+        assert_eq!(over_time(&ind("last"), &m), Some(3.0));
+        assert_eq!(
+            over_time(&ind("sum"), &[Some(1.0), None]),
+            None,
+            "a sum with a missing month is no value"
+        );
+        assert_eq!(
+            growth(Some(110.0), Some(100.0)).map(|g| (g * 10.0).round() / 10.0),
+            Some(10.0)
+        );
+        assert_eq!(growth(Some(1.0), Some(0.0)), None);
+    }
+}

@@ -1,0 +1,226 @@
+//! Deterministic synthetic data for the demo (dữ liệu mẫu / sample data): five years of monthly
+//! reports of every province (the 63 before July 2025, the 34 since), seasonal and trending, with
+//! a few outliers, and some late or missing reports in the latest period.
+
+use platform::audit::{self, Actor, Change};
+use platform::db::{Db, Tx, Value, now_ms};
+use platform::params;
+
+use crate::catalogue::{self, Indicator};
+use crate::period::Period;
+
+/// SplitMix64: a tiny, well-known deterministic generator (no dependency needed for demo data).
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Size of a province (relative economy), stable per code and name.
+fn size(code: &str, name: &str) -> f64 {
+    let big = ["01", "79", "31", "48", "74", "75"];
+    let base = 0.4 + (hash(name) % 1000) as f64 / 1000.0;
+    if big.contains(&code) {
+        base * 4.0
+    } else {
+        base
+    }
+}
+
+/// The value of an indicator for a province of `size` in month `m` (months since the start).
+fn value(ind: &Indicator, size: f64, month: u8, t: f64, rng: &mut Rng) -> f64 {
+    let noise = 1.0 + (rng.unit() - 0.5) * 0.06;
+    let season = 1.0 - 0.12 * ((f64::from(month) - 1.0) / 12.0 * std::f64::consts::TAU).cos();
+    let trend = 1.0 + 0.006 * t;
+    let unit = ind.unit_en.to_lowercase();
+    let v = if unit.contains("index") {
+        100.0 + 4.0 * (rng.unit() - 0.3) + 0.05 * t
+    } else if unit.contains('%') {
+        5.0 + 2.0 * rng.unit()
+    } else {
+        let scale = match ind.code.as_str() {
+            "RETAIL_SALES" => 4000.0,
+            "EXPORTS" | "IMPORTS" => 700.0,
+            "BUDGET_REVENUE" => 1500.0,
+            "PUBLIC_INVEST_DISBURSED" => 350.0 * (1.0 + f64::from(month) / 6.0),
+            "NEW_ENTERPRISES" => 120.0,
+            _ => 100.0,
+        };
+        scale * size * season * trend * noise
+    };
+    let d = ind.decimals.clamp(0, 6) as i32;
+    let f = 10f64.powi(d);
+    (v * f).round() / f
+}
+
+/// How many months of history the demo holds.
+pub const MONTHS: u32 = 60;
+
+/// Generate the demo data once (skipped when reports already exist). Returns the number of values.
+pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<usize> {
+    let template = catalogue::template(db, catalogue::MONTHLY_PROVINCIAL)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("catalogue not loaded"))?;
+    let existing: i64 = db
+        .fetch_one("SELECT COUNT(*) AS n FROM submissions", params![])
+        .await?
+        .get("n")?;
+    if existing > 0 {
+        return Ok(0);
+    }
+    let mut periods = vec![latest];
+    for _ in 1..MONTHS {
+        periods.push(periods.last().expect("non-empty").previous());
+    }
+    periods.reverse();
+    let mut rng = Rng::new(20_250_701);
+    let mut tx = db.begin().await?;
+    let now = now_ms();
+    let mut rows: Vec<Value> = Vec::new();
+    let mut count = 0;
+    for (t, p) in periods.iter().enumerate() {
+        let (_, last) = p.calendar();
+        let provinces = registry::store::list_units(
+            db,
+            &registry::store::UnitQuery {
+                level: Some(registry::Level::Province),
+                valid_on: Some(registry::Day(last)),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await?
+        .0;
+        for u in &provinces {
+            // Size of a merged province: the sum of its predecessors', so totals stay continuous.
+            let preds = registry::store::predecessors(db, u.id).await?;
+            let s = if preds.is_empty() || preds.iter().all(|l| l.kind == "rename") {
+                size(&u.code, &u.name)
+            } else {
+                preds.iter().map(|l| size(&l.unit.code, &l.unit.name)).sum()
+            };
+            // In the latest period: some reports missing, some drafts, some awaiting approval.
+            let h = hash(&format!("{}{}", u.code, p.id())) % 10;
+            let (status, approved) = if *p != latest {
+                ("approved", true)
+            } else {
+                match h {
+                    0 | 1 => continue,
+                    2 => ("draft", false),
+                    3..=5 => ("submitted", false),
+                    _ => ("approved", true),
+                }
+            };
+            let sub_id: i64 = tx
+                .fetch_one(
+                    "INSERT INTO submissions (template_id, unit_id, period, status, version, submitted_at, submitted_by, \
+                     decided_at, decided_by, updated_at) VALUES ($1,$2,$3,$4,1,$5,$6,$7,$8,$5) RETURNING id",
+                    params![
+                        template.id,
+                        u.id,
+                        p.id(),
+                        status,
+                        now,
+                        if status == "draft" { None } else { Some("dữ liệu mẫu") },
+                        if approved { Some(now) } else { None },
+                        if approved { Some("dữ liệu mẫu") } else { None }
+                    ],
+                )
+                .await?
+                .get("id")?;
+            for ind in &template.indicators {
+                let mut v = value(ind, s, p.index, t as f64, &mut rng);
+                let mut explanation: Option<String> = None;
+                // A few outliers, explained as reporters would.
+                if hash(&format!("{}{}{}", u.code, p.id(), ind.code)).is_multiple_of(997)
+                    && !ind.unit_en.contains("index")
+                {
+                    v *= 2.5;
+                    explanation = Some("Dự án lớn hoàn thành trong tháng (dữ liệu mẫu)".into());
+                }
+                rows.extend([
+                    Value::from(ind.id),
+                    u.id.into(),
+                    p.id().into(),
+                    v.into(),
+                    sub_id.into(),
+                    approved.into(),
+                    explanation.into(),
+                    now.into(),
+                    "dữ liệu mẫu".into(),
+                ]);
+                count += 1;
+                if rows.len() >= 9 * 300 {
+                    flush(&mut tx, &mut rows).await?;
+                }
+            }
+        }
+    }
+    flush(&mut tx, &mut rows).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "reporting.demo_data",
+            object_type: "reporting",
+            object_id: "demo".into(),
+            before: None,
+            after: Some(
+                serde_json::json!({"values": count, "months": MONTHS, "latest": latest.id()}),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+async fn flush(tx: &mut Tx, rows: &mut Vec<Value>) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let n = rows.len() / 9;
+    let groups: Vec<String> = (0..n)
+        .map(|i| {
+            let b = i * 9;
+            format!(
+                "(${},${},${},${},${},${},${},${},${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation, updated_at, updated_by) VALUES {}",
+        groups.join(",")
+    );
+    tx.execute(platform::db::Sql::trusted(sql), std::mem::take(rows))
+        .await?;
+    Ok(())
+}

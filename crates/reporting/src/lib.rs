@@ -1,0 +1,46 @@
+//! The Government Reporting Information System (Hệ thống thông tin báo cáo Chính phủ):
+//! indicators, reporting periods and their cut-off windows, submissions with an approval workflow,
+//! validation, and national aggregates computed fresh from the values.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod catalogue;
+pub mod data;
+pub mod demo;
+mod pages;
+pub mod period;
+pub mod submission;
+
+use axum::Router;
+use platform::db::{Db, DbResult};
+use platform::identity::access::Target;
+use platform::web::AppState;
+use registry::store::Unit;
+
+pub use period::Period;
+
+/// The reporting routes: JSON API and pages.
+pub fn router() -> Router<AppState> {
+    api::router().merge(pages::router())
+}
+
+/// The permission target of a unit: the unit and its ancestors.
+pub async fn unit_target(db: &Db, unit: &Unit) -> DbResult<Target> {
+    Ok(Target {
+        national: false,
+        agency: None,
+        units: registry::store::chain(db, unit.id).await?,
+    })
+}
+
+/// The province-level unit bearing `code` during `period` (codes are reused across the 2025
+/// reorganisation, so the period decides which unit is meant).
+pub async fn unit_for_period(db: &Db, code: &str, period: &Period) -> DbResult<Option<Unit>> {
+    let (_, last) = period.calendar();
+    registry::store::unit_by_code(db, code, registry::Day(last)).await
+}
+
+/// The latest monthly period whose data cut-off has passed (the report now due or just due).
+pub fn latest_due_month() -> Period {
+    Period::month_containing_cutoff(registry::Day::today().0).previous()
+}

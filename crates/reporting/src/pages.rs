@@ -1,0 +1,532 @@
+//! Pages of the reporting system: the national overview of the monthly indicators (fresh
+//! totals, growth versus the same period last year, completeness) and the report form of a
+//! province for a month, where reporters enter and submit and approvers approve or return.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use platform::error::{AppError, AppResult, Problem};
+use platform::identity::access::Permission;
+use platform::web::admin::{fmt_ms, render};
+use platform::web::{AppState, Auth, CsrfForm, Ctx};
+use serde::Deserialize;
+
+use crate::catalogue::{self, MONTHLY_PROVINCIAL, format_number};
+use crate::data;
+use crate::period::Period;
+use crate::submission::{self, Action, Entry, Status};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/reporting", get(overview)).route(
+        "/reporting/{unit}/{period}",
+        get(form_page).post(form_submit),
+    )
+}
+
+fn parse_period(s: Option<&str>) -> AppResult<Period> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(crate::latest_due_month()),
+        Some(s) => Period::parse(s).map_err(|_| {
+            AppError::invalid(
+                Problem::new("period_invalid")
+                    .field("period")
+                    .arg("value", s),
+            )
+        }),
+    }
+}
+
+struct OverviewRow {
+    code: String,
+    name: String,
+    unit: String,
+    value: String,
+    last_year: String,
+    growth: String,
+    ytd: String,
+    units: String,
+}
+
+struct ReportRow {
+    unit_code: String,
+    unit_name: String,
+    status: String,
+    status_key: &'static str,
+    submitted: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    ctx: Ctx,
+    period: String,
+    period_label: String,
+    prev_period: String,
+    next_period: Option<String>,
+    rows: Vec<OverviewRow>,
+    completeness: data::Completeness,
+    completeness_pct: String,
+    reports: Vec<ReportRow>,
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    period: Option<String>,
+}
+
+fn status_key(s: Option<Status>) -> &'static str {
+    match s {
+        None => "missing",
+        Some(Status::Draft) => "draft",
+        Some(Status::Submitted) => "submitted",
+        Some(Status::Approved) => "approved",
+        Some(Status::Returned) => "returned",
+    }
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let period = parse_period(q.period.as_deref())?;
+    let lang = ctx.lang_code();
+    let template = catalogue::template(&state.db, MONTHLY_PROVINCIAL)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
+    let indicators: Vec<_> = template
+        .indicators
+        .iter()
+        .filter(|i| i.is_public || signed_in)
+        .cloned()
+        .collect();
+    // Completeness and the list of reports the caller may see.
+    let (_, last_day) = period.calendar();
+    let provinces = registry::store::list_units(
+        &state.db,
+        &registry::store::UnitQuery {
+            level: Some(registry::Level::Province),
+            valid_on: Some(registry::Day(last_day)),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await?
+    .0;
+    let last_year = period.same_period_last_year();
+    let mut months = period.year_to_date();
+    months.extend(last_year.year_to_date());
+    let totals = data::national(&state.db, &indicators, &months).await?;
+    let get = |id: i64, p: &Period| totals.get(&(id, p.id())).copied();
+    let dash = || "—".to_owned();
+    let expected = provinces.len() as i64;
+    let rows = indicators
+        .iter()
+        .map(|ind| {
+            let cur = get(ind.id, &period);
+            let base = get(ind.id, &last_year);
+            let ytd_months: Vec<Option<f64>> = period
+                .year_to_date()
+                .iter()
+                .map(|m| get(ind.id, m).map(|a| a.value))
+                .collect();
+            // Growth and year-to-date compare like with like: only once every province's
+            // figure for the period is approved.
+            let complete = cur.is_some_and(|a| a.units >= expected);
+            OverviewRow {
+                code: ind.code.clone(),
+                name: ind.name(lang).to_owned(),
+                unit: ind.unit(lang).to_owned(),
+                value: cur.map(|a| ind.format(a.value, lang)).unwrap_or_else(dash),
+                last_year: base.map(|a| ind.format(a.value, lang)).unwrap_or_else(dash),
+                growth: data::growth(cur.map(|a| a.value), base.map(|a| a.value))
+                    .filter(|_| complete)
+                    .map(|g| {
+                        format!(
+                            "{}{} %",
+                            if g >= 0.0 { "+" } else { "" },
+                            format_number(g, 1, lang)
+                        )
+                    })
+                    .unwrap_or_else(dash),
+                ytd: data::over_time(ind, &ytd_months)
+                    .filter(|_| complete)
+                    .map(|v| ind.format(v, lang))
+                    .unwrap_or_else(dash),
+                units: cur
+                    .map(|a| format!("{}/{expected}", a.units))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+
+    let subs = submission::for_period(&state.db, template.id, &period).await?;
+    let cal = catalogue::holidays(&state.db).await?;
+    let deadline = crate::period::deadline(&period, template.deadline_days as u32, &cal);
+    let deadline_ms = deadline
+        .with_hms(23, 59, 59)
+        .map(|t| (t.assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000)
+        .unwrap_or(i64::MAX);
+    let mut c = data::Completeness {
+        expected: provinces.len() as i64,
+        ..Default::default()
+    };
+    let mut reports = Vec::new();
+    for u in &provinces {
+        let s = subs.iter().find(|s| s.unit_id == u.id);
+        match s.map(|s| s.status) {
+            Some(Status::Approved) => c.approved += 1,
+            Some(Status::Submitted) => c.submitted += 1,
+            Some(_) => c.draft_or_returned += 1,
+            None => c.missing += 1,
+        }
+        if let Some(at) = s.and_then(|s| s.submitted_at) {
+            if at <= deadline_ms {
+                c.on_time += 1
+            } else {
+                c.late += 1
+            }
+        }
+        let visible = ctx
+            .principal
+            .as_ref()
+            .filter(|p| p.is_complete())
+            .is_some_and(|p| {
+                let target = platform::identity::access::Target {
+                    national: false,
+                    agency: None,
+                    units: vec![u.id],
+                };
+                p.allowed(Permission::ViewData, &target)
+            });
+        if visible {
+            let key = status_key(s.map(|s| s.status));
+            reports.push(ReportRow {
+                unit_code: u.code.clone(),
+                unit_name: u.name.clone(),
+                status: ctx.t(&format!("reporting.status_{key}")),
+                status_key: key,
+                submitted: s
+                    .and_then(|s| s.submitted_at)
+                    .map(fmt_ms)
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    let next = period.next();
+    render(OverviewPage {
+        period_label: period.label(lang),
+        period: period.id(),
+        prev_period: period.previous().id(),
+        next_period: (next <= crate::latest_due_month().next()).then(|| next.id()),
+        rows,
+        completeness_pct: format_number(c.percent(), 0, lang),
+        completeness: c,
+        reports,
+        ctx,
+    })
+}
+
+struct FormRow {
+    code: String,
+    name: String,
+    unit: String,
+    value: String,
+    previous: String,
+    last_year: String,
+    explanation: String,
+    error: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "report_form.html")]
+struct FormPage {
+    ctx: Ctx,
+    unit_code: String,
+    unit_name: String,
+    period: String,
+    period_label: String,
+    template_name: String,
+    status_key: &'static str,
+    status: String,
+    version: i64,
+    return_reason: Option<String>,
+    rows: Vec<FormRow>,
+    can_edit: bool,
+    can_decide: bool,
+    can_correct: bool,
+    errors: Vec<String>,
+    notices: Vec<String>,
+    deadline: String,
+}
+
+async fn load_form(
+    state: &AppState,
+    auth: &Auth,
+    unit_code: &str,
+    period_id: &str,
+) -> AppResult<(registry::store::Unit, Period, catalogue::Template)> {
+    let period = parse_period(Some(period_id))?;
+    let unit = crate::unit_for_period(&state.db, unit_code, &period)
+        .await?
+        .filter(|u| u.level == registry::Level::Province)
+        .ok_or_else(AppError::not_found)?;
+    let target = crate::unit_target(&state.db, &unit).await?;
+    auth.require(Permission::ViewData, &target)?;
+    let template = catalogue::template(&state.db, MONTHLY_PROVINCIAL)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok((unit, period, template))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_form(
+    state: &AppState,
+    auth: Auth,
+    unit: registry::store::Unit,
+    period: Period,
+    template: catalogue::Template,
+    typed: Option<&std::collections::HashMap<String, String>>,
+    errors: &[Problem],
+    notices: Vec<String>,
+    status_code: StatusCode,
+) -> AppResult<Response> {
+    let lang = auth.ctx.lang_code();
+    let sub = submission::find(&state.db, template.id, unit.id, &period).await?;
+    let prev = period.previous();
+    let ly = period.same_period_last_year();
+    let values = data::unit_values(&state.db, unit.id, &[period, prev, ly]).await?;
+    let target = crate::unit_target(&state.db, &unit).await?;
+    let may_submit = auth.principal.allowed(Permission::SubmitData, &target);
+    let may_approve = auth.principal.allowed(Permission::ApproveData, &target);
+    let status = sub.as_ref().map(|s| s.status);
+    let editable = sub.as_ref().is_none_or(|s| s.is_editable());
+    let explanations: std::collections::HashMap<String, String> = if let Some(s) = &sub {
+        state
+            .db
+            .fetch_all(
+                "SELECT i.code, dv.explanation FROM data_values dv JOIN indicators i ON i.id = dv.indicator_id \
+                 WHERE dv.submission_id = $1 AND dv.explanation IS NOT NULL",
+                platform::params![s.id],
+            )
+            .await?
+            .iter()
+            .filter_map(|r| Some((r.get::<String>("code").ok()?, r.get::<String>("explanation").ok()?)))
+            .collect()
+    } else {
+        Default::default()
+    };
+    let fmt = |ind: &catalogue::Indicator, p: &Period| {
+        values
+            .get(&(ind.id, p.id()))
+            .map(|v| ind.format(*v, lang))
+            .unwrap_or_else(|| "—".into())
+    };
+    let rows = template
+        .indicators
+        .iter()
+        .map(|ind| {
+            let field = format!("v_{}", ind.code);
+            let typed_value = typed.and_then(|t| t.get(&field)).cloned();
+            let stored = values.get(&(ind.id, period.id())).map(|v| {
+                // In the input box, plain digits with the language's decimal mark.
+                let s = format!("{:.*}", ind.decimals.clamp(0, 6) as usize, v);
+                if lang == "en" { s } else { s.replace('.', ",") }
+            });
+            FormRow {
+                code: ind.code.clone(),
+                name: ind.name(lang).to_owned(),
+                unit: ind.unit(lang).to_owned(),
+                value: typed_value.or(stored).unwrap_or_default(),
+                previous: fmt(ind, &prev),
+                last_year: fmt(ind, &ly),
+                explanation: typed
+                    .and_then(|t| t.get(&format!("e_{}", ind.code)).cloned())
+                    .or_else(|| explanations.get(&ind.code).cloned())
+                    .unwrap_or_default(),
+                error: errors
+                    .iter()
+                    .find(|p| {
+                        p.field.as_deref() == Some(field.as_str())
+                            || p.field.as_deref() == Some(&format!("e_{}", ind.code))
+                    })
+                    .map(|p| p.detail(auth.ctx.lang)),
+            }
+        })
+        .collect();
+    let cal = catalogue::holidays(&state.db).await?;
+    let deadline = crate::period::deadline(&period, template.deadline_days as u32, &cal);
+    let key = status_key(status);
+    let mut res = render(FormPage {
+        unit_code: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        period: period.id(),
+        period_label: period.label(lang),
+        template_name: template.name(lang).to_owned(),
+        status_key: key,
+        status: auth.ctx.t(&format!("reporting.status_{key}")),
+        version: sub.as_ref().map(|s| s.version).unwrap_or(0),
+        return_reason: sub
+            .as_ref()
+            .filter(|s| s.status == Status::Returned)
+            .and_then(|s| s.return_reason.clone()),
+        rows,
+        can_edit: may_submit && editable,
+        can_decide: may_approve && status == Some(Status::Submitted),
+        can_correct: may_approve && status == Some(Status::Approved),
+        errors: errors.iter().map(|p| p.detail(auth.ctx.lang)).collect(),
+        notices,
+        deadline: deadline.to_string(),
+        ctx: auth.ctx,
+    })?;
+    *res.status_mut() = status_code;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn form_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((unit_code, period_id)): Path<(String, String)>,
+    Query(q): Query<DoneQuery>,
+) -> AppResult<Response> {
+    let (unit, period, template) = load_form(&state, &auth, &unit_code, &period_id).await?;
+    let notices = q
+        .done
+        .filter(|d| ["save", "submit", "correct", "approve", "return"].contains(&d.as_str()))
+        .map(|d| vec![auth.ctx.t(&format!("reporting.done_{d}"))])
+        .unwrap_or_default();
+    render_form(
+        &state,
+        auth,
+        unit,
+        period,
+        template,
+        None,
+        &[],
+        notices,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn form_submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((unit_code, period_id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
+) -> AppResult<Response> {
+    let (unit, period, template) = load_form(&state, &auth, &unit_code, &period_id).await?;
+    let target = crate::unit_target(&state.db, &unit).await?;
+    let action = form.get("action").map(String::as_str).unwrap_or("");
+    let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
+    let reason = form.get("reason").map(String::as_str);
+    let here = format!("/reporting/{}/{}", unit.code, period.id());
+    let result = match action {
+        "save" | "submit" | "correct" => {
+            let perm = if action == "correct" {
+                Permission::ApproveData
+            } else {
+                Permission::SubmitData
+            };
+            auth.require(perm, &target)?;
+            let entries: Vec<Entry> = template
+                .indicators
+                .iter()
+                .map(|i| Entry {
+                    indicator: i.code.clone(),
+                    raw: form
+                        .get(&format!("v_{}", i.code))
+                        .cloned()
+                        .unwrap_or_default(),
+                    explanation: form.get(&format!("e_{}", i.code)).cloned(),
+                    lang: auth.ctx.lang_code(),
+                })
+                .collect();
+            let act = match action {
+                "save" => Action::SaveDraft,
+                "submit" => Action::Submit,
+                _ => Action::Correct,
+            };
+            submission::save(
+                &state.db,
+                &auth.actor(),
+                &template,
+                unit.id,
+                &period,
+                &entries,
+                version.filter(|v| *v > 0),
+                act,
+                reason,
+            )
+            .await
+            .map(|saved| {
+                let mut notices = vec![auth.ctx.t(&format!("reporting.done_{action}"))];
+                notices.extend(saved.warnings.iter().map(|w| w.detail(auth.ctx.lang)));
+                notices
+            })
+        }
+        "approve" | "return" => {
+            auth.require(Permission::ApproveData, &target)?;
+            let sub = submission::find(&state.db, template.id, unit.id, &period)
+                .await?
+                .ok_or_else(AppError::not_found)?;
+            submission::decide(
+                &state.db,
+                &auth.actor(),
+                sub.id,
+                version.unwrap_or(-1),
+                action == "approve",
+                reason,
+            )
+            .await
+            .map(|_| vec![auth.ctx.t(&format!("reporting.done_{action}"))])
+        }
+        _ => Err(AppError::bad_request(
+            Problem::new("action_invalid").field("action"),
+        )),
+    };
+    match result {
+        Ok(notices) if notices.len() == 1 => {
+            let done = action.to_owned();
+            Ok(Redirect::to(&format!("{here}?done={done}")).into_response())
+        }
+        Ok(notices) => {
+            render_form(
+                &state,
+                auth,
+                unit,
+                period,
+                template,
+                None,
+                &[],
+                notices,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let status = e.status;
+            render_form(
+                &state,
+                auth,
+                unit,
+                period,
+                template,
+                Some(&form),
+                &e.problems,
+                Vec::new(),
+                status,
+            )
+            .await
+        }
+    }
+}

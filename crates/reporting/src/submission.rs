@@ -1,0 +1,706 @@
+//! Submitting data and the approval workflow (quy trình báo cáo): draft → submitted → approved
+//! (locked) or returned with a reason → resubmitted. After approval, values change only through
+//! an explicit correction with a reason. Every value change is kept in `value_history`; every
+//! action is audited; concurrent edits are caught by a version number (optimistic concurrency).
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use platform::audit::{self, Actor, Change};
+use platform::db::{Db, DbResult, Row, Tx, Value, now_ms};
+use platform::error::{AppError, AppResult, Problem};
+use platform::params;
+use serde::Serialize;
+
+use crate::catalogue::{Indicator, Template};
+use crate::period::Period;
+
+/// Workflow state of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Submitted,
+    Approved,
+    Returned,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Submitted => "submitted",
+            Status::Approved => "approved",
+            Status::Returned => "returned",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Draft,
+            Status::Submitted,
+            Status::Approved,
+            Status::Returned,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// One report of one unit for one period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submission {
+    pub id: i64,
+    pub template_id: i64,
+    pub unit_id: i64,
+    pub period: String,
+    pub status: Status,
+    pub version: i64,
+    pub submitted_at: Option<i64>,
+    pub submitted_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decided_by: Option<String>,
+    pub return_reason: Option<String>,
+}
+
+impl Submission {
+    fn from_row(r: &Row) -> DbResult<Submission> {
+        Ok(Submission {
+            id: r.get("id")?,
+            template_id: r.get("template_id")?,
+            unit_id: r.get("unit_id")?,
+            period: r.get("period")?,
+            status: Status::parse(&r.get::<String>("status")?).unwrap_or(Status::Draft),
+            version: r.get("version")?,
+            submitted_at: r.get("submitted_at")?,
+            submitted_by: r.get("submitted_by")?,
+            decided_at: r.get("decided_at")?,
+            decided_by: r.get("decided_by")?,
+            return_reason: r.get("return_reason")?,
+        })
+    }
+
+    /// Can a reporter change values (without a correction)?
+    pub fn is_editable(&self) -> bool {
+        matches!(self.status, Status::Draft | Status::Returned)
+    }
+}
+
+pub async fn find(
+    db: &Db,
+    template_id: i64,
+    unit_id: i64,
+    period: &Period,
+) -> DbResult<Option<Submission>> {
+    db.fetch_optional(
+        "SELECT * FROM submissions WHERE template_id = $1 AND unit_id = $2 AND period = $3",
+        params![template_id, unit_id, period.id()],
+    )
+    .await?
+    .as_ref()
+    .map(Submission::from_row)
+    .transpose()
+}
+
+/// Submissions of a template for a period (every unit).
+pub async fn for_period(db: &Db, template_id: i64, period: &Period) -> DbResult<Vec<Submission>> {
+    db.fetch_all(
+        "SELECT * FROM submissions WHERE template_id = $1 AND period = $2",
+        params![template_id, period.id()],
+    )
+    .await?
+    .iter()
+    .map(Submission::from_row)
+    .collect()
+}
+
+/// What a reporter entered for one indicator.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub indicator: String,
+    /// The text typed (empty = no value).
+    pub raw: String,
+    /// The language it was typed in (`vi` or `en`), which decides the decimal mark.
+    pub lang: &'static str,
+    /// Why a value that looks unusual is right (needed to submit with a warning).
+    pub explanation: Option<String>,
+}
+
+/// What to do with the entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SaveDraft,
+    Submit,
+    /// Change approved values, with a reason.
+    Correct,
+}
+
+/// Parse a number as people type it, in their language's convention. Vietnamese (`vi`): `.`
+/// groups thousands and `,` is the decimal mark (`1.234,5`); English: the reverse (`1,234.5`).
+/// A lone separator of the other kind is read the way people mean it: followed by exactly three
+/// digits it groups thousands (`1.150` in Vietnamese is 1150), otherwise it is a decimal mark
+/// (`105.2` is 105.2 in either language).
+pub fn parse_number(raw: &str, lang_code: &str) -> Option<f64> {
+    let s: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+        .collect();
+    if s.is_empty() {
+        return None;
+    }
+    let (group, decimal) = if lang_code == "en" {
+        (',', '.')
+    } else {
+        ('.', ',')
+    };
+    let groups = s.matches(group).count();
+    let decimals = s.matches(decimal).count();
+    let normalized = if decimals > 1 {
+        return None;
+    } else if decimals == 1 {
+        // Both kinds, or only the decimal mark: groups must come before the decimal mark.
+        if groups > 0 && s.rfind(group) > s.rfind(decimal) {
+            return None;
+        }
+        s.replace(group, "").replace(decimal, ".")
+    } else if groups == 1 {
+        let after = s.rsplit(group).next().unwrap_or("");
+        if after.len() == 3 && after.chars().all(|c| c.is_ascii_digit()) {
+            s.replace(group, "")
+        } else {
+            s.replace(group, ".")
+        }
+    } else {
+        s.replace(group, "")
+    };
+    if !normalized
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return None;
+    }
+    let v: f64 = normalized.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Modified z-score of `x` against a unit's history (Iglewicz–Hoaglin); None with too little
+/// history or no spread.
+pub fn modified_z(x: f64, history: &[f64]) -> Option<f64> {
+    if history.len() < 6 {
+        return None;
+    }
+    let m = median(&mut history.to_vec());
+    let mut dev: Vec<f64> = history.iter().map(|v| (v - m).abs()).collect();
+    let mad = median(&mut dev);
+    if mad == 0.0 {
+        return None;
+    }
+    Some(0.6745 * (x - m) / mad)
+}
+
+/// Is `x` an outlier for this history? Both far in robust terms (|modified z| above
+/// [`OUTLIER_Z`]) and materially different (more than [`OUTLIER_MIN_CHANGE`] from the median), so
+/// that a very steady series does not flag ordinary movements. Returns the z-score if so.
+pub fn outlier(x: f64, history: &[f64]) -> Option<f64> {
+    let z = modified_z(x, history)?;
+    let m = median(&mut history.to_vec());
+    let relative = if m == 0.0 {
+        f64::INFINITY
+    } else {
+        ((x - m) / m).abs()
+    };
+    (z.abs() > OUTLIER_Z && relative > OUTLIER_MIN_CHANGE).then_some(z)
+}
+
+/// Smallest relative change from the median that can be an outlier.
+pub const OUTLIER_MIN_CHANGE: f64 = 0.15;
+
+/// Threshold above which a value is flagged as an outlier.
+pub const OUTLIER_Z: f64 = 3.5;
+
+/// History of a unit's values for an indicator, up to 24 periods before `period` (approved only).
+async fn history(
+    tx: &mut Tx,
+    indicator_id: i64,
+    unit_id: i64,
+    period: &Period,
+) -> DbResult<Vec<f64>> {
+    let mut p = *period;
+    let mut ids = Vec::new();
+    for _ in 0..24 {
+        p = p.previous();
+        ids.push(p.id());
+    }
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+    let mut args: Vec<Value> = vec![indicator_id.into(), unit_id.into()];
+    args.extend(ids.into_iter().map(Value::from));
+    let sql = format!(
+        "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND approved AND period IN ({})",
+        placeholders.join(",")
+    );
+    tx.fetch_all(platform::db::Sql::trusted(sql), args)
+        .await?
+        .iter()
+        .map(|r| r.get::<f64>("value"))
+        .collect()
+}
+
+/// The result of a save: the report as it now is, and warnings to show.
+#[derive(Debug)]
+pub struct Saved {
+    pub submission: Submission,
+    pub warnings: Vec<Problem>,
+}
+
+fn field(code: &str) -> String {
+    format!("v_{code}")
+}
+
+/// Save, submit or correct a unit's report for a period, all or nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn save(
+    db: &Db,
+    actor: &Actor,
+    template: &Template,
+    unit_id: i64,
+    period: &Period,
+    entries: &[Entry],
+    expected_version: Option<i64>,
+    action: Action,
+    reason: Option<&str>,
+) -> AppResult<Saved> {
+    let by_code: HashMap<&str, &Indicator> = template
+        .indicators
+        .iter()
+        .map(|i| (i.code.as_str(), i))
+        .collect();
+    let mut problems = Vec::new();
+    let mut parsed: Vec<(&Indicator, Option<f64>, Option<String>)> = Vec::new();
+    for e in entries {
+        let Some(ind) = by_code.get(e.indicator.as_str()) else {
+            problems.push(
+                Problem::new("indicator_unknown")
+                    .field(field(&e.indicator))
+                    .arg("code", &e.indicator),
+            );
+            continue;
+        };
+        let value = if e.raw.trim().is_empty() {
+            None
+        } else {
+            match parse_number(&e.raw, e.lang) {
+                Some(v) => Some(v),
+                None => {
+                    problems.push(
+                        Problem::new("value_not_a_number")
+                            .field(field(&ind.code))
+                            .arg("value", e.raw.trim())
+                            .arg("indicator", &ind.name_vi),
+                    );
+                    continue;
+                }
+            }
+        };
+        if let (Some(v), Some(lb)) = (value, ind.lower_bound)
+            && v < lb
+        {
+            problems.push(
+                Problem::new("value_below_bound")
+                    .field(field(&ind.code))
+                    .arg("min", lb)
+                    .arg("indicator", &ind.name_vi),
+            );
+        }
+        if action != Action::SaveDraft && value.is_none() {
+            problems.push(
+                Problem::new("value_required")
+                    .field(field(&ind.code))
+                    .arg("indicator", &ind.name_vi),
+            );
+        }
+        let explanation = e.explanation.clone().filter(|x| !x.trim().is_empty());
+        parsed.push((ind, value, explanation));
+    }
+    if action != Action::SaveDraft {
+        for ind in &template.indicators {
+            if !entries.iter().any(|e| e.indicator == ind.code) {
+                problems.push(
+                    Problem::new("value_required")
+                        .field(field(&ind.code))
+                        .arg("indicator", &ind.name_vi),
+                );
+            }
+        }
+    }
+    if action == Action::Correct && reason.is_none_or(|r| r.trim().is_empty()) {
+        problems.push(Problem::new("reason_required").field("reason"));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
+    }
+
+    let mut tx = db.begin().await?;
+    let now = now_ms();
+    let existing = tx
+        .fetch_optional(
+            "SELECT * FROM submissions WHERE template_id = $1 AND unit_id = $2 AND period = $3",
+            params![template.id, unit_id, period.id()],
+        )
+        .await?
+        .as_ref()
+        .map(Submission::from_row)
+        .transpose()?;
+    let sub = match existing {
+        Some(s) => s,
+        None => {
+            let r = tx
+                .fetch_one(
+                    "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at) \
+                     VALUES ($1, $2, $3, 'draft', 1, $4) RETURNING *",
+                    params![template.id, unit_id, period.id(), now],
+                )
+                .await?;
+            Submission::from_row(&r)?
+        }
+    };
+    if let Some(v) = expected_version
+        && v != sub.version
+    {
+        return Err(AppError::conflict(
+            Problem::new("edited_concurrently").arg(
+                "by",
+                sub.submitted_by
+                    .clone()
+                    .or(sub.decided_by.clone())
+                    .unwrap_or_default(),
+            ),
+        ));
+    }
+    match (action, sub.status) {
+        (Action::Correct, Status::Approved) => {}
+        (Action::Correct, _) => {
+            return Err(AppError::conflict(Problem::new(
+                "correction_only_after_approval",
+            )));
+        }
+        (_, Status::Draft | Status::Returned) => {}
+        (_, _) => {
+            return Err(AppError::conflict(
+                Problem::new("report_locked").arg("status", sub.status.as_str()),
+            ));
+        }
+    }
+
+    // Warnings: values far from the unit's own history must be explained to submit.
+    let mut warnings = Vec::new();
+    for (ind, value, explanation) in &parsed {
+        let Some(v) = value else { continue };
+        let hist = history(&mut tx, ind.id, unit_id, period).await?;
+        if let Some(z) = outlier(*v, &hist) {
+            let w = Problem::new("value_outlier")
+                .field(field(&ind.code))
+                .arg("indicator", &ind.name_vi)
+                .arg("z", format!("{z:.1}"));
+            if action != Action::SaveDraft && explanation.is_none() {
+                problems.push(
+                    Problem::new("value_outlier_unexplained")
+                        .field(format!("e_{}", ind.code))
+                        .arg("indicator", &ind.name_vi)
+                        .arg("z", format!("{z:.1}")),
+                );
+            }
+            warnings.push(w);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
+    }
+
+    let history_action = match action {
+        Action::Correct => "correct",
+        _ => "enter",
+    };
+    let approved = sub.status == Status::Approved;
+    let mut changes = Vec::new();
+    for (ind, value, explanation) in &parsed {
+        let old = tx
+            .fetch_optional(
+                "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
+                params![ind.id, unit_id, period.id()],
+            )
+            .await?
+            .map(|r| r.get::<f64>("value"))
+            .transpose()?;
+        if old == *value {
+            if let Some(x) = explanation {
+                tx.execute(
+                    "UPDATE data_values SET explanation = $1 WHERE indicator_id = $2 AND unit_id = $3 AND period = $4",
+                    params![x, ind.id, unit_id, period.id()],
+                )
+                .await?;
+            }
+            continue;
+        }
+        match value {
+            Some(v) => {
+                tx.execute(
+                    "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation, updated_at, updated_by) \
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) \
+                     ON CONFLICT (indicator_id, period, unit_id) DO UPDATE SET value = excluded.value, \
+                     submission_id = excluded.submission_id, approved = excluded.approved, explanation = excluded.explanation, \
+                     updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                    params![ind.id, unit_id, period.id(), *v, sub.id, approved, explanation.clone(), now, &actor.name],
+                )
+                .await?;
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
+                    params![ind.id, unit_id, period.id()],
+                )
+                .await?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO value_history (indicator_id, unit_id, period, old_value, new_value, action, reason, at, actor) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+            params![ind.id, unit_id, period.id(), old, *value, history_action, reason, now, &actor.name],
+        )
+        .await?;
+        changes.push(serde_json::json!({"indicator": ind.code, "old": old, "new": value}));
+    }
+    let new_status = match action {
+        Action::SaveDraft => sub.status,
+        Action::Submit => Status::Submitted,
+        Action::Correct => Status::Approved,
+    };
+    let n = tx
+        .execute(
+            "UPDATE submissions SET status = $1, version = version + 1, updated_at = $2, \
+             submitted_at = CASE WHEN $3 THEN $2 ELSE submitted_at END, \
+             submitted_by = CASE WHEN $3 THEN $4 ELSE submitted_by END \
+             WHERE id = $5 AND version = $6",
+            params![
+                new_status.as_str(),
+                now,
+                action == Action::Submit,
+                &actor.name,
+                sub.id,
+                sub.version
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Err(AppError::conflict(
+            Problem::new("edited_concurrently").arg("by", ""),
+        ));
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: match action {
+                Action::SaveDraft => "report.save",
+                Action::Submit => "report.submit",
+                Action::Correct => "report.correct",
+            },
+            object_type: "report",
+            object_id: format!("{}/{}/{}", template.code, unit_id, period.id()),
+            before: Some(serde_json::json!({"status": sub.status, "version": sub.version})),
+            after: Some(
+                serde_json::json!({"status": new_status, "changes": changes, "reason": reason}),
+            ),
+        },
+    )
+    .await?;
+    let row = tx
+        .fetch_one("SELECT * FROM submissions WHERE id = $1", params![sub.id])
+        .await?;
+    tx.commit().await?;
+    Ok(Saved {
+        submission: Submission::from_row(&row)?,
+        warnings,
+    })
+}
+
+/// Approve (lock) or return a submitted report. Returning needs a reason.
+pub async fn decide(
+    db: &Db,
+    actor: &Actor,
+    submission_id: i64,
+    expected_version: i64,
+    approve: bool,
+    reason: Option<&str>,
+) -> AppResult<Submission> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if !approve && reason.is_none() {
+        return Err(AppError::invalid(
+            Problem::new("reason_required").field("reason"),
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let sub = tx
+        .fetch_optional(
+            "SELECT * FROM submissions WHERE id = $1",
+            params![submission_id],
+        )
+        .await?
+        .as_ref()
+        .map(Submission::from_row)
+        .transpose()?
+        .ok_or_else(AppError::not_found)?;
+    if sub.version != expected_version {
+        return Err(AppError::conflict(
+            Problem::new("edited_concurrently").arg("by", ""),
+        ));
+    }
+    if sub.status != Status::Submitted {
+        return Err(AppError::conflict(
+            Problem::new("report_not_submitted").arg("status", sub.status.as_str()),
+        ));
+    }
+    let new_status = if approve {
+        Status::Approved
+    } else {
+        Status::Returned
+    };
+    let now = now_ms();
+    tx.execute(
+        "UPDATE submissions SET status = $1, version = version + 1, decided_at = $2, decided_by = $3, \
+         return_reason = $4, updated_at = $2 WHERE id = $5",
+        params![new_status.as_str(), now, &actor.name, reason, sub.id],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE data_values SET approved = $1 WHERE submission_id = $2",
+        params![approve, sub.id],
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: if approve {
+                "report.approve"
+            } else {
+                "report.return"
+            },
+            object_type: "report",
+            object_id: format!("{}/{}", sub.unit_id, sub.period),
+            before: Some(serde_json::json!({"status": sub.status})),
+            after: Some(serde_json::json!({"status": new_status, "reason": reason})),
+        },
+    )
+    .await?;
+    let row = tx
+        .fetch_one("SELECT * FROM submissions WHERE id = $1", params![sub.id])
+        .await?;
+    tx.commit().await?;
+    Ok(Submission::from_row(&row)?)
+}
+
+/// One change of a value.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub old_value: Option<f64>,
+    pub new_value: Option<f64>,
+    pub reason: Option<String>,
+}
+
+pub async fn value_history(
+    db: &Db,
+    indicator_id: i64,
+    unit_id: i64,
+    period: &Period,
+) -> DbResult<Vec<HistoryEntry>> {
+    db.fetch_all(
+        "SELECT * FROM value_history WHERE indicator_id = $1 AND unit_id = $2 AND period = $3 ORDER BY id",
+        params![indicator_id, unit_id, period.id()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(HistoryEntry {
+            at: r.get("at")?,
+            actor: r.get("actor")?,
+            action: r.get("action")?,
+            old_value: r.get("old_value")?,
+            new_value: r.get("new_value")?,
+            reason: r.get("reason")?,
+        })
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_people_type_them() {
+        for (raw, vi, en) in [
+            ("1.234,5", Some(1234.5), None),
+            ("1,234.5", None, Some(1234.5)),
+            ("1234,5", Some(1234.5), Some(1234.5)),
+            ("1.150", Some(1150.0), Some(1.15)),
+            ("1,150", Some(1.15), Some(1150.0)),
+            ("105.2", Some(105.2), Some(105.2)),
+            ("105,2", Some(105.2), Some(105.2)),
+            ("1.234.567", Some(1234567.0), None),
+            ("1,234,567", None, Some(1234567.0)),
+            (" -3,5 ", Some(-3.5), Some(-3.5)),
+            ("12a", None, None),
+            ("NaN", None, None),
+            ("inf", None, None),
+            ("1e5", None, None),
+            ("", None, None),
+        ] {
+            assert_eq!(parse_number(raw, "vi"), vi, "vi {raw}");
+            assert_eq!(parse_number(raw, "en"), en, "en {raw}");
+        }
+    }
+
+    #[test]
+    fn outliers_by_modified_z_score() {
+        let h = [100.0, 102.0, 98.0, 101.0, 99.0, 103.0, 97.0, 100.0];
+        assert!(modified_z(101.0, &h).unwrap().abs() < 1.0);
+        assert!(modified_z(160.0, &h).unwrap() > OUTLIER_Z);
+        assert!(modified_z(40.0, &h).unwrap() < -OUTLIER_Z);
+        assert_eq!(modified_z(160.0, &h[..3]), None);
+        assert_eq!(modified_z(1.0, &[5.0; 8]), None);
+        // Steady series: a 11 % move is not an outlier, a fourfold one is.
+        let steady = [
+            1000.0, 1010.0, 1020.0, 1030.0, 1040.0, 1050.0, 1060.0, 1070.0,
+        ];
+        assert_eq!(outlier(1150.0, &steady), None);
+        assert!(outlier(4000.0, &steady).is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn number_parser_never_panics(s in "\\PC{0,20}") {
+            let _ = parse_number(&s, "vi");
+            let _ = parse_number(&s, "en");
+        }
+
+        #[test]
+        fn plain_numbers_round_trip(v in -1e12f64..1e12) {
+            let s = format!("{v}");
+            proptest::prop_assert_eq!(parse_number(&s, "en"), Some(v));
+            proptest::prop_assert_eq!(parse_number(&s.replace('.', ","), "vi"), Some(v));
+        }
+    }
+}
