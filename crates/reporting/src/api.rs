@@ -140,36 +140,31 @@ pub async fn query_data(
     let mut items = Vec::new();
     for unit_code in &units {
         if unit_code.eq_ignore_ascii_case("VN") {
+            let catalogue = catalogue::list(&state.db).await?;
+            let view =
+                data::NationalView::load(&state.db, &catalogue, &indicators, &periods).await?;
             let totals = data::national(&state.db, &indicators, &months).await?;
             for ind in &indicators {
                 for period in &periods {
-                    let ms = period.months();
-                    let monthly: Vec<Option<f64>> = ms
-                        .iter()
-                        .map(|m| totals.get(&(ind.id, m.id())).map(|a| a.value))
-                        .collect();
-                    let value = if ms.len() == 1 {
-                        monthly[0]
-                    } else {
-                        data::over_time(ind, &monthly)
-                    }
-                    .map(|v| ind.round(v));
-                    let reason = value.is_none().then(|| {
-                        if ind.agg_units == "none"
-                            || (ind.agg_units == "wavg" && ind.agg_weight.is_some())
+                    let (value, reason) = match view.value(&ind.code, period) {
+                        Ok(v) => (Some(v), None),
+                        Err(e)
+                            if ind.formula.is_none()
+                                && (ind.agg_units == "none" || ind.agg_units == "wavg") =>
                         {
-                            "not_aggregated_from_units".to_owned()
-                        } else {
-                            "no_data".to_owned()
+                            let _ = e;
+                            (None, Some("not_aggregated_from_units".to_owned()))
                         }
-                    });
+                        Err(e) => (None, Some(no_value_reason(&e))),
+                    };
                     items.push(Observation {
                         indicator: ind.code.clone(),
                         unit: "VN".into(),
                         period: period.id(),
                         value,
                         reason,
-                        units: ms
+                        units: period
+                            .months()
                             .last()
                             .and_then(|m| totals.get(&(ind.id, m.id())))
                             .map(|a| a.units),
@@ -233,6 +228,17 @@ pub async fn query_data(
         meta: serde_json::json!({ "total": items.len() }),
         items,
     }))
+}
+
+/// A stable reason for a missing value: `no_data`, `division_by_zero`, `missing_input:<CODE>`…
+fn no_value_reason(e: &crate::formula::NoValue) -> String {
+    use crate::formula::NoValue;
+    match e {
+        NoValue::DivisionByZero => "division_by_zero".into(),
+        NoValue::Missing(code) => format!("missing_input:{code}"),
+        NoValue::Overflow => "overflow".into(),
+        NoValue::NotANumber => "not_a_number".into(),
+    }
 }
 
 async fn approved_keys(
@@ -328,30 +334,6 @@ pub async fn post_batch(
     let template = catalogue::template(&state.db, MONTHLY_PROVINCIAL)
         .await?
         .ok_or_else(AppError::not_found)?;
-    // Idempotence: a locked report that already holds exactly these values is "unchanged".
-    if let Some(sub) = submission::find(&state.db, template.id, unit.id, &period).await?
-        && !sub.is_editable()
-    {
-        let current = data::unit_values(&state.db, unit.id, &[period]).await?;
-        let same = batch.values.iter().all(|v| {
-            template
-                .indicators
-                .iter()
-                .find(|i| i.code == v.indicator)
-                .is_some_and(|i| current.get(&(i.id, period.id())).copied() == v.value)
-        });
-        if same {
-            return Ok((
-                StatusCode::OK,
-                Json(BatchResult {
-                    result: "unchanged".into(),
-                    status: sub.status.as_str().into(),
-                    version: sub.version,
-                    warnings: Vec::new(),
-                }),
-            ));
-        }
-    }
     let entries: Vec<Entry> = batch
         .values
         .iter()
@@ -383,7 +365,14 @@ pub async fn post_batch(
     Ok((
         StatusCode::OK,
         Json(BatchResult {
-            result: if batch.submit { "submitted" } else { "saved" }.into(),
+            result: if saved.inserted + saved.updated == 0 {
+                "unchanged"
+            } else if batch.submit {
+                "submitted"
+            } else {
+                "saved"
+            }
+            .into(),
             status: saved.submission.status.as_str().into(),
             version: saved.submission.version,
             warnings: saved

@@ -329,6 +329,21 @@ pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
         )
         .await?;
     }
+    // Derived indicators must parse and must not depend on themselves, directly or not.
+    let all = tx
+        .fetch_all(
+            "SELECT code, formula FROM indicators WHERE formula IS NOT NULL",
+            params![],
+        )
+        .await?;
+    let defs: Vec<(String, String)> = all
+        .iter()
+        .map(|r| Ok((r.get::<String>("code")?, r.get::<String>("formula")?)))
+        .collect::<DbResult<_>>()?;
+    let parsed = crate::formula::parse_catalogue(defs)
+        .map_err(|(code, e)| anyhow::anyhow!("indicator {code}: {e}"))?;
+    crate::formula::check_cycles(&parsed)
+        .map_err(|path| anyhow::anyhow!("derived indicators form a cycle: {}", path.join(" → ")))?;
     if inserted > 0 {
         audit::append(
             &mut tx,

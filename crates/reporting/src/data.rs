@@ -151,6 +151,140 @@ impl Completeness {
     }
 }
 
+/// National figures of reported and derived indicators for some periods: the aggregates of the
+/// reported indicators are fetched once, then derived indicators are evaluated on them with the
+/// formula engine (exact decimals; division by zero or a missing input gives no value, with the
+/// reason).
+pub struct NationalView {
+    indicators: HashMap<String, Indicator>,
+    formulas: std::collections::BTreeMap<String, crate::formula::Formula>,
+    monthly: HashMap<(String, String), f64>,
+}
+
+impl NationalView {
+    /// Prefetch what `wanted` needs over `periods` (each period, the one before, the same period
+    /// last year, and the year to date).
+    pub async fn load(
+        db: &Db,
+        catalogue: &[Indicator],
+        wanted: &[Indicator],
+        periods: &[Period],
+    ) -> DbResult<NationalView> {
+        let indicators: HashMap<String, Indicator> = catalogue
+            .iter()
+            .map(|i| (i.code.clone(), i.clone()))
+            .collect();
+        let formulas = crate::formula::parse_catalogue(
+            catalogue
+                .iter()
+                .filter_map(|i| i.formula.clone().map(|f| (i.code.clone(), f))),
+        )
+        .unwrap_or_default();
+        // Reported indicators reachable from the wanted ones.
+        let mut reported = std::collections::BTreeSet::new();
+        let mut stack: Vec<String> = wanted.iter().map(|i| i.code.clone()).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(code) = stack.pop() {
+            if !seen.insert(code.clone()) {
+                continue;
+            }
+            match formulas.get(&code) {
+                Some(f) => stack.extend(f.references()),
+                None => {
+                    reported.insert(code);
+                }
+            }
+        }
+        let mut months = std::collections::BTreeSet::new();
+        for p in periods {
+            for q in [*p, p.previous(), p.same_period_last_year()] {
+                months.extend(q.months());
+                months.extend(q.year_to_date());
+            }
+        }
+        let months: Vec<Period> = months.into_iter().collect();
+        let base: Vec<Indicator> = reported
+            .iter()
+            .filter_map(|c| indicators.get(c).cloned())
+            .collect();
+        let totals = national(db, &base, &months).await?;
+        let monthly = totals
+            .into_iter()
+            .filter_map(|((id, period), a)| {
+                let code = base.iter().find(|i| i.id == id)?.code.clone();
+                Some(((code, period), a.value))
+            })
+            .collect();
+        Ok(NationalView {
+            indicators,
+            formulas,
+            monthly,
+        })
+    }
+
+    fn reported(&self, ind: &Indicator, months: &[Period]) -> Option<f64> {
+        let vals: Vec<Option<f64>> = months
+            .iter()
+            .map(|m| self.monthly.get(&(ind.code.clone(), m.id())).copied())
+            .collect();
+        if vals.len() == 1 {
+            vals[0]
+        } else {
+            over_time(ind, &vals)
+        }
+    }
+
+    /// The national value of `code` in `period`, or why there is none.
+    pub fn value(&self, code: &str, period: &Period) -> Result<f64, crate::formula::NoValue> {
+        self.value_depth(code, period, 0)
+    }
+
+    fn value_depth(
+        &self,
+        code: &str,
+        period: &Period,
+        depth: u32,
+    ) -> Result<f64, crate::formula::NoValue> {
+        use crate::formula::{NoValue, PeriodShift, decimal_from_f64};
+        use rust_decimal::prelude::ToPrimitive;
+        let missing = || NoValue::Missing(code.to_owned());
+        let ind = self.indicators.get(code).ok_or_else(missing)?;
+        let Some(f) = self.formulas.get(code) else {
+            return self.reported(ind, &period.months()).ok_or_else(missing);
+        };
+        if depth > 16 {
+            return Err(missing());
+        }
+        let ctx = |c: &str, shift: PeriodShift| -> Option<rust_decimal::Decimal> {
+            let v = match shift {
+                PeriodShift::Current => self.value_depth(c, period, depth + 1),
+                PeriodShift::Previous => self.value_depth(c, &period.previous(), depth + 1),
+                PeriodShift::Lag(n) => {
+                    let mut p = *period;
+                    for _ in 0..n {
+                        p = p.previous();
+                    }
+                    self.value_depth(c, &p, depth + 1)
+                }
+                PeriodShift::SamePeriodLastYear => {
+                    self.value_depth(c, &period.same_period_last_year(), depth + 1)
+                }
+                PeriodShift::YearToDate => {
+                    let i = self.indicators.get(c)?;
+                    if self.formulas.contains_key(c) {
+                        return None;
+                    }
+                    self.reported(i, &period.year_to_date())
+                        .ok_or(NoValue::Missing(c.to_owned()))
+                }
+            };
+            v.ok().and_then(|x| decimal_from_f64(x).ok())
+        };
+        let d = f.eval(&ctx)?;
+        d.to_f64().map(|v| ind.round(v)).ok_or(NoValue::Overflow)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

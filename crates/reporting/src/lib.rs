@@ -7,6 +7,8 @@ pub mod api;
 pub mod catalogue;
 pub mod data;
 pub mod demo;
+pub mod dhis2;
+pub mod formula;
 mod pages;
 pub mod period;
 pub mod submission;
@@ -21,7 +23,7 @@ pub use period::Period;
 
 /// The reporting routes: JSON API and pages.
 pub fn router() -> Router<AppState> {
-    api::router().merge(pages::router())
+    api::router().merge(dhis2::router()).merge(pages::router())
 }
 
 /// The permission target of a unit: the unit and its ancestors.

@@ -260,6 +260,10 @@ async fn history(
 pub struct Saved {
     pub submission: Submission,
     pub warnings: Vec<Problem>,
+    /// Values written for the first time, changed, and sent again unchanged.
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
 }
 
 fn field(code: &str) -> String {
@@ -270,6 +274,38 @@ fn field(code: &str) -> String {
 #[allow(clippy::too_many_arguments)]
 pub async fn save(
     db: &Db,
+    actor: &Actor,
+    template: &Template,
+    unit_id: i64,
+    period: &Period,
+    entries: &[Entry],
+    expected_version: Option<i64>,
+    action: Action,
+    reason: Option<&str>,
+) -> AppResult<Saved> {
+    let mut tx = db.begin().await?;
+    let saved = save_in(
+        &mut tx,
+        actor,
+        template,
+        unit_id,
+        period,
+        entries,
+        expected_version,
+        action,
+        reason,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// [`save`] inside the caller's transaction (several reports accepted or rejected together).
+/// Sending values a report already holds, in the state it is already in, changes nothing and
+/// is not an error (idempotent re-sends).
+#[allow(clippy::too_many_arguments)]
+pub async fn save_in(
+    tx: &mut Tx,
     actor: &Actor,
     template: &Template,
     unit_id: i64,
@@ -349,7 +385,6 @@ pub async fn save(
         return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
     }
 
-    let mut tx = db.begin().await?;
     let now = now_ms();
     let existing = tx
         .fetch_optional(
@@ -386,6 +421,35 @@ pub async fn save(
             ),
         ));
     }
+    // A re-send of exactly what the report holds, in the state it is in: nothing to do.
+    let same_state = match action {
+        Action::SaveDraft => sub.is_editable(),
+        Action::Submit => matches!(sub.status, Status::Submitted | Status::Approved),
+        Action::Correct => false,
+    };
+    if same_state && expected_version.is_none() {
+        let mut all_same = !parsed.is_empty();
+        for (ind, value, _) in &parsed {
+            let old = tx
+                .fetch_optional(
+                    "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
+                    params![ind.id, unit_id, period.id()],
+                )
+                .await?
+                .map(|r| r.get::<f64>("value"))
+                .transpose()?;
+            all_same &= old == *value;
+        }
+        if all_same {
+            return Ok(Saved {
+                unchanged: parsed.len(),
+                submission: sub,
+                warnings: Vec::new(),
+                inserted: 0,
+                updated: 0,
+            });
+        }
+    }
     match (action, sub.status) {
         (Action::Correct, Status::Approved) => {}
         (Action::Correct, _) => {
@@ -405,7 +469,7 @@ pub async fn save(
     let mut warnings = Vec::new();
     for (ind, value, explanation) in &parsed {
         let Some(v) = value else { continue };
-        let hist = history(&mut tx, ind.id, unit_id, period).await?;
+        let hist = history(tx, ind.id, unit_id, period).await?;
         if let Some(z) = outlier(*v, &hist) {
             let w = Problem::new("value_outlier")
                 .field(field(&ind.code))
@@ -432,6 +496,7 @@ pub async fn save(
     };
     let approved = sub.status == Status::Approved;
     let mut changes = Vec::new();
+    let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
     for (ind, value, explanation) in &parsed {
         let old = tx
             .fetch_optional(
@@ -442,6 +507,7 @@ pub async fn save(
             .map(|r| r.get::<f64>("value"))
             .transpose()?;
         if old == *value {
+            unchanged += 1;
             if let Some(x) = explanation {
                 tx.execute(
                     "UPDATE data_values SET explanation = $1 WHERE indicator_id = $2 AND unit_id = $3 AND period = $4",
@@ -450,6 +516,11 @@ pub async fn save(
                 .await?;
             }
             continue;
+        }
+        if old.is_none() {
+            inserted += 1;
+        } else {
+            updated += 1;
         }
         match value {
             Some(v) => {
@@ -506,7 +577,7 @@ pub async fn save(
         ));
     }
     audit::append(
-        &mut tx,
+        tx,
         actor,
         Change {
             action: match action {
@@ -526,10 +597,12 @@ pub async fn save(
     let row = tx
         .fetch_one("SELECT * FROM submissions WHERE id = $1", params![sub.id])
         .await?;
-    tx.commit().await?;
     Ok(Saved {
         submission: Submission::from_row(&row)?,
         warnings,
+        inserted,
+        updated,
+        unchanged,
     })
 }
 

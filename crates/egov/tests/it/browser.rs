@@ -4,6 +4,21 @@
 use fantoccini::{Client, ClientBuilder, Locator};
 use platform::config::{Config, Secret};
 
+static SERVERS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// The database of the test server at `base`.
+async fn egov_db(base: &str) -> platform::db::Db {
+    let url = SERVERS
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(b, _)| b == base)
+        .unwrap()
+        .1
+        .clone();
+    platform::db::Db::connect(&url, 1).await.unwrap()
+}
+
 /// A real egov server on a free loopback port with the demo data; returns its base URL and
 /// the demo accounts.
 async fn start_server() -> (
@@ -12,6 +27,7 @@ async fn start_server() -> (
     tokio::sync::oneshot::Sender<()>,
 ) {
     let url = crate::support::fresh_database("sqlite").await;
+    let db_url = url.clone();
     let config = Config {
         database_url: Secret::new(url),
         cookie_secure: false,
@@ -24,6 +40,7 @@ async fn start_server() -> (
     let outcome = egov::demo::load(&db, &data).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    SERVERS.lock().unwrap().push((base.clone(), db_url));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(egov::serve(egov::state(db, config), listener, async {
         let _ = rx.await;
@@ -262,6 +279,159 @@ async fn administrator_creates_a_user_who_then_signs_in() {
     assert!(p.contains("Cán Bộ Mới"), "{p}");
     c.goto(&format!("{base}/account")).await.unwrap();
     assert!(page(&c).await.contains("Người báo cáo — Nghệ An (40)"));
+
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}
+
+/// The previous period's figure shown in a form row, as typed in Vietnamese (`12.345,6`).
+async fn previous_value(c: &Client, code: &str) -> String {
+    let xpath = format!("//input[@id='v_{code}']/ancestor::tr/td[contains(@class,'num')][1]");
+    let text = c
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    if text.trim() == "—" {
+        "100".into()
+    } else {
+        text.trim().to_owned()
+    }
+}
+
+async fn national_cell(c: &Client, base: &str, period: &str) -> String {
+    c.goto(&format!("{base}/reporting?period={period}"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#row-RETAIL_SALES td.value"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn reporter_submits_approver_returns_then_approves_and_the_national_total_changes() {
+    let (base, accounts, stop) = start_server().await;
+    let c = browser().await;
+    // A month not reported yet, right after the demo's latest.
+    let period = reporting::latest_due_month().next().id();
+    assert_eq!(national_cell(&c, &base, &period).await, "—");
+
+    // The reporter fills the monthly form; one figure is ten times the usual.
+    login(
+        &c,
+        &base,
+        "baocao.nghean",
+        password_of(&accounts, "baocao.nghean"),
+    )
+    .await;
+    c.goto(&format!("{base}/reporting/40/{period}"))
+        .await
+        .unwrap();
+    let template = reporting::catalogue::template(
+        &egov_db(&base).await,
+        reporting::catalogue::MONTHLY_PROVINCIAL,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let mut usual_retail = String::new();
+    for ind in &template.indicators {
+        let prev = previous_value(&c, &ind.code).await;
+        let typed = if ind.code == "RETAIL_SALES" {
+            usual_retail = prev.clone();
+            let v = reporting::submission::parse_number(&prev, "vi").unwrap() * 10.0;
+            format!("{v:.1}").replace('.', ",")
+        } else {
+            prev
+        };
+        fill(&c, &format!("#v_{}", ind.code), &typed).await;
+    }
+    click(&c, "#submit-report").await;
+    let err = c
+        .find(Locator::Css("#err_RETAIL_SALES"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(err.contains("cần giải trình"), "{err}");
+    // The reporter explains the figure and submits.
+    fill(
+        &c,
+        "#e_RETAIL_SALES",
+        "Khai trương trung tâm thương mại mới trong tháng",
+    )
+    .await;
+    click(&c, "#submit-report").await;
+    assert!(page(&c).await.contains("Đã gửi báo cáo để phê duyệt"));
+    click(&c, "#logout").await;
+
+    // The approver returns it with a reason.
+    login(
+        &c,
+        &base,
+        "pheduyet.nghean",
+        password_of(&accounts, "pheduyet.nghean"),
+    )
+    .await;
+    c.goto(&format!("{base}/reporting/40/{period}"))
+        .await
+        .unwrap();
+    assert!(page(&c).await.contains("Chờ phê duyệt"));
+    fill(&c, "#reason", "Đề nghị kiểm tra lại tổng mức bán lẻ").await;
+    click(&c, "#return-report").await;
+    assert!(page(&c).await.contains("Đã trả lại báo cáo"));
+    click(&c, "#logout").await;
+
+    // The reporter sees why, corrects the figure and resubmits.
+    login(
+        &c,
+        &base,
+        "baocao.nghean",
+        password_of(&accounts, "baocao.nghean"),
+    )
+    .await;
+    c.goto(&format!("{base}/reporting/40/{period}"))
+        .await
+        .unwrap();
+    let reason = c
+        .find(Locator::Css("#return-reason"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(reason, "Đề nghị kiểm tra lại tổng mức bán lẻ");
+    fill(&c, "#v_RETAIL_SALES", &usual_retail).await;
+    fill(&c, "#e_RETAIL_SALES", "").await;
+    click(&c, "#submit-report").await;
+    assert!(page(&c).await.contains("Đã gửi báo cáo để phê duyệt"));
+    click(&c, "#logout").await;
+
+    // The approver approves; the national total now includes Nghệ An's figure.
+    login(
+        &c,
+        &base,
+        "pheduyet.nghean",
+        password_of(&accounts, "pheduyet.nghean"),
+    )
+    .await;
+    c.goto(&format!("{base}/reporting/40/{period}"))
+        .await
+        .unwrap();
+    click(&c, "#approve-report").await;
+    assert!(page(&c).await.contains("Đã phê duyệt báo cáo"));
+    let total = national_cell(&c, &base, &period).await;
+    assert_eq!(
+        total, usual_retail,
+        "the national total is Nghệ An's approved figure"
+    );
 
     c.close().await.unwrap();
     let _ = stop.send(());

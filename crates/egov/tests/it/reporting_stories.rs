@@ -505,3 +505,165 @@ on_both!(catalogue_and_query_errors, async |app: &TestApp| {
     let r = c.get("/reporting?period=hôm-nay").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 });
+
+on_both!(
+    dhis2_data_value_sets_import_whole_or_not_at_all,
+    async |app: &TestApp| {
+        setup(app).await;
+        let na = app.scope("unit", "40").await;
+        let (_, secret) = platform::identity::tokens::create(
+            &app.db,
+            &Actor::system("t"),
+            "DHIS2 Nghệ An",
+            Role::Reporter,
+            na,
+            30,
+        )
+        .await
+        .unwrap();
+        let mut c = app.client();
+        c.bearer = Some(secret);
+        let good = serde_json::json!({
+            "dataSet": "BC-KTXH-THANG", "period": "202510", "orgUnit": "40",
+            "dataValues": [
+                {"dataElement": "RETAIL_SALES", "value": "5000.5"},
+                {"dataElement": "EXPORTS", "value": "700"},
+                {"dataElement": "IMPORTS", "period": "202509", "value": "650", "comment": "tháng trước"}
+            ]
+        });
+        // One bad value (unknown element) and one out of scope: rejected whole.
+        let mut bad = good.clone();
+        bad["dataValues"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"dataElement": "NOPE", "value": "1"}));
+        bad["dataValues"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"dataElement": "EXPORTS", "orgUnit": "42", "value": "1"}));
+        let r = c
+            .request_json("POST", "/api/dataValueSets", bad.to_string())
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        let s = r.json();
+        assert_eq!(s["status"], "ERROR");
+        let codes: Vec<(&str, u64)> = s["conflicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["errorCode"].as_str().unwrap(),
+                    c["indexes"][0].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(codes, vec![("E7610", 3), ("E7613", 4)]);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM submissions").await, 0);
+
+        // Accepted whole; the same payload again is ignored.
+        let r = c
+            .request_json("POST", "/api/dataValueSets", good.to_string())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(
+            r.json()["importCount"],
+            serde_json::json!({"imported": 3, "updated": 0, "ignored": 0, "deleted": 0})
+        );
+        let r = c
+            .request_json("POST", "/api/dataValueSets", good.to_string())
+            .await;
+        assert_eq!(r.json()["importCount"]["ignored"], 3);
+        assert_eq!(r.json()["status"], "SUCCESS");
+
+        // The CSV variant, with a header; a changed value counts as updated.
+        let csv = "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupdated,comment,followup\n\
+               RETAIL_SALES,202510,40,,,5100,,,,false\n";
+        let mut req = app.client();
+        req.bearer = c.bearer.clone();
+        let r = req.request_csv("/api/dataValueSets", csv.to_owned()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["importCount"]["updated"], 1);
+        let v = c
+            .get("/api/v1/data?indicator=RETAIL_SALES&unit=40&period=202510")
+            .await
+            .json();
+        assert_eq!(v["items"][0]["value"], 5100.0);
+    }
+);
+
+on_both!(
+    derived_indicators_are_evaluated_on_national_aggregates,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        // Two provinces report September 2025 and September 2024 (approved).
+        for (code, exports, imports) in [("40", "300", "120"), ("42", "200", "80")] {
+            for (period, factor) in [("202509", 1.0), ("202409", 0.8)] {
+                let p = Period::parse(period).unwrap();
+                let unit = reporting::unit_for_period(&app.db, code, &p)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let mut e: Vec<Entry> = entries(&t, "1000");
+                for x in e.iter_mut() {
+                    let v: f64 = match x.indicator.as_str() {
+                        "EXPORTS" => exports.parse::<f64>().unwrap() * factor,
+                        "IMPORTS" => imports.parse::<f64>().unwrap() * factor,
+                        _ => continue,
+                    };
+                    x.raw = format!("{v}").replace('.', ",");
+                }
+                let s = submission::save(
+                    &app.db,
+                    &Actor::system("t"),
+                    &t,
+                    unit.id,
+                    &p,
+                    &e,
+                    None,
+                    Action::Submit,
+                    None,
+                )
+                .await
+                .unwrap();
+                submission::decide(
+                    &app.db,
+                    &Actor::system("t"),
+                    s.submission.id,
+                    s.submission.version,
+                    true,
+                    None,
+                )
+                .await
+                .unwrap();
+            }
+        }
+        let mut c = app.client();
+        let r = c.get("/api/v1/data?indicator=EXPORTS,TRADE_BALANCE,EXPORT_GROWTH&unit=VN&period=202509,202309").await.json();
+        let get = |ind: &str, p: &str| {
+            r["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["indicator"] == ind && o["period"] == p)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(get("EXPORTS", "202509")["value"], 500.0);
+        // (300 + 200) − (120 + 80) = 300, evaluated on the national aggregates.
+        assert_eq!(get("TRADE_BALANCE", "202509")["value"], 300.0);
+        // 500 versus 400 a year earlier: +25 %.
+        assert_eq!(get("EXPORT_GROWTH", "202509")["value"], 25.0);
+        // No data two years back: no value, with the reason.
+        let none = get("TRADE_BALANCE", "202309");
+        assert!(none["value"].is_null());
+        assert!(
+            none["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("missing_input:"),
+            "{none}"
+        );
+    }
+);

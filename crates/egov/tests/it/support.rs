@@ -281,11 +281,28 @@ impl Client {
 
     /// Send a JSON body (API clients).
     pub async fn request_json(&mut self, method: &str, path: &str, body: String) -> Res {
+        self.request_typed(method, path, body, "application/json")
+            .await
+    }
+
+    /// Send a CSV body (DHIS2 clients).
+    pub async fn request_csv(&mut self, path: &str, body: String) -> Res {
+        self.request_typed("POST", path, body, "application/csv")
+            .await
+    }
+
+    async fn request_typed(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: String,
+        content_type: &str,
+    ) -> Res {
         let mut b = Request::builder()
             .method(method)
             .uri(path)
             .header(header::HOST, "localhost")
-            .header(header::CONTENT_TYPE, "application/json");
+            .header(header::CONTENT_TYPE, content_type);
         if let Some(t) = &self.bearer {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
