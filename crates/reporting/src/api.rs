@@ -59,6 +59,11 @@ pub struct DataParams {
     pub unit: Option<String>,
     /// Period ids: `202401`, `2024Q1`, `2024S1`, `2024N9`, `2024`.
     pub period: Option<String>,
+    /// `reported` (default): each period as reported by the units valid then (a code means the
+    /// unit bearing it in that period). `current`: the code means today's unit, and periods
+    /// before it existed are rolled up from its predecessors through the lineage — additive
+    /// indicators summed, others marked `not_additive`.
+    pub units: Option<String>,
 }
 
 /// One observation.
@@ -74,6 +79,9 @@ pub struct Observation {
     /// For national aggregates: how many provinces contributed (for the last month).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub units: Option<i64>,
+    /// With `units=current`, the units of the time whose figures were rolled up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rolled_from: Option<Vec<String>>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -132,6 +140,17 @@ pub async fn query_data(
         })?);
     }
     let units = list(&p.unit, "unit")?;
+    let current = match p.units.as_deref().map(str::trim) {
+        None | Some("") | Some("reported") => false,
+        Some("current") => true,
+        Some(other) => {
+            return Err(AppError::invalid(
+                Problem::new("units_mode_invalid")
+                    .field("units")
+                    .arg("value", other),
+            ));
+        }
+    };
     let principal = ctx.principal.as_ref().filter(|p| p.is_complete());
     if indicators.iter().any(|i| !i.is_public) && principal.is_none() {
         return Err(AppError::unauthenticated());
@@ -163,6 +182,7 @@ pub async fn query_data(
                         period: period.id(),
                         value,
                         reason,
+                        rolled_from: None,
                         units: period
                             .months()
                             .last()
@@ -174,52 +194,79 @@ pub async fn query_data(
             continue;
         }
         for period in &periods {
-            let Some(unit) = crate::unit_for_period(&state.db, unit_code, period).await? else {
-                return Err(AppError::invalid(
-                    Problem::new("scope_not_found")
-                        .field("unit")
-                        .arg("code", unit_code),
-                ));
-            };
-            // A unit's own figures (approved or not) are for those in its scope; others see
-            // approved values of public indicators only.
-            let target = crate::unit_target(&state.db, &unit).await?;
-            let in_scope = principal.is_some_and(|p| p.allowed(Permission::ViewData, &target));
-            let values = data::unit_values(&state.db, unit.id, &period.months()).await?;
-            let approved: std::collections::HashSet<(i64, String)> = if in_scope {
-                Default::default()
-            } else {
-                approved_keys(&state, unit.id, &period.months()).await?
-            };
-            for ind in &indicators {
-                if !in_scope && !ind.is_public {
+            let sources = source_units(&state, unit_code, period, current).await?;
+            let rolled = current
+                && sources
+                    .iter()
+                    .any(|u| u.code != *unit_code || !u.valid_on(registry::Day::today()));
+            // Per source unit: its monthly values that the caller may see.
+            let mut per_source = Vec::new();
+            for unit in &sources {
+                // A unit's own figures (approved or not) are for those in its scope; others see
+                // approved values of public indicators only.
+                let target = crate::unit_target(&state.db, unit).await?;
+                let in_scope = principal.is_some_and(|p| p.allowed(Permission::ViewData, &target));
+                if !in_scope && indicators.iter().any(|i| !i.is_public) {
                     return Err(AppError::forbidden());
                 }
-                let monthly: Vec<Option<f64>> = period
-                    .months()
-                    .iter()
-                    .map(|m| {
-                        let k = (ind.id, m.id());
-                        if in_scope || approved.contains(&k) {
-                            values.get(&k).copied()
-                        } else {
-                            None
-                        }
-                    })
-                    .collect();
-                let value = if monthly.len() == 1 {
-                    monthly[0]
+                let values = data::unit_values(&state.db, unit.id, &period.months()).await?;
+                let approved = if in_scope {
+                    None
                 } else {
-                    data::over_time(ind, &monthly)
+                    Some(approved_keys(&state, unit.id, &period.months()).await?)
+                };
+                per_source.push((values, approved));
+            }
+            for ind in &indicators {
+                let mut parts = Vec::new();
+                for (values, approved) in &per_source {
+                    let monthly: Vec<Option<f64>> = period
+                        .months()
+                        .iter()
+                        .map(|m| {
+                            let k = (ind.id, m.id());
+                            if approved.as_ref().is_none_or(|a| a.contains(&k)) {
+                                values.get(&k).copied()
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
+                    parts.push(if monthly.len() == 1 {
+                        monthly[0]
+                    } else {
+                        data::over_time(ind, &monthly)
+                    });
                 }
-                .map(|v| ind.round(v));
+                let (value, reason) = match parts.as_slice() {
+                    [] => (None, Some("no_data")),
+                    [one] => (*one, one.is_none().then_some("no_data")),
+                    many if !ind.is_additive() => {
+                        let _ = many;
+                        (None, Some("not_additive"))
+                    }
+                    many if many.iter().all(Option::is_some) => {
+                        (Some(many.iter().flatten().sum()), None)
+                    }
+                    _ => (None, Some("incomplete")),
+                };
                 items.push(Observation {
                     indicator: ind.code.clone(),
-                    unit: unit.code.clone(),
+                    unit: sources
+                        .first()
+                        .filter(|_| !rolled)
+                        .map(|u| u.code.clone())
+                        .unwrap_or_else(|| unit_code.clone()),
                     period: period.id(),
-                    value,
-                    reason: value.is_none().then(|| "no_data".to_owned()),
+                    value: value.map(|v| ind.round(v)),
+                    reason: reason.map(str::to_owned),
                     units: None,
+                    rolled_from: rolled.then(|| {
+                        sources
+                            .iter()
+                            .map(|u| format!("{} {}", u.code, u.name))
+                            .collect()
+                    }),
                 });
             }
         }
@@ -228,6 +275,53 @@ pub async fn query_data(
         meta: serde_json::json!({ "total": items.len() }),
         items,
     }))
+}
+
+/// The units whose figures stand for `code` in `period`: the unit bearing the code then
+/// (`reported`), or today's unit and, for periods before it existed, its predecessors valid then
+/// found through the lineage (`current`).
+async fn source_units(
+    state: &AppState,
+    code: &str,
+    period: &Period,
+    current: bool,
+) -> AppResult<Vec<registry::store::Unit>> {
+    let not_found = || {
+        AppError::invalid(
+            Problem::new("scope_not_found")
+                .field("unit")
+                .arg("code", code),
+        )
+    };
+    if !current {
+        return Ok(vec![
+            crate::unit_for_period(&state.db, code, period)
+                .await?
+                .ok_or_else(not_found)?,
+        ]);
+    }
+    let today = registry::store::unit_by_code(&state.db, code, registry::Day::today())
+        .await?
+        .ok_or_else(not_found)?;
+    let (_, last) = period.calendar();
+    let day = registry::Day(last);
+    let mut out = Vec::new();
+    let mut frontier = vec![today];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(u) = frontier.pop() {
+        if !seen.insert(u.id) {
+            continue;
+        }
+        if u.valid_on(day) {
+            out.push(u);
+            continue;
+        }
+        for link in registry::store::predecessors(&state.db, u.id).await? {
+            frontier.push(link.unit);
+        }
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(out)
 }
 
 /// A stable reason for a missing value: `no_data`, `division_by_zero`, `missing_input:<CODE>`…

@@ -667,3 +667,66 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    history_rolls_into_todays_provinces_through_the_lineage,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        // June 2025: old Phú Thọ (25), Vĩnh Phúc (26) and Hòa Bình (17) report separately.
+        let june = Period::parse("202506").unwrap();
+        for (code, retail) in [("25", "100"), ("26", "200"), ("17", "50")] {
+            let unit = reporting::unit_for_period(&app.db, code, &june)
+                .await
+                .unwrap()
+                .unwrap();
+            let s = submission::save(
+                &app.db,
+                &Actor::system("t"),
+                &t,
+                unit.id,
+                &june,
+                &entries(&t, retail),
+                None,
+                Action::Submit,
+                None,
+            )
+            .await
+            .unwrap();
+            submission::decide(
+                &app.db,
+                &Actor::system("t"),
+                s.submission.id,
+                s.submission.version,
+                true,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        let mut c = app.client();
+        let q = |units: &str| {
+            format!("/api/v1/data?indicator=RETAIL_SALES,IIP&unit=25&period=202506{units}")
+        };
+        // As reported: code 25 in June 2025 is old Phú Thọ alone.
+        let r = c.get(&q("")).await.json();
+        assert_eq!(r["items"][0]["value"], 100.0);
+        assert!(r["items"][0]["rolled_from"].is_null());
+        // Rolled into today's Phú Thọ: the three predecessors summed; an index is not additive.
+        let r = c.get(&q("&units=current")).await.json();
+        assert_eq!(r["items"][0]["value"], 350.0, "{r}");
+        assert_eq!(r["items"][0]["rolled_from"].as_array().unwrap().len(), 3);
+        assert!(r["items"][1]["value"].is_null());
+        assert_eq!(r["items"][1]["reason"], "not_additive");
+        let r = c.get(&q("&units=someday")).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "units_mode_invalid")
+        );
+        // A predecessor without data makes the roll-up incomplete, not silently smaller.
+        let r = c
+            .get("/api/v1/data?indicator=RETAIL_SALES&unit=25&period=202505&units=current")
+            .await
+            .json();
+        assert!(r["items"][0]["value"].is_null());
+    }
+);
