@@ -3,7 +3,7 @@
 //! accepted whole or rejected whole; sending the same batch again changes nothing.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use platform::error::{AppError, AppResult, Problem};
@@ -64,6 +64,8 @@ pub struct DataParams {
     /// before it existed are rolled up from its predecessors through the lineage — additive
     /// indicators summed, others marked `not_additive`.
     pub units: Option<String>,
+    /// `json` (default), `csv` or `xlsx`: the same observations as a download.
+    pub format: Option<String>,
 }
 
 /// One observation.
@@ -110,14 +112,27 @@ fn list(v: &Option<String>, field: &'static str) -> AppResult<Vec<String>> {
 /// over time; `VN` gives national aggregates of approved values by its rule over units.
 #[utoipa::path(get, path = "/api/v1/data", tag = "reporting", operation_id = "query_data",
     params(DataParams),
-    responses((status = 200, description = "Observations", body = DataResponse),
+    responses((status = 200, description = "Observations (JSON; CSV or XLSX with format=csv|xlsx)", body = DataResponse),
               (status = 403, description = "An internal indicator or a unit outside the caller's scope", body = platform::error::ErrorEnvelope),
               (status = 422, description = "A parameter is invalid", body = platform::error::ErrorEnvelope)))]
 pub async fn query_data(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(p): Query<DataParams>,
-) -> AppResult<Json<DataResponse>> {
+) -> AppResult<axum::response::Response> {
+    let format = p
+        .format
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("json")
+        .to_ascii_lowercase();
+    if !["json", "csv", "xlsx"].contains(&format.as_str()) {
+        return Err(AppError::invalid(
+            Problem::new("format_invalid")
+                .field("format")
+                .arg("value", &format),
+        ));
+    }
     let mut indicators = Vec::new();
     for code in list(&p.indicator, "indicator")? {
         let ind = catalogue::by_code(&state.db, &code).await?.ok_or_else(|| {
@@ -271,10 +286,126 @@ pub async fn query_data(
             }
         }
     }
-    Ok(Json(DataResponse {
-        meta: serde_json::json!({ "total": items.len() }),
-        items,
-    }))
+    export(
+        &format,
+        DataResponse {
+            meta: serde_json::json!({ "total": items.len() }),
+            items,
+        },
+    )
+}
+
+/// The observations as JSON, CSV (UTF-8 with a byte-order mark so that Excel reads the
+/// diacritics) or an XLSX workbook.
+fn export(format: &str, data: DataResponse) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let attachment = |name: &str| {
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        )
+    };
+    match format {
+        "csv" => {
+            let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+            let line = |w: &mut csv::Writer<Vec<u8>>, cells: [&str; 6]| {
+                w.write_record(cells).map_err(AppError::internal)
+            };
+            line(
+                &mut w,
+                [
+                    "indicator",
+                    "unit",
+                    "period",
+                    "value",
+                    "reason",
+                    "rolled_from",
+                ],
+            )?;
+            for o in &data.items {
+                let value = o.value.map(|v| v.to_string()).unwrap_or_default();
+                let rolled = o
+                    .rolled_from
+                    .as_ref()
+                    .map(|r| r.join("; "))
+                    .unwrap_or_default();
+                line(
+                    &mut w,
+                    [
+                        &o.indicator,
+                        &o.unit,
+                        &o.period,
+                        &value,
+                        o.reason.as_deref().unwrap_or(""),
+                        &rolled,
+                    ],
+                )?;
+            }
+            let bytes = w.into_inner().map_err(AppError::internal)?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    attachment("egov-data.csv"),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        "xlsx" => {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet();
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            let x = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
+            for (c, h) in [
+                "indicator",
+                "unit",
+                "period",
+                "value",
+                "reason",
+                "rolled_from",
+            ]
+            .iter()
+            .enumerate()
+            {
+                ws.write_string_with_format(0, c as u16, *h, &bold)
+                    .map_err(x)?;
+            }
+            for (i, o) in data.items.iter().enumerate() {
+                let r = i as u32 + 1;
+                ws.write_string(r, 0, &o.indicator).map_err(x)?;
+                ws.write_string(r, 1, &o.unit).map_err(x)?;
+                ws.write_string(r, 2, &o.period).map_err(x)?;
+                if let Some(v) = o.value {
+                    ws.write_number(r, 3, v).map_err(x)?;
+                }
+                ws.write_string(r, 4, o.reason.as_deref().unwrap_or(""))
+                    .map_err(x)?;
+                ws.write_string(
+                    r,
+                    5,
+                    o.rolled_from
+                        .as_ref()
+                        .map(|r| r.join("; "))
+                        .unwrap_or_default(),
+                )
+                .map_err(x)?;
+            }
+            let bytes = wb.save_to_buffer().map_err(x)?;
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_owned(),
+                    ),
+                    attachment("egov-data.xlsx"),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        _ => Ok(Json(data).into_response()),
+    }
 }
 
 /// The units whose figures stand for `code` in `period`: the unit bearing the code then

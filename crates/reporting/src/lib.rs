@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod data;
 pub mod demo;
 pub mod dhis2;
+pub mod excel;
 pub mod formula;
 mod pages;
 pub mod period;
@@ -23,7 +24,10 @@ pub use period::Period;
 
 /// The reporting routes: JSON API and pages.
 pub fn router() -> Router<AppState> {
-    api::router().merge(dhis2::router()).merge(pages::router())
+    api::router()
+        .merge(dhis2::router())
+        .merge(excel::router())
+        .merge(pages::router())
 }
 
 /// The permission target of a unit: the unit and its ancestors.

@@ -730,3 +730,115 @@ on_both!(
         assert!(r["items"][0]["value"].is_null());
     }
 );
+
+on_both!(excel_round_trip_and_exports, async |app: &TestApp| {
+    let t = setup(app).await;
+    let na = app.scope("unit", "40").await;
+    let mut reporter = app.signed_in("excel.na", Role::Reporter, na).await;
+    let base = format!("/reporting/40/{P}");
+    // The downloaded template is a real workbook with one row per indicator.
+    let (status, bytes) = reporter.get_bytes(&format!("{base}/template.xlsx")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (entries, cells) = reporting::excel::read(&bytes, &t).unwrap();
+    assert_eq!(entries.len(), t.indicators.len());
+    assert_eq!(
+        cells["RETAIL_SALES"], "F7",
+        "IIP comes first, retail second"
+    );
+
+    // Filled in (here by the same library a spreadsheet program would use), with one bad cell.
+    let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
+        .await
+        .unwrap()
+        .unwrap();
+    let period = Period::parse(P).unwrap();
+    let mut values = std::collections::HashMap::new();
+    for ind in &t.indicators {
+        values.insert((ind.id, P.to_owned()), 100.0);
+    }
+    let good = reporting::excel::workbook(&t, &unit.name, "40", &period, &values, "vi").unwrap();
+    values.insert((t.indicators[1].id, P.to_owned()), -5.0);
+    let bad = reporting::excel::workbook(&t, &unit.name, "40", &period, &values, "vi").unwrap();
+    let r = reporter
+        .post_file(
+            &format!("{base}/upload"),
+            &[("action", "submit")],
+            "file",
+            &bad,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Trang “Báo cáo”, ô F7"), "{}", r.body);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values").await, 0);
+    let r = reporter
+        .post_file(
+            &format!("{base}/upload"),
+            &[("action", "submit")],
+            "file",
+            b"not a workbook",
+        )
+        .await;
+    assert!(r.body.contains("không phải là bảng tính Excel"));
+    // A cross-site upload cannot know the token: refused.
+    let r = reporter
+        .post_file(
+            &format!("{base}/upload"),
+            &[
+                ("action", "submit"),
+                ("csrf", "forged-token-forged-token-forged-token"),
+            ],
+            "file",
+            &good,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values").await, 0);
+    // The good file goes in whole and is submitted.
+    let r = reporter
+        .post_file(
+            &format!("{base}/upload"),
+            &[("action", "submit")],
+            "file",
+            &good,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM data_values").await,
+        t.indicators.len() as i64
+    );
+    let s = submission::find(&app.db, t.id, unit.id, &period)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.status, submission::Status::Submitted);
+
+    // Exports of a query: CSV (with BOM for Excel) and XLSX, the same observations as JSON.
+    let q = format!("/api/v1/data?indicator=RETAIL_SALES,EXPORTS&unit=40&period={P}");
+    let json = reporter.get(&q).await.json();
+    let (status, csv) = reporter.get_bytes(&format!("{q}&format=csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert_eq!(
+        csv.lines().count(),
+        1 + json["items"].as_array().unwrap().len()
+    );
+    assert!(csv.contains(&format!("RETAIL_SALES,40,{P},100,,")), "{csv}");
+    let (_, xlsx) = reporter.get_bytes(&format!("{q}&format=xlsx")).await;
+    let path = std::env::temp_dir().join(format!(
+        "egov-export-{}-{}.xlsx",
+        std::process::id(),
+        app.backend
+    ));
+    std::fs::write(&path, &xlsx).unwrap();
+    let table = registry::import::read_table(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(table[0][0], "indicator");
+    assert_eq!(
+        (table[1][0].as_str(), table[1][3].as_str()),
+        ("RETAIL_SALES", "100")
+    );
+    let r = reporter.get(&format!("{q}&format=pdf")).await;
+    assert_eq!(r.error_code(), "format_invalid");
+});

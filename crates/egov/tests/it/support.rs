@@ -338,6 +338,91 @@ impl Client {
         self.request("POST", path, Some(body)).await
     }
 
+    /// Post a multipart form with one file, as a browser uploads (CSRF field included).
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        file: &[u8],
+    ) -> Res {
+        if !self.cookies.contains_key("egov_csrf") {
+            self.get("/healthz").await;
+        }
+        let boundary = "egovboundary7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        let csrf = self.cookies["egov_csrf"].clone();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            all.push(("csrf", &csrf));
+        }
+        for (k, v) in all {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"bao-cao.xlsx\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend(file);
+        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let c: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, c.join("; "))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Res {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// Get raw bytes (downloads).
+    pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>) {
+        let c: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mut b = Request::builder()
+            .uri(path)
+            .header(header::HOST, "localhost");
+        if !c.is_empty() {
+            b = b.header(header::COOKIE, c.join("; "));
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(b.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        (
+            status,
+            res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+        )
+    }
+
     /// Post without a CSRF field (an attacker's form).
     pub async fn post_without_csrf(&mut self, path: &str, fields: &[(&str, &str)]) -> Res {
         let body = serde_urlencoded::to_string(fields).unwrap();
