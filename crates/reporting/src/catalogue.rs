@@ -329,6 +329,7 @@ pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
         )
         .await?;
     }
+    crate::rules::load_default(&mut tx).await?;
     // Derived indicators must parse and must not depend on themselves, directly or not.
     let all = tx
         .fetch_all(

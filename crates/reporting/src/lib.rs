@@ -12,6 +12,8 @@ pub mod excel;
 pub mod formula;
 mod pages;
 pub mod period;
+pub mod rules;
+pub mod sdmx;
 pub mod submission;
 
 use axum::Router;
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(dhis2::router())
         .merge(excel::router())
         .merge(pages::router())
+        .merge(sdmx::router())
 }
 
 /// The permission target of a unit: the unit and its ancestors.

@@ -486,6 +486,70 @@ pub async fn save_in(
             warnings.push(w);
         }
     }
+    // Validation rules over the report's values (this period as entered, the previous one as
+    // stored): errors block, warnings need an explanation on the indicator they concern.
+    let prev = period.previous();
+    let mut prev_values: HashMap<String, f64> = HashMap::new();
+    for ind in &template.indicators {
+        if let Some(r) = tx
+            .fetch_optional(
+                "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
+                params![ind.id, unit_id, prev.id()],
+            )
+            .await?
+        {
+            prev_values.insert(ind.code.clone(), r.get("value")?);
+        }
+    }
+    let current: HashMap<&str, Option<f64>> = parsed
+        .iter()
+        .map(|(i, v, _)| (i.code.as_str(), *v))
+        .collect();
+    let explained: HashMap<&str, bool> = parsed
+        .iter()
+        .map(|(i, _, e)| (i.code.as_str(), e.is_some()))
+        .collect();
+    let ctx = |code: &str, shift: crate::formula::PeriodShift| -> Option<rust_decimal::Decimal> {
+        use crate::formula::{PeriodShift, decimal_from_f64};
+        let v = match shift {
+            PeriodShift::Current => current.get(code).copied().flatten(),
+            PeriodShift::Previous => prev_values.get(code).copied(),
+            _ => None,
+        }?;
+        decimal_from_f64(v).ok()
+    };
+    for rule in crate::rules::all(tx).await.map_err(AppError::from)? {
+        if rule.check(&ctx) != Some(false) {
+            continue;
+        }
+        let subject = rule.subject().unwrap_or_default();
+        let detail = |code: &'static str| {
+            Problem::new(code)
+                .arg("rule_vi", &rule.name_vi)
+                .arg("rule_en", &rule.name_en)
+                .arg(
+                    "expr",
+                    format!(
+                        "{} {} {}",
+                        rule.left.source(),
+                        rule.op.as_str(),
+                        rule.right.source()
+                    ),
+                )
+        };
+        if rule.blocking && action != Action::SaveDraft {
+            problems.push(detail("rule_violated").field(field(&subject)));
+        } else if rule.blocking {
+            // A draft may hold it; submitting will not.
+            warnings.push(detail("rule_violated").field(field(&subject)));
+        } else if action != Action::SaveDraft
+            && !explained.get(subject.as_str()).copied().unwrap_or(false)
+        {
+            problems.push(detail("rule_warning_unexplained").field(format!("e_{subject}")));
+        } else {
+            warnings.push(detail("rule_warning").field(field(&subject)));
+        }
+    }
     if !problems.is_empty() {
         return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
     }

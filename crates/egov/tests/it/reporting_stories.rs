@@ -842,3 +842,104 @@ on_both!(excel_round_trip_and_exports, async |app: &TestApp| {
     let r = reporter.get(&format!("{q}&format=pdf")).await;
     assert_eq!(r.error_code(), "format_invalid");
 });
+
+on_both!(
+    validation_rules_block_errors_and_want_explanations_for_warnings,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
+            .await
+            .unwrap()
+            .unwrap();
+        let p = Period::parse(P).unwrap();
+        let with = |overrides: &[(&str, &str)], explain: Option<&str>| -> Vec<Entry> {
+            let mut e = entries(&t, "1000");
+            for x in e.iter_mut() {
+                if let Some((_, v)) = overrides.iter().find(|(c, _)| *c == x.indicator) {
+                    x.raw = v.to_string();
+                }
+                if Some(x.indicator.as_str()) == explain {
+                    x.explanation = Some("Nhập máy móc cho dự án nhà máy mới".into());
+                }
+            }
+            e
+        };
+        let actor = Actor::system("t");
+        // An error rule: a draft may hold it (with a warning), a submission may not.
+        let e = with(&[("NEW_ENTERPRISES", "50000")], None);
+        let saved = submission::save(
+            &app.db,
+            &actor,
+            &t,
+            unit.id,
+            &p,
+            &e,
+            None,
+            Action::SaveDraft,
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(saved.warnings.iter().any(|w| w.code == "rule_violated"));
+        let err = submission::save(
+            &app.db,
+            &actor,
+            &t,
+            unit.id,
+            &p,
+            &e,
+            None,
+            Action::Submit,
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.problems[0].code, "rule_violated");
+        assert_eq!(err.problems[0].field.as_deref(), Some("v_NEW_ENTERPRISES"));
+        assert!(
+            err.problems[0]
+                .detail(platform::i18n::Lang::Vi)
+                .contains("Số doanh nghiệp thành lập mới vượt giới hạn")
+        );
+        assert!(
+            err.problems[0]
+                .detail(platform::i18n::Lang::En)
+                .contains("NEW_ENTERPRISES <= 20000")
+        );
+        // A warning rule: imports far above exports need an explanation on imports.
+        let e = with(&[("IMPORTS", "5000"), ("EXPORTS", "10")], None);
+        let err = submission::save(
+            &app.db,
+            &actor,
+            &t,
+            unit.id,
+            &p,
+            &e,
+            None,
+            Action::Submit,
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            (err.problems[0].code, err.problems[0].field.as_deref()),
+            ("rule_warning_unexplained", Some("e_IMPORTS"))
+        );
+        let e = with(&[("IMPORTS", "5000"), ("EXPORTS", "10")], Some("IMPORTS"));
+        let saved = submission::save(
+            &app.db,
+            &actor,
+            &t,
+            unit.id,
+            &p,
+            &e,
+            None,
+            Action::Submit,
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(saved.submission.status, submission::Status::Submitted);
+        assert!(saved.warnings.iter().any(|w| w.code == "rule_warning"));
+    }
+);
