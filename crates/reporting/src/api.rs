@@ -30,23 +30,176 @@ pub struct IndicatorList {
     pub meta: serde_json::Value,
 }
 
-/// List indicators: public ones for everyone, internal ones too for signed-in callers.
+/// `?format=` of the catalogue export.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogueParams {
+    /// `json` (default), `csv` or `xlsx`: the catalogue as a download, in the columns of
+    /// `seed/indicators.csv` (the same file format the catalogue is loaded from).
+    pub format: Option<String>,
+}
+
+/// The catalogue's columns, as in `seed/indicators.csv`.
+pub const CATALOGUE_COLUMNS: [&str; 17] = [
+    "code",
+    "name_vi",
+    "name_en",
+    "unit_vi",
+    "unit_en",
+    "domain",
+    "value_type",
+    "decimals",
+    "periodicity",
+    "agg_units",
+    "agg_weight",
+    "agg_time",
+    "formula",
+    "agency",
+    "is_public",
+    "monthly_provincial",
+    "lower_bound",
+];
+
+fn catalogue_row(i: &Indicator) -> [String; 17] {
+    [
+        i.code.clone(),
+        i.name_vi.clone(),
+        i.name_en.clone(),
+        i.unit_vi.clone(),
+        i.unit_en.clone(),
+        i.domain.to_string(),
+        i.value_type.clone(),
+        i.decimals.to_string(),
+        i.periodicity.clone(),
+        i.agg_units.clone(),
+        i.agg_weight.clone().unwrap_or_default(),
+        i.agg_time.clone(),
+        i.formula.clone().unwrap_or_default(),
+        i.agency_code.clone().unwrap_or_default(),
+        i.is_public.to_string(),
+        i.monthly_provincial.to_string(),
+        i.lower_bound.map(|b| b.to_string()).unwrap_or_default(),
+    ]
+}
+
+/// List indicators: public ones for everyone, internal ones too for signed-in callers; as JSON,
+/// or as a CSV or XLSX download in the catalogue file format.
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "reporting", operation_id = "list_indicators",
-    responses((status = 200, description = "The catalogue", body = IndicatorList)))]
+    params(CatalogueParams),
+    responses((status = 200, description = "The catalogue (JSON; CSV or XLSX with format=csv|xlsx)", body = IndicatorList),
+              (status = 422, description = "Unknown format", body = platform::error::ErrorEnvelope)))]
 pub async fn list_indicators(
     State(state): State<AppState>,
     ctx: Ctx,
-) -> AppResult<Json<IndicatorList>> {
+    Query(q): Query<CatalogueParams>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
     let items: Vec<Indicator> = catalogue::list(&state.db)
         .await?
         .into_iter()
         .filter(|i| i.is_public || signed_in)
         .collect();
-    Ok(Json(IndicatorList {
-        meta: serde_json::json!({ "total": items.len() }),
-        items,
-    }))
+    let format = q
+        .format
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("json")
+        .to_ascii_lowercase();
+    let rows: Vec<Vec<String>> = items.iter().map(|i| catalogue_row(i).to_vec()).collect();
+    let header: Vec<String> = CATALOGUE_COLUMNS.iter().map(|c| c.to_string()).collect();
+    match format.as_str() {
+        "json" => Ok(Json(IndicatorList {
+            meta: serde_json::json!({ "total": items.len() }),
+            items,
+        })
+        .into_response()),
+        "csv" => download_csv("egov-indicators.csv", &header, &rows),
+        "xlsx" => download_xlsx(
+            "egov-indicators.xlsx",
+            &header,
+            &rows,
+            &["domain", "decimals", "lower_bound"],
+        ),
+        other => Err(AppError::invalid(
+            Problem::new("format_invalid")
+                .field("format")
+                .arg("value", other),
+        )),
+    }
+}
+
+/// A CSV download: UTF-8 with a byte-order mark so that Excel reads the diacritics.
+pub fn download_csv(
+    name: &str,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(header).map_err(AppError::internal)?;
+    for r in rows {
+        w.write_record(r).map_err(AppError::internal)?;
+    }
+    let bytes = w.into_inner().map_err(AppError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// An XLSX download: one sheet, a bold header row; the columns named in `numeric` hold numbers,
+/// the others text (codes such as `01` and periods such as `202510` stay text).
+pub fn download_xlsx(
+    name: &str,
+    header: &[String],
+    rows: &[Vec<String>],
+    numeric: &[&str],
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let x = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)
+            .map_err(x)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (c, cell) in r.iter().enumerate() {
+            let (row, col) = (i as u32 + 1, c as u16);
+            let number = numeric
+                .contains(&header[c].as_str())
+                .then(|| cell.parse::<f64>().ok())
+                .flatten();
+            match number {
+                Some(v) if v.is_finite() => ws.write_number(row, col, v).map_err(x)?,
+                _ => ws.write_string(row, col, cell).map_err(x)?,
+            };
+        }
+    }
+    let bytes = wb.save_to_buffer().map_err(x)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Query parameters of `GET /api/v1/data`; each takes several values separated by commas.
@@ -295,115 +448,40 @@ pub async fn query_data(
     )
 }
 
-/// The observations as JSON, CSV (UTF-8 with a byte-order mark so that Excel reads the
-/// diacritics) or an XLSX workbook.
+/// The observations as JSON, or as a CSV or XLSX download.
 fn export(format: &str, data: DataResponse) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let attachment = |name: &str| {
-        (
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        )
-    };
-    match format {
-        "csv" => {
-            let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-            let line = |w: &mut csv::Writer<Vec<u8>>, cells: [&str; 6]| {
-                w.write_record(cells).map_err(AppError::internal)
-            };
-            line(
-                &mut w,
-                [
-                    "indicator",
-                    "unit",
-                    "period",
-                    "value",
-                    "reason",
-                    "rolled_from",
-                ],
-            )?;
-            for o in &data.items {
-                let value = o.value.map(|v| v.to_string()).unwrap_or_default();
-                let rolled = o
-                    .rolled_from
+    let header: Vec<String> = [
+        "indicator",
+        "unit",
+        "period",
+        "value",
+        "reason",
+        "rolled_from",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let rows: Vec<Vec<String>> = data
+        .items
+        .iter()
+        .map(|o| {
+            vec![
+                o.indicator.clone(),
+                o.unit.clone(),
+                o.period.clone(),
+                o.value.map(|v| v.to_string()).unwrap_or_default(),
+                o.reason.clone().unwrap_or_default(),
+                o.rolled_from
                     .as_ref()
                     .map(|r| r.join("; "))
-                    .unwrap_or_default();
-                line(
-                    &mut w,
-                    [
-                        &o.indicator,
-                        &o.unit,
-                        &o.period,
-                        &value,
-                        o.reason.as_deref().unwrap_or(""),
-                        &rolled,
-                    ],
-                )?;
-            }
-            let bytes = w.into_inner().map_err(AppError::internal)?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    attachment("egov-data.csv"),
-                ],
-                bytes,
-            )
-                .into_response())
-        }
-        "xlsx" => {
-            let mut wb = rust_xlsxwriter::Workbook::new();
-            let ws = wb.add_worksheet();
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            let x = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
-            for (c, h) in [
-                "indicator",
-                "unit",
-                "period",
-                "value",
-                "reason",
-                "rolled_from",
+                    .unwrap_or_default(),
             ]
-            .iter()
-            .enumerate()
-            {
-                ws.write_string_with_format(0, c as u16, *h, &bold)
-                    .map_err(x)?;
-            }
-            for (i, o) in data.items.iter().enumerate() {
-                let r = i as u32 + 1;
-                ws.write_string(r, 0, &o.indicator).map_err(x)?;
-                ws.write_string(r, 1, &o.unit).map_err(x)?;
-                ws.write_string(r, 2, &o.period).map_err(x)?;
-                if let Some(v) = o.value {
-                    ws.write_number(r, 3, v).map_err(x)?;
-                }
-                ws.write_string(r, 4, o.reason.as_deref().unwrap_or(""))
-                    .map_err(x)?;
-                ws.write_string(
-                    r,
-                    5,
-                    o.rolled_from
-                        .as_ref()
-                        .map(|r| r.join("; "))
-                        .unwrap_or_default(),
-                )
-                .map_err(x)?;
-            }
-            let bytes = wb.save_to_buffer().map_err(x)?;
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                            .to_owned(),
-                    ),
-                    attachment("egov-data.xlsx"),
-                ],
-                bytes,
-            )
-                .into_response())
-        }
+        })
+        .collect();
+    match format {
+        "csv" => download_csv("egov-data.csv", &header, &rows),
+        "xlsx" => download_xlsx("egov-data.xlsx", &header, &rows, &["value"]),
         _ => Ok(Json(data).into_response()),
     }
 }

@@ -19,10 +19,13 @@ use crate::period::Period;
 use crate::submission::{self, Action, Entry, Status};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/reporting", get(overview)).route(
-        "/reporting/{unit}/{period}",
-        get(form_page).post(form_submit),
-    )
+    Router::new()
+        .route("/reporting", get(overview))
+        .route(
+            "/reporting/{unit}/{period}",
+            get(form_page).post(form_submit),
+        )
+        .route("/open-data", get(open_data))
 }
 
 fn parse_period(s: Option<&str>) -> AppResult<Period> {
@@ -529,4 +532,66 @@ async fn form_submit(
             .await
         }
     }
+}
+
+struct OpenRow {
+    code: String,
+    name: String,
+    unit: String,
+    periodicity: String,
+    derived: bool,
+}
+
+struct OpenDomain {
+    title: String,
+    rows: Vec<OpenRow>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "open_data.html")]
+struct OpenDataPage {
+    ctx: Ctx,
+    domains: Vec<OpenDomain>,
+    periods: String,
+    count: usize,
+}
+
+/// Open data (dữ liệu mở): every public indicator, downloadable without signing in.
+async fn open_data(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let lang = ctx.lang_code();
+    let public: Vec<_> = catalogue::list(&state.db)
+        .await?
+        .into_iter()
+        .filter(|i| i.is_public)
+        .collect();
+    let mut domains: Vec<OpenDomain> = (1..=9)
+        .map(|d| OpenDomain {
+            title: ctx.t(&format!("domain.d{d}")),
+            rows: Vec::new(),
+        })
+        .collect();
+    for i in &public {
+        let d = (i.domain.clamp(1, 9) - 1) as usize;
+        domains[d].rows.push(OpenRow {
+            code: i.code.clone(),
+            name: i.name(lang).to_owned(),
+            unit: i.unit(lang).to_owned(),
+            periodicity: ctx.t(&format!("reporting.periodicity_{}", i.periodicity)),
+            derived: i.formula.is_some(),
+        });
+    }
+    // The last 24 months up to the latest due report.
+    let mut p = crate::latest_due_month();
+    let mut ids = Vec::new();
+    for _ in 0..24 {
+        ids.push(p.id());
+        p = p.previous();
+    }
+    ids.reverse();
+    render(OpenDataPage {
+        count: public.len(),
+        domains: domains.into_iter().filter(|d| !d.rows.is_empty()).collect(),
+        periods: ids.join(","),
+        ctx,
+    })
 }

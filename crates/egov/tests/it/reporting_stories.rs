@@ -943,3 +943,51 @@ on_both!(
         assert!(saved.warnings.iter().any(|w| w.code == "rule_warning"));
     }
 );
+
+on_both!(
+    open_data_and_catalogue_downloads_need_no_sign_in,
+    async |app: &TestApp| {
+        setup(app).await;
+        let mut c = app.client();
+        let page = c.get("/open-data").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("Dữ liệu mở") && page.body.contains("Kim ngạch xuất khẩu hàng hóa")
+        );
+        let all = catalogue::list(&app.db).await.unwrap();
+        let internal = all.iter().find(|i| !i.is_public).unwrap();
+        assert!(
+            !page
+                .body
+                .contains(&format!("<code>{}</code>", internal.code)),
+            "internal indicators are not listed"
+        );
+        // The catalogue as CSV: the same columns as the file it is loaded from, public rows only.
+        let (status, csv) = c.get_bytes("/api/v1/indicators?format=csv").await;
+        assert_eq!(status, StatusCode::OK);
+        let csv = String::from_utf8(csv).unwrap();
+        let header = include_str!("../../../reporting/seed/indicators.csv")
+            .lines()
+            .next()
+            .unwrap();
+        assert_eq!(
+            csv.trim_start_matches('\u{feff}').lines().next().unwrap(),
+            header
+        );
+        assert_eq!(
+            csv.lines().count() - 1,
+            all.iter().filter(|i| i.is_public).count()
+        );
+        let (_, xlsx) = c.get_bytes("/api/v1/indicators?format=xlsx").await;
+        let path = std::env::temp_dir().join(format!(
+            "egov-cat-{}-{}.xlsx",
+            std::process::id(),
+            app.backend
+        ));
+        std::fs::write(&path, &xlsx).unwrap();
+        let table = registry::import::read_table(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(table.len() - 1, all.iter().filter(|i| i.is_public).count());
+        assert_eq!(table[0][0], "code");
+    }
+);
