@@ -72,6 +72,15 @@ pub fn router(state: AppState) -> Router {
 /// The job handlers of every capability.
 pub fn job_registry() -> jobs::Registry {
     let mut r = jobs::Registry::default();
+    r.register("reporting.reminders", |db, _job| async move {
+        let today = registry::Day::today().0;
+        // The report now due, and the one before if it is still missing (overdue).
+        let due = reporting::latest_due_month();
+        let n = reporting::reminders::queue(&db, &due, today).await?
+            + reporting::reminders::queue(&db, &due.previous(), today).await?;
+        tracing::info!(queued = n, "report reminders queued");
+        Ok(())
+    });
     r.register("sessions.purge", |db, _job| async move {
         let n = platform::identity::sessions::purge_expired(&db).await?;
         tracing::info!(removed = n, "expired sessions purged");
@@ -87,6 +96,13 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
         db,
         NewJob::new("sessions.purge", serde_json::json!({}))
             .dedupe(format!("sessions.purge:{hour}")),
+    )
+    .await?;
+    let day = registry::Day::today().iso();
+    jobs::enqueue_now(
+        db,
+        NewJob::new("reporting.reminders", serde_json::json!({}))
+            .dedupe(format!("reporting.reminders:{day}")),
     )
     .await?;
     Ok(())

@@ -12,6 +12,7 @@ pub mod excel;
 pub mod formula;
 mod pages;
 pub mod period;
+pub mod reminders;
 pub mod rules;
 pub mod sdmx;
 pub mod submission;

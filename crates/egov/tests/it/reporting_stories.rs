@@ -991,3 +991,97 @@ on_both!(
         assert_eq!(table[0][0], "code");
     }
 );
+
+on_both!(
+    reminders_go_to_reporters_of_missing_reports_once,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        let na = app.scope("unit", "40").await;
+        let ht = app.scope("unit", "42").await;
+        app.user("nhac.na", Role::Reporter, na).await;
+        app.user("nhac.ht", Role::Reporter, ht).await;
+        app.db
+        .execute_script("UPDATE users SET email = username || '@example.gov.vn' WHERE username IN ('nhac.na', 'nhac.ht')")
+        .await
+        .unwrap();
+        // Hà Tĩnh has submitted; Nghệ An has not.
+        let p = Period::parse(P).unwrap();
+        let unit = registry::store::unit_by_code(&app.db, "42", registry::Day::today())
+            .await
+            .unwrap()
+            .unwrap();
+        submission::save(
+            &app.db,
+            &Actor::system("t"),
+            &t,
+            unit.id,
+            &p,
+            &entries(&t, "1000"),
+            None,
+            Action::Submit,
+            None,
+        )
+        .await
+        .unwrap();
+        let day = |s: &str| registry::Day::parse(s).unwrap().0;
+        // Cut-off 14/9/2025 (Sunday), deadline 3 working days later: 17/9; reminders from 15/9.
+        assert_eq!(
+            reporting::reminders::queue(&app.db, &p, day("2025-09-10"))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            reporting::reminders::queue(&app.db, &p, day("2025-09-16"))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            reporting::reminders::queue(&app.db, &p, day("2025-09-16"))
+                .await
+                .unwrap(),
+            0,
+            "sent once"
+        );
+        assert_eq!(
+            reporting::reminders::queue(&app.db, &p, day("2025-09-22"))
+                .await
+                .unwrap(),
+            1,
+            "overdue notice"
+        );
+        let rows = app
+            .db
+            .fetch_all(
+                "SELECT recipient, subject, body FROM notifications ORDER BY id",
+                platform::params![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].get::<String>("recipient").unwrap(),
+            "nhac.na@example.gov.vn"
+        );
+        assert!(
+            rows[0]
+                .get::<String>("subject")
+                .unwrap()
+                .contains("Sắp đến hạn báo cáo Tháng 9/2025 — Nghệ An")
+        );
+        assert!(
+            rows[0]
+                .get::<String>("body")
+                .unwrap()
+                .contains("17/09/2025")
+                && rows[0].get::<String>("body").unwrap().contains("Dear")
+        );
+        assert!(
+            rows[1]
+                .get::<String>("subject")
+                .unwrap()
+                .contains("Quá hạn")
+        );
+    }
+);
