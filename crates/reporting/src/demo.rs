@@ -98,18 +98,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
     let mut rows: Vec<Value> = Vec::new();
     let mut count = 0;
     for (t, p) in periods.iter().enumerate() {
-        let (_, last) = p.calendar();
-        let provinces = registry::store::list_units(
-            db,
-            &registry::store::UnitQuery {
-                level: Some(registry::Level::Province),
-                valid_on: Some(registry::Day(last)),
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await?
-        .0;
+        let provinces = crate::provinces_in(db, p).await?;
         for u in &provinces {
             // Size of a merged province: the sum of its predecessors', so totals stay continuous.
             let preds = registry::store::predecessors(db, u.id).await?;

@@ -50,6 +50,18 @@ pub async fn unit_for_period(db: &Db, code: &str, period: &Period) -> DbResult<O
     registry::store::unit_by_code(db, code, registry::Day(last)).await
 }
 
+/// The province-level units valid at the end of `period` (the units due to report for it).
+pub async fn provinces_in(db: &Db, period: &Period) -> DbResult<Vec<Unit>> {
+    let (_, last) = period.calendar();
+    let query = registry::store::UnitQuery {
+        level: Some(registry::Level::Province),
+        valid_on: Some(registry::Day(last)),
+        limit: 1000,
+        ..Default::default()
+    };
+    Ok(registry::store::list_units(db, &query).await?.0)
+}
+
 /// The latest monthly period whose data cut-off has passed (the report now due or just due).
 pub fn latest_due_month() -> Period {
     Period::month_containing_cutoff(registry::Day::today().0).previous()

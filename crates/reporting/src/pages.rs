@@ -107,18 +107,7 @@ async fn overview(
         .cloned()
         .collect();
     // Completeness and the list of reports the caller may see.
-    let (_, last_day) = period.calendar();
-    let provinces = registry::store::list_units(
-        &state.db,
-        &registry::store::UnitQuery {
-            level: Some(registry::Level::Province),
-            valid_on: Some(registry::Day(last_day)),
-            limit: 100,
-            ..Default::default()
-        },
-    )
-    .await?
-    .0;
+    let provinces = crate::provinces_in(&state.db, &period).await?;
     let last_year = period.same_period_last_year();
     let mut months = period.year_to_date();
     months.extend(last_year.year_to_date());

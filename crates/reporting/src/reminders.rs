@@ -38,18 +38,7 @@ pub async fn queue(db: &Db, period: &Period, today: Date) -> anyhow::Result<usiz
         return Ok(0);
     }
     let overdue = today > due;
-    let (_, last) = period.calendar();
-    let provinces = registry::store::list_units(
-        db,
-        &registry::store::UnitQuery {
-            level: Some(registry::Level::Province),
-            valid_on: Some(registry::Day(last)),
-            limit: 100,
-            ..Default::default()
-        },
-    )
-    .await?
-    .0;
+    let provinces = crate::provinces_in(db, period).await?;
     let subs = submission::for_period(db, template.id, period).await?;
     let mut tx = db.begin().await?;
     let mut queued = 0;

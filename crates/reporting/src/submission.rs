@@ -228,6 +228,22 @@ pub const OUTLIER_MIN_CHANGE: f64 = 0.15;
 /// Threshold above which a value is flagged as an outlier.
 pub const OUTLIER_Z: f64 = 3.5;
 
+/// The stored value of an indicator for a unit and period, if any.
+async fn stored_value(
+    tx: &mut Tx,
+    indicator_id: i64,
+    unit_id: i64,
+    period: &Period,
+) -> DbResult<Option<f64>> {
+    tx.fetch_optional(
+        "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
+        params![indicator_id, unit_id, period.id()],
+    )
+    .await?
+    .map(|r| r.get::<f64>("value"))
+    .transpose()
+}
+
 /// History of a unit's values for an indicator, up to 24 periods before `period` (approved only).
 async fn history(
     tx: &mut Tx,
@@ -430,15 +446,7 @@ pub async fn save_in(
     if same_state && expected_version.is_none() {
         let mut all_same = !parsed.is_empty();
         for (ind, value, _) in &parsed {
-            let old = tx
-                .fetch_optional(
-                    "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
-                    params![ind.id, unit_id, period.id()],
-                )
-                .await?
-                .map(|r| r.get::<f64>("value"))
-                .transpose()?;
-            all_same &= old == *value;
+            all_same &= stored_value(tx, ind.id, unit_id, period).await? == *value;
         }
         if all_same {
             return Ok(Saved {
@@ -491,14 +499,8 @@ pub async fn save_in(
     let prev = period.previous();
     let mut prev_values: HashMap<String, f64> = HashMap::new();
     for ind in &template.indicators {
-        if let Some(r) = tx
-            .fetch_optional(
-                "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
-                params![ind.id, unit_id, prev.id()],
-            )
-            .await?
-        {
-            prev_values.insert(ind.code.clone(), r.get("value")?);
+        if let Some(v) = stored_value(tx, ind.id, unit_id, &prev).await? {
+            prev_values.insert(ind.code.clone(), v);
         }
     }
     let current: HashMap<&str, Option<f64>> = parsed
@@ -562,14 +564,7 @@ pub async fn save_in(
     let mut changes = Vec::new();
     let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
     for (ind, value, explanation) in &parsed {
-        let old = tx
-            .fetch_optional(
-                "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
-                params![ind.id, unit_id, period.id()],
-            )
-            .await?
-            .map(|r| r.get::<f64>("value"))
-            .transpose()?;
+        let old = stored_value(tx, ind.id, unit_id, period).await?;
         if old == *value {
             unchanged += 1;
             if let Some(x) = explanation {
