@@ -228,47 +228,64 @@ pub const OUTLIER_MIN_CHANGE: f64 = 0.15;
 /// Threshold above which a value is flagged as an outlier.
 pub const OUTLIER_Z: f64 = 3.5;
 
-/// The stored value of an indicator for a unit and period, if any.
-async fn stored_value(
-    tx: &mut Tx,
-    indicator_id: i64,
-    unit_id: i64,
-    period: &Period,
-) -> DbResult<Option<f64>> {
-    tx.fetch_optional(
-        "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
-        params![indicator_id, unit_id, period.id()],
-    )
-    .await?
-    .map(|r| r.get::<f64>("value"))
-    .transpose()
+/// `($1,$2,…),($n+1,…)…` for `rows` rows of `width` parameters.
+fn value_groups(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", cells.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-/// History of a unit's values for an indicator, up to 24 periods before `period` (approved only).
-async fn history(
+/// A unit's stored values for some periods: (indicator id, period id) → value. One query.
+async fn snapshot(
     tx: &mut Tx,
-    indicator_id: i64,
     unit_id: i64,
-    period: &Period,
-) -> DbResult<Vec<f64>> {
+    periods: &[Period],
+) -> DbResult<HashMap<(i64, String), f64>> {
+    let mut args: Vec<Value> = vec![unit_id.into()];
+    let ph: Vec<String> = periods
+        .iter()
+        .map(|p| {
+            args.push(p.id().into());
+            format!("${}", args.len())
+        })
+        .collect();
+    let sql = format!(
+        "SELECT indicator_id, period, value FROM data_values WHERE unit_id = $1 AND period IN ({})",
+        ph.join(",")
+    );
+    let mut out = HashMap::new();
+    for r in tx.fetch_all(platform::db::Sql::trusted(sql), args).await? {
+        out.insert((r.get("indicator_id")?, r.get("period")?), r.get("value")?);
+    }
+    Ok(out)
+}
+
+/// Approved history of a unit for every indicator, up to 24 periods before `period`: indicator
+/// id → values. One query.
+async fn histories(tx: &mut Tx, unit_id: i64, period: &Period) -> DbResult<HashMap<i64, Vec<f64>>> {
     let mut p = *period;
-    let mut ids = Vec::new();
+    let mut args: Vec<Value> = vec![unit_id.into()];
+    let mut ph = Vec::new();
     for _ in 0..24 {
         p = p.previous();
-        ids.push(p.id());
+        args.push(p.id().into());
+        ph.push(format!("${}", args.len()));
     }
-    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
-    let mut args: Vec<Value> = vec![indicator_id.into(), unit_id.into()];
-    args.extend(ids.into_iter().map(Value::from));
     let sql = format!(
-        "SELECT value FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND approved AND period IN ({})",
-        placeholders.join(",")
+        "SELECT indicator_id, value FROM data_values WHERE unit_id = $1 AND approved AND period IN ({})",
+        ph.join(",")
     );
-    tx.fetch_all(platform::db::Sql::trusted(sql), args)
-        .await?
-        .iter()
-        .map(|r| r.get::<f64>("value"))
-        .collect()
+    let mut out: HashMap<i64, Vec<f64>> = HashMap::new();
+    for r in tx.fetch_all(platform::db::Sql::trusted(sql), args).await? {
+        out.entry(r.get("indicator_id")?)
+            .or_default()
+            .push(r.get("value")?);
+    }
+    Ok(out)
 }
 
 /// The result of a save: the report as it now is, and warnings to show.
@@ -443,10 +460,13 @@ pub async fn save_in(
         Action::Submit => matches!(sub.status, Status::Submitted | Status::Approved),
         Action::Correct => false,
     };
+    let prev = period.previous();
+    let stored = snapshot(tx, unit_id, &[*period, prev]).await?;
+    let stored_at = |ind: &Indicator, p: &Period| stored.get(&(ind.id, p.id())).copied();
     if same_state && expected_version.is_none() {
         let mut all_same = !parsed.is_empty();
         for (ind, value, _) in &parsed {
-            all_same &= stored_value(tx, ind.id, unit_id, period).await? == *value;
+            all_same &= stored_at(ind, period) == *value;
         }
         if all_same {
             return Ok(Saved {
@@ -474,11 +494,12 @@ pub async fn save_in(
     }
 
     // Warnings: values far from the unit's own history must be explained to submit.
+    let histories = histories(tx, unit_id, period).await?;
     let mut warnings = Vec::new();
     for (ind, value, explanation) in &parsed {
         let Some(v) = value else { continue };
-        let hist = history(tx, ind.id, unit_id, period).await?;
-        if let Some(z) = outlier(*v, &hist) {
+        let hist = histories.get(&ind.id).map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(z) = outlier(*v, hist) {
             let w = Problem::new("value_outlier")
                 .field(field(&ind.code))
                 .arg("indicator", &ind.name_vi)
@@ -496,13 +517,11 @@ pub async fn save_in(
     }
     // Validation rules over the report's values (this period as entered, the previous one as
     // stored): errors block, warnings need an explanation on the indicator they concern.
-    let prev = period.previous();
-    let mut prev_values: HashMap<String, f64> = HashMap::new();
-    for ind in &template.indicators {
-        if let Some(v) = stored_value(tx, ind.id, unit_id, &prev).await? {
-            prev_values.insert(ind.code.clone(), v);
-        }
-    }
+    let prev_values: HashMap<String, f64> = template
+        .indicators
+        .iter()
+        .filter_map(|ind| Some((ind.code.clone(), stored_at(ind, &prev)?)))
+        .collect();
     let current: HashMap<&str, Option<f64>> = parsed
         .iter()
         .map(|(i, v, _)| (i.code.as_str(), *v))
@@ -563,8 +582,12 @@ pub async fn save_in(
     let approved = sub.status == Status::Approved;
     let mut changes = Vec::new();
     let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
+    // Collected, then written with one statement each: upserts, deletions, history rows.
+    let mut upserts: Vec<Value> = Vec::new();
+    let mut deletions: Vec<i64> = Vec::new();
+    let mut history_rows: Vec<Value> = Vec::new();
     for (ind, value, explanation) in &parsed {
-        let old = stored_value(tx, ind.id, unit_id, period).await?;
+        let old = stored_at(ind, period);
         if old == *value {
             unchanged += 1;
             if let Some(x) = explanation {
@@ -582,32 +605,64 @@ pub async fn save_in(
             updated += 1;
         }
         match value {
-            Some(v) => {
-                tx.execute(
-                    "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation, updated_at, updated_by) \
-                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) \
-                     ON CONFLICT (indicator_id, period, unit_id) DO UPDATE SET value = excluded.value, \
-                     submission_id = excluded.submission_id, approved = excluded.approved, explanation = excluded.explanation, \
-                     updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                    params![ind.id, unit_id, period.id(), *v, sub.id, approved, explanation.clone(), now, &actor.name],
-                )
-                .await?;
-            }
-            None => {
-                tx.execute(
-                    "DELETE FROM data_values WHERE indicator_id = $1 AND unit_id = $2 AND period = $3",
-                    params![ind.id, unit_id, period.id()],
-                )
-                .await?;
-            }
+            Some(v) => upserts.extend(params![
+                ind.id,
+                unit_id,
+                period.id(),
+                *v,
+                sub.id,
+                approved,
+                explanation.clone(),
+                now,
+                &actor.name
+            ]),
+            None => deletions.push(ind.id),
         }
-        tx.execute(
-            "INSERT INTO value_history (indicator_id, unit_id, period, old_value, new_value, action, reason, at, actor) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-            params![ind.id, unit_id, period.id(), old, *value, history_action, reason, now, &actor.name],
-        )
-        .await?;
+        history_rows.extend(params![
+            ind.id,
+            unit_id,
+            period.id(),
+            old,
+            *value,
+            history_action,
+            reason,
+            now,
+            &actor.name
+        ]);
         changes.push(serde_json::json!({"indicator": ind.code, "old": old, "new": value}));
+    }
+    if !upserts.is_empty() {
+        let sql = format!(
+            "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation, updated_at, updated_by) \
+             VALUES {} ON CONFLICT (indicator_id, period, unit_id) DO UPDATE SET value = excluded.value, \
+             submission_id = excluded.submission_id, approved = excluded.approved, explanation = excluded.explanation, \
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            value_groups(upserts.len() / 9, 9)
+        );
+        tx.execute(platform::db::Sql::trusted(sql), upserts).await?;
+    }
+    if !deletions.is_empty() {
+        let mut args: Vec<Value> = vec![unit_id.into(), period.id().into()];
+        let ph: Vec<String> = deletions
+            .iter()
+            .map(|id| {
+                args.push((*id).into());
+                format!("${}", args.len())
+            })
+            .collect();
+        let sql = format!(
+            "DELETE FROM data_values WHERE unit_id = $1 AND period = $2 AND indicator_id IN ({})",
+            ph.join(",")
+        );
+        tx.execute(platform::db::Sql::trusted(sql), args).await?;
+    }
+    if !history_rows.is_empty() {
+        let sql = format!(
+            "INSERT INTO value_history (indicator_id, unit_id, period, old_value, new_value, action, reason, at, actor) VALUES {}",
+            value_groups(history_rows.len() / 9, 9)
+        );
+        tx.execute(platform::db::Sql::trusted(sql), history_rows)
+            .await?;
     }
     let new_status = match action {
         Action::SaveDraft => sub.status,

@@ -105,7 +105,42 @@ async fn click_and_wait(c: &Client, target: Locator<'_>) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    c.wait().for_element(Locator::Css("footer")).await.unwrap();
+    wait_loaded(c).await;
+}
+
+/// Wait until the current document has finished loading.
+async fn wait_loaded(c: &Client) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let state = c.execute("return document.readyState", vec![]).await;
+        if matches!(state, Ok(serde_json::Value::String(ref s)) if s == "complete")
+            && c.find(Locator::Css("footer")).await.is_ok()
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "page did not finish loading"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Wait until the browser is at a URL ending with `suffix` (redirects can take a moment).
+async fn wait_for_url(c: &Client, suffix: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let url = c.current_url().await.unwrap();
+        if url.as_str().ends_with(suffix) {
+            wait_loaded(c).await;
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expected a URL ending with {suffix}, at {url}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 async fn click(c: &Client, css: &str) {
@@ -122,6 +157,7 @@ async fn page(c: &Client) -> String {
 
 async fn login(c: &Client, base: &str, user: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
+    wait_loaded(c).await;
     fill(c, "#username", user).await;
     fill(c, "#password", password).await;
     click(c, "#login-submit").await;
@@ -212,13 +248,7 @@ async fn administrator_creates_a_user_who_then_signs_in() {
 
     // The administrator signs in and must first enrol a second factor.
     login(&c, &base, "admin", password_of(&accounts, "admin")).await;
-    assert!(
-        c.current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .ends_with("/account/totp")
-    );
+    wait_for_url(&c, "/account/totp").await;
     let secret = c
         .find(Locator::Css("#totp-secret"))
         .await
@@ -263,13 +293,7 @@ async fn administrator_creates_a_user_who_then_signs_in() {
 
     // The new user signs in, must change the temporary password, then signs in again.
     login(&c, &base, "canbo.moi", "mật khẩu tạm thời 2026").await;
-    assert!(
-        c.current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .ends_with("/account/password")
-    );
+    wait_for_url(&c, "/account/password").await;
     fill(&c, "#current", "mật khẩu tạm thời 2026").await;
     fill(&c, "#new_password", "câu mật khẩu riêng của tôi").await;
     fill(&c, "#confirm", "câu mật khẩu riêng của tôi").await;
