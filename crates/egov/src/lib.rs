@@ -31,6 +31,7 @@ use utoipa::OpenApi;
         reporting::api::list_indicators,
         reporting::api::query_data,
         reporting::api::post_batch,
+        reporting::bulk::post_bulk,
         reporting::dhis2::import,
     ),
     tags((name = "registry", description = "Administrative units and agencies"),

@@ -157,6 +157,28 @@ pub async fn units_with_code(db: &Db, code: &str) -> DbResult<Vec<Unit>> {
     .collect()
 }
 
+/// Every unit that ever bore one of `codes` (one query, for resolving a batch's codes).
+pub async fn units_with_codes(db: &Db, codes: &[&str]) -> DbResult<Vec<Unit>> {
+    let mut out = Vec::new();
+    for chunk in codes.chunks(2000) {
+        let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let args: Vec<Value> = chunk.iter().map(|c| Value::from(*c)).collect();
+        for r in db
+            .fetch_all(
+                Sql::trusted(format!(
+                    "SELECT * FROM units WHERE code IN ({})",
+                    ph.join(",")
+                )),
+                args,
+            )
+            .await?
+        {
+            out.push(Unit::from_row(&r)?);
+        }
+    }
+    Ok(out)
+}
+
 /// A lineage edge seen from one side.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Link {

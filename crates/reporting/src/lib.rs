@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod bulk;
 pub mod catalogue;
 pub mod data;
 pub mod demo;
@@ -28,6 +29,7 @@ pub use period::Period;
 /// The reporting routes: JSON API and pages.
 pub fn router() -> Router<AppState> {
     api::router()
+        .merge(bulk::router())
         .merge(dhis2::router())
         .merge(excel::router())
         .merge(pages::router())

@@ -3,16 +3,15 @@
 //! an explicit correction with a reason. Every value change is kept in `value_history`; every
 //! action is audited; concurrent edits are caught by a version number (optimistic concurrency).
 
-use std::collections::HashMap;
-
 use axum::http::StatusCode;
 use platform::audit::{self, Actor, Change};
-use platform::db::{Db, DbResult, Row, Tx, Value, now_ms};
+use platform::db::{Db, DbError, DbResult, Row, Tx, now_ms};
 use platform::error::{AppError, AppResult, Problem};
 use platform::params;
 use serde::Serialize;
 
-use crate::catalogue::{Indicator, Template};
+use crate::bulk::{Audit, Input, Report, value_field};
+use crate::catalogue::Template;
 use crate::period::Period;
 
 /// Workflow state of a report.
@@ -63,7 +62,7 @@ pub struct Submission {
 }
 
 impl Submission {
-    fn from_row(r: &Row) -> DbResult<Submission> {
+    pub(crate) fn from_row(r: &Row) -> DbResult<Submission> {
         Ok(Submission {
             id: r.get("id")?,
             template_id: r.get("template_id")?,
@@ -228,66 +227,6 @@ pub const OUTLIER_MIN_CHANGE: f64 = 0.15;
 /// Threshold above which a value is flagged as an outlier.
 pub const OUTLIER_Z: f64 = 3.5;
 
-/// `($1,$2,…),($n+1,…)…` for `rows` rows of `width` parameters.
-fn value_groups(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
-            format!("({})", cells.join(","))
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// A unit's stored values for some periods: (indicator id, period id) → value. One query.
-async fn snapshot(
-    tx: &mut Tx,
-    unit_id: i64,
-    periods: &[Period],
-) -> DbResult<HashMap<(i64, String), f64>> {
-    let mut args: Vec<Value> = vec![unit_id.into()];
-    let ph: Vec<String> = periods
-        .iter()
-        .map(|p| {
-            args.push(p.id().into());
-            format!("${}", args.len())
-        })
-        .collect();
-    let sql = format!(
-        "SELECT indicator_id, period, value FROM data_values WHERE unit_id = $1 AND period IN ({})",
-        ph.join(",")
-    );
-    let mut out = HashMap::new();
-    for r in tx.fetch_all(platform::db::Sql::trusted(sql), args).await? {
-        out.insert((r.get("indicator_id")?, r.get("period")?), r.get("value")?);
-    }
-    Ok(out)
-}
-
-/// Approved history of a unit for every indicator, up to 24 periods before `period`: indicator
-/// id → values. One query.
-async fn histories(tx: &mut Tx, unit_id: i64, period: &Period) -> DbResult<HashMap<i64, Vec<f64>>> {
-    let mut p = *period;
-    let mut args: Vec<Value> = vec![unit_id.into()];
-    let mut ph = Vec::new();
-    for _ in 0..24 {
-        p = p.previous();
-        args.push(p.id().into());
-        ph.push(format!("${}", args.len()));
-    }
-    let sql = format!(
-        "SELECT indicator_id, value FROM data_values WHERE unit_id = $1 AND approved AND period IN ({})",
-        ph.join(",")
-    );
-    let mut out: HashMap<i64, Vec<f64>> = HashMap::new();
-    for r in tx.fetch_all(platform::db::Sql::trusted(sql), args).await? {
-        out.entry(r.get("indicator_id")?)
-            .or_default()
-            .push(r.get("value")?);
-    }
-    Ok(out)
-}
-
 /// The result of a save: the report as it now is, and warnings to show.
 #[derive(Debug)]
 pub struct Saved {
@@ -297,10 +236,6 @@ pub struct Saved {
     pub inserted: usize,
     pub updated: usize,
     pub unchanged: usize,
-}
-
-fn field(code: &str) -> String {
-    format!("v_{code}")
 }
 
 /// Save, submit or correct a unit's report for a period, all or nothing.
@@ -333,9 +268,46 @@ pub async fn save(
     Ok(saved)
 }
 
-/// [`save`] inside the caller's transaction (several reports accepted or rejected together).
-/// Sending values a report already holds, in the state it is already in, changes nothing and
-/// is not an error (idempotent re-sends).
+/// Numbers as typed (in the entry's language) → the engine's inputs; what cannot be read is a
+/// problem on its field.
+fn read_entries(template: &Template, entries: &[Entry]) -> (Vec<Input>, Vec<Problem>) {
+    let mut inputs = Vec::with_capacity(entries.len());
+    let mut problems = Vec::new();
+    for e in entries {
+        let value = if e.raw.trim().is_empty() {
+            None
+        } else {
+            match parse_number(&e.raw, e.lang) {
+                Some(v) => Some(v),
+                None => {
+                    let name = template
+                        .indicators
+                        .iter()
+                        .find(|i| i.code == e.indicator)
+                        .map(|i| i.name_vi.as_str())
+                        .unwrap_or(&e.indicator);
+                    problems.push(
+                        Problem::new("value_not_a_number")
+                            .field(value_field(&e.indicator))
+                            .arg("value", e.raw.trim())
+                            .arg("indicator", name),
+                    );
+                    continue;
+                }
+            }
+        };
+        inputs.push(Input {
+            indicator: e.indicator.clone(),
+            value,
+            explanation: e.explanation.clone(),
+        });
+    }
+    (inputs, problems)
+}
+
+/// [`save`] inside the caller's transaction. One report through the engine every path shares
+/// ([`crate::bulk::apply`]), audited as the person's action. Sending values a report already
+/// holds, in the state it is already in, changes nothing and is not an error.
 #[allow(clippy::too_many_arguments)]
 pub async fn save_in(
     tx: &mut Tx,
@@ -348,375 +320,38 @@ pub async fn save_in(
     action: Action,
     reason: Option<&str>,
 ) -> AppResult<Saved> {
-    let by_code: HashMap<&str, &Indicator> = template
-        .indicators
-        .iter()
-        .map(|i| (i.code.as_str(), i))
-        .collect();
-    let mut problems = Vec::new();
-    let mut parsed: Vec<(&Indicator, Option<f64>, Option<String>)> = Vec::new();
-    for e in entries {
-        let Some(ind) = by_code.get(e.indicator.as_str()) else {
-            problems.push(
-                Problem::new("indicator_unknown")
-                    .field(field(&e.indicator))
-                    .arg("code", &e.indicator),
-            );
-            continue;
-        };
-        let value = if e.raw.trim().is_empty() {
-            None
-        } else {
-            match parse_number(&e.raw, e.lang) {
-                Some(v) => Some(v),
-                None => {
-                    problems.push(
-                        Problem::new("value_not_a_number")
-                            .field(field(&ind.code))
-                            .arg("value", e.raw.trim())
-                            .arg("indicator", &ind.name_vi),
-                    );
-                    continue;
-                }
-            }
-        };
-        if let (Some(v), Some(lb)) = (value, ind.lower_bound)
-            && v < lb
-        {
-            problems.push(
-                Problem::new("value_below_bound")
-                    .field(field(&ind.code))
-                    .arg("min", lb)
-                    .arg("indicator", &ind.name_vi),
-            );
-        }
-        if action != Action::SaveDraft && value.is_none() {
-            problems.push(
-                Problem::new("value_required")
-                    .field(field(&ind.code))
-                    .arg("indicator", &ind.name_vi),
-            );
-        }
-        let explanation = e.explanation.clone().filter(|x| !x.trim().is_empty());
-        parsed.push((ind, value, explanation));
-    }
-    if action != Action::SaveDraft {
-        for ind in &template.indicators {
-            if !entries.iter().any(|e| e.indicator == ind.code) {
-                problems.push(
-                    Problem::new("value_required")
-                        .field(field(&ind.code))
-                        .arg("indicator", &ind.name_vi),
-                );
-            }
-        }
-    }
-    if action == Action::Correct && reason.is_none_or(|r| r.trim().is_empty()) {
-        problems.push(Problem::new("reason_required").field("reason"));
-    }
+    let (values, mut problems) = read_entries(template, entries);
+    let report = Report {
+        template,
+        unit_id,
+        period: *period,
+        values,
+        expected_version,
+        action,
+        reason: reason.map(str::to_owned),
+    };
     if !problems.is_empty() {
+        // Every problem at once: what could not be read, and what is wrong with the rest
+        // (a value that could not be read is not also "missing").
+        let unread: Vec<String> = problems.iter().filter_map(|p| p.field.clone()).collect();
+        problems.extend(
+            crate::bulk::problems_alone(&report)
+                .into_iter()
+                .filter(|p| p.field.as_ref().is_none_or(|f| !unread.contains(f))),
+        );
         return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
     }
-
-    let now = now_ms();
-    let existing = tx
-        .fetch_optional(
-            "SELECT * FROM submissions WHERE template_id = $1 AND unit_id = $2 AND period = $3",
-            params![template.id, unit_id, period.id()],
-        )
-        .await?
-        .as_ref()
-        .map(Submission::from_row)
-        .transpose()?;
-    let sub = match existing {
-        Some(s) => s,
-        None => {
-            let r = tx
-                .fetch_one(
-                    "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at) \
-                     VALUES ($1, $2, $3, 'draft', 1, $4) RETURNING *",
-                    params![template.id, unit_id, period.id(), now],
-                )
-                .await?;
-            Submission::from_row(&r)?
-        }
-    };
-    if let Some(v) = expected_version
-        && v != sub.version
-    {
-        return Err(AppError::conflict(
-            Problem::new("edited_concurrently").arg(
-                "by",
-                sub.submitted_by
-                    .clone()
-                    .or(sub.decided_by.clone())
-                    .unwrap_or_default(),
-            ),
-        ));
-    }
-    // A re-send of exactly what the report holds, in the state it is in: nothing to do.
-    let same_state = match action {
-        Action::SaveDraft => sub.is_editable(),
-        Action::Submit => matches!(sub.status, Status::Submitted | Status::Approved),
-        Action::Correct => false,
-    };
-    let prev = period.previous();
-    let stored = snapshot(tx, unit_id, &[*period, prev]).await?;
-    let stored_at = |ind: &Indicator, p: &Period| stored.get(&(ind.id, p.id())).copied();
-    if same_state && expected_version.is_none() {
-        let mut all_same = !parsed.is_empty();
-        for (ind, value, _) in &parsed {
-            all_same &= stored_at(ind, period) == *value;
-        }
-        if all_same {
-            return Ok(Saved {
-                unchanged: parsed.len(),
-                submission: sub,
-                warnings: Vec::new(),
-                inserted: 0,
-                updated: 0,
-            });
-        }
-    }
-    match (action, sub.status) {
-        (Action::Correct, Status::Approved) => {}
-        (Action::Correct, _) => {
-            return Err(AppError::conflict(Problem::new(
-                "correction_only_after_approval",
-            )));
-        }
-        (_, Status::Draft | Status::Returned) => {}
-        (_, _) => {
-            return Err(AppError::conflict(
-                Problem::new("report_locked").arg("status", sub.status.as_str()),
-            ));
-        }
-    }
-
-    // Warnings: values far from the unit's own history must be explained to submit.
-    let histories = histories(tx, unit_id, period).await?;
-    let mut warnings = Vec::new();
-    for (ind, value, explanation) in &parsed {
-        let Some(v) = value else { continue };
-        let hist = histories.get(&ind.id).map(Vec::as_slice).unwrap_or(&[]);
-        if let Some(z) = outlier(*v, hist) {
-            let w = Problem::new("value_outlier")
-                .field(field(&ind.code))
-                .arg("indicator", &ind.name_vi)
-                .arg("z", format!("{z:.1}"));
-            if action != Action::SaveDraft && explanation.is_none() {
-                problems.push(
-                    Problem::new("value_outlier_unexplained")
-                        .field(format!("e_{}", ind.code))
-                        .arg("indicator", &ind.name_vi)
-                        .arg("z", format!("{z:.1}")),
-                );
-            }
-            warnings.push(w);
-        }
-    }
-    // Validation rules over the report's values (this period as entered, the previous one as
-    // stored): errors block, warnings need an explanation on the indicator they concern.
-    let prev_values: HashMap<String, f64> = template
-        .indicators
-        .iter()
-        .filter_map(|ind| Some((ind.code.clone(), stored_at(ind, &prev)?)))
-        .collect();
-    let current: HashMap<&str, Option<f64>> = parsed
-        .iter()
-        .map(|(i, v, _)| (i.code.as_str(), *v))
-        .collect();
-    let explained: HashMap<&str, bool> = parsed
-        .iter()
-        .map(|(i, _, e)| (i.code.as_str(), e.is_some()))
-        .collect();
-    let ctx = |code: &str, shift: crate::formula::PeriodShift| -> Option<rust_decimal::Decimal> {
-        use crate::formula::{PeriodShift, decimal_from_f64};
-        let v = match shift {
-            PeriodShift::Current => current.get(code).copied().flatten(),
-            PeriodShift::Previous => prev_values.get(code).copied(),
-            _ => None,
-        }?;
-        decimal_from_f64(v).ok()
-    };
-    for rule in crate::rules::all(tx).await.map_err(AppError::from)? {
-        if rule.check(&ctx) != Some(false) {
-            continue;
-        }
-        let subject = rule.subject().unwrap_or_default();
-        let detail = |code: &'static str| {
-            Problem::new(code)
-                .arg("rule_vi", &rule.name_vi)
-                .arg("rule_en", &rule.name_en)
-                .arg(
-                    "expr",
-                    format!(
-                        "{} {} {}",
-                        rule.left.source(),
-                        rule.op.as_str(),
-                        rule.right.source()
-                    ),
-                )
-        };
-        if rule.blocking && action != Action::SaveDraft {
-            problems.push(detail("rule_violated").field(field(&subject)));
-        } else if rule.blocking {
-            // A draft may hold it; submitting will not.
-            warnings.push(detail("rule_violated").field(field(&subject)));
-        } else if action != Action::SaveDraft
-            && !explained.get(subject.as_str()).copied().unwrap_or(false)
-        {
-            problems.push(detail("rule_warning_unexplained").field(format!("e_{subject}")));
-        } else {
-            warnings.push(detail("rule_warning").field(field(&subject)));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
-    }
-
-    let history_action = match action {
-        Action::Correct => "correct",
-        _ => "enter",
-    };
-    let approved = sub.status == Status::Approved;
-    let mut changes = Vec::new();
-    let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
-    // Collected, then written with one statement each: upserts, deletions, history rows.
-    let mut upserts: Vec<Value> = Vec::new();
-    let mut deletions: Vec<i64> = Vec::new();
-    let mut history_rows: Vec<Value> = Vec::new();
-    for (ind, value, explanation) in &parsed {
-        let old = stored_at(ind, period);
-        if old == *value {
-            unchanged += 1;
-            if let Some(x) = explanation {
-                tx.execute(
-                    "UPDATE data_values SET explanation = $1 WHERE indicator_id = $2 AND unit_id = $3 AND period = $4",
-                    params![x, ind.id, unit_id, period.id()],
-                )
-                .await?;
-            }
-            continue;
-        }
-        if old.is_none() {
-            inserted += 1;
-        } else {
-            updated += 1;
-        }
-        match value {
-            Some(v) => upserts.extend(params![
-                ind.id,
-                unit_id,
-                period.id(),
-                *v,
-                sub.id,
-                approved,
-                explanation.clone(),
-                now,
-                &actor.name
-            ]),
-            None => deletions.push(ind.id),
-        }
-        history_rows.extend(params![
-            ind.id,
-            unit_id,
-            period.id(),
-            old,
-            *value,
-            history_action,
-            reason,
-            now,
-            &actor.name
-        ]);
-        changes.push(serde_json::json!({"indicator": ind.code, "old": old, "new": value}));
-    }
-    if !upserts.is_empty() {
-        let sql = format!(
-            "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation, updated_at, updated_by) \
-             VALUES {} ON CONFLICT (indicator_id, period, unit_id) DO UPDATE SET value = excluded.value, \
-             submission_id = excluded.submission_id, approved = excluded.approved, explanation = excluded.explanation, \
-             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            value_groups(upserts.len() / 9, 9)
-        );
-        tx.execute(platform::db::Sql::trusted(sql), upserts).await?;
-    }
-    if !deletions.is_empty() {
-        let mut args: Vec<Value> = vec![unit_id.into(), period.id().into()];
-        let ph: Vec<String> = deletions
-            .iter()
-            .map(|id| {
-                args.push((*id).into());
-                format!("${}", args.len())
-            })
-            .collect();
-        let sql = format!(
-            "DELETE FROM data_values WHERE unit_id = $1 AND period = $2 AND indicator_id IN ({})",
-            ph.join(",")
-        );
-        tx.execute(platform::db::Sql::trusted(sql), args).await?;
-    }
-    if !history_rows.is_empty() {
-        let sql = format!(
-            "INSERT INTO value_history (indicator_id, unit_id, period, old_value, new_value, action, reason, at, actor) VALUES {}",
-            value_groups(history_rows.len() / 9, 9)
-        );
-        tx.execute(platform::db::Sql::trusted(sql), history_rows)
-            .await?;
-    }
-    let new_status = match action {
-        Action::SaveDraft => sub.status,
-        Action::Submit => Status::Submitted,
-        Action::Correct => Status::Approved,
-    };
-    let n = tx
-        .execute(
-            "UPDATE submissions SET status = $1, version = version + 1, updated_at = $2, \
-             submitted_at = CASE WHEN $3 THEN $2 ELSE submitted_at END, \
-             submitted_by = CASE WHEN $3 THEN $4 ELSE submitted_by END \
-             WHERE id = $5 AND version = $6",
-            params![
-                new_status.as_str(),
-                now,
-                action == Action::Submit,
-                &actor.name,
-                sub.id,
-                sub.version
-            ],
-        )
-        .await?;
-    if n == 0 {
-        return Err(AppError::conflict(
-            Problem::new("edited_concurrently").arg("by", ""),
-        ));
-    }
-    audit::append(
-        tx,
-        actor,
-        Change {
-            action: match action {
-                Action::SaveDraft => "report.save",
-                Action::Submit => "report.submit",
-                Action::Correct => "report.correct",
-            },
-            object_type: "report",
-            object_id: format!("{}/{}/{}", template.code, unit_id, period.id()),
-            before: Some(serde_json::json!({"status": sub.status, "version": sub.version})),
-            after: Some(
-                serde_json::json!({"status": new_status, "changes": changes, "reason": reason}),
-            ),
-        },
-    )
-    .await?;
-    let row = tx
-        .fetch_one("SELECT * FROM submissions WHERE id = $1", params![sub.id])
-        .await?;
+    let outcome = crate::bulk::apply(tx, actor, std::slice::from_ref(&report), Audit::PerReport)
+        .await
+        .map_err(crate::bulk::Error::into_single)?
+        .pop()
+        .ok_or_else(|| AppError::internal("no outcome for the report"))?;
     Ok(Saved {
-        submission: Submission::from_row(&row)?,
-        warnings,
-        inserted,
-        updated,
-        unchanged,
+        submission: crate::bulk::submission(tx, outcome.submission_id).await?,
+        warnings: outcome.warnings,
+        inserted: outcome.inserted,
+        updated: outcome.updated,
+        unchanged: outcome.unchanged,
     })
 }
 
@@ -769,8 +404,8 @@ pub async fn decide(
     )
     .await?;
     tx.execute(
-        "UPDATE data_values SET approved = $1 WHERE submission_id = $2",
-        params![approve, sub.id],
+        "UPDATE data_values SET approved = $1 WHERE unit_id = $2 AND period = $3 AND submission_id = $4",
+        params![approve, sub.unit_id, &sub.period, sub.id],
     )
     .await?;
     audit::append(
@@ -813,23 +448,33 @@ pub async fn value_history(
     unit_id: i64,
     period: &Period,
 ) -> DbResult<Vec<HistoryEntry>> {
-    db.fetch_all(
-        "SELECT * FROM value_history WHERE indicator_id = $1 AND unit_id = $2 AND period = $3 ORDER BY id",
-        params![indicator_id, unit_id, period.id()],
-    )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(HistoryEntry {
-            at: r.get("at")?,
-            actor: r.get("actor")?,
-            action: r.get("action")?,
-            old_value: r.get("old_value")?,
-            new_value: r.get("new_value")?,
-            reason: r.get("reason")?,
-        })
-    })
-    .collect()
+    let mut out = Vec::new();
+    for r in db
+        .fetch_all(
+            "SELECT * FROM value_changes WHERE unit_id = $1 AND period = $2 ORDER BY id",
+            params![unit_id, period.id()],
+        )
+        .await?
+    {
+        let changes: Vec<(i64, Option<f64>, Option<f64>)> =
+            serde_json::from_str(&r.get::<String>("changes")?).map_err(|e| DbError::Decode {
+                column: "changes".into(),
+                problem: e.to_string(),
+            })?;
+        for (id, old_value, new_value) in changes {
+            if id == indicator_id {
+                out.push(HistoryEntry {
+                    at: r.get("at")?,
+                    actor: r.get("actor")?,
+                    action: r.get("action")?,
+                    old_value,
+                    new_value,
+                    reason: r.get("reason")?,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

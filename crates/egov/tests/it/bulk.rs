@@ -1,0 +1,385 @@
+//! The bulk ingestion path (`POST /api/v1/data/bulk`) on both databases: many reports in one
+//! request, all or nothing, idempotent, scoped, audited once, history kept per change set, and
+//! numbers stored exactly as sent.
+
+use axum::http::StatusCode;
+use platform::audit::Actor;
+use platform::identity::access::{Role, Scope};
+use reporting::Period;
+use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use serde_json::{Value, json};
+
+use crate::on_both;
+use crate::support::TestApp;
+
+async fn setup(app: &TestApp) -> (catalogue::Template, String) {
+    catalogue::load_default(&app.db, &Actor::system("test"))
+        .await
+        .unwrap();
+    let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, token) = platform::identity::tokens::create(
+        &app.db,
+        &Actor::system("t"),
+        "Hệ thống của Tổng cục Thống kê",
+        Role::Reporter,
+        Scope::National,
+        30,
+    )
+    .await
+    .unwrap();
+    (t, token)
+}
+
+/// A report of every indicator of `t`, each value from `f(indicator code)`.
+fn report(t: &catalogue::Template, unit: &str, period: &str, f: impl Fn(&str) -> Value) -> Value {
+    let values: Vec<Value> = t
+        .indicators
+        .iter()
+        .map(|i| json!({"indicator": i.code, "value": f(&i.code)}))
+        .collect();
+    json!({"unit": unit, "period": period, "values": values})
+}
+
+const UNITS: [&str; 4] = ["40", "42", "01", "79"];
+const MONTHS: [&str; 3] = ["202601", "202602", "202603"];
+
+fn many(t: &catalogue::Template, bump: f64) -> Value {
+    let mut reports = Vec::new();
+    for u in UNITS {
+        for m in MONTHS {
+            reports.push(report(t, u, m, |_| json!(100.0 + bump)));
+        }
+    }
+    json!({"reports": reports})
+}
+
+async fn send(app: &TestApp, token: &str, body: &Value) -> crate::support::Res {
+    let mut c = app.client();
+    c.bearer = Some(token.to_owned());
+    c.request_json("POST", "/api/v1/data/bulk", body.to_string())
+        .await
+}
+
+on_both!(
+    many_reports_in_one_request_idempotent_and_audited_once,
+    async |app: &TestApp| {
+        let (t, token) = setup(app).await;
+        let audit_before = app.audit_count().await;
+        let r = send(app, &token, &many(&t, 0.0)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let j = r.json();
+        let n = UNITS.len() * MONTHS.len();
+        assert_eq!(j["reports"], n);
+        assert_eq!(j["changed"], n);
+        assert_eq!(j["inserted"], n * t.indicators.len());
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM data_values").await as usize,
+            n * t.indicators.len()
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM submissions").await as usize,
+            n
+        );
+        // One change set per report; one audit entry for the whole request.
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM value_changes").await as usize,
+            n
+        );
+        assert_eq!(app.audit_count().await, audit_before + 1);
+        assert_eq!(
+            app.count_where(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = $1",
+                "report.bulk"
+            )
+            .await,
+            1
+        );
+
+        // The same request again changes nothing.
+        let r = send(app, &token, &many(&t, 0.0)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["changed"], 0);
+        assert_eq!(r.json()["unchanged"], n * t.indicators.len());
+        assert_eq!(app.audit_count().await, audit_before + 1);
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM value_changes").await as usize,
+            n
+        );
+
+        // New figures: updated in place, the old ones kept in the history.
+        let r = send(app, &token, &many(&t, 5.0)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["updated"], n * t.indicators.len());
+        let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
+            .await
+            .unwrap()
+            .unwrap();
+        let h = reporting::submission::value_history(
+            &app.db,
+            t.indicators[0].id,
+            unit.id,
+            &Period::parse("202602").unwrap(),
+        )
+        .await
+        .unwrap();
+        let pairs: Vec<(Option<f64>, Option<f64>)> =
+            h.iter().map(|e| (e.old_value, e.new_value)).collect();
+        assert_eq!(pairs, vec![(None, Some(100.0)), (Some(100.0), Some(105.0))]);
+
+        // Submitting them all moves every report on, one audit entry again.
+        let mut body = many(&t, 5.0);
+        body["submit"] = json!(true);
+        let r = send(app, &token, &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["changed"], n);
+        assert_eq!(
+            app.count_where(
+                "SELECT COUNT(*) AS n FROM submissions WHERE status = $1",
+                "submitted"
+            )
+            .await as usize,
+            n
+        );
+        // Submitted reports are locked: sending other figures is refused whole.
+        let r = send(app, &token, &many(&t, 9.0)).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        assert_eq!(r.error_code(), "report_locked");
+    }
+);
+
+on_both!(
+    one_bad_report_rejects_the_request_and_names_it,
+    async |app: &TestApp| {
+        let (t, token) = setup(app).await;
+        let mut body = many(&t, 0.0);
+        // Report 4: an unknown indicator; report 7: a negative value of a bounded indicator.
+        body["reports"][4]["values"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"indicator": "NOT_AN_INDICATOR", "value": 1.0}));
+        body["reports"][7]["values"][1]["value"] = json!(-5.0);
+        let r = send(app, &token, &body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let errors = r.json()["errors"].as_array().unwrap().clone();
+        let fields: Vec<&str> = errors
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                "reports[4].v_NOT_AN_INDICATOR".to_owned(),
+                format!("reports[7].v_{}", t.indicators[1].code)
+            ]
+        );
+        assert!(
+            errors[0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("NOT_AN_INDICATOR")
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM submissions").await, 0);
+
+        // Messages in English on request.
+        let mut c = app.client();
+        c.bearer = Some(token.clone());
+        c.lang = Some("en");
+        let r = c
+            .request_json("POST", "/api/v1/data/bulk", body.to_string())
+            .await;
+        assert!(
+            r.json()["errors"][0]["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("There is no indicator"),
+            "{}",
+            r.body
+        );
+
+        // A unit unknown for its period, a period of the wrong kind, a report sent twice.
+        let mut body = many(&t, 0.0);
+        body["reports"][0]["unit"] = json!("99");
+        body["reports"][1]["period"] = json!("2026Q1");
+        body["reports"][2] = body["reports"][3].clone();
+        let r = send(app, &token, &body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let fields: Vec<String> = r.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+            .collect();
+        assert_eq!(fields, vec!["reports[1].period", "reports[0].unit"]);
+        let mut body = many(&t, 0.0);
+        body["reports"][2] = body["reports"][3].clone();
+        let r = send(app, &token, &body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.error_code(), "report_repeated");
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values").await, 0);
+
+        // Not JSON of the shape: 400.
+        let r = send(app, &token, &json!({"reports": 3})).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    }
+);
+
+on_both!(
+    a_province_may_send_only_its_own_reports,
+    async |app: &TestApp| {
+        let (t, _) = setup(app).await;
+        let na = app.scope("unit", "40").await;
+        let (_, token) = platform::identity::tokens::create(
+            &app.db,
+            &Actor::system("t"),
+            "Sở Tài chính Nghệ An",
+            Role::Reporter,
+            na,
+            30,
+        )
+        .await
+        .unwrap();
+        let own = json!({"reports": [report(&t, "40", "202601", |_| json!(100.0)),
+                                     report(&t, "40", "202602", |_| json!(101.0))]});
+        let r = send(app, &token, &own).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let mixed = json!({"reports": [report(&t, "40", "202603", |_| json!(100.0)),
+                                       report(&t, "42", "202603", |_| json!(100.0))]});
+        let r = send(app, &token, &mixed).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert_eq!(
+            app.count_where(
+                "SELECT COUNT(*) AS n FROM submissions WHERE period = $1",
+                "202603"
+            )
+            .await,
+            0
+        );
+        let r = app
+            .client()
+            .request_json("POST", "/api/v1/data/bulk", own.to_string())
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+);
+
+on_both!(numbers_are_stored_exactly_as_sent, async |app: &TestApp| {
+    let (t, token) = setup(app).await;
+    // Awkward doubles: many digits, tiny and huge magnitudes, integers beyond 2^53.
+    let tricky: [f64; 8] = [
+        0.1,
+        1.0 / 3.0,
+        123_456_789.123_456_79,
+        2.2250738585072014e-300,
+        9_007_199_254_740_993.0,
+        98_765.432_101_234_5,
+        1e15 + 0.3,
+        7.000_000_000_000_001,
+    ];
+    let mut values = Vec::new();
+    for (i, ind) in t.indicators.iter().enumerate() {
+        values.push(json!({"indicator": ind.code, "value": tricky[i % tricky.len()]}));
+    }
+    let body = json!({"reports": [{"unit": "40", "period": "202601", "values": values}]});
+    let r = send(app, &token, &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
+        .await
+        .unwrap()
+        .unwrap();
+    let stored =
+        reporting::data::unit_values(&app.db, unit.id, &[Period::parse("202601").unwrap()])
+            .await
+            .unwrap();
+    for (i, ind) in t.indicators.iter().enumerate() {
+        let v = stored[&(ind.id, "202601".to_owned())];
+        assert_eq!(
+            v.to_bits(),
+            tricky[i % tricky.len()].to_bits(),
+            "{}",
+            ind.code
+        );
+    }
+    // So a re-send is recognised as unchanged.
+    let r = send(app, &token, &body).await;
+    assert_eq!(r.json()["changed"], 0, "{}", r.body);
+});
+
+on_both!(
+    outliers_and_rules_apply_to_bulk_reports_too,
+    async |app: &TestApp| {
+        let (t, token) = setup(app).await;
+        // Twelve approved months of steady figures for Nghệ An.
+        let mut months = Vec::new();
+        let mut p = Period::parse("202601").unwrap();
+        for _ in 0..12 {
+            p = p.previous();
+            months.push(p.id());
+        }
+        let reports: Vec<Value> = months
+            .iter()
+            .enumerate()
+            .map(|(k, m)| report(&t, "40", m, |_| json!(100.0 + k as f64 / 10.0)))
+            .collect();
+        let r = send(app, &token, &json!({"reports": reports, "submit": true})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.db
+            .execute(
+                "UPDATE data_values SET approved = $1",
+                platform::params![true],
+            )
+            .await
+            .unwrap();
+        // January: retail sales ten times the usual, unexplained, submitted → refused.
+        let jump = |explain: bool| {
+            let mut rep = report(&t, "40", "202601", |c| {
+                json!(if c == "RETAIL_SALES" {
+                    1000.0
+                } else {
+                    100.5
+                })
+            });
+            if explain {
+                for v in rep["values"].as_array_mut().unwrap() {
+                    if v["indicator"] == "RETAIL_SALES" {
+                        v["explanation"] = json!("Khai trương trung tâm thương mại mới");
+                    }
+                }
+            }
+            json!({"reports": [report(&t, "42", "202601", |_| json!(100.0)), rep], "submit": true})
+        };
+        let r = send(app, &token, &jump(false)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let fields: Vec<String> = r.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+            .collect();
+        assert!(
+            fields.contains(&"reports[1].e_RETAIL_SALES".to_owned()),
+            "{fields:?}"
+        );
+        assert_eq!(
+            app.count_where(
+                "SELECT COUNT(*) AS n FROM submissions WHERE period = $1",
+                "202601"
+            )
+            .await,
+            0
+        );
+        // Explained: accepted, with the warning reported on that report.
+        let r = send(app, &token, &jump(true)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let warnings = r.json()["warnings"].as_array().unwrap().clone();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w["report"] == 1 && w["code"] == "value_outlier"),
+            "{warnings:?}"
+        );
+    }
+);

@@ -1,0 +1,1265 @@
+//! The one engine every value enters through (web form, Excel, the JSON batch API, DHIS2 and the
+//! bulk API): one set of rules, applied to any number of reports in one transaction, set-based.
+//!
+//! For a batch of reports it reads, with a handful of statements whatever the batch's size: the
+//! reports' submissions, the values they already hold (and the previous period's for the rules),
+//! and each series' approved history for the outlier check (aggregated per series in the
+//! database). It then checks every report in memory and, only if every report passes, writes
+//! with one statement per kind of row: submissions created, submissions moved on, values upserted
+//! (one JSON parameter, expanded by the database), one change set per report (the value history),
+//! and the audit entries. A batch is accepted whole or rejected whole.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::http::StatusCode;
+use platform::audit::{self, Actor, Change};
+use platform::db::{Backend, DbResult, Row, Sql, Tx, Value, now_ms};
+use platform::error::{AppError, Problem};
+use platform::params;
+use serde_json::json;
+
+use crate::catalogue::{Indicator, Template};
+use crate::period::Period;
+use crate::submission::{Action, Status, Submission, outlier};
+
+/// One value as sent: the indicator's code, the number (None = no value), why it is right.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub indicator: String,
+    pub value: Option<f64>,
+    pub explanation: Option<String>,
+}
+
+/// One unit's report for one period, to save, submit or correct.
+#[derive(Debug, Clone)]
+pub struct Report<'t> {
+    pub template: &'t Template,
+    pub unit_id: i64,
+    pub period: Period,
+    pub values: Vec<Input>,
+    /// The version the sender last saw (a form); None for systems re-sending data.
+    pub expected_version: Option<i64>,
+    pub action: Action,
+    /// Why approved values are corrected.
+    pub reason: Option<String>,
+}
+
+/// What happened to one report.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub submission_id: i64,
+    pub status: Status,
+    pub version: i64,
+    pub warnings: Vec<Problem>,
+    /// Values written for the first time, changed, and sent again unchanged.
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// False when the report already held these values in this state (nothing written).
+    pub changed: bool,
+}
+
+/// How the batch is audited: one entry per report (a person's action), or one for the whole
+/// batch (a system's import; each report's values are in its change set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audit {
+    PerReport,
+    Batch,
+}
+
+/// Why a batch was refused: the problems of each failing report, by its position.
+#[derive(Debug)]
+pub struct Rejected {
+    pub failures: Vec<Failure>,
+}
+
+#[derive(Debug)]
+pub struct Failure {
+    pub report: usize,
+    /// 422 for invalid data, 409 for a report in the wrong state or edited concurrently.
+    pub status: StatusCode,
+    pub problems: Vec<Problem>,
+}
+
+/// The engine's error: the batch refused, or the database failed.
+#[derive(Debug)]
+pub enum Error {
+    Rejected(Rejected),
+    Db(platform::db::DbError),
+    Internal(anyhow::Error),
+}
+
+impl From<platform::db::DbError> for Error {
+    fn from(e: platform::db::DbError) -> Self {
+        Error::Db(e)
+    }
+}
+
+impl Error {
+    /// As the error of a single report: its problems, fields as the form names them.
+    pub fn into_single(self) -> AppError {
+        match self {
+            Error::Db(e) => e.into(),
+            Error::Internal(e) => e.into(),
+            Error::Rejected(r) => {
+                let status = r
+                    .failures
+                    .first()
+                    .map(|f| f.status)
+                    .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+                AppError::many(
+                    status,
+                    r.failures.into_iter().flat_map(|f| f.problems).collect(),
+                )
+            }
+        }
+    }
+
+    /// As the error of a batch: fields prefixed with the report's position (`reports[3].v_CPI`);
+    /// 409 when every failure is a state conflict, 422 otherwise.
+    pub fn into_batch(self) -> AppError {
+        match self {
+            Error::Db(e) => e.into(),
+            Error::Internal(e) => e.into(),
+            Error::Rejected(r) => {
+                let status = if r.failures.iter().all(|f| f.status == StatusCode::CONFLICT) {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                let problems = r
+                    .failures
+                    .into_iter()
+                    .flat_map(|f| {
+                        let i = f.report;
+                        f.problems.into_iter().map(move |mut p| {
+                            p.field = Some(match p.field.take() {
+                                Some(x) => format!("reports[{i}].{x}"),
+                                None => format!("reports[{i}]"),
+                            });
+                            p
+                        })
+                    })
+                    .collect();
+                AppError::many(status, problems)
+            }
+        }
+    }
+}
+
+/// The form field of an indicator's value, and of its explanation.
+pub fn value_field(code: &str) -> String {
+    format!("v_{code}")
+}
+
+fn explanation_field(code: &str) -> String {
+    format!("e_{code}")
+}
+
+/// How many periods of approved history the outlier check reads.
+const HISTORY: usize = 24;
+
+/// One report's values resolved against its template.
+struct Checked<'a> {
+    values: Vec<(&'a Indicator, Option<f64>, Option<String>)>,
+}
+
+/// Checks that need nothing from the database: known indicators, each once, numbers within
+/// bounds, every value present to submit, a reason to correct.
+fn check_alone<'a>(
+    report: &'a Report<'a>,
+    by_code: &HashMap<&str, &'a Indicator>,
+) -> (Checked<'a>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut values = Vec::with_capacity(report.values.len());
+    let mut seen = HashSet::with_capacity(report.values.len());
+    for v in &report.values {
+        let Some(ind) = by_code.get(v.indicator.as_str()).copied() else {
+            problems.push(
+                Problem::new("indicator_unknown")
+                    .field(value_field(&v.indicator))
+                    .arg("code", &v.indicator),
+            );
+            continue;
+        };
+        if !seen.insert(ind.id) {
+            problems.push(
+                Problem::new("indicator_repeated")
+                    .field(value_field(&ind.code))
+                    .arg("code", &ind.code),
+            );
+            continue;
+        }
+        if let (Some(x), Some(lb)) = (v.value, ind.lower_bound)
+            && x < lb
+        {
+            problems.push(
+                Problem::new("value_below_bound")
+                    .field(value_field(&ind.code))
+                    .arg("min", lb)
+                    .arg("indicator", &ind.name_vi),
+            );
+        }
+        if let Some(x) = v.value
+            && !x.is_finite()
+        {
+            problems.push(
+                Problem::new("value_not_a_number")
+                    .field(value_field(&ind.code))
+                    .arg("value", x)
+                    .arg("indicator", &ind.name_vi),
+            );
+        }
+        if report.action != Action::SaveDraft && v.value.is_none() {
+            problems.push(
+                Problem::new("value_required")
+                    .field(value_field(&ind.code))
+                    .arg("indicator", &ind.name_vi),
+            );
+        }
+        let explanation = v.explanation.clone().filter(|x| !x.trim().is_empty());
+        values.push((ind, v.value, explanation));
+    }
+    if report.action != Action::SaveDraft {
+        for ind in &report.template.indicators {
+            if !seen.contains(&ind.id) {
+                problems.push(
+                    Problem::new("value_required")
+                        .field(value_field(&ind.code))
+                        .arg("indicator", &ind.name_vi),
+                );
+            }
+        }
+    }
+    if report.action == Action::Correct
+        && report.reason.as_deref().is_none_or(|r| r.trim().is_empty())
+    {
+        problems.push(Problem::new("reason_required").field("reason"));
+    }
+    (Checked { values }, problems)
+}
+
+/// The problems of a report that need nothing stored (unknown or repeated indicators, numbers out
+/// of bounds, values missing to submit, a correction without a reason).
+pub fn problems_alone(report: &Report<'_>) -> Vec<Problem> {
+    let by_code: HashMap<&str, &Indicator> = report
+        .template
+        .indicators
+        .iter()
+        .map(|i| (i.code.as_str(), i))
+        .collect();
+    check_alone(report, &by_code).1
+}
+
+/// `$from,$from+1,…` for `n` parameters.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Submissions of the reports, keyed by (template, unit, period). Locked on PostgreSQL until the
+/// transaction ends, so that versions read here are the ones the update sees.
+async fn load_submissions(
+    tx: &mut Tx,
+    reports: &[Report<'_>],
+) -> DbResult<HashMap<(i64, i64, String), Submission>> {
+    let mut out = HashMap::new();
+    let mut by_template: HashMap<i64, (HashSet<i64>, HashSet<String>)> = HashMap::new();
+    for r in reports {
+        let e = by_template.entry(r.template.id).or_default();
+        e.0.insert(r.unit_id);
+        e.1.insert(r.period.id());
+    }
+    let lock = if tx.backend() == Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    for (template_id, (units, periods)) in by_template {
+        for unit_chunk in units.into_iter().collect::<Vec<_>>().chunks(2000) {
+            let mut args: Vec<Value> = vec![template_id.into()];
+            args.extend(unit_chunk.iter().map(|u| Value::from(*u)));
+            let np = args.len() + 1;
+            args.extend(periods.iter().map(Value::from));
+            let sql = format!(
+                "SELECT * FROM submissions WHERE template_id = $1 AND unit_id IN ({}) AND period IN ({}){lock}",
+                placeholders(2, unit_chunk.len()),
+                placeholders(np, periods.len()),
+            );
+            for row in tx.fetch_all(Sql::trusted(sql), args).await? {
+                let s = Submission::from_row(&row)?;
+                out.insert((s.template_id, s.unit_id, s.period.clone()), s);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Values stored for some units in some periods, restricted to some indicators:
+/// (indicator, unit, period) → (value, explanation).
+async fn load_values(
+    tx: &mut Tx,
+    indicators: &HashSet<i64>,
+    units: &HashSet<i64>,
+    periods: &HashSet<String>,
+) -> DbResult<HashMap<(i64, i64, String), (f64, Option<String>)>> {
+    let mut out = HashMap::new();
+    if indicators.is_empty() || units.is_empty() || periods.is_empty() {
+        return Ok(out);
+    }
+    let inds: Vec<i64> = indicators.iter().copied().collect();
+    let periods: Vec<&String> = periods.iter().collect();
+    for unit_chunk in units.iter().copied().collect::<Vec<_>>().chunks(2000) {
+        let mut args: Vec<Value> = inds.iter().map(|i| Value::from(*i)).collect();
+        args.extend(unit_chunk.iter().map(|u| Value::from(*u)));
+        args.extend(periods.iter().map(|p| Value::from(*p)));
+        let sql = format!(
+            "SELECT indicator_id, unit_id, period, value, explanation FROM data_values \
+             WHERE indicator_id IN ({}) AND unit_id IN ({}) AND period IN ({})",
+            placeholders(1, inds.len()),
+            placeholders(inds.len() + 1, unit_chunk.len()),
+            placeholders(inds.len() + unit_chunk.len() + 1, periods.len()),
+        );
+        for row in tx.fetch_all(Sql::trusted(sql), args).await? {
+            out.insert(
+                (
+                    row.get("indicator_id")?,
+                    row.get("unit_id")?,
+                    row.get("period")?,
+                ),
+                (row.get("value")?, row.get("explanation")?),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Approved history of every series (indicator, unit) of the batch over `window`, aggregated per
+/// series in the database: (indicator, unit) → [(period, value)].
+async fn load_history(
+    tx: &mut Tx,
+    indicators: &HashSet<i64>,
+    units: &HashSet<i64>,
+    window: &HashSet<String>,
+) -> DbResult<HashMap<(i64, i64), Vec<(String, f64)>>> {
+    let mut out: HashMap<(i64, i64), Vec<(String, f64)>> = HashMap::new();
+    if indicators.is_empty() || units.is_empty() || window.is_empty() {
+        return Ok(out);
+    }
+    let agg = match tx.backend() {
+        Backend::Sqlite => "group_concat(period || '=' || value, ';')",
+        Backend::Postgres => "string_agg(period || '=' || value::text, ';')",
+    };
+    let inds: Vec<i64> = indicators.iter().copied().collect();
+    let window: Vec<&String> = window.iter().collect();
+    for unit_chunk in units.iter().copied().collect::<Vec<_>>().chunks(2000) {
+        let mut args: Vec<Value> = inds.iter().map(|i| Value::from(*i)).collect();
+        args.extend(unit_chunk.iter().map(|u| Value::from(*u)));
+        args.extend(window.iter().map(|p| Value::from(*p)));
+        let sql = format!(
+            "SELECT indicator_id, unit_id, {agg} AS h FROM data_values \
+             WHERE approved AND indicator_id IN ({}) AND unit_id IN ({}) AND period IN ({}) \
+             GROUP BY indicator_id, unit_id",
+            placeholders(1, inds.len()),
+            placeholders(inds.len() + 1, unit_chunk.len()),
+            placeholders(inds.len() + unit_chunk.len() + 1, window.len()),
+        );
+        for row in tx.fetch_all(Sql::trusted(sql), args).await? {
+            let h: String = row.get("h")?;
+            let points = h
+                .split(';')
+                .filter_map(|p| {
+                    let (period, v) = p.split_once('=')?;
+                    Some((period.to_owned(), v.parse::<f64>().ok()?))
+                })
+                .collect();
+            out.insert((row.get("indicator_id")?, row.get("unit_id")?), points);
+        }
+    }
+    Ok(out)
+}
+
+/// The `n` periods before `p`, oldest last.
+fn periods_before(p: &Period, n: usize) -> Vec<String> {
+    let mut out = Vec::with_capacity(n);
+    let mut q = *p;
+    for _ in 0..n {
+        q = q.previous();
+        out.push(q.id());
+    }
+    out
+}
+
+/// Check and write `reports` in the caller's transaction, all or nothing: on any report's
+/// problem nothing is written and every failing report is named. Sending values a report already
+/// holds, in the state it is already in, changes nothing (idempotent re-sends).
+pub async fn apply(
+    tx: &mut Tx,
+    actor: &Actor,
+    reports: &[Report<'_>],
+    audit_mode: Audit,
+) -> Result<Vec<Outcome>, Error> {
+    let mut failures: Vec<Failure> = Vec::new();
+
+    // 1. Checks that need nothing stored.
+    let mut lookups: HashMap<i64, HashMap<&str, &Indicator>> = HashMap::new();
+    for r in reports {
+        lookups.entry(r.template.id).or_insert_with(|| {
+            r.template
+                .indicators
+                .iter()
+                .map(|i| (i.code.as_str(), i))
+                .collect()
+        });
+    }
+    let mut checked = Vec::with_capacity(reports.len());
+    let mut keys = HashSet::with_capacity(reports.len());
+    for (i, r) in reports.iter().enumerate() {
+        let (c, mut problems) = check_alone(r, &lookups[&r.template.id]);
+        if !keys.insert((r.template.id, r.unit_id, r.period)) {
+            problems.push(Problem::new("report_repeated").arg("period", r.period.id()));
+        }
+        if !problems.is_empty() {
+            failures.push(Failure {
+                report: i,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                problems,
+            });
+        }
+        checked.push(c);
+    }
+    if !failures.is_empty() {
+        return Err(Error::Rejected(Rejected { failures }));
+    }
+
+    // 2. What is stored, read set-based.
+    let rules = crate::rules::all(tx).await.map_err(Error::Internal)?;
+    let rule_codes: HashSet<String> = rules
+        .iter()
+        .flat_map(|r| r.left.references().into_iter().chain(r.right.references()))
+        .collect();
+    let mut submissions = load_submissions(tx, reports).await?;
+    let mut indicators: HashSet<i64> = HashSet::new();
+    let mut prev_indicators: HashSet<i64> = HashSet::new();
+    let mut units: HashSet<i64> = HashSet::new();
+    let mut periods: HashSet<String> = HashSet::new();
+    let mut window: HashSet<String> = HashSet::new();
+    for (r, c) in reports.iter().zip(&checked) {
+        units.insert(r.unit_id);
+        periods.insert(r.period.id());
+        indicators.extend(c.values.iter().map(|(ind, _, _)| ind.id));
+        prev_indicators.extend(
+            r.template
+                .indicators
+                .iter()
+                .filter(|i| rule_codes.contains(&i.code))
+                .map(|i| i.id),
+        );
+        window.extend(periods_before(&r.period, HISTORY));
+    }
+    let mut stored = load_values(tx, &indicators, &units, &periods).await?;
+    let prev_periods: HashSet<String> = reports.iter().map(|r| r.period.previous().id()).collect();
+    let prev_stored = load_values(tx, &prev_indicators, &units, &prev_periods).await?;
+    // Approved history is only needed for values that change; on a re-send there is none.
+    let history = load_history(tx, &indicators, &units, &window).await?;
+
+    // 3. Every report checked against what is stored.
+    struct Plan {
+        sub: Option<Submission>,
+        skip: bool,
+        warnings: Vec<Problem>,
+    }
+    let mut plans: Vec<Plan> = Vec::with_capacity(reports.len());
+    for (i, (r, c)) in reports.iter().zip(&checked).enumerate() {
+        let pid = r.period.id();
+        let sub = submissions.remove(&(r.template.id, r.unit_id, pid.clone()));
+        let version = sub.as_ref().map(|s| s.version).unwrap_or(1);
+        let status = sub.as_ref().map(|s| s.status).unwrap_or(Status::Draft);
+        if let Some(v) = r.expected_version
+            && v != version
+        {
+            let by = sub
+                .as_ref()
+                .and_then(|s| s.submitted_by.clone().or(s.decided_by.clone()))
+                .unwrap_or_default();
+            failures.push(Failure {
+                report: i,
+                status: StatusCode::CONFLICT,
+                problems: vec![Problem::new("edited_concurrently").arg("by", by)],
+            });
+            plans.push(Plan {
+                sub,
+                skip: true,
+                warnings: Vec::new(),
+            });
+            continue;
+        }
+        let editable = matches!(status, Status::Draft | Status::Returned);
+        let same_state = match r.action {
+            Action::SaveDraft => editable,
+            Action::Submit => matches!(status, Status::Submitted | Status::Approved),
+            Action::Correct => false,
+        };
+        let stored_now =
+            |ind: &Indicator| stored.get(&(ind.id, r.unit_id, pid.clone())).map(|x| x.0);
+        if sub.is_some()
+            && same_state
+            && r.expected_version.is_none()
+            && !c.values.is_empty()
+            && c.values.iter().all(|(ind, v, _)| stored_now(ind) == *v)
+        {
+            plans.push(Plan {
+                sub,
+                skip: true,
+                warnings: Vec::new(),
+            });
+            continue;
+        }
+        let state_problem = match (r.action, status) {
+            (Action::Correct, Status::Approved) => None,
+            (Action::Correct, _) => Some(Problem::new("correction_only_after_approval")),
+            (_, Status::Draft | Status::Returned) => None,
+            (_, s) => Some(Problem::new("report_locked").arg("status", s.as_str())),
+        };
+        if let Some(p) = state_problem {
+            failures.push(Failure {
+                report: i,
+                status: StatusCode::CONFLICT,
+                problems: vec![p],
+            });
+            plans.push(Plan {
+                sub,
+                skip: true,
+                warnings: Vec::new(),
+            });
+            continue;
+        }
+
+        // Values far from the unit's own history must be explained to submit.
+        let mut problems = Vec::new();
+        let mut warnings = Vec::new();
+        let before: HashSet<String> = periods_before(&r.period, HISTORY).into_iter().collect();
+        for (ind, value, explanation) in &c.values {
+            let Some(v) = value else { continue };
+            let hist: Vec<f64> = history
+                .get(&(ind.id, r.unit_id))
+                .map(|h| {
+                    h.iter()
+                        .filter(|(p, _)| before.contains(p))
+                        .map(|(_, x)| *x)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(z) = outlier(*v, &hist) {
+                if r.action != Action::SaveDraft && explanation.is_none() {
+                    problems.push(
+                        Problem::new("value_outlier_unexplained")
+                            .field(explanation_field(&ind.code))
+                            .arg("indicator", &ind.name_vi)
+                            .arg("z", format!("{z:.1}")),
+                    );
+                }
+                warnings.push(
+                    Problem::new("value_outlier")
+                        .field(value_field(&ind.code))
+                        .arg("indicator", &ind.name_vi)
+                        .arg("z", format!("{z:.1}")),
+                );
+            }
+        }
+        // Validation rules over the report's values (this period as sent, the previous one as
+        // stored): errors block, warnings need an explanation on the indicator they concern.
+        let prev_id = r.period.previous().id();
+        let current: HashMap<&str, Option<f64>> = c
+            .values
+            .iter()
+            .map(|(i, v, _)| (i.code.as_str(), *v))
+            .collect();
+        let explained: HashSet<&str> = c
+            .values
+            .iter()
+            .filter(|(_, _, e)| e.is_some())
+            .map(|(i, _, _)| i.code.as_str())
+            .collect();
+        let by_code = &lookups[&r.template.id];
+        let ctx =
+            |code: &str, shift: crate::formula::PeriodShift| -> Option<rust_decimal::Decimal> {
+                use crate::formula::{PeriodShift, decimal_from_f64};
+                let v = match shift {
+                    PeriodShift::Current => current.get(code).copied().flatten(),
+                    PeriodShift::Previous => {
+                        let ind = by_code.get(code)?;
+                        prev_stored
+                            .get(&(ind.id, r.unit_id, prev_id.clone()))
+                            .map(|x| x.0)
+                    }
+                    _ => None,
+                }?;
+                decimal_from_f64(v).ok()
+            };
+        for rule in &rules {
+            if rule.check(&ctx) != Some(false) {
+                continue;
+            }
+            let subject = rule.subject().unwrap_or_default();
+            let detail = |code: &'static str| {
+                Problem::new(code)
+                    .arg("rule_vi", &rule.name_vi)
+                    .arg("rule_en", &rule.name_en)
+                    .arg(
+                        "expr",
+                        format!(
+                            "{} {} {}",
+                            rule.left.source(),
+                            rule.op.as_str(),
+                            rule.right.source()
+                        ),
+                    )
+            };
+            if rule.blocking && r.action != Action::SaveDraft {
+                problems.push(detail("rule_violated").field(value_field(&subject)));
+            } else if rule.blocking {
+                // A draft may hold it; submitting will not.
+                warnings.push(detail("rule_violated").field(value_field(&subject)));
+            } else if r.action != Action::SaveDraft && !explained.contains(subject.as_str()) {
+                problems
+                    .push(detail("rule_warning_unexplained").field(explanation_field(&subject)));
+            } else {
+                warnings.push(detail("rule_warning").field(value_field(&subject)));
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(Failure {
+                report: i,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                problems,
+            });
+        }
+        plans.push(Plan {
+            sub,
+            skip: false,
+            warnings,
+        });
+    }
+    if !failures.is_empty() {
+        return Err(Error::Rejected(Rejected { failures }));
+    }
+
+    // 4. Writes. New submissions first (their ids are needed by the values).
+    let now = now_ms();
+    let new_keys: Vec<usize> = plans
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.sub.is_none())
+        .map(|(i, _)| i)
+        .collect();
+    for chunk in new_keys.chunks(1000) {
+        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 4);
+        let groups: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                let r = &reports[i];
+                args.extend(params![r.template.id, r.unit_id, r.period.id(), now]);
+                let b = k * 4;
+                format!("(${},${},${},'draft',1,${})", b + 1, b + 2, b + 3, b + 4)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at) VALUES {} RETURNING *",
+            groups.join(",")
+        );
+        let created = tx
+            .fetch_all(Sql::trusted(sql), args)
+            .await
+            .map_err(|e| conflict_on_unique(e, chunk))?;
+        let mut by_key: HashMap<(i64, i64, String), Submission> = HashMap::new();
+        for row in created {
+            let s = Submission::from_row(&row)?;
+            by_key.insert((s.template_id, s.unit_id, s.period.clone()), s);
+        }
+        for &i in chunk {
+            let r = &reports[i];
+            plans[i].sub = by_key.remove(&(r.template.id, r.unit_id, r.period.id()));
+        }
+    }
+
+    let mut outcomes = Vec::with_capacity(reports.len());
+    let mut upserts: Vec<ValueRow> = Vec::new();
+    let mut change_sets: Vec<Value> = Vec::new();
+    let mut moved: HashMap<(&'static str, bool), Vec<i64>> = HashMap::new();
+    let mut audit_keys = Vec::new();
+    let (mut total_in, mut total_up) = (0usize, 0usize);
+    for (i, (r, c)) in reports.iter().zip(&checked).enumerate() {
+        let plan = &mut plans[i];
+        let sub = plan
+            .sub
+            .as_ref()
+            .expect("every report has a submission by now");
+        if plan.skip {
+            outcomes.push(Outcome {
+                submission_id: sub.id,
+                status: sub.status,
+                version: sub.version,
+                warnings: Vec::new(),
+                inserted: 0,
+                updated: 0,
+                unchanged: c.values.len(),
+                changed: false,
+            });
+            continue;
+        }
+        let pid = r.period.id();
+        let approved = sub.status == Status::Approved;
+        let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
+        let mut changes = Vec::new();
+        let mut deletions = Vec::new();
+        for (ind, value, explanation) in &c.values {
+            let old = stored.remove(&(ind.id, r.unit_id, pid.clone()));
+            let old_value = old.as_ref().map(|o| o.0);
+            if old_value == *value {
+                unchanged += 1;
+                // An explanation added to a value that stays: kept, not a change of the value.
+                if let (Some(v), Some(x)) = (value, explanation)
+                    && old.as_ref().and_then(|o| o.1.as_ref()) != Some(x)
+                {
+                    upserts.push(ValueRow {
+                        indicator_id: ind.id,
+                        unit_id: r.unit_id,
+                        period: pid.clone(),
+                        value: *v,
+                        submission_id: sub.id,
+                        approved,
+                        explanation: Some(x.clone()),
+                    });
+                }
+                continue;
+            }
+            if old_value.is_none() {
+                inserted += 1;
+            } else {
+                updated += 1;
+            }
+            match value {
+                Some(v) => upserts.push(ValueRow {
+                    indicator_id: ind.id,
+                    unit_id: r.unit_id,
+                    period: pid.clone(),
+                    value: *v,
+                    submission_id: sub.id,
+                    approved,
+                    explanation: explanation.clone(),
+                }),
+                None => deletions.push(ind.id),
+            }
+            changes.push((ind, old_value, *value));
+        }
+        if !deletions.is_empty() {
+            let mut args: Vec<Value> = params![r.unit_id, pid.clone()];
+            args.extend(deletions.iter().map(|d| Value::from(*d)));
+            let sql = format!(
+                "DELETE FROM data_values WHERE unit_id = $1 AND period = $2 AND indicator_id IN ({})",
+                placeholders(3, deletions.len())
+            );
+            tx.execute(Sql::trusted(sql), args).await?;
+        }
+        let history_action = if r.action == Action::Correct {
+            "correct"
+        } else {
+            "enter"
+        };
+        if !changes.is_empty() {
+            let set: Vec<serde_json::Value> = changes
+                .iter()
+                .map(|(ind, old, new)| json!([ind.id, old, new]))
+                .collect();
+            change_sets.extend(params![
+                r.unit_id,
+                pid.clone(),
+                sub.id,
+                history_action,
+                r.reason.clone(),
+                now,
+                &actor.name,
+                serde_json::Value::Array(set).to_string()
+            ]);
+        }
+        let new_status = match r.action {
+            Action::SaveDraft => sub.status,
+            Action::Submit => Status::Submitted,
+            Action::Correct => Status::Approved,
+        };
+        moved
+            .entry((new_status.as_str(), r.action == Action::Submit))
+            .or_default()
+            .push(sub.id);
+        total_in += inserted;
+        total_up += updated;
+        if audit_mode == Audit::PerReport {
+            let list: Vec<serde_json::Value> = changes
+                .iter()
+                .map(|(ind, old, new)| json!({"indicator": ind.code, "old": old, "new": new}))
+                .collect();
+            audit::append(
+                tx,
+                actor,
+                Change {
+                    action: match r.action {
+                        Action::SaveDraft => "report.save",
+                        Action::Submit => "report.submit",
+                        Action::Correct => "report.correct",
+                    },
+                    object_type: "report",
+                    object_id: format!("{}/{}/{}", r.template.code, r.unit_id, pid),
+                    before: Some(json!({"status": sub.status, "version": sub.version})),
+                    after: Some(json!({"status": new_status, "changes": list, "reason": r.reason})),
+                },
+            )
+            .await?;
+        } else {
+            audit_keys.push(json!([
+                r.template.code,
+                r.unit_id,
+                pid,
+                new_status,
+                inserted,
+                updated
+            ]));
+        }
+        outcomes.push(Outcome {
+            submission_id: sub.id,
+            status: new_status,
+            version: sub.version + 1,
+            warnings: std::mem::take(&mut plan.warnings),
+            inserted,
+            updated,
+            unchanged,
+            changed: true,
+        });
+    }
+
+    // Values: set-based upserts.
+    upsert_values(tx, upserts, now, &actor.name).await?;
+    // Value history: one change set per report.
+    for chunk in change_sets.chunks(8 * 1000) {
+        let n = chunk.len() / 8;
+        let groups: Vec<String> = (0..n)
+            .map(|k| format!("({})", placeholders(k * 8 + 1, 8)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO value_changes (unit_id, period, submission_id, action, reason, at, actor, changes) VALUES {}",
+            groups.join(",")
+        );
+        tx.execute(Sql::trusted(sql), chunk.to_vec()).await?;
+    }
+    // Reports moved on: one statement per new state. Their rows were read in this transaction
+    // (locked on PostgreSQL; SQLite's write transaction excludes other writers), so the versions
+    // checked above still hold; the count proves it.
+    for ((status, submitted), ids) in moved {
+        for chunk in ids.chunks(2000) {
+            let mut args: Vec<Value> = params![status, now, submitted, &actor.name];
+            args.extend(chunk.iter().map(|id| Value::from(*id)));
+            let sql = format!(
+                "UPDATE submissions SET status = $1, version = version + 1, updated_at = $2, \
+                 submitted_at = CASE WHEN $3 THEN $2 ELSE submitted_at END, \
+                 submitted_by = CASE WHEN $3 THEN $4 ELSE submitted_by END \
+                 WHERE id IN ({})",
+                placeholders(5, chunk.len())
+            );
+            let n = tx.execute(Sql::trusted(sql), args).await?;
+            if n as usize != chunk.len() {
+                return Err(Error::Rejected(Rejected {
+                    failures: vec![Failure {
+                        report: 0,
+                        status: StatusCode::CONFLICT,
+                        problems: vec![Problem::new("edited_concurrently").arg("by", "")],
+                    }],
+                }));
+            }
+        }
+    }
+    if audit_mode == Audit::Batch && !audit_keys.is_empty() {
+        audit::append(
+            tx,
+            actor,
+            Change {
+                action: "report.bulk",
+                object_type: "report",
+                object_id: format!("bulk/{}", audit_keys.len()),
+                before: None,
+                after: Some(json!({
+                    "reports": audit_keys.len(),
+                    "inserted": total_in,
+                    "updated": total_up,
+                    "keys": audit_keys,
+                })),
+            },
+        )
+        .await?;
+    }
+    Ok(outcomes)
+}
+
+/// One value to write.
+struct ValueRow {
+    indicator_id: i64,
+    unit_id: i64,
+    period: String,
+    value: f64,
+    submission_id: i64,
+    approved: bool,
+    explanation: Option<String>,
+}
+
+/// Upsert values set-based. PostgreSQL: one statement, the rows travelling as one JSON parameter
+/// that the server expands (its float parser is exact). SQLite: multi-row inserts with bound
+/// parameters, 1,000 rows a statement (SQLite's text-to-real conversion can be a unit in the last
+/// place off, so numbers must not travel as text).
+async fn upsert_values(tx: &mut Tx, rows: Vec<ValueRow>, now: i64, actor: &str) -> DbResult<()> {
+    const COLUMNS: &str = "indicator_id, unit_id, period, value, submission_id, approved, explanation, updated_at, updated_by";
+    const ON_CONFLICT: &str = "ON CONFLICT (indicator_id, period, unit_id) DO UPDATE SET value = excluded.value, \
+         submission_id = excluded.submission_id, approved = excluded.approved, explanation = excluded.explanation, \
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match tx.backend() {
+        Backend::Postgres => {
+            let json: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    json!([
+                        r.indicator_id,
+                        r.unit_id,
+                        r.period,
+                        r.value,
+                        r.submission_id,
+                        r.approved,
+                        r.explanation
+                    ])
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO data_values ({COLUMNS}) SELECT (e->>0)::bigint, (e->>1)::bigint, e->>2, (e->>3)::float8, \
+                 (e->>4)::bigint, (e->>5)::boolean, e->>6, $2, $3 FROM json_array_elements($1::json) e {ON_CONFLICT}"
+            );
+            tx.execute(
+                Sql::trusted(sql),
+                params![serde_json::Value::Array(json).to_string(), now, actor],
+            )
+            .await?;
+        }
+        Backend::Sqlite => {
+            // $1, $2: time and actor, shared; then 7 parameters a row.
+            const PER: usize = 1000;
+            for chunk in rows.chunks(PER) {
+                let mut args: Vec<Value> = Vec::with_capacity(2 + chunk.len() * 7);
+                args.push(now.into());
+                args.push(actor.into());
+                let groups: Vec<String> = (0..chunk.len())
+                    .map(|k| {
+                        let b = 3 + k * 7;
+                        format!(
+                            "(${},${},${},${},${},${},${},$1,$2)",
+                            b,
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            b + 5,
+                            b + 6
+                        )
+                    })
+                    .collect();
+                for r in chunk {
+                    args.push(r.indicator_id.into());
+                    args.push(r.unit_id.into());
+                    args.push(Value::Text(Some(r.period.clone())));
+                    args.push(r.value.into());
+                    args.push(r.submission_id.into());
+                    args.push(r.approved.into());
+                    args.push(r.explanation.clone().into());
+                }
+                let sql = format!(
+                    "INSERT INTO data_values ({COLUMNS}) VALUES {} {ON_CONFLICT}",
+                    groups.join(",")
+                );
+                tx.execute(Sql::trusted(sql), args).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A report created meanwhile by someone else: a conflict, not a crash.
+fn conflict_on_unique(e: platform::db::DbError, chunk: &[usize]) -> Error {
+    if e.is_unique_violation() {
+        Error::Rejected(Rejected {
+            failures: vec![Failure {
+                report: chunk.first().copied().unwrap_or(0),
+                status: StatusCode::CONFLICT,
+                problems: vec![Problem::new("edited_concurrently").arg("by", "")],
+            }],
+        })
+    } else {
+        Error::Db(e)
+    }
+}
+
+/// Read one submission row (used by callers that need the whole report afterwards).
+pub async fn submission(tx: &mut Tx, id: i64) -> DbResult<Submission> {
+    let row: Row = tx
+        .fetch_one("SELECT * FROM submissions WHERE id = $1", params![id])
+        .await?;
+    Submission::from_row(&row)
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP: POST /api/v1/data/bulk — many reports in one request, for agencies' systems.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::post;
+use platform::error::AppResult;
+use platform::identity::access::Permission;
+use platform::web::{AppState, Auth};
+use serde::{Deserialize, Serialize};
+
+/// The largest bulk request accepted (a year of a 200-indicator report for every province is
+/// about 12 MB of JSON).
+pub const MAX_BULK_BYTES: usize = 64 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/data/bulk",
+        post(post_bulk).layer(DefaultBodyLimit::max(MAX_BULK_BYTES)),
+    )
+}
+
+/// One value of a report in a bulk request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BulkValue {
+    pub indicator: String,
+    pub value: Option<f64>,
+    pub explanation: Option<String>,
+}
+
+/// One report of a bulk request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BulkReport {
+    /// Reporting unit's code, resolved for the period (codes are reused across reorganisations).
+    pub unit: String,
+    /// Period id of the template's kind, e.g. `202510`.
+    pub period: String,
+    /// Template code; defaults to the request's.
+    pub template: Option<String>,
+    pub values: Vec<BulkValue>,
+    /// Submit this report for approval; defaults to the request's.
+    pub submit: Option<bool>,
+}
+
+/// Many reports, accepted whole or rejected whole.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BulkRequest {
+    /// Template of the reports that name none; the monthly provincial report by default.
+    pub template: Option<String>,
+    /// Submit every report for approval (true) or keep them as drafts (false, default).
+    #[serde(default)]
+    pub submit: bool,
+    pub reports: Vec<BulkReport>,
+}
+
+/// A warning about one report, already explained or allowed in a draft.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkWarning {
+    /// Position of the report in the request.
+    pub report: usize,
+    pub code: String,
+    pub detail: String,
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkResult {
+    /// Reports in the request.
+    pub reports: usize,
+    /// Reports whose content or state changed.
+    pub changed: usize,
+    /// Values written for the first time, changed, and sent again unchanged.
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub warnings: Vec<BulkWarning>,
+}
+
+/// Send many reports at once (several units, periods and templates). Every report is checked by
+/// the same rules as the form; any problem rejects the whole request and names each report at
+/// fault (`reports[3].v_CPI`). Sending the same request again changes nothing.
+#[utoipa::path(post, path = "/api/v1/data/bulk", tag = "reporting", operation_id = "post_bulk",
+    request_body = BulkRequest,
+    responses((status = 200, description = "Accepted whole", body = BulkResult),
+              (status = 400, description = "Not JSON of this shape", body = platform::error::ErrorEnvelope),
+              (status = 401, description = "No valid token or session", body = platform::error::ErrorEnvelope),
+              (status = 403, description = "A unit is outside the caller's scope", body = platform::error::ErrorEnvelope),
+              (status = 409, description = "Reports locked (submitted or approved)", body = platform::error::ErrorEnvelope),
+              (status = 413, description = "Larger than 64 MiB"),
+              (status = 422, description = "Rejected whole: every problem listed by report", body = platform::error::ErrorEnvelope)))]
+pub async fn post_bulk(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: axum::body::Bytes,
+) -> AppResult<Json<BulkResult>> {
+    let req: BulkRequest = serde_json::from_slice(&body).map_err(|e| {
+        AppError::bad_request(Problem::new("json_invalid").arg("reason", e.to_string()))
+    })?;
+    let db = &state.db;
+    let default_template = req
+        .template
+        .clone()
+        .unwrap_or_else(|| crate::catalogue::MONTHLY_PROVINCIAL.to_owned());
+
+    // Templates, periods and units resolved once per distinct value.
+    let mut templates: HashMap<String, Template> = HashMap::new();
+    let mut problems = Vec::new();
+    let mut parsed: Vec<Option<(String, Period)>> = Vec::with_capacity(req.reports.len());
+    for (i, r) in req.reports.iter().enumerate() {
+        let code = r
+            .template
+            .clone()
+            .unwrap_or_else(|| default_template.clone());
+        if !templates.contains_key(&code) {
+            match crate::catalogue::template(db, &code).await? {
+                Some(t) => {
+                    templates.insert(code.clone(), t);
+                }
+                None => {
+                    problems.push(
+                        Problem::new("template_unknown")
+                            .field(format!("reports[{i}].template"))
+                            .arg("code", &code),
+                    );
+                    parsed.push(None);
+                    continue;
+                }
+            }
+        }
+        match Period::parse(&r.period) {
+            Ok(p) if p.kind.as_str() == templates[&code].period_kind => {
+                parsed.push(Some((code, p)))
+            }
+            Ok(_) | Err(_) => {
+                problems.push(
+                    Problem::new("period_invalid")
+                        .field(format!("reports[{i}].period"))
+                        .arg("value", &r.period),
+                );
+                parsed.push(None);
+            }
+        }
+    }
+    let codes: Vec<&str> = {
+        let set: HashSet<&str> = req.reports.iter().map(|r| r.unit.as_str()).collect();
+        set.into_iter().collect()
+    };
+    let candidates = registry::store::units_with_codes(db, &codes).await?;
+    let mut by_code: HashMap<&str, Vec<&registry::store::Unit>> = HashMap::new();
+    for u in &candidates {
+        by_code.entry(u.code.as_str()).or_default().push(u);
+    }
+    let mut allowed: HashSet<i64> = HashSet::new();
+    let mut resolved: Vec<Option<i64>> = Vec::with_capacity(req.reports.len());
+    for (i, (r, p)) in req.reports.iter().zip(&parsed).enumerate() {
+        let Some((tcode, period)) = p else {
+            resolved.push(None);
+            continue;
+        };
+        let level = &templates[tcode].unit_level;
+        let day = registry::Day(period.calendar().1);
+        let unit = by_code.get(r.unit.as_str()).and_then(|us| {
+            us.iter()
+                .find(|u| u.level.as_str() == level && u.valid_on(day))
+        });
+        let Some(unit) = unit else {
+            problems.push(
+                Problem::new("scope_not_found")
+                    .field(format!("reports[{i}].unit"))
+                    .arg("code", &r.unit),
+            );
+            resolved.push(None);
+            continue;
+        };
+        if !allowed.contains(&unit.id) {
+            let t = crate::unit_target(db, unit).await?;
+            auth.require(Permission::SubmitData, &t)?;
+            allowed.insert(unit.id);
+        }
+        resolved.push(Some(unit.id));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
+    }
+
+    let reports: Vec<Report<'_>> = req
+        .reports
+        .iter()
+        .zip(&parsed)
+        .zip(&resolved)
+        .filter_map(|((r, p), u)| {
+            let (tcode, period) = p.as_ref()?;
+            let submit = r.submit.unwrap_or(req.submit);
+            Some(Report {
+                template: &templates[tcode],
+                unit_id: (*u)?,
+                period: *period,
+                values: r
+                    .values
+                    .iter()
+                    .map(|v| Input {
+                        indicator: v.indicator.trim().to_uppercase(),
+                        value: v.value,
+                        explanation: v.explanation.clone(),
+                    })
+                    .collect(),
+                expected_version: None,
+                action: if submit {
+                    Action::Submit
+                } else {
+                    Action::SaveDraft
+                },
+                reason: None,
+            })
+        })
+        .collect();
+    let mut tx = db.begin().await?;
+    let outcomes = apply(&mut tx, &auth.actor(), &reports, Audit::Batch)
+        .await
+        .map_err(Error::into_batch)?;
+    tx.commit().await?;
+    let lang = auth.ctx.lang;
+    let mut result = BulkResult {
+        reports: reports.len(),
+        changed: 0,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        warnings: Vec::new(),
+    };
+    for (i, o) in outcomes.iter().enumerate() {
+        result.changed += usize::from(o.changed);
+        result.inserted += o.inserted;
+        result.updated += o.updated;
+        result.unchanged += o.unchanged;
+        result
+            .warnings
+            .extend(o.warnings.iter().map(|w| BulkWarning {
+                report: i,
+                code: w.code.into(),
+                detail: w.detail(lang),
+                field: w.field.clone(),
+            }));
+    }
+    Ok(Json(result))
+}
