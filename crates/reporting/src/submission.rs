@@ -348,6 +348,23 @@ pub async fn save_in(
     action: Action,
     reason: Option<&str>,
 ) -> AppResult<Saved> {
+    // A template is reported for one kind of period and one level of unit.
+    template
+        .check_period(period)
+        .map_err(|p| AppError::many(StatusCode::UNPROCESSABLE_ENTITY, vec![p]))?;
+    let level: Option<String> = tx
+        .fetch_optional("SELECT level FROM units WHERE id = $1", params![unit_id])
+        .await?
+        .map(|r| r.get("level"))
+        .transpose()?;
+    if level.as_deref() != Some(template.unit_level.as_str()) {
+        return Err(AppError::invalid(
+            Problem::new("unit_level_mismatch")
+                .field("unit")
+                .arg("template", &template.code)
+                .arg("level", &template.unit_level),
+        ));
+    }
     let by_code: HashMap<&str, &Indicator> = template
         .indicators
         .iter()
@@ -433,9 +450,9 @@ pub async fn save_in(
         None => {
             let r = tx
                 .fetch_one(
-                    "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at) \
-                     VALUES ($1, $2, $3, 'draft', 1, $4) RETURNING *",
-                    params![template.id, unit_id, period.id(), now],
+                    "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at, agency_id) \
+                     VALUES ($1, $2, $3, 'draft', 1, $4, $5) RETURNING *",
+                    params![template.id, unit_id, period.id(), now, template.agency_id],
                 )
                 .await?;
             Submission::from_row(&r)?

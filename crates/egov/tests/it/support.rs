@@ -303,6 +303,9 @@ impl Client {
             .uri(path)
             .header(header::HOST, "localhost")
             .header(header::CONTENT_TYPE, content_type);
+        if let Some(l) = self.lang {
+            b = b.header(header::ACCEPT_LANGUAGE, l);
+        }
         if let Some(t) = &self.bearer {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
