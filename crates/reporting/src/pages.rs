@@ -159,7 +159,16 @@ async fn overview(
     };
     let mut months = to_date(&period);
     months.extend(to_date(&last_year));
-    let totals = data::national(&state.db, &indicators, &months).await?;
+    // A ministry's report: the figures it reported for the country; otherwise the provinces' sum.
+    let totals = if template.level() == registry::Level::Nation {
+        data::nation_values(&state.db, &indicators, &months)
+            .await?
+            .into_iter()
+            .map(|(k, value)| (k, data::Aggregate { value, units: 1 }))
+            .collect()
+    } else {
+        data::national(&state.db, &indicators, &months).await?
+    };
     let get = |id: i64, p: &Period| totals.get(&(id, p.id())).copied();
     let dash = || "—".to_owned();
     let expected = provinces.len() as i64;
@@ -305,8 +314,12 @@ async fn reports_due(
     let mut out = Vec::new();
     for t in all {
         let period = t.latest_due(today);
+        let units = templates::units_in_scope(&state.db, t, &period, &p.grants).await?;
+        if units.is_empty() {
+            continue;
+        }
         let subs = submission::for_period(&state.db, t.id, &period).await?;
-        for u in templates::reporting_units(&state.db, t, &period).await? {
+        for u in units {
             let target = templates::target(&state.db, t, &u).await?;
             let submit = p.allowed(Permission::SubmitData, &target);
             let approve = p.allowed(Permission::ApproveData, &target);

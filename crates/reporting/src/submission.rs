@@ -288,6 +288,90 @@ async fn histories(tx: &mut Tx, unit_id: i64, period: &Period) -> DbResult<HashM
     Ok(out)
 }
 
+/// Largest relative gap between a national figure and the sum of the provinces' figures that
+/// needs no explanation.
+pub const NATIONAL_TOLERANCE: f64 = 0.005;
+
+/// The indicators of a national report whose figure is more than [`NATIONAL_TOLERANCE`] away from
+/// the sum of the provinces' approved figures for the same period, when every province due to
+/// report has one: (indicator code, warning `national_vs_provinces`). Two queries.
+async fn national_vs_provinces(
+    tx: &mut Tx,
+    period: &Period,
+    parsed: &[(&Indicator, Option<f64>, Option<String>)],
+) -> DbResult<Vec<(String, Problem)>> {
+    let additive: Vec<(&Indicator, f64)> = parsed
+        .iter()
+        .filter(|(i, _, _)| i.agg_units == "sum")
+        .filter_map(|(i, v, _)| Some((*i, (*v)?)))
+        .collect();
+    if additive.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (_, last) = period.calendar();
+    let day = registry::Day(last).iso();
+    let expected: i64 = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM units WHERE level = 'province' \
+             AND (valid_from IS NULL OR valid_from <= $1) AND (valid_to IS NULL OR valid_to >= $1)",
+            params![day.clone()],
+        )
+        .await?
+        .get("n")?;
+    let mut args: Vec<Value> = vec![period.id().into(), day.into()];
+    let ph: Vec<String> = additive
+        .iter()
+        .map(|(i, _)| {
+            args.push(i.id.into());
+            format!("${}", args.len())
+        })
+        .collect();
+    let sql = format!(
+        "SELECT dv.indicator_id, SUM(dv.value) AS v, COUNT(*) AS n FROM data_values dv JOIN units u ON u.id = dv.unit_id \
+         WHERE u.level = 'province' AND dv.approved AND dv.period = $1 \
+         AND (u.valid_from IS NULL OR u.valid_from <= $2) AND (u.valid_to IS NULL OR u.valid_to >= $2) \
+         AND dv.indicator_id IN ({}) GROUP BY dv.indicator_id",
+        ph.join(",")
+    );
+    let mut out = Vec::new();
+    for r in tx.fetch_all(platform::db::Sql::trusted(sql), args).await? {
+        let id: i64 = r.get("indicator_id")?;
+        let n: i64 = r.get("n")?;
+        let Some(sum) = r.get::<Option<f64>>("v")? else {
+            continue;
+        };
+        let Some((ind, national)) = additive.iter().find(|(i, _)| i.id == id) else {
+            continue;
+        };
+        if n < expected || expected == 0 {
+            continue;
+        }
+        let gap = if *national == 0.0 {
+            if sum == 0.0 { 0.0 } else { f64::INFINITY }
+        } else {
+            ((national - sum) / national).abs()
+        };
+        if gap > NATIONAL_TOLERANCE {
+            out.push((
+                ind.code.clone(),
+                Problem::new("national_vs_provinces")
+                    .arg("indicator", &ind.name_vi)
+                    .arg("indicator_en", &ind.name_en)
+                    .arg("national", ind.format(*national, "vi"))
+                    .arg("national_en", ind.format(*national, "en"))
+                    .arg("sum", ind.format(sum, "vi"))
+                    .arg("sum_en", ind.format(sum, "en"))
+                    .arg("gap", crate::catalogue::format_number(gap * 100.0, 1, "vi"))
+                    .arg(
+                        "gap_en",
+                        crate::catalogue::format_number(gap * 100.0, 1, "en"),
+                    ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// The result of a save: the report as it now is, and warnings to show.
 #[derive(Debug)]
 pub struct Saved {
@@ -586,6 +670,27 @@ pub async fn save_in(
             problems.push(detail("rule_warning_unexplained").field(format!("e_{subject}")));
         } else {
             warnings.push(detail("rule_warning").field(field(&subject)));
+        }
+    }
+    // A ministry's national figure of an additive indicator should match the sum of the
+    // provinces' approved figures once every province has reported: more than 0.5 % apart needs
+    // an explanation (a warning).
+    if template.unit_level == "nation" {
+        for w in national_vs_provinces(tx, period, &parsed).await? {
+            let code = w.0;
+            let explained = explained.get(code.as_str()).copied().unwrap_or(false);
+            let p = w.1;
+            if action != Action::SaveDraft && !explained {
+                problems.push(
+                    Problem {
+                        code: "national_vs_provinces_unexplained",
+                        ..p
+                    }
+                    .field(format!("e_{code}")),
+                );
+            } else {
+                warnings.push(p.field(field(&code)));
+            }
         }
     }
     if !problems.is_empty() {

@@ -268,6 +268,60 @@ pub async fn reporting_units(db: &Db, template: &Template, period: &Period) -> D
     Ok(registry::store::list_units(db, &query).await?.0)
 }
 
+/// The units due to report a template for `period` that some grant's scope may reach: the
+/// national unit for its ministry's grants, or a scope's own unit and the units directly under it
+/// (a province's communes since 2025). Cheaper than every unit of the country when a page only
+/// needs the caller's own reports; the permission check itself is still [`target`]'s.
+pub async fn units_in_scope(
+    db: &Db,
+    template: &Template,
+    period: &Period,
+    grants: &[platform::identity::access::Grant],
+) -> DbResult<Vec<Unit>> {
+    use platform::identity::access::Scope;
+    if template.level() == Level::Nation {
+        let mine = grants
+            .iter()
+            .any(|g| matches!(g.scope, Scope::Agency(a) if Some(a) == template.agency_id));
+        return if mine {
+            reporting_units(db, template, period).await
+        } else {
+            Ok(Vec::new())
+        };
+    }
+    let (_, last) = period.calendar();
+    let mut out: Vec<Unit> = Vec::new();
+    for g in grants {
+        let scope_unit = match g.scope {
+            Scope::Unit(u) => Some(u),
+            Scope::Agency(_) => g.scope_unit,
+            Scope::National => None,
+        };
+        let Some(root) = scope_unit else { continue };
+        let mut found = Vec::new();
+        if let Some(u) = registry::store::unit(db, root).await?
+            && u.level == template.level()
+            && u.valid_on(registry::Day(last))
+        {
+            found.push(u);
+        }
+        let query = registry::store::UnitQuery {
+            level: Some(template.level()),
+            valid_on: Some(registry::Day(last)),
+            parent_id: Some(root),
+            limit: 5_000,
+            ..Default::default()
+        };
+        found.extend(registry::store::list_units(db, &query).await?.0);
+        for u in found {
+            if !out.iter().any(|o| o.id == u.id) {
+                out.push(u);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The permission target of a template's report for `unit`. A national report belongs to the
 /// template's ministry and to the national unit only (which no province's scope contains);
 /// provincial and commune reports to the unit and its ancestors.

@@ -245,6 +245,21 @@ on_both!(
             national(app, "BUDGET_EXPENDITURE", "202509").await,
             150000.0
         );
+        // The template's overview shows the ministry's figures and its one report.
+        let page = approver
+            .get("/reporting?template=BC-BTC-NSNN-THANG&period=202509")
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("150.000,0"), "{}", page.body);
+        assert!(page.body.contains("Việt Nam"));
+        // A ministry reporter's list of reports due names only the ministry's templates.
+        let mut reporter = app.signed_in("baocao.btc", Role::Reporter, btc).await;
+        let page = reporter.get("/reporting").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let due = page.body.split("id=\"due-table\"").nth(1).unwrap_or("");
+        let due = due.split("</table>").next().unwrap_or("");
+        assert!(due.contains("Bộ Tài chính"), "{}", page.body);
+        assert!(!due.contains("Bộ Công Thương") && !due.contains("tỉnh, thành phố"));
     }
 );
 
@@ -458,5 +473,169 @@ on_both!(
             .unwrap(),
             0
         );
+    }
+);
+
+/// Return the Ministry of Finance's report of September 2025 (so that it can be sent again).
+async fn return_national(app: &TestApp) {
+    let t = catalogue::template(&app.db, "BC-BTC-NSNN-THANG")
+        .await
+        .unwrap()
+        .unwrap();
+    let vn = unit_id(app, "BC-BTC-NSNN-THANG", "VN", "202509").await;
+    let s = submission::find(&app.db, t.id, vn, &Period::parse("202509").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    submission::decide(
+        &app.db,
+        &Actor::system("t"),
+        s.id,
+        s.version,
+        false,
+        Some("Cần đối chiếu với số liệu của các tỉnh"),
+    )
+    .await
+    .unwrap();
+}
+
+on_both!(
+    a_national_figure_far_from_the_provinces_sum_needs_an_explanation,
+    async |app: &TestApp| {
+        setup(app).await;
+        // Every province valid in September 2025 reports state budget revenue of 100 (approved).
+        let monthly = catalogue::template(&app.db, catalogue::MONTHLY_PROVINCIAL)
+            .await
+            .unwrap()
+            .unwrap();
+        let p = Period::parse("202509").unwrap();
+        let provinces = templates::reporting_units(&app.db, &monthly, &p)
+            .await
+            .unwrap();
+        assert_eq!(provinces.len(), 34);
+        let entries: Vec<submission::Entry> = monthly
+            .indicators
+            .iter()
+            .map(|i| submission::Entry {
+                indicator: i.code.clone(),
+                raw: "100".into(),
+                explanation: None,
+                lang: "en",
+            })
+            .collect();
+        let btc = app.scope("agency", "btc").await;
+        let mut ministry = token(app, "Bộ Tài chính", Role::Reporter, btc).await;
+        ministry.lang = Some("en");
+        let send = async |c: &mut Client, revenue: f64, explanation: Option<&str>| {
+            let t = catalogue::template(&app.db, "BC-BTC-NSNN-THANG")
+                .await
+                .unwrap()
+                .unwrap();
+            let values: Vec<serde_json::Value> = t
+            .indicators
+            .iter()
+            .map(|i| {
+                if i.code == "BUDGET_REVENUE" {
+                    serde_json::json!({"indicator": i.code, "value": revenue, "explanation": explanation})
+                } else {
+                    serde_json::json!({"indicator": i.code,
+                        // Also in the provinces' report: their sum, so that it raises nothing.
+                        "value": if i.code == "PUBLIC_INVEST_DISBURSED" { 3400.0 } else { 10.0 }})
+                }
+            })
+            .collect();
+            c.request_json(
+            "POST",
+            "/api/v1/data/batch",
+            serde_json::json!({"template": "BC-BTC-NSNN-THANG", "unit": "VN", "period": "202509",
+                "values": values, "submit": true})
+            .to_string(),
+        )
+        .await
+        };
+        // Until every province has reported, there is nothing to compare with.
+        for u in &provinces[..33] {
+            let s = submission::save(
+                &app.db,
+                &Actor::system("t"),
+                &monthly,
+                u.id,
+                &p,
+                &entries,
+                None,
+                submission::Action::Submit,
+                None,
+            )
+            .await
+            .unwrap();
+            submission::decide(
+                &app.db,
+                &Actor::system("t"),
+                s.submission.id,
+                s.submission.version,
+                true,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        let r = send(&mut ministry, 9000.0, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // The Government Office returns it, to be sent again once every province has reported.
+        return_national(app).await;
+        let last = &provinces[33];
+        let s = submission::save(
+            &app.db,
+            &Actor::system("t"),
+            &monthly,
+            last.id,
+            &p,
+            &entries,
+            None,
+            submission::Action::Submit,
+            None,
+        )
+        .await
+        .unwrap();
+        submission::decide(
+            &app.db,
+            &Actor::system("t"),
+            s.submission.id,
+            s.submission.version,
+            true,
+            None,
+        )
+        .await
+        .unwrap();
+        // 3 500 against a provincial sum of 3 400: 2.9 % apart, refused without an explanation.
+        let r = send(&mut ministry, 3500.0, None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.error_code(), "national_vs_provinces_unexplained");
+        assert_eq!(r.json()["errors"][0]["field"], "e_BUDGET_REVENUE");
+        assert!(
+            r.json()["errors"][0]["detail"].as_str().unwrap().contains(
+                "(3,500.0) is 2.9 % away from the sum of the provinces’ approved figures (3,400.0)"
+            ),
+            "{}",
+            r.body
+        );
+        // Within 0.5 %: accepted without a word.
+        let r = send(&mut ministry, 3410.0, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.json()["warnings"].as_array().unwrap().is_empty(),
+            "{}",
+            r.body
+        );
+        return_national(app).await;
+        // Explained: accepted with the warning.
+        let r = send(
+            &mut ministry,
+            3500.0,
+            Some("Gồm thu từ dầu thô do trung ương quản lý"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["warnings"][0]["code"], "national_vs_provinces");
     }
 );
