@@ -621,8 +621,9 @@ pub struct BatchResult {
     pub warnings: Vec<platform::error::ErrorItem>,
 }
 
-/// Send a unit's report for a period, by template (default: the monthly provincial report). All values are checked first; any error rejects the whole
-/// batch. Sending the same batch again changes nothing.
+/// Send a unit's report for a period, by template (default: the monthly provincial report). All
+/// values are checked first; any error rejects the whole batch. Sending the same batch again
+/// changes nothing.
 #[utoipa::path(post, path = "/api/v1/data/batch", tag = "reporting", operation_id = "post_batch",
     request_body = Batch,
     responses((status = 200, description = "Accepted whole", body = BatchResult),

@@ -243,10 +243,11 @@ async fn overview(
             .as_ref()
             .filter(|p| p.is_complete())
             .is_some_and(|p| {
+                // The unit and its parent (a commune's province) without a query per unit.
                 let target = platform::identity::access::Target {
                     national: false,
                     agency: template.agency_id,
-                    units: vec![u.id],
+                    units: std::iter::once(u.id).chain(u.parent_id).collect(),
                 };
                 p.allowed(Permission::ViewData, &target)
             });

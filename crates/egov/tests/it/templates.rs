@@ -332,6 +332,21 @@ on_both!(
         let (entries, _) = reporting::excel::read(&bytes, &t).unwrap();
         assert_eq!(entries.len(), t.indicators.len());
         assert!(entries.iter().all(|e| e.raw == "42"));
+        // The province's official sees its communes' reports in the template's overview, and the
+        // communes' reports now due in the list of reports to deal with.
+        let page = reporter
+            .get("/reporting?template=BC-TTHC-XA-QUY&period=2025Q3")
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let reports = page.body.split("id=\"reports-table\"").nth(1).unwrap_or("");
+        assert!(reports.contains("Phường Hoàn Kiếm"), "{}", page.body);
+        let due = page.body.split("id=\"due-table\"").nth(1).unwrap_or("");
+        let due = due.split("</table>").next().unwrap_or("");
+        assert!(
+            due.contains("Phường Hoàn Kiếm") && due.contains("Hà Nội"),
+            "{}",
+            page.body
+        );
     }
 );
 
