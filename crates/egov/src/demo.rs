@@ -19,7 +19,7 @@ pub struct DemoAccount {
 }
 
 /// The demo accounts: an administrator, and officials of Nghệ An, Hà Tĩnh, the Ministry of
-/// Health and the Government Office.
+/// Health, the Ministry of Finance and the Government Office.
 pub const ACCOUNTS: &[DemoAccount] = &[
     DemoAccount {
         username: "admin",
@@ -62,6 +62,20 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Reporter,
         scope_kind: "agency",
         scope_code: "byt",
+    },
+    DemoAccount {
+        username: "baocao.btc",
+        display_name: "Vũ Thị Giang (Bộ Tài chính)",
+        role: Role::Reporter,
+        scope_kind: "agency",
+        scope_code: "btc",
+    },
+    DemoAccount {
+        username: "pheduyet.btc",
+        display_name: "Đặng Văn Hùng (Bộ Tài chính)",
+        role: Role::Approver,
+        scope_kind: "agency",
+        scope_code: "btc",
     },
     DemoAccount {
         username: "xem.vpcp",

@@ -75,10 +75,8 @@ pub fn job_registry() -> jobs::Registry {
     let mut r = jobs::Registry::default();
     r.register("reporting.reminders", |db, _job| async move {
         let today = registry::Day::today().0;
-        // The report now due, and the one before if it is still missing (overdue).
-        let due = reporting::latest_due_month();
-        let n = reporting::reminders::queue(&db, &due, today).await?
-            + reporting::reminders::queue(&db, &due.previous(), today).await?;
+        // Every template's report now due, and the one before if it is still missing (overdue).
+        let n = reporting::reminders::queue_all(&db, today).await?;
         tracing::info!(queued = n, "report reminders queued");
         Ok(())
     });

@@ -8,6 +8,9 @@ use unicode_normalization::UnicodeNormalization;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    /// Cả nước — the country as one reporting unit (code `VN`), where ministries' national
+    /// figures are stored. Not a parent of the provinces: its scope covers nothing below it.
+    Nation,
     /// Tỉnh, thành phố trực thuộc trung ương.
     Province,
     /// Quận, huyện — abolished on 2025-07-01, kept for history.
@@ -19,6 +22,7 @@ pub enum Level {
 impl Level {
     pub fn as_str(self) -> &'static str {
         match self {
+            Level::Nation => "nation",
             Level::Province => "province",
             Level::District => "district",
             Level::Commune => "commune",
@@ -26,6 +30,7 @@ impl Level {
     }
     pub fn parse(s: &str) -> Option<Level> {
         match s {
+            "nation" => Some(Level::Nation),
             "province" => Some(Level::Province),
             "district" => Some(Level::District),
             "commune" => Some(Level::Commune),

@@ -91,6 +91,7 @@ async fn unit_page(
         }
     }
     let level_label = ctx.t(match unit.level {
+        Level::Nation => "registry.level_nation",
         Level::Province => "registry.level_province",
         Level::District => "registry.level_district",
         Level::Commune => "registry.level_commune",

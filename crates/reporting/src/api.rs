@@ -11,10 +11,11 @@ use platform::identity::access::Permission;
 use platform::web::{AppState, Auth, Ctx};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{self, Indicator, MONTHLY_PROVINCIAL};
+use crate::catalogue::{self, Indicator};
 use crate::data;
 use crate::period::Period;
 use crate::submission::{self, Action, Entry};
+use crate::templates;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -377,17 +378,36 @@ pub async fn query_data(
                 if !in_scope && indicators.iter().any(|i| !i.is_public) {
                     return Err(AppError::forbidden());
                 }
-                let values = data::unit_values(&state.db, unit.id, &period.months()).await?;
+                // Its months, and the period itself (quarterly or annual reports hold values
+                // under the period's own id).
+                let mut keys = period.months();
+                if period.kind != crate::period::PeriodKind::Month {
+                    keys.push(*period);
+                }
+                let values = data::unit_values(&state.db, unit.id, &keys).await?;
                 let approved = if in_scope {
                     None
                 } else {
-                    Some(approved_keys(&state, unit.id, &period.months()).await?)
+                    Some(approved_keys(&state, unit.id, &keys).await?)
                 };
                 per_source.push((values, approved));
             }
             for ind in &indicators {
                 let mut parts = Vec::new();
                 for (values, approved) in &per_source {
+                    let visible = |k: &(i64, String)| {
+                        if approved.as_ref().is_none_or(|a| a.contains(k)) {
+                            values.get(k).copied()
+                        } else {
+                            None
+                        }
+                    };
+                    if period.kind != crate::period::PeriodKind::Month
+                        && let Some(v) = visible(&(ind.id, period.id()))
+                    {
+                        parts.push(Some(v));
+                        continue;
+                    }
                     let monthly: Vec<Option<f64>> = period
                         .months()
                         .iter()
@@ -576,9 +596,14 @@ pub struct BatchValue {
 /// A unit's report for a period, sent by another system.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Batch {
-    /// Province code, resolved for the period.
+    /// Report template code (biểu mẫu), e.g. `BC-KTXH-QUY`; default `BC-KTXH-THANG`, the
+    /// monthly provincial report.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// Code of the reporting unit at the template's level, resolved for the period: a province
+    /// (`40`), a commune (`90001`), or `VN` for a ministry's national report.
     pub unit: String,
-    /// Month id, e.g. `202510`.
+    /// Period id of the template's kind: `202510`, `2025Q3`, `2025S1`, `2025N9` or `2025`.
     pub period: String,
     pub values: Vec<BatchValue>,
     /// Submit for approval (true) or keep as a draft (false, default).
@@ -596,8 +621,9 @@ pub struct BatchResult {
     pub warnings: Vec<platform::error::ErrorItem>,
 }
 
-/// Send a unit's monthly report. All values are checked first; any error rejects the whole
-/// batch. Sending the same batch again changes nothing.
+/// Send a unit's report for a period, by template (default: the monthly provincial report). All
+/// values are checked first; any error rejects the whole batch. Sending the same batch again
+/// changes nothing.
 #[utoipa::path(post, path = "/api/v1/data/batch", tag = "reporting", operation_id = "post_batch",
     request_body = Batch,
     responses((status = 200, description = "Accepted whole", body = BatchResult),
@@ -620,9 +646,10 @@ pub async fn post_batch(
                 .arg("value", &batch.period),
         )
     })?;
-    let unit = crate::unit_for_period(&state.db, &batch.unit, &period)
+    let template = templates::resolve(&state.db, batch.template.as_deref(), "template").await?;
+    template.check_period(&period).map_err(AppError::invalid)?;
+    let unit = templates::unit_for(&state.db, &template, &batch.unit, &period)
         .await?
-        .filter(|u| u.level == registry::Level::Province)
         .ok_or_else(|| {
             AppError::invalid(
                 Problem::new("scope_not_found")
@@ -632,11 +659,8 @@ pub async fn post_batch(
         })?;
     auth.require(
         Permission::SubmitData,
-        &crate::unit_target(&state.db, &unit).await?,
+        &templates::target(&state.db, &template, &unit).await?,
     )?;
-    let template = catalogue::template(&state.db, MONTHLY_PROVINCIAL)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     let entries: Vec<Entry> = batch
         .values
         .iter()

@@ -171,6 +171,10 @@ fn check_alone<'a>(
     by_code: &HashMap<&str, &'a Indicator>,
 ) -> (Checked<'a>, Vec<Problem>) {
     let mut problems = Vec::new();
+    // A template is reported for one kind of period.
+    if let Err(p) = report.template.check_period(&report.period) {
+        problems.push(p);
+    }
     let mut values = Vec::with_capacity(report.values.len());
     let mut seen = HashSet::with_capacity(report.values.len());
     for v in &report.values {
@@ -297,6 +301,28 @@ async fn load_submissions(
     Ok(out)
 }
 
+/// The level of each unit of the batch. One query.
+async fn unit_levels(tx: &mut Tx, reports: &[Report<'_>]) -> DbResult<HashMap<i64, String>> {
+    let ids: Vec<i64> = reports
+        .iter()
+        .map(|r| r.unit_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(2000) {
+        let args: Vec<Value> = chunk.iter().map(|i| Value::from(*i)).collect();
+        let sql = format!(
+            "SELECT id, level FROM units WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        for row in tx.fetch_all(Sql::trusted(sql), args).await? {
+            out.insert(row.get("id")?, row.get("level")?);
+        }
+    }
+    Ok(out)
+}
+
 /// Values stored for some units in some periods, restricted to some indicators:
 /// (indicator, unit, period) → (value, explanation).
 async fn load_values(
@@ -381,6 +407,90 @@ async fn load_history(
     Ok(out)
 }
 
+/// Largest relative gap between a national figure and the sum of the provinces' figures that
+/// needs no explanation.
+pub const NATIONAL_TOLERANCE: f64 = 0.005;
+
+/// The indicators of a national report whose figure is more than [`NATIONAL_TOLERANCE`] away from
+/// the sum of the provinces' approved figures for the same period, when every province due to
+/// report has one: (indicator code, warning `national_vs_provinces`). Two queries.
+async fn national_vs_provinces(
+    tx: &mut Tx,
+    period: &Period,
+    parsed: &[(&Indicator, Option<f64>, Option<String>)],
+) -> DbResult<Vec<(String, Problem)>> {
+    let additive: Vec<(&Indicator, f64)> = parsed
+        .iter()
+        .filter(|(i, _, _)| i.agg_units == "sum")
+        .filter_map(|(i, v, _)| Some((*i, (*v)?)))
+        .collect();
+    if additive.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (_, last) = period.calendar();
+    let day = registry::Day(last).iso();
+    let expected: i64 = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM units WHERE level = 'province' \
+             AND (valid_from IS NULL OR valid_from <= $1) AND (valid_to IS NULL OR valid_to >= $1)",
+            params![day.clone()],
+        )
+        .await?
+        .get("n")?;
+    let mut args: Vec<Value> = vec![period.id().into(), day.into()];
+    let ph: Vec<String> = additive
+        .iter()
+        .map(|(i, _)| {
+            args.push(i.id.into());
+            format!("${}", args.len())
+        })
+        .collect();
+    let sql = format!(
+        "SELECT dv.indicator_id, SUM(dv.value) AS v, COUNT(*) AS n FROM data_values dv JOIN units u ON u.id = dv.unit_id \
+         WHERE u.level = 'province' AND dv.approved AND dv.period = $1 \
+         AND (u.valid_from IS NULL OR u.valid_from <= $2) AND (u.valid_to IS NULL OR u.valid_to >= $2) \
+         AND dv.indicator_id IN ({}) GROUP BY dv.indicator_id",
+        ph.join(",")
+    );
+    let mut out = Vec::new();
+    for r in tx.fetch_all(Sql::trusted(sql), args).await? {
+        let id: i64 = r.get("indicator_id")?;
+        let n: i64 = r.get("n")?;
+        let Some(sum) = r.get::<Option<f64>>("v")? else {
+            continue;
+        };
+        let Some((ind, national)) = additive.iter().find(|(i, _)| i.id == id) else {
+            continue;
+        };
+        if n < expected || expected == 0 {
+            continue;
+        }
+        let gap = if *national == 0.0 {
+            if sum == 0.0 { 0.0 } else { f64::INFINITY }
+        } else {
+            ((national - sum) / national).abs()
+        };
+        if gap > NATIONAL_TOLERANCE {
+            out.push((
+                ind.code.clone(),
+                Problem::new("national_vs_provinces")
+                    .arg("indicator", &ind.name_vi)
+                    .arg("indicator_en", &ind.name_en)
+                    .arg("national", ind.format(*national, "vi"))
+                    .arg("national_en", ind.format(*national, "en"))
+                    .arg("sum", ind.format(sum, "vi"))
+                    .arg("sum_en", ind.format(sum, "en"))
+                    .arg("gap", crate::catalogue::format_number(gap * 100.0, 1, "vi"))
+                    .arg(
+                        "gap_en",
+                        crate::catalogue::format_number(gap * 100.0, 1, "en"),
+                    ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// The `n` periods before `p`, oldest last.
 fn periods_before(p: &Period, n: usize) -> Vec<String> {
     let mut out = Vec::with_capacity(n);
@@ -441,6 +551,25 @@ pub async fn apply(
         .flat_map(|r| r.left.references().into_iter().chain(r.right.references()))
         .collect();
     let mut submissions = load_submissions(tx, reports).await?;
+    // A template is reported by one level of unit (province, commune, the nation).
+    let levels = unit_levels(tx, reports).await?;
+    for (i, r) in reports.iter().enumerate() {
+        if levels.get(&r.unit_id).map(String::as_str) != Some(r.template.unit_level.as_str()) {
+            failures.push(Failure {
+                report: i,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                problems: vec![
+                    Problem::new("unit_level_mismatch")
+                        .field("unit")
+                        .arg("template", &r.template.code)
+                        .arg("level", &r.template.unit_level),
+                ],
+            });
+        }
+    }
+    if !failures.is_empty() {
+        return Err(Error::Rejected(Rejected { failures }));
+    }
     let mut indicators: HashSet<i64> = HashSet::new();
     let mut prev_indicators: HashSet<i64> = HashSet::new();
     let mut units: HashSet<i64> = HashSet::new();
@@ -630,6 +759,24 @@ pub async fn apply(
                 warnings.push(detail("rule_warning").field(value_field(&subject)));
             }
         }
+        // A ministry's national figure of an additive indicator should match the sum of the
+        // provinces' approved figures once every province has reported: more than 0.5 % apart
+        // needs an explanation (a warning).
+        if r.template.unit_level == "nation" {
+            for (code, p) in national_vs_provinces(tx, &r.period, &c.values).await? {
+                if r.action != Action::SaveDraft && !explained.contains(code.as_str()) {
+                    problems.push(
+                        Problem {
+                            code: "national_vs_provinces_unexplained",
+                            ..p
+                        }
+                        .field(explanation_field(&code)),
+                    );
+                } else {
+                    warnings.push(p.field(value_field(&code)));
+                }
+            }
+        }
         if !problems.is_empty() {
             failures.push(Failure {
                 report: i,
@@ -656,19 +803,32 @@ pub async fn apply(
         .map(|(i, _)| i)
         .collect();
     for chunk in new_keys.chunks(1000) {
-        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 4);
+        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
         let groups: Vec<String> = chunk
             .iter()
             .enumerate()
             .map(|(k, &i)| {
                 let r = &reports[i];
-                args.extend(params![r.template.id, r.unit_id, r.period.id(), now]);
-                let b = k * 4;
-                format!("(${},${},${},'draft',1,${})", b + 1, b + 2, b + 3, b + 4)
+                args.extend(params![
+                    r.template.id,
+                    r.unit_id,
+                    r.period.id(),
+                    now,
+                    r.template.agency_id
+                ]);
+                let b = k * 5;
+                format!(
+                    "(${},${},${},'draft',1,${},${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at) VALUES {} RETURNING *",
+            "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at, agency_id) VALUES {} RETURNING *",
             groups.join(",")
         );
         let created = tx

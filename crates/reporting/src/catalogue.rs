@@ -11,8 +11,7 @@ use crate::period::HolidayCalendar;
 const INDICATORS: &str = include_str!("../seed/indicators.csv");
 const HOLIDAYS: &str = include_str!("../seed/holidays.csv");
 
-/// The monthly socio-economic report every province files online.
-pub const MONTHLY_PROVINCIAL: &str = "BC-KTXH-THANG";
+pub use crate::templates::{MONTHLY_PROVINCIAL, Template, template};
 
 /// An indicator (chỉ tiêu).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -50,7 +49,7 @@ pub struct Indicator {
 }
 
 impl Indicator {
-    fn from_row(r: &Row) -> DbResult<Indicator> {
+    pub(crate) fn from_row(r: &Row) -> DbResult<Indicator> {
         Ok(Indicator {
             id: r.get("id")?,
             code: r.get("code")?,
@@ -151,62 +150,6 @@ pub async fn by_code(db: &Db, code: &str) -> DbResult<Option<Indicator>> {
     .transpose()
 }
 
-/// A report template.
-#[derive(Debug, Clone, Serialize)]
-pub struct Template {
-    pub id: i64,
-    pub code: String,
-    pub name_vi: String,
-    pub name_en: String,
-    pub period_kind: String,
-    pub unit_level: String,
-    pub deadline_days: i64,
-    pub indicators: Vec<Indicator>,
-}
-
-impl Template {
-    pub fn name(&self, lang_code: &str) -> &str {
-        if lang_code == "en" {
-            &self.name_en
-        } else {
-            &self.name_vi
-        }
-    }
-}
-
-pub async fn template(db: &Db, code: &str) -> DbResult<Option<Template>> {
-    let Some(r) = db
-        .fetch_optional(
-            "SELECT * FROM report_templates WHERE code = $1",
-            params![code],
-        )
-        .await?
-    else {
-        return Ok(None);
-    };
-    let id: i64 = r.get("id")?;
-    let indicators = db
-        .fetch_all(
-            "SELECT i.* FROM indicators i JOIN template_indicators t ON t.indicator_id = i.id \
-             WHERE t.template_id = $1 ORDER BY t.position",
-            params![id],
-        )
-        .await?
-        .iter()
-        .map(Indicator::from_row)
-        .collect::<DbResult<_>>()?;
-    Ok(Some(Template {
-        id,
-        code: r.get("code")?,
-        name_vi: r.get("name_vi")?,
-        name_en: r.get("name_en")?,
-        period_kind: r.get("period_kind")?,
-        unit_level: r.get("unit_level")?,
-        deadline_days: r.get("deadline_days")?,
-        indicators,
-    }))
-}
-
 pub async fn holidays(db: &Db) -> DbResult<HolidayCalendar> {
     let mut cal = HolidayCalendar::default();
     for r in db.fetch_all("SELECT day FROM holidays", params![]).await? {
@@ -222,13 +165,12 @@ fn opt(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-/// Load the default catalogue, the monthly provincial template and the holiday calendar;
+/// Load the default catalogue, the report templates and the holiday calendar;
 /// idempotent (existing indicators are updated in place), audited when anything is new.
 pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
     let mut tx = db.begin().await?;
     let mut rdr = csv::Reader::from_reader(INDICATORS.as_bytes());
     let mut inserted = 0;
-    let mut monthly = Vec::new();
     for rec in rdr.records() {
         let r = rec?;
         let code = r[0].trim().to_owned();
@@ -274,52 +216,8 @@ pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
             .await?;
             inserted += 1;
         }
-        if r[15].trim() == "true" {
-            monthly.push(code);
-        }
     }
-    let template_id: i64 = match tx
-        .fetch_optional(
-            "SELECT id FROM report_templates WHERE code = $1",
-            params![MONTHLY_PROVINCIAL],
-        )
-        .await?
-    {
-        Some(r) => r.get("id")?,
-        None => tx
-            .fetch_one(
-                "INSERT INTO report_templates (code, name_vi, name_en, period_kind, unit_level, deadline_days) \
-                 VALUES ($1, $2, $3, 'month', 'province', 3) RETURNING id",
-                params![
-                    MONTHLY_PROVINCIAL,
-                    "Báo cáo tình hình kinh tế – xã hội hằng tháng của tỉnh, thành phố",
-                    "Monthly socio-economic report of a province"
-                ],
-            )
-            .await?
-            .get("id")?,
-    };
-    // The usual order of the monthly report, then any other monthly provincial indicator.
-    const ORDER: [&str; 8] = [
-        "IIP",
-        "RETAIL_SALES",
-        "EXPORTS",
-        "IMPORTS",
-        "CPI",
-        "BUDGET_REVENUE",
-        "PUBLIC_INVEST_DISBURSED",
-        "NEW_ENTERPRISES",
-    ];
-    monthly.sort_by_key(|c| ORDER.iter().position(|o| o == c).unwrap_or(ORDER.len()));
-    for (pos, code) in monthly.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO template_indicators (template_id, indicator_id, position) \
-             SELECT $1, id, $2 FROM indicators WHERE code = $3 \
-             ON CONFLICT (template_id, indicator_id) DO UPDATE SET position = excluded.position",
-            params![template_id, pos as i64, code],
-        )
-        .await?;
-    }
+    let templates_inserted = crate::templates::load_default(&mut tx).await?;
     let mut hol = csv::Reader::from_reader(HOLIDAYS.as_bytes());
     for rec in hol.records() {
         let r = rec?;
@@ -345,7 +243,7 @@ pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
         .map_err(|(code, e)| anyhow::anyhow!("indicator {code}: {e}"))?;
     crate::formula::check_cycles(&parsed)
         .map_err(|path| anyhow::anyhow!("derived indicators form a cycle: {}", path.join(" → ")))?;
-    if inserted > 0 {
+    if inserted + templates_inserted > 0 {
         audit::append(
             &mut tx,
             actor,
@@ -354,7 +252,7 @@ pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
                 object_type: "reporting",
                 object_id: "catalogue".into(),
                 before: None,
-                after: Some(serde_json::json!({ "indicators_inserted": inserted })),
+                after: Some(serde_json::json!({ "indicators_inserted": inserted, "templates_inserted": templates_inserted })),
             },
         )
         .await?;

@@ -106,6 +106,36 @@ pub async fn national(
     Ok(out)
 }
 
+/// Approved values reported for the whole country (on the national unit, by a ministry) for each
+/// (indicator, period).
+pub async fn nation_values(
+    db: &Db,
+    indicators: &[Indicator],
+    periods: &[Period],
+) -> DbResult<HashMap<(i64, String), f64>> {
+    let mut out = HashMap::new();
+    if indicators.is_empty() || periods.is_empty() {
+        return Ok(out);
+    }
+    let mut args: Vec<Value> = Vec::new();
+    let mut list = |v: Value| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    let inds: Vec<String> = indicators.iter().map(|i| list(i.id.into())).collect();
+    let pers: Vec<String> = periods.iter().map(|p| list(p.id().into())).collect();
+    let sql = format!(
+        "SELECT dv.indicator_id, dv.period, dv.value FROM data_values dv JOIN units u ON u.id = dv.unit_id \
+         WHERE u.level = 'nation' AND dv.approved AND dv.indicator_id IN ({}) AND dv.period IN ({})",
+        inds.join(","),
+        pers.join(",")
+    );
+    for r in db.fetch_all(Sql::trusted(sql), args).await? {
+        out.insert((r.get("indicator_id")?, r.get("period")?), r.get("value")?);
+    }
+    Ok(out)
+}
+
 /// Combine monthly figures into a longer period by the indicator's rule over time.
 pub fn over_time(ind: &Indicator, monthly: &[Option<f64>]) -> Option<f64> {
     let vals: Vec<f64> = monthly.iter().flatten().copied().collect();
@@ -200,6 +230,9 @@ impl NationalView {
             for q in [*p, p.previous(), p.same_period_last_year()] {
                 months.extend(q.months());
                 months.extend(q.year_to_date());
+                // Reports of longer periods (quarterly, annual templates) hold values under
+                // the period's own id.
+                months.insert(q);
             }
         }
         let months: Vec<Period> = months.into_iter().collect();
@@ -208,18 +241,34 @@ impl NationalView {
             .filter_map(|c| indicators.get(c).cloned())
             .collect();
         let totals = national(db, &base, &months).await?;
-        let monthly = totals
+        let mut monthly: HashMap<(String, String), f64> = totals
             .into_iter()
             .filter_map(|((id, period), a)| {
                 let code = base.iter().find(|i| i.id == id)?.code.clone();
                 Some(((code, period), a.value))
             })
             .collect();
+        // Where the provinces give no national figure (an indicator not reported by provinces,
+        // or not aggregated over them), the figure a ministry reported for the country.
+        for ((id, period), v) in nation_values(db, &base, &months).await? {
+            if let Some(ind) = base.iter().find(|i| i.id == id) {
+                monthly.entry((ind.code.clone(), period)).or_insert(v);
+            }
+        }
         Ok(NationalView {
             indicators,
             formulas,
             monthly,
         })
+    }
+
+    fn reported_in(&self, ind: &Indicator, period: &Period) -> Option<f64> {
+        if period.kind != crate::period::PeriodKind::Month
+            && let Some(v) = self.monthly.get(&(ind.code.clone(), period.id()))
+        {
+            return Some(*v);
+        }
+        self.reported(ind, &period.months())
     }
 
     fn reported(&self, ind: &Indicator, months: &[Period]) -> Option<f64> {
@@ -250,7 +299,7 @@ impl NationalView {
         let missing = || NoValue::Missing(code.to_owned());
         let ind = self.indicators.get(code).ok_or_else(missing)?;
         let Some(f) = self.formulas.get(code) else {
-            return self.reported(ind, &period.months()).ok_or_else(missing);
+            return self.reported_in(ind, period).ok_or_else(missing);
         };
         if depth > 16 {
             return Err(missing());

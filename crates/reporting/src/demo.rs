@@ -1,6 +1,7 @@
 //! Deterministic synthetic data for the demo (dữ liệu mẫu / sample data): five years of monthly
-//! reports of every province (the 63 before July 2025, the 34 since), seasonal and trending, with
-//! a few outliers, and some late or missing reports in the latest period.
+//! and quarterly reports of every province (the 63 before July 2025, the 34 since), of two
+//! ministries' national reports and of the sample communes, seasonal and trending, with a few
+//! outliers, and some late or missing reports in the latest period.
 
 use platform::audit::{self, Actor, Change};
 use platform::db::{Db, Tx, Value, now_ms};
@@ -58,6 +59,19 @@ fn value(ind: &Indicator, size: f64, month: u8, t: f64, rng: &mut Rng) -> f64 {
         5.0 + 2.0 * rng.unit()
     } else {
         let scale = match ind.code.as_str() {
+            "GRDP_CURRENT" => 9000.0,
+            "GRDP_CONSTANT" => 5000.0,
+            "SOCIAL_INVESTMENT" => 3000.0,
+            "CONSTRUCTION_OUTPUT" => 1500.0,
+            "LABOUR_FORCE" => 250_000.0,
+            "EMPLOYED" => 245_000.0,
+            "NEW_COOPERATIVES" => 3.0,
+            "ELECTRICITY_PRODUCED" => 400.0,
+            "BUDGET_EXPENDITURE" => 1600.0,
+            "BUDGET_REVENUE_DOMESTIC" => 1200.0,
+            "BUDGET_REVENUE_TRADE" => 150.0,
+            "BUDGET_EXP_DEVELOPMENT" => 450.0,
+            "BUDGET_EXP_RECURRENT" => 1000.0,
             "RETAIL_SALES" => 4000.0,
             "EXPORTS" | "IMPORTS" => 700.0,
             "BUDGET_REVENUE" => 1500.0,
@@ -75,110 +89,165 @@ fn value(ind: &Indicator, size: f64, month: u8, t: f64, rng: &mut Rng) -> f64 {
 /// How many months of history the demo holds.
 pub const MONTHS: u32 = 60;
 
-/// Generate the demo data once (skipped when reports already exist). Returns the number of values.
+/// The templates the demo fills, with how many periods of history each holds.
+const DEMO_TEMPLATES: [(&str, u32); 5] = [
+    (crate::templates::MONTHLY_PROVINCIAL, MONTHS),
+    ("BC-KTXH-QUY", MONTHS / 3),
+    ("BC-BTC-NSNN-THANG", MONTHS),
+    ("BC-BCT-THANG", MONTHS),
+    ("BC-TTHC-XA-QUY", MONTHS / 3),
+];
+
+/// Generate the demo data once per template (a template that already has reports is skipped):
+/// five years of the monthly and quarterly provincial reports, the Ministry of Finance's and the
+/// Ministry of Industry and Trade's monthly national reports, and the communes' quarterly
+/// administrative-procedure reports. `latest` is the latest monthly period; each template ends
+/// with its latest period due by then. Returns the number of values.
 pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<usize> {
-    let template = catalogue::template(db, catalogue::MONTHLY_PROVINCIAL)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("catalogue not loaded"))?;
-    let existing: i64 = db
-        .fetch_one("SELECT COUNT(*) AS n FROM submissions", params![])
-        .await?
-        .get("n")?;
-    if existing > 0 {
-        return Ok(0);
-    }
-    let mut periods = vec![latest];
-    for _ in 1..MONTHS {
-        periods.push(periods.last().expect("non-empty").previous());
-    }
-    periods.reverse();
+    let day = time::Date::from_calendar_date(
+        latest.year,
+        time::Month::try_from(latest.index).map_err(|e| anyhow::anyhow!("{e}"))?,
+        20,
+    )?;
     let mut rng = Rng::new(20_250_701);
     let mut tx = db.begin().await?;
     let now = now_ms();
     let mut rows: Vec<Value> = Vec::new();
     let mut count = 0;
-    for (t, p) in periods.iter().enumerate() {
-        let provinces = crate::provinces_in(db, p).await?;
-        for u in &provinces {
-            // Size of a merged province: the sum of its predecessors', so totals stay continuous.
-            let preds = registry::store::predecessors(db, u.id).await?;
-            let s = if preds.is_empty() || preds.iter().all(|l| l.kind == "rename") {
-                size(&u.code, &u.name)
-            } else {
-                preds.iter().map(|l| size(&l.unit.code, &l.unit.name)).sum()
-            };
-            // In the latest period: some reports missing, some drafts, some awaiting approval.
-            let h = hash(&format!("{}{}", u.code, p.id())) % 10;
-            let (status, approved) = if *p != latest {
-                ("approved", true)
-            } else {
-                match h {
-                    0 | 1 => continue,
-                    2 => ("draft", false),
-                    3..=5 => ("submitted", false),
-                    _ => ("approved", true),
-                }
-            };
-            let sub_id: i64 = tx
-                .fetch_one(
-                    "INSERT INTO submissions (template_id, unit_id, period, status, version, submitted_at, submitted_by, \
-                     decided_at, decided_by, updated_at) VALUES ($1,$2,$3,$4,1,$5,$6,$7,$8,$5) RETURNING id",
-                    params![
-                        template.id,
-                        u.id,
-                        p.id(),
-                        status,
-                        now,
-                        if status == "draft" { None } else { Some("dữ liệu mẫu") },
-                        if approved { Some(now) } else { None },
-                        if approved { Some("dữ liệu mẫu") } else { None }
-                    ],
-                )
-                .await?
-                .get("id")?;
-            for ind in &template.indicators {
-                let mut v = value(ind, s, p.index, t as f64, &mut rng);
-                let mut explanation: Option<String> = None;
-                // A few outliers, explained as reporters would.
-                if hash(&format!("{}{}{}", u.code, p.id(), ind.code)).is_multiple_of(997)
-                    && !ind.unit_en.contains("index")
-                {
-                    v *= 2.5;
-                    explanation = Some("Dự án lớn hoàn thành trong tháng (dữ liệu mẫu)".into());
-                }
-                rows.extend([
-                    Value::from(ind.id),
-                    u.id.into(),
-                    p.id().into(),
-                    v.into(),
-                    sub_id.into(),
-                    approved.into(),
-                    explanation.into(),
-                    now.into(),
-                    "dữ liệu mẫu".into(),
-                ]);
-                count += 1;
-                if rows.len() >= 9 * 300 {
-                    flush(&mut tx, &mut rows).await?;
+    let mut filled = Vec::new();
+    for (code, n) in DEMO_TEMPLATES {
+        let template = catalogue::template(db, code)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("catalogue not loaded: no template {code}"))?;
+        let existing: i64 = db
+            .fetch_one(
+                "SELECT COUNT(*) AS n FROM submissions WHERE template_id = $1",
+                params![template.id],
+            )
+            .await?
+            .get("n")?;
+        if existing > 0 {
+            continue;
+        }
+        filled.push(code);
+        let last = template.latest_due(day);
+        let mut periods = vec![last];
+        for _ in 1..n {
+            periods.push(periods.last().expect("non-empty").previous());
+        }
+        periods.reverse();
+        // Months since the start, for the trend.
+        let months_per = (last.months().len() as f64).max(1.0);
+        for (t, p) in periods.iter().enumerate() {
+            let units = crate::templates::reporting_units(db, &template, p).await?;
+            for u in &units {
+                let s = match u.level {
+                    // The country: about the sum of the provinces.
+                    registry::Level::Nation => 60.0,
+                    registry::Level::Commune => 0.02 * size(&u.code, &u.name),
+                    _ => {
+                        // A merged province: the sum of its predecessors', so totals stay
+                        // continuous.
+                        let preds = registry::store::predecessors(db, u.id).await?;
+                        if preds.is_empty() || preds.iter().all(|l| l.kind == "rename") {
+                            size(&u.code, &u.name)
+                        } else {
+                            preds.iter().map(|l| size(&l.unit.code, &l.unit.name)).sum()
+                        }
+                    }
+                };
+                // In the latest period: some reports missing, some drafts, some awaiting approval.
+                let key = if code == crate::templates::MONTHLY_PROVINCIAL {
+                    format!("{}{}", u.code, p.id())
+                } else {
+                    format!("{}{}{}", u.code, p.id(), code)
+                };
+                let h = hash(&key) % 10;
+                let (status, approved) = if *p != last {
+                    ("approved", true)
+                } else {
+                    match h {
+                        0 | 1 => continue,
+                        2 => ("draft", false),
+                        3..=5 => ("submitted", false),
+                        _ => ("approved", true),
+                    }
+                };
+                let sub_id: i64 = tx
+                    .fetch_one(
+                        "INSERT INTO submissions (template_id, unit_id, period, status, version, submitted_at, submitted_by, \
+                         decided_at, decided_by, updated_at, agency_id) VALUES ($1,$2,$3,$4,1,$5,$6,$7,$8,$5,$9) RETURNING id",
+                        params![
+                            template.id,
+                            u.id,
+                            p.id(),
+                            status,
+                            now,
+                            if status == "draft" { None } else { Some("dữ liệu mẫu") },
+                            if approved { Some(now) } else { None },
+                            if approved { Some("dữ liệu mẫu") } else { None },
+                            template.agency_id
+                        ],
+                    )
+                    .await?
+                    .get("id")?;
+                let month = p.months().last().map(|m| m.index).unwrap_or(1);
+                for ind in &template.indicators {
+                    // Flows over a longer period add up its months; stocks and rates do not.
+                    let s = if ind.agg_time == "sum" {
+                        s * months_per
+                    } else {
+                        s
+                    };
+                    let mut v = value(ind, s, month, t as f64 * months_per, &mut rng);
+                    let mut explanation: Option<String> = None;
+                    // A few outliers, explained as reporters would.
+                    if hash(&format!("{}{}{}", u.code, p.id(), ind.code)).is_multiple_of(997)
+                        && !ind.unit_en.contains("index")
+                    {
+                        v *= 2.5;
+                        explanation = Some(if months_per > 1.0 {
+                            "Dự án lớn hoàn thành trong kỳ (dữ liệu mẫu)".into()
+                        } else {
+                            "Dự án lớn hoàn thành trong tháng (dữ liệu mẫu)".into()
+                        });
+                    }
+                    rows.extend([
+                        Value::from(ind.id),
+                        u.id.into(),
+                        p.id().into(),
+                        v.into(),
+                        sub_id.into(),
+                        approved.into(),
+                        explanation.into(),
+                        now.into(),
+                        "dữ liệu mẫu".into(),
+                    ]);
+                    count += 1;
+                    if rows.len() >= 9 * 300 {
+                        flush(&mut tx, &mut rows).await?;
+                    }
                 }
             }
         }
     }
     flush(&mut tx, &mut rows).await?;
-    audit::append(
-        &mut tx,
-        actor,
-        Change {
-            action: "reporting.demo_data",
-            object_type: "reporting",
-            object_id: "demo".into(),
-            before: None,
-            after: Some(
-                serde_json::json!({"values": count, "months": MONTHS, "latest": latest.id()}),
-            ),
-        },
-    )
-    .await?;
+    if !filled.is_empty() {
+        audit::append(
+            &mut tx,
+            actor,
+            Change {
+                action: "reporting.demo_data",
+                object_type: "reporting",
+                object_id: "demo".into(),
+                before: None,
+                after: Some(serde_json::json!({
+                    "values": count, "months": MONTHS, "latest": latest.id(), "templates": filled
+                })),
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(count)
 }

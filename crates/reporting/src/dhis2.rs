@@ -16,9 +16,9 @@ use platform::identity::access::Permission;
 use platform::web::{AppState, Auth};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{self, MONTHLY_PROVINCIAL};
 use crate::period::Period;
 use crate::submission::{self, Action, Entry};
+use crate::templates;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/dataValueSets", post(import))
@@ -165,10 +165,37 @@ pub async fn import(
             AppError::bad_request(Problem::new("json_invalid").arg("reason", e.to_string()))
         })?
     };
-    let template = catalogue::template(&state.db, MONTHLY_PROVINCIAL)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    // `dataSet` is the template code; without one, the monthly provincial report.
     let lang = auth.ctx.lang;
+    let template = match templates::resolve(&state.db, set.data_set.as_deref(), "dataSet").await {
+        Ok(t) => t,
+        Err(e) if e.status.is_server_error() => return Err(e),
+        Err(e) => {
+            let code = set.data_set.clone().unwrap_or_default();
+            let conflicts = e
+                .problems
+                .iter()
+                .map(|p| Conflict {
+                    object: code.clone(),
+                    value: p.detail(lang),
+                    error_code: "E7600".into(),
+                    property: Some("dataSet".into()),
+                    indexes: Vec::new(),
+                })
+                .collect();
+            let n = set.data_values.len();
+            let s = summary(
+                "ERROR",
+                format!("Import rejected whole: unknown data set “{code}”; nothing was written."),
+                ImportCount {
+                    ignored: n,
+                    ..Default::default()
+                },
+                conflicts,
+            );
+            return Ok((StatusCode::CONFLICT, Json(s)).into_response());
+        }
+    };
 
     // Group values by (org unit, period), checking each value's references first.
     let mut conflicts = Vec::new();
@@ -219,14 +246,21 @@ pub async fn import(
             conflicts.push(conflict(period_id, period_id, "E7611", "period", first));
             continue;
         };
-        let Some(unit) = crate::unit_for_period(&state.db, org, &period)
-            .await?
-            .filter(|u| u.level == registry::Level::Province)
-        else {
+        if let Err(p) = template.check_period(&period) {
+            conflicts.push(conflict(
+                period_id,
+                &p.detail(lang),
+                "E7611",
+                "period",
+                first,
+            ));
+            continue;
+        }
+        let Some(unit) = templates::unit_for(&state.db, &template, org, &period).await? else {
             conflicts.push(conflict(org, org, "E7612", "orgUnit", first));
             continue;
         };
-        let target = crate::unit_target(&state.db, &unit).await?;
+        let target = templates::target(&state.db, &template, &unit).await?;
         if !auth.principal.allowed(Permission::SubmitData, &target) {
             conflicts.push(conflict(org, org, "E7613", "orgUnit", first));
             continue;

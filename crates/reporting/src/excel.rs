@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 
 use axum::Router;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,10 +17,11 @@ use platform::identity::access::Permission;
 use platform::web::{AppState, Auth};
 use rust_xlsxwriter::{Format, Workbook};
 
-use crate::catalogue::{self, MONTHLY_PROVINCIAL, Template};
+use crate::catalogue::Template;
 use crate::data;
 use crate::period::Period;
 use crate::submission::{self, Action, Entry};
+use crate::templates;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -182,11 +183,18 @@ pub fn read(bytes: &[u8], template: &Template) -> Result<ReadWorkbook, Vec<CellP
     }
 }
 
+/// `?template=CODE` of the download and upload (default: the monthly provincial report).
+#[derive(serde::Deserialize)]
+struct TemplateQuery {
+    template: Option<String>,
+}
+
 async fn context(
     state: &AppState,
     auth: &Auth,
     unit_code: &str,
     period_id: &str,
+    template: Option<&str>,
 ) -> AppResult<(registry::store::Unit, Period, Template)> {
     let period = Period::parse(period_id).map_err(|_| {
         AppError::invalid(
@@ -195,17 +203,15 @@ async fn context(
                 .arg("value", period_id),
         )
     })?;
-    let unit = crate::unit_for_period(&state.db, unit_code, &period)
+    let template = templates::resolve(&state.db, template, "template").await?;
+    template.check_period(&period).map_err(AppError::invalid)?;
+    let unit = templates::unit_for(&state.db, &template, unit_code, &period)
         .await?
-        .filter(|u| u.level == registry::Level::Province)
         .ok_or_else(AppError::not_found)?;
     auth.require(
         Permission::ViewData,
-        &crate::unit_target(&state.db, &unit).await?,
+        &templates::target(&state.db, &template, &unit).await?,
     )?;
-    let template = catalogue::template(&state.db, MONTHLY_PROVINCIAL)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     Ok((unit, period, template))
 }
 
@@ -213,8 +219,10 @@ async fn download(
     State(state): State<AppState>,
     auth: Auth,
     Path((unit_code, period_id)): Path<(String, String)>,
+    Query(q): Query<TemplateQuery>,
 ) -> AppResult<Response> {
-    let (unit, period, template) = context(&state, &auth, &unit_code, &period_id).await?;
+    let (unit, period, template) =
+        context(&state, &auth, &unit_code, &period_id, q.template.as_deref()).await?;
     let values = data::unit_values(
         &state.db,
         unit.id,
@@ -230,7 +238,12 @@ async fn download(
         auth.ctx.lang_code(),
     )
     .map_err(AppError::internal)?;
-    let name = format!("bao-cao-{}-{}.xlsx", unit.code, period.id());
+    let name = format!(
+        "bao-cao-{}-{}-{}.xlsx",
+        template.code.to_lowercase(),
+        unit.code,
+        period.id()
+    );
     let mut res = (
         [(
             header::CONTENT_TYPE,
@@ -250,9 +263,11 @@ async fn upload(
     State(state): State<AppState>,
     auth: Auth,
     Path((unit_code, period_id)): Path<(String, String)>,
+    Query(q): Query<TemplateQuery>,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
-    let (unit, period, template) = context(&state, &auth, &unit_code, &period_id).await?;
+    let (unit, period, template) =
+        context(&state, &auth, &unit_code, &period_id, q.template.as_deref()).await?;
     let mut csrf = String::new();
     let mut file: Option<Vec<u8>> = None;
     let mut action = String::from("save");
@@ -284,7 +299,7 @@ async fn upload(
     }
     auth.require(
         Permission::SubmitData,
-        &crate::unit_target(&state.db, &unit).await?,
+        &templates::target(&state.db, &template, &unit).await?,
     )?;
     let bytes = file
         .filter(|f| !f.is_empty())
@@ -329,13 +344,18 @@ async fn upload(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!(
-            "/reporting/{}/{}?done={}",
+            "/reporting/{}/{}?done={}{}",
             unit.code,
             period.id(),
             if act == Action::Submit {
                 "submit"
             } else {
                 "save"
+            },
+            if template.code == templates::MONTHLY_PROVINCIAL {
+                String::new()
+            } else {
+                format!("&template={}", template.code)
             }
         ))
         .into_response()),
@@ -382,12 +402,15 @@ mod tests {
         };
         Template {
             id: 1,
-            code: MONTHLY_PROVINCIAL.into(),
+            code: templates::MONTHLY_PROVINCIAL.into(),
             name_vi: "Báo cáo tháng".into(),
             name_en: "Monthly report".into(),
             period_kind: "month".into(),
             unit_level: "province".into(),
             deadline_days: 3,
+            remind_days: 2,
+            agency_id: None,
+            agency_code: None,
             indicators: vec![ind(1, "RETAIL_SALES"), ind(2, "EXPORTS")],
         }
     }

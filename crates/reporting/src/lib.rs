@@ -17,6 +17,7 @@ pub mod reminders;
 pub mod rules;
 pub mod sdmx;
 pub mod submission;
+pub mod templates;
 
 use axum::Router;
 use platform::db::{Db, DbResult};

@@ -13,10 +13,11 @@ use platform::web::admin::{fmt_ms, render};
 use platform::web::{AppState, Auth, CsrfForm, Ctx};
 use serde::Deserialize;
 
-use crate::catalogue::{self, MONTHLY_PROVINCIAL, format_number};
+use crate::catalogue::{self, format_number};
 use crate::data;
 use crate::period::Period;
 use crate::submission::{self, Action, Entry, Status};
+use crate::templates::{self, Template};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,11 +73,45 @@ struct OverviewPage {
     completeness: data::Completeness,
     completeness_pct: String,
     reports: Vec<ReportRow>,
+    templates: Vec<TemplateChoice>,
+    template_name: String,
+    template_code: String,
+    tq: String,
+    tq_q: String,
+    due: Vec<DueRow>,
 }
 
 #[derive(Deserialize)]
 struct PeriodQuery {
     period: Option<String>,
+    template: Option<String>,
+}
+
+/// `?template=CODE` (with `sep` first), or nothing for the default monthly provincial report.
+fn template_query(t: &Template, sep: char) -> String {
+    if t.code == templates::MONTHLY_PROVINCIAL {
+        String::new()
+    } else {
+        format!("{sep}template={}", t.code)
+    }
+}
+
+/// A template the overview can switch to.
+struct TemplateChoice {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+/// A report the signed-in reporter or approver has to deal with.
+struct DueRow {
+    template: String,
+    unit_name: String,
+    period_label: String,
+    href: String,
+    status: String,
+    status_key: &'static str,
+    deadline: String,
 }
 
 fn status_key(s: Option<Status>) -> &'static str {
@@ -94,11 +129,14 @@ async fn overview(
     ctx: Ctx,
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Response> {
-    let period = parse_period(q.period.as_deref())?;
     let lang = ctx.lang_code();
-    let template = catalogue::template(&state.db, MONTHLY_PROVINCIAL)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let template = templates::resolve(&state.db, q.template.as_deref(), "template").await?;
+    let today = registry::Day::today().0;
+    let period = match q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => template.latest_due(today),
+        some => parse_period(some)?,
+    };
+    template.check_period(&period).map_err(AppError::invalid)?;
     let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
     let indicators: Vec<_> = template
         .indicators
@@ -107,11 +145,30 @@ async fn overview(
         .cloned()
         .collect();
     // Completeness and the list of reports the caller may see.
-    let provinces = crate::provinces_in(&state.db, &period).await?;
+    let provinces = templates::reporting_units(&state.db, &template, &period).await?;
     let last_year = period.same_period_last_year();
-    let mut months = period.year_to_date();
-    months.extend(last_year.year_to_date());
-    let totals = data::national(&state.db, &indicators, &months).await?;
+    let to_date = |p: &Period| -> Vec<Period> {
+        // Periods of the same kind from the start of the year (lũy kế).
+        let mut out = vec![*p];
+        let mut q = *p;
+        while q.index > 1 {
+            q = q.previous();
+            out.insert(0, q);
+        }
+        out
+    };
+    let mut months = to_date(&period);
+    months.extend(to_date(&last_year));
+    // A ministry's report: the figures it reported for the country; otherwise the provinces' sum.
+    let totals = if template.level() == registry::Level::Nation {
+        data::nation_values(&state.db, &indicators, &months)
+            .await?
+            .into_iter()
+            .map(|(k, value)| (k, data::Aggregate { value, units: 1 }))
+            .collect()
+    } else {
+        data::national(&state.db, &indicators, &months).await?
+    };
     let get = |id: i64, p: &Period| totals.get(&(id, p.id())).copied();
     let dash = || "—".to_owned();
     let expected = provinces.len() as i64;
@@ -120,8 +177,7 @@ async fn overview(
         .map(|ind| {
             let cur = get(ind.id, &period);
             let base = get(ind.id, &last_year);
-            let ytd_months: Vec<Option<f64>> = period
-                .year_to_date()
+            let ytd_months: Vec<Option<f64>> = to_date(&period)
                 .iter()
                 .map(|m| get(ind.id, m).map(|a| a.value))
                 .collect();
@@ -157,7 +213,7 @@ async fn overview(
 
     let subs = submission::for_period(&state.db, template.id, &period).await?;
     let cal = catalogue::holidays(&state.db).await?;
-    let deadline = crate::period::deadline(&period, template.deadline_days as u32, &cal);
+    let deadline = template.deadline(&period, &cal);
     let deadline_ms = deadline
         .with_hms(23, 59, 59)
         .map(|t| (t.assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000)
@@ -187,10 +243,11 @@ async fn overview(
             .as_ref()
             .filter(|p| p.is_complete())
             .is_some_and(|p| {
+                // The unit and its parent (a commune's province) without a query per unit.
                 let target = platform::identity::access::Target {
                     national: false,
-                    agency: None,
-                    units: vec![u.id],
+                    agency: template.agency_id,
+                    units: std::iter::once(u.id).chain(u.parent_id).collect(),
                 };
                 p.allowed(Permission::ViewData, &target)
             });
@@ -209,17 +266,88 @@ async fn overview(
         }
     }
     let next = period.next();
+    let all = templates::list(&state.db).await?;
+    let due = reports_due(&state, &ctx, &all, &cal).await?;
     render(OverviewPage {
         period_label: period.label(lang),
         period: period.id(),
         prev_period: period.previous().id(),
-        next_period: (next <= crate::latest_due_month().next()).then(|| next.id()),
+        next_period: (next <= template.latest_due(today).next()).then(|| next.id()),
+        templates: all
+            .iter()
+            .map(|t| TemplateChoice {
+                code: t.code.clone(),
+                name: t.name(lang).to_owned(),
+                selected: t.code == template.code,
+            })
+            .collect(),
+        template_name: template.name(lang).to_owned(),
+        tq: template_query(&template, '&'),
+        tq_q: template_query(&template, '?'),
+        template_code: template.code.clone(),
+        due,
         rows,
         completeness_pct: format_number(c.percent(), 0, lang),
         completeness: c,
         reports,
         ctx,
     })
+}
+
+/// The reports now due that the signed-in official files or approves: for each template, its
+/// latest due period and the units within the caller's scope that have not finished it. Officials
+/// with a national scope see the completeness tables instead.
+async fn reports_due(
+    state: &AppState,
+    ctx: &Ctx,
+    all: &[Template],
+    cal: &crate::period::HolidayCalendar,
+) -> AppResult<Vec<DueRow>> {
+    use platform::identity::access::Scope;
+    let Some(p) = ctx.principal.as_ref().filter(|p| p.is_complete()) else {
+        return Ok(Vec::new());
+    };
+    if p.grants.iter().any(|g| g.scope == Scope::National) {
+        return Ok(Vec::new());
+    }
+    let lang = ctx.lang_code();
+    let today = registry::Day::today().0;
+    let mut out = Vec::new();
+    for t in all {
+        let period = t.latest_due(today);
+        let units = templates::units_in_scope(&state.db, t, &period, &p.grants).await?;
+        if units.is_empty() {
+            continue;
+        }
+        let subs = submission::for_period(&state.db, t.id, &period).await?;
+        for u in units {
+            let target = templates::target(&state.db, t, &u).await?;
+            let submit = p.allowed(Permission::SubmitData, &target);
+            let approve = p.allowed(Permission::ApproveData, &target);
+            let status = subs.iter().find(|s| s.unit_id == u.id).map(|s| s.status);
+            let pending = (submit && !matches!(status, Some(Status::Submitted | Status::Approved)))
+                || (approve && status == Some(Status::Submitted));
+            if !pending || out.len() >= 50 {
+                continue;
+            }
+            let key = status_key(status);
+            out.push(DueRow {
+                template: t.name(lang).to_owned(),
+                unit_name: u.name.clone(),
+                period_label: period.label(lang),
+                href: format!(
+                    "/reporting/{}/{}{}",
+                    u.code,
+                    period.id(),
+                    template_query(t, '?')
+                ),
+                status: ctx.t(&format!("reporting.status_{key}")),
+                status_key: key,
+                deadline: t.deadline(&period, cal).to_string(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 struct FormRow {
@@ -253,6 +381,14 @@ struct FormPage {
     errors: Vec<String>,
     notices: Vec<String>,
     deadline: String,
+    /// `?template=CODE` for links, empty for the monthly provincial report.
+    tq: String,
+    tq_amp: String,
+}
+
+#[derive(Deserialize)]
+struct TemplateQuery {
+    template: Option<String>,
 }
 
 async fn load_form(
@@ -260,17 +396,16 @@ async fn load_form(
     auth: &Auth,
     unit_code: &str,
     period_id: &str,
+    template: Option<&str>,
 ) -> AppResult<(registry::store::Unit, Period, catalogue::Template)> {
     let period = parse_period(Some(period_id))?;
-    let unit = crate::unit_for_period(&state.db, unit_code, &period)
+    let template = templates::resolve(&state.db, template, "template").await?;
+    template.check_period(&period).map_err(AppError::invalid)?;
+    let unit = templates::unit_for(&state.db, &template, unit_code, &period)
         .await?
-        .filter(|u| u.level == registry::Level::Province)
         .ok_or_else(AppError::not_found)?;
-    let target = crate::unit_target(&state.db, &unit).await?;
+    let target = templates::target(&state.db, &template, &unit).await?;
     auth.require(Permission::ViewData, &target)?;
-    let template = catalogue::template(&state.db, MONTHLY_PROVINCIAL)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     Ok((unit, period, template))
 }
 
@@ -291,7 +426,7 @@ async fn render_form(
     let prev = period.previous();
     let ly = period.same_period_last_year();
     let values = data::unit_values(&state.db, unit.id, &[period, prev, ly]).await?;
-    let target = crate::unit_target(&state.db, &unit).await?;
+    let target = templates::target(&state.db, &template, &unit).await?;
     let may_submit = auth.principal.allowed(Permission::SubmitData, &target);
     let may_approve = auth.principal.allowed(Permission::ApproveData, &target);
     let status = sub.as_ref().map(|s| s.status);
@@ -350,7 +485,7 @@ async fn render_form(
         })
         .collect();
     let cal = catalogue::holidays(&state.db).await?;
-    let deadline = crate::period::deadline(&period, template.deadline_days as u32, &cal);
+    let deadline = template.deadline(&period, &cal);
     let key = status_key(status);
     let mut res = render(FormPage {
         unit_code: unit.code.clone(),
@@ -372,6 +507,8 @@ async fn render_form(
         errors: errors.iter().map(|p| p.detail(auth.ctx.lang)).collect(),
         notices,
         deadline: deadline.to_string(),
+        tq: template_query(&template, '?'),
+        tq_amp: template_query(&template, '&'),
         ctx: auth.ctx,
     })?;
     *res.status_mut() = status_code;
@@ -381,6 +518,7 @@ async fn render_form(
 #[derive(Deserialize)]
 struct DoneQuery {
     done: Option<String>,
+    template: Option<String>,
 }
 
 async fn form_page(
@@ -389,7 +527,8 @@ async fn form_page(
     Path((unit_code, period_id)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> AppResult<Response> {
-    let (unit, period, template) = load_form(&state, &auth, &unit_code, &period_id).await?;
+    let (unit, period, template) =
+        load_form(&state, &auth, &unit_code, &period_id, q.template.as_deref()).await?;
     let notices = q
         .done
         .filter(|d| ["save", "submit", "correct", "approve", "return"].contains(&d.as_str()))
@@ -413,14 +552,23 @@ async fn form_submit(
     State(state): State<AppState>,
     auth: Auth,
     Path((unit_code, period_id)): Path<(String, String)>,
+    Query(tq): Query<TemplateQuery>,
     CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
 ) -> AppResult<Response> {
-    let (unit, period, template) = load_form(&state, &auth, &unit_code, &period_id).await?;
-    let target = crate::unit_target(&state.db, &unit).await?;
+    let (unit, period, template) = load_form(
+        &state,
+        &auth,
+        &unit_code,
+        &period_id,
+        tq.template.as_deref(),
+    )
+    .await?;
+    let target = templates::target(&state.db, &template, &unit).await?;
     let action = form.get("action").map(String::as_str).unwrap_or("");
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
     let reason = form.get("reason").map(String::as_str);
     let here = format!("/reporting/{}/{}", unit.code, period.id());
+    let here_q = template_query(&template, '&');
     let result = match action {
         "save" | "submit" | "correct" => {
             let perm = if action == "correct" {
@@ -488,7 +636,7 @@ async fn form_submit(
     match result {
         Ok(notices) if notices.len() == 1 => {
             let done = action.to_owned();
-            Ok(Redirect::to(&format!("{here}?done={done}")).into_response())
+            Ok(Redirect::to(&format!("{here}?done={done}{here_q}")).into_response())
         }
         Ok(notices) => {
             render_form(

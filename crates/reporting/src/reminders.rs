@@ -1,5 +1,5 @@
-//! Reminders before a report's deadline: each reporter of a province whose monthly report is not
-//! yet submitted gets an email (in Vietnamese and English) through the notifications outbox. A
+//! Reminders before a report's deadline, for every template: each reporter of a unit (or ministry)
+//! whose report is not yet submitted gets an email (in Vietnamese and English) through the notifications outbox. A
 //! daily job; the outbox's dedupe key makes it send each reminder once.
 
 use platform::db::{Db, now_ms};
@@ -7,25 +7,52 @@ use platform::identity::access::Role;
 use platform::params;
 use time::Date;
 
-use crate::catalogue::{self, MONTHLY_PROVINCIAL};
-use crate::period::{Period, deadline};
+use crate::period::Period;
 use crate::submission::{self, Status};
+use crate::templates::{self, MONTHLY_PROVINCIAL, Template};
 
-/// Working days before the deadline when reminders start.
+/// Working days before the deadline when reminders start, unless a template says otherwise.
 pub const DAYS_BEFORE: u32 = 2;
 
-/// Queue the reminders due on `today` for the monthly report of `period`; returns how many were
-/// queued (already-queued ones are not repeated).
+/// Queue the reminders due on `today` for the monthly provincial report of `period`; returns how
+/// many were queued (already-queued ones are not repeated).
 pub async fn queue(db: &Db, period: &Period, today: Date) -> anyhow::Result<usize> {
-    let template = catalogue::template(db, MONTHLY_PROVINCIAL)
+    let template = templates::template(db, MONTHLY_PROVINCIAL)
         .await?
         .ok_or_else(|| anyhow::anyhow!("catalogue not loaded"))?;
-    let cal = catalogue::holidays(db).await?;
-    let due = deadline(period, template.deadline_days as u32, &cal);
+    queue_template(db, &template, period, today).await
+}
+
+/// Queue the reminders due on `today` for every template: its report now due, and the one before
+/// if it is still missing (overdue).
+pub async fn queue_all(db: &Db, today: Date) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for t in templates::list(db).await? {
+        let due = t.latest_due(today);
+        n += queue_template(db, &t, &due, today).await?;
+        n += queue_template(db, &t, &due.previous(), today).await?;
+    }
+    Ok(n)
+}
+
+/// Queue the reminders due on `today` for `template`'s report of `period`. Recipients are the
+/// reporters whose scope reaches the unit: its own or an ancestor's unit scope, the People's
+/// Committee of its province, or, for a ministry's national report, the ministry.
+pub async fn queue_template(
+    db: &Db,
+    template: &Template,
+    period: &Period,
+    today: Date,
+) -> anyhow::Result<usize> {
+    if template.check_period(period).is_err() {
+        return Ok(0);
+    }
+    let cal = crate::catalogue::holidays(db).await?;
+    let due = template.deadline(period, &cal);
     let start = {
-        // DAYS_BEFORE working days before the deadline.
+        // `remind_days` working days before the deadline.
         let mut d = due;
-        let mut left = DAYS_BEFORE;
+        let mut left = template.remind_days.max(0) as u32;
         while left > 0 {
             d = d.previous_day().expect("date in range");
             if cal.is_working_day(d) {
@@ -38,33 +65,56 @@ pub async fn queue(db: &Db, period: &Period, today: Date) -> anyhow::Result<usiz
         return Ok(0);
     }
     let overdue = today > due;
-    let provinces = crate::provinces_in(db, period).await?;
+    let units = templates::reporting_units(db, template, period).await?;
     let subs = submission::for_period(db, template.id, period).await?;
     let mut tx = db.begin().await?;
     let mut queued = 0;
-    for unit in provinces {
+    for unit in units {
         let done = subs.iter().any(|s| {
             s.unit_id == unit.id && matches!(s.status, Status::Submitted | Status::Approved)
         });
         if done {
             continue;
         }
-        // Reporters whose unit scope is this province (or who act for its People's Committee).
-        let recipients = tx
+        let target = templates::target(db, template, &unit).await?;
+        let mut recipients = Vec::new();
+        for r in tx
             .fetch_all(
-                "SELECT DISTINCT u.email, u.display_name FROM users u JOIN grants g ON g.user_id = u.id \
+                "SELECT DISTINCT u.email, u.display_name, g.scope_kind, g.scope_id, a.unit_id AS agency_unit \
+                 FROM users u JOIN grants g ON g.user_id = u.id \
                  LEFT JOIN agencies a ON g.scope_kind = 'agency' AND a.id = g.scope_id \
                  WHERE u.is_active AND u.email IS NOT NULL AND g.revoked_at IS NULL AND g.role = $1 \
-                 AND ((g.scope_kind = 'unit' AND g.scope_id = $2) OR (g.scope_kind = 'agency' AND a.unit_id = $2))",
-                params![Role::Reporter.as_str(), unit.id],
+                 AND g.scope_kind IN ('unit', 'agency')",
+                params![Role::Reporter.as_str()],
             )
-            .await?;
-        for r in recipients {
+            .await?
+        {
+            let kind: String = r.get("scope_kind")?;
+            let id: Option<i64> = r.get("scope_id")?;
+            let agency_unit: Option<i64> = r.get("agency_unit")?;
+            // The same containment rule as permissions (a national scope is not reminded).
+            let reaches = match kind.as_str() {
+                "unit" => id.is_some_and(|u| target.units.contains(&u)),
+                _ => {
+                    target.agency.is_some() && target.agency == id
+                        || agency_unit.is_some_and(|u| target.units.contains(&u))
+                }
+            };
             let email: String = r.get("email")?;
-            let name: String = r.get("display_name")?;
-            let (subject, body) = message(&name, &unit.name, period, due, overdue);
+            if reaches && !recipients.iter().any(|(e, _)| *e == email) {
+                recipients.push((email, r.get::<String>("display_name")?));
+            }
+        }
+        for (email, name) in recipients {
+            let (subject, body) = message(&name, template, &unit.name, period, due, overdue);
+            // The monthly provincial report keeps its original key (no duplicate after upgrade).
+            let prefix = if template.code == MONTHLY_PROVINCIAL {
+                String::new()
+            } else {
+                format!("{}:", template.code)
+            };
             let key = format!(
-                "reminder:{}:{}:{}:{}",
+                "reminder:{prefix}{}:{}:{}:{}",
                 period.id(),
                 unit.id,
                 email,
@@ -84,7 +134,14 @@ pub async fn queue(db: &Db, period: &Period, today: Date) -> anyhow::Result<usiz
 }
 
 /// The reminder in Vietnamese, then English.
-fn message(name: &str, unit: &str, period: &Period, due: Date, overdue: bool) -> (String, String) {
+fn message(
+    name: &str,
+    template: &Template,
+    unit: &str,
+    period: &Period,
+    due: Date,
+    overdue: bool,
+) -> (String, String) {
     let due_vi = format!("{:02}/{:02}/{}", due.day(), due.month() as u8, due.year());
     if overdue {
         (
@@ -93,8 +150,10 @@ fn message(name: &str, unit: &str, period: &Period, due: Date, overdue: bool) ->
                 period.label("vi")
             ),
             format!(
-                "Kính gửi {name},\n\nBáo cáo {} của {unit} đã quá hạn gửi ({due_vi}). Đề nghị hoàn thành và gửi báo cáo trên hệ thống egov.\n\n---\n\nDear {name},\n\nThe {} report of {unit} is overdue (deadline {due}). Please complete and submit it in egov.\n",
+                "Kính gửi {name},\n\n{} — {} của {unit} đã quá hạn gửi ({due_vi}). Đề nghị hoàn thành và gửi báo cáo trên hệ thống egov.\n\n---\n\nDear {name},\n\n{} — the {} report of {unit} is overdue (deadline {due}). Please complete and submit it in egov.\n",
+                template.name_vi,
                 period.label("vi"),
+                template.name_en,
                 period.label("en")
             ),
         )
@@ -105,8 +164,10 @@ fn message(name: &str, unit: &str, period: &Period, due: Date, overdue: bool) ->
                 period.label("vi")
             ),
             format!(
-                "Kính gửi {name},\n\nBáo cáo {} của {unit} cần gửi trước hết ngày {due_vi}. Hiện báo cáo chưa được gửi.\n\n---\n\nDear {name},\n\nThe {} report of {unit} is due by the end of {due}. It has not been submitted yet.\n",
+                "Kính gửi {name},\n\n{} — {} của {unit} cần gửi trước hết ngày {due_vi}. Hiện báo cáo chưa được gửi.\n\n---\n\nDear {name},\n\n{} — the {} report of {unit} is due by the end of {due}. It has not been submitted yet.\n",
+                template.name_vi,
                 period.label("vi"),
+                template.name_en,
                 period.label("en")
             ),
         )

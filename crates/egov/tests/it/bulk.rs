@@ -336,11 +336,7 @@ on_both!(
         // January: retail sales ten times the usual, unexplained, submitted → refused.
         let jump = |explain: bool| {
             let mut rep = report(&t, "40", "202601", |c| {
-                json!(if c == "RETAIL_SALES" {
-                    1000.0
-                } else {
-                    100.5
-                })
+                json!(if c == "RETAIL_SALES" { 1000.0 } else { 100.5 })
             });
             if explain {
                 for v in rep["values"].as_array_mut().unwrap() {

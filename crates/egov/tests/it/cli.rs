@@ -112,12 +112,13 @@ fn demo_prints_accounts_once_and_keeps_data() {
     assert!(http_get(port, "/readyz").contains("ready"));
     let accounts = std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap();
     let lines: Vec<&str> = accounts.lines().collect();
-    assert_eq!(lines.len(), 7);
+    assert_eq!(lines.len(), 9);
     assert!(
         lines.iter().all(|l| l.split(' ').count() == 4),
         "{accounts}"
     );
     assert!(accounts.contains("baocao.nghean") && accounts.contains("reporter unit:40"));
+    assert!(accounts.contains("baocao.btc") && accounts.contains("reporter agency:btc"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -15,4 +15,5 @@ mod jobs_and_nodes;
 mod registry_stories;
 mod reporting_stories;
 mod sdmx;
+mod templates;
 mod web_shell;
