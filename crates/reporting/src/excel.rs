@@ -379,6 +379,7 @@ mod tests {
             is_public: true,
             monthly_provincial: true,
             lower_bound: Some(0.0),
+            ..Default::default()
         };
         Template {
             id: 1,

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod catalogue;
+pub mod catalogue_io;
 pub mod data;
 pub mod demo;
 pub mod dhis2;
