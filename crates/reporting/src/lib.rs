@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod catalogue;
+pub mod catalogue_api;
 pub mod catalogue_io;
 pub mod data;
 pub mod demo;
@@ -17,6 +18,7 @@ pub mod reminders;
 pub mod rules;
 pub mod sdmx;
 pub mod submission;
+pub mod targets;
 
 use axum::Router;
 use platform::db::{Db, DbResult};
@@ -29,6 +31,7 @@ pub use period::Period;
 /// The reporting routes: JSON API and pages.
 pub fn router() -> Router<AppState> {
     api::router()
+        .merge(catalogue_api::router())
         .merge(dhis2::router())
         .merge(excel::router())
         .merge(pages::router())
