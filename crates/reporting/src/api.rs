@@ -169,6 +169,15 @@ pub struct Observation {
     /// With `units=current`, the units of the time whose figures were rolled up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rolled_from: Option<Vec<String>>,
+    /// The indicator is retired (past its last day of validity); its history is still shown.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
+    /// For a year: the target (chỉ tiêu kế hoạch) set for this unit and year, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// For a year with a target: the value as a percentage of the target, one decimal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_pct: Option<f64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -283,6 +292,9 @@ pub async fn query_data(
                         value,
                         reason,
                         rolled_from: None,
+                        retired: false,
+                        target: None,
+                        target_pct: None,
                         units: period
                             .months()
                             .last()
@@ -361,6 +373,9 @@ pub async fn query_data(
                     value: value.map(|v| ind.round(v)),
                     reason: reason.map(str::to_owned),
                     units: None,
+                    retired: false,
+                    target: None,
+                    target_pct: None,
                     rolled_from: rolled.then(|| {
                         sources
                             .iter()
@@ -371,6 +386,7 @@ pub async fn query_data(
             }
         }
     }
+    mark_retired_and_targets(&state, &indicators, &mut items).await?;
     export(
         &format,
         DataResponse {
@@ -378,6 +394,39 @@ pub async fn query_data(
             items,
         },
     )
+}
+
+/// Mark observations of retired indicators, and give yearly observations their target and the
+/// share of it reached.
+async fn mark_retired_and_targets(
+    state: &AppState,
+    indicators: &[Indicator],
+    items: &mut [Observation],
+) -> AppResult<()> {
+    let mut targets = std::collections::HashMap::new();
+    for ind in indicators {
+        for t in crate::targets::query(&state.db, Some(&ind.code), None, None).await? {
+            targets.insert((t.indicator, t.unit, t.year), t.value);
+        }
+    }
+    for o in items.iter_mut() {
+        o.retired = indicators
+            .iter()
+            .any(|i| i.code == o.indicator && i.is_retired());
+        let year = Some(o.period.as_str())
+            .filter(|p| p.len() == 4)
+            .and_then(|p| p.parse::<i64>().ok());
+        if let Some(y) = year
+            && let Some(t) = targets.get(&(o.indicator.clone(), o.unit.clone(), y))
+        {
+            o.target = Some(*t);
+            o.target_pct = o
+                .value
+                .filter(|_| *t != 0.0)
+                .map(|v| (v / t * 1000.0).round() / 10.0);
+        }
+    }
+    Ok(())
 }
 
 /// The observations as JSON, or as a CSV or XLSX download.

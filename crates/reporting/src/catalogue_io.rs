@@ -1064,6 +1064,28 @@ pub fn breakdown(code: &str, all: &[Indicator]) -> BTreeMap<String, Vec<Part>> {
     out
 }
 
+/// DHIS2's default category option combo (no disaggregation), by uid or name.
+const DEFAULT_COMBOS: [&str; 2] = ["HllvX50cXC0", "default"];
+
+/// The indicator a DHIS2 data value is for: its data element, or — with a category option
+/// combo — the part of that element whose option (or code) is the combo. None: no such part.
+pub fn resolve_part(all: &[Indicator], element: &str, combo: Option<&str>) -> Option<String> {
+    let element = element.trim().to_uppercase();
+    let combo = combo.map(str::trim).filter(|c| !c.is_empty());
+    match combo {
+        None => Some(element),
+        Some(c) if DEFAULT_COMBOS.iter().any(|d| d.eq_ignore_ascii_case(c)) => Some(element),
+        Some(c) => all
+            .iter()
+            .find(|i| {
+                i.parent.as_deref() == Some(element.as_str())
+                    && (i.option.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(c))
+                        || i.code.eq_ignore_ascii_case(c))
+            })
+            .map(|i| i.code.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1094,6 +1116,19 @@ mod tests {
             let again: Vec<Indicator> = again.into_iter().map(|r| r.indicator).collect();
             assert_eq!(again, all, "{f:?}");
         }
+    }
+
+    #[test]
+    fn dhis2_category_option_combos_map_to_parts() {
+        let (rows, _) = parse(&seed_table()).unwrap();
+        let all: Vec<Indicator> = rows.into_iter().map(|r| r.indicator).collect();
+        let r = |e: &str, c: Option<&str>| resolve_part(&all, e, c);
+        assert_eq!(r("POPULATION", None).as_deref(), Some("POPULATION"));
+        assert_eq!(r("POPULATION", Some("HllvX50cXC0")).as_deref(), Some("POPULATION"));
+        assert_eq!(r("POPULATION", Some("Female")).as_deref(), Some("POPULATION_FEMALE"));
+        assert_eq!(r("POPULATION", Some("POPULATION_URBAN")).as_deref(), Some("POPULATION_URBAN"));
+        assert_eq!(r("POPULATION", Some("east")), None);
+        assert_eq!(r("CPI", Some("male")), None);
     }
 
     #[test]

@@ -317,9 +317,11 @@ async fn render_form(
             .map(|v| ind.format(*v, lang))
             .unwrap_or_else(|| "—".into())
     };
+    // Indicators not in force in this period (retired, or not yet valid) are not asked for.
     let rows = template
         .indicators
         .iter()
+        .filter(|ind| ind.valid_for(&period))
         .map(|ind| {
             let field = format!("v_{}", ind.code);
             let typed_value = typed.and_then(|t| t.get(&field)).cloned();
@@ -432,6 +434,7 @@ async fn form_submit(
             let entries: Vec<Entry> = template
                 .indicators
                 .iter()
+                .filter(|i| i.valid_for(&period))
                 .map(|i| Entry {
                     indicator: i.code.clone(),
                     raw: form

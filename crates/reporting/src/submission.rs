@@ -364,6 +364,18 @@ pub async fn save_in(
             );
             continue;
         };
+        // A retired indicator (or one not yet in force) is not asked for in this period.
+        if !ind.valid_for(period) {
+            problems.push(
+                Problem::new("indicator_not_valid")
+                    .field(field(&ind.code))
+                    .arg("indicator", &ind.code)
+                    .arg("period", period.id())
+                    .arg("from", ind.valid_from.as_deref().unwrap_or("…"))
+                    .arg("to", ind.valid_to.as_deref().unwrap_or("…")),
+            );
+            continue;
+        }
         let value = if e.raw.trim().is_empty() {
             None
         } else {
@@ -401,7 +413,7 @@ pub async fn save_in(
         parsed.push((ind, value, explanation));
     }
     if action != Action::SaveDraft {
-        for ind in &template.indicators {
+        for ind in template.indicators.iter().filter(|i| i.valid_for(period)) {
             if !entries.iter().any(|e| e.indicator == ind.code) {
                 problems.push(
                     Problem::new("value_required")
