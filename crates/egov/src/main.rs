@@ -555,8 +555,7 @@ async fn catalogue(db: &platform::db::Db, cmd: CatalogueCommand) -> anyhow::Resu
             use reporting::catalogue_io::Format;
             let f = Format::parse(&format)
                 .with_context(|| format!("unknown format {format} (csv, xlsx or json)"))?;
-            let bytes =
-                reporting::catalogue_io::export(&reporting::catalogue::list(db).await?, f)?;
+            let bytes = reporting::catalogue_io::export(&reporting::catalogue::list(db).await?, f)?;
             match output {
                 Some(path) => std::fs::write(&path, bytes)
                     .with_context(|| format!("cannot write {}", path.display()))?,

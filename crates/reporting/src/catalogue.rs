@@ -263,14 +263,17 @@ pub async fn holidays(db: &Db) -> DbResult<HolidayCalendar> {
 pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
     let mut tx = db.begin().await?;
     // The indicators, through the same parser and checks as an imported catalogue.
-    let table = crate::catalogue_io::read(SEED_INDICATORS.as_bytes(), crate::catalogue_io::Format::Csv)
-        .map_err(|e| anyhow::anyhow!("seed/indicators.csv: {e:?}"))?;
+    let table =
+        crate::catalogue_io::read(SEED_INDICATORS.as_bytes(), crate::catalogue_io::Format::Csv)
+            .map_err(|e| anyhow::anyhow!("seed/indicators.csv: {e:?}"))?;
     let (rows, headers) = crate::catalogue_io::parse(&table)
         .map_err(|e| anyhow::anyhow!("seed/indicators.csv: {e:?}"))?;
-    let bad = crate::catalogue_io::check_references(&rows, &headers, &[]);
+    let bad = crate::catalogue_io::check_references(&rows, &headers, &[], &Default::default());
     anyhow::ensure!(bad.is_empty(), "seed/indicators.csv: {bad:?}");
     let indicators: Vec<Indicator> = rows.into_iter().map(|r| r.indicator).collect();
-    let inserted = crate::catalogue_io::write(&mut tx, &indicators).await?.inserted;
+    let inserted = crate::catalogue_io::write(&mut tx, &indicators)
+        .await?
+        .inserted;
     let mut monthly: Vec<String> = indicators
         .iter()
         .filter(|i| i.monthly_provincial)

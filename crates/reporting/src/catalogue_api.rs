@@ -2,12 +2,12 @@
 //! indicator with its breakdown and targets, the targets query and import, and the catalogue page
 //! with its upload form.
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::Json;
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::{Permission, Target};
 use platform::web::admin::render;
@@ -42,7 +42,11 @@ pub struct ImportParams {
 fn format_of(q: &ImportParams, headers: &HeaderMap, body: &[u8]) -> AppResult<Format> {
     if let Some(f) = q.format.as_deref() {
         return Format::parse(f).ok_or_else(|| {
-            AppError::invalid(Problem::new("format_invalid").field("format").arg("value", f))
+            AppError::invalid(
+                Problem::new("format_invalid")
+                    .field("format")
+                    .arg("value", f),
+            )
         });
     }
     let ct = headers
@@ -335,8 +339,14 @@ async fn page_import(
     let ctx = auth.ctx.clone();
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let msg = Problem::new("catalogue_file_missing").detail(lang);
-        return render_page(&state, ctx, Vec::new(), vec![msg], StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
+        return render_page(
+            &state,
+            ctx,
+            Vec::new(),
+            vec![msg],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let outcome = match catalogue_io::read(&bytes, Format::detect(&name, &bytes)) {
         Err(e) => Err(e),
@@ -370,7 +380,14 @@ async fn page_import(
                 &[("n", errors.len().to_string())],
             )];
             msgs.extend(errors.iter().map(|e| e.problem().detail(lang)));
-            render_page(&state, ctx, Vec::new(), msgs, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_page(
+                &state,
+                ctx,
+                Vec::new(),
+                msgs,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }

@@ -411,6 +411,48 @@ impl Headers {
 /// found, not only the first. Cross-references (weights, formulas, parents) are checked by
 /// [`check_references`].
 pub fn parse(table: &Table) -> Result<(Vec<Row>, Headers), Vec<CellError>> {
+    let parsed = parse_all(table);
+    if parsed.errors.is_empty() {
+        Ok((parsed.rows, parsed.headers))
+    } else {
+        Err(parsed.errors)
+    }
+}
+
+/// What [`parse_all`] found: the rows that are valid on their own, every problem, and every code
+/// the file names (valid row or not, so that references to a bad row are not reported twice).
+pub struct Parsed {
+    pub rows: Vec<Row>,
+    pub headers: Headers,
+    pub errors: Vec<CellError>,
+    pub codes: HashSet<String>,
+}
+
+/// Parse every row, keeping the good ones beside the problems of the bad ones.
+pub fn parse_all(table: &Table) -> Parsed {
+    let mut out = Parsed {
+        rows: Vec::new(),
+        headers: Headers::default(),
+        errors: Vec::new(),
+        codes: HashSet::new(),
+    };
+    match parse_rows(table, &mut out.codes) {
+        Ok((rows, headers, errors)) => {
+            out.rows = rows;
+            out.headers = headers;
+            out.errors = errors;
+        }
+        Err(errors) => out.errors = errors,
+    }
+    out
+}
+
+type RowsHeadersErrors = (Vec<Row>, Headers, Vec<CellError>);
+
+fn parse_rows(
+    table: &Table,
+    codes: &mut HashSet<String>,
+) -> Result<RowsHeadersErrors, Vec<CellError>> {
     let Some(header) = table.rows.first() else {
         return Err(vec![CellError::new(1, "", "catalogue_empty_file", "")]);
     };
@@ -448,6 +490,7 @@ pub fn parse(table: &Table) -> Result<(Vec<Row>, Headers), Vec<CellError>> {
         if raw.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        let errors_before = errors.len();
         let cell = |key: &str| -> &str {
             at.get(key)
                 .and_then(|&c| raw.get(c))
@@ -459,6 +502,7 @@ pub fn parse(table: &Table) -> Result<(Vec<Row>, Headers), Vec<CellError>> {
         };
         let opt = |key: &str| Some(cell(key).to_owned()).filter(|s| !s.is_empty());
         let code = cell("code").to_uppercase();
+        codes.insert(code.clone());
         if !is_code(&code) {
             errors.push(mk("code", "catalogue_bad_code"));
         } else if let Some(first) = seen.insert(code.clone(), line) {
@@ -597,6 +641,7 @@ pub fn parse(table: &Table) -> Result<(Vec<Row>, Headers), Vec<CellError>> {
         }
         if let (Some(domain), Some(decimals), Some(is_public), Some(monthly), Some(lower_bound)) =
             (domain, decimals, is_public, monthly, lower_bound)
+            && errors.len() == errors_before
         {
             rows.push(Row {
                 line,
@@ -631,22 +676,26 @@ pub fn parse(table: &Table) -> Result<(Vec<Row>, Headers), Vec<CellError>> {
             });
         }
     }
-    if errors.is_empty() {
-        Ok((rows, headers))
-    } else {
-        Err(errors)
-    }
+    Ok((rows, headers, errors))
 }
 
 /// Check what the rows refer to against the rows themselves and the indicators already in the
 /// catalogue (`existing`; a row replaces the indicator of the same code): weights, parents and
 /// formula inputs must exist, breakdowns must be unique, formulas must not form a cycle.
-pub fn check_references(rows: &[Row], headers: &Headers, existing: &[Indicator]) -> Vec<CellError> {
+/// `also_known`: codes of rows of the same file that were rejected on their own (not reported
+/// again as unknown).
+pub fn check_references(
+    rows: &[Row],
+    headers: &Headers,
+    existing: &[Indicator],
+    also_known: &HashSet<String>,
+) -> Vec<CellError> {
     let mut merged: BTreeMap<&str, &Indicator> =
         existing.iter().map(|i| (i.code.as_str(), i)).collect();
     for r in rows {
         merged.insert(r.indicator.code.as_str(), &r.indicator);
     }
+    let known = |c: &str| merged.contains_key(c) || also_known.contains(c);
     let mut errors = Vec::new();
     let mut parts: HashMap<(&str, &str, &str), &str> = HashMap::new();
     for ind in merged.values() {
@@ -660,18 +709,14 @@ pub fn check_references(rows: &[Row], headers: &Headers, existing: &[Indicator])
             errors.push(CellError::new(r.line, &headers.name(key), code, value));
         };
         if let Some(w) = &i.agg_weight
-            && !merged.contains_key(w.as_str())
+            && !known(w)
         {
             err("agg_weight", "catalogue_unknown_indicator", w);
         }
         if let Some(f) = &i.formula
             && let Ok(f) = crate::formula::Formula::parse(f)
         {
-            let missing: Vec<String> = f
-                .references()
-                .into_iter()
-                .filter(|c| !merged.contains_key(c.as_str()))
-                .collect();
+            let missing: Vec<String> = f.references().into_iter().filter(|c| !known(c)).collect();
             if !missing.is_empty() {
                 err(
                     "formula",
@@ -682,6 +727,7 @@ pub fn check_references(rows: &[Row], headers: &Headers, existing: &[Indicator])
         }
         if let (Some(p), Some(d), Some(o)) = (&i.parent, &i.dimension, &i.option) {
             match merged.get(p.as_str()) {
+                None if also_known.contains(p) => {}
                 None => err("parent", "catalogue_unknown_indicator", p),
                 Some(parent) if parent.parent.is_some() => {
                     err("parent", "catalogue_parent_is_part", p)
@@ -696,7 +742,11 @@ pub fn check_references(rows: &[Row], headers: &Headers, existing: &[Indicator])
             if let Some(other) = parts.get(&(p.as_str(), d.as_str(), o.as_str()))
                 && *other != i.code
             {
-                err("option", "catalogue_duplicate_part", &format!("{p}/{d}/{o} = {other}"));
+                err(
+                    "option",
+                    "catalogue_duplicate_part",
+                    &format!("{p}/{d}/{o} = {other}"),
+                );
             }
         }
     }
@@ -978,15 +1028,22 @@ pub async fn import(
     table: &Table,
     dry_run: bool,
 ) -> anyhow::Result<Result<ImportReport, Vec<CellError>>> {
-    let (rows, headers) = match parse(table) {
-        Ok(x) => x,
-        Err(e) => return Ok(Err(e)),
-    };
+    // Every problem of the file at once: cells, then references and the database checks on
+    // the rows that are valid on their own.
+    let Parsed {
+        rows,
+        headers,
+        mut errors,
+        codes,
+    } = parse_all(table);
+    if rows.is_empty() && !errors.is_empty() {
+        return Ok(Err(errors));
+    }
     let existing = crate::catalogue::list(db).await?;
-    let mut errors = check_references(&rows, &headers, &existing);
+    errors.extend(check_references(&rows, &headers, &existing, &codes));
     errors.extend(check_database(db, &rows, &headers, &existing).await?);
     if !errors.is_empty() {
-        errors.sort_by_key(|e| e.line);
+        errors.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
         return Ok(Err(errors));
     }
     let mut report = ImportReport {
@@ -1079,7 +1136,10 @@ pub fn resolve_part(all: &[Indicator], element: &str, combo: Option<&str>) -> Op
             .iter()
             .find(|i| {
                 i.parent.as_deref() == Some(element.as_str())
-                    && (i.option.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(c))
+                    && (i
+                        .option
+                        .as_deref()
+                        .is_some_and(|o| o.eq_ignore_ascii_case(c))
                         || i.code.eq_ignore_ascii_case(c))
             })
             .map(|i| i.code.clone()),
@@ -1099,7 +1159,10 @@ mod tests {
     fn shipped_catalogue_parses_and_its_references_hold() {
         let (rows, headers) = parse(&seed_table()).unwrap();
         assert!(rows.len() >= 144, "{}", rows.len());
-        assert_eq!(check_references(&rows, &headers, &[]), vec![]);
+        assert_eq!(
+            check_references(&rows, &headers, &[], &HashSet::new()),
+            vec![]
+        );
         let all: Vec<Indicator> = rows.into_iter().map(|r| r.indicator).collect();
         let b = breakdown("POPULATION", &all);
         assert_eq!(b["sex"].len(), 2);
@@ -1124,9 +1187,18 @@ mod tests {
         let all: Vec<Indicator> = rows.into_iter().map(|r| r.indicator).collect();
         let r = |e: &str, c: Option<&str>| resolve_part(&all, e, c);
         assert_eq!(r("POPULATION", None).as_deref(), Some("POPULATION"));
-        assert_eq!(r("POPULATION", Some("HllvX50cXC0")).as_deref(), Some("POPULATION"));
-        assert_eq!(r("POPULATION", Some("Female")).as_deref(), Some("POPULATION_FEMALE"));
-        assert_eq!(r("POPULATION", Some("POPULATION_URBAN")).as_deref(), Some("POPULATION_URBAN"));
+        assert_eq!(
+            r("POPULATION", Some("HllvX50cXC0")).as_deref(),
+            Some("POPULATION")
+        );
+        assert_eq!(
+            r("POPULATION", Some("Female")).as_deref(),
+            Some("POPULATION_FEMALE")
+        );
+        assert_eq!(
+            r("POPULATION", Some("POPULATION_URBAN")).as_deref(),
+            Some("POPULATION_URBAN")
+        );
         assert_eq!(r("POPULATION", Some("east")), None);
         assert_eq!(r("CPI", Some("male")), None);
     }
@@ -1156,9 +1228,18 @@ mod tests {
             .iter()
             .map(|e| (e.line, e.column.as_str(), e.code))
             .collect();
-        assert!(got.contains(&(2, "domain", "catalogue_bad_domain")), "{got:?}");
-        assert!(got.contains(&(3, "code", "catalogue_duplicate_code")), "{got:?}");
-        assert!(got.contains(&(3, "periodicity", "catalogue_bad_choice")), "{got:?}");
+        assert!(
+            got.contains(&(2, "domain", "catalogue_bad_domain")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(3, "code", "catalogue_duplicate_code")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(3, "periodicity", "catalogue_bad_choice")),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -1171,7 +1252,7 @@ mod tests {
             .position(|r| r.indicator.code == "GRDP_GROWTH")
             .unwrap();
         rows[g].indicator.formula = Some("growth(IIP)".into());
-        let errs = check_references(&rows, &headers, &[]);
+        let errs = check_references(&rows, &headers, &[], &HashSet::new());
         assert!(
             errs.iter().any(|e| e.code == "catalogue_formula_cycle"),
             "{errs:?}"

@@ -31,7 +31,13 @@ pub struct Target {
 const INDICATOR: &[&str] = &["indicator", "ma chi tieu", "chi tieu", "code"];
 const UNIT: &[&str] = &["unit", "don vi", "ma don vi", "ma tinh"];
 const YEAR: &[&str] = &["year", "nam"];
-const VALUE: &[&str] = &["target", "ke hoach", "chi tieu ke hoach", "value", "gia tri"];
+const VALUE: &[&str] = &[
+    "target",
+    "ke hoach",
+    "chi tieu ke hoach",
+    "value",
+    "gia tri",
+];
 
 /// The header row of a targets file.
 pub fn header() -> Vec<String> {

@@ -7,6 +7,7 @@ mod support;
 mod access_matrix;
 mod audit_chain;
 mod browser;
+mod catalogue;
 mod cli;
 mod crash;
 mod identity_flows;
