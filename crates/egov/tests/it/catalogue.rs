@@ -591,6 +591,30 @@ on_both!(
             (Some("UNEMPLOYMENT_RATE"), Some("area"), Some("urban"))
         );
         assert_eq!(part["agg_weight"], "LABOUR_FORCE_URBAN");
+        // DHIS2: a category option combo that is no part of the data element is a conflict.
+        let (_, secret) = platform::identity::tokens::create(
+            &app.db,
+            &Actor::system("t"),
+            "DHIS2",
+            Role::Reporter,
+            app.scope("unit", "40").await,
+            30,
+        )
+        .await
+        .unwrap();
+        let mut dhis2 = app.client();
+        dhis2.bearer = Some(secret);
+        let set = serde_json::json!({"period": "202510", "orgUnit": "40", "dataValues": [
+            {"dataElement": "EXPORTS", "categoryOptionCombo": "HllvX50cXC0", "value": "700"},
+            {"dataElement": "RETAIL_SALES", "categoryOptionCombo": "female", "value": "5"}]});
+        let r = dhis2
+            .request_json("POST", "/api/dataValueSets", set.to_string())
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        let conflicts = r.json()["conflicts"].clone();
+        assert_eq!(conflicts.as_array().unwrap().len(), 1, "{conflicts}");
+        assert_eq!(conflicts[0]["property"], "categoryOptionCombo");
+        assert_eq!(conflicts[0]["indexes"], serde_json::json!([1]));
         let page = app.client().get("/reporting/catalogue").await.body;
         assert!(
             page.contains("sex: POPULATION_FEMALE, POPULATION_MALE"),
@@ -829,6 +853,13 @@ on_both!(
             .await
             .json();
         assert!(r["items"][0].get("target").is_none());
+        // Beside the field of the report form.
+        let mut reporter = app
+            .signed_in("baocao40", Role::Reporter, app.scope("unit", "40").await)
+            .await;
+        let form = reporter.get("/reporting/40/202505").await.body;
+        assert!(form.contains("Kế hoạch 2025: 4.000,0"), "{form}");
+        assert!(!form.contains("target_CPI"));
     }
 );
 
