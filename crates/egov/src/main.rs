@@ -54,6 +54,43 @@ enum Command {
     /// The audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The indicator catalogue and targets.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Import the catalogue (CSV, XLSX or JSON, in the columns of the export; Vietnamese or
+    /// English headers). Every row is checked first; one bad row rejects the whole file. Indicators
+    /// absent from the file are left as they are.
+    Import {
+        file: PathBuf,
+        /// Check the file and report what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the catalogue as CSV, XLSX or JSON (to a file, or CSV/JSON to standard output).
+    Export {
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Targets per year and unit (chỉ tiêu kế hoạch).
+    #[command(subcommand)]
+    Targets(TargetsCommand),
+}
+
+#[derive(Subcommand)]
+enum TargetsCommand {
+    /// Import targets (CSV or XLSX; columns indicator/Mã chỉ tiêu, unit/Đơn vị (VN or a province
+    /// code), year/Năm, target/Kế hoạch). All or nothing.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -255,6 +292,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let lang = Lang::parse(&lang).unwrap_or_default();
             return import_units(&db, &file, &valid_from, valid_to.as_deref(), dry_run, lang).await;
         }
+        Command::Catalogue(cmd) => {
+            let db = egov::connect(&config).await?;
+            return catalogue(&db, cmd).await;
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = egov::connect(&config).await?;
             let verdict = audit::verify(&db).await?;
@@ -445,5 +486,98 @@ async fn import_units(
             ]
         )
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Print every rejected cell in Vietnamese and English; exit 1.
+fn print_rejected(errors: &[reporting::catalogue_io::CellError]) -> ExitCode {
+    let n = errors.len().to_string();
+    eprintln!(
+        "{} / {}",
+        platform::i18n::t_args(Lang::Vi, "reporting.catalogue_errors", &[("n", n.clone())]),
+        platform::i18n::t_args(Lang::En, "reporting.catalogue_errors", &[("n", n)])
+    );
+    for e in errors {
+        let p = e.problem();
+        eprintln!("  {}\n  {}", p.detail(Lang::Vi), p.detail(Lang::En));
+    }
+    ExitCode::FAILURE
+}
+
+fn read_catalogue_file(
+    file: &std::path::Path,
+) -> anyhow::Result<Result<reporting::catalogue_io::Table, Vec<reporting::catalogue_io::CellError>>>
+{
+    use reporting::catalogue_io::{Format, read};
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    Ok(read(&bytes, Format::detect(name, &bytes)))
+}
+
+async fn catalogue(db: &platform::db::Db, cmd: CatalogueCommand) -> anyhow::Result<ExitCode> {
+    let counts = |rows: usize, inserted: usize, updated: usize, unchanged: usize| {
+        [
+            ("rows", rows.to_string()),
+            ("inserted", inserted.to_string()),
+            ("updated", updated.to_string()),
+            ("unchanged", unchanged.to_string()),
+        ]
+    };
+    let say = |dry_run: bool, args: &[(&str, String)]| {
+        let key = if dry_run {
+            "reporting.catalogue_dry_run_done"
+        } else {
+            "reporting.catalogue_import_done"
+        };
+        println!(
+            "{}\n{}",
+            platform::i18n::t_args(Lang::Vi, key, args),
+            platform::i18n::t_args(Lang::En, key, args)
+        );
+    };
+    match cmd {
+        CatalogueCommand::Import { file, dry_run } => {
+            let table = match read_catalogue_file(&file)? {
+                Ok(t) => t,
+                Err(e) => return Ok(print_rejected(&e)),
+            };
+            match reporting::catalogue_io::import(db, &cli_actor(), &table, dry_run).await? {
+                Err(e) => return Ok(print_rejected(&e)),
+                Ok(r) => {
+                    say(dry_run, &counts(r.rows, r.inserted, r.updated, r.unchanged));
+                    if !r.changed.is_empty() {
+                        println!("  {}", r.changed.join(", "));
+                    }
+                }
+            }
+        }
+        CatalogueCommand::Export { format, output } => {
+            use reporting::catalogue_io::Format;
+            let f = Format::parse(&format)
+                .with_context(|| format!("unknown format {format} (csv, xlsx or json)"))?;
+            let bytes = reporting::catalogue_io::export(&reporting::catalogue::list(db).await?, f)?;
+            match output {
+                Some(path) => std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None if f == Format::Xlsx => {
+                    anyhow::bail!("XLSX is binary: give a file with --output")
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+        }
+        CatalogueCommand::Targets(TargetsCommand::Import { file, dry_run }) => {
+            let table = match read_catalogue_file(&file)? {
+                Ok(t) => t,
+                Err(e) => return Ok(print_rejected(&e)),
+            };
+            match reporting::targets::import(db, &cli_actor(), &table, dry_run).await? {
+                Err(e) => return Ok(print_rejected(&e)),
+                Ok(r) => say(dry_run, &counts(r.rows, r.inserted, r.updated, r.unchanged)),
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

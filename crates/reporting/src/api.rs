@@ -12,6 +12,7 @@ use platform::web::{AppState, Auth, Ctx};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{self, Indicator};
+use crate::catalogue_io;
 use crate::data;
 use crate::period::Period;
 use crate::submission::{self, Action, Entry};
@@ -40,49 +41,6 @@ pub struct CatalogueParams {
     pub format: Option<String>,
 }
 
-/// The catalogue's columns, as in `seed/indicators.csv`.
-pub const CATALOGUE_COLUMNS: [&str; 17] = [
-    "code",
-    "name_vi",
-    "name_en",
-    "unit_vi",
-    "unit_en",
-    "domain",
-    "value_type",
-    "decimals",
-    "periodicity",
-    "agg_units",
-    "agg_weight",
-    "agg_time",
-    "formula",
-    "agency",
-    "is_public",
-    "monthly_provincial",
-    "lower_bound",
-];
-
-fn catalogue_row(i: &Indicator) -> [String; 17] {
-    [
-        i.code.clone(),
-        i.name_vi.clone(),
-        i.name_en.clone(),
-        i.unit_vi.clone(),
-        i.unit_en.clone(),
-        i.domain.to_string(),
-        i.value_type.clone(),
-        i.decimals.to_string(),
-        i.periodicity.clone(),
-        i.agg_units.clone(),
-        i.agg_weight.clone().unwrap_or_default(),
-        i.agg_time.clone(),
-        i.formula.clone().unwrap_or_default(),
-        i.agency_code.clone().unwrap_or_default(),
-        i.is_public.to_string(),
-        i.monthly_provincial.to_string(),
-        i.lower_bound.map(|b| b.to_string()).unwrap_or_default(),
-    ]
-}
-
 /// List indicators: public ones for everyone, internal ones too for signed-in callers; as JSON,
 /// or as a CSV or XLSX download in the catalogue file format.
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "reporting", operation_id = "list_indicators",
@@ -107,8 +65,8 @@ pub async fn list_indicators(
         .map(str::trim)
         .unwrap_or("json")
         .to_ascii_lowercase();
-    let rows: Vec<Vec<String>> = items.iter().map(|i| catalogue_row(i).to_vec()).collect();
-    let header: Vec<String> = CATALOGUE_COLUMNS.iter().map(|c| c.to_string()).collect();
+    let rows: Vec<Vec<String>> = items.iter().map(catalogue_io::export_row).collect();
+    let header = catalogue_io::header();
     match format.as_str() {
         "json" => Ok(Json(IndicatorList {
             meta: serde_json::json!({ "total": items.len() }),
@@ -120,7 +78,7 @@ pub async fn list_indicators(
             "egov-indicators.xlsx",
             &header,
             &rows,
-            &["domain", "decimals", "lower_bound"],
+            &catalogue_io::NUMERIC,
         ),
         other => Err(AppError::invalid(
             Problem::new("format_invalid")
@@ -137,12 +95,7 @@ pub fn download_csv(
     rows: &[Vec<String>],
 ) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(header).map_err(AppError::internal)?;
-    for r in rows {
-        w.write_record(r).map_err(AppError::internal)?;
-    }
-    let bytes = w.into_inner().map_err(AppError::internal)?;
+    let bytes = catalogue_io::csv_bytes(header, rows).map_err(AppError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -165,28 +118,7 @@ pub fn download_xlsx(
     numeric: &[&str],
 ) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let x = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold)
-            .map_err(x)?;
-    }
-    for (i, r) in rows.iter().enumerate() {
-        for (c, cell) in r.iter().enumerate() {
-            let (row, col) = (i as u32 + 1, c as u16);
-            let number = numeric
-                .contains(&header[c].as_str())
-                .then(|| cell.parse::<f64>().ok())
-                .flatten();
-            match number {
-                Some(v) if v.is_finite() => ws.write_number(row, col, v).map_err(x)?,
-                _ => ws.write_string(row, col, cell).map_err(x)?,
-            };
-        }
-    }
-    let bytes = wb.save_to_buffer().map_err(x)?;
+    let bytes = catalogue_io::xlsx_bytes(header, rows, numeric).map_err(AppError::internal)?;
     Ok((
         [
             (
@@ -238,6 +170,15 @@ pub struct Observation {
     /// With `units=current`, the units of the time whose figures were rolled up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rolled_from: Option<Vec<String>>,
+    /// The indicator is retired (past its last day of validity); its history is still shown.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
+    /// For a year: the target (chỉ tiêu kế hoạch) set for this unit and year, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// For a year with a target: the value as a percentage of the target, one decimal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_pct: Option<f64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -352,6 +293,9 @@ pub async fn query_data(
                         value,
                         reason,
                         rolled_from: None,
+                        retired: false,
+                        target: None,
+                        target_pct: None,
                         units: period
                             .months()
                             .last()
@@ -449,6 +393,9 @@ pub async fn query_data(
                     value: value.map(|v| ind.round(v)),
                     reason: reason.map(str::to_owned),
                     units: None,
+                    retired: false,
+                    target: None,
+                    target_pct: None,
                     rolled_from: rolled.then(|| {
                         sources
                             .iter()
@@ -459,6 +406,7 @@ pub async fn query_data(
             }
         }
     }
+    mark_retired_and_targets(&state, &indicators, &mut items).await?;
     export(
         &format,
         DataResponse {
@@ -466,6 +414,39 @@ pub async fn query_data(
             items,
         },
     )
+}
+
+/// Mark observations of retired indicators, and give yearly observations their target and the
+/// share of it reached.
+async fn mark_retired_and_targets(
+    state: &AppState,
+    indicators: &[Indicator],
+    items: &mut [Observation],
+) -> AppResult<()> {
+    let mut targets = std::collections::HashMap::new();
+    for ind in indicators {
+        for t in crate::targets::query(&state.db, Some(&ind.code), None, None).await? {
+            targets.insert((t.indicator, t.unit, t.year), t.value);
+        }
+    }
+    for o in items.iter_mut() {
+        o.retired = indicators
+            .iter()
+            .any(|i| i.code == o.indicator && i.is_retired());
+        let year = Some(o.period.as_str())
+            .filter(|p| p.len() == 4)
+            .and_then(|p| p.parse::<i64>().ok());
+        if let Some(y) = year
+            && let Some(t) = targets.get(&(o.indicator.clone(), o.unit.clone(), y))
+        {
+            o.target = Some(*t);
+            o.target_pct = o
+                .value
+                .filter(|_| *t != 0.0)
+                .map(|v| (v / t * 1000.0).round() / 10.0);
+        }
+    }
+    Ok(())
 }
 
 /// The observations as JSON, or as a CSV or XLSX download.

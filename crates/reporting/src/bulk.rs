@@ -186,6 +186,18 @@ fn check_alone<'a>(
             );
             continue;
         };
+        // A retired indicator (or one not yet in force) is not asked for in this period.
+        if !ind.valid_for(&report.period) {
+            problems.push(
+                Problem::new("indicator_not_valid")
+                    .field(value_field(&ind.code))
+                    .arg("indicator", &ind.code)
+                    .arg("period", report.period.id())
+                    .arg("from", ind.valid_from.as_deref().unwrap_or("…"))
+                    .arg("to", ind.valid_to.as_deref().unwrap_or("…")),
+            );
+            continue;
+        }
         if !seen.insert(ind.id) {
             problems.push(
                 Problem::new("indicator_repeated")
@@ -225,7 +237,12 @@ fn check_alone<'a>(
         values.push((ind, v.value, explanation));
     }
     if report.action != Action::SaveDraft {
-        for ind in &report.template.indicators {
+        for ind in report
+            .template
+            .indicators
+            .iter()
+            .filter(|i| i.valid_for(&report.period))
+        {
             if !seen.contains(&ind.id) {
                 problems.push(
                     Problem::new("value_required")

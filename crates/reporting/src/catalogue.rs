@@ -8,13 +8,14 @@ use serde::Serialize;
 
 use crate::period::HolidayCalendar;
 
-const INDICATORS: &str = include_str!("../seed/indicators.csv");
+/// The shipped catalogue, in the file format of [`crate::catalogue_io`].
+pub(crate) const SEED_INDICATORS: &str = include_str!("../seed/indicators.csv");
 const HOLIDAYS: &str = include_str!("../seed/holidays.csv");
 
 pub use crate::templates::{MONTHLY_PROVINCIAL, Template, template};
 
 /// An indicator (chỉ tiêu).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Indicator {
     #[serde(skip)]
     pub id: i64,
@@ -46,6 +47,21 @@ pub struct Indicator {
     pub monthly_provincial: bool,
     /// Values below this are rejected.
     pub lower_bound: Option<f64>,
+    /// Definition (khái niệm, phương pháp tính) in Vietnamese and English.
+    pub definition_vi: Option<String>,
+    pub definition_en: Option<String>,
+    /// Source of the data (nguồn số liệu), e.g. the survey or administrative record.
+    pub source: Option<String>,
+    /// First day the indicator is in force (YYYY-MM-DD); none: always.
+    pub valid_from: Option<String>,
+    /// Last day the indicator is in force (a retired indicator); none: still in force.
+    pub valid_to: Option<String>,
+    /// Disaggregation (phân tổ): the indicator this one is a part of…
+    pub parent: Option<String>,
+    /// …along which dimension (e.g. `sex`, `area`)…
+    pub dimension: Option<String>,
+    /// …and which option of it (e.g. `male`, `urban`).
+    pub option: Option<String>,
 }
 
 impl Indicator {
@@ -69,7 +85,32 @@ impl Indicator {
             is_public: r.get("is_public")?,
             monthly_provincial: r.get("monthly_provincial")?,
             lower_bound: r.get("lower_bound")?,
+            definition_vi: r.get("definition_vi")?,
+            definition_en: r.get("definition_en")?,
+            source: r.get("source")?,
+            valid_from: r.get("valid_from")?,
+            valid_to: r.get("valid_to")?,
+            parent: r.get("parent_code")?,
+            dimension: r.get("dimension")?,
+            option: r.get("dim_option")?,
         })
+    }
+
+    /// Is the indicator in force during any part of `period`? A retired indicator (valid_to
+    /// before the period) or one not yet in force is not asked for and its values are refused.
+    pub fn valid_for(&self, period: &crate::period::Period) -> bool {
+        let (first, last) = period.calendar();
+        let day = |s: &Option<String>| s.as_deref().and_then(registry::Day::parse).map(|d| d.0);
+        day(&self.valid_from).is_none_or(|from| from <= last)
+            && day(&self.valid_to).is_none_or(|to| to >= first)
+    }
+
+    /// Retired: its last day of validity has passed.
+    pub fn is_retired(&self) -> bool {
+        self.valid_to
+            .as_deref()
+            .and_then(registry::Day::parse)
+            .is_some_and(|to| to.0 < registry::Day::today().0)
     }
 
     pub fn name(&self, lang_code: &str) -> &str {
@@ -160,63 +201,22 @@ pub async fn holidays(db: &Db) -> DbResult<HolidayCalendar> {
     Ok(cal)
 }
 
-fn opt(s: &str) -> Option<&str> {
-    let s = s.trim();
-    (!s.is_empty()).then_some(s)
-}
-
 /// Load the default catalogue, the report templates and the holiday calendar;
 /// idempotent (existing indicators are updated in place), audited when anything is new.
 pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
     let mut tx = db.begin().await?;
-    let mut rdr = csv::Reader::from_reader(INDICATORS.as_bytes());
-    let mut inserted = 0;
-    for rec in rdr.records() {
-        let r = rec?;
-        let code = r[0].trim().to_owned();
-        let lower: Option<f64> = opt(&r[16]).map(str::parse).transpose()?;
-        let p = params![
-            &code,
-            r[1].trim(),
-            r[2].trim(),
-            r[3].trim(),
-            r[4].trim(),
-            r[5].trim().parse::<i64>()?,
-            r[6].trim(),
-            r[7].trim().parse::<i64>()?,
-            r[8].trim(),
-            r[9].trim(),
-            opt(&r[10]),
-            r[11].trim(),
-            opt(&r[12]),
-            opt(&r[13]),
-            r[14].trim() == "true",
-            r[15].trim() == "true",
-            lower
-        ];
-        let exists = tx
-            .fetch_optional("SELECT id FROM indicators WHERE code = $1", params![&code])
-            .await?
-            .is_some();
-        if exists {
-            tx.execute(
-                "UPDATE indicators SET name_vi=$2, name_en=$3, unit_vi=$4, unit_en=$5, domain=$6, value_type=$7, \
-                 decimals=$8, periodicity=$9, agg_units=$10, agg_weight=$11, agg_time=$12, formula=$13, \
-                 agency_code=$14, is_public=$15, monthly_provincial=$16, lower_bound=$17 WHERE code=$1",
-                p,
-            )
-            .await?;
-        } else {
-            tx.execute(
-                "INSERT INTO indicators (code, name_vi, name_en, unit_vi, unit_en, domain, value_type, decimals, \
-                 periodicity, agg_units, agg_weight, agg_time, formula, agency_code, is_public, monthly_provincial, lower_bound) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
-                p,
-            )
-            .await?;
-            inserted += 1;
-        }
-    }
+    // The indicators, through the same parser and checks as an imported catalogue.
+    let table =
+        crate::catalogue_io::read(SEED_INDICATORS.as_bytes(), crate::catalogue_io::Format::Csv)
+            .map_err(|e| anyhow::anyhow!("seed/indicators.csv: {e:?}"))?;
+    let (rows, headers) = crate::catalogue_io::parse(&table)
+        .map_err(|e| anyhow::anyhow!("seed/indicators.csv: {e:?}"))?;
+    let bad = crate::catalogue_io::check_references(&rows, &headers, &[], &Default::default());
+    anyhow::ensure!(bad.is_empty(), "seed/indicators.csv: {bad:?}");
+    let indicators: Vec<Indicator> = rows.into_iter().map(|r| r.indicator).collect();
+    let inserted = crate::catalogue_io::write(&mut tx, &indicators)
+        .await?
+        .inserted;
     let templates_inserted = crate::templates::load_default(&mut tx).await?;
     let mut hol = csv::Reader::from_reader(HOLIDAYS.as_bytes());
     for rec in hol.records() {
@@ -228,6 +228,7 @@ pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
         .await?;
     }
     crate::rules::load_default(&mut tx).await?;
+    crate::catalogue_io::sync_breakdown_rules(&mut tx).await?;
     // Derived indicators must parse and must not depend on themselves, directly or not.
     let all = tx
         .fetch_all(
@@ -276,7 +277,7 @@ mod tests {
 
     #[test]
     fn shipped_catalogue_is_complete() {
-        let mut rdr = csv::Reader::from_reader(INDICATORS.as_bytes());
+        let mut rdr = csv::Reader::from_reader(SEED_INDICATORS.as_bytes());
         let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
         assert!(rows.len() >= 60, "{}", rows.len());
         let monthly: Vec<&str> = rows

@@ -358,6 +358,7 @@ mod tests {
             is_public: true,
             monthly_provincial: true,
             lower_bound: Some(0.0),
+            ..Default::default()
         }
     }
 

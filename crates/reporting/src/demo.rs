@@ -249,7 +249,65 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         .await?;
     }
     tx.commit().await?;
+    targets(db, actor, latest).await?;
     Ok(count)
+}
+
+/// Demo targets (chỉ tiêu kế hoạch) for the year of `latest`: the last twelve months of a few
+/// additive indicators, annualised, plus 8 %, for the whole country and three provinces; loaded
+/// through the targets import like a file.
+async fn targets(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<()> {
+    let mut first = latest;
+    for _ in 1..12 {
+        first = first.previous();
+    }
+    let provinces = crate::provinces_in(db, &latest).await?;
+    let mut rows = vec![crate::targets::header()];
+    for code in ["RETAIL_SALES", "EXPORTS", "NEW_ENTERPRISES"] {
+        let Some(ind) = catalogue::by_code(db, code).await? else {
+            continue;
+        };
+        let mut national = 0.0;
+        for u in &provinces {
+            let r = db
+                .fetch_one(
+                    "SELECT COALESCE(SUM(value), 0.0) AS s, COUNT(DISTINCT period) AS n FROM data_values \
+                     WHERE indicator_id = $1 AND unit_id = $2 AND period >= $3 AND period <= $4",
+                    params![ind.id, u.id, first.id(), latest.id()],
+                )
+                .await?;
+            let (sum, months): (f64, i64) = (r.get("s")?, r.get("n")?);
+            if months == 0 {
+                continue;
+            }
+            let target = ind.round(sum / months as f64 * 12.0 * 1.08);
+            national += target;
+            if ["01", "79", "40"].contains(&u.code.as_str()) {
+                rows.push(vec![
+                    code.into(),
+                    u.code.clone(),
+                    latest.year.to_string(),
+                    target.to_string(),
+                ]);
+            }
+        }
+        if national > 0.0 {
+            rows.push(vec![
+                code.into(),
+                crate::targets::NATIONAL.into(),
+                latest.year.to_string(),
+                ind.round(national).to_string(),
+            ]);
+        }
+    }
+    let table = crate::catalogue_io::Table {
+        rows,
+        first_line: 2,
+    };
+    crate::targets::import(db, actor, &table, false)
+        .await?
+        .map_err(|e| anyhow::anyhow!("demo targets rejected: {e:?}"))?;
+    Ok(())
 }
 
 async fn flush(tx: &mut Tx, rows: &mut Vec<Value>) -> anyhow::Result<()> {

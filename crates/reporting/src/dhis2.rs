@@ -196,6 +196,7 @@ pub async fn import(
             return Ok((StatusCode::CONFLICT, Json(s)).into_response());
         }
     };
+    let all = crate::catalogue::list(&state.db).await?;
 
     // Group values by (org unit, period), checking each value's references first.
     let mut conflicts = Vec::new();
@@ -209,11 +210,23 @@ pub async fn import(
             conflicts.push(conflict(&dv.data_element, "", "E7600", "orgUnit", i));
             continue;
         };
-        if !template
-            .indicators
-            .iter()
-            .any(|ind| ind.code == dv.data_element)
-        {
+        // A category option combo names a part of a disaggregated element (e.g. `female` of
+        // POPULATION is POPULATION_FEMALE).
+        let Some(element) = crate::catalogue_io::resolve_part(
+            &all,
+            &dv.data_element,
+            dv.category_option_combo.as_deref(),
+        ) else {
+            conflicts.push(conflict(
+                &dv.data_element,
+                dv.category_option_combo.as_deref().unwrap_or(""),
+                "E7610",
+                "categoryOptionCombo",
+                i,
+            ));
+            continue;
+        };
+        if !template.indicators.iter().any(|ind| ind.code == element) {
             conflicts.push(conflict(&dv.data_element, "", "E7610", "dataElement", i));
             continue;
         }
@@ -226,7 +239,7 @@ pub async fn import(
         groups.entry((org, period)).or_default().push((
             i,
             Entry {
-                indicator: dv.data_element.clone(),
+                indicator: element,
                 raw,
                 explanation: dv.comment.clone(),
                 lang: "en",

@@ -80,7 +80,8 @@ pub fn workbook(
         ws.write_string_with_format(HEADER_ROW, c as u16, *h, &head)?;
     }
     let (prev, ly) = (period.previous().id(), period.same_period_last_year().id());
-    for (i, ind) in template.indicators.iter().enumerate() {
+    let asked = template.indicators.iter().filter(|i| i.valid_for(period));
+    for (i, ind) in asked.enumerate() {
         let r = HEADER_ROW + 1 + i as u32;
         ws.write_string(r, 0, &ind.code)?;
         ws.write_string(r, 1, ind.name(lang))?;
@@ -399,6 +400,7 @@ mod tests {
             is_public: true,
             monthly_provincial: true,
             lower_bound: Some(0.0),
+            ..Default::default()
         };
         Template {
             id: 1,

@@ -6,6 +6,8 @@
 pub mod api;
 pub mod bulk;
 pub mod catalogue;
+pub mod catalogue_api;
+pub mod catalogue_io;
 pub mod data;
 pub mod demo;
 pub mod dhis2;
@@ -17,6 +19,7 @@ pub mod reminders;
 pub mod rules;
 pub mod sdmx;
 pub mod submission;
+pub mod targets;
 pub mod templates;
 
 use axum::Router;
@@ -31,6 +34,7 @@ pub use period::Period;
 pub fn router() -> Router<AppState> {
     api::router()
         .merge(bulk::router())
+        .merge(catalogue_api::router())
         .merge(dhis2::router())
         .merge(excel::router())
         .merge(pages::router())

@@ -359,6 +359,8 @@ struct FormRow {
     last_year: String,
     explanation: String,
     error: Option<String>,
+    /// The year's target for this unit (chỉ tiêu kế hoạch), if one is set.
+    target: String,
 }
 
 #[derive(askama::Template)]
@@ -452,9 +454,17 @@ async fn render_form(
             .map(|v| ind.format(*v, lang))
             .unwrap_or_else(|| "—".into())
     };
+    let targets: std::collections::HashMap<String, f64> =
+        crate::targets::query(&state.db, None, Some(&unit.code), Some(period.year as i64))
+            .await?
+            .into_iter()
+            .map(|t| (t.indicator, t.value))
+            .collect();
+    // Indicators not in force in this period (retired, or not yet valid) are not asked for.
     let rows = template
         .indicators
         .iter()
+        .filter(|ind| ind.valid_for(&period))
         .map(|ind| {
             let field = format!("v_{}", ind.code);
             let typed_value = typed.and_then(|t| t.get(&field)).cloned();
@@ -470,6 +480,17 @@ async fn render_form(
                 value: typed_value.or(stored).unwrap_or_default(),
                 previous: fmt(ind, &prev),
                 last_year: fmt(ind, &ly),
+                target: targets
+                    .get(&ind.code)
+                    .map(|t| {
+                        format!(
+                            "{} {}: {}",
+                            auth.ctx.t("reporting.target"),
+                            period.year,
+                            ind.format(*t, lang)
+                        )
+                    })
+                    .unwrap_or_default(),
                 explanation: typed
                     .and_then(|t| t.get(&format!("e_{}", ind.code)).cloned())
                     .or_else(|| explanations.get(&ind.code).cloned())
@@ -580,6 +601,7 @@ async fn form_submit(
             let entries: Vec<Entry> = template
                 .indicators
                 .iter()
+                .filter(|i| i.valid_for(&period))
                 .map(|i| Entry {
                     indicator: i.code.clone(),
                     raw: form

@@ -8,6 +8,7 @@ mod access_matrix;
 mod audit_chain;
 mod browser;
 mod bulk;
+mod catalogue;
 mod cli;
 mod crash;
 mod identity_flows;

@@ -70,6 +70,8 @@ pub enum Permission {
     ManageTokens,
     ViewAudit,
     ManageRegistry,
+    /// Change the indicator catalogue and targets (system administrators, national scope).
+    ManageCatalogue,
     SubmitData,
     ApproveData,
     ViewData,
