@@ -20,3 +20,17 @@ INSERT INTO value_changes (unit_id, period, action, reason, at, actor, changes)
            json_build_array(json_build_array(indicator_id, old_value, new_value))::text
     FROM value_history ORDER BY id;
 DROP TABLE value_history;
+
+-- Approved values of communes rolled up to their parent unit, kept current in the transaction
+-- that approves or corrects them (no batch rebuild): a national roll-up of a commune-reported
+-- indicator reads one row per province and period instead of every commune's.
+CREATE TABLE area_totals (
+    indicator_id  BIGINT  NOT NULL,
+    period        TEXT    NOT NULL,
+    unit_id       BIGINT  NOT NULL,
+    n             BIGINT  NOT NULL,
+    total         DOUBLE PRECISION NOT NULL,
+    min_value     DOUBLE PRECISION NOT NULL,
+    max_value     DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (indicator_id, period, unit_id)
+);

@@ -1,33 +1,48 @@
-//! Reporting benchmarks (`scripts/bench`): ingestion through the batch API beside the raw insert
-//! rate of the same database measured in the same run, national roll-up latency, the overview
-//! query, and freshness from an accepted batch to the national total. Runs on SQLite, and on
-//! PostgreSQL when EGOV_BENCH_POSTGRES_URL is set. Prints figures; asserts nothing.
+//! Reporting benchmarks (`scripts/bench`) on the issue's national dataset: 200 indicators × every
+//! province-level unit (63 before July 2025, 34 since; 97 in all) × 120 months, plus 20 indicators
+//! × 3,321 communes × 60 months, sent through `POST /api/v1/data/bulk` (the real router, token
+//! auth, in process). Prints each figure beside its reference measured in the same run:
+//! ingestion beside the raw insert rate of the same database, national roll-ups, the 20-indicator
+//! overview, and freshness. Runs on SQLite, and on PostgreSQL when EGOV_BENCH_POSTGRES_URL is set.
+//! Asserts only that answers are right, never how fast they came.
+//!
+//! EGOV_BENCH_SCALE (default 1) divides the number of communes and months, for a quick look.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, header};
 use platform::audit::Actor;
-use platform::db::{Db, Value};
+use platform::db::{Backend, Db, Sql, Value};
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
 use tower::ServiceExt;
+
+const PROVINCE_INDICATORS: usize = 200;
+const COMMUNE_INDICATORS: usize = 20;
+const COMMUNES: usize = 3_321;
+const PROVINCE_MONTHS: usize = 120;
+const COMMUNE_MONTHS: usize = 60;
 
 fn p95(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[(v.len() * 95 / 100).min(v.len() - 1)]
 }
 
-async fn fresh(url_base: Option<&str>) -> (Db, String) {
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn fresh(url_base: Option<&str>) -> String {
     match url_base {
         None => {
             let dir = std::env::temp_dir().join(format!("egov-bench-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
-            let url = format!("sqlite://{}/bench.db", dir.display());
             for s in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(dir.join(format!("bench.db{s}")));
             }
-            (Db::connect(&url, 4).await.unwrap(), url)
+            format!("sqlite://{}/bench.db", dir.display())
         }
         Some(admin) => {
             let db = Db::connect(admin, 1).await.unwrap();
@@ -40,64 +55,311 @@ async fn fresh(url_base: Option<&str>) -> (Db, String) {
                 .unwrap();
             db.close().await;
             let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap();
-            let url = format!("{base}/{name}");
-            (Db::connect(&url, 4).await.unwrap(), url)
+            format!("{base}/{name}")
         }
     }
 }
 
-/// Raw multi-row inserts of `n` rows shaped like data_values, in one transaction.
-async fn raw_rate(db: &Db, n: usize) -> f64 {
-    db.execute_script(
-        "CREATE TABLE bench_raw (indicator_id BIGINT, unit_id BIGINT, period TEXT, value DOUBLE PRECISION, PRIMARY KEY (indicator_id, period, unit_id))",
-    )
-    .await
-    .unwrap();
+/// The raw insert rate of rows shaped like data_values (same columns, key and index, no foreign
+/// keys, no checks), in one transaction, by the fastest of the ways egov can talk to the database:
+/// multi-row INSERTs with bound parameters (1,000 rows a statement) and, on PostgreSQL, one
+/// INSERT expanding a JSON array server-side. Returns (rows/s, method).
+async fn raw_rate(db: &Db, n: usize) -> (f64, &'static str) {
+    let ddl = match db.backend() {
+        Backend::Sqlite => {
+            "CREATE TABLE bench_raw_{} (indicator_id INTEGER NOT NULL, unit_id INTEGER NOT NULL, period TEXT NOT NULL, \
+             value REAL NOT NULL, submission_id INTEGER, approved INTEGER NOT NULL, explanation TEXT, updated_at INTEGER NOT NULL, \
+             updated_by TEXT NOT NULL, PRIMARY KEY (indicator_id, period, unit_id)) WITHOUT ROWID; \
+             CREATE INDEX bench_raw_{}_unit ON bench_raw_{} (unit_id, period)"
+        }
+        Backend::Postgres => {
+            "CREATE TABLE bench_raw_{} (indicator_id BIGINT NOT NULL, unit_id BIGINT NOT NULL, period TEXT NOT NULL, \
+             value DOUBLE PRECISION NOT NULL, submission_id BIGINT, approved BOOLEAN NOT NULL, explanation TEXT, \
+             updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL, PRIMARY KEY (indicator_id, period, unit_id)); \
+             CREATE INDEX bench_raw_{}_unit ON bench_raw_{} (unit_id, period)"
+        }
+    };
+    let row = |j: usize| {
+        (
+            j % 200,
+            j / 200 % 97,
+            format!("{}", 200_000 + j / (200 * 97)),
+        )
+    };
+    let mut best = (0.0f64, "");
+    // Bound parameters.
+    db.execute_script(&ddl.replace("{}", "bound"))
+        .await
+        .unwrap();
     let start = Instant::now();
     let mut tx = db.begin().await.unwrap();
-    let per = 500;
-    let mut i = 0;
-    while i < n {
-        let m = per.min(n - i);
-        let mut args: Vec<Value> = Vec::with_capacity(m * 4);
-        let groups: Vec<String> = (0..m)
-            .map(|k| {
-                let j = i + k;
-                args.extend([
-                    Value::from((j % 200) as i64),
-                    Value::from((j / 200) as i64),
-                    Value::from("202401"),
-                    Value::from(j as f64),
-                ]);
-                let b = k * 4;
-                format!("(${},${},${},${})", b + 1, b + 2, b + 3, b + 4)
-            })
-            .collect();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let mut args: Vec<Value> = vec![Value::from(1i64), Value::from("bench")];
+        let mut groups = String::new();
+        for (k, &j) in chunk.iter().enumerate() {
+            let (i, u, p) = row(j);
+            args.extend([
+                Value::from(i as i64),
+                Value::from(u as i64),
+                Value::from(p),
+                Value::from(j as f64),
+                Value::from(1i64),
+                Value::from(true),
+                Value::Text(None),
+            ]);
+            let b = 3 + k * 7;
+            let _ = write!(
+                groups,
+                "{}(${},${},${},${},${},${},${},$1,$2)",
+                if k > 0 { "," } else { "" },
+                b,
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            );
+        }
         tx.execute(
-            platform::db::Sql::trusted(format!(
-                "INSERT INTO bench_raw VALUES {}",
+            Sql::trusted(format!("INSERT INTO bench_raw_bound VALUES {groups}")),
+            args,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    if rate > best.0 {
+        best = (rate, "multi-row INSERT, bound parameters");
+    }
+    if db.backend() == Backend::Postgres {
+        db.execute_script(&ddl.replace("{}", "json")).await.unwrap();
+        let start = Instant::now();
+        let mut tx = db.begin().await.unwrap();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(100_000) {
+            let rows: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|&j| {
+                    let (i, u, p) = row(j);
+                    serde_json::json!([i, u, p, j as f64, 1, true, null])
+                })
+                .collect();
+            tx.execute(
+                "INSERT INTO bench_raw_json SELECT (e->>0)::bigint, (e->>1)::bigint, e->>2, (e->>3)::float8, \
+                 (e->>4)::bigint, (e->>5)::boolean, e->>6, 1, 'bench' FROM json_array_elements($1::json) e",
+                vec![Value::from(serde_json::Value::Array(rows).to_string())],
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let rate = n as f64 / start.elapsed().as_secs_f64();
+        if rate > best.0 {
+            best = (rate, "INSERT … SELECT FROM json_array_elements");
+        }
+    }
+    best
+}
+
+/// Synthetic indicators `BENCH_{prefix}{n}` (monthly, summed over units and time).
+async fn synthetic_indicators(db: &Db, prefix: &str, n: usize) -> Vec<String> {
+    let mut codes = Vec::new();
+    for k in 1..=n {
+        let code = format!("BENCH_{prefix}{k:03}");
+        db.execute(
+            "INSERT INTO indicators (code, name_vi, name_en, unit_vi, unit_en, domain, value_type, decimals, periodicity, \
+             agg_units, agg_time, is_public, monthly_provincial) \
+             VALUES ($1, $2, $3, 'đơn vị', 'unit', $4, 'number', 1, 'month', 'sum', 'sum', $5, $6)",
+            platform::params![
+                &code,
+                format!("Chỉ tiêu đo hiệu năng {prefix}{k:03}"),
+                format!("Benchmark indicator {prefix}{k:03}"),
+                (k % 9 + 1) as i64,
+                true,
+                false
+            ],
+        )
+        .await
+        .unwrap();
+        codes.push(code);
+    }
+    codes
+}
+
+/// A template `code` of `codes` for units of `level`, monthly.
+async fn template(
+    db: &Db,
+    code: &str,
+    level: &str,
+    codes: &[String],
+) -> reporting::catalogue::Template {
+    let id: i64 = db
+        .fetch_one(
+            "INSERT INTO report_templates (code, name_vi, name_en, period_kind, unit_level, deadline_days) \
+             VALUES ($1, $2, $3, 'month', $4, 5) RETURNING id",
+            platform::params![code, format!("Biểu đo hiệu năng {code}"), format!("Benchmark template {code}"), level],
+        )
+        .await
+        .unwrap()
+        .get("id")
+        .unwrap();
+    for (pos, c) in codes.iter().enumerate() {
+        db.execute(
+            "INSERT INTO template_indicators (template_id, indicator_id, position) SELECT $1, id, $2 FROM indicators WHERE code = $3",
+            platform::params![id, pos as i64, c],
+        )
+        .await
+        .unwrap();
+    }
+    reporting::catalogue::template(db, code)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// 3,321 communes (synthetic codes 70001…) spread over today's 34 provinces.
+async fn communes(db: &Db, n: usize) {
+    let provinces = reporting::provinces_in(db, &Period::parse("202611").unwrap())
+        .await
+        .unwrap();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let mut args: Vec<Value> = Vec::new();
+        let mut groups = Vec::new();
+        for &k in chunk {
+            let b = args.len();
+            args.extend([
+                Value::from(format!("{}", 70_001 + k)),
+                Value::from(format!("Xã Thử Nghiệm {}", k + 1)),
+                Value::from(format!("xa thu nghiem {}", k + 1)),
+                Value::from(provinces[k % provinces.len()].id),
+            ]);
+            groups.push(format!(
+                "(${}, 'commune', 'commune', ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4
+            ));
+        }
+        db.execute(
+            Sql::trusted(format!(
+                "INSERT INTO units (code, level, kind, name, name_search, parent_id) VALUES {}",
                 groups.join(",")
             )),
             args,
         )
         .await
         .unwrap();
-        i += m;
     }
-    tx.commit().await.unwrap();
-    n as f64 / start.elapsed().as_secs_f64()
 }
 
-async fn run(label: &str, pg: Option<&str>) {
-    let (db, url) = fresh(pg).await;
+/// A steady synthetic figure: no outliers, every validation rule satisfied.
+fn figure(indicator: usize, unit: usize, month: usize) -> f64 {
+    let base = 100.0 + (unit % 17) as f64 + (indicator % 7) as f64;
+    let wave = ((month % 12) as f64 / 12.0 * std::f64::consts::TAU).sin();
+    ((base * (1.0 + 0.01 * wave) + 0.05 * month as f64) * 10.0).round() / 10.0
+}
+
+/// One bulk request body: every (unit, month) pair's report of `codes`, submitted.
+fn body(template: &str, codes: &[String], reports: &[(String, String, usize, usize)]) -> String {
+    let mut s = String::with_capacity(reports.len() * codes.len() * 36);
+    let _ = write!(
+        s,
+        "{{\"template\":\"{template}\",\"submit\":true,\"reports\":["
+    );
+    for (r, (unit, period, u, m)) in reports.iter().enumerate() {
+        if r > 0 {
+            s.push(',');
+        }
+        let _ = write!(
+            s,
+            "{{\"unit\":\"{unit}\",\"period\":\"{period}\",\"values\":["
+        );
+        for (i, c) in codes.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            let _ = write!(
+                s,
+                "{{\"indicator\":\"{c}\",\"value\":{}}}",
+                figure(i, *u, *m)
+            );
+        }
+        s.push_str("]}");
+    }
+    s.push_str("]}");
+    s
+}
+
+struct Sent {
+    values: usize,
+    reports: usize,
+    elapsed: Duration,
+}
+
+async fn send(router: &axum::Router, token: &str, body: String) -> Duration {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/data/bulk")
+        .header(header::HOST, "localhost")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(body))
+        .unwrap();
+    let start = Instant::now();
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let elapsed = start.elapsed();
+    assert!(
+        status.is_success(),
+        "bulk request failed: {status} {}",
+        String::from_utf8_lossy(&bytes[..bytes.len().min(2000)])
+    );
+    elapsed
+}
+
+/// Approve what was just sent, as approvers would (not timed: approving is not ingestion).
+async fn approve(db: &Db, periods: &[String]) {
+    let ph: Vec<String> = (1..=periods.len()).map(|i| format!("${}", i + 1)).collect();
+    let mut args = vec![Value::from(true)];
+    args.extend(periods.iter().map(Value::from));
+    db.execute(
+        Sql::trusted(format!(
+            "UPDATE data_values SET approved = $1 WHERE period IN ({})",
+            ph.join(",")
+        )),
+        args.clone(),
+    )
+    .await
+    .unwrap();
+    db.execute(
+        Sql::trusted(format!(
+            "UPDATE submissions SET status = 'approved' WHERE $1 AND period IN ({})",
+            ph.join(",")
+        )),
+        args,
+    )
+    .await
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    reporting::data::refresh_area_totals(&mut tx, periods, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn run(label: &str, pg: Option<&str>, scale: usize) {
+    let url = fresh(pg).await;
     let config = platform::config::Config {
         database_url: platform::config::Secret::new(url.clone()),
         cookie_secure: false,
         ..Default::default()
     };
-    let db2 = egov::connect(&config).await.unwrap();
-    db.close().await;
-    let db = db2;
+    let db = egov::connect(&config).await.unwrap();
     let actor = Actor::system("bench");
     registry::seed::load(&db, &actor).await.unwrap();
     reporting::catalogue::load_default(&db, &actor)
@@ -105,10 +367,22 @@ async fn run(label: &str, pg: Option<&str>) {
         .unwrap();
     let state = egov::state(db.clone(), config);
     let router = egov::router(state);
+    let setup = Instant::now();
 
-    let raw = raw_rate(&db, 200_000).await;
-
-    // A national reporting token, so one client can send every province's reports.
+    // The dataset's shape: the 8 monthly provincial indicators and synthetic ones up to 200;
+    // 20 synthetic commune indicators; 3,321 communes.
+    let monthly = reporting::catalogue::template(&db, reporting::catalogue::MONTHLY_PROVINCIAL)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut pcodes: Vec<String> = monthly.indicators.iter().map(|i| i.code.clone()).collect();
+    let extra = PROVINCE_INDICATORS - pcodes.len();
+    pcodes.extend(synthetic_indicators(&db, "P", extra).await);
+    let ccodes = synthetic_indicators(&db, "C", COMMUNE_INDICATORS).await;
+    let ptemplate = template(&db, "BENCH-TINH", "province", &pcodes).await;
+    let ctemplate = template(&db, "BENCH-XA", "commune", &ccodes).await;
+    let n_communes = COMMUNES / scale;
+    communes(&db, n_communes).await;
     let (_, token) = platform::identity::tokens::create(
         &db,
         &actor,
@@ -119,93 +393,123 @@ async fn run(label: &str, pg: Option<&str>) {
     )
     .await
     .unwrap();
-    let template = reporting::catalogue::template(&db, reporting::catalogue::MONTHLY_PROVINCIAL)
-        .await
-        .unwrap()
-        .unwrap();
     let latest = Period::parse("202611").unwrap();
-    let mut periods = vec![latest];
-    for _ in 1..120 {
-        periods.push(periods.last().unwrap().previous());
-    }
-    periods.reverse();
-    let mut batches = Vec::new();
-    for p in &periods {
-        let (_, last) = p.calendar();
-        let (units, _) = registry::store::list_units(
-            &db,
-            &registry::store::UnitQuery {
-                level: Some(registry::Level::Province),
-                valid_on: Some(registry::Day(last)),
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        for u in units {
-            let values: Vec<serde_json::Value> = template
-                .indicators
-                .iter()
-                .map(|i| serde_json::json!({"indicator": i.code, "value": 100.0 + (u.id % 17) as f64 + f64::from(p.index)}))
-                .collect();
-            batches.push(serde_json::json!({"unit": u.code, "period": p.id(), "values": values, "submit": false}).to_string());
+    let back = |n: usize| {
+        let mut ps = vec![latest];
+        for _ in 1..n {
+            ps.push(ps.last().unwrap().previous());
         }
-    }
-    let values = batches.len() * template.indicators.len();
-    let start = Instant::now();
-    for b in &batches {
-        let req = Request::builder()
-            .method("POST")
-            .uri("/api/v1/data/batch")
-            .header(header::HOST, "localhost")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::from(b.clone()))
-            .unwrap();
-        let res = router.clone().oneshot(req).await.unwrap();
-        assert!(res.status().is_success(), "batch failed: {}", res.status());
-    }
-    let api_rate = values as f64 / start.elapsed().as_secs_f64();
+        ps.reverse();
+        ps
+    };
+    let pmonths = back(PROVINCE_MONTHS / scale);
+    let cmonths = back(COMMUNE_MONTHS / scale);
+    let setup = setup.elapsed();
 
-    // Approve everything (as approvers would), then query.
-    db.execute(
-        "UPDATE data_values SET approved = $1",
-        platform::params![true],
-    )
-    .await
-    .unwrap();
-    db.execute(
-        "UPDATE submissions SET status = 'approved'",
-        platform::params![],
-    )
-    .await
-    .unwrap();
-    let retail = reporting::catalogue::by_code(&db, "RETAIL_SALES")
-        .await
-        .unwrap()
-        .unwrap();
-    let last60: Vec<Period> = periods[60..].to_vec();
-    let mut t_rollup = Vec::new();
-    for _ in 0..50 {
-        let s = Instant::now();
-        let r = reporting::data::national(&db, std::slice::from_ref(&retail), &last60)
-            .await
-            .unwrap();
-        assert_eq!(r.len(), 60);
-        t_rollup.push(s.elapsed());
+    // Province-level reports, a year of months per request; approved after each request so that
+    // later requests' outlier checks read real history.
+    let mut provinces_sent = Sent {
+        values: 0,
+        reports: 0,
+        elapsed: Duration::ZERO,
+    };
+    for year in pmonths.chunks(12) {
+        let mut reports = Vec::new();
+        for (m, p) in year.iter().enumerate() {
+            for u in reporting::provinces_in(&db, p).await.unwrap() {
+                reports.push((u.code.clone(), p.id(), u.id as usize, p.index as usize + m));
+            }
+        }
+        let b = body(&ptemplate.code, &pcodes, &reports);
+        provinces_sent.elapsed += send(&router, &token, b).await;
+        provinces_sent.values += reports.len() * pcodes.len();
+        provinces_sent.reports += reports.len();
+        approve(&db, &year.iter().map(Period::id).collect::<Vec<_>>()).await;
     }
+    // Commune reports, 6 months per request.
+    let mut communes_sent = Sent {
+        values: 0,
+        reports: 0,
+        elapsed: Duration::ZERO,
+    };
+    for half in cmonths.chunks(6) {
+        let mut reports = Vec::new();
+        for p in half {
+            for k in 0..n_communes {
+                reports.push((format!("{}", 70_001 + k), p.id(), k, p.index as usize));
+            }
+        }
+        let b = body(&ctemplate.code, &ccodes, &reports);
+        communes_sent.elapsed += send(&router, &token, b).await;
+        communes_sent.values += reports.len() * ccodes.len();
+        communes_sent.reports += reports.len();
+        approve(&db, &half.iter().map(Period::id).collect::<Vec<_>>()).await;
+    }
+    let total_values = provinces_sent.values + communes_sent.values;
+    let total_time = provinces_sent.elapsed + communes_sent.elapsed;
+    let api_rate = total_values as f64 / total_time.as_secs_f64();
+    let (raw, raw_method) = raw_rate(&db, 500_000).await;
+
+    // National roll-ups over the latest 60 months: a commune-reported indicator (3,321 communes
+    // summed per month) and a province-reported one.
+    let last60: Vec<Period> = pmonths[pmonths.len().saturating_sub(60)..].to_vec();
+    let commune_ind = &ctemplate.indicators[0];
+    let retail = ptemplate
+        .indicators
+        .iter()
+        .find(|i| i.code == "RETAIL_SALES")
+        .unwrap()
+        .clone();
+    let timed = async |ind: &reporting::catalogue::Indicator, months: usize| {
+        let mut t = Vec::new();
+        for _ in 0..40 {
+            let s = Instant::now();
+            let r = reporting::data::national(&db, std::slice::from_ref(ind), &last60)
+                .await
+                .unwrap();
+            t.push(s.elapsed());
+            assert_eq!(r.len(), months, "{}", ind.code);
+        }
+        p95(t)
+    };
+    let t_commune = timed(commune_ind, last60.len().min(cmonths.len())).await;
+    let t_province = timed(&retail, last60.len()).await;
+    // Check the commune roll-up's answer against a direct sum.
+    let got = reporting::data::national(&db, std::slice::from_ref(commune_ind), &[latest])
+        .await
+        .unwrap()[&(commune_ind.id, latest.id())];
+    let want: f64 = (0..n_communes)
+        .map(|k| figure(0, k, latest.index as usize))
+        .sum();
+    assert!(
+        (got.value - want).abs() < 1e-6 * want,
+        "{} vs {want}",
+        got.value
+    );
+    assert_eq!(got.units as usize, n_communes);
+
+    // Overview: 20 indicators, latest month and the same month last year, with growth.
+    let twenty: Vec<reporting::catalogue::Indicator> =
+        ptemplate.indicators.iter().take(20).cloned().collect();
     let mut t_overview = Vec::new();
-    for _ in 0..50 {
+    for _ in 0..40 {
         let s = Instant::now();
         let ps = [latest, latest.same_period_last_year()];
-        let r = reporting::data::national(&db, &template.indicators, &ps)
-            .await
-            .unwrap();
-        assert!(!r.is_empty());
+        let r = reporting::data::national(&db, &twenty, &ps).await.unwrap();
+        let growth: Vec<Option<f64>> = twenty
+            .iter()
+            .map(|i| {
+                reporting::data::growth(
+                    r.get(&(i.id, ps[0].id())).map(|a| a.value),
+                    r.get(&(i.id, ps[1].id())).map(|a| a.value),
+                )
+            })
+            .collect();
         t_overview.push(s.elapsed());
+        assert!(growth.iter().filter(|g| g.is_some()).count() >= 19);
     }
-    // Freshness: a correction accepted → visible in the national total.
+
+    // Freshness: a correction of an approved report accepted → the national total.
     let unit = reporting::unit_for_period(&db, "40", &latest)
         .await
         .unwrap()
@@ -214,25 +518,26 @@ async fn run(label: &str, pg: Option<&str>) {
         .await
         .unwrap()[&(retail.id, latest.id())]
         .value;
-    let s = Instant::now();
-    let entries: Vec<reporting::submission::Entry> = template
+    let entries: Vec<reporting::submission::Entry> = ptemplate
         .indicators
         .iter()
-        .map(|i| reporting::submission::Entry {
-            indicator: i.code.clone(),
-            raw: if i.code == "RETAIL_SALES" {
-                "1000000".into()
+        .enumerate()
+        .map(|(i, ind)| reporting::submission::Entry {
+            indicator: ind.code.clone(),
+            raw: if ind.code == "RETAIL_SALES" {
+                "250".into()
             } else {
-                "100".into()
+                format!("{}", figure(i, unit.id as usize, latest.index as usize))
             },
             explanation: Some("bench".into()),
             lang: "en",
         })
         .collect();
+    let s = Instant::now();
     reporting::submission::save(
         &db,
         &actor,
-        &template,
+        &ptemplate,
         unit.id,
         &latest,
         &entries,
@@ -250,41 +555,66 @@ async fn run(label: &str, pg: Option<&str>) {
     assert!(after > before);
 
     println!(
-        "\n## {label}: {} reports × {} indicators = {values} values (province level, 120 months)",
-        batches.len(),
-        template.indicators.len()
+        "\n## {label}: {} province-level reports × {} indicators + {} commune reports × {} indicators = {total_values} values (setup {:.1} s)",
+        provinces_sent.reports,
+        pcodes.len(),
+        communes_sent.reports,
+        ccodes.len(),
+        setup.as_secs_f64()
     );
     println!("| measure | egov | reference (same run) |");
     println!("|---|---|---|");
     println!(
-        "| ingestion through POST /api/v1/data/batch | {api_rate:.0} values/s | raw multi-row INSERT: {raw:.0} rows/s ({:.1} % of raw) |",
+        "| ingestion through POST /api/v1/data/bulk, all {total_values} values | {api_rate:.0} values/s | raw insert ({raw_method}): {raw:.0} rows/s — egov reaches {:.1} % of raw; target ≥ 100,000 values/s and ≥ 50 % |",
         api_rate / raw * 100.0
     );
     println!(
-        "| national roll-up, 1 indicator × 60 months, p95 | {:.2} ms | target ≤ 20 ms |",
-        p95(t_rollup).as_secs_f64() * 1000.0
+        "| … province-level part ({} values, {} requests) | {:.0} values/s | |",
+        provinces_sent.values,
+        pmonths.len().div_ceil(12),
+        provinces_sent.values as f64 / provinces_sent.elapsed.as_secs_f64()
     );
     println!(
-        "| overview: {} indicators, latest period + same period last year, p95 | {:.2} ms | target ≤ 50 ms |",
-        template.indicators.len(),
-        p95(t_overview).as_secs_f64() * 1000.0
+        "| … commune part ({} values, {} requests) | {:.0} values/s | |",
+        communes_sent.values,
+        cmonths.len().div_ceil(6),
+        communes_sent.values as f64 / communes_sent.elapsed.as_secs_f64()
+    );
+    println!(
+        "| national roll-up, 1 commune-reported indicator × {n_communes} communes × {} months, p95 of 40 | {:.2} ms | target ≤ 20 ms |",
+        last60.len(),
+        ms(t_commune)
+    );
+    println!(
+        "| national roll-up, 1 province-reported indicator × {} months, p95 of 40 | {:.2} ms | target ≤ 20 ms |",
+        last60.len(),
+        ms(t_province)
+    );
+    println!(
+        "| overview: 20 indicators, latest month + same month last year, growth, p95 of 40 | {:.2} ms | target ≤ 50 ms |",
+        ms(t_overview)
     );
     println!(
         "| freshness: accepted correction → national total | {:.1} ms | target ≤ 1000 ms |",
-        fresh.as_secs_f64() * 1000.0
+        ms(fresh)
     );
     db.close().await;
 }
 
 fn main() {
+    let scale: usize = std::env::var("EGOV_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        run("SQLite", None).await;
+        run("SQLite", None, scale).await;
         match std::env::var("EGOV_BENCH_POSTGRES_URL") {
-            Ok(url) => run("PostgreSQL", Some(&url)).await,
+            Ok(url) => run("PostgreSQL", Some(&url), scale).await,
             Err(_) => println!(
                 "\n(PostgreSQL skipped: EGOV_BENCH_POSTGRES_URL not set; scripts/bench sets it)"
             ),

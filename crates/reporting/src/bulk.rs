@@ -1019,6 +1019,19 @@ pub async fn apply(
 
     // Values: set-based upserts.
     upsert_values(tx, upserts, now, &actor.name).await?;
+    // Approved commune values changed (corrections): their provinces' totals follow at once.
+    let mut touched: HashMap<String, Vec<i64>> = HashMap::new();
+    for (r, o) in reports.iter().zip(&outcomes) {
+        if o.changed
+            && o.status == Status::Approved
+            && levels.get(&r.unit_id).map(String::as_str) == Some("commune")
+        {
+            touched.entry(r.period.id()).or_default().push(r.unit_id);
+        }
+    }
+    for (period, communes) in touched {
+        crate::data::refresh_area_totals(tx, &[period], Some(&communes)).await?;
+    }
     // Value history: one change set per report.
     for chunk in change_sets.chunks(8 * 1000) {
         let n = chunk.len() / 8;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use platform::db::{Db, DbResult, Sql, Value};
+use platform::db::{Db, DbResult, Sql, Tx, Value};
 use serde::Serialize;
 
 use crate::catalogue::Indicator;
@@ -46,9 +46,13 @@ pub struct Aggregate {
     pub units: i64,
 }
 
-/// National aggregates of approved values for each (indicator, month), by each indicator's rule
+/// National aggregates of approved values for each (indicator, period), by each indicator's rule
 /// over units: sum, avg, min, max, or a weighted average by its weighting indicator. Indicators
-/// that do not aggregate over units (`none`) get no national figure from provincial data.
+/// that do not aggregate over units (`none`) get no national figure from units' data.
+///
+/// The roll-up follows the unit hierarchy: a period's national figure comes from the provinces
+/// when they reported the indicator, and otherwise from the communes (an indicator only communes
+/// report), read from their per-province totals kept in `area_totals`.
 pub async fn national(
     db: &Db,
     indicators: &[Indicator],
@@ -58,6 +62,7 @@ pub async fn national(
     if periods.is_empty() {
         return Ok(out);
     }
+    let period_ids: Vec<String> = periods.iter().map(Period::id).collect();
     for ind in indicators {
         let func = match ind.agg_units.as_str() {
             "sum" => "SUM(dv.value)",
@@ -68,27 +73,33 @@ pub async fn national(
             _ => continue,
         };
         let mut args: Vec<Value> = vec![ind.id.into()];
-        let ph: Vec<String> = periods
+        let ph: Vec<String> = period_ids
             .iter()
             .map(|p| {
-                args.push(p.id().into());
+                args.push(p.into());
                 format!("${}", args.len())
             })
             .collect();
-        let weight_join = if ind.agg_units == "wavg" {
-            args.push(ind.agg_weight.clone().unwrap_or_default().into());
-            format!(
-                " JOIN indicators wi ON wi.code = ${} JOIN data_values w ON w.indicator_id = wi.id \
-                 AND w.unit_id = dv.unit_id AND w.period = dv.period AND w.approved",
-                args.len()
-            )
-        } else {
-            String::new()
+        // The weighting indicator's values for the same unit and period, its code bound as `$idx`.
+        let weight_join = |idx: usize| {
+            if ind.agg_units == "wavg" {
+                format!(
+                    " JOIN indicators wi ON wi.code = ${idx} JOIN data_values w ON w.indicator_id = wi.id \
+                     AND w.unit_id = dv.unit_id AND w.period = dv.period AND w.approved"
+                )
+            } else {
+                String::new()
+            }
         };
+        if ind.agg_units == "wavg" {
+            args.push(ind.agg_weight.clone().unwrap_or_default().into());
+        }
+        // Provinces first, the units driving the join (one key lookup per province and period).
         let sql = format!(
-            "SELECT dv.period, {func} AS v, COUNT(*) AS n FROM data_values dv JOIN units u ON u.id = dv.unit_id{weight_join} \
-             WHERE dv.indicator_id = $1 AND dv.approved AND u.level = 'province' AND dv.period IN ({}) \
-             GROUP BY dv.period",
+            "SELECT dv.period, {func} AS v, COUNT(*) AS n FROM units u CROSS JOIN data_values dv{} \
+             WHERE u.level = 'province' AND dv.unit_id = u.id AND dv.indicator_id = $1 AND dv.approved \
+             AND dv.period IN ({}) GROUP BY dv.period",
+            weight_join(period_ids.len() + 2),
             ph.join(",")
         );
         for r in db.fetch_all(Sql::trusted(sql), args).await? {
@@ -102,8 +113,119 @@ pub async fn national(
                 );
             }
         }
+        // Periods the provinces did not report: roll the communes up.
+        let missing: Vec<&String> = period_ids
+            .iter()
+            .filter(|p| !out.contains_key(&(ind.id, (*p).clone())))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let mut args: Vec<Value> = vec![ind.id.into()];
+        let ph: Vec<String> = missing
+            .iter()
+            .map(|p| {
+                args.push((*p).into());
+                format!("${}", args.len())
+            })
+            .collect();
+        let rows = if ind.agg_units == "wavg" {
+            // Weights are not kept in the totals: read the communes themselves.
+            args.push(ind.agg_weight.clone().unwrap_or_default().into());
+            db.fetch_all(
+                Sql::trusted(format!(
+                    "SELECT dv.period, {func} AS v, COUNT(*) AS n FROM data_values dv JOIN units u ON u.id = dv.unit_id{} \
+                     WHERE dv.indicator_id = $1 AND dv.approved AND u.level = 'commune' AND dv.period IN ({}) GROUP BY dv.period",
+                    weight_join(missing.len() + 2),
+                    ph.join(","),
+                )),
+                args,
+            )
+            .await?
+        } else {
+            let v = match ind.agg_units.as_str() {
+                "sum" => "SUM(total)",
+                "avg" => "SUM(total) / CAST(SUM(n) AS DOUBLE PRECISION)",
+                "min" => "MIN(min_value)",
+                _ => "MAX(max_value)",
+            };
+            db.fetch_all(
+                Sql::trusted(format!(
+                    "SELECT period, {v} AS v, CAST(SUM(n) AS BIGINT) AS n FROM area_totals WHERE indicator_id = $1 AND period IN ({}) \
+                     GROUP BY period",
+                    ph.join(",")
+                )),
+                args,
+            )
+            .await?
+        };
+        for r in rows {
+            if let Some(v) = r.get::<Option<f64>>("v")? {
+                out.insert(
+                    (ind.id, r.get("period")?),
+                    Aggregate {
+                        value: v,
+                        units: r.get("n")?,
+                    },
+                );
+            }
+        }
     }
     Ok(out)
+}
+
+/// Recompute the per-parent totals of communes' approved values (`area_totals`) for `periods`:
+/// for the parents of `communes` only, or for every parent when None. Called in the transaction
+/// that changes approved commune values, so totals are never stale.
+pub async fn refresh_area_totals(
+    tx: &mut Tx,
+    periods: &[String],
+    communes: Option<&[i64]>,
+) -> DbResult<()> {
+    if periods.is_empty() || communes.is_some_and(<[i64]>::is_empty) {
+        return Ok(());
+    }
+    let mut args: Vec<Value> = periods.iter().map(Value::from).collect();
+    let pph: Vec<String> = (1..=periods.len()).map(|i| format!("${i}")).collect();
+    let parents = match communes {
+        None => String::new(),
+        Some(ids) => {
+            let ph: Vec<String> = ids
+                .iter()
+                .map(|id| {
+                    args.push((*id).into());
+                    format!("${}", args.len())
+                })
+                .collect();
+            format!(
+                " AND {{col}} IN (SELECT parent_id FROM units WHERE id IN ({}))",
+                ph.join(",")
+            )
+        }
+    };
+    tx.execute(
+        Sql::trusted(format!(
+            "DELETE FROM area_totals WHERE period IN ({}){}",
+            pph.join(","),
+            parents.replace("{col}", "unit_id")
+        )),
+        args.clone(),
+    )
+    .await?;
+    tx.execute(
+        Sql::trusted(format!(
+            "INSERT INTO area_totals (indicator_id, period, unit_id, n, total, min_value, max_value) \
+             SELECT dv.indicator_id, dv.period, u.parent_id, COUNT(*), SUM(dv.value), MIN(dv.value), MAX(dv.value) \
+             FROM units u CROSS JOIN data_values dv \
+             WHERE u.level = 'commune' AND u.parent_id IS NOT NULL AND dv.unit_id = u.id AND dv.approved \
+             AND dv.period IN ({}){} GROUP BY dv.indicator_id, dv.period, u.parent_id",
+            pph.join(","),
+            parents.replace("{col}", "u.parent_id")
+        )),
+        args,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Approved values reported for the whole country (on the national unit, by a ministry) for each

@@ -248,6 +248,18 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         )
         .await?;
     }
+    // Communes' approved values, rolled up per province for the national figures.
+    let commune_periods: Vec<String> = tx
+        .fetch_all(
+            "SELECT DISTINCT dv.period FROM data_values dv JOIN units u ON u.id = dv.unit_id \
+             WHERE u.level = 'commune' AND dv.approved",
+            params![],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get("period"))
+        .collect::<Result<_, _>>()?;
+    crate::data::refresh_area_totals(&mut tx, &commune_periods, None).await?;
     tx.commit().await?;
     targets(db, actor, latest).await?;
     Ok(count)

@@ -408,6 +408,23 @@ pub async fn decide(
         params![approve, sub.unit_id, &sub.period, sub.id],
     )
     .await?;
+    // A commune's approved values count in its province's totals at once.
+    let level: Option<String> = tx
+        .fetch_optional(
+            "SELECT level FROM units WHERE id = $1",
+            params![sub.unit_id],
+        )
+        .await?
+        .map(|r| r.get("level"))
+        .transpose()?;
+    if level.as_deref() == Some("commune") {
+        crate::data::refresh_area_totals(
+            &mut tx,
+            std::slice::from_ref(&sub.period),
+            Some(&[sub.unit_id]),
+        )
+        .await?;
+    }
     audit::append(
         &mut tx,
         actor,

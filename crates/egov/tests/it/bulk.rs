@@ -379,3 +379,116 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    communes_roll_up_into_the_national_total_at_once,
+    async |app: &TestApp| {
+        let (_, token) = setup(app).await;
+        let actor = Actor::system("test");
+        let table = registry::import::read_csv(registry::seed::SAMPLE_COMMUNES.as_bytes()).unwrap();
+        registry::import::import_communes(
+            &app.db,
+            &actor,
+            &table,
+            &registry::import::ImportOptions {
+                valid_from: registry::Day::parse("2025-07-01").unwrap(),
+                valid_to: None,
+                dry_run: false,
+            },
+            &|_, _| {},
+        )
+        .await
+        .unwrap();
+        let t = catalogue::template(&app.db, "BC-TTHC-XA-QUY")
+            .await
+            .unwrap()
+            .unwrap();
+        let communes = ["90001", "90002", "90003"];
+        let reports: Vec<Value> = communes
+            .iter()
+            .enumerate()
+            .map(|(k, c)| report(&t, c, "2025Q4", |_| json!(10.0 * (k + 1) as f64)))
+            .collect();
+        let r = send(
+            app,
+            &token,
+            &json!({"template": t.code, "submit": true, "reports": reports}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let ind = t.indicators[0].clone();
+        let q4 = Period::parse("2025Q4").unwrap();
+        let total = async || {
+            reporting::data::national(&app.db, std::slice::from_ref(&ind), &[q4])
+                .await
+                .unwrap()
+                .get(&(ind.id, "2025Q4".to_owned()))
+                .copied()
+        };
+        // Submitted, not approved: no national figure yet.
+        assert_eq!(total().await, None);
+        // Approved one by one: the total follows each approval.
+        for (k, c) in communes.iter().enumerate() {
+            let unit = registry::store::unit_by_code(&app.db, c, registry::Day::today())
+                .await
+                .unwrap()
+                .unwrap();
+            let s = reporting::submission::find(&app.db, t.id, unit.id, &q4)
+                .await
+                .unwrap()
+                .unwrap();
+            reporting::submission::decide(&app.db, &actor, s.id, s.version, true, None)
+                .await
+                .unwrap();
+            let got = total().await.unwrap();
+            let want: f64 = (0..=k).map(|j| 10.0 * (j + 1) as f64).sum();
+            assert_eq!((got.value, got.units), (want, (k + 1) as i64));
+        }
+        // A correction of an approved commune value moves the total in the same transaction.
+        let unit = registry::store::unit_by_code(&app.db, "90002", registry::Day::today())
+            .await
+            .unwrap()
+            .unwrap();
+        let entries: Vec<reporting::submission::Entry> = t
+            .indicators
+            .iter()
+            .map(|i| reporting::submission::Entry {
+                indicator: i.code.clone(),
+                raw: if i.id == ind.id {
+                    "25".into()
+                } else {
+                    "20".into()
+                },
+                explanation: None,
+                lang: "en",
+            })
+            .collect();
+        reporting::submission::save(
+            &app.db,
+            &actor,
+            &t,
+            unit.id,
+            &q4,
+            &entries,
+            None,
+            reporting::submission::Action::Correct,
+            Some("Sổ theo dõi ghi thiếu"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(total().await.unwrap().value, 10.0 + 25.0 + 30.0);
+        // The totals equal a direct sum over the communes.
+        let direct = app
+            .db
+            .fetch_one(
+                "SELECT SUM(dv.value) AS v FROM data_values dv JOIN units u ON u.id = dv.unit_id \
+                 WHERE u.level = 'commune' AND dv.approved AND dv.indicator_id = $1 AND dv.period = $2",
+                platform::params![ind.id, "2025Q4"],
+            )
+            .await
+            .unwrap()
+            .get::<f64>("v")
+            .unwrap();
+        assert_eq!(direct, 65.0);
+    }
+);
