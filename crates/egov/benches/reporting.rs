@@ -62,9 +62,11 @@ async fn fresh(url_base: Option<&str>) -> String {
 
 /// The raw insert rate of rows shaped like data_values (same columns, key and index, no foreign
 /// keys, no checks), in one transaction, by the fastest of the ways egov can talk to the database:
-/// multi-row INSERTs with bound parameters (1,000 rows a statement) and, on PostgreSQL, one
-/// INSERT expanding a JSON array server-side. Returns (rows/s, method).
-async fn raw_rate(db: &Db, n: usize) -> (f64, &'static str) {
+/// multi-row INSERTs with bound parameters (10, 25, 100 or 1,000 rows a statement) and, on
+/// PostgreSQL, one INSERT expanding a JSON array server-side. (SQLite's JSON expansion is faster
+/// still but can store a number a unit in the last place off, so it is no reference for exact
+/// storage.) Returns (rows/s, method).
+async fn raw_rate(db: &Db, n: usize) -> (f64, String) {
     let ddl = match db.backend() {
         Backend::Sqlite => {
             "CREATE TABLE bench_raw_{} (indicator_id INTEGER NOT NULL, unit_id INTEGER NOT NULL, period TEXT NOT NULL, \
@@ -86,52 +88,56 @@ async fn raw_rate(db: &Db, n: usize) -> (f64, &'static str) {
             format!("{}", 200_000 + j / (200 * 97)),
         )
     };
-    let mut best = (0.0f64, "");
-    // Bound parameters.
-    db.execute_script(&ddl.replace("{}", "bound"))
-        .await
-        .unwrap();
-    let start = Instant::now();
-    let mut tx = db.begin().await.unwrap();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
-        let mut args: Vec<Value> = vec![Value::from(1i64), Value::from("bench")];
-        let mut groups = String::new();
-        for (k, &j) in chunk.iter().enumerate() {
-            let (i, u, p) = row(j);
-            args.extend([
-                Value::from(i as i64),
-                Value::from(u as i64),
-                Value::from(p),
-                Value::from(j as f64),
-                Value::from(1i64),
-                Value::from(true),
-                Value::Text(None),
-            ]);
-            let b = 3 + k * 7;
-            let _ = write!(
-                groups,
-                "{}(${},${},${},${},${},${},${},$1,$2)",
-                if k > 0 { "," } else { "" },
-                b,
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
+    let mut best = (0.0f64, String::new());
+    // Bound parameters, several statement sizes (sqlx's SQLite driver favours small ones).
+    for per in [10usize, 25, 100, 1000] {
+        let table = format!("bound{per}");
+        db.execute_script(&ddl.replace("{}", &table)).await.unwrap();
+        let start = Instant::now();
+        let mut tx = db.begin().await.unwrap();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(per) {
+            let mut args: Vec<Value> = vec![Value::from(1i64), Value::from("bench")];
+            let mut groups = String::new();
+            for (k, &j) in chunk.iter().enumerate() {
+                let (i, u, p) = row(j);
+                args.extend([
+                    Value::from(i as i64),
+                    Value::from(u as i64),
+                    Value::from(p),
+                    Value::from(j as f64),
+                    Value::from(1i64),
+                    Value::from(true),
+                    Value::Text(None),
+                ]);
+                let b = 3 + k * 7;
+                let _ = write!(
+                    groups,
+                    "{}(${},${},${},${},${},${},${},$1,$2)",
+                    if k > 0 { "," } else { "" },
+                    b,
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                );
+            }
+            tx.execute(
+                Sql::trusted(format!("INSERT INTO bench_raw_{table} VALUES {groups}")),
+                args,
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let rate = n as f64 / start.elapsed().as_secs_f64();
+        if rate > best.0 {
+            best = (
+                rate,
+                format!("multi-row INSERT, {per} rows a statement, bound parameters"),
             );
         }
-        tx.execute(
-            Sql::trusted(format!("INSERT INTO bench_raw_bound VALUES {groups}")),
-            args,
-        )
-        .await
-        .unwrap();
-    }
-    tx.commit().await.unwrap();
-    let rate = n as f64 / start.elapsed().as_secs_f64();
-    if rate > best.0 {
-        best = (rate, "multi-row INSERT, bound parameters");
     }
     if db.backend() == Backend::Postgres {
         db.execute_script(&ddl.replace("{}", "json")).await.unwrap();
@@ -156,7 +162,7 @@ async fn raw_rate(db: &Db, n: usize) -> (f64, &'static str) {
         tx.commit().await.unwrap();
         let rate = n as f64 / start.elapsed().as_secs_f64();
         if rate > best.0 {
-            best = (rate, "INSERT … SELECT FROM json_array_elements");
+            best = (rate, "INSERT … SELECT FROM json_array_elements".to_owned());
         }
     }
     best
@@ -506,7 +512,15 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
             })
             .collect();
         t_overview.push(s.elapsed());
-        assert!(growth.iter().filter(|g| g.is_some()).count() >= 19);
+        // Every additive indicator has a growth rate once a year of history exists (indices and
+        // weighted averages need weights outside this dataset).
+        for (i, g) in twenty.iter().zip(&growth) {
+            assert!(
+                pmonths.len() <= 12 || i.agg_units != "sum" || g.is_some(),
+                "{}",
+                i.code
+            );
+        }
     }
 
     // Freshness: a correction of an approved report accepted → the national total.
