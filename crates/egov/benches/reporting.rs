@@ -70,14 +70,14 @@ async fn raw_rate(db: &Db, n: usize) -> (f64, String) {
     let ddl = match db.backend() {
         Backend::Sqlite => {
             "CREATE TABLE bench_raw_{} (indicator_id INTEGER NOT NULL, unit_id INTEGER NOT NULL, period TEXT NOT NULL, \
-             value REAL NOT NULL, submission_id INTEGER, approved INTEGER NOT NULL, explanation TEXT, updated_at INTEGER NOT NULL, \
-             updated_by TEXT NOT NULL, PRIMARY KEY (indicator_id, period, unit_id)) WITHOUT ROWID; \
+             value REAL NOT NULL, submission_id INTEGER, approved INTEGER NOT NULL, explanation TEXT, \
+             PRIMARY KEY (indicator_id, period, unit_id)) WITHOUT ROWID; \
              CREATE INDEX bench_raw_{}_unit ON bench_raw_{} (unit_id, period)"
         }
         Backend::Postgres => {
             "CREATE TABLE bench_raw_{} (indicator_id BIGINT NOT NULL, unit_id BIGINT NOT NULL, period TEXT NOT NULL, \
              value DOUBLE PRECISION NOT NULL, submission_id BIGINT, approved BOOLEAN NOT NULL, explanation TEXT, \
-             updated_at BIGINT NOT NULL, updated_by TEXT NOT NULL, PRIMARY KEY (indicator_id, period, unit_id)); \
+             PRIMARY KEY (indicator_id, period, unit_id)); \
              CREATE INDEX bench_raw_{}_unit ON bench_raw_{} (unit_id, period)"
         }
     };
@@ -90,13 +90,13 @@ async fn raw_rate(db: &Db, n: usize) -> (f64, String) {
     };
     let mut best = (0.0f64, String::new());
     // Bound parameters, several statement sizes (sqlx's SQLite driver favours small ones).
-    for per in [10usize, 25, 100, 1000] {
+    for per in [100usize, 1000, 2000, 4000] {
         let table = format!("bound{per}");
         db.execute_script(&ddl.replace("{}", &table)).await.unwrap();
         let start = Instant::now();
         let mut tx = db.begin().await.unwrap();
         for chunk in (0..n).collect::<Vec<_>>().chunks(per) {
-            let mut args: Vec<Value> = vec![Value::from(1i64), Value::from("bench")];
+            let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
             let mut groups = String::new();
             for (k, &j) in chunk.iter().enumerate() {
                 let (i, u, p) = row(j);
@@ -109,10 +109,10 @@ async fn raw_rate(db: &Db, n: usize) -> (f64, String) {
                     Value::from(true),
                     Value::Text(None),
                 ]);
-                let b = 3 + k * 7;
+                let b = 1 + k * 7;
                 let _ = write!(
                     groups,
-                    "{}(${},${},${},${},${},${},${},$1,$2)",
+                    "{}(${},${},${},${},${},${},${})",
                     if k > 0 { "," } else { "" },
                     b,
                     b + 1,
@@ -153,7 +153,7 @@ async fn raw_rate(db: &Db, n: usize) -> (f64, String) {
                 .collect();
             tx.execute(
                 "INSERT INTO bench_raw_json SELECT (e->>0)::bigint, (e->>1)::bigint, e->>2, (e->>3)::float8, \
-                 (e->>4)::bigint, (e->>5)::boolean, e->>6, 1, 'bench' FROM json_array_elements($1::json) e",
+                 (e->>4)::bigint, (e->>5)::boolean, e->>6 FROM json_array_elements($1::json) e",
                 vec![Value::from(serde_json::Value::Array(rows).to_string())],
             )
             .await
@@ -224,8 +224,9 @@ async fn template(
         .unwrap()
 }
 
-/// 3,321 communes (synthetic codes 70001…) spread over today's 34 provinces.
-async fn communes(db: &Db, n: usize) {
+/// 3,321 communes (synthetic codes 70001…) spread over today's 34 provinces; their ids in order.
+async fn communes(db: &Db, n: usize) -> Vec<i64> {
+    let mut ids = Vec::with_capacity(n);
     let provinces = reporting::provinces_in(db, &Period::parse("202611").unwrap())
         .await
         .unwrap();
@@ -248,16 +249,24 @@ async fn communes(db: &Db, n: usize) {
                 b + 4
             ));
         }
-        db.execute(
-            Sql::trusted(format!(
-                "INSERT INTO units (code, level, kind, name, name_search, parent_id) VALUES {}",
-                groups.join(",")
-            )),
-            args,
-        )
-        .await
-        .unwrap();
+        let rows = db
+            .fetch_all(
+                Sql::trusted(format!(
+                    "INSERT INTO units (code, level, kind, name, name_search, parent_id) VALUES {} RETURNING id, code",
+                    groups.join(",")
+                )),
+                args,
+            )
+            .await
+            .unwrap();
+        let mut rows: Vec<(String, i64)> = rows
+            .iter()
+            .map(|r| (r.get("code").unwrap(), r.get("id").unwrap()))
+            .collect();
+        rows.sort();
+        ids.extend(rows.into_iter().map(|(_, id)| id));
     }
+    ids
 }
 
 /// A steady synthetic figure: no outliers, every validation rule satisfied.
@@ -328,8 +337,13 @@ async fn send(router: &axum::Router, token: &str, body: String) -> Duration {
     elapsed
 }
 
-/// Approve what was just sent, as approvers would (not timed: approving is not ingestion).
-async fn approve(db: &Db, periods: &[String]) {
+/// Approve what was just sent, as approvers would (not timed: approving is not ingestion): the
+/// values and reports flagged at once, then what approval keeps current — the communes' totals
+/// per province and the series of approved values.
+async fn approve(db: &Db, reports: &[(i64, Period)]) {
+    let mut periods: Vec<String> = reports.iter().map(|(_, p)| p.id()).collect();
+    periods.sort();
+    periods.dedup();
     let ph: Vec<String> = (1..=periods.len()).map(|i| format!("${}", i + 1)).collect();
     let mut args = vec![Value::from(true)];
     args.extend(periods.iter().map(Value::from));
@@ -352,9 +366,10 @@ async fn approve(db: &Db, periods: &[String]) {
     .await
     .unwrap();
     let mut tx = db.begin().await.unwrap();
-    reporting::data::refresh_area_totals(&mut tx, periods, None)
+    reporting::data::refresh_area_totals(&mut tx, &periods, None)
         .await
         .unwrap();
+    reporting::series::refresh(&mut tx, reports).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -388,7 +403,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
     let ptemplate = template(&db, "BENCH-TINH", "province", &pcodes).await;
     let ctemplate = template(&db, "BENCH-XA", "commune", &ccodes).await;
     let n_communes = COMMUNES / scale;
-    communes(&db, n_communes).await;
+    let commune_ids = communes(&db, n_communes).await;
     let (_, token) = platform::identity::tokens::create(
         &db,
         &actor,
@@ -421,16 +436,18 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
     };
     for year in pmonths.chunks(12) {
         let mut reports = Vec::new();
+        let mut keys = Vec::new();
         for (m, p) in year.iter().enumerate() {
             for u in reporting::provinces_in(&db, p).await.unwrap() {
                 reports.push((u.code.clone(), p.id(), u.id as usize, p.index as usize + m));
+                keys.push((u.id, *p));
             }
         }
         let b = body(&ptemplate.code, &pcodes, &reports);
         provinces_sent.elapsed += send(&router, &token, b).await;
         provinces_sent.values += reports.len() * pcodes.len();
         provinces_sent.reports += reports.len();
-        approve(&db, &year.iter().map(Period::id).collect::<Vec<_>>()).await;
+        approve(&db, &keys).await;
     }
     // Commune reports, 6 months per request.
     let mut communes_sent = Sent {
@@ -440,16 +457,18 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
     };
     for half in cmonths.chunks(6) {
         let mut reports = Vec::new();
+        let mut keys = Vec::new();
         for p in half {
-            for k in 0..n_communes {
+            for (k, id) in commune_ids.iter().enumerate() {
                 reports.push((format!("{}", 70_001 + k), p.id(), k, p.index as usize));
+                keys.push((*id, *p));
             }
         }
         let b = body(&ctemplate.code, &ccodes, &reports);
         communes_sent.elapsed += send(&router, &token, b).await;
         communes_sent.values += reports.len() * ccodes.len();
         communes_sent.reports += reports.len();
-        approve(&db, &half.iter().map(Period::id).collect::<Vec<_>>()).await;
+        approve(&db, &keys).await;
     }
     let total_values = provinces_sent.values + communes_sent.values;
     let total_time = provinces_sent.elapsed + communes_sent.elapsed;
@@ -613,6 +632,11 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         ms(fresh)
     );
     db.close().await;
+    if pg.is_none() {
+        let _ = std::fs::remove_dir_all(
+            std::env::temp_dir().join(format!("egov-bench-{}", std::process::id())),
+        );
+    }
 }
 
 fn main() {

@@ -49,12 +49,15 @@ pub fn openapi_json() -> serde_json::Value {
     serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises")
 }
 
-/// Connect to the configured database and apply pending migrations.
+/// Connect to the configured database, apply pending migrations and fill what they left to
+/// the application (the series of approved values of an older database).
 pub async fn connect(config: &Config) -> anyhow::Result<Db> {
     let db = Db::connect(config.database_url.expose(), config.db_max_connections)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
     db.migrate().await?;
+    // Data written before a derived table existed is carried into it once.
+    reporting::series::ensure(&db).await?;
     Ok(db)
 }
 

@@ -1,5 +1,7 @@
 //! Storage of units, lineage and agencies. One SQL text serves SQLite and PostgreSQL.
 
+use std::collections::HashMap;
+
 use platform::db::{Db, DbResult, Row, Sql, Tx, Value};
 use platform::params;
 use serde::Serialize;
@@ -258,6 +260,52 @@ pub async fn chain(db: &Db, unit_id: i64) -> DbResult<Vec<i64>> {
         };
         out.push(id);
         next = r.get("parent_id")?;
+    }
+    Ok(out)
+}
+
+/// The chains of several units at once ([`chain`] of each: the unit, its parent, …), with one
+/// query per level of the hierarchy instead of one per unit and level.
+pub async fn chains(db: &Db, unit_ids: &[i64]) -> DbResult<HashMap<i64, Vec<i64>>> {
+    // id → parent, for every unit found on the way up.
+    let mut parent: HashMap<i64, Option<i64>> = HashMap::new();
+    let mut asked: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut todo: Vec<i64> = unit_ids.to_vec();
+    for _ in 0..9 {
+        todo.retain(|id| asked.insert(*id));
+        if todo.is_empty() {
+            break;
+        }
+        let mut next = Vec::new();
+        for chunk in todo.chunks(2000) {
+            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let args = chunk.iter().map(|id| Value::from(*id)).collect();
+            let sql = format!(
+                "SELECT id, parent_id FROM units WHERE id IN ({})",
+                ph.join(",")
+            );
+            for r in db.fetch_all(Sql::trusted(sql), args).await? {
+                let p: Option<i64> = r.get("parent_id")?;
+                parent.insert(r.get("id")?, p);
+                next.extend(p);
+            }
+        }
+        todo = next;
+    }
+    let mut out = HashMap::with_capacity(unit_ids.len());
+    for &id in unit_ids {
+        let mut c = Vec::new();
+        let mut next = Some(id);
+        while let Some(x) = next {
+            if c.contains(&x) || c.len() > 8 {
+                break;
+            }
+            // A unit not found ends the chain before it, as in [`chain`].
+            let Some(p) = parent.get(&x) else { break };
+            c.push(x);
+            next = *p;
+        }
+        out.insert(id, c);
     }
     Ok(out)
 }

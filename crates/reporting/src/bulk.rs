@@ -3,13 +3,14 @@
 //!
 //! For a batch of reports it reads, with a handful of statements whatever the batch's size: the
 //! reports' submissions, the values they already hold (and the previous period's for the rules),
-//! and each series' approved history for the outlier check (aggregated per series in the
-//! database). It then checks every report in memory and, only if every report passes, writes
-//! with one statement per kind of row: submissions created, submissions moved on, values upserted
-//! (one JSON parameter, expanded by the database), one change set per report (the value history),
-//! and the audit entries. A batch is accepted whole or rejected whole.
+//! and each series' approved history for the outlier check (one packed row per unit, see
+//! [`crate::series`]). It then checks every report in memory and, only if every report passes,
+//! writes set-based: submissions created, submissions moved on, values upserted in large
+//! multi-row statements, one change set per report (the value history), the series of approved
+//! values that changed, and the audit entries. A batch is accepted whole or rejected whole.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use axum::http::StatusCode;
 use platform::audit::{self, Actor, Change};
@@ -340,85 +341,50 @@ async fn unit_levels(tx: &mut Tx, reports: &[Report<'_>]) -> DbResult<HashMap<i6
     Ok(out)
 }
 
+/// A value as stored.
+struct Stored {
+    value: f64,
+    explanation: Option<String>,
+    approved: bool,
+}
+
 /// Values stored for some units in some periods, restricted to some indicators:
-/// (indicator, unit, period) → (value, explanation).
+/// (indicator, unit, period) → the value.
 async fn load_values(
     tx: &mut Tx,
     indicators: &HashSet<i64>,
     units: &HashSet<i64>,
-    periods: &HashSet<String>,
-) -> DbResult<HashMap<(i64, i64, String), (f64, Option<String>)>> {
+    periods: &HashSet<Period>,
+) -> DbResult<HashMap<(i64, i64, Period), Stored>> {
     let mut out = HashMap::new();
     if indicators.is_empty() || units.is_empty() || periods.is_empty() {
         return Ok(out);
     }
     let inds: Vec<i64> = indicators.iter().copied().collect();
-    let periods: Vec<&String> = periods.iter().collect();
+    let periods: Vec<String> = periods.iter().map(Period::id).collect();
     for unit_chunk in units.iter().copied().collect::<Vec<_>>().chunks(2000) {
         let mut args: Vec<Value> = inds.iter().map(|i| Value::from(*i)).collect();
         args.extend(unit_chunk.iter().map(|u| Value::from(*u)));
-        args.extend(periods.iter().map(|p| Value::from(*p)));
+        args.extend(periods.iter().map(Value::from));
         let sql = format!(
-            "SELECT indicator_id, unit_id, period, value, explanation FROM data_values \
+            "SELECT indicator_id, unit_id, period, value, explanation, approved FROM data_values \
              WHERE indicator_id IN ({}) AND unit_id IN ({}) AND period IN ({})",
             placeholders(1, inds.len()),
             placeholders(inds.len() + 1, unit_chunk.len()),
             placeholders(inds.len() + unit_chunk.len() + 1, periods.len()),
         );
         for row in tx.fetch_all(Sql::trusted(sql), args).await? {
+            let Ok(period) = Period::parse(&row.get::<String>("period")?) else {
+                continue;
+            };
             out.insert(
-                (
-                    row.get("indicator_id")?,
-                    row.get("unit_id")?,
-                    row.get("period")?,
-                ),
-                (row.get("value")?, row.get("explanation")?),
+                (row.get("indicator_id")?, row.get("unit_id")?, period),
+                Stored {
+                    value: row.get("value")?,
+                    explanation: row.get("explanation")?,
+                    approved: row.get("approved")?,
+                },
             );
-        }
-    }
-    Ok(out)
-}
-
-/// Approved history of every series (indicator, unit) of the batch over `window`, aggregated per
-/// series in the database: (indicator, unit) → [(period, value)].
-async fn load_history(
-    tx: &mut Tx,
-    indicators: &HashSet<i64>,
-    units: &HashSet<i64>,
-    window: &HashSet<String>,
-) -> DbResult<HashMap<(i64, i64), Vec<(String, f64)>>> {
-    let mut out: HashMap<(i64, i64), Vec<(String, f64)>> = HashMap::new();
-    if indicators.is_empty() || units.is_empty() || window.is_empty() {
-        return Ok(out);
-    }
-    let agg = match tx.backend() {
-        Backend::Sqlite => "group_concat(period || '=' || value, ';')",
-        Backend::Postgres => "string_agg(period || '=' || value::text, ';')",
-    };
-    let inds: Vec<i64> = indicators.iter().copied().collect();
-    let window: Vec<&String> = window.iter().collect();
-    for unit_chunk in units.iter().copied().collect::<Vec<_>>().chunks(2000) {
-        let mut args: Vec<Value> = inds.iter().map(|i| Value::from(*i)).collect();
-        args.extend(unit_chunk.iter().map(|u| Value::from(*u)));
-        args.extend(window.iter().map(|p| Value::from(*p)));
-        let sql = format!(
-            "SELECT indicator_id, unit_id, {agg} AS h FROM data_values \
-             WHERE approved AND indicator_id IN ({}) AND unit_id IN ({}) AND period IN ({}) \
-             GROUP BY indicator_id, unit_id",
-            placeholders(1, inds.len()),
-            placeholders(inds.len() + 1, unit_chunk.len()),
-            placeholders(inds.len() + unit_chunk.len() + 1, window.len()),
-        );
-        for row in tx.fetch_all(Sql::trusted(sql), args).await? {
-            let h: String = row.get("h")?;
-            let points = h
-                .split(';')
-                .filter_map(|p| {
-                    let (period, v) = p.split_once('=')?;
-                    Some((period.to_owned(), v.parse::<f64>().ok()?))
-                })
-                .collect();
-            out.insert((row.get("indicator_id")?, row.get("unit_id")?), points);
         }
     }
     Ok(out)
@@ -508,17 +474,6 @@ async fn national_vs_provinces(
     Ok(out)
 }
 
-/// The `n` periods before `p`, oldest last.
-fn periods_before(p: &Period, n: usize) -> Vec<String> {
-    let mut out = Vec::with_capacity(n);
-    let mut q = *p;
-    for _ in 0..n {
-        q = q.previous();
-        out.push(q.id());
-    }
-    out
-}
-
 /// Check and write `reports` in the caller's transaction, all or nothing: on any report's
 /// problem nothing is written and every failing report is named. Sending values a report already
 /// holds, in the state it is already in, changes nothing (idempotent re-sends).
@@ -590,11 +545,10 @@ pub async fn apply(
     let mut indicators: HashSet<i64> = HashSet::new();
     let mut prev_indicators: HashSet<i64> = HashSet::new();
     let mut units: HashSet<i64> = HashSet::new();
-    let mut periods: HashSet<String> = HashSet::new();
-    let mut window: HashSet<String> = HashSet::new();
+    let mut periods: HashSet<Period> = HashSet::new();
     for (r, c) in reports.iter().zip(&checked) {
         units.insert(r.unit_id);
-        periods.insert(r.period.id());
+        periods.insert(r.period);
         indicators.extend(c.values.iter().map(|(ind, _, _)| ind.id));
         prev_indicators.extend(
             r.template
@@ -603,13 +557,12 @@ pub async fn apply(
                 .filter(|i| rule_codes.contains(&i.code))
                 .map(|i| i.id),
         );
-        window.extend(periods_before(&r.period, HISTORY));
     }
     let mut stored = load_values(tx, &indicators, &units, &periods).await?;
-    let prev_periods: HashSet<String> = reports.iter().map(|r| r.period.previous().id()).collect();
+    let prev_periods: HashSet<Period> = reports.iter().map(|r| r.period.previous()).collect();
     let prev_stored = load_values(tx, &prev_indicators, &units, &prev_periods).await?;
-    // Approved history is only needed for values that change; on a re-send there is none.
-    let history = load_history(tx, &indicators, &units, &window).await?;
+    // Each unit's approved history, for the outlier check.
+    let history = crate::series::load(tx, &units).await?;
 
     // 3. Every report checked against what is stored.
     struct Plan {
@@ -618,9 +571,11 @@ pub async fn apply(
         warnings: Vec<Problem>,
     }
     let mut plans: Vec<Plan> = Vec::with_capacity(reports.len());
+    let mut hist: Vec<f64> = Vec::with_capacity(HISTORY);
     for (i, (r, c)) in reports.iter().zip(&checked).enumerate() {
         let pid = r.period.id();
-        let sub = submissions.remove(&(r.template.id, r.unit_id, pid.clone()));
+        let sub = submissions.remove(&(r.template.id, r.unit_id, pid));
+        let unit_history = history.get(&r.unit_id);
         let version = sub.as_ref().map(|s| s.version).unwrap_or(1);
         let status = sub.as_ref().map(|s| s.status).unwrap_or(Status::Draft);
         if let Some(v) = r.expected_version
@@ -649,7 +604,7 @@ pub async fn apply(
             Action::Correct => false,
         };
         let stored_now =
-            |ind: &Indicator| stored.get(&(ind.id, r.unit_id, pid.clone())).map(|x| x.0);
+            |ind: &Indicator| stored.get(&(ind.id, r.unit_id, r.period)).map(|x| x.value);
         if sub.is_some()
             && same_state
             && r.expected_version.is_none()
@@ -686,18 +641,11 @@ pub async fn apply(
         // Values far from the unit's own history must be explained to submit.
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
-        let before: HashSet<String> = periods_before(&r.period, HISTORY).into_iter().collect();
         for (ind, value, explanation) in &c.values {
             let Some(v) = value else { continue };
-            let hist: Vec<f64> = history
-                .get(&(ind.id, r.unit_id))
-                .map(|h| {
-                    h.iter()
-                        .filter(|(p, _)| before.contains(p))
-                        .map(|(_, x)| *x)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let Some(h) = unit_history else { continue };
+            hist.clear();
+            hist.extend(h.before(ind.id, &r.period, HISTORY));
             if let Some(z) = outlier(*v, &hist) {
                 if r.action != Action::SaveDraft && explanation.is_none() {
                     problems.push(
@@ -717,7 +665,7 @@ pub async fn apply(
         }
         // Validation rules over the report's values (this period as sent, the previous one as
         // stored): errors block, warnings need an explanation on the indicator they concern.
-        let prev_id = r.period.previous().id();
+        let prev = r.period.previous();
         let current: HashMap<&str, Option<f64>> = c
             .values
             .iter()
@@ -737,9 +685,7 @@ pub async fn apply(
                     PeriodShift::Current => current.get(code).copied().flatten(),
                     PeriodShift::Previous => {
                         let ind = by_code.get(code)?;
-                        prev_stored
-                            .get(&(ind.id, r.unit_id, prev_id.clone()))
-                            .map(|x| x.0)
+                        prev_stored.get(&(ind.id, r.unit_id, prev)).map(|x| x.value)
                     }
                     _ => None,
                 }?;
@@ -845,21 +791,43 @@ pub async fn apply(
             })
             .collect();
         let sql = format!(
-            "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at, agency_id) VALUES {} RETURNING *",
+            "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at, agency_id) VALUES {} RETURNING id, template_id, unit_id, period",
             groups.join(",")
         );
         let created = tx
             .fetch_all(Sql::trusted(sql), args)
             .await
             .map_err(|e| conflict_on_unique(e, chunk))?;
-        let mut by_key: HashMap<(i64, i64, String), Submission> = HashMap::new();
+        // The rest of a new report is known: a draft at version 1.
+        let mut ids: HashMap<(i64, i64, String), i64> = HashMap::with_capacity(created.len());
         for row in created {
-            let s = Submission::from_row(&row)?;
-            by_key.insert((s.template_id, s.unit_id, s.period.clone()), s);
+            ids.insert(
+                (
+                    row.get("template_id")?,
+                    row.get("unit_id")?,
+                    row.get("period")?,
+                ),
+                row.get("id")?,
+            );
         }
         for &i in chunk {
             let r = &reports[i];
-            plans[i].sub = by_key.remove(&(r.template.id, r.unit_id, r.period.id()));
+            let period = r.period.id();
+            plans[i].sub = ids
+                .remove(&(r.template.id, r.unit_id, period.clone()))
+                .map(|id| Submission {
+                    id,
+                    template_id: r.template.id,
+                    unit_id: r.unit_id,
+                    period,
+                    status: Status::Draft,
+                    version: 1,
+                    submitted_at: None,
+                    submitted_by: None,
+                    decided_at: None,
+                    decided_by: None,
+                    return_reason: None,
+                });
         }
     }
 
@@ -868,6 +836,7 @@ pub async fn apply(
     let mut change_sets: Vec<Value> = Vec::new();
     let mut moved: HashMap<(&'static str, bool), Vec<i64>> = HashMap::new();
     let mut audit_keys = Vec::new();
+    let mut series_touched: Vec<(i64, Period)> = Vec::new();
     let (mut total_in, mut total_up) = (0usize, 0usize);
     for (i, (r, c)) in reports.iter().zip(&checked).enumerate() {
         let plan = &mut plans[i];
@@ -893,19 +862,23 @@ pub async fn apply(
         let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
         let mut changes = Vec::new();
         let mut deletions = Vec::new();
+        let mut series_change = false;
         for (ind, value, explanation) in &c.values {
-            let old = stored.remove(&(ind.id, r.unit_id, pid.clone()));
-            let old_value = old.as_ref().map(|o| o.0);
+            let old = stored.remove(&(ind.id, r.unit_id, r.period));
+            let old_value = old.as_ref().map(|o| o.value);
+            // An approved value written, or one overwritten: the series of approved values
+            // follows.
+            series_change |= approved || old.as_ref().is_some_and(|o| o.approved);
             if old_value == *value {
                 unchanged += 1;
                 // An explanation added to a value that stays: kept, not a change of the value.
                 if let (Some(v), Some(x)) = (value, explanation)
-                    && old.as_ref().and_then(|o| o.1.as_ref()) != Some(x)
+                    && old.as_ref().and_then(|o| o.explanation.as_ref()) != Some(x)
                 {
                     upserts.push(ValueRow {
                         indicator_id: ind.id,
                         unit_id: r.unit_id,
-                        period: pid.clone(),
+                        period: r.period,
                         value: *v,
                         submission_id: sub.id,
                         approved,
@@ -923,7 +896,7 @@ pub async fn apply(
                 Some(v) => upserts.push(ValueRow {
                     indicator_id: ind.id,
                     unit_id: r.unit_id,
-                    period: pid.clone(),
+                    period: r.period,
                     value: *v,
                     submission_id: sub.id,
                     approved,
@@ -947,11 +920,22 @@ pub async fn apply(
         } else {
             "enter"
         };
+        if series_change {
+            series_touched.push((r.unit_id, r.period));
+        }
         if !changes.is_empty() {
-            let set: Vec<serde_json::Value> = changes
-                .iter()
-                .map(|(ind, old, new)| json!([ind.id, old, new]))
-                .collect();
+            // [[indicator_id, old, new], …], written straight to text.
+            let mut set = Vec::with_capacity(changes.len() * 24);
+            set.push(b'[');
+            for (k, (ind, old, new)) in changes.iter().enumerate() {
+                if k > 0 {
+                    set.push(b',');
+                }
+                serde_json::to_writer(&mut set, &(ind.id, old, new))
+                    .map_err(|e| Error::Internal(e.into()))?;
+            }
+            set.push(b']');
+            let set = String::from_utf8(set).map_err(|e| Error::Internal(e.into()))?;
             change_sets.extend(params![
                 r.unit_id,
                 pid.clone(),
@@ -960,7 +944,7 @@ pub async fn apply(
                 r.reason.clone(),
                 now,
                 &actor.name,
-                serde_json::Value::Array(set).to_string()
+                set
             ]);
         }
         let new_status = match r.action {
@@ -1018,7 +1002,10 @@ pub async fn apply(
     }
 
     // Values: set-based upserts.
-    upsert_values(tx, upserts, now, &actor.name).await?;
+    upsert_values(tx, upserts).await?;
+    // Approved values changed (corrections, or values of another report overwritten): their
+    // series follow at once.
+    crate::series::refresh(tx, &series_touched).await?;
     // Approved commune values changed (corrections): their provinces' totals follow at once.
     let mut touched: HashMap<String, Vec<i64>> = HashMap::new();
     for (r, o) in reports.iter().zip(&outcomes) {
@@ -1096,54 +1083,56 @@ pub async fn apply(
 struct ValueRow {
     indicator_id: i64,
     unit_id: i64,
-    period: String,
+    period: Period,
     value: f64,
     submission_id: i64,
     approved: bool,
     explanation: Option<String>,
 }
 
-/// Rows a statement when upserting values on SQLite. sqlx's SQLite driver spends time that grows
-/// with a statement's parameter count per parameter, so small statements win (measured: 30 rows a
-/// statement 2.5× faster than 1,000).
-const SQLITE_ROWS: usize = 25;
+/// Rows a statement when upserting values on SQLite (7 parameters each; SQLite allows 32,766
+/// a statement). Larger statements amortise the per-statement cost of the driver.
+const SQLITE_ROWS: usize = 2000;
 
-/// `INSERT … VALUES` of `n` rows for SQLite.
-fn sqlite_values_sql(n: usize) -> String {
-    let groups: Vec<String> = (0..n)
-        .map(|k| {
-            let b = 3 + k * 7;
-            format!(
-                "(${},${},${},${},${},${},${},$1,$2)",
-                b,
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            )
-        })
-        .collect();
-    format!(
-        "INSERT INTO data_values ({VALUE_COLUMNS}) VALUES {} {VALUE_CONFLICT}",
-        groups.join(",")
-    )
-}
-
-const VALUE_COLUMNS: &str = "indicator_id, unit_id, period, value, submission_id, approved, explanation, updated_at, updated_by";
+const VALUE_COLUMNS: &str =
+    "indicator_id, unit_id, period, value, submission_id, approved, explanation";
 const VALUE_CONFLICT: &str = "ON CONFLICT (indicator_id, period, unit_id) DO UPDATE SET value = excluded.value, \
-     submission_id = excluded.submission_id, approved = excluded.approved, explanation = excluded.explanation, \
-     updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+     submission_id = excluded.submission_id, approved = excluded.approved, explanation = excluded.explanation";
+
+/// `INSERT … VALUES` of `n` rows.
+fn values_sql(n: usize) -> String {
+    let mut sql = String::with_capacity(64 + n * 40);
+    sql.push_str("INSERT INTO data_values (");
+    sql.push_str(VALUE_COLUMNS);
+    sql.push_str(") VALUES ");
+    for k in 0..n {
+        let b = k * 7;
+        if k > 0 {
+            sql.push(',');
+        }
+        let _ = write!(
+            sql,
+            "(${},${},${},${},${},${},${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7
+        );
+    }
+    sql.push(' ');
+    sql.push_str(VALUE_CONFLICT);
+    sql
+}
 
 /// Upsert values set-based. PostgreSQL: one statement, the rows travelling as one JSON parameter
 /// that the server expands (its float parser reads the shortest round-trip form exactly).
-/// SQLite: small multi-row inserts with bound parameters — SQLite's JSON number parser can be a
+/// SQLite: large multi-row inserts with bound parameters — SQLite's JSON number parser can be a
 /// unit in the last place off (`numbers_are_stored_exactly_as_sent` caught it), so numbers must
 /// not travel as text there.
-async fn upsert_values(tx: &mut Tx, rows: Vec<ValueRow>, now: i64, actor: &str) -> DbResult<()> {
-    const COLUMNS: &str = VALUE_COLUMNS;
-    const ON_CONFLICT: &str = VALUE_CONFLICT;
+async fn upsert_values(tx: &mut Tx, rows: Vec<ValueRow>) -> DbResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -1155,7 +1144,7 @@ async fn upsert_values(tx: &mut Tx, rows: Vec<ValueRow>, now: i64, actor: &str) 
                     json!([
                         r.indicator_id,
                         r.unit_id,
-                        r.period,
+                        r.period.id(),
                         r.value,
                         r.submission_id,
                         r.approved,
@@ -1164,35 +1153,34 @@ async fn upsert_values(tx: &mut Tx, rows: Vec<ValueRow>, now: i64, actor: &str) 
                 })
                 .collect();
             let sql = format!(
-                "INSERT INTO data_values ({COLUMNS}) SELECT (e->>0)::bigint, (e->>1)::bigint, e->>2, (e->>3)::float8, \
-                 (e->>4)::bigint, (e->>5)::boolean, e->>6, $2, $3 FROM json_array_elements($1::json) e {ON_CONFLICT}"
+                "INSERT INTO data_values ({VALUE_COLUMNS}) SELECT (e->>0)::bigint, (e->>1)::bigint, e->>2, (e->>3)::float8, \
+                 (e->>4)::bigint, (e->>5)::boolean, e->>6 FROM json_array_elements($1::json) e {VALUE_CONFLICT}"
             );
             tx.execute(
                 Sql::trusted(sql),
-                params![serde_json::Value::Array(json).to_string(), now, actor],
+                params![serde_json::Value::Array(json).to_string()],
             )
             .await?;
         }
         Backend::Sqlite => {
-            // $1, $2: time and actor, shared; then 7 parameters a row.
-            let full = sqlite_values_sql(SQLITE_ROWS);
-            for chunk in rows.chunks(SQLITE_ROWS) {
-                let mut args: Vec<Value> = Vec::with_capacity(2 + chunk.len() * 7);
-                args.push(now.into());
-                args.push(actor.into());
-                for r in chunk {
+            let full = values_sql(SQLITE_ROWS);
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let mut args: Vec<Value> = Vec::with_capacity(SQLITE_ROWS * 7);
+                for r in rows.by_ref().take(SQLITE_ROWS) {
                     args.push(r.indicator_id.into());
                     args.push(r.unit_id.into());
-                    args.push(Value::Text(Some(r.period.clone())));
+                    args.push(Value::Text(Some(r.period.id())));
                     args.push(r.value.into());
                     args.push(r.submission_id.into());
                     args.push(r.approved.into());
-                    args.push(r.explanation.clone().into());
+                    args.push(Value::Text(r.explanation));
                 }
-                let sql = if chunk.len() == SQLITE_ROWS {
+                let n = args.len() / 7;
+                let sql = if n == SQLITE_ROWS {
                     full.clone()
                 } else {
-                    sqlite_values_sql(chunk.len())
+                    values_sql(n)
                 };
                 tx.execute(Sql::trusted(sql), args).await?;
             }
@@ -1245,6 +1233,16 @@ pub fn router() -> Router<AppState> {
         "/api/v1/data/bulk",
         post(post_bulk).layer(DefaultBodyLimit::max(MAX_BULK_BYTES)),
     )
+}
+
+/// An indicator code as sent, trimmed and in capitals (kept without copying when it already is).
+fn indicator_code(code: String) -> String {
+    let t = code.trim();
+    if t.len() == code.len() && !t.chars().any(char::is_lowercase) {
+        code
+    } else {
+        t.to_uppercase()
+    }
 }
 
 /// One value of a report in a bulk request.
@@ -1377,7 +1375,6 @@ pub async fn post_bulk(
     for u in &candidates {
         by_code.entry(u.code.as_str()).or_default().push(u);
     }
-    let mut allowed: HashSet<i64> = HashSet::new();
     let mut resolved: Vec<Option<i64>> = Vec::with_capacity(req.reports.len());
     for (i, (r, p)) in req.reports.iter().zip(&parsed).enumerate() {
         let Some((tcode, period)) = p else {
@@ -1399,36 +1396,46 @@ pub async fn post_bulk(
             resolved.push(None);
             continue;
         };
-        if !allowed.contains(&unit.id) {
-            let t = crate::unit_target(db, unit).await?;
-            auth.require(Permission::SubmitData, &t)?;
-            allowed.insert(unit.id);
-        }
         resolved.push(Some(unit.id));
+    }
+    // Every unit within the caller's scope (its ancestors read once for the whole request).
+    let ids: Vec<i64> = resolved
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let targets = crate::unit_targets(db, &ids).await?;
+    for id in resolved.iter().flatten() {
+        if let Some(t) = targets.get(id) {
+            auth.require(Permission::SubmitData, t)?;
+        }
     }
     if !problems.is_empty() {
         return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
     }
 
+    let default_submit = req.submit;
     let reports: Vec<Report<'_>> = req
         .reports
-        .iter()
+        .into_iter()
         .zip(&parsed)
         .zip(&resolved)
         .filter_map(|((r, p), u)| {
             let (tcode, period) = p.as_ref()?;
-            let submit = r.submit.unwrap_or(req.submit);
+            let submit = r.submit.unwrap_or(default_submit);
             Some(Report {
                 template: &templates[tcode],
                 unit_id: (*u)?,
                 period: *period,
                 values: r
                     .values
-                    .iter()
+                    .into_iter()
                     .map(|v| Input {
-                        indicator: v.indicator.trim().to_uppercase(),
+                        indicator: indicator_code(v.indicator),
                         value: v.value,
-                        explanation: v.explanation.clone(),
+                        explanation: v.explanation,
                     })
                     .collect(),
                 expected_version: None,

@@ -220,11 +220,9 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
                         sub_id.into(),
                         approved.into(),
                         explanation.into(),
-                        now.into(),
-                        "dữ liệu mẫu".into(),
                     ]);
                     count += 1;
-                    if rows.len() >= 9 * 300 {
+                    if rows.len() >= 7 * 2000 {
                         flush(&mut tx, &mut rows).await?;
                     }
                 }
@@ -233,6 +231,8 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
     }
     flush(&mut tx, &mut rows).await?;
     if !filled.is_empty() {
+        // The series of approved values, for the outlier check.
+        crate::series::rebuild(&mut tx).await?;
         audit::append(
             &mut tx,
             actor,
@@ -326,26 +326,24 @@ async fn flush(tx: &mut Tx, rows: &mut Vec<Value>) -> anyhow::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let n = rows.len() / 9;
+    let n = rows.len() / 7;
     let groups: Vec<String> = (0..n)
         .map(|i| {
-            let b = i * 9;
+            let b = i * 7;
             format!(
-                "(${},${},${},${},${},${},${},${},${})",
+                "(${},${},${},${},${},${},${})",
                 b + 1,
                 b + 2,
                 b + 3,
                 b + 4,
                 b + 5,
                 b + 6,
-                b + 7,
-                b + 8,
-                b + 9
+                b + 7
             )
         })
         .collect();
     let sql = format!(
-        "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation, updated_at, updated_by) VALUES {}",
+        "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation) VALUES {}",
         groups.join(",")
     );
     tx.execute(platform::db::Sql::trusted(sql), std::mem::take(rows))

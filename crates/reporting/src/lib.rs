@@ -18,6 +18,7 @@ pub mod period;
 pub mod reminders;
 pub mod rules;
 pub mod sdmx;
+pub mod series;
 pub mod submission;
 pub mod targets;
 pub mod templates;
@@ -48,6 +49,27 @@ pub async fn unit_target(db: &Db, unit: &Unit) -> DbResult<Target> {
         agency: None,
         units: registry::store::chain(db, unit.id).await?,
     })
+}
+
+/// The permission targets of several units at once (see [`unit_target`]).
+pub async fn unit_targets(
+    db: &Db,
+    unit_ids: &[i64],
+) -> DbResult<std::collections::HashMap<i64, Target>> {
+    Ok(registry::store::chains(db, unit_ids)
+        .await?
+        .into_iter()
+        .map(|(id, units)| {
+            (
+                id,
+                Target {
+                    national: false,
+                    agency: None,
+                    units,
+                },
+            )
+        })
+        .collect())
 }
 
 /// The province-level unit bearing `code` during `period` (codes are reused across the 2025

@@ -126,6 +126,38 @@ impl Period {
         }
     }
 
+    /// The period's position among periods of its kind: consecutive periods have consecutive
+    /// ordinals (month: year × 12 + month − 1; quarter: year × 4 + quarter − 1; half year:
+    /// year × 2 + half − 1; nine months and year: the year).
+    pub fn ordinal(&self) -> i32 {
+        let i = i32::from(self.index);
+        match self.kind {
+            PeriodKind::Month => self.year * 12 + i - 1,
+            PeriodKind::Quarter => self.year * 4 + i - 1,
+            PeriodKind::HalfYear => self.year * 2 + i - 1,
+            PeriodKind::NineMonths | PeriodKind::Year => self.year,
+        }
+    }
+
+    /// The period of `kind` at `ordinal` (the inverse of [`Period::ordinal`]).
+    pub fn from_ordinal(kind: PeriodKind, ordinal: i32) -> Period {
+        let (per_year, index) = match kind {
+            PeriodKind::Month => (12, 1),
+            PeriodKind::Quarter => (4, 1),
+            PeriodKind::HalfYear => (2, 1),
+            PeriodKind::NineMonths | PeriodKind::Year => (1, 0),
+        };
+        Period {
+            year: ordinal.div_euclid(per_year),
+            kind,
+            index: if index == 0 {
+                0
+            } else {
+                (ordinal.rem_euclid(per_year) + 1) as u8
+            },
+        }
+    }
+
     /// First and last calendar month (1–12) the period covers.
     pub fn month_range(&self) -> (u8, u8) {
         match self.kind {
@@ -422,6 +454,9 @@ mod tests {
                 let (from, to) = p.cutoff();
                 prop_assert!(from < to);
                 prop_assert_eq!(p.next().previous(), p);
+                // Ordinals count periods of a kind: the previous period is one less.
+                prop_assert_eq!(p.previous().ordinal(), p.ordinal() - 1);
+                prop_assert_eq!(Period::from_ordinal(p.kind, p.ordinal()), p);
             }
         }
 

@@ -182,37 +182,48 @@ pub fn parse_number(raw: &str, lang_code: &str) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// The median of `v` (reordered in place; linear time).
 fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
+    let (_, &mut hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
-        v[n / 2]
+        hi
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        // The lower middle is the largest of the lower half.
+        let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo + hi) / 2.0
     }
+}
+
+/// Median and median absolute deviation of a unit's history; None with too little history.
+fn median_and_mad(history: &[f64]) -> Option<(f64, f64)> {
+    if history.len() < 6 {
+        return None;
+    }
+    let mut buf = history.to_vec();
+    let m = median(&mut buf);
+    for v in &mut buf {
+        *v = (*v - m).abs();
+    }
+    Some((m, median(&mut buf)))
 }
 
 /// Modified z-score of `x` against a unit's history (Iglewicz–Hoaglin); None with too little
 /// history or no spread.
 pub fn modified_z(x: f64, history: &[f64]) -> Option<f64> {
-    if history.len() < 6 {
-        return None;
-    }
-    let m = median(&mut history.to_vec());
-    let mut dev: Vec<f64> = history.iter().map(|v| (v - m).abs()).collect();
-    let mad = median(&mut dev);
-    if mad == 0.0 {
-        return None;
-    }
-    Some(0.6745 * (x - m) / mad)
+    let (m, mad) = median_and_mad(history)?;
+    (mad != 0.0).then(|| 0.6745 * (x - m) / mad)
 }
 
 /// Is `x` an outlier for this history? Both far in robust terms (|modified z| above
 /// [`OUTLIER_Z`]) and materially different (more than [`OUTLIER_MIN_CHANGE`] from the median), so
 /// that a very steady series does not flag ordinary movements. Returns the z-score if so.
 pub fn outlier(x: f64, history: &[f64]) -> Option<f64> {
-    let z = modified_z(x, history)?;
-    let m = median(&mut history.to_vec());
+    let (m, mad) = median_and_mad(history)?;
+    if mad == 0.0 {
+        return None;
+    }
+    let z = 0.6745 * (x - m) / mad;
     let relative = if m == 0.0 {
         f64::INFINITY
     } else {
@@ -408,6 +419,10 @@ pub async fn decide(
         params![approve, sub.unit_id, &sub.period, sub.id],
     )
     .await?;
+    // The series of approved values gain this report's (the outlier check's history).
+    if approve && let Ok(period) = Period::parse(&sub.period) {
+        crate::series::refresh(&mut tx, &[(sub.unit_id, period)]).await?;
+    }
     // A commune's approved values count in its province's totals at once.
     let level: Option<String> = tx
         .fetch_optional(
@@ -543,6 +558,15 @@ mod tests {
         fn number_parser_never_panics(s in "\\PC{0,20}") {
             let _ = parse_number(&s, "vi");
             let _ = parse_number(&s, "en");
+        }
+
+        #[test]
+        fn median_is_the_middle_of_the_sorted_values(v in proptest::collection::vec(-1e6f64..1e6, 1..40)) {
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len();
+            let want = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
+            proptest::prop_assert_eq!(median(&mut v.clone()), want);
         }
 
         #[test]
