@@ -328,11 +328,12 @@ pub async fn query_data(
                 if period.kind != crate::period::PeriodKind::Month {
                     keys.push(*period);
                 }
-                let values = data::unit_values(&state.db, unit.id, &keys).await?;
+                let ids: Vec<i64> = indicators.iter().map(|i| i.id).collect();
+                let values = data::unit_values(&state.db, unit.id, &ids, &keys).await?;
                 let approved = if in_scope {
                     None
                 } else {
-                    Some(approved_keys(&state, unit.id, &keys).await?)
+                    Some(approved_keys(&state, unit.id, &ids, &keys).await?)
                 };
                 per_source.push((values, approved));
             }
@@ -548,20 +549,32 @@ fn no_value_reason(e: &crate::formula::NoValue) -> String {
 async fn approved_keys(
     state: &AppState,
     unit_id: i64,
+    indicators: &[i64],
     months: &[Period],
 ) -> AppResult<std::collections::HashSet<(i64, String)>> {
     let mut out = std::collections::HashSet::new();
-    for m in months {
-        for r in state
-            .db
-            .fetch_all(
-                "SELECT indicator_id FROM data_values WHERE unit_id = $1 AND period = $2 AND approved",
-                platform::params![unit_id, m.id()],
-            )
-            .await?
-        {
-            out.insert((r.get("indicator_id")?, m.id()));
-        }
+    if indicators.is_empty() || months.is_empty() {
+        return Ok(out);
+    }
+    let mut args: Vec<platform::db::Value> = vec![unit_id.into()];
+    let mut list = |v: platform::db::Value| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    let inds: Vec<String> = indicators.iter().map(|i| list((*i).into())).collect();
+    let pers: Vec<String> = months.iter().map(|p| list(p.id().into())).collect();
+    let sql = format!(
+        "SELECT indicator_id, period FROM data_values \
+         WHERE indicator_id IN ({}) AND period IN ({}) AND unit_id = $1 AND approved",
+        inds.join(","),
+        pers.join(",")
+    );
+    for r in state
+        .db
+        .fetch_all(platform::db::Sql::trusted(sql), args)
+        .await?
+    {
+        out.insert((r.get("indicator_id")?, r.get("period")?));
     }
     Ok(out)
 }

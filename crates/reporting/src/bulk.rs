@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::catalogue::{Indicator, Template};
 use crate::period::Period;
-use crate::submission::{Action, Status, Submission, outlier};
+use crate::submission::{Action, Status, Submission, outlier_in};
 
 /// One value as sent: the indicator's code, the number (None = no value), why it is right.
 #[derive(Debug, Clone)]
@@ -522,6 +522,26 @@ pub async fn apply(
         .iter()
         .flat_map(|r| r.left.references().into_iter().chain(r.right.references()))
         .collect();
+    // The rules that can apply to each template: a rule none of whose indicators the template
+    // holds reads no value of its reports (every input missing), so it is not evaluated for them.
+    let mut rules_of: HashMap<i64, Vec<&crate::rules::Rule>> = HashMap::new();
+    for r in reports {
+        rules_of.entry(r.template.id).or_insert_with(|| {
+            let codes = &lookups[&r.template.id];
+            rules
+                .iter()
+                .filter(|rule| {
+                    let refs: Vec<String> = rule
+                        .left
+                        .references()
+                        .into_iter()
+                        .chain(rule.right.references())
+                        .collect();
+                    refs.is_empty() || refs.iter().any(|c| codes.contains_key(c.as_str()))
+                })
+                .collect()
+        });
+    }
     let mut submissions = load_submissions(tx, reports).await?;
     // A template is reported by one level of unit (province, commune, the nation).
     let levels = unit_levels(tx, reports).await?;
@@ -569,6 +589,8 @@ pub async fn apply(
         sub: Option<Submission>,
         skip: bool,
         warnings: Vec<Problem>,
+        /// Created by this batch in its final state (nothing more to write for it).
+        fresh: bool,
     }
     let mut plans: Vec<Plan> = Vec::with_capacity(reports.len());
     let mut hist: Vec<f64> = Vec::with_capacity(HISTORY);
@@ -594,6 +616,7 @@ pub async fn apply(
                 sub,
                 skip: true,
                 warnings: Vec::new(),
+                fresh: false,
             });
             continue;
         }
@@ -615,6 +638,7 @@ pub async fn apply(
                 sub,
                 skip: true,
                 warnings: Vec::new(),
+                fresh: false,
             });
             continue;
         }
@@ -634,6 +658,7 @@ pub async fn apply(
                 sub,
                 skip: true,
                 warnings: Vec::new(),
+                fresh: false,
             });
             continue;
         }
@@ -646,7 +671,7 @@ pub async fn apply(
             let Some(h) = unit_history else { continue };
             hist.clear();
             hist.extend(h.before(ind.id, &r.period, HISTORY));
-            if let Some(z) = outlier(*v, &hist) {
+            if let Some(z) = outlier_in(*v, &mut hist) {
                 if r.action != Action::SaveDraft && explanation.is_none() {
                     problems.push(
                         Problem::new("value_outlier_unexplained")
@@ -666,6 +691,24 @@ pub async fn apply(
         // Validation rules over the report's values (this period as sent, the previous one as
         // stored): errors block, warnings need an explanation on the indicator they concern.
         let prev = r.period.previous();
+        let rules_here = &rules_of[&r.template.id];
+        let nation = r.template.unit_level == "nation";
+        if rules_here.is_empty() && !nation {
+            if !problems.is_empty() {
+                failures.push(Failure {
+                    report: i,
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    problems,
+                });
+            }
+            plans.push(Plan {
+                sub,
+                skip: false,
+                warnings,
+                fresh: false,
+            });
+            continue;
+        }
         let current: HashMap<&str, Option<f64>> = c
             .values
             .iter()
@@ -691,7 +734,7 @@ pub async fn apply(
                 }?;
                 decimal_from_f64(v).ok()
             };
-        for rule in &rules {
+        for rule in rules_here {
             if rule.check(&ctx) != Some(false) {
                 continue;
             }
@@ -725,7 +768,7 @@ pub async fn apply(
         // A ministry's national figure of an additive indicator should match the sum of the
         // provinces' approved figures once every province has reported: more than 0.5 % apart
         // needs an explanation (a warning).
-        if r.template.unit_level == "nation" {
+        if nation {
             for (code, p) in national_vs_provinces(tx, &r.period, &c.values).await? {
                 if r.action != Action::SaveDraft && !explained.contains(code.as_str()) {
                     problems.push(
@@ -751,13 +794,16 @@ pub async fn apply(
             sub,
             skip: false,
             warnings,
+            fresh: false,
         });
     }
     if !failures.is_empty() {
         return Err(Error::Rejected(Rejected { failures }));
     }
 
-    // 4. Writes. New submissions first (their ids are needed by the values).
+    // 4. Writes. New submissions first (their ids are needed by the values), written at once in
+    // the state the action leaves them (a draft saved, or submitted: version 2), so that they
+    // need no second write.
     let now = now_ms();
     let new_keys: Vec<usize> = plans
         .iter()
@@ -766,32 +812,40 @@ pub async fn apply(
         .map(|(i, _)| i)
         .collect();
     for chunk in new_keys.chunks(1000) {
-        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
+        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
         let groups: Vec<String> = chunk
             .iter()
             .enumerate()
             .map(|(k, &i)| {
                 let r = &reports[i];
+                let submitted = r.action == Action::Submit;
                 args.extend(params![
                     r.template.id,
                     r.unit_id,
                     r.period.id(),
+                    if submitted { "submitted" } else { "draft" },
                     now,
-                    r.template.agency_id
+                    r.template.agency_id,
+                    submitted.then_some(&actor.name)
                 ]);
-                let b = k * 5;
+                let b = k * 7;
                 format!(
-                    "(${},${},${},'draft',1,${},${})",
+                    "(${},${},${},${},2,${},${},${},CASE WHEN ${} IS NULL THEN NULL ELSE ${} END)",
                     b + 1,
                     b + 2,
                     b + 3,
                     b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 7,
                     b + 5
                 )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at, agency_id) VALUES {} RETURNING id, template_id, unit_id, period",
+            "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at, agency_id, \
+             submitted_by, submitted_at) VALUES {} RETURNING id, template_id, unit_id, period",
             groups.join(",")
         );
         let created = tx
@@ -813,6 +867,7 @@ pub async fn apply(
         for &i in chunk {
             let r = &reports[i];
             let period = r.period.id();
+            plans[i].fresh = true;
             plans[i].sub = ids
                 .remove(&(r.template.id, r.unit_id, period.clone()))
                 .map(|id| Submission {
@@ -837,6 +892,7 @@ pub async fn apply(
     let mut moved: HashMap<(&'static str, bool), Vec<i64>> = HashMap::new();
     let mut audit_keys = Vec::new();
     let mut series_touched: Vec<(i64, Period)> = Vec::new();
+    let mut series_indicators: HashSet<i64> = HashSet::new();
     let (mut total_in, mut total_up) = (0usize, 0usize);
     for (i, (r, c)) in reports.iter().zip(&checked).enumerate() {
         let plan = &mut plans[i];
@@ -922,6 +978,7 @@ pub async fn apply(
         };
         if series_change {
             series_touched.push((r.unit_id, r.period));
+            series_indicators.extend(r.template.indicators.iter().map(|i| i.id));
         }
         if !changes.is_empty() {
             // [[indicator_id, old, new], …], written straight to text.
@@ -952,10 +1009,12 @@ pub async fn apply(
             Action::Submit => Status::Submitted,
             Action::Correct => Status::Approved,
         };
-        moved
-            .entry((new_status.as_str(), r.action == Action::Submit))
-            .or_default()
-            .push(sub.id);
+        if !plan.fresh {
+            moved
+                .entry((new_status.as_str(), r.action == Action::Submit))
+                .or_default()
+                .push(sub.id);
+        }
         total_in += inserted;
         total_up += updated;
         if audit_mode == Audit::PerReport {
@@ -1005,7 +1064,7 @@ pub async fn apply(
     upsert_values(tx, upserts).await?;
     // Approved values changed (corrections, or values of another report overwritten): their
     // series follow at once.
-    crate::series::refresh(tx, &series_touched).await?;
+    crate::series::refresh(tx, &series_touched, &series_indicators).await?;
     // Approved commune values changed (corrections): their provinces' totals follow at once.
     let mut touched: HashMap<String, Vec<i64>> = HashMap::new();
     for (r, o) in reports.iter().zip(&outcomes) {
@@ -1132,10 +1191,13 @@ fn values_sql(n: usize) -> String {
 /// SQLite: large multi-row inserts with bound parameters — SQLite's JSON number parser can be a
 /// unit in the last place off (`numbers_are_stored_exactly_as_sent` caught it), so numbers must
 /// not travel as text there.
-async fn upsert_values(tx: &mut Tx, rows: Vec<ValueRow>) -> DbResult<()> {
+async fn upsert_values(tx: &mut Tx, mut rows: Vec<ValueRow>) -> DbResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
+    // In the order of the primary key (indicator, period, unit): each insert lands beside the
+    // one before, in pages already in the cache, instead of one place per indicator of a report.
+    rows.sort_unstable_by_key(|r| (r.indicator_id, r.period, r.unit_id));
     match tx.backend() {
         Backend::Postgres => {
             let json: Vec<serde_json::Value> = rows

@@ -10,26 +10,29 @@ use serde::Serialize;
 use crate::catalogue::Indicator;
 use crate::period::Period;
 
-/// Values of one unit: (indicator id, period id) → value.
+/// Values of one unit for some indicators (a report's): (indicator id, period id) → value.
+/// Found through the primary key, one lookup per indicator and period.
 pub async fn unit_values(
     db: &Db,
     unit_id: i64,
+    indicators: &[i64],
     periods: &[Period],
 ) -> DbResult<HashMap<(i64, String), f64>> {
-    if periods.is_empty() {
+    if periods.is_empty() || indicators.is_empty() {
         return Ok(HashMap::new());
     }
     let mut args: Vec<Value> = vec![unit_id.into()];
-    let ph: Vec<String> = periods
-        .iter()
-        .map(|p| {
-            args.push(p.id().into());
-            format!("${}", args.len())
-        })
-        .collect();
+    let mut list = |v: Value| {
+        args.push(v);
+        format!("${}", args.len())
+    };
+    let inds: Vec<String> = indicators.iter().map(|i| list((*i).into())).collect();
+    let pers: Vec<String> = periods.iter().map(|p| list(p.id().into())).collect();
     let sql = format!(
-        "SELECT indicator_id, period, value FROM data_values WHERE unit_id = $1 AND period IN ({})",
-        ph.join(",")
+        "SELECT indicator_id, period, value FROM data_values \
+         WHERE indicator_id IN ({}) AND period IN ({}) AND unit_id = $1",
+        inds.join(","),
+        pers.join(",")
     );
     let mut out = HashMap::new();
     for r in db.fetch_all(Sql::trusted(sql), args).await? {
@@ -212,12 +215,15 @@ pub async fn refresh_area_totals(
         args.clone(),
     )
     .await?;
+    // The indicators communes report, each period's values read through the primary key.
     tx.execute(
         Sql::trusted(format!(
             "INSERT INTO area_totals (indicator_id, period, unit_id, n, total, min_value, max_value) \
              SELECT dv.indicator_id, dv.period, u.parent_id, COUNT(*), SUM(dv.value), MIN(dv.value), MAX(dv.value) \
-             FROM units u CROSS JOIN data_values dv \
-             WHERE u.level = 'commune' AND u.parent_id IS NOT NULL AND dv.unit_id = u.id AND dv.approved \
+             FROM data_values dv CROSS JOIN units u \
+             WHERE dv.indicator_id IN (SELECT ti.indicator_id FROM template_indicators ti \
+                 JOIN report_templates t ON t.id = ti.template_id WHERE t.unit_level = 'commune') \
+             AND u.level = 'commune' AND u.parent_id IS NOT NULL AND dv.unit_id = u.id AND dv.approved \
              AND dv.period IN ({}){} GROUP BY dv.indicator_id, dv.period, u.parent_id",
             pph.join(","),
             parents.replace("{col}", "u.parent_id")

@@ -251,8 +251,8 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
     // Communes' approved values, rolled up per province for the national figures.
     let commune_periods: Vec<String> = tx
         .fetch_all(
-            "SELECT DISTINCT dv.period FROM data_values dv JOIN units u ON u.id = dv.unit_id \
-             WHERE u.level = 'commune' AND dv.approved",
+            "SELECT DISTINCT s.period FROM submissions s JOIN units u ON u.id = s.unit_id \
+             WHERE u.level = 'commune' AND s.status = 'approved'",
             params![],
         )
         .await?

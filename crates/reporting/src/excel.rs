@@ -224,9 +224,11 @@ async fn download(
 ) -> AppResult<Response> {
     let (unit, period, template) =
         context(&state, &auth, &unit_code, &period_id, q.template.as_deref()).await?;
+    let ids: Vec<i64> = template.indicators.iter().map(|i| i.id).collect();
     let values = data::unit_values(
         &state.db,
         unit.id,
+        &ids,
         &[period, period.previous(), period.same_period_last_year()],
     )
     .await?;

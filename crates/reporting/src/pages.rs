@@ -427,19 +427,22 @@ async fn render_form(
     let sub = submission::find(&state.db, template.id, unit.id, &period).await?;
     let prev = period.previous();
     let ly = period.same_period_last_year();
-    let values = data::unit_values(&state.db, unit.id, &[period, prev, ly]).await?;
+    let ids: Vec<i64> = template.indicators.iter().map(|i| i.id).collect();
+    let values = data::unit_values(&state.db, unit.id, &ids, &[period, prev, ly]).await?;
     let target = templates::target(&state.db, &template, &unit).await?;
     let may_submit = auth.principal.allowed(Permission::SubmitData, &target);
     let may_approve = auth.principal.allowed(Permission::ApproveData, &target);
     let status = sub.as_ref().map(|s| s.status);
     let editable = sub.as_ref().is_none_or(|s| s.is_editable());
     let explanations: std::collections::HashMap<String, String> = if let Some(s) = &sub {
+        // The report's own values: through the primary key, its template's indicators.
         state
             .db
             .fetch_all(
                 "SELECT i.code, dv.explanation FROM data_values dv JOIN indicators i ON i.id = dv.indicator_id \
-                 WHERE dv.submission_id = $1 AND dv.explanation IS NOT NULL",
-                platform::params![s.id],
+                 WHERE dv.indicator_id IN (SELECT indicator_id FROM template_indicators WHERE template_id = $2) \
+                 AND dv.period = $3 AND dv.unit_id = $4 AND dv.submission_id = $1 AND dv.explanation IS NOT NULL",
+                platform::params![s.id, template.id, &s.period, s.unit_id],
             )
             .await?
             .iter()

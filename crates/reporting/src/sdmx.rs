@@ -1441,11 +1441,13 @@ async fn observations(
             .iter()
             .map(|m| ph(m.id().into(), &mut args))
             .collect();
+        let inds: Vec<String> = wanted.iter().map(|i| ph(i.id.into(), &mut args)).collect();
         let sql = format!(
             "SELECT unit_id, indicator_id, period, value FROM data_values \
-             WHERE approved AND unit_id IN ({}) AND period IN ({})",
-            units.join(","),
-            periods.join(",")
+             WHERE approved AND indicator_id IN ({}) AND period IN ({}) AND unit_id IN ({})",
+            inds.join(","),
+            periods.join(","),
+            units.join(",")
         );
         for r in db.fetch_all(Sql::trusted(sql), args).await? {
             if let Some(v) = r.get::<Option<f64>>("value")? {

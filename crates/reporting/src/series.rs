@@ -168,14 +168,22 @@ pub async fn load(tx: &mut Tx, units: &HashSet<i64>) -> DbResult<HashMap<i64, Hi
     Ok(out)
 }
 
-/// Bring the histories of the units in line with the approved values stored for the given
-/// (unit, period) pairs: call in the transaction that approved, corrected, overwrote or deleted
-/// them. Reads those reports' approved values and the units' histories; writes only histories
-/// that change.
-pub async fn refresh(tx: &mut Tx, pairs: &[(i64, Period)]) -> DbResult<()> {
-    if pairs.is_empty() {
+/// Bring the histories of the units in line with the approved values of `indicators` stored
+/// for the given (unit, period) pairs: call in the transaction that approved, corrected,
+/// overwrote or deleted them (the indicators are the reports' templates'). Reads those values
+/// and the units' histories; writes only histories that change.
+pub async fn refresh(
+    tx: &mut Tx,
+    pairs: &[(i64, Period)],
+    indicators: &HashSet<i64>,
+) -> DbResult<()> {
+    if pairs.is_empty() || indicators.is_empty() {
         return Ok(());
     }
+    let ids: HashSet<u32> = indicators
+        .iter()
+        .filter_map(|i| u32::try_from(*i).ok())
+        .collect();
     let wanted: HashSet<(i64, Period)> = pairs.iter().copied().collect();
     let mut by_unit: HashMap<i64, HashSet<(u8, i32)>> = HashMap::new();
     for (u, p) in &wanted {
@@ -192,11 +200,12 @@ pub async fn refresh(tx: &mut Tx, pairs: &[(i64, Period)]) -> DbResult<()> {
     let unit_list: Vec<i64> = units.iter().copied().collect();
     for chunk in unit_list.chunks(UNITS_PER_QUERY) {
         let mut args = Vec::new();
-        let u = list(&mut args, chunk.iter().map(|u| Value::from(*u)));
+        let i = list(&mut args, indicators.iter().map(|i| Value::from(*i)));
         let p = list(&mut args, periods.iter().map(Value::from));
+        let u = list(&mut args, chunk.iter().map(|u| Value::from(*u)));
         let sql = format!(
             "SELECT unit_id, indicator_id, period, value FROM data_values \
-             WHERE approved AND unit_id IN ({u}) AND period IN ({p})"
+             WHERE approved AND indicator_id IN ({i}) AND period IN ({p}) AND unit_id IN ({u})"
         );
         for row in tx.fetch_all(Sql::trusted(sql), args).await? {
             let unit: i64 = row.get("unit_id")?;
@@ -221,12 +230,15 @@ pub async fn refresh(tx: &mut Tx, pairs: &[(i64, Period)]) -> DbResult<()> {
     let mut upserts = Vec::new();
     let mut emptied = Vec::new();
     for (unit, periods) in &by_unit {
-        // Every point of these periods goes, then the approved values stored now come in.
+        // Every point of these indicators and periods goes, then the approved values stored now
+        // come in.
         let old = before.get(unit);
         let mut points: Vec<(Key, f64)> = old
             .map(|h| {
                 h.points()
-                    .filter(|((_, kind, ord), _)| !periods.contains(&(*kind, *ord)))
+                    .filter(|((ind, kind, ord), _)| {
+                        !(ids.contains(ind) && periods.contains(&(*kind, *ord)))
+                    })
                     .collect()
             })
             .unwrap_or_default();

@@ -195,23 +195,23 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Median and median absolute deviation of a unit's history; None with too little history.
-fn median_and_mad(history: &[f64]) -> Option<(f64, f64)> {
+/// Median and median absolute deviation of a unit's history, reordering it; None with too
+/// little history.
+fn median_and_mad(history: &mut [f64]) -> Option<(f64, f64)> {
     if history.len() < 6 {
         return None;
     }
-    let mut buf = history.to_vec();
-    let m = median(&mut buf);
-    for v in &mut buf {
+    let m = median(history);
+    for v in history.iter_mut() {
         *v = (*v - m).abs();
     }
-    Some((m, median(&mut buf)))
+    Some((m, median(history)))
 }
 
 /// Modified z-score of `x` against a unit's history (Iglewicz–Hoaglin); None with too little
 /// history or no spread.
 pub fn modified_z(x: f64, history: &[f64]) -> Option<f64> {
-    let (m, mad) = median_and_mad(history)?;
+    let (m, mad) = median_and_mad(&mut history.to_vec())?;
     (mad != 0.0).then(|| 0.6745 * (x - m) / mad)
 }
 
@@ -219,6 +219,12 @@ pub fn modified_z(x: f64, history: &[f64]) -> Option<f64> {
 /// [`OUTLIER_Z`]) and materially different (more than [`OUTLIER_MIN_CHANGE`] from the median), so
 /// that a very steady series does not flag ordinary movements. Returns the z-score if so.
 pub fn outlier(x: f64, history: &[f64]) -> Option<f64> {
+    outlier_in(x, &mut history.to_vec())
+}
+
+/// [`outlier`] working in the history's own buffer (which it reorders): the bulk path checks
+/// millions of values and reuses one buffer.
+pub fn outlier_in(x: f64, history: &mut [f64]) -> Option<f64> {
     let (m, mad) = median_and_mad(history)?;
     if mad == 0.0 {
         return None;
@@ -414,14 +420,38 @@ pub async fn decide(
         params![new_status.as_str(), now, &actor.name, reason, sub.id],
     )
     .await?;
-    tx.execute(
-        "UPDATE data_values SET approved = $1 WHERE unit_id = $2 AND period = $3 AND submission_id = $4",
-        params![approve, sub.unit_id, &sub.period, sub.id],
-    )
-    .await?;
-    // The series of approved values gain this report's (the outlier check's history).
+    // The report's values, through the primary key: its template's indicators.
+    let indicators: std::collections::HashSet<i64> = tx
+        .fetch_all(
+            "SELECT indicator_id FROM template_indicators WHERE template_id = $1",
+            params![sub.template_id],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get("indicator_id"))
+        .collect::<DbResult<_>>()?;
+    let mut args: Vec<platform::db::Value> = params![approve, sub.unit_id, &sub.period, sub.id];
+    let ids: Vec<String> = indicators
+        .iter()
+        .map(|i| {
+            args.push((*i).into());
+            format!("${}", args.len())
+        })
+        .collect();
+    if !ids.is_empty() {
+        tx.execute(
+            platform::db::Sql::trusted(format!(
+                "UPDATE data_values SET approved = $1 \
+                 WHERE indicator_id IN ({}) AND period = $3 AND unit_id = $2 AND submission_id = $4",
+                ids.join(",")
+            )),
+            args,
+        )
+        .await?;
+    }
+    // The units' approved histories gain this report's values (the outlier check's history).
     if approve && let Ok(period) = Period::parse(&sub.period) {
-        crate::series::refresh(&mut tx, &[(sub.unit_id, period)]).await?;
+        crate::series::refresh(&mut tx, &[(sub.unit_id, period)], &indicators).await?;
     }
     // A commune's approved values count in its province's totals at once.
     let level: Option<String> = tx

@@ -290,8 +290,9 @@ on_both!(numbers_are_stored_exactly_as_sent, async |app: &TestApp| {
         .await
         .unwrap()
         .unwrap();
+    let ids: Vec<i64> = t.indicators.iter().map(|i| i.id).collect();
     let stored =
-        reporting::data::unit_values(&app.db, unit.id, &[Period::parse("202601").unwrap()])
+        reporting::data::unit_values(&app.db, unit.id, &ids, &[Period::parse("202601").unwrap()])
             .await
             .unwrap();
     for (i, ind) in t.indicators.iter().enumerate() {
