@@ -213,7 +213,44 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The histories of approved values kept by approval and corrections (`unit_series`) are
+    /// what a rebuild from `data_values` gives. Every story checks this when it closes its app.
+    pub async fn assert_series_kept(&self) {
+        fn read(rows: Vec<platform::db::Row>) -> Vec<(i64, Vec<u8>)> {
+            rows.iter()
+                .map(|r| {
+                    (
+                        r.get("unit_id").unwrap(),
+                        r.get::<Vec<u8>>("points").unwrap(),
+                    )
+                })
+                .filter(|(_, p)| !p.is_empty())
+                .collect()
+        }
+        const ALL: &str = "SELECT unit_id, points FROM unit_series ORDER BY unit_id";
+        let kept = read(self.db.fetch_all(ALL, platform::params![]).await.unwrap());
+        let mut tx = self.db.begin().await.unwrap();
+        reporting::series::rebuild(&mut tx).await.unwrap();
+        let rebuilt = read(tx.fetch_all(ALL, platform::params![]).await.unwrap());
+        drop(tx);
+        assert_eq!(
+            kept.iter()
+                .map(|(u, p)| (*u, p.len() / 17))
+                .collect::<Vec<_>>(),
+            rebuilt
+                .iter()
+                .map(|(u, p)| (*u, p.len() / 17))
+                .collect::<Vec<_>>(),
+            "kept histories (unit, values) differ from a rebuild"
+        );
+        assert!(
+            kept == rebuilt,
+            "kept histories differ from a rebuild in their values"
+        );
+    }
+
     pub async fn close(self) {
+        self.assert_series_kept().await;
         self.db.close().await;
         if self.backend == "sqlite"
             && let Some(path) = self.url.strip_prefix("sqlite://")
