@@ -497,3 +497,105 @@ on_both!(
         assert_eq!(direct, 65.0);
     }
 );
+
+// data_values refers only to rows that exist: SQLite by its declared foreign keys, PostgreSQL by
+// statement-level checks (migration 0010). Both refuse a dangling reference in a multi-row write
+// as a whole, and refuse deleting a parent that values still refer to.
+on_both!(values_refer_only_to_existing_rows, async |app: &TestApp| {
+    let (t, token) = setup(app).await;
+    let r = send(app, &token, &many(&t, 0.0)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let row = app
+        .db
+        .fetch_one(
+            "SELECT indicator_id, unit_id, submission_id FROM data_values ORDER BY indicator_id LIMIT 1",
+            platform::params![],
+        )
+        .await
+        .unwrap();
+    let (ind, unit, sub): (i64, i64, i64) = (
+        row.get("indicator_id").unwrap(),
+        row.get("unit_id").unwrap(),
+        row.get("submission_id").unwrap(),
+    );
+    let before = app.count("SELECT COUNT(*) AS n FROM data_values").await;
+    let insert = async |i: i64, u: i64, s: i64| {
+        app.db
+            .execute(
+                "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved) \
+                 VALUES ($1, $2, '209901', 1, $3, FALSE), ($4, $5, '209902', 1, $6, FALSE)",
+                platform::params![ind, unit, sub, i, u, s],
+            )
+            .await
+    };
+    for (what, i, u, s) in [
+        ("indicator", 987_654_321, unit, sub),
+        ("unit", ind, 987_654_321, sub),
+        ("submission", ind, unit, 987_654_321),
+    ] {
+        let e = insert(i, u, s).await;
+        assert!(e.is_err(), "a value of a missing {what} was stored");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM data_values").await,
+        before
+    );
+    // The same rows with existing parents go in (the check is not refusing everything).
+    insert(ind, unit, sub).await.unwrap();
+    // A submission that only values refer to cannot be deleted while they do, and can after.
+    app.db
+        .execute(
+            "INSERT INTO submissions (template_id, unit_id, period, status, updated_at) \
+             SELECT template_id, unit_id, '209903', 'draft', updated_at FROM submissions WHERE id = $1",
+            platform::params![sub],
+        )
+        .await
+        .unwrap();
+    let lone: i64 = app
+        .db
+        .fetch_one(
+            "SELECT id FROM submissions WHERE period = '209903'",
+            platform::params![],
+        )
+        .await
+        .unwrap()
+        .get("id")
+        .unwrap();
+    insert(ind, unit, lone).await.unwrap_err(); // the key (ind, 209901, unit) is taken
+    app.db
+        .execute(
+            "UPDATE data_values SET submission_id = $1 WHERE period = '209901'",
+            platform::params![lone],
+        )
+        .await
+        .unwrap();
+    let delete = async || {
+        app.db
+            .execute(
+                "DELETE FROM submissions WHERE id = $1",
+                platform::params![lone],
+            )
+            .await
+    };
+    assert!(
+        delete().await.is_err(),
+        "a referenced submission was deleted"
+    );
+    app.db
+        .execute(
+            "DELETE FROM data_values WHERE period IN ('209901', '209902')",
+            platform::params![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(delete().await.unwrap(), 1);
+    // An update may not point a value at a missing parent either.
+    let e = app
+        .db
+        .execute(
+            "UPDATE data_values SET unit_id = 987654321 WHERE indicator_id = $1",
+            platform::params![ind],
+        )
+        .await;
+    assert!(e.is_err(), "a value was moved to a missing unit");
+});
