@@ -573,26 +573,6 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
     let total_values = provinces_sent.values + communes_sent.values;
     let total_time = provinces_sent.elapsed + communes_sent.elapsed;
     let api_rate = total_values as f64 / total_time.as_secs_f64();
-    let (raw, raw_method) = raw_rate(&db, 500_000).await;
-    let province_ids: Vec<i64> = db
-        .fetch_all("SELECT id FROM units WHERE level = 'province'", Vec::new())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get("id").unwrap())
-        .collect();
-    let raw_live = raw_into_data_values(
-        &db,
-        &ptemplate
-            .indicators
-            .iter()
-            .map(|i| i.id)
-            .collect::<Vec<_>>(),
-        &province_ids,
-        500_000,
-    )
-    .await;
-
     // National roll-ups over the latest 60 months: a commune-reported indicator (3,321 communes
     // summed per month) and a province-reported one.
     let last60: Vec<Period> = pmonths[pmonths.len().saturating_sub(60)..].to_vec();
@@ -615,50 +595,54 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         }
         p95(t)
     };
-    let t_commune = timed(commune_ind, last60.len().min(cmonths.len())).await;
-    let t_province = timed(&retail, last60.len()).await;
-    // Check the commune roll-up's answer against a direct sum.
-    let got = reporting::data::national(&db, std::slice::from_ref(commune_ind), &[latest])
-        .await
-        .unwrap()[&(commune_ind.id, latest.id())];
-    let want: f64 = (0..n_communes)
-        .map(|k| figure(0, k, latest.index as usize))
-        .sum();
-    assert!(
-        (got.value - want).abs() < 1e-6 * want,
-        "{} vs {want}",
-        got.value
-    );
-    assert_eq!(got.units as usize, n_communes);
+    let queries = async || {
+        let t_commune = timed(commune_ind, last60.len().min(cmonths.len())).await;
+        let t_province = timed(&retail, last60.len()).await;
+        // Check the commune roll-up's answer against a direct sum.
+        let got = reporting::data::national(&db, std::slice::from_ref(commune_ind), &[latest])
+            .await
+            .unwrap()[&(commune_ind.id, latest.id())];
+        let want: f64 = (0..n_communes)
+            .map(|k| figure(0, k, latest.index as usize))
+            .sum();
+        assert!(
+            (got.value - want).abs() < 1e-6 * want,
+            "{} vs {want}",
+            got.value
+        );
+        assert_eq!(got.units as usize, n_communes);
 
-    // Overview: 20 indicators, latest month and the same month last year, with growth.
-    let twenty: Vec<reporting::catalogue::Indicator> =
-        ptemplate.indicators.iter().take(20).cloned().collect();
-    let mut t_overview = Vec::new();
-    for _ in 0..40 {
-        let s = Instant::now();
-        let ps = [latest, latest.same_period_last_year()];
-        let r = reporting::data::national(&db, &twenty, &ps).await.unwrap();
-        let growth: Vec<Option<f64>> = twenty
-            .iter()
-            .map(|i| {
-                reporting::data::growth(
-                    r.get(&(i.id, ps[0].id())).map(|a| a.value),
-                    r.get(&(i.id, ps[1].id())).map(|a| a.value),
-                )
-            })
-            .collect();
-        t_overview.push(s.elapsed());
-        // Every additive indicator has a growth rate once a year of history exists (indices and
-        // weighted averages need weights outside this dataset).
-        for (i, g) in twenty.iter().zip(&growth) {
-            assert!(
-                pmonths.len() <= 12 || i.agg_units != "sum" || g.is_some(),
-                "{}",
-                i.code
-            );
+        // Overview: 20 indicators, latest month and the same month last year, with growth.
+        let twenty: Vec<reporting::catalogue::Indicator> =
+            ptemplate.indicators.iter().take(20).cloned().collect();
+        let mut t_overview = Vec::new();
+        for _ in 0..40 {
+            let s = Instant::now();
+            let ps = [latest, latest.same_period_last_year()];
+            let r = reporting::data::national(&db, &twenty, &ps).await.unwrap();
+            let growth: Vec<Option<f64>> = twenty
+                .iter()
+                .map(|i| {
+                    reporting::data::growth(
+                        r.get(&(i.id, ps[0].id())).map(|a| a.value),
+                        r.get(&(i.id, ps[1].id())).map(|a| a.value),
+                    )
+                })
+                .collect();
+            t_overview.push(s.elapsed());
+            // Every additive indicator has a growth rate once a year of history exists (indices and
+            // weighted averages need weights outside this dataset).
+            for (i, g) in twenty.iter().zip(&growth) {
+                assert!(
+                    pmonths.len() <= 12 || i.agg_units != "sum" || g.is_some(),
+                    "{}",
+                    i.code
+                );
+            }
         }
-    }
+        (t_commune, t_province, p95(t_overview))
+    };
+    let (t_commune, t_province, t_overview) = queries().await;
 
     // Freshness: a correction of an approved report accepted → the national total.
     let unit = reporting::unit_for_period(&db, "40", &latest)
@@ -705,6 +689,38 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
     let fresh = s.elapsed();
     assert!(after > before);
 
+    // The same queries once the database has settled: PostgreSQL's autovacuum works through a
+    // load this size for minutes after it (the approval rewrote every row), competing with the
+    // queries for the 2 cores; a settled production database has had it done. VACUUM ANALYZE
+    // does it at once; SQLite has nothing to catch up on (its ANALYZE for parity).
+    match db.backend() {
+        platform::db::Backend::Postgres => db.execute("VACUUM ANALYZE", Vec::new()).await,
+        platform::db::Backend::Sqlite => db.execute("ANALYZE", Vec::new()).await,
+    }
+    .unwrap();
+    let (s_commune, s_province, s_overview) = queries().await;
+
+    // The raw references last, so that their rows (and their removal) do not weigh on the queries.
+    let (raw, raw_method) = raw_rate(&db, 500_000).await;
+    let province_ids: Vec<i64> = db
+        .fetch_all("SELECT id FROM units WHERE level = 'province'", Vec::new())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("id").unwrap())
+        .collect();
+    let raw_live = raw_into_data_values(
+        &db,
+        &ptemplate
+            .indicators
+            .iter()
+            .map(|i| i.id)
+            .collect::<Vec<_>>(),
+        &province_ids,
+        500_000,
+    )
+    .await;
+
     println!(
         "\n## {label}: {} province-level reports × {} indicators + {} commune reports × {} indicators = {total_values} values (setup {:.1} s)",
         provinces_sent.reports,
@@ -737,18 +753,21 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         communes_sent.values as f64 / communes_sent.elapsed.as_secs_f64()
     );
     println!(
-        "| national roll-up, 1 commune-reported indicator × {n_communes} communes × {} months, p95 of 40 | {:.2} ms | target ≤ 20 ms |",
+        "| national roll-up, 1 commune-reported indicator × {n_communes} communes × {} months, p95 of 40 | {:.2} ms settled ({:.2} ms right after the load) | target ≤ 20 ms |",
         last60.len(),
+        ms(s_commune),
         ms(t_commune)
     );
     println!(
-        "| national roll-up, 1 province-reported indicator × {} months, p95 of 40 | {:.2} ms | target ≤ 20 ms |",
+        "| national roll-up, 1 province-reported indicator × {} months, p95 of 40 | {:.2} ms settled ({:.2} ms right after the load) | target ≤ 20 ms |",
         last60.len(),
+        ms(s_province),
         ms(t_province)
     );
     println!(
-        "| overview: 20 indicators, latest month + same month last year, growth, p95 of 40 | {:.2} ms | target ≤ 50 ms |",
-        ms(p95(t_overview))
+        "| overview: 20 indicators, latest month + same month last year, growth, p95 of 40 | {:.2} ms settled ({:.2} ms right after the load) | target ≤ 50 ms |",
+        ms(s_overview),
+        ms(t_overview)
     );
     println!(
         "| freshness: accepted correction → national total | {:.1} ms | target ≤ 1000 ms |",
@@ -772,8 +791,15 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // EGOV_BENCH_ONLY=sqlite or =postgres runs one backend.
+    let only = std::env::var("EGOV_BENCH_ONLY").unwrap_or_default();
     rt.block_on(async {
-        run("SQLite", None, scale).await;
+        if only != "postgres" {
+            run("SQLite", None, scale).await;
+        }
+        if only == "sqlite" {
+            return;
+        }
         match std::env::var("EGOV_BENCH_POSTGRES_URL") {
             Ok(url) => run("PostgreSQL", Some(&url), scale).await,
             Err(_) => println!(
