@@ -205,24 +205,9 @@ async fn raw_into_data_values(db: &Db, indicators: &[i64], units: &[i64], n: usi
     }
     rows.sort_by_key(|&(i, u, p)| (i, p, u));
     let sql = |n: usize| {
-        let groups: Vec<String> = (0..n)
-            .map(|k| {
-                let b = k * 7;
-                format!(
-                    "(${},${},${},${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                )
-            })
-            .collect();
         format!(
             "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation) VALUES {}",
-            groups.join(",")
+            platform::db::row_placeholders(n, 7)
         )
     };
     let start = Instant::now();

@@ -687,6 +687,26 @@ fn rows_pg(rows: Vec<PgRow>) -> DbResult<Vec<Row>> {
         .collect()
 }
 
+/// The placeholders of a multi-row `VALUES` list: `rows` groups of `width` numbered parameters,
+/// `($1,$2),($3,$4)` for 2 × 2. The parameters go in row by row.
+pub fn row_placeholders(rows: usize, width: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(rows * width * 5);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ",(" });
+        for c in 0..width {
+            let _ = write!(
+                out,
+                "{}${}",
+                if c == 0 { "" } else { "," },
+                r * width + c + 1
+            );
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// Milliseconds since the Unix epoch: how egov stores instants on both backends.
 pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
@@ -694,6 +714,13 @@ pub fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn row_placeholders_number_row_by_row() {
+        assert_eq!(super::row_placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(super::row_placeholders(1, 1), "($1)");
+        assert_eq!(super::row_placeholders(0, 4), "");
+    }
+
     use super::*;
 
     fn ints(v: &[i64]) -> Vec<Value> {

@@ -10,7 +10,6 @@
 //! values that changed, and the audit entries. A batch is accepted whole or rejected whole.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 
 use axum::http::StatusCode;
 use platform::audit::{self, Actor, Change};
@@ -1164,23 +1163,7 @@ fn values_sql(n: usize) -> String {
     sql.push_str("INSERT INTO data_values (");
     sql.push_str(VALUE_COLUMNS);
     sql.push_str(") VALUES ");
-    for k in 0..n {
-        let b = k * 7;
-        if k > 0 {
-            sql.push(',');
-        }
-        let _ = write!(
-            sql,
-            "(${},${},${},${},${},${},${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7
-        );
-    }
+    sql.push_str(&platform::db::row_placeholders(n, 7));
     sql.push(' ');
     sql.push_str(VALUE_CONFLICT);
     sql

@@ -327,24 +327,9 @@ async fn flush(tx: &mut Tx, rows: &mut Vec<Value>) -> anyhow::Result<()> {
         return Ok(());
     }
     let n = rows.len() / 7;
-    let groups: Vec<String> = (0..n)
-        .map(|i| {
-            let b = i * 7;
-            format!(
-                "(${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            )
-        })
-        .collect();
     let sql = format!(
         "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation) VALUES {}",
-        groups.join(",")
+        platform::db::row_placeholders(n, 7)
     );
     tx.execute(platform::db::Sql::trusted(sql), std::mem::take(rows))
         .await?;
