@@ -453,6 +453,10 @@ async fn approve(db: &Db, reports: &[(i64, Period)], indicators: &std::collectio
     reporting::series::refresh(&mut tx, reports, indicators)
         .await
         .unwrap();
+    let ids: Vec<i64> = indicators.iter().copied().collect();
+    reporting::data::refresh_province_totals(&mut tx, Some((&ids, &periods)))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 

@@ -1077,6 +1077,24 @@ pub async fn apply(
     for (period, communes) in touched {
         crate::data::refresh_area_totals(tx, &[period], Some(&communes)).await?;
     }
+    // Approved province values changed: the national totals of their indicators and periods.
+    let mut province_periods: Vec<String> = Vec::new();
+    let mut province_indicators: Vec<i64> = Vec::new();
+    for (r, o) in reports.iter().zip(&outcomes) {
+        if o.changed
+            && o.status == Status::Approved
+            && levels.get(&r.unit_id).map(String::as_str) == Some("province")
+        {
+            province_periods.push(r.period.id());
+            province_indicators.extend(r.template.indicators.iter().map(|i| i.id));
+        }
+    }
+    province_periods.sort_unstable();
+    province_periods.dedup();
+    province_indicators.sort_unstable();
+    province_indicators.dedup();
+    crate::data::refresh_province_totals(tx, Some((&province_indicators, &province_periods)))
+        .await?;
     // Value history: one change set per report.
     for chunk in change_sets.chunks(8 * 1000) {
         let n = chunk.len() / 8;

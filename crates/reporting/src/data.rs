@@ -52,6 +52,16 @@ pub struct Aggregate {
 /// Above this many periods a roll-up statement is planned per call on PostgreSQL.
 const MANY_PERIODS: usize = 12;
 
+/// An indicator's figure from one row of kept totals (`province_totals`: n, total, min, max).
+fn totals_value(agg_units: &str) -> &'static str {
+    match agg_units {
+        "sum" => "total",
+        "avg" => "total / CAST(n AS DOUBLE PRECISION)",
+        "min" => "min_value",
+        _ => "max_value",
+    }
+}
+
 /// National aggregates of approved values for each (indicator, period), by each indicator's rule
 /// over units: sum, avg, min, max, or a weighted average by its weighting indicator. Indicators
 /// that do not aggregate over units (`none`) get no national figure from units' data.
@@ -100,22 +110,32 @@ pub async fn national(
         if ind.agg_units == "wavg" {
             args.push(ind.agg_weight.clone().unwrap_or_default().into());
         }
-        // Provinces first, the units driving the join (one key lookup per province and period).
-        let sql = format!(
-            "SELECT dv.period, {func} AS v, COUNT(*) AS n FROM units u CROSS JOIN data_values dv{} \
-             WHERE u.level = 'province' AND dv.unit_id = u.id AND dv.indicator_id = $1 AND dv.approved \
-             AND dv.period IN ({}) GROUP BY dv.period",
-            weight_join(period_ids.len() + 2),
-            ph.join(",")
-        );
-        // PostgreSQL: over many periods, planned with them (a bitmap scan of the indicator's
-        // periods, 4 ms for 60 months) rather than by the generic plan, which probes the key once
-        // per province and period (25 ms). Over a few periods the probes are cheap and planning
-        // each call would cost more than it saves (the overview: 20 indicators × 2 periods).
-        let sql = if period_ids.len() > MANY_PERIODS {
-            Sql::trusted(sql).planned_per_call()
+        // Provinces first: their totals kept per indicator and period (`province_totals`), or,
+        // for a weighted average, the provinces' values themselves, the units driving the join
+        // (one key lookup per province and period).
+        let sql = if ind.agg_units == "wavg" {
+            let sql = format!(
+                "SELECT dv.period, {func} AS v, COUNT(*) AS n FROM units u CROSS JOIN data_values dv{} \
+                 WHERE u.level = 'province' AND dv.unit_id = u.id AND dv.indicator_id = $1 AND dv.approved \
+                 AND dv.period IN ({}) GROUP BY dv.period",
+                weight_join(period_ids.len() + 2),
+                ph.join(",")
+            );
+            // PostgreSQL: over many periods, planned with them (a bitmap scan of the indicator's
+            // periods) rather than by the generic plan, which probes the key once per province
+            // and period (5 ms against 25 ms for 60 months). Over a few periods the probes are
+            // cheap and planning each call would cost more than it saves.
+            if period_ids.len() > MANY_PERIODS {
+                Sql::trusted(sql).planned_per_call()
+            } else {
+                Sql::trusted(sql)
+            }
         } else {
-            Sql::trusted(sql)
+            Sql::trusted(format!(
+                "SELECT period, {} AS v, n FROM province_totals WHERE indicator_id = $1 AND period IN ({})",
+                totals_value(&ind.agg_units),
+                ph.join(",")
+            ))
         };
         for r in db.fetch_all(sql, args).await? {
             if let Some(v) = r.get::<Option<f64>>("v")? {
@@ -188,6 +208,63 @@ pub async fn national(
         }
     }
     Ok(out)
+}
+
+/// Recompute the provinces' totals of approved values (`province_totals`) for these indicators
+/// and periods, or for everything when `scope` is None. Called in every transaction that changes
+/// approved values of province-level units, so the national roll-up never reads stale totals.
+pub async fn refresh_province_totals(
+    tx: &mut Tx,
+    scope: Option<(&[i64], &[String])>,
+) -> DbResult<()> {
+    let mut args: Vec<Value> = Vec::new();
+    let filter = match scope {
+        None => String::new(),
+        Some((indicators, periods)) => {
+            if indicators.is_empty() || periods.is_empty() {
+                return Ok(());
+            }
+            let mut list = |v: Value| {
+                args.push(v);
+                format!("${}", args.len())
+            };
+            let inds: Vec<String> = indicators.iter().map(|i| list((*i).into())).collect();
+            let pers: Vec<String> = periods.iter().map(|p| list(p.into())).collect();
+            format!(
+                " AND {{t}}indicator_id IN ({}) AND {{t}}period IN ({})",
+                inds.join(","),
+                pers.join(",")
+            )
+        }
+    };
+    tx.execute(
+        Sql::trusted(format!(
+            "DELETE FROM province_totals WHERE TRUE{}",
+            filter.replace("{t}", "")
+        )),
+        args.clone(),
+    )
+    .await?;
+    tx.execute(
+        Sql::trusted(format!(
+            "INSERT INTO province_totals (indicator_id, period, n, total, min_value, max_value) \
+             SELECT dv.indicator_id, dv.period, COUNT(*), SUM(dv.value), MIN(dv.value), MAX(dv.value) \
+             FROM {} WHERE u.level = 'province' AND dv.unit_id = u.id AND dv.approved{} \
+             GROUP BY dv.indicator_id, dv.period",
+            // Scoped: the provinces drive, one key lookup per (indicator, period, province).
+            // Everything: one pass over the values (data_values has no index on the unit).
+            if scope.is_some() {
+                "units u CROSS JOIN data_values dv"
+            } else {
+                "data_values dv JOIN units u ON u.id = dv.unit_id"
+            },
+            filter.replace("{t}", "dv.")
+        ))
+        .planned_per_call(),
+        args,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Recompute the per-parent totals of communes' approved values (`area_totals`) for `periods`:

@@ -260,6 +260,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         .map(|r| r.get("period"))
         .collect::<Result<_, _>>()?;
     crate::data::refresh_area_totals(&mut tx, &commune_periods, None).await?;
+    crate::data::refresh_province_totals(&mut tx, None).await?;
     tx.commit().await?;
     targets(db, actor, latest).await?;
     Ok(count)

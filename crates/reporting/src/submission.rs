@@ -470,6 +470,17 @@ pub async fn decide(
         )
         .await?;
     }
+    // And a province's in the national totals.
+    if level.as_deref() == Some("province") {
+        crate::data::refresh_province_totals(
+            &mut tx,
+            Some((
+                &indicators.iter().copied().collect::<Vec<_>>(),
+                std::slice::from_ref(&sub.period),
+            )),
+        )
+        .await?;
+    }
     audit::append(
         &mut tx,
         actor,

@@ -334,9 +334,12 @@ on_both!(
             )
             .await
             .unwrap();
-        // Approved behind the workflow's back: the series of approved values rebuilt.
+        // Approved behind the workflow's back: the series and totals of approved values rebuilt.
         let mut tx = app.db.begin().await.unwrap();
         reporting::series::rebuild(&mut tx).await.unwrap();
+        reporting::data::refresh_province_totals(&mut tx, None)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         // January: retail sales ten times the usual, unexplained, submitted → refused.
         let jump = |explain: bool| {

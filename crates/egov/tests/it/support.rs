@@ -247,6 +247,45 @@ impl TestApp {
             kept == rebuilt,
             "kept histories differ from a rebuild in their values"
         );
+        // So are the provinces' totals (`province_totals`) the national roll-up reads.
+        const TOTALS: &str = "SELECT indicator_id, period, n, total, min_value, max_value \
+                              FROM province_totals ORDER BY indicator_id, period";
+        type Total = (i64, String, i64, [f64; 3]);
+        let totals = |rows: Vec<platform::db::Row>| -> Vec<Total> {
+            rows.iter()
+                .map(|r| {
+                    (
+                        r.get("indicator_id").unwrap(),
+                        r.get("period").unwrap(),
+                        r.get("n").unwrap(),
+                        ["total", "min_value", "max_value"].map(|c| r.get::<f64>(c).unwrap()),
+                    )
+                })
+                .collect()
+        };
+        let kept = totals(
+            self.db
+                .fetch_all(TOTALS, platform::params![])
+                .await
+                .unwrap(),
+        );
+        let mut tx = self.db.begin().await.unwrap();
+        reporting::data::refresh_province_totals(&mut tx, None)
+            .await
+            .unwrap();
+        let rebuilt = totals(tx.fetch_all(TOTALS, platform::params![]).await.unwrap());
+        drop(tx);
+        assert_eq!(kept.len(), rebuilt.len(), "province totals kept vs rebuilt");
+        for (k, r) in kept.iter().zip(&rebuilt) {
+            assert_eq!(
+                (k.0, &k.1, k.2),
+                (r.0, &r.1, r.2),
+                "province totals kept vs rebuilt"
+            );
+            for (a, b) in k.3.iter().zip(&r.3) {
+                assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{k:?} vs {r:?}");
+            }
+        }
     }
 
     pub async fn close(self) {
