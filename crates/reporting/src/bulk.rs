@@ -692,93 +692,84 @@ pub async fn apply(
         let prev = r.period.previous();
         let rules_here = &rules_of[&r.template.id];
         let nation = r.template.unit_level == "nation";
-        if rules_here.is_empty() && !nation {
-            if !problems.is_empty() {
-                failures.push(Failure {
-                    report: i,
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    problems,
-                });
+        // No rule applies and no national check: nothing more to check.
+        'rules: {
+            if rules_here.is_empty() && !nation {
+                break 'rules;
             }
-            plans.push(Plan {
-                sub,
-                skip: false,
-                warnings,
-                fresh: false,
-            });
-            continue;
-        }
-        let current: HashMap<&str, Option<f64>> = c
-            .values
-            .iter()
-            .map(|(i, v, _)| (i.code.as_str(), *v))
-            .collect();
-        let explained: HashSet<&str> = c
-            .values
-            .iter()
-            .filter(|(_, _, e)| e.is_some())
-            .map(|(i, _, _)| i.code.as_str())
-            .collect();
-        let by_code = &lookups[&r.template.id];
-        let ctx =
-            |code: &str, shift: crate::formula::PeriodShift| -> Option<rust_decimal::Decimal> {
-                use crate::formula::{PeriodShift, decimal_from_f64};
-                let v = match shift {
-                    PeriodShift::Current => current.get(code).copied().flatten(),
-                    PeriodShift::Previous => {
-                        let ind = by_code.get(code)?;
-                        prev_stored.get(&(ind.id, r.unit_id, prev)).map(|x| x.value)
-                    }
-                    _ => None,
-                }?;
-                decimal_from_f64(v).ok()
-            };
-        for rule in rules_here {
-            if rule.check(&ctx) != Some(false) {
-                continue;
-            }
-            let subject = rule.subject().unwrap_or_default();
-            let detail = |code: &'static str| {
-                Problem::new(code)
-                    .arg("rule_vi", &rule.name_vi)
-                    .arg("rule_en", &rule.name_en)
-                    .arg(
-                        "expr",
-                        format!(
-                            "{} {} {}",
-                            rule.left.source(),
-                            rule.op.as_str(),
-                            rule.right.source()
-                        ),
-                    )
-            };
-            if rule.blocking && r.action != Action::SaveDraft {
-                problems.push(detail("rule_violated").field(value_field(&subject)));
-            } else if rule.blocking {
-                // A draft may hold it; submitting will not.
-                warnings.push(detail("rule_violated").field(value_field(&subject)));
-            } else if r.action != Action::SaveDraft && !explained.contains(subject.as_str()) {
-                problems
-                    .push(detail("rule_warning_unexplained").field(explanation_field(&subject)));
-            } else {
-                warnings.push(detail("rule_warning").field(value_field(&subject)));
-            }
-        }
-        // A ministry's national figure of an additive indicator should match the sum of the
-        // provinces' approved figures once every province has reported: more than 0.5 % apart
-        // needs an explanation (a warning).
-        if nation {
-            for (code, p) in national_vs_provinces(tx, &r.period, &c.values).await? {
-                if r.action != Action::SaveDraft && !explained.contains(code.as_str()) {
-                    problems.push(
-                        Problem {
-                            code: "national_vs_provinces_unexplained",
-                            ..p
+            let current: HashMap<&str, Option<f64>> = c
+                .values
+                .iter()
+                .map(|(i, v, _)| (i.code.as_str(), *v))
+                .collect();
+            let explained: HashSet<&str> = c
+                .values
+                .iter()
+                .filter(|(_, _, e)| e.is_some())
+                .map(|(i, _, _)| i.code.as_str())
+                .collect();
+            let by_code = &lookups[&r.template.id];
+            let ctx =
+                |code: &str, shift: crate::formula::PeriodShift| -> Option<rust_decimal::Decimal> {
+                    use crate::formula::{PeriodShift, decimal_from_f64};
+                    let v = match shift {
+                        PeriodShift::Current => current.get(code).copied().flatten(),
+                        PeriodShift::Previous => {
+                            let ind = by_code.get(code)?;
+                            prev_stored.get(&(ind.id, r.unit_id, prev)).map(|x| x.value)
                         }
-                        .field(explanation_field(&code)),
+                        _ => None,
+                    }?;
+                    decimal_from_f64(v).ok()
+                };
+            for rule in rules_here {
+                if rule.check(&ctx) != Some(false) {
+                    continue;
+                }
+                let subject = rule.subject().unwrap_or_default();
+                let detail = |code: &'static str| {
+                    Problem::new(code)
+                        .arg("rule_vi", &rule.name_vi)
+                        .arg("rule_en", &rule.name_en)
+                        .arg(
+                            "expr",
+                            format!(
+                                "{} {} {}",
+                                rule.left.source(),
+                                rule.op.as_str(),
+                                rule.right.source()
+                            ),
+                        )
+                };
+                if rule.blocking && r.action != Action::SaveDraft {
+                    problems.push(detail("rule_violated").field(value_field(&subject)));
+                } else if rule.blocking {
+                    // A draft may hold it; submitting will not.
+                    warnings.push(detail("rule_violated").field(value_field(&subject)));
+                } else if r.action != Action::SaveDraft && !explained.contains(subject.as_str()) {
+                    problems.push(
+                        detail("rule_warning_unexplained").field(explanation_field(&subject)),
                     );
                 } else {
-                    warnings.push(p.field(value_field(&code)));
+                    warnings.push(detail("rule_warning").field(value_field(&subject)));
+                }
+            }
+            // A ministry's national figure of an additive indicator should match the sum of the
+            // provinces' approved figures once every province has reported: more than 0.5 % apart
+            // needs an explanation (a warning).
+            if nation {
+                for (code, p) in national_vs_provinces(tx, &r.period, &c.values).await? {
+                    if r.action != Action::SaveDraft && !explained.contains(code.as_str()) {
+                        problems.push(
+                            Problem {
+                                code: "national_vs_provinces_unexplained",
+                                ..p
+                            }
+                            .field(explanation_field(&code)),
+                        );
+                    } else {
+                        warnings.push(p.field(value_field(&code)));
+                    }
                 }
             }
         }
