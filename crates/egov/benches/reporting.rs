@@ -420,17 +420,10 @@ async fn approve(db: &Db, reports: &[(i64, Period)], indicators: &std::collectio
     let mut args = vec![Value::from(true)];
     args.extend(periods.iter().map(Value::from));
     let mut vargs = args.clone();
-    let iph: Vec<String> = indicators
-        .iter()
-        .map(|i| {
-            vargs.push(Value::from(*i));
-            format!("${}", vargs.len())
-        })
-        .collect();
+    let iph = platform::db::bind_list(&mut vargs, indicators.iter().copied());
     db.execute(
         Sql::trusted(format!(
-            "UPDATE data_values SET approved = $1 WHERE indicator_id IN ({}) AND period IN ({})",
-            iph.join(","),
+            "UPDATE data_values SET approved = $1 WHERE indicator_id IN ({iph}) AND period IN ({})",
             ph.join(",")
         )),
         vargs,

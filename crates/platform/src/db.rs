@@ -385,28 +385,38 @@ impl Db {
 
 /// SQL text: a `&'static str` literal, or a string built at run time from trusted fragments only
 /// (never from user input: values always travel as bound parameters).
-pub struct Sql(sqlx::SqlStr, bool);
+pub struct Sql {
+    text: sqlx::SqlStr,
+    /// PostgreSQL: plan at each call with its values ([`Sql::planned_per_call`]).
+    per_call: bool,
+}
 
 impl From<&'static str> for Sql {
     fn from(s: &'static str) -> Self {
-        Sql(sqlx::SqlSafeStr::into_sql_str(s), false)
+        Sql {
+            text: sqlx::SqlSafeStr::into_sql_str(s),
+            per_call: false,
+        }
     }
 }
 
 impl Sql {
     /// SQL assembled at run time from fixed fragments chosen by code (filters, dialect switches).
     pub fn trusted(s: String) -> Self {
-        Sql(sqlx::SqlSafeStr::into_sql_str(AssertSqlSafe(s)), false)
+        Sql {
+            text: sqlx::SqlSafeStr::into_sql_str(AssertSqlSafe(s)),
+            per_call: false,
+        }
     }
 
     /// On PostgreSQL, planned for each call with that call's values instead of from a cached
     /// plan. After five calls of a prepared statement PostgreSQL may switch to a generic plan,
     /// made without the values; for a key lookup that is right, but for a long `IN` list over a
-    /// large table it can be several times slower (the national roll-up: 25 ms generic against
-    /// 4 ms planned with its periods). Costs a parse and a plan per call. SQLite plans each
+    /// large table it can be several times slower (a national roll-up over 60 months: 27.3 ms
+    /// against 7.5 ms, docs/benchmarks.md). Costs a parse and a plan per call. SQLite plans each
     /// statement once either way; there the flag does nothing.
     pub fn planned_per_call(mut self) -> Self {
-        self.1 = true;
+        self.per_call = true;
         self
     }
 }
@@ -480,7 +490,7 @@ macro_rules! binder {
             sql: Sql,
             params: Vec<Value>,
         ) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
-            let mut q = sqlx::query(sql.0);
+            let mut q = sqlx::query(sql.text);
             for p in params {
                 q = match p {
                     Value::Int(v) => q.bind(v),
@@ -502,7 +512,7 @@ fn bind_pg(
     params: Vec<Value>,
 ) -> sqlx::query::Query<'static, Postgres, <Postgres as sqlx::Database>::Arguments> {
     // Not persistent: sqlx sends it as PostgreSQL's unnamed statement, planned at each bind.
-    let cached = !sql.1;
+    let cached = !sql.per_call;
     bind_pg_cached(sql, params).persistent(cached)
 }
 
@@ -510,7 +520,7 @@ fn bind_sqlite(
     sql: Sql,
     params: Vec<Value>,
 ) -> sqlx::query::Query<'static, Sqlite, <Sqlite as sqlx::Database>::Arguments> {
-    match positional(sql.0.as_str(), params) {
+    match positional(sql.text.as_str(), params) {
         Ok((text, params)) => bind_sqlite_positional(Sql::trusted(text), params),
         Err(params) => bind_sqlite_positional(sql, params),
     }
@@ -687,6 +697,24 @@ fn rows_pg(rows: Vec<PgRow>) -> DbResult<Vec<Row>> {
         .collect()
 }
 
+/// Bind `items` after the parameters already in `args` and return their placeholders,
+/// `$4,$5,$6`, for an `IN (…)` list.
+pub fn bind_list<T: Into<Value>>(
+    args: &mut Vec<Value>,
+    items: impl IntoIterator<Item = T>,
+) -> String {
+    let mut out = String::new();
+    for v in items {
+        args.push(v.into());
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push('$');
+        out.push_str(&args.len().to_string());
+    }
+    out
+}
+
 /// The placeholders of a multi-row `VALUES` list: `rows` groups of `width` numbered parameters,
 /// `($1,$2),($3,$4)` for 2 × 2. The parameters go in row by row.
 pub fn row_placeholders(rows: usize, width: usize) -> String {
@@ -714,14 +742,22 @@ pub fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn row_placeholders_number_row_by_row() {
-        assert_eq!(super::row_placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
-        assert_eq!(super::row_placeholders(1, 1), "($1)");
-        assert_eq!(super::row_placeholders(0, 4), "");
+        assert_eq!(row_placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(row_placeholders(1, 1), "($1)");
+        assert_eq!(row_placeholders(0, 4), "");
     }
 
-    use super::*;
+    #[test]
+    fn bind_list_continues_after_the_bound_parameters() {
+        let mut args = vec![Value::from(7_i64)];
+        assert_eq!(bind_list(&mut args, [1_i64, 2, 3]), "$2,$3,$4");
+        assert_eq!(bind_list(&mut args, Vec::<i64>::new()), "");
+        assert_eq!(args.len(), 4);
+    }
 
     fn ints(v: &[i64]) -> Vec<Value> {
         v.iter().map(|i| Value::from(*i)).collect()

@@ -557,17 +557,11 @@ async fn approved_keys(
         return Ok(out);
     }
     let mut args: Vec<platform::db::Value> = vec![unit_id.into()];
-    let mut list = |v: platform::db::Value| {
-        args.push(v);
-        format!("${}", args.len())
-    };
-    let inds: Vec<String> = indicators.iter().map(|i| list((*i).into())).collect();
-    let pers: Vec<String> = months.iter().map(|p| list(p.id().into())).collect();
+    let inds = platform::db::bind_list(&mut args, indicators.iter().copied());
+    let pers = platform::db::bind_list(&mut args, months.iter().map(Period::id));
     let sql = format!(
         "SELECT indicator_id, period FROM data_values \
-         WHERE indicator_id IN ({}) AND period IN ({}) AND unit_id = $1 AND approved",
-        inds.join(","),
-        pers.join(",")
+         WHERE indicator_id IN ({inds}) AND period IN ({pers}) AND unit_id = $1 AND approved"
     );
     for r in state
         .db

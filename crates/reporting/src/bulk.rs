@@ -1055,30 +1055,26 @@ pub async fn apply(
     // Approved values changed (corrections, or values of another report overwritten): their
     // series follow at once.
     crate::series::refresh(tx, &series_touched, &series_indicators).await?;
-    // Approved commune values changed (corrections): their provinces' totals follow at once.
+    // Approved values changed (corrections): a commune's count at once in its province's
+    // totals, a province's in the national ones (for its template's indicators).
     let mut touched: HashMap<String, Vec<i64>> = HashMap::new();
+    let mut province_periods: Vec<String> = Vec::new();
+    let mut province_indicators: Vec<i64> = Vec::new();
     for (r, o) in reports.iter().zip(&outcomes) {
-        if o.changed
-            && o.status == Status::Approved
-            && levels.get(&r.unit_id).map(String::as_str) == Some("commune")
-        {
-            touched.entry(r.period.id()).or_default().push(r.unit_id);
+        if !o.changed || o.status != Status::Approved {
+            continue;
+        }
+        match levels.get(&r.unit_id).map(String::as_str) {
+            Some("commune") => touched.entry(r.period.id()).or_default().push(r.unit_id),
+            Some("province") => {
+                province_periods.push(r.period.id());
+                province_indicators.extend(r.template.indicators.iter().map(|i| i.id));
+            }
+            _ => {}
         }
     }
     for (period, communes) in touched {
         crate::data::refresh_area_totals(tx, &[period], Some(&communes)).await?;
-    }
-    // Approved province values changed: the national totals of their indicators and periods.
-    let mut province_periods: Vec<String> = Vec::new();
-    let mut province_indicators: Vec<i64> = Vec::new();
-    for (r, o) in reports.iter().zip(&outcomes) {
-        if o.changed
-            && o.status == Status::Approved
-            && levels.get(&r.unit_id).map(String::as_str) == Some("province")
-        {
-            province_periods.push(r.period.id());
-            province_indicators.extend(r.template.indicators.iter().map(|i| i.id));
-        }
     }
     province_periods.sort_unstable();
     province_periods.dedup();
@@ -1089,12 +1085,9 @@ pub async fn apply(
     // Value history: one change set per report.
     for chunk in change_sets.chunks(8 * 1000) {
         let n = chunk.len() / 8;
-        let groups: Vec<String> = (0..n)
-            .map(|k| format!("({})", placeholders(k * 8 + 1, 8)))
-            .collect();
         let sql = format!(
             "INSERT INTO value_changes (unit_id, period, submission_id, action, reason, at, actor, changes) VALUES {}",
-            groups.join(",")
+            platform::db::row_placeholders(n, 8)
         );
         tx.execute(Sql::trusted(sql), chunk.to_vec()).await?;
     }

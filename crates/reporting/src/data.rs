@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use platform::db::{Db, DbResult, Sql, Tx, Value};
+use platform::db::{Db, DbResult, Sql, Tx, Value, bind_list};
 use serde::Serialize;
 
 use crate::catalogue::Indicator;
@@ -22,17 +22,11 @@ pub async fn unit_values(
         return Ok(HashMap::new());
     }
     let mut args: Vec<Value> = vec![unit_id.into()];
-    let mut list = |v: Value| {
-        args.push(v);
-        format!("${}", args.len())
-    };
-    let inds: Vec<String> = indicators.iter().map(|i| list((*i).into())).collect();
-    let pers: Vec<String> = periods.iter().map(|p| list(p.id().into())).collect();
+    let inds = bind_list(&mut args, indicators.iter().copied());
+    let pers = bind_list(&mut args, periods.iter().map(Period::id));
     let sql = format!(
         "SELECT indicator_id, period, value FROM data_values \
-         WHERE indicator_id IN ({}) AND period IN ({}) AND unit_id = $1",
-        inds.join(","),
-        pers.join(",")
+         WHERE indicator_id IN ({inds}) AND period IN ({pers}) AND unit_id = $1"
     );
     let mut out = HashMap::new();
     for r in db.fetch_all(Sql::trusted(sql), args).await? {
@@ -123,8 +117,8 @@ pub async fn national(
             );
             // PostgreSQL: over many periods, planned with them (a bitmap scan of the indicator's
             // periods) rather than by the generic plan, which probes the key once per province
-            // and period (5 ms against 25 ms for 60 months). Over a few periods the probes are
-            // cheap and planning each call would cost more than it saves.
+            // and period (7.5 ms against 27.3 ms for 60 months, docs/benchmarks.md). Over a few
+            // periods the probes are cheap and planning each call would cost more than it saves.
             if period_ids.len() > MANY_PERIODS {
                 Sql::trusted(sql).planned_per_call()
             } else {
@@ -224,17 +218,9 @@ pub async fn refresh_province_totals(
             if indicators.is_empty() || periods.is_empty() {
                 return Ok(());
             }
-            let mut list = |v: Value| {
-                args.push(v);
-                format!("${}", args.len())
-            };
-            let inds: Vec<String> = indicators.iter().map(|i| list((*i).into())).collect();
-            let pers: Vec<String> = periods.iter().map(|p| list(p.into())).collect();
-            format!(
-                " AND {{t}}indicator_id IN ({}) AND {{t}}period IN ({})",
-                inds.join(","),
-                pers.join(",")
-            )
+            let inds = bind_list(&mut args, indicators.iter().copied());
+            let pers = bind_list(&mut args, periods);
+            format!(" AND {{t}}indicator_id IN ({inds}) AND {{t}}period IN ({pers})")
         }
     };
     tx.execute(
@@ -317,8 +303,7 @@ pub async fn refresh_area_totals(
              AND dv.period IN ({}){} GROUP BY dv.indicator_id, dv.period, u.parent_id",
             pph.join(","),
             parents.replace("{col}", "u.parent_id")
-        ))
-        .planned_per_call(),
+        )),
         args,
     )
     .await?;
@@ -337,22 +322,13 @@ pub async fn nation_values(
         return Ok(out);
     }
     let mut args: Vec<Value> = Vec::new();
-    let mut list = |v: Value| {
-        args.push(v);
-        format!("${}", args.len())
-    };
-    let inds: Vec<String> = indicators.iter().map(|i| list(i.id.into())).collect();
-    let pers: Vec<String> = periods.iter().map(|p| list(p.id().into())).collect();
+    let inds = bind_list(&mut args, indicators.iter().map(|i| i.id));
+    let pers = bind_list(&mut args, periods.iter().map(Period::id));
     let sql = format!(
         "SELECT dv.indicator_id, dv.period, dv.value FROM data_values dv JOIN units u ON u.id = dv.unit_id \
-         WHERE u.level = 'nation' AND dv.approved AND dv.indicator_id IN ({}) AND dv.period IN ({})",
-        inds.join(","),
-        pers.join(",")
+         WHERE u.level = 'nation' AND dv.approved AND dv.indicator_id IN ({inds}) AND dv.period IN ({pers})"
     );
-    for r in db
-        .fetch_all(Sql::trusted(sql).planned_per_call(), args)
-        .await?
-    {
+    for r in db.fetch_all(Sql::trusted(sql), args).await? {
         out.insert((r.get("indicator_id")?, r.get("period")?), r.get("value")?);
     }
     Ok(out)

@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use platform::db::{Db, DbError, DbResult, Sql, Tx, Value};
+use platform::db::{Db, DbError, DbResult, Sql, Tx, Value, bind_list};
 
 use crate::period::{Period, PeriodKind};
 
@@ -134,15 +134,6 @@ impl History {
     }
 }
 
-fn list(args: &mut Vec<Value>, items: impl IntoIterator<Item = Value>) -> String {
-    let mut ph = Vec::new();
-    for v in items {
-        args.push(v);
-        ph.push(format!("${}", args.len()));
-    }
-    ph.join(",")
-}
-
 fn history_of(row: &platform::db::Row) -> DbResult<History> {
     History::from_bytes(row.get("points")?).ok_or_else(|| DbError::Decode {
         column: "points".into(),
@@ -159,7 +150,7 @@ pub async fn load(tx: &mut Tx, units: &HashSet<i64>) -> DbResult<HashMap<i64, Hi
     let units: Vec<i64> = units.iter().copied().collect();
     for chunk in units.chunks(UNITS_PER_QUERY) {
         let mut args = Vec::new();
-        let u = list(&mut args, chunk.iter().map(|u| Value::from(*u)));
+        let u = bind_list(&mut args, chunk.iter().map(|u| Value::from(*u)));
         let sql = format!("SELECT unit_id, points FROM unit_series WHERE unit_id IN ({u})");
         for row in tx.fetch_all(Sql::trusted(sql), args).await? {
             out.insert(row.get("unit_id")?, history_of(&row)?);
@@ -200,9 +191,9 @@ pub async fn refresh(
     let unit_list: Vec<i64> = units.iter().copied().collect();
     for chunk in unit_list.chunks(UNITS_PER_QUERY) {
         let mut args = Vec::new();
-        let i = list(&mut args, indicators.iter().map(|i| Value::from(*i)));
-        let p = list(&mut args, periods.iter().map(Value::from));
-        let u = list(&mut args, chunk.iter().map(|u| Value::from(*u)));
+        let i = bind_list(&mut args, indicators.iter().map(|i| Value::from(*i)));
+        let p = bind_list(&mut args, periods.iter().map(Value::from));
+        let u = bind_list(&mut args, chunk.iter().map(|u| Value::from(*u)));
         let sql = format!(
             "SELECT unit_id, indicator_id, period, value FROM data_values \
              WHERE approved AND indicator_id IN ({i}) AND period IN ({p}) AND unit_id IN ({u})"
@@ -256,7 +247,7 @@ pub async fn refresh(
     write(tx, upserts).await?;
     for chunk in emptied.chunks(UNITS_PER_QUERY) {
         let mut args = Vec::new();
-        let u = list(&mut args, chunk.iter().map(|u| Value::from(*u)));
+        let u = bind_list(&mut args, chunk.iter().map(|u| Value::from(*u)));
         tx.execute(
             Sql::trusted(format!("DELETE FROM unit_series WHERE unit_id IN ({u})")),
             args,
@@ -273,7 +264,7 @@ async fn write(tx: &mut Tx, rows: Vec<(i64, Vec<u8>)>) -> DbResult<()> {
         let mut args = Vec::new();
         let mut groups = Vec::new();
         for (u, points) in rows.by_ref().take(50) {
-            let g = list(&mut args, [Value::from(u), Value::from(points)]);
+            let g = bind_list(&mut args, [Value::from(u), Value::from(points)]);
             groups.push(format!("({g})"));
         }
         tx.execute(

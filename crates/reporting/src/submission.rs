@@ -430,20 +430,13 @@ pub async fn decide(
         .iter()
         .map(|r| r.get("indicator_id"))
         .collect::<DbResult<_>>()?;
-    let mut args: Vec<platform::db::Value> = params![approve, sub.unit_id, &sub.period, sub.id];
-    let ids: Vec<String> = indicators
-        .iter()
-        .map(|i| {
-            args.push((*i).into());
-            format!("${}", args.len())
-        })
-        .collect();
-    if !ids.is_empty() {
+    if !indicators.is_empty() {
+        let mut args: Vec<platform::db::Value> = params![approve, sub.unit_id, &sub.period, sub.id];
+        let ids = platform::db::bind_list(&mut args, indicators.iter().copied());
         tx.execute(
             platform::db::Sql::trusted(format!(
                 "UPDATE data_values SET approved = $1 \
-                 WHERE indicator_id IN ({}) AND period = $3 AND unit_id = $2 AND submission_id = $4",
-                ids.join(",")
+                 WHERE indicator_id IN ({ids}) AND period = $3 AND unit_id = $2 AND submission_id = $4"
             )),
             args,
         )
