@@ -67,6 +67,9 @@ pub struct TestApp {
     pub db: Db,
     pub url: String,
     pub backend: &'static str,
+    /// Whether closing this app removes its database: only the node that created it does, so a
+    /// second node closing first cannot pull the SQLite file from under the first one.
+    owns_database: bool,
 }
 
 /// A response with its body read.
@@ -98,7 +101,9 @@ impl Res {
 impl TestApp {
     pub async fn new(backend: &'static str) -> TestApp {
         let url = fresh_database(backend).await;
-        Self::on(backend, &url).await
+        let mut app = Self::on(backend, &url).await;
+        app.owns_database = true;
+        app
     }
 
     /// Another node on the same database (for multi-node tests).
@@ -121,6 +126,7 @@ impl TestApp {
             db,
             url: url.to_owned(),
             backend,
+            owns_database: false,
         }
     }
 
@@ -291,7 +297,8 @@ impl TestApp {
     pub async fn close(self) {
         self.assert_series_kept().await;
         self.db.close().await;
-        if self.backend == "sqlite"
+        if self.owns_database
+            && self.backend == "sqlite"
             && let Some(path) = self.url.strip_prefix("sqlite://")
         {
             for suffix in ["", "-wal", "-shm"] {
