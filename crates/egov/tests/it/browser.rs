@@ -58,6 +58,8 @@ async fn browser() -> Client {
     ));
     let caps = serde_json::json!({
         "browserName": "chrome",
+        // Console entries, read by `console_errors`.
+        "goog:loggingPrefs": { "browser": "ALL" },
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -457,6 +459,127 @@ async fn reporter_submits_approver_returns_then_approves_and_the_national_total_
         "the national total is Nghệ An's approved figure"
     );
 
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}
+
+/// chromedriver's log endpoint (not in the W3C standard, so fantoccini has no call for it):
+/// the browser console's entries since the last read.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_owned()),
+        )
+    }
+}
+
+/// The console errors (level SEVERE) logged since the last call.
+async fn console_errors(c: &Client) -> Vec<String> {
+    let entries = c.issue_cmd(BrowserLog).await.expect("read the browser log");
+    entries
+        .as_array()
+        .expect("log entries")
+        .iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Follows every same-origin page link reachable from `start` (GET only, no downloads, no
+/// sign-out), at most `limit` pages; returns each page visited with the console errors it logged.
+async fn crawl(c: &Client, base: &str, start: &str, limit: usize) -> Vec<(String, Vec<String>)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut queue = std::collections::VecDeque::from([start.to_owned()]);
+    let mut visited = Vec::new();
+    console_errors(c).await;
+    while let Some(path) = queue.pop_front() {
+        if visited.len() >= limit || !seen.insert(path.clone()) {
+            continue;
+        }
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        wait_loaded(c).await;
+        // Scripts run after load (charts, enhancements): give them a moment to fail.
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        visited.push((path, console_errors(c).await));
+        let links = c
+            .execute(
+                "return [...document.querySelectorAll('a[href]')].map(a => a.href)",
+                vec![],
+            )
+            .await
+            .unwrap();
+        for link in links.as_array().unwrap() {
+            let Some(link) = link.as_str().and_then(|l| l.strip_prefix(base)) else {
+                continue;
+            };
+            let link = link.split('#').next().unwrap_or_default();
+            let skip = [
+                "/logout",
+                "/assets/",
+                "/api/v1",
+                "/api/dataValueSets",
+                "/sdmx",
+                "format=",
+            ];
+            if link.starts_with('/') && !skip.iter().any(|s| link.contains(s)) {
+                queue.push_back(link.to_owned());
+            }
+        }
+    }
+    visited
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn every_page_loads_without_console_errors() {
+    let (base, accounts, stop) = start_server().await;
+    let c = browser().await;
+    let mut pages = crawl(&c, &base, "/", 40).await;
+    // Officials see more pages: a reporter, an approver, and the administrator after enrolling
+    // their second factor.
+    for user in ["baocao.nghean", "pheduyet.nghean"] {
+        login(&c, &base, user, password_of(&accounts, user)).await;
+        pages.extend(crawl(&c, &base, "/", 40).await);
+        click(&c, "#logout").await;
+    }
+    login(&c, &base, "admin", password_of(&accounts, "admin")).await;
+    wait_for_url(&c, "/account/totp").await;
+    let secret = c
+        .find(Locator::Css("#totp-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    fill(
+        &c,
+        "#code",
+        &platform::identity::totp::current(secret.trim()).unwrap(),
+    )
+    .await;
+    click(&c, "#totp-setup-submit").await;
+    pages.extend(crawl(&c, &base, "/", 40).await);
+
+    assert!(pages.len() >= 20, "the crawl reached only {pages:?}");
+    let failing: Vec<_> = pages
+        .iter()
+        .filter(|(_, errors)| !errors.is_empty())
+        .collect();
+    assert!(failing.is_empty(), "console errors: {failing:#?}");
     c.close().await.unwrap();
     let _ = stop.send(());
 }
