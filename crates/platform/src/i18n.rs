@@ -30,6 +30,21 @@ impl Lang {
         }
     }
 
+    /// A calendar date as people write it: `20/12/2026` in Vietnamese, `20 Dec 2026` in English.
+    pub fn date(self, d: time::Date) -> String {
+        match self {
+            Lang::Vi => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
+            Lang::En => {
+                const MONTHS: [&str; 12] = [
+                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec",
+                ];
+                let m = MONTHS[usize::from(u8::from(d.month())) - 1];
+                format!("{} {m} {}", d.day(), d.year())
+            }
+        }
+    }
+
     /// The first supported language of an `Accept-Language` header, by quality.
     pub fn from_accept_language(header: &str) -> Option<Lang> {
         let mut best: Option<(f32, Lang)> = None;
@@ -136,6 +151,17 @@ pub fn keys(lang: Lang) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_as_people_write_them() {
+        let d = time::macros::date!(2025 - 07 - 01);
+        assert_eq!(Lang::Vi.date(d), "01/07/2025");
+        assert_eq!(Lang::En.date(d), "1 Jul 2025");
+        assert_eq!(
+            Lang::En.date(time::macros::date!(2026 - 12 - 20)),
+            "20 Dec 2026"
+        );
+    }
 
     #[test]
     fn both_languages_have_the_same_keys() {

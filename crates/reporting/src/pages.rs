@@ -343,7 +343,7 @@ async fn reports_due(
                 ),
                 status: ctx.t(&format!("reporting.status_{key}")),
                 status_key: key,
-                deadline: t.deadline(&period, cal).to_string(),
+                deadline: ctx.lang.date(t.deadline(&period, cal)),
             });
         }
     }
@@ -530,7 +530,7 @@ async fn render_form(
         can_correct: may_approve && status == Some(Status::Approved),
         errors: errors.iter().map(|p| p.detail(auth.ctx.lang)).collect(),
         notices,
-        deadline: deadline.to_string(),
+        deadline: auth.ctx.lang.date(deadline),
         tq: template_query(&template, '?'),
         tq_amp: template_query(&template, '&'),
         ctx: auth.ctx,

@@ -142,6 +142,12 @@ on_both!(
             "previous month shown: {}",
             page.body
         );
+        // The deadline as people write dates, not ISO 8601.
+        assert!(
+            page.body.contains("<dt>Hạn gửi</dt><dd>17/09/2025</dd>"),
+            "{}",
+            page.body
+        );
 
         // A bad number and a negative value: precise errors, nothing written.
         let r = post(

@@ -130,6 +130,32 @@ on_both!(assets_are_embedded, async |app: &TestApp| {
 });
 
 on_both!(
+    pages_name_themselves_once_and_explain_empty_tables,
+    async |app: &TestApp| {
+        let mut c = app.client();
+        let home = c.get("/").await;
+        assert!(
+            home.body
+                .contains("<title>Trang chủ · Nền tảng Chính phủ số egov</title>"),
+            "{}",
+            home.body
+        );
+        let mut admin = app
+            .signed_in("quan.tri", Role::SystemAdmin, Scope::National)
+            .await;
+        let tokens = admin.get("/admin/tokens").await;
+        assert_eq!(tokens.status, StatusCode::OK);
+        assert!(
+            tokens
+                .body
+                .contains("Chưa có khóa API nào trong phạm vi của bạn."),
+            "{}",
+            tokens.body
+        );
+    }
+);
+
+on_both!(
     api_docs_page_lists_every_operation,
     async |app: &TestApp| {
         let mut c = app.client();
