@@ -1,9 +1,10 @@
 //! Access to reported data on both databases: four-eyes approval (the one who submitted or last
-//! changed a report neither approves nor corrects it).
+//! changed a report neither approves nor corrects it) and who reads the national totals of
+//! internal indicators (officials with a national scope only).
 
 use axum::http::StatusCode;
 use platform::audit::Actor;
-use platform::identity::access::Role;
+use platform::identity::access::{Role, Scope};
 use reporting::Period;
 use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
 use reporting::submission::{self, Status};
@@ -209,5 +210,134 @@ on_both!(
             (s.status, s.decided_by.as_deref()),
             (Status::Approved, Some("z.approver"))
         );
+    }
+);
+
+// ---------------------------------------------------------------------------------------------
+// National totals of internal indicators: for officials with a national scope only.
+
+async fn token(app: &TestApp, role: Role, scope: Scope) -> Client {
+    let (_, secret) = platform::identity::tokens::create(
+        &app.db,
+        &Actor::system("t"),
+        "hệ thống",
+        role,
+        scope,
+        30,
+    )
+    .await
+    .unwrap();
+    let mut c = app.client();
+    c.bearer = Some(secret);
+    c
+}
+
+const NATIONAL_INTERNAL: &str = "/api/v1/data?indicator=DOSSIERS_ONLINE&unit=VN&period=2025Q3";
+
+on_both!(
+    internal_national_totals_only_for_national_scope,
+    async |app: &TestApp| {
+        setup(app).await;
+        let na = app.scope("unit", "40").await;
+        let btc = app.scope("agency", "btc").await;
+        // Nghệ An's quarterly administrative-procedure report (internal indicators), approved.
+        let t = catalogue::template(&app.db, "BC-TTHC-TINH-QUY")
+            .await
+            .unwrap()
+            .unwrap();
+        let values: Vec<serde_json::Value> = t
+            .indicators
+            .iter()
+            .map(|i| serde_json::json!({"indicator": i.code, "value": 42.0}))
+            .collect();
+        let body = serde_json::json!({"template": t.code, "unit": "40", "period": "2025Q3",
+            "values": values, "submit": true});
+        let mut filer = token(app, Role::Reporter, na).await;
+        let r = filer
+            .request_json("POST", "/api/v1/data/batch", body.to_string())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
+            .await
+            .unwrap()
+            .unwrap();
+        let s = submission::find(&app.db, t.id, unit.id, &Period::parse("2025Q3").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        submission::decide(&app.db, &Actor::system("t"), s.id, s.version, true, None)
+            .await
+            .unwrap();
+
+        // Without a sign-in: 401.
+        let r = app.client().get(NATIONAL_INTERNAL).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+        // A province's official, a ministry's official, a provincial token: refused, and told
+        // why; their own unit's figures stay readable.
+        let mut provincial = app.signed_in("xem.na", Role::Viewer, na).await;
+        let mut ministry = app.signed_in("xem.btc", Role::Viewer, btc).await;
+        let mut prov_token = token(app, Role::Viewer, na).await;
+        for c in [&mut provincial, &mut ministry, &mut prov_token] {
+            for q in ["", "&format=csv", "&format=xlsx"] {
+                let r = c.get(&format!("{NATIONAL_INTERNAL}{q}")).await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{q}: {}", r.body);
+                assert_eq!(r.error_code(), "internal_national_only");
+                assert!(
+                    r.json()["errors"][0]["detail"]
+                        .as_str()
+                        .unwrap()
+                        .contains("DOSSIERS_ONLINE")
+                );
+            }
+        }
+        let r = provincial
+            .get("/api/v1/data?indicator=DOSSIERS_ONLINE&unit=40&period=2025Q3")
+            .await;
+        assert_eq!(r.json()["items"][0]["value"], 42.0, "{}", r.body);
+        // Public indicators' national totals are open data for everyone.
+        let r = provincial
+            .get("/api/v1/data?indicator=RETAIL_SALES&unit=VN&period=202509")
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        // Pages: the overview lists no national row of an internal indicator for them…
+        let overview = "/reporting?template=BC-TTHC-TINH-QUY&period=2025Q3";
+        let page = provincial.get(overview).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("row-DOSSIERS_ONLINE"), "{}", page.body);
+        // …and the ministry's own national report shows its figures to the ministry only.
+        let btc_overview = "/reporting?template=BC-BTC-NSNN-THANG&period=202509";
+        let page = provincial.get(btc_overview).await;
+        assert!(!page.body.contains("row-BUDGET_REVENUE_DOMESTIC"));
+        let page = ministry.get(btc_overview).await;
+        assert!(page.body.contains("row-BUDGET_REVENUE_DOMESTIC"));
+
+        // National scope, by session or token: the totals, in every format and on the page.
+        let mut national = app
+            .signed_in("xem.quocgia", Role::Viewer, Scope::National)
+            .await;
+        let mut nat_token = token(app, Role::Viewer, Scope::National).await;
+        for c in [&mut national, &mut nat_token] {
+            let r = c.get(NATIONAL_INTERNAL).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            assert_eq!(r.json()["items"][0]["value"], 42.0);
+            let (status, csv) = c
+                .get_bytes(&format!("{NATIONAL_INTERNAL}&format=csv"))
+                .await;
+            if c.bearer.is_none() {
+                assert_eq!(status, StatusCode::OK);
+                assert!(String::from_utf8_lossy(&csv).contains("DOSSIERS_ONLINE,VN,2025Q3,42"));
+            }
+        }
+        let page = national.get(overview).await;
+        assert!(page.body.contains("row-DOSSIERS_ONLINE"));
+
+        // SDMX is open data: internal indicators are unknown to it, whoever asks.
+        for c in [&mut provincial, &mut national] {
+            let r = c
+                .get("/sdmx/data/DF_KTXH_THANG/M.VN.DOSSIERS_ONLINE?startPeriod=2025-07&endPeriod=2025-09")
+                .await;
+            assert_eq!(r.error_code(), "sdmx_key_value_unknown", "{}", r.body);
+        }
     }
 );
