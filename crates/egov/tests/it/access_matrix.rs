@@ -945,3 +945,55 @@ on_both!(
         );
     }
 );
+
+// The catalogue is administered too: a system administrator's role granted to a password-only
+// session does not let it import indicators or targets.
+on_both!(
+    catalogue_administration_needs_the_second_factor,
+    async |app: &TestApp| {
+        use axum::body::Body;
+        use http_body_util::BodyExt;
+        use platform::audit::Actor;
+        use tower::ServiceExt;
+        reporting::catalogue::load_default(&app.db, &Actor::system("t"))
+            .await
+            .unwrap();
+        let mut c = app
+            .signed_in("cat.later", Role::Viewer, Scope::National)
+            .await;
+        let u = platform::identity::find_user(&app.db, "cat.later")
+            .await
+            .unwrap()
+            .unwrap();
+        platform::identity::add_grant(
+            &app.db,
+            &Actor::system("t"),
+            u.id,
+            Role::SystemAdmin,
+            Scope::National,
+        )
+        .await
+        .unwrap();
+        let (_, csv) = c.get_bytes("/api/v1/indicators?format=csv").await;
+        let cookies: Vec<String> = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        for path in [
+            "/api/v1/indicators/import?dry_run=true",
+            "/api/v1/targets/import?dry_run=true",
+        ] {
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri(path)
+                .header(axum::http::header::HOST, "localhost")
+                .header(axum::http::header::CONTENT_TYPE, "text/csv")
+                .header(axum::http::header::COOKIE, cookies.join("; "))
+                .body(Body::from(csv.clone()))
+                .unwrap();
+            let res = app.router.clone().oneshot(req).await.unwrap();
+            let status = res.status();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            let body = String::from_utf8_lossy(&body);
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+            assert!(body.contains("two_factor_required"), "{path}: {body}");
+        }
+    }
+);

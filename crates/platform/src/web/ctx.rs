@@ -203,6 +203,14 @@ impl Auth {
             Err(AppError::forbidden())
         }
     }
+    /// [`Auth::require`] for an administrative action: also a person's session that passed the
+    /// second factor (never an API token).
+    pub fn require_admin(&self, p: Permission, target: &Target) -> Result<(), AppError> {
+        self.require(p, target)?;
+        self.principal
+            .admin_caller(self.actor())
+            .require_admin_session()
+    }
     pub fn actor(&self) -> Actor {
         self.ctx.actor()
     }
