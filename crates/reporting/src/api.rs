@@ -269,6 +269,7 @@ pub async fn query_data(
     let mut items = Vec::new();
     for unit_code in &units {
         if unit_code.eq_ignore_ascii_case("VN") {
+            crate::require_national_view(principal.map(|p| &**p), &indicators)?;
             let catalogue = catalogue::list(&state.db).await?;
             let view =
                 data::NationalView::load(&state.db, &catalogue, &indicators, &periods).await?;

@@ -642,6 +642,16 @@ pub async fn apply(
             continue;
         }
         let state_problem = match (r.action, status) {
+            // Four-eyes: the one who submitted or last changed the report does not correct
+            // (and so approve) it.
+            (Action::Correct, Status::Approved)
+                if match &sub {
+                    Some(s) => crate::submission::is_author(tx, actor, s).await?,
+                    None => false,
+                } =>
+            {
+                Some(Problem::new("four_eyes_correct"))
+            }
             (Action::Correct, Status::Approved) => None,
             (Action::Correct, _) => Some(Problem::new("correction_only_after_approval")),
             (_, Status::Draft | Status::Returned) => None,

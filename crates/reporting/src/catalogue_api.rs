@@ -88,7 +88,7 @@ pub async fn import_indicators(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> AppResult<Json<ImportReport>> {
-    auth.require(Permission::ManageCatalogue, &Target::national())?;
+    auth.require_admin(Permission::ManageCatalogue, &Target::national())?;
     let format = format_of(&q, &headers, &body)?;
     let table = catalogue_io::read(&body, format).map_err(|e| rejected(&e))?;
     match catalogue_io::import(&state.db, &auth.actor(), &table, q.dry_run)
@@ -196,7 +196,7 @@ pub async fn import_targets(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> AppResult<Json<TargetReport>> {
-    auth.require(Permission::ManageCatalogue, &Target::national())?;
+    auth.require_admin(Permission::ManageCatalogue, &Target::national())?;
     let format = format_of(&q, &headers, &body)?;
     let table = catalogue_io::read(&body, format).map_err(|e| rejected(&e))?;
     match targets::import(&state.db, &auth.actor(), &table, q.dry_run)
@@ -334,7 +334,7 @@ async fn page_import(
             Problem::new("csrf_failed"),
         ));
     }
-    auth.require(Permission::ManageCatalogue, &Target::national())?;
+    auth.require_admin(Permission::ManageCatalogue, &Target::national())?;
     let lang = auth.ctx.lang;
     let ctx = auth.ctx.clone();
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {

@@ -43,6 +43,47 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The permission target of a unit: the unit and its ancestors.
+/// May `principal` read national aggregates of every indicator in `indicators`? Public indicators'
+/// national totals are open data. Those of internal indicators are for officials holding a grant
+/// of national scope (any role: every role may view data): a province's or a ministry's officials
+/// read their own units' and reports' figures, not the whole country's. Refused with 401 without
+/// a complete sign-in, 403 `internal_national_only` naming the indicators otherwise.
+pub fn may_view_national(
+    principal: Option<&platform::web::Principal>,
+    ind: &catalogue::Indicator,
+) -> bool {
+    ind.is_public
+        || principal.is_some_and(|p| {
+            p.is_complete()
+                && p.allowed(
+                    platform::identity::access::Permission::ViewData,
+                    &Target::national(),
+                )
+        })
+}
+
+/// [`may_view_national`] for every indicator of a request, or the error that refuses it.
+pub fn require_national_view(
+    principal: Option<&platform::web::Principal>,
+    indicators: &[catalogue::Indicator],
+) -> platform::error::AppResult<()> {
+    let hidden: Vec<&str> = indicators
+        .iter()
+        .filter(|i| !may_view_national(principal, i))
+        .map(|i| i.code.as_str())
+        .collect();
+    if hidden.is_empty() {
+        return Ok(());
+    }
+    if principal.is_none_or(|p| !p.is_complete()) {
+        return Err(platform::error::AppError::unauthenticated());
+    }
+    Err(platform::error::AppError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        platform::error::Problem::new("internal_national_only").arg("codes", hidden.join(", ")),
+    ))
+}
+
 pub async fn unit_target(db: &Db, unit: &Unit) -> DbResult<Target> {
     Ok(Target {
         national: false,

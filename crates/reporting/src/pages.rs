@@ -137,11 +137,26 @@ async fn overview(
         some => parse_period(some)?,
     };
     template.check_period(&period).map_err(AppError::invalid)?;
-    let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
+    // National figures of internal indicators: for national-scope officials only
+    // (`crate::may_view_national`); a ministry's report (a national template) shows its own
+    // figures also to those who may read that report.
+    let principal = ctx.principal.as_deref().filter(|p| p.is_complete());
+    let own_report = match principal {
+        Some(p) if template.level() == registry::Level::Nation => {
+            match templates::unit_for(&state.db, &template, "VN", &period).await? {
+                Some(vn) => p.allowed(
+                    Permission::ViewData,
+                    &templates::target(&state.db, &template, &vn).await?,
+                ),
+                None => false,
+            }
+        }
+        _ => false,
+    };
     let indicators: Vec<_> = template
         .indicators
         .iter()
-        .filter(|i| i.is_public || signed_in)
+        .filter(|i| own_report || crate::may_view_national(principal, i))
         .cloned()
         .collect();
     // Completeness and the list of reports the caller may see.

@@ -372,7 +372,32 @@ pub async fn save_in(
     })
 }
 
-/// Approve (lock) or return a submitted report. Returning needs a reason.
+/// Four-eyes approval (nguyên tắc bốn mắt): is `actor` the person who submitted this report or
+/// last changed its values? Such a person neither approves it nor corrects it (a correction is
+/// approved as it is saved). Binds people, i.e. signed-in accounts: the system itself (the demo
+/// loader, the command line) acts with the database's credentials and is no second person.
+pub(crate) async fn is_author(tx: &mut Tx, actor: &Actor, sub: &Submission) -> DbResult<bool> {
+    if actor.user_id.is_none() {
+        return Ok(false);
+    }
+    if sub.submitted_by.as_deref() == Some(actor.name.as_str()) {
+        return Ok(true);
+    }
+    // The last change set of the report's values (through the (unit, period, id) index).
+    let last: Option<String> = tx
+        .fetch_optional(
+            "SELECT actor FROM value_changes WHERE unit_id = $1 AND period = $2 AND submission_id = $3 \
+             ORDER BY id DESC LIMIT 1",
+            params![sub.unit_id, &sub.period, sub.id],
+        )
+        .await?
+        .map(|r| r.get("actor"))
+        .transpose()?;
+    Ok(last.as_deref() == Some(actor.name.as_str()))
+}
+
+/// Approve (lock) or return a submitted report. Returning needs a reason. The one who submitted
+/// the report or last changed it cannot approve it ([`is_author`]); they may return it.
 pub async fn decide(
     db: &Db,
     actor: &Actor,
@@ -407,6 +432,9 @@ pub async fn decide(
         return Err(AppError::conflict(
             Problem::new("report_not_submitted").arg("status", sub.status.as_str()),
         ));
+    }
+    if approve && is_author(&mut tx, actor, &sub).await? {
+        return Err(AppError::conflict(Problem::new("four_eyes_approve")));
     }
     let new_status = if approve {
         Status::Approved

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod access_data;
 mod access_matrix;
 mod audit_chain;
 mod browser;

@@ -46,6 +46,20 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// The role's rank: no one creates, resets, disables, grants or mints a token for a role that
+    /// ranks above their own. `system_admin` 3 > `agency_admin` 2 > `approver` = `reporter` 1 >
+    /// `viewer` 0. Approver and reporter are peers: neither holds power over accounts, so neither
+    /// outranks the other; what keeps them apart is four-eyes approval, which is about persons
+    /// (the one who submitted a report does not approve it), not about rank.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::SystemAdmin => 3,
+            Role::AgencyAdmin => 2,
+            Role::Approver | Role::Reporter => 1,
+            Role::Viewer => 0,
+        }
+    }
+
     /// Administrators must use a second factor.
     pub fn requires_totp(self) -> bool {
         matches!(self, Role::SystemAdmin | Role::AgencyAdmin)
@@ -162,13 +176,62 @@ pub fn allowed(grants: &[Grant], permission: Permission, target: &Target) -> boo
         .any(|g| g.role.permits(permission) && g.contains(target))
 }
 
-/// May `grants` hand out `role` within `scope`? Only a system administrator creates system
-/// administrators; others may grant non-admin roles, or agency admin, inside their own scope.
-pub fn may_grant(grants: &[Grant], role: Role, scope_target: &Target) -> bool {
-    if role == Role::SystemAdmin {
-        return grants.iter().any(|g| g.role == Role::SystemAdmin);
+/// Why an administrative action on a role within a scope is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No grant with the permission contains the scope.
+    OutOfScope,
+    /// A grant contains the scope, but every such grant ranks below the role acted on.
+    RoleAbove,
+}
+
+/// May `grants` act with `permission` on `role` held within the scope standing for
+/// `scope_target` (create or manage an account holding it, grant or revoke it, mint or revoke a
+/// token carrying it)? Some grant must have the permission, contain the scope, and rank at least
+/// as high as `role` ([`Role::rank`]): only a system administrator makes system administrators,
+/// and an agency administrator manages agency administrators, approvers, reporters and viewers
+/// within its own scope only.
+pub fn may_act_on(
+    grants: &[Grant],
+    permission: Permission,
+    role: Role,
+    scope_target: &Target,
+) -> Result<(), Refusal> {
+    let mut in_scope = false;
+    for g in grants {
+        if g.role.permits(permission) && g.contains(scope_target) {
+            if g.role.rank() >= role.rank() {
+                return Ok(());
+            }
+            in_scope = true;
+        }
     }
-    allowed(grants, Permission::ManageUsers, scope_target)
+    Err(if in_scope {
+        Refusal::RoleAbove
+    } else {
+        Refusal::OutOfScope
+    })
+}
+
+/// May `grants` hand out `role` within the scope standing for `scope_target`?
+pub fn may_grant(grants: &[Grant], role: Role, scope_target: &Target) -> bool {
+    may_act_on(grants, Permission::ManageUsers, role, scope_target).is_ok()
+}
+
+/// May `grants` manage an account holding `held` (each role with the target its scope stands
+/// for)? Every one of its grants must be one the caller could hand out. An account with no
+/// grant counts as a national viewer.
+pub fn may_manage(grants: &[Grant], held: &[(Role, Target)]) -> Result<(), Refusal> {
+    if held.is_empty() {
+        return may_act_on(
+            grants,
+            Permission::ManageUsers,
+            Role::Viewer,
+            &Target::national(),
+        );
+    }
+    held.iter()
+        .try_for_each(|(role, target)| may_act_on(grants, Permission::ManageUsers, *role, target))
 }
 
 #[cfg(test)]
@@ -242,5 +305,61 @@ mod tests {
         assert!(!may_grant(&adm, Role::SystemAdmin, &unit(&[NGHE_AN])));
         assert!(may_grant(&adm, Role::Reporter, &unit(&[NGHE_AN])));
         assert!(!may_grant(&adm, Role::Reporter, &unit(&[HA_TINH])));
+    }
+
+    #[test]
+    fn no_one_acts_on_a_role_above_their_own() {
+        use Permission::{ManageTokens, ManageUsers};
+        // A national agency administrator: every scope, but not the rank of a system admin.
+        let national_admin = [grant(Role::AgencyAdmin, Scope::National, None)];
+        let nat = Target::national();
+        assert_eq!(
+            may_act_on(&national_admin, ManageUsers, Role::SystemAdmin, &nat),
+            Err(Refusal::RoleAbove)
+        );
+        assert_eq!(
+            may_act_on(&national_admin, ManageTokens, Role::SystemAdmin, &nat),
+            Err(Refusal::RoleAbove)
+        );
+        for r in [
+            Role::AgencyAdmin,
+            Role::Approver,
+            Role::Reporter,
+            Role::Viewer,
+        ] {
+            assert_eq!(may_act_on(&national_admin, ManageUsers, r, &nat), Ok(()));
+        }
+        // Managing an account: every grant it holds counts.
+        let sys_and_viewer = [
+            (Role::Viewer, unit(&[NGHE_AN])),
+            (Role::SystemAdmin, Target::national()),
+        ];
+        assert_eq!(
+            may_manage(&national_admin, &sys_and_viewer),
+            Err(Refusal::RoleAbove)
+        );
+        let sys = [grant(Role::SystemAdmin, Scope::National, None)];
+        assert_eq!(may_manage(&sys, &sys_and_viewer), Ok(()));
+        // A provincial administrator: its own scope only, whatever the rank.
+        let adm = [grant(Role::AgencyAdmin, Scope::Unit(NGHE_AN), None)];
+        assert_eq!(
+            may_manage(&adm, &[(Role::Viewer, unit(&[HA_TINH]))]),
+            Err(Refusal::OutOfScope)
+        );
+        assert_eq!(
+            may_manage(&adm, &[(Role::AgencyAdmin, unit(&[NGHE_AN]))]),
+            Ok(())
+        );
+        // Roles without the permission never act, whatever their rank.
+        let approver = [grant(Role::Approver, Scope::National, None)];
+        assert_eq!(
+            may_act_on(&approver, ManageUsers, Role::Viewer, &nat),
+            Err(Refusal::OutOfScope)
+        );
+        // Ranks: approver and reporter are peers.
+        assert!(Role::SystemAdmin.rank() > Role::AgencyAdmin.rank());
+        assert!(Role::AgencyAdmin.rank() > Role::Approver.rank());
+        assert_eq!(Role::Approver.rank(), Role::Reporter.rank());
+        assert!(Role::Reporter.rank() > Role::Viewer.rank());
     }
 }

@@ -13,8 +13,8 @@ use super::{AppState, Auth, CsrfForm, Ctx};
 use crate::audit;
 use crate::error::{AppError, AppResult, Problem};
 use crate::i18n::Lang;
-use crate::identity::access::{self, Permission, Role, Scope, Target};
-use crate::identity::{self, NewUser, User, tokens};
+use crate::identity::access::{Permission, Role, Scope, Target};
+use crate::identity::{self, NewUser, User, manage, tokens};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -84,37 +84,28 @@ pub async fn grant_label(
     ))
 }
 
-/// The targets an operation on `user` touches: every scope the user holds (national if none).
-async fn user_targets(state: &AppState, user_id: i64) -> AppResult<Vec<Target>> {
-    let grants = identity::grants_of(&state.db, state.directory.as_ref(), user_id).await?;
-    if grants.is_empty() {
-        return Ok(vec![Target::national()]);
-    }
-    let mut out = Vec::new();
-    for g in grants {
-        out.push(
-            identity::scope_target(state.directory.as_ref(), g.scope)
-                .await?
-                .unwrap_or_else(Target::national),
-        );
-    }
-    Ok(out)
-}
-
-/// May the caller manage this user (every scope the user holds lies within the caller's)?
+/// May the caller manage this user (every grant the user holds is one the caller could hand
+/// out: within the caller's scope, at a rank not above the caller's)?
 async fn may_manage_user(state: &AppState, auth: &Auth, user_id: i64) -> AppResult<bool> {
-    Ok(user_targets(state, user_id)
-        .await?
-        .iter()
-        .all(|t| auth.principal.allowed(Permission::ManageUsers, t)))
+    Ok(manage::may_manage_user(
+        &state.db,
+        state.directory.as_ref(),
+        &auth.principal.grants,
+        user_id,
+    )
+    .await?
+    .is_ok())
 }
 
+/// The administration pages are for those holding `p` somewhere, signed in with a session that
+/// completed the second factor.
 fn require_somewhere(auth: &Auth, p: Permission) -> AppResult<()> {
-    if auth.principal.can_somewhere(p) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden())
+    if !auth.principal.can_somewhere(p) {
+        return Err(AppError::forbidden());
     }
+    auth.principal
+        .admin_caller(auth.actor())
+        .require_admin_session()
 }
 
 /// Resolve the scope fields of a form (kind + code) through the registry.
@@ -163,10 +154,19 @@ struct UsersPage {
     roles: Vec<(&'static str, String)>,
 }
 
+/// The roles the caller may hand out somewhere (none above their own).
 fn role_options(ctx: &Ctx, auth: &Auth) -> Vec<(&'static str, String)> {
+    let top = auth
+        .principal
+        .grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::SystemAdmin | Role::AgencyAdmin))
+        .map(|g| g.role.rank())
+        .max()
+        .unwrap_or(0);
     Role::ALL
         .into_iter()
-        .filter(|r| *r != Role::SystemAdmin || auth.principal.has_role(Role::SystemAdmin))
+        .filter(|r| r.rank() <= top)
         .map(|r| (r.as_str(), ctx.t(&format!("role.{}", r.as_str()))))
         .collect()
 }
@@ -234,23 +234,21 @@ async fn create_user(
     let result: AppResult<(String, String)> = async {
         let role = Role::parse(&form.role)
             .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
-        let (scope, target) = form_scope(
+        let (scope, _) = form_scope(
             &state,
             &form.scope_kind,
             form.scope_code.as_deref().unwrap_or(""),
         )
         .await?;
-        if !access::may_grant(&auth.principal.grants, role, &target) {
-            return Err(AppError::forbidden());
-        }
         let password = form
             .password
             .clone()
             .filter(|p| !p.is_empty())
             .unwrap_or_else(identity::password::generate);
-        identity::create_user(
+        manage::create_user(
             &state.db,
-            &auth.actor(),
+            state.directory.as_ref(),
+            &auth.principal.admin_caller(auth.actor()),
             NewUser {
                 username: form.username.clone(),
                 display_name: form.display_name.clone(),
@@ -260,7 +258,8 @@ async fn create_user(
                 must_change_password: true,
                 is_demo: false,
             },
-            Some((role, scope)),
+            role,
+            scope,
         )
         .await?;
         Ok((identity::normalize_username(&form.username), password))
@@ -302,12 +301,14 @@ async fn user_page_with(
     new_password: Option<String>,
     errors: Vec<String>,
 ) -> AppResult<Response> {
-    let user = identity::get_user(&state.db, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if !may_manage_user(state, &auth, id).await? {
-        return Err(AppError::forbidden());
-    }
+    // Never for an account above the caller (this page also shows a temporary password).
+    let user = manage::view_user(
+        &state.db,
+        state.directory.as_ref(),
+        &auth.principal.admin_caller(auth.actor()),
+        id,
+    )
+    .await?;
     let mut grants = Vec::new();
     for g in identity::grants_of(&state.db, state.directory.as_ref(), id).await? {
         grants.push(GrantRow {
@@ -358,24 +359,25 @@ async fn add_grant(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<GrantForm>,
 ) -> AppResult<Response> {
-    identity::get_user(&state.db, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if !may_manage_user(&state, &auth, id).await? {
-        return Err(AppError::forbidden());
-    }
+    let caller = auth.principal.admin_caller(auth.actor());
+    manage::view_user(&state.db, state.directory.as_ref(), &caller, id).await?;
     let role = Role::parse(&form.role)
         .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
-    let (scope, target) = form_scope(
+    let (scope, _) = form_scope(
         &state,
         &form.scope_kind,
         form.scope_code.as_deref().unwrap_or(""),
     )
     .await?;
-    if !access::may_grant(&auth.principal.grants, role, &target) {
-        return Err(AppError::forbidden());
-    }
-    identity::add_grant(&state.db, &auth.actor(), id, role, scope).await?;
+    manage::add_grant(
+        &state.db,
+        state.directory.as_ref(),
+        &caller,
+        id,
+        role,
+        scope,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
@@ -385,35 +387,15 @@ async fn revoke_grant(
     Path((id, gid)): Path<(i64, i64)>,
     CsrfForm(_): CsrfForm<serde_json::Value>,
 ) -> AppResult<Response> {
-    if !may_manage_user(&state, &auth, id).await? {
-        return Err(AppError::forbidden());
-    }
-    let grants = identity::grants_of(&state.db, state.directory.as_ref(), id).await?;
-    let g = grants
-        .iter()
-        .find(|g| g.id == gid)
-        .ok_or_else(AppError::not_found)?;
-    let target = identity::scope_target(state.directory.as_ref(), g.scope)
-        .await?
-        .unwrap_or_else(Target::national);
-    if !access::may_grant(&auth.principal.grants, g.role, &target) {
-        return Err(AppError::forbidden());
-    }
-    identity::revoke_grant(&state.db, &auth.actor(), gid).await?;
+    manage::revoke_grant(
+        &state.db,
+        state.directory.as_ref(),
+        &auth.principal.admin_caller(auth.actor()),
+        id,
+        gid,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
-}
-
-async fn guard_user(state: &AppState, auth: &Auth, id: i64) -> AppResult<()> {
-    identity::get_user(&state.db, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if !may_manage_user(state, auth, id).await? {
-        return Err(AppError::forbidden());
-    }
-    if auth.principal.user_id() == Some(id) {
-        return Err(AppError::conflict(Problem::new("cannot_change_self")));
-    }
-    Ok(())
 }
 
 async fn disable_user(
@@ -422,8 +404,14 @@ async fn disable_user(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<serde_json::Value>,
 ) -> AppResult<Response> {
-    guard_user(&state, &auth, id).await?;
-    identity::set_active(&state.db, &auth.actor(), id, false).await?;
+    manage::set_active(
+        &state.db,
+        state.directory.as_ref(),
+        &auth.principal.admin_caller(auth.actor()),
+        id,
+        false,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
@@ -433,8 +421,14 @@ async fn enable_user(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<serde_json::Value>,
 ) -> AppResult<Response> {
-    guard_user(&state, &auth, id).await?;
-    identity::set_active(&state.db, &auth.actor(), id, true).await?;
+    manage::set_active(
+        &state.db,
+        state.directory.as_ref(),
+        &auth.principal.admin_caller(auth.actor()),
+        id,
+        true,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
 }
 
@@ -444,9 +438,13 @@ async fn reset_password(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<serde_json::Value>,
 ) -> AppResult<Response> {
-    guard_user(&state, &auth, id).await?;
-    let password = identity::password::generate();
-    identity::set_password(&state.db, &auth.actor(), id, &password, true).await?;
+    let password = manage::reset_password(
+        &state.db,
+        state.directory.as_ref(),
+        &auth.principal.admin_caller(auth.actor()),
+        id,
+    )
+    .await?;
     user_page_with(&state, auth, id, Some(password), Vec::new()).await
 }
 
@@ -482,10 +480,7 @@ async fn tokens_page_with(
     let mut rows = Vec::new();
     for t in tokens::list(&state.db).await? {
         let Some(scope) = t.scope() else { continue };
-        let target = identity::scope_target(state.directory.as_ref(), scope)
-            .await?
-            .unwrap_or_else(Target::national);
-        if !auth.principal.allowed(Permission::ManageTokens, &target) {
+        if !manage::may_manage_token(state.directory.as_ref(), &auth.principal.grants, &t).await? {
             continue;
         }
         let role = Role::parse(&t.role).unwrap_or(Role::Viewer);
@@ -536,17 +531,22 @@ async fn create_token(
     let result: AppResult<String> = async {
         let role = Role::parse(&form.role)
             .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
-        let (scope, target) = form_scope(
+        let (scope, _) = form_scope(
             &state,
             &form.scope_kind,
             form.scope_code.as_deref().unwrap_or(""),
         )
         .await?;
-        if !auth.principal.allowed(Permission::ManageTokens, &target) {
-            return Err(AppError::forbidden());
-        }
-        let (_, secret) =
-            tokens::create(&state.db, &auth.actor(), &form.name, role, scope, form.days).await?;
+        let (_, secret) = manage::create_token(
+            &state.db,
+            state.directory.as_ref(),
+            &auth.principal.admin_caller(auth.actor()),
+            &form.name,
+            role,
+            scope,
+            form.days,
+        )
+        .await?;
         Ok(secret)
     }
     .await;
@@ -568,15 +568,13 @@ async fn revoke_token(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<serde_json::Value>,
 ) -> AppResult<Response> {
-    let t = tokens::get(&state.db, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let scope = t.scope().ok_or_else(AppError::not_found)?;
-    let target = identity::scope_target(state.directory.as_ref(), scope)
-        .await?
-        .unwrap_or_else(Target::national);
-    auth.require(Permission::ManageTokens, &target)?;
-    tokens::revoke(&state.db, &auth.actor(), id).await?;
+    manage::revoke_token(
+        &state.db,
+        state.directory.as_ref(),
+        &auth.principal.admin_caller(auth.actor()),
+        id,
+    )
+    .await?;
     Ok(Redirect::to("/admin/tokens").into_response())
 }
 
@@ -634,6 +632,7 @@ async fn audit_page(
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
     auth.require(Permission::ViewAudit, &Target::national())?;
+    require_somewhere(&auth, Permission::ViewAudit)?;
     let mut errors = Vec::new();
     let mut bound = |v: &Option<String>, end: bool, field: &str| -> Option<i64> {
         let s = v.as_deref().filter(|s| !s.trim().is_empty())?;

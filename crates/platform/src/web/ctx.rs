@@ -45,6 +45,28 @@ impl Principal {
     pub fn is_complete(&self) -> bool {
         self.token.is_some() || self.session.as_ref().is_some_and(|s| s.second_factor_ok)
     }
+    /// A person whose session passed a TOTP code of an enrolled second factor (at sign-in, or
+    /// when enrolling it). Administration needs this: a password-only session of someone who was
+    /// granted an administrator role after signing in does not count, nor does an API token.
+    pub fn two_factor_done(&self) -> bool {
+        self.token.is_none()
+            && self.session.as_ref().is_some_and(|s| s.second_factor_ok)
+            && self.user.as_ref().is_some_and(|u| u.totp_enabled)
+    }
+    /// The caller as the administrative domain functions see it.
+    pub fn admin_caller(&self, actor: Actor) -> identity::manage::Caller<'_> {
+        identity::manage::Caller {
+            actor,
+            grants: &self.grants,
+            credential: if self.token.is_some() {
+                identity::manage::Credential::Token
+            } else {
+                identity::manage::Credential::Session {
+                    two_factor: self.two_factor_done(),
+                }
+            },
+        }
+    }
     pub fn allowed(&self, p: Permission, target: &Target) -> bool {
         access::allowed(&self.grants, p, target)
     }
@@ -181,6 +203,14 @@ impl Auth {
             Err(AppError::forbidden())
         }
     }
+    /// [`Auth::require`] for an administrative action: also a person's session that passed the
+    /// second factor (never an API token).
+    pub fn require_admin(&self, p: Permission, target: &Target) -> Result<(), AppError> {
+        self.require(p, target)?;
+        self.principal
+            .admin_caller(self.actor())
+            .require_admin_session()
+    }
     pub fn actor(&self) -> Actor {
         self.ctx.actor()
     }
@@ -243,6 +273,20 @@ struct CsrfField {
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        // A form is a browser's, signed in by its session: never an API token's (the request
+        // middleware refuses tokens outside the API already; this holds wherever a form is used).
+        if req.headers().contains_key(header::AUTHORIZATION)
+            || req
+                .extensions()
+                .get::<Ctx>()
+                .and_then(|c| c.principal.as_ref())
+                .is_some_and(|p| p.token.is_some())
+        {
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                Problem::new("token_api_only"),
+            ));
+        }
         let cookies = parse_cookies(req.headers());
         let expected = cookies.get(CSRF_COOKIE).cloned().unwrap_or_default();
         let bytes = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)

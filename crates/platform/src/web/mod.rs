@@ -100,6 +100,14 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
     if !req.method().is_safe() && !ctx::same_origin(&headers) {
         return early_error(crate::error::AppError::forbidden());
     }
+    // API tokens are for the JSON API only: never on pages and forms, whose CSRF protection a
+    // token holder could satisfy by setting the cookie and the field itself.
+    if headers.contains_key(header::AUTHORIZATION) && !is_api_path(&path) {
+        return early_error(crate::error::AppError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            crate::error::Problem::new("token_api_only"),
+        ));
+    }
     let principal = match ctx::resolve_principal(&state, &headers, &cookies).await {
         Ok(p) => p,
         Err(e) => return early_error(e),
