@@ -972,21 +972,29 @@ async fn run(
         let scheme = options.scheme(object);
         if !object.honours(scheme) {
             let (param, value) = options.scheme_source(object);
-            let mut c = conflict(lang, "scheme_unsupported", param, param, &value, Vec::new());
-            c.error_code = "id_scheme_unsupported".into();
-            c.value = t_args(
-                lang,
-                &format!("dhis2.scheme_unsupported_{}", object.param()),
-                &[("scheme", value.clone())],
-            );
-            conflicts.push(c);
+            conflicts.push(Conflict {
+                object: value.clone(),
+                objects: BTreeMap::from([(param.to_owned(), value.clone())]),
+                value: t_args(
+                    lang,
+                    &format!("dhis2.scheme_unsupported_{}", object.param()),
+                    &[("scheme", value)],
+                ),
+                error_code: "id_scheme_unsupported".into(),
+                property: Some(param.to_owned()),
+                indexes: Vec::new(),
+            });
         }
     }
     for (param, value) in &options.unsupported {
-        let mut c = conflict(lang, "option_unsupported", param, param, value, Vec::new());
-        c.error_code = "option_unsupported".into();
-        c.value = t(lang, &format!("dhis2.option_unsupported_{param}"));
-        conflicts.push(c);
+        conflicts.push(Conflict {
+            object: value.clone(),
+            objects: BTreeMap::from([((*param).to_owned(), value.clone())]),
+            value: t(lang, &format!("dhis2.option_unsupported_{param}")),
+            error_code: "option_unsupported".into(),
+            property: Some((*param).to_owned()),
+            indexes: Vec::new(),
+        });
     }
     // Attribute option combos: egov has only the default one.
     if let Some(aoc) = set
@@ -1442,6 +1450,50 @@ mod tests {
         );
         let o = Options::from_query(&pairs(&[("skipAudit", "true")])).unwrap();
         assert_eq!(o.unsupported, vec![("skipAudit", "true".to_owned())]);
+    }
+
+    #[test]
+    fn elements_and_combos_by_code_or_name() {
+        let table = crate::catalogue_io::read(
+            crate::catalogue::SEED_INDICATORS.as_bytes(),
+            crate::catalogue_io::Format::Csv,
+        )
+        .unwrap();
+        let (rows, _) = crate::catalogue_io::parse(&table).unwrap();
+        let all: Vec<Indicator> = rows.into_iter().map(|r| r.indicator).collect();
+        let el = |e: &str, s: Scheme| resolve_element(&all, e, s).ok();
+        assert_eq!(
+            el("population", Scheme::Code).as_deref(),
+            Some("POPULATION")
+        );
+        assert_eq!(
+            el(" average POPULATION ", Scheme::Name).as_deref(),
+            Some("POPULATION")
+        );
+        assert_eq!(
+            el("Dân số trung bình", Scheme::Name).as_deref(),
+            Some("POPULATION")
+        );
+        assert_eq!(el("POPULATION", Scheme::Name), None);
+        let combo = |c: Option<&str>, s: Scheme| resolve_combo(&all, "POPULATION", c, s);
+        assert_eq!(combo(None, Scheme::Name).as_deref(), Some("POPULATION"));
+        assert_eq!(
+            combo(Some("default"), Scheme::Name).as_deref(),
+            Some("POPULATION")
+        );
+        assert_eq!(
+            combo(Some("female"), Scheme::Code).as_deref(),
+            Some("POPULATION_FEMALE")
+        );
+        assert_eq!(
+            combo(Some("Average population, female"), Scheme::Name).as_deref(),
+            Some("POPULATION_FEMALE")
+        );
+        assert_eq!(
+            combo(Some("Dân số trung bình nữ"), Scheme::Name).as_deref(),
+            Some("POPULATION_FEMALE")
+        );
+        assert_eq!(combo(Some("female"), Scheme::Name), None);
     }
 
     proptest::proptest! {
