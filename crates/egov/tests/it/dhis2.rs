@@ -522,6 +522,41 @@ on_both!(
         // Sent again: the valid values are unchanged (ignored).
         let (_, s) = post(&mut c, "?atomicMode=NONE", &values).await;
         assert_eq!(count(&s), counts(0, 0, 5, 0));
+
+        // A report's own problem leaves that whole report out, the other reports go in:
+        // September is submitted (locked), November is a new draft.
+        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut september = set(Value::Array(
+            t.indicators
+                .iter()
+                .map(|i| json!({"dataElement": i.code, "value": "100", "comment": "đúng"}))
+                .collect(),
+        ));
+        september["period"] = json!("202509");
+        september["completeDate"] = json!("2025-10-05");
+        let (status, s) = post(&mut c, "", &september).await;
+        assert_eq!(status, StatusCode::OK, "{s}");
+        let before = app.count("SELECT COUNT(*) AS n FROM data_values").await;
+        let (status, s) = post(
+            &mut c,
+            "?atomicMode=NONE",
+            &set(json!([
+                {"dataElement": "EXPORTS", "period": "202509", "value": "1"},
+                {"dataElement": "IMPORTS", "period": "202509", "value": "2"},
+                {"dataElement": "EXPORTS", "period": "202511", "value": "3"}
+            ])),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{s}");
+        assert_eq!(count(&s), counts(1, 0, 2, 0));
+        assert_eq!(codes(&s), vec![("report_locked".into(), json!([0, 1]))]);
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM data_values").await,
+            before + 1
+        );
     }
 );
 
