@@ -37,6 +37,7 @@ use utoipa::OpenApi;
         reporting::api::post_batch,
         reporting::bulk::post_bulk,
         reporting::dhis2::import,
+        reporting::dhis2::import_versioned,
     ),
     tags((name = "registry", description = "Administrative units and agencies"),
          (name = "identity", description = "The caller"),

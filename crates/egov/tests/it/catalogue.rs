@@ -611,7 +611,7 @@ on_both!(
             .request_json("POST", "/api/dataValueSets", set.to_string())
             .await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-        let conflicts = r.json()["conflicts"].clone();
+        let conflicts = r.json()["response"]["conflicts"].clone();
         assert_eq!(conflicts.as_array().unwrap().len(), 1, "{conflicts}");
         assert_eq!(conflicts[0]["property"], "categoryOptionCombo");
         assert_eq!(conflicts[0]["indexes"], serde_json::json!([1]));

@@ -12,6 +12,7 @@ mod bulk;
 mod catalogue;
 mod cli;
 mod crash;
+mod dhis2;
 mod identity_flows;
 mod jobs_and_nodes;
 mod open_data;

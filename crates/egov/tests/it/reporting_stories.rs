@@ -551,7 +551,7 @@ on_both!(
             .request_json("POST", "/api/dataValueSets", bad.to_string())
             .await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-        let s = r.json();
+        let s = r.json()["response"].clone();
         assert_eq!(s["status"], "ERROR");
         let codes: Vec<(&str, u64)> = s["conflicts"]
             .as_array()
@@ -564,7 +564,7 @@ on_both!(
                 )
             })
             .collect();
-        assert_eq!(codes, vec![("E7610", 3), ("E7613", 4)]);
+        assert_eq!(codes, vec![("E7610", 3), ("E7617", 4)]);
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values").await, 0);
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM submissions").await, 0);
 
@@ -574,14 +574,14 @@ on_both!(
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(
-            r.json()["importCount"],
+            r.json()["response"]["importCount"],
             serde_json::json!({"imported": 3, "updated": 0, "ignored": 0, "deleted": 0})
         );
         let r = c
             .request_json("POST", "/api/dataValueSets", good.to_string())
             .await;
-        assert_eq!(r.json()["importCount"]["ignored"], 3);
-        assert_eq!(r.json()["status"], "SUCCESS");
+        assert_eq!(r.json()["response"]["importCount"]["ignored"], 3);
+        assert_eq!(r.json()["response"]["status"], "SUCCESS");
 
         // The CSV variant, with a header; a changed value counts as updated.
         let csv = "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupdated,comment,followup\n\
@@ -590,7 +590,7 @@ on_both!(
         req.bearer = c.bearer.clone();
         let r = req.request_csv("/api/dataValueSets", csv.to_owned()).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        assert_eq!(r.json()["importCount"]["updated"], 1);
+        assert_eq!(r.json()["response"]["importCount"]["updated"], 1);
         let v = c
             .get("/api/v1/data?indicator=RETAIL_SALES&unit=40&period=202510")
             .await

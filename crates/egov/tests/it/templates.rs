@@ -403,7 +403,7 @@ on_both!(
             )
             .await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-        assert_eq!(r.json()["conflicts"][0]["errorCode"], "E7611");
+        assert_eq!(r.json()["response"]["conflicts"][0]["errorCode"], "E7611");
         let r = c
             .request_json(
                 "POST",
@@ -427,7 +427,7 @@ on_both!(
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        assert_eq!(r.json()["importCount"]["imported"], 1);
+        assert_eq!(r.json()["response"]["importCount"]["imported"], 1);
         // The web form refuses a period of the wrong kind.
         let mut web = app.signed_in("baocao.nghean", Role::Reporter, na).await;
         let r = web.get("/reporting/40/202509?template=BC-KTXH-QUY").await;
