@@ -6,8 +6,9 @@
 
 What sdmx1 reads, and what it cannot:
   - structures: sdmx1 reads SDMX-ML 2.1 structure messages only (it has no SDMX-JSON structure
-    reader), so the dataflow, the data structure and the codelists are asked for as SDMX-ML;
-    egov's default SDMX-JSON structure message is checked as plain JSON;
+    reader); SDMX-ML 2.1 is egov's default, as the SDMX REST standard says, and a source defined
+    with no headers reads structures and generic data with sdmx1's defaults; the SDMX-JSON
+    structure message (asked for) is checked as plain JSON;
   - data: sdmx1 reads the SDMX-JSON 1.0 data message, and SDMX-CSV 2.0 given the data structure;
     it does not read SDMX-CSV 1.0, which is checked with Python's csv module.
 Every observation is cross-checked against egov's own data API (/api/v1/data). `--expect`
@@ -139,9 +140,14 @@ def main():
         assert text(cl["RETAIL_SALES"].name, "en").startswith("Total retail sales"), cl["RETAIL_SALES"].name
         assert "tỷ đồng" in text(cl["RETAIL_SALES"].description, "vi")
 
-    @check("the default SDMX-JSON structure message lists the flow")
+    @check("the SDMX-JSON structure message (asked for) lists the flow")
     def _():
-        r = requests.get(f"{base}/sdmx/dataflow/EGOV/{FLOW}/latest", params={"references": "all"}, timeout=30)
+        r = requests.get(
+            f"{base}/sdmx/dataflow/EGOV/{FLOW}/latest",
+            params={"references": "all"},
+            headers={"Accept": "application/json"},
+            timeout=30,
+        )
         r.raise_for_status()
         assert r.headers["content-type"].startswith("application/vnd.sdmx.structure+json"), r.headers
         data = r.json()["data"]
@@ -151,7 +157,12 @@ def main():
 
     @check("sdmx1 reads the SDMX-JSON data message")
     def _():
-        msg = client.data(FLOW, key=key, params={"startPeriod": args.start, "endPeriod": args.end})
+        msg = client.data(
+            FLOW,
+            key=key,
+            params={"startPeriod": args.start, "endPeriod": args.end},
+            headers={"Accept": "application/vnd.sdmx.data+json;version=1.0.0"},
+        )
         assert len(msg.data) == 1
         ds = msg.data[0]
         obs = observations(sdmx.to_pandas(ds))
@@ -219,6 +230,31 @@ def main():
             assert row[0] == "EGOV:DF_KTXH_THANG(1.0)" and row[1] == "M", row
             obs[(row[2], row[3], row[4])] = float(row[5])
         assert obs == got["json"], (obs, got["json"])
+
+    # A source definition with no content type and no headers: sdmx1's defaults (SDMX-ML 2.1).
+    sdmx.add_source({"id": "EGOV", "name": "egov, client defaults", "url": f"{base}/sdmx"}, override=True)
+    plain = sdmx.Client("EGOV")
+
+    @check("sdmx1 with its defaults (no headers) reads the structures and the data as SDMX-ML 2.1")
+    def _():
+        msg = plain.dataflow(FLOW)
+        assert msg.dataflow[FLOW].structure.id == DSD, msg.dataflow[FLOW]
+        dsd = plain.datastructure(DSD).structure[DSD]
+        data = plain.data(FLOW, key=key, params={"startPeriod": args.start, "endPeriod": args.end}, dsd=dsd)
+        obs = observations(sdmx.to_pandas(data.data[0]))
+        assert obs == got["json"], (obs, got["json"])
+
+    @check("sdmx1 reads the structure-specific SDMX-ML 2.1 data message: the same observations")
+    def _():
+        r = requests.get(
+            f"{base}/sdmx/data/{FLOW}/{key}",
+            params={"startPeriod": args.start, "endPeriod": args.end},
+            headers={"Accept": "application/vnd.sdmx.structurespecificdata+xml;version=2.1"},
+            timeout=30,
+        )
+        r.raise_for_status()
+        msg = sdmx.read_sdmx(io.BytesIO(r.content), structure=got["dsd"])
+        assert observations(sdmx.to_pandas(msg.data[0])) == got["json"]
 
     @check("a bad key is refused with the JSON error envelope")
     def _():

@@ -6,9 +6,9 @@
 //! - Structure queries `/sdmx/{dataflow|datastructure|codelist|conceptscheme}[/{agency}[/{id}[/{version}]]]`
 //!   (`all` and `latest` understood, `?references=` none, parents, parentsandsiblings, children,
 //!   descendants, all or a resource type; `detail` is accepted and always answered in full) in
-//!   SDMX-JSON structure message 1.0 (default) or SDMX-ML 2.1
-//!   (`Accept: application/vnd.sdmx.structure+xml;version=2.1` or `?format=xml`), which is what
-//!   the Python client sdmx1 reads.
+//!   SDMX-ML 2.1 (the default, as SDMX REST 2.1 says) or SDMX-JSON structure message 1.0
+//!   (`Accept: application/vnd.sdmx.structure+json;version=1.0.0`, `application/json` or
+//!   `?format=json`).
 //! - Data queries `/sdmx/data/{flow}[/{key}[/{provider}]]`: the flow is `DF_KTXH_THANG` or
 //!   `EGOV,DF_KTXH_THANG,1.0`; the key is `FREQ.REF_AREA.INDICATOR` with `+` between
 //!   alternatives and an empty position (or the key `all`) for every value; `startPeriod` and
@@ -16,7 +16,8 @@
 //!   [`MAX_MONTHS`] months (without them: the 240 months up to the current one);
 //!   `dimensionAtObservation` `TIME_PERIOD` (default) or
 //!   `AllDimensions`; `detail` full, dataonly, serieskeysonly or nodata; `firstNObservations`,
-//!   `lastNObservations`. Answered in SDMX-JSON data message 1.0 (default), SDMX-CSV 1.0
+//!   `lastNObservations`. Answered in SDMX-ML 2.1 generic data (the default) or
+//!   structure-specific data ([`data_xml`]), SDMX-JSON data message 1.0, SDMX-CSV 1.0
 //!   (`Accept: application/vnd.sdmx.data+csv;version=1.0.0` or `?format=csv`) or SDMX-CSV 2.0
 //!   (`…;version=2.0.0` or `?format=csv2`).
 //!
@@ -44,6 +45,8 @@ use crate::catalogue::{self, Indicator};
 use crate::data;
 use crate::period::Period;
 
+mod data_xml;
+
 /// The maintenance agency of every artefact.
 pub const AGENCY: &str = "EGOV";
 /// The one dataflow: monthly socio-economic indicators.
@@ -61,6 +64,9 @@ pub const NATIONAL: &str = "VN";
 
 const MT_DATA_JSON: &str = "application/vnd.sdmx.data+json; version=1.0.0; charset=utf-8";
 const MT_DATA_CSV: &str = "application/vnd.sdmx.data+csv; version=1.0.0; charset=utf-8";
+const MT_DATA_GENERIC: &str = "application/vnd.sdmx.genericdata+xml; version=2.1; charset=utf-8";
+const MT_DATA_SPECIFIC: &str =
+    "application/vnd.sdmx.structurespecificdata+xml; version=2.1; charset=utf-8";
 const MT_DATA_CSV2: &str = "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8";
 const MT_STRUCTURE_JSON: &str = "application/vnd.sdmx.structure+json; version=1.0.0; charset=utf-8";
 const MT_STRUCTURE_XML: &str = "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8";
@@ -458,6 +464,8 @@ fn accept_ranges(headers: &HeaderMap) -> Option<Vec<(String, Option<String>)>> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DataFormat {
+    GenericXml,
+    SpecificXml,
     Json,
     Csv,
     Csv2,
@@ -469,10 +477,21 @@ enum StructureFormat {
     Xml,
 }
 
+/// SDMX REST 2.1: a client that names no SDMX format (no `Accept`, `*/*`, `application/xml`)
+/// gets SDMX-ML 2.1 generic data; JSON and CSV when asked for.
 fn data_format_of(mt: &str, version: Option<&str>) -> Option<DataFormat> {
     match (mt, version) {
+        ("application/vnd.sdmx.genericdata+xml", None | Some("2.1")) => {
+            Some(DataFormat::GenericXml)
+        }
+        ("application/vnd.sdmx.structurespecificdata+xml", None | Some("2.1")) => {
+            Some(DataFormat::SpecificXml)
+        }
+        ("application/xml" | "text/xml" | "application/*" | "*/*", _) => {
+            Some(DataFormat::GenericXml)
+        }
         ("application/vnd.sdmx.data+json", None | Some("1.0.0" | "1.0")) => Some(DataFormat::Json),
-        ("application/json" | "application/*" | "*/*", _) => Some(DataFormat::Json),
+        ("application/json", _) => Some(DataFormat::Json),
         ("application/vnd.sdmx.data+csv", None | Some("1.0.0" | "1.0")) => Some(DataFormat::Csv),
         ("application/vnd.sdmx.data+csv", Some("2.0.0" | "2.0")) => Some(DataFormat::Csv2),
         ("text/csv" | "application/csv" | "text/*", _) => Some(DataFormat::Csv),
@@ -480,14 +499,17 @@ fn data_format_of(mt: &str, version: Option<&str>) -> Option<DataFormat> {
     }
 }
 
+/// SDMX REST 2.1: SDMX-ML 2.1 structures unless JSON is asked for.
 fn structure_format_of(mt: &str, version: Option<&str>) -> Option<StructureFormat> {
     match (mt, version) {
         ("application/vnd.sdmx.structure+json", None | Some("1.0.0" | "1.0")) => {
             Some(StructureFormat::Json)
         }
-        ("application/json" | "application/*" | "*/*", _) => Some(StructureFormat::Json),
+        ("application/json", _) => Some(StructureFormat::Json),
         ("application/vnd.sdmx.structure+xml", None | Some("2.1")) => Some(StructureFormat::Xml),
-        ("application/xml" | "text/xml" | "text/*", _) => Some(StructureFormat::Xml),
+        ("application/xml" | "text/xml" | "text/*" | "application/*" | "*/*", _) => {
+            Some(StructureFormat::Xml)
+        }
         _ => None,
     }
 }
@@ -764,8 +786,8 @@ async fn structure(
             ("structure", StructureFormat::Xml),
         ],
         structure_format_of,
-        StructureFormat::Json,
-        "application/vnd.sdmx.structure+json;version=1.0.0, application/vnd.sdmx.structure+xml;version=2.1",
+        StructureFormat::Xml,
+        "application/vnd.sdmx.structure+xml;version=2.1, application/vnd.sdmx.structure+json;version=1.0.0",
     )?;
     let references = q
         .get("references")
@@ -1528,6 +1550,9 @@ async fn data(
         &headers,
         q.get("format").map(String::as_str),
         &[
+            ("xml", DataFormat::GenericXml),
+            ("genericdata", DataFormat::GenericXml),
+            ("structurespecificdata", DataFormat::SpecificXml),
             ("json", DataFormat::Json),
             ("jsondata", DataFormat::Json),
             ("sdmx-json", DataFormat::Json),
@@ -1538,8 +1563,8 @@ async fn data(
             ("sdmx-csv2", DataFormat::Csv2),
         ],
         data_format_of,
-        DataFormat::Json,
-        "application/vnd.sdmx.data+json;version=1.0.0, application/vnd.sdmx.data+csv;version=1.0.0, application/vnd.sdmx.data+csv;version=2.0.0",
+        DataFormat::GenericXml,
+        "application/vnd.sdmx.genericdata+xml;version=2.1, application/vnd.sdmx.structurespecificdata+xml;version=2.1, application/vnd.sdmx.data+json;version=1.0.0, application/vnd.sdmx.data+csv;version=1.0.0, application/vnd.sdmx.data+csv;version=2.0.0",
     )?;
     let all_dimensions = match q.get("dimensionAtObservation").map(String::as_str) {
         None | Some("TIME_PERIOD") => false,
@@ -1602,6 +1627,26 @@ async fn data(
     }
     let with_units = detail == Detail::Full;
     Ok(match format {
+        DataFormat::GenericXml => respond(
+            MT_DATA_GENERIC,
+            data_xml::write(
+                data_xml::Kind::Generic,
+                &flow,
+                &series,
+                all_dimensions,
+                with_units,
+            ),
+        ),
+        DataFormat::SpecificXml => respond(
+            MT_DATA_SPECIFIC,
+            data_xml::write(
+                data_xml::Kind::StructureSpecific,
+                &flow,
+                &series,
+                all_dimensions,
+                with_units,
+            ),
+        ),
         DataFormat::Json => respond(
             MT_DATA_JSON,
             data_json(&flow, &series, ctx.lang, all_dimensions, with_units).to_string(),
@@ -1909,9 +1954,24 @@ mod tests {
         };
         let by: &[(&str, DataFormat)] = &[("csv", DataFormat::Csv)];
         let pick = |m: &HeaderMap| {
-            negotiate(m, None, by, data_format_of, DataFormat::Json, "").map_err(|e| e.first_code())
+            negotiate(m, None, by, data_format_of, DataFormat::GenericXml, "")
+                .map_err(|e| e.first_code())
         };
-        assert_eq!(pick(&HeaderMap::new()), Ok(DataFormat::Json));
+        // A client that names no SDMX format gets SDMX-ML 2.1 generic data (SDMX REST 2.1).
+        assert_eq!(pick(&HeaderMap::new()), Ok(DataFormat::GenericXml));
+        assert_eq!(pick(&h("*/*")), Ok(DataFormat::GenericXml));
+        assert_eq!(pick(&h("application/xml")), Ok(DataFormat::GenericXml));
+        assert_eq!(
+            pick(&h(
+                "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
+            )),
+            Ok(DataFormat::SpecificXml)
+        );
+        assert_eq!(
+            pick(&h("application/vnd.sdmx.genericdata+xml;version=2.1")),
+            Ok(DataFormat::GenericXml)
+        );
+        assert_eq!(pick(&h("application/json")), Ok(DataFormat::Json));
         assert_eq!(
             pick(&h("application/vnd.sdmx.data+csv;version=1.0.0")),
             Ok(DataFormat::Csv)
@@ -1927,13 +1987,14 @@ mod tests {
             Ok(DataFormat::Csv)
         );
         assert_eq!(
-            pick(&h("application/vnd.sdmx.genericdata+xml;version=2.1")),
+            pick(&h("application/vnd.sdmx.genericdata+xml;version=3.0.0")),
             Err("sdmx_format_unsupported")
         );
+        assert_eq!(pick(&h("image/png")), Err("sdmx_format_unsupported"));
         assert_eq!(
             negotiate(
                 &HeaderMap::new(),
-                Some("xml"),
+                Some("pdf"),
                 by,
                 data_format_of,
                 DataFormat::Json,
@@ -1942,5 +2003,12 @@ mod tests {
             .map_err(|e| e.first_code()),
             Err("sdmx_param_invalid")
         );
+        let structure = |m: &HeaderMap| {
+            negotiate(m, None, &[], structure_format_of, StructureFormat::Xml, "")
+                .map_err(|e| e.first_code())
+        };
+        assert_eq!(structure(&HeaderMap::new()), Ok(StructureFormat::Xml));
+        assert_eq!(structure(&h("*/*")), Ok(StructureFormat::Xml));
+        assert_eq!(structure(&h("application/json")), Ok(StructureFormat::Json));
     }
 }

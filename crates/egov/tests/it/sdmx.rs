@@ -154,9 +154,72 @@ fn error(r: &Res) -> (StatusCode, String, String) {
     )
 }
 
+on_both!(sdmx_defaults_follow_sdmx_rest, async |app: &TestApp| {
+    fixture(&app.db).await;
+    let mut c = app.client();
+    let q = "?startPeriod=2025-08&endPeriod=2025-09";
+    // A client that sends no `Accept` (or `*/*`) gets SDMX-ML 2.1: structures, and generic data.
+    for accept in [None, Some("*/*")] {
+        c.accept = accept;
+        let r = c.get("/sdmx/dataflow").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            content_type(&r).starts_with("application/vnd.sdmx.structure+xml; version=2.1"),
+            "{:?}",
+            r.headers
+        );
+        assert!(r.body.contains("<str:Dataflow "), "{}", r.body);
+        let r = c
+            .get(&format!("/sdmx/data/DF_KTXH_THANG/M.VN+40.RETAIL_SALES{q}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            content_type(&r).starts_with("application/vnd.sdmx.genericdata+xml; version=2.1"),
+            "{:?}",
+            r.headers
+        );
+        assert!(
+            r.body
+                .contains("<generic:Value id=\"REF_AREA\" value=\"40\"/>")
+                && r.body.contains("<generic:ObsDimension value=\"2025-09\"/>"),
+            "{}",
+            r.body
+        );
+    }
+    // The structure-specific message when asked for, with the same observations.
+    let r = get_accept(
+        app,
+        &format!("/sdmx/data/DF_KTXH_THANG/M.40.RETAIL_SALES{q}"),
+        "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<Series FREQ=\"M\" REF_AREA=\"40\" INDICATOR=\"RETAIL_SALES\"")
+            && r.body.contains("<Obs TIME_PERIOD=\"2025-09\" OBS_VALUE="),
+        "{}",
+        r.body
+    );
+    let r = c
+        .get(&format!(
+            "/sdmx/data/DF_KTXH_THANG/M.40.RETAIL_SALES{q}&format=structurespecificdata&dimensionAtObservation=AllDimensions"
+        ))
+        .await;
+    assert!(
+        r.body.contains(
+            "<Obs FREQ=\"M\" REF_AREA=\"40\" INDICATOR=\"RETAIL_SALES\" TIME_PERIOD=\"2025-08\""
+        ),
+        "{}",
+        r.body
+    );
+});
+
 on_both!(sdmx_structures_describe_the_flow, async |app: &TestApp| {
     fixture(&app.db).await;
     let mut c = app.client();
+    // These stories read SDMX-JSON; the SDMX-ML default is `sdmx_defaults_follow_sdmx_rest`.
+    c.accept = Some("application/json");
 
     // All dataflows: one, named in both languages.
     let r = c.get("/sdmx/dataflow").await;
@@ -339,9 +402,11 @@ on_both!(
     async |app: &TestApp| {
         fixture(&app.db).await;
         let mut c = app.client();
+        // These stories read SDMX-JSON; the SDMX-ML default is `sdmx_defaults_follow_sdmx_rest`.
+        c.accept = Some("application/json");
         let q = "?startPeriod=2025-08&endPeriod=2025-09";
 
-        // SDMX-JSON by default: provinces' approved values and the national sum.
+        // SDMX-JSON: provinces' approved values and the national sum.
         let r = c
             .get(&format!(
                 "/sdmx/data/DF_KTXH_THANG/M.VN+40+42.RETAIL_SALES+EXPORTS{q}"
@@ -541,6 +606,8 @@ on_both!(
 on_both!(sdmx_data_errors_are_precise, async |app: &TestApp| {
     fixture(&app.db).await;
     let mut c = app.client();
+    // These stories read SDMX-JSON; the SDMX-ML default is `sdmx_defaults_follow_sdmx_rest`.
+    c.accept = Some("application/json");
     let q = "?startPeriod=2025-08&endPeriod=2025-09";
     let invalid = StatusCode::UNPROCESSABLE_ENTITY;
     let cases: Vec<(String, (StatusCode, &str, &str))> = vec![
@@ -594,7 +661,7 @@ on_both!(sdmx_data_errors_are_precise, async |app: &TestApp| {
             (invalid, "sdmx_param_invalid", "dimensionAtObservation"),
         ),
         (
-            format!("/sdmx/data/DF_KTXH_THANG/M.VN.RETAIL_SALES{q}&format=xml"),
+            format!("/sdmx/data/DF_KTXH_THANG/M.VN.RETAIL_SALES{q}&format=pdf"),
             (invalid, "sdmx_param_invalid", "format"),
         ),
         (
@@ -667,7 +734,7 @@ on_both!(sdmx_data_errors_are_precise, async |app: &TestApp| {
     let r = get_accept(
         app,
         &format!("/sdmx/data/DF_KTXH_THANG/M.VN.RETAIL_SALES{q}"),
-        "application/vnd.sdmx.genericdata+xml;version=2.1",
+        "application/vnd.sdmx.data+json;version=2.0.0, application/pdf",
     )
     .await;
     assert_eq!(

@@ -136,6 +136,7 @@ impl TestApp {
             cookies: HashMap::new(),
             lang: None,
             bearer: None,
+            accept: None,
         }
     }
 
@@ -315,6 +316,8 @@ pub struct Client {
     pub cookies: HashMap<String, String>,
     pub lang: Option<&'static str>,
     pub bearer: Option<String>,
+    /// An `Accept` header to send (none by default, like most clients).
+    pub accept: Option<&'static str>,
 }
 
 impl Client {
@@ -336,6 +339,9 @@ impl Client {
         }
         if let Some(t) = &self.bearer {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if let Some(a) = self.accept {
+            b = b.header(header::ACCEPT, a);
         }
         if body.is_some() {
             b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
