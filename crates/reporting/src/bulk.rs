@@ -206,25 +206,12 @@ fn check_alone<'a>(
             );
             continue;
         }
-        if let (Some(x), Some(lb)) = (v.value, ind.lower_bound)
-            && x < lb
-        {
-            problems.push(
-                Problem::new("value_below_bound")
-                    .field(value_field(&ind.code))
-                    .arg("min", lb)
-                    .arg("indicator", &ind.name_vi),
-            );
-        }
+        // The indicator's declared type and range (a count is whole and not negative, a share
+        // is 0–100, no more decimals than declared, nothing beyond the limit of every value).
         if let Some(x) = v.value
-            && !x.is_finite()
+            && let Err(breach) = ind.check_value(x)
         {
-            problems.push(
-                Problem::new("value_not_a_number")
-                    .field(value_field(&ind.code))
-                    .arg("value", x)
-                    .arg("indicator", &ind.name_vi),
-            );
+            problems.push(ind.value_problem(x, breach).field(value_field(&ind.code)));
         }
         if report.action != Action::SaveDraft && v.value.is_none() {
             problems.push(

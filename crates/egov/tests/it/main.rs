@@ -17,4 +17,5 @@ mod registry_stories;
 mod reporting_stories;
 mod sdmx;
 mod templates;
+mod values;
 mod web_shell;
