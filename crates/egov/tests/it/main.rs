@@ -11,6 +11,7 @@ mod bulk;
 mod catalogue;
 mod cli;
 mod crash;
+mod explanations;
 mod identity_flows;
 mod jobs_and_nodes;
 mod registry_stories;
