@@ -141,5 +141,21 @@ on_both!(
             .get("after_json")
             .unwrap();
         assert!(after.contains(other) && after.contains(why), "{after}");
+
+        // Submitted, the report is locked: a new explanation is refused like any change.
+        let mut body: Value = serde_json::from_str(&send(Some(other))).unwrap();
+        body["submit"] = json!(true);
+        let r = api
+            .request_json("POST", "/api/v1/data/bulk", body.to_string())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let mut body: Value = serde_json::from_str(&send(Some("Giải trình khác"))).unwrap();
+        body["submit"] = json!(true);
+        let r = api
+            .request_json("POST", "/api/v1/data/bulk", body.to_string())
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        assert_eq!(r.error_code(), "report_locked");
+        assert_eq!(explanation(app).await.as_deref(), Some(other));
     }
 );
