@@ -131,7 +131,7 @@ def main():
         for code in indicators:
             assert code in ind, code
         assert [m.id for m in dsd.measures] == ["OBS_VALUE"]
-        assert [a.id for a in dsd.attributes] == ["UNIT_MEASURE"]
+        assert [a.id for a in dsd.attributes] == ["UNIT_MEASURE", "OBS_COM"]
 
     @check("sdmx1 reads a codelist on its own")
     def _():

@@ -348,8 +348,14 @@ fn figure(indicator: usize, unit: usize, month: usize) -> f64 {
     ((base * (1.0 + 0.01 * wave) + 0.05 * month as f64) * 10.0).round() / 10.0
 }
 
-/// One bulk request body: every (unit, month) pair's report of `codes`, submitted.
-fn body(template: &str, codes: &[String], reports: &[(String, String, usize, usize)]) -> String {
+/// One bulk request body: every (unit, month) pair's report of `codes`, submitted; the codes in
+/// `whole` are counts, sent as whole numbers.
+fn body(
+    template: &str,
+    codes: &[String],
+    whole: &std::collections::HashSet<String>,
+    reports: &[(String, String, usize, usize)],
+) -> String {
     let mut s = String::with_capacity(reports.len() * codes.len() * 36);
     let _ = write!(
         s,
@@ -367,11 +373,9 @@ fn body(template: &str, codes: &[String], reports: &[(String, String, usize, usi
             if i > 0 {
                 s.push(',');
             }
-            let _ = write!(
-                s,
-                "{{\"indicator\":\"{c}\",\"value\":{}}}",
-                figure(i, *u, *m)
-            );
+            let v = figure(i, *u, *m);
+            let v = if whole.contains(c) { v.round() } else { v };
+            let _ = write!(s, "{{\"indicator\":\"{c}\",\"value\":{v}}}");
         }
         s.push_str("]}");
     }
@@ -477,6 +481,13 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         .unwrap()
         .unwrap();
     let mut pcodes: Vec<String> = monthly.indicators.iter().map(|i| i.code.clone()).collect();
+    // Counts take whole numbers (the synthetic indicators are decimals).
+    let whole: std::collections::HashSet<String> = monthly
+        .indicators
+        .iter()
+        .filter(|i| i.value_type == "integer")
+        .map(|i| i.code.clone())
+        .collect();
     let extra = PROVINCE_INDICATORS - pcodes.len();
     pcodes.extend(synthetic_indicators(&db, "P", extra).await);
     let ccodes = synthetic_indicators(&db, "C", COMMUNE_INDICATORS).await;
@@ -525,7 +536,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
                 keys.push((u.id, *p));
             }
         }
-        let b = body(&ptemplate.code, &pcodes, &reports);
+        let b = body(&ptemplate.code, &pcodes, &whole, &reports);
         provinces_sent.elapsed += send(&router, &token, b).await;
         provinces_sent.values += reports.len() * pcodes.len();
         provinces_sent.reports += reports.len();
@@ -546,7 +557,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
                 keys.push((*id, *p));
             }
         }
-        let b = body(&ctemplate.code, &ccodes, &reports);
+        let b = body(&ctemplate.code, &ccodes, &whole, &reports);
         communes_sent.elapsed += send(&router, &token, b).await;
         communes_sent.values += reports.len() * ccodes.len();
         communes_sent.reports += reports.len();

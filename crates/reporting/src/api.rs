@@ -384,6 +384,12 @@ pub async fn query_data(
                     }
                     _ => (None, Some("incomplete")),
                 };
+                // A sum beyond floating point (values stored before every value was bounded)
+                // is said to overflow, never shown as infinity or a bare null.
+                let (value, reason) = match value {
+                    Some(v) if !v.is_finite() => (None, Some("overflow")),
+                    _ => (value, reason),
+                };
                 items.push(Observation {
                     indicator: ind.code.clone(),
                     unit: sources

@@ -206,25 +206,12 @@ fn check_alone<'a>(
             );
             continue;
         }
-        if let (Some(x), Some(lb)) = (v.value, ind.lower_bound)
-            && x < lb
-        {
-            problems.push(
-                Problem::new("value_below_bound")
-                    .field(value_field(&ind.code))
-                    .arg("min", lb)
-                    .arg("indicator", &ind.name_vi),
-            );
-        }
+        // The indicator's declared type and range (a count is whole and not negative, a share
+        // is 0–100, no more decimals than declared, nothing beyond the limit of every value).
         if let Some(x) = v.value
-            && !x.is_finite()
+            && let Err(breach) = ind.check_value(x)
         {
-            problems.push(
-                Problem::new("value_not_a_number")
-                    .field(value_field(&ind.code))
-                    .arg("value", x)
-                    .arg("indicator", &ind.name_vi),
-            );
+            problems.push(ind.value_problem(x, breach).field(value_field(&ind.code)));
         }
         if report.action != Action::SaveDraft && v.value.is_none() {
             problems.push(
@@ -387,6 +374,16 @@ async fn load_values(
         }
     }
     Ok(out)
+}
+
+/// Does sending `value` (with `explanation`, if any) change what is stored? A new or changed
+/// value does; so does a new explanation of the same value. The same value sent again without
+/// an explanation keeps the stored one and changes nothing.
+fn is_change(old: Option<&Stored>, value: Option<f64>, explanation: Option<&String>) -> bool {
+    let Some(old) = old else {
+        return value.is_some();
+    };
+    Some(old.value) != value || explanation.is_some_and(|x| old.explanation.as_ref() != Some(x))
 }
 
 /// Largest relative gap between a national figure and the sum of the provinces' figures that
@@ -625,13 +622,14 @@ pub async fn apply(
             Action::Submit => matches!(status, Status::Submitted | Status::Approved),
             Action::Correct => false,
         };
-        let stored_now =
-            |ind: &Indicator| stored.get(&(ind.id, r.unit_id, r.period)).map(|x| x.value);
         if sub.is_some()
             && same_state
             && r.expected_version.is_none()
             && !c.values.is_empty()
-            && c.values.iter().all(|(ind, v, _)| stored_now(ind) == *v)
+            && c.values.iter().all(|(ind, v, e)| {
+                let old = stored.get(&(ind.id, r.unit_id, r.period));
+                !is_change(old, *v, e.as_ref())
+            })
         {
             plans.push(Plan {
                 sub,
@@ -921,28 +919,16 @@ pub async fn apply(
         let mut series_change = false;
         for (ind, value, explanation) in &c.values {
             let old = stored.remove(&(ind.id, r.unit_id, r.period));
-            let old_value = old.as_ref().map(|o| o.value);
             // An approved value written, or one overwritten: the series of approved values
             // follows.
             series_change |= approved || old.as_ref().is_some_and(|o| o.approved);
-            if old_value == *value {
+            if !is_change(old.as_ref(), *value, explanation.as_ref()) {
                 unchanged += 1;
-                // An explanation added to a value that stays: kept, not a change of the value.
-                if let (Some(v), Some(x)) = (value, explanation)
-                    && old.as_ref().and_then(|o| o.explanation.as_ref()) != Some(x)
-                {
-                    upserts.push(ValueRow {
-                        indicator_id: ind.id,
-                        unit_id: r.unit_id,
-                        period: r.period,
-                        value: *v,
-                        submission_id: sub.id,
-                        approved,
-                        explanation: Some(x.clone()),
-                    });
-                }
                 continue;
             }
+            let old_value = old.as_ref().map(|o| o.value);
+            // A new value without an explanation clears the old one.
+            let new_explanation = explanation.clone();
             if old_value.is_none() {
                 inserted += 1;
             } else {
@@ -956,11 +942,14 @@ pub async fn apply(
                     value: *v,
                     submission_id: sub.id,
                     approved,
-                    explanation: explanation.clone(),
+                    explanation: new_explanation.clone(),
                 }),
                 None => deletions.push(ind.id),
             }
-            changes.push((ind, old_value, *value));
+            let old_explanation = old.and_then(|o| o.explanation);
+            let explained = (old_explanation != new_explanation && value.is_some())
+                .then_some((old_explanation, new_explanation));
+            changes.push((ind, old_value, *value, explained));
         }
         if !deletions.is_empty() {
             let mut args: Vec<Value> = params![r.unit_id, pid.clone()];
@@ -984,12 +973,17 @@ pub async fn apply(
             // [[indicator_id, old, new], …], written straight to text.
             let mut set = Vec::with_capacity(changes.len() * 24);
             set.push(b'[');
-            for (k, (ind, old, new)) in changes.iter().enumerate() {
+            for (k, (ind, old, new, explained)) in changes.iter().enumerate() {
                 if k > 0 {
                     set.push(b',');
                 }
-                serde_json::to_writer(&mut set, &(ind.id, old, new))
-                    .map_err(|e| Error::Internal(e.into()))?;
+                // A change of explanation adds the old and the new one:
+                // [indicator_id, old, new, old_explanation, new_explanation].
+                match explained {
+                    None => serde_json::to_writer(&mut set, &(ind.id, old, new)),
+                    Some((oe, ne)) => serde_json::to_writer(&mut set, &(ind.id, old, new, oe, ne)),
+                }
+                .map_err(|e| Error::Internal(e.into()))?;
             }
             set.push(b']');
             let set = String::from_utf8(set).map_err(|e| Error::Internal(e.into()))?;
@@ -1020,7 +1014,11 @@ pub async fn apply(
         if audit_mode == Audit::PerReport {
             let list: Vec<serde_json::Value> = changes
                 .iter()
-                .map(|(ind, old, new)| json!({"indicator": ind.code, "old": old, "new": new}))
+                .map(|(ind, old, new, explained)| match explained {
+                    None => json!({"indicator": ind.code, "old": old, "new": new}),
+                    Some((oe, ne)) => json!({"indicator": ind.code, "old": old, "new": new,
+                        "old_explanation": oe, "explanation": ne}),
+                })
                 .collect();
             audit::append(
                 tx,

@@ -41,7 +41,7 @@ const fn col(key: &'static str, vi: &'static str, required: bool) -> Column {
 }
 
 /// The catalogue's columns, in the order of `seed/indicators.csv` and of every export.
-pub const COLUMNS: [Column; 25] = [
+pub const COLUMNS: [Column; 26] = [
     col("code", "Mã chỉ tiêu", true),
     col("name_vi", "Tên chỉ tiêu", true),
     col("name_en", "Tên tiếng Anh", true),
@@ -64,6 +64,7 @@ pub const COLUMNS: [Column; 25] = [
     col("is_public", "Công khai", false),
     col("monthly_provincial", "Báo cáo tháng của tỉnh", false),
     col("lower_bound", "Giá trị nhỏ nhất", false),
+    col("upper_bound", "Giá trị lớn nhất", false),
     col("definition_vi", "Khái niệm", false),
     col("definition_en", "Khái niệm tiếng Anh", false),
     col("source", "Nguồn số liệu", false),
@@ -108,6 +109,7 @@ pub fn export_row(i: &Indicator) -> Vec<String> {
         i.is_public.to_string(),
         i.monthly_provincial.to_string(),
         i.lower_bound.map(|b| b.to_string()).unwrap_or_default(),
+        i.upper_bound.map(|b| b.to_string()).unwrap_or_default(),
         text(&i.definition_vi),
         text(&i.definition_en),
         text(&i.source),
@@ -197,7 +199,7 @@ pub fn xlsx_bytes(
 }
 
 /// The catalogue's numeric columns (numbers in XLSX).
-pub const NUMERIC: [&str; 3] = ["domain", "decimals", "lower_bound"];
+pub const NUMERIC: [&str; 4] = ["domain", "decimals", "lower_bound", "upper_bound"];
 
 /// The catalogue as a file: CSV or XLSX in [`COLUMNS`], or JSON `{"items": [...], "meta": ...}`
 /// (the shape of `GET /api/v1/indicators`).
@@ -582,17 +584,36 @@ fn parse_rows(
         if monthly.is_none() {
             errors.push(mk("monthly_provincial", "catalogue_bad_bool"));
         }
-        let lower_bound = match opt("lower_bound") {
+        // Bounds: numbers within the limit of every value, the lower not above the upper.
+        let bound = |errors: &mut Vec<CellError>, key: &str| match opt(key) {
             None => Some(None),
-            Some(s) => s
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .map(Some),
+            Some(s) => {
+                let b = s
+                    .replace(',', ".")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && v.abs() <= crate::catalogue::VALUE_LIMIT);
+                if b.is_none() {
+                    errors.push(mk(key, "catalogue_bad_bound"));
+                }
+                b.map(Some)
+            }
         };
-        if lower_bound.is_none() {
-            errors.push(mk("lower_bound", "catalogue_bad_number"));
+        let lower_bound = bound(&mut errors, "lower_bound");
+        let upper_bound = bound(&mut errors, "upper_bound");
+        if let (Some(Some(lb)), Some(Some(ub))) = (lower_bound, upper_bound)
+            && lb > ub
+        {
+            errors.push(CellError::new(
+                line,
+                &headers.name("upper_bound"),
+                "catalogue_bounds_reversed",
+                &format!("{lb} > {ub}"),
+            ));
+        }
+        // A count has no decimals.
+        if value_type == "integer" && decimals.is_some_and(|d| d != 0) {
+            errors.push(mk("decimals", "catalogue_integer_decimals"));
         }
         let day = |errors: &mut Vec<CellError>, key: &str| match opt(key) {
             None => None,
@@ -639,9 +660,21 @@ fn parse_rows(
                 errors.push(mk(key, "catalogue_breakdown_incomplete"));
             }
         }
-        if let (Some(domain), Some(decimals), Some(is_public), Some(monthly), Some(lower_bound)) =
-            (domain, decimals, is_public, monthly, lower_bound)
-            && errors.len() == errors_before
+        if let (
+            Some(domain),
+            Some(decimals),
+            Some(is_public),
+            Some(monthly),
+            Some(lower_bound),
+            Some(upper_bound),
+        ) = (
+            domain,
+            decimals,
+            is_public,
+            monthly,
+            lower_bound,
+            upper_bound,
+        ) && errors.len() == errors_before
         {
             rows.push(Row {
                 line,
@@ -664,6 +697,7 @@ fn parse_rows(
                     is_public,
                     monthly_provincial: monthly,
                     lower_bound,
+                    upper_bound,
                     definition_vi: opt("definition_vi"),
                     definition_en: opt("definition_en"),
                     source: opt("source"),
@@ -910,7 +944,8 @@ pub async fn write(tx: &mut Tx, rows: &[Indicator]) -> DbResult<Written> {
             i.valid_to.clone(),
             i.parent.clone(),
             i.dimension.clone(),
-            i.option.clone()
+            i.option.clone(),
+            i.upper_bound
         ];
         if old.is_some() {
             tx.execute(
@@ -918,7 +953,7 @@ pub async fn write(tx: &mut Tx, rows: &[Indicator]) -> DbResult<Written> {
                  decimals=$8, periodicity=$9, agg_units=$10, agg_weight=$11, agg_time=$12, formula=$13, \
                  agency_code=$14, is_public=$15, monthly_provincial=$16, lower_bound=$17, definition_vi=$18, \
                  definition_en=$19, source=$20, valid_from=$21, valid_to=$22, parent_code=$23, dimension=$24, \
-                 dim_option=$25 WHERE code=$1",
+                 dim_option=$25, upper_bound=$26 WHERE code=$1",
                 p,
             )
             .await?;
@@ -927,8 +962,9 @@ pub async fn write(tx: &mut Tx, rows: &[Indicator]) -> DbResult<Written> {
             tx.execute(
                 "INSERT INTO indicators (code, name_vi, name_en, unit_vi, unit_en, domain, value_type, decimals, \
                  periodicity, agg_units, agg_weight, agg_time, formula, agency_code, is_public, monthly_provincial, \
-                 lower_bound, definition_vi, definition_en, source, valid_from, valid_to, parent_code, dimension, dim_option) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25)",
+                 lower_bound, definition_vi, definition_en, source, valid_from, valid_to, parent_code, dimension, dim_option, \
+                 upper_bound) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)",
                 p,
             )
             .await?;
@@ -1243,6 +1279,45 @@ mod tests {
     }
 
     #[test]
+    fn bounds_are_checked_and_the_shipped_shares_are_0_to_100() {
+        let (rows, _) = parse(&seed_table()).unwrap();
+        for r in &rows {
+            let i = &r.indicator;
+            if i.value_type == "integer" {
+                assert_eq!((i.decimals, i.lower_bound), (0, Some(0.0)), "{}", i.code);
+            }
+            if i.value_type == "percent" && i.lower_bound == Some(0.0) && i.formula.is_none() {
+                assert_eq!(i.upper_bound, Some(100.0), "{}", i.code);
+            }
+        }
+        let mut t = seed_table();
+        t.rows.truncate(4);
+        let col = |k: &str| COLUMNS.iter().position(|c| c.key == k).unwrap();
+        t.rows[1][col("lower_bound")] = "10".into();
+        t.rows[1][col("upper_bound")] = "5".into();
+        t.rows[2][col("upper_bound")] = "1e308".into();
+        t.rows[3][col("value_type")] = "integer".into();
+        t.rows[3][col("decimals")] = "1".into();
+        let errs = parse(&t).unwrap_err();
+        let got: Vec<(usize, &str, &str)> = errs
+            .iter()
+            .map(|e| (e.line, e.column.as_str(), e.code))
+            .collect();
+        assert!(
+            got.contains(&(2, "upper_bound", "catalogue_bounds_reversed")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(3, "upper_bound", "catalogue_bad_bound")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(4, "decimals", "catalogue_integer_decimals")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn a_cycle_is_refused() {
         let (mut rows, headers) = parse(&seed_table()).unwrap();
         let a = rows.iter().position(|r| r.indicator.code == "IIP").unwrap();
@@ -1278,12 +1353,13 @@ mod tests {
         }
 
         #[test]
-        fn names_and_bounds_round_trip(name in "[\\p{L} ,;\"'()%/-]{1,40}", bound in proptest::option::of(-1e9f64..1e9)) {
+        fn names_and_bounds_round_trip(name in "[\\p{L} ,;\"'()%/-]{1,40}", bound in proptest::option::of(-1e9f64..1e9), upper in proptest::option::of(1e9f64..1e15)) {
             let (rows, _) = parse(&seed_table()).unwrap();
             let mut i = rows[0].indicator.clone();
             i.name_vi = name.trim().to_owned();
             i.definition_en = Some(format!("{}\nline two", name.trim()));
             i.lower_bound = bound;
+            i.upper_bound = upper;
             prop_assume!(!i.name_vi.is_empty());
             for f in [Format::Csv, Format::Json] {
                 let bytes = export(std::slice::from_ref(&i), f).unwrap();

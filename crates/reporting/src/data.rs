@@ -497,11 +497,19 @@ impl NationalView {
         let missing = || NoValue::Missing(code.to_owned());
         let ind = self.indicators.get(code).ok_or_else(missing)?;
         let Some(f) = self.formulas.get(code) else {
-            return self.reported_in(ind, period).ok_or_else(missing);
+            // A sum beyond the range of floating point (values stored before every value was
+            // bounded) is said to overflow, never passed on as infinity.
+            return match self.reported_in(ind, period) {
+                Some(v) if v.is_finite() => Ok(v),
+                Some(_) => Err(NoValue::Overflow),
+                None => Err(missing()),
+            };
         };
         if depth > 16 {
             return Err(missing());
         }
+        // An input that overflowed makes the formula overflow (not "missing").
+        let failed: std::cell::Cell<Option<NoValue>> = std::cell::Cell::new(None);
         let ctx = |c: &str, shift: PeriodShift| -> Option<rust_decimal::Decimal> {
             let v = match shift {
                 PeriodShift::Current => self.value_depth(c, period, depth + 1),
@@ -525,9 +533,20 @@ impl NationalView {
                         .ok_or(NoValue::Missing(c.to_owned()))
                 }
             };
-            v.ok().and_then(|x| decimal_from_f64(x).ok())
+            match v.and_then(decimal_from_f64) {
+                Ok(d) => Some(d),
+                // Infinity or NaN only come out of sums that overflowed.
+                Err(NoValue::Overflow | NoValue::NotANumber) => {
+                    failed.set(Some(NoValue::Overflow));
+                    None
+                }
+                Err(_) => None,
+            }
         };
-        let d = f.eval(&ctx)?;
+        let d = match f.eval(&ctx) {
+            Err(NoValue::Missing(c)) => Err(failed.take().unwrap_or(NoValue::Missing(c))),
+            other => other,
+        }?;
         d.to_f64().map(|v| ind.round(v)).ok_or(NoValue::Overflow)
     }
 }

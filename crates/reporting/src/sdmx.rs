@@ -81,15 +81,28 @@ const TIME: &str = "TIME_PERIOD";
 const MEASURE: &str = "OBS_VALUE";
 const UNIT_ATTRIBUTE: &str = "UNIT_MEASURE";
 const UNIT_CODELIST: &str = "CL_UNIT_MEASURE";
+/// Observation comment (SDMX cross-domain concept OBS_COM): why an observation has no value,
+/// e.g. `overflow` for an aggregate beyond the range of computation.
+const COMMENT_ATTRIBUTE: &str = "OBS_COM";
+/// The comment of an observation whose aggregate overflowed (its OBS_VALUE is NaN).
+const OVERFLOW: &str = "overflow";
+
+fn overflow_text() -> Text {
+    Text::new(
+        "Tràn số: kết quả vượt giới hạn tính toán",
+        "Overflow: the result is beyond the range of computation",
+    )
+}
 
 /// Concepts: id, Vietnamese name, English name.
-const CONCEPTS: [(&str, &str, &str); 6] = [
+const CONCEPTS: [(&str, &str, &str); 7] = [
     ("FREQ", "Tần suất", "Frequency"),
     ("REF_AREA", "Địa bàn", "Reference area"),
     ("INDICATOR", "Chỉ tiêu", "Indicator"),
     ("TIME_PERIOD", "Kỳ số liệu", "Time period"),
     ("OBS_VALUE", "Giá trị", "Observation value"),
     ("UNIT_MEASURE", "Đơn vị tính", "Unit of measure"),
+    ("OBS_COM", "Ghi chú quan sát", "Observation comment"),
 ];
 
 /// A name in both languages.
@@ -949,6 +962,13 @@ fn dsd_json(lang: Lang) -> serde_json::Value {
                     "attributeRelationship": {"primaryMeasure": MEASURE},
                     "conceptIdentity": concept_urn(UNIT_ATTRIBUTE),
                     "localRepresentation": {"enumeration": urn("codelist.Codelist", UNIT_CODELIST)},
+                }, {
+                    "id": COMMENT_ATTRIBUTE,
+                    "urn": component("DataAttribute", COMMENT_ATTRIBUTE),
+                    "assignmentStatus": "Conditional",
+                    "attributeRelationship": {"primaryMeasure": MEASURE},
+                    "conceptIdentity": concept_urn(COMMENT_ATTRIBUTE),
+                    "localRepresentation": {"textFormat": {"textType": "String"}},
                 }],
             },
             "dimensionList": {
@@ -1201,9 +1221,10 @@ fn structure_xml(flow: &Flow, chosen: &BTreeSet<Artefact>) -> String {
             xml_concept_ref(TIME)
         ));
         out.push_str(&format!(
-            "<str:AttributeList id=\"AttributeDescriptor\"><str:Attribute id=\"{UNIT_ATTRIBUTE}\" assignmentStatus=\"Conditional\">{}{}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"{MEASURE}\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute></str:AttributeList>",
+            "<str:AttributeList id=\"AttributeDescriptor\"><str:Attribute id=\"{UNIT_ATTRIBUTE}\" assignmentStatus=\"Conditional\">{}{}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"{MEASURE}\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute><str:Attribute id=\"{COMMENT_ATTRIBUTE}\" assignmentStatus=\"Conditional\">{}<str:LocalRepresentation><str:TextFormat textType=\"String\"/></str:LocalRepresentation><str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"{MEASURE}\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute></str:AttributeList>",
             xml_concept_ref(UNIT_ATTRIBUTE),
-            xml_enumeration(UNIT_CODELIST)
+            xml_enumeration(UNIT_CODELIST),
+            xml_concept_ref(COMMENT_ATTRIBUTE)
         ));
         out.push_str(&format!(
             "<str:MeasureList id=\"MeasureDescriptor\"><str:PrimaryMeasure id=\"{MEASURE}\">{}<str:LocalRepresentation><str:TextFormat textType=\"Double\"/></str:LocalRepresentation></str:PrimaryMeasure></str:MeasureList>",
@@ -1419,6 +1440,7 @@ fn parse_key(key: Option<&str>, flow: &Flow) -> AppResult<KeySelection> {
 pub struct Series {
     pub area: usize,
     pub indicator: usize,
+    /// NaN for an aggregate that overflowed (marked `OBS_COM` = `overflow`).
     pub observations: Vec<(Period, f64)>,
 }
 
@@ -1487,15 +1509,21 @@ async fn observations(
             let mut obs = Vec::new();
             for m in months {
                 let v = if area.is_national() {
-                    national
-                        .as_ref()
-                        .and_then(|n| n.value(&ind.code, m).ok())
-                        .map(|v| ind.round(v))
+                    // An aggregate that overflowed is an observation without a value (NaN),
+                    // marked as such, not left out.
+                    match national.as_ref().map(|n| n.value(&ind.code, m)) {
+                        Some(Ok(v)) if v.is_finite() => Some(ind.round(v)),
+                        Some(Ok(_)) | Some(Err(crate::formula::NoValue::Overflow)) => {
+                            Some(f64::NAN)
+                        }
+                        _ => None,
+                    }
                 } else {
                     area.unit_in(m)
                         .and_then(|u| values.get(&(u.id, ind.id, m.id())).copied())
+                        .map(|v| if v.is_finite() { v } else { f64::NAN })
                 };
-                if let Some(v) = v.filter(|v| v.is_finite()) {
+                if let Some(v) = v {
                     obs.push((*m, v));
                 }
             }
@@ -1768,14 +1796,30 @@ fn data_json(
     } else {
         vec![]
     };
+    let with_unit_attribute = !obs_attributes.is_empty();
+    // Observations that overflowed carry a comment saying so.
+    let overflowed = series
+        .iter()
+        .any(|s| s.observations.iter().any(|(_, v)| v.is_nan()));
+    let mut obs_attributes = obs_attributes;
+    if overflowed {
+        let comment = concept(COMMENT_ATTRIBUTE);
+        obs_attributes.push(json!({
+            "id": COMMENT_ATTRIBUTE,
+            "name": comment.get(lang),
+            "values": [{"id": OVERFLOW, "name": overflow_text().get(lang)}],
+        }));
+    }
     let index = |v: &[usize], x: usize| v.iter().position(|&y| y == x).unwrap_or(0);
     let obs_value = |s: &Series, v: f64| {
-        if obs_attributes.is_empty() {
-            json!([v])
-        } else {
-            let u = unit_pos(s).map(|u| index(&units, u));
-            json!([v, u])
+        let mut o = vec![if v.is_nan() { json!(null) } else { json!(v) }];
+        if with_unit_attribute {
+            o.push(json!(unit_pos(s).map(|u| index(&units, u))));
         }
+        if overflowed {
+            o.push(if v.is_nan() { json!(0) } else { json!(null) });
+        }
+        serde_json::Value::Array(o)
     };
     let mut data_set = Map::new();
     data_set.insert("action".into(), json!("Information"));
@@ -1859,6 +1903,13 @@ fn data_csv(flow: &Flow, series: &[Series], v2: bool, with_units: bool) -> AppRe
     if units {
         head.push(UNIT_ATTRIBUTE);
     }
+    // Observations that overflowed: OBS_VALUE NaN, and a comment column saying why.
+    let overflowed = series
+        .iter()
+        .any(|s| s.observations.iter().any(|(_, v)| v.is_nan()));
+    if overflowed {
+        head.push(COMMENT_ATTRIBUTE);
+    }
     w.write_record(&head).map_err(AppError::internal)?;
     let flow_ref = flow_ref();
     for s in series {
@@ -1874,20 +1925,26 @@ fn data_csv(flow: &Flow, series: &[Series], v2: bool, with_units: bool) -> AppRe
             ind.code.clone(),
         ]);
         let unit = unit_code(&ind.unit_vi);
-        let rows: Vec<(String, String)> = if s.observations.is_empty() {
-            vec![(String::new(), String::new())]
+        let rows: Vec<(String, String, &str)> = if s.observations.is_empty() {
+            vec![(String::new(), String::new(), "")]
         } else {
             s.observations
                 .iter()
-                .map(|(p, v)| (time_id(p), v.to_string()))
+                .map(|(p, v)| {
+                    let comment = if v.is_nan() { OVERFLOW } else { "" };
+                    (time_id(p), v.to_string(), comment)
+                })
                 .collect()
         };
-        for (t, v) in rows {
+        for (t, v, comment) in rows {
             let mut rec = key.clone();
             rec.push(t);
             rec.push(v);
             if units {
                 rec.push(unit.clone());
+            }
+            if overflowed {
+                rec.push(comment.to_owned());
             }
             w.write_record(&rec).map_err(AppError::internal)?;
         }

@@ -534,8 +534,13 @@ pub struct HistoryEntry {
     pub old_value: Option<f64>,
     pub new_value: Option<f64>,
     pub reason: Option<String>,
+    /// When the explanation changed with this entry (or alone): the old one and the new one.
+    pub old_explanation: Option<String>,
+    pub explanation: Option<String>,
 }
 
+/// The history of one value: every change set of its unit and period that changed it (its
+/// figure, or its explanation), oldest first.
 pub async fn value_history(
     db: &Db,
     indicator_id: i64,
@@ -550,22 +555,29 @@ pub async fn value_history(
         )
         .await?
     {
-        let changes: Vec<(i64, Option<f64>, Option<f64>)> =
-            serde_json::from_str(&r.get::<String>("changes")?).map_err(|e| DbError::Decode {
-                column: "changes".into(),
-                problem: e.to_string(),
-            })?;
-        for (id, old_value, new_value) in changes {
-            if id == indicator_id {
-                out.push(HistoryEntry {
-                    at: r.get("at")?,
-                    actor: r.get("actor")?,
-                    action: r.get("action")?,
-                    old_value,
-                    new_value,
-                    reason: r.get("reason")?,
-                });
+        // [[indicator_id, old, new], …]; a change of explanation adds [… , old_explanation,
+        // new_explanation].
+        let decode = |e: serde_json::Error| DbError::Decode {
+            column: "changes".into(),
+            problem: e.to_string(),
+        };
+        let changes: Vec<Vec<serde_json::Value>> =
+            serde_json::from_str(&r.get::<String>("changes")?).map_err(decode)?;
+        for c in changes {
+            let at = |i: usize| c.get(i).cloned().unwrap_or_default();
+            if serde_json::from_value::<i64>(at(0)).map_err(decode)? != indicator_id {
+                continue;
             }
+            out.push(HistoryEntry {
+                at: r.get("at")?,
+                actor: r.get("actor")?,
+                action: r.get("action")?,
+                old_value: serde_json::from_value(at(1)).map_err(decode)?,
+                new_value: serde_json::from_value(at(2)).map_err(decode)?,
+                reason: r.get("reason")?,
+                old_explanation: serde_json::from_value(at(3)).map_err(decode)?,
+                explanation: serde_json::from_value(at(4)).map_err(decode)?,
+            });
         }
     }
     Ok(out)

@@ -268,16 +268,18 @@ on_both!(
 
 on_both!(numbers_are_stored_exactly_as_sent, async |app: &TestApp| {
     let (t, token) = setup(app).await;
-    // Awkward doubles: many digits, tiny and huge magnitudes, integers beyond 2^53.
+    // Awkward doubles within each indicator's rule (at most one decimal place; a count last):
+    // decimals that binary cannot hold, magnitudes up to the limit of every value (10^15),
+    // where a float keeps barely one decimal.
     let tricky: [f64; 8] = [
         0.1,
-        1.0 / 3.0,
-        123_456_789.123_456_79,
-        2.2250738585072014e-300,
-        9_007_199_254_740_993.0,
-        98_765.432_101_234_5,
-        1e15 + 0.3,
-        7.000_000_000_000_001,
+        0.3,
+        123_456_789_012.3,
+        0.7,
+        999_999_999_999_999.9,
+        98_765.4,
+        1e15,
+        999_999_999_999_999.0,
     ];
     let mut values = Vec::new();
     for (i, ind) in t.indicators.iter().enumerate() {
@@ -323,7 +325,16 @@ on_both!(
         let reports: Vec<Value> = months
             .iter()
             .enumerate()
-            .map(|(k, m)| report(&t, "40", m, |_| json!(100.0 + k as f64 / 10.0)))
+            .map(|(k, m)| {
+                report(&t, "40", m, |c| {
+                    // Counts are whole numbers.
+                    if c == "NEW_ENTERPRISES" {
+                        json!(100 + k)
+                    } else {
+                        json!(100.0 + k as f64 / 10.0)
+                    }
+                })
+            })
             .collect();
         let r = send(app, &token, &json!({"reports": reports, "submit": true})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -344,7 +355,11 @@ on_both!(
         // January: retail sales ten times the usual, unexplained, submitted → refused.
         let jump = |explain: bool| {
             let mut rep = report(&t, "40", "202601", |c| {
-                json!(if c == "RETAIL_SALES" { 1000.0 } else { 100.5 })
+                json!(match c {
+                    "RETAIL_SALES" => 1000.0,
+                    "NEW_ENTERPRISES" => 100.0,
+                    _ => 100.5,
+                })
             });
             if explain {
                 for v in rep["values"].as_array_mut().unwrap() {

@@ -184,18 +184,18 @@ on_both!(
             .to_owned();
         // Line 2: a good new indicator; then one kind of problem per line.
         let rows = [
-            "NEW_ONE,Chỉ tiêu mới,New one,người,persons,7,integer,0,year,sum,,last,,btc,true,false,0,,,,,,,,",
-            "BAD_DOMAIN,Tên,Name,người,persons,10,integer,0,year,sum,,last,,btc,true,false,,,,,,,,,",
-            "BAD_TYPE,Tên,Name,người,persons,7,text,0,year,sum,,last,,btc,true,false,,,,,,,,,",
-            "NO_WEIGHT,Tên,Name,%,%,7,percent,2,year,wavg,,last,,btc,true,false,,,,,,,,,",
-            "BAD_WEIGHT,Tên,Name,%,%,7,percent,2,year,wavg,NOTHING_HERE,last,,btc,true,false,,,,,,,,,",
-            "BAD_FORMULA,Tên,Name,%,%,7,percent,2,year,none,,none,POPULATION *,btc,true,false,,,,,,,,,",
-            "UNKNOWN_REF,Tên,Name,%,%,7,percent,2,year,none,,none,POPULATION / NOBODY,btc,true,false,,,,,,,,,",
-            "BAD_AGENCY,Tên,Name,người,persons,7,integer,0,year,sum,,last,,khongco,true,false,,,,,,,,,",
-            "BAD_DATE,Tên,Name,người,persons,7,integer,0,year,sum,,last,,btc,true,false,,,,,2025-13-01,,,,",
-            ",Không mã,No code,người,persons,7,integer,0,year,sum,,last,,btc,true,false,,,,,,,,,",
-            "NEW_ONE,Trùng,Duplicate,người,persons,7,integer,0,year,sum,,last,,btc,true,false,,,,,,,,,",
-            "BAD_PART,Tên,Name,người,persons,7,integer,0,year,sum,,last,,btc,true,false,,,,,,,POPULATION,sex,",
+            "NEW_ONE,Chỉ tiêu mới,New one,người,persons,7,integer,0,year,sum,,last,,btc,true,false,0,,,,,,,,,",
+            "BAD_DOMAIN,Tên,Name,người,persons,10,integer,0,year,sum,,last,,btc,true,false,,,,,,,,,,",
+            "BAD_TYPE,Tên,Name,người,persons,7,text,0,year,sum,,last,,btc,true,false,,,,,,,,,,",
+            "NO_WEIGHT,Tên,Name,%,%,7,percent,2,year,wavg,,last,,btc,true,false,,,,,,,,,,",
+            "BAD_WEIGHT,Tên,Name,%,%,7,percent,2,year,wavg,NOTHING_HERE,last,,btc,true,false,,,,,,,,,,",
+            "BAD_FORMULA,Tên,Name,%,%,7,percent,2,year,none,,none,POPULATION *,btc,true,false,,,,,,,,,,",
+            "UNKNOWN_REF,Tên,Name,%,%,7,percent,2,year,none,,none,POPULATION / NOBODY,btc,true,false,,,,,,,,,,",
+            "BAD_AGENCY,Tên,Name,người,persons,7,integer,0,year,sum,,last,,khongco,true,false,,,,,,,,,,",
+            "BAD_DATE,Tên,Name,người,persons,7,integer,0,year,sum,,last,,btc,true,false,,,,,,2025-13-01,,,,",
+            ",Không mã,No code,người,persons,7,integer,0,year,sum,,last,,btc,true,false,,,,,,,,,,",
+            "NEW_ONE,Trùng,Duplicate,người,persons,7,integer,0,year,sum,,last,,btc,true,false,,,,,,,,,,",
+            "BAD_PART,Tên,Name,người,persons,7,integer,0,year,sum,,last,,btc,true,false,,,,,,,,POPULATION,sex,",
         ];
         let body = format!("{header}\n{}\n", rows.join("\n"));
         let (indicators, audit) = (

@@ -164,7 +164,12 @@ on_both!(
             &form(&t, "-5", &[("action", "save"), ("version", "0")]),
         )
         .await;
-        assert!(r.body.contains("không được nhỏ hơn 0"));
+        assert!(
+            r.body
+                .contains("phải là số không âm, tối đa 1 chữ số thập phân; nhận được -5"),
+            "{}",
+            r.body
+        );
         assert!(
             submission::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
                 .await

@@ -29,7 +29,8 @@ async fn token(app: &TestApp, name: &str, role: Role, scope: Scope) -> Client {
     c
 }
 
-/// A batch of `template` for `unit` × `period`, every indicator at `value`.
+/// A batch of `template` for `unit` × `period`, every indicator at `value` as far as its rule
+/// allows (whole for a count, at most the upper bound of a share).
 async fn batch(app: &TestApp, template: &str, unit: &str, period: &str, value: f64) -> String {
     let t = catalogue::template(&app.db, template)
         .await
@@ -38,7 +39,15 @@ async fn batch(app: &TestApp, template: &str, unit: &str, period: &str, value: f
     let values: Vec<serde_json::Value> = t
         .indicators
         .iter()
-        .map(|i| serde_json::json!({"indicator": i.code, "value": value}))
+        .map(|i| {
+            let v = if i.value_type == "integer" {
+                value.round()
+            } else {
+                value
+            };
+            let v = i.upper_bound.map_or(v, |ub| v.min(ub));
+            serde_json::json!({"indicator": i.code, "value": v})
+        })
         .collect();
     serde_json::json!({"template": template, "unit": unit, "period": period, "values": values, "submit": true})
         .to_string()
