@@ -62,11 +62,21 @@ pub async fn fresh_database(backend: &str) -> String {
     }
 }
 
+/// The audit key of every test application (hexadecimal, 32 bytes).
+pub const TEST_AUDIT_KEY: &str = "6b6579206f6620746865207465737420617564697420636861696e2c20333262";
+
+/// [`TEST_AUDIT_KEY`] as a key.
+pub fn test_audit_key() -> platform::audit::AuditKey {
+    platform::audit::AuditKey::from_hex(TEST_AUDIT_KEY).expect("a valid key")
+}
+
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
     pub url: String,
     pub backend: &'static str,
+    /// Set by a test that tampers with the database: its trail is not checked at the end.
+    tampered: std::sync::atomic::AtomicBool,
 }
 
 /// A response with its body read.
@@ -107,6 +117,7 @@ impl TestApp {
             database_url: Secret::new(url),
             cookie_secure: false,
             db_max_connections: 5,
+            audit_key: Some(Secret::new(TEST_AUDIT_KEY)),
             ..Config::default()
         };
         config.node_id = unique("node");
@@ -121,6 +132,7 @@ impl TestApp {
             db,
             url: url.to_owned(),
             backend,
+            tampered: Default::default(),
         }
     }
 
@@ -288,8 +300,26 @@ impl TestApp {
         }
     }
 
+    /// This test tampers with the database on purpose.
+    pub fn mark_tampered(&self) {
+        self.tampered
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// What every story leaves passes `egov audit verify`: the chain, and the approved values
+    /// and value history against what the trail recorded.
+    pub async fn assert_trail_intact(&self) {
+        let report = platform::audit::verify_all(&self.db, &[], &egov::audit_checks())
+            .await
+            .unwrap();
+        assert!(report.is_intact(), "{report}");
+    }
+
     pub async fn close(self) {
         self.assert_series_kept().await;
+        if !self.tampered.load(std::sync::atomic::Ordering::Relaxed) {
+            self.assert_trail_intact().await;
+        }
         self.db.close().await;
         if self.backend == "sqlite"
             && let Some(path) = self.url.strip_prefix("sqlite://")
