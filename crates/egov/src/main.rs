@@ -274,6 +274,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             egov::init_logging(config.log_json);
             config.check_production()?;
+            if config.audit_checkpoint_dir.is_none() {
+                tracing::warn!(
+                    "audit_checkpoint_dir is not set: audit checkpoints go to the log only (see docs/operations.md, Security)"
+                );
+            }
             let db = egov::connect(&config).await?;
             let demo_users = identity::active_demo_users(&db).await?;
             anyhow::ensure!(
