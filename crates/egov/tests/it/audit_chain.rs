@@ -762,3 +762,123 @@ on_both!(
         let _ = std::fs::remove_dir_all(&dir);
     }
 );
+
+/// The derived tables rebuilt from `data_values` after values were written behind the
+/// application's back (as an older version's start-up does).
+async fn rebuild_derived(app: &TestApp) {
+    let mut tx = app.db.begin().await.unwrap();
+    reporting::series::rebuild(&mut tx).await.unwrap();
+    reporting::data::refresh_province_totals(&mut tx, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+on_both!(
+    an_older_database_is_anchored_once_by_the_trail_start,
+    async |app: &TestApp| {
+        let actor = platform::audit::Actor::system("t");
+        catalogue::load_default(&app.db, &actor).await.unwrap();
+        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+            .await
+            .unwrap()
+            .unwrap();
+        let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        // As an older version left it: an approved report and its values, a change set that names
+        // no entry, and no digest in the trail; migration 0015 marked the trail start as due.
+        app.db
+            .execute(
+                "INSERT INTO submissions (template_id, unit_id, period, status, version, updated_at) \
+                 VALUES ($1, $2, '202501', 'approved', 2, 0)",
+                platform::params![t.id, unit],
+            )
+            .await
+            .unwrap();
+        let sid: i64 = app
+            .db
+            .fetch_one(
+                "SELECT id FROM submissions WHERE unit_id = $1 AND period = '202501'",
+                platform::params![unit],
+            )
+            .await
+            .unwrap()
+            .get("id")
+            .unwrap();
+        for ind in &t.indicators {
+            app.db
+                .execute(
+                    "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation) \
+                     VALUES ($1, $2, '202501', 100.0, $3, $4, NULL)",
+                    platform::params![ind.id, unit, sid, true],
+                )
+                .await
+                .unwrap();
+        }
+        app.db
+            .execute(
+                "INSERT INTO value_changes (unit_id, period, submission_id, action, at, actor, changes) \
+                 VALUES ($1, '202501', $2, 'enter', 0, 'old', '[[1,null,100.0]]')",
+                platform::params![unit, sid],
+            )
+            .await
+            .unwrap();
+        rebuild_derived(app).await;
+        app.db
+            .execute(
+                "INSERT INTO reporting_trail_start (id, pending) VALUES (1, $1)",
+                platform::params![true],
+            )
+            .await
+            .unwrap();
+        let dir = checkpoint_dir(app);
+        let before = verify_all(app, &dir).await.to_string();
+        assert!(
+            before.contains("records no approval") && before.contains("name no audit entry"),
+            "{before}"
+        );
+        // The first start anchors them, once.
+        reporting::trail::start(&app.db).await.unwrap();
+        let n = app.audit_count().await;
+        reporting::trail::start(&app.db).await.unwrap();
+        assert_eq!(app.audit_count().await, n);
+        let report = verify_all(app, &dir).await;
+        assert!(report.is_intact(), "{report}");
+        // From then on the anchored data is checked like the rest.
+        app.mark_tampered();
+        app.db
+            .execute_script("UPDATE data_values SET value = value * 10 WHERE period = '202501'")
+            .await
+            .unwrap();
+        app.db
+            .execute_script(
+                "UPDATE value_changes SET changes = '[[1,null,1000.0]]' WHERE actor = 'old'",
+            )
+            .await
+            .unwrap();
+        let report = verify_all(app, &dir).await.to_string();
+        assert!(
+            report.contains("unit 40 for 202501: the approved values differ")
+                && report.contains("value history from before the trail start"),
+            "{report}"
+        );
+        // Re-arming the trail start from the database is reported, not trusted.
+        app.db
+            .execute(
+                "UPDATE reporting_trail_start SET pending = $1",
+                platform::params![true],
+            )
+            .await
+            .unwrap();
+        reporting::trail::start(&app.db).await.unwrap();
+        let report = verify_all(app, &dir).await.to_string();
+        assert!(
+            report.contains("a trail start after values were already recorded"),
+            "{report}"
+        );
+        rebuild_derived(app).await;
+    }
+);
