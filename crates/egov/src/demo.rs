@@ -164,6 +164,24 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
     Ok(DemoOutcome { created })
 }
 
+/// The demo's audit key file, `audit.key` in the data directory: created once (32 random bytes
+/// as hexadecimal digits, readable by its owner only), then reused.
+pub fn audit_key_file(data_dir: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let path = data_dir.join("audit.key");
+    if !path.exists() {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&path)?;
+        writeln!(f, "{}", platform::audit::AuditKey::generate_hex())?;
+    }
+    Ok(path)
+}
+
 /// Write the accounts file, readable by its owner only.
 fn write_accounts(
     path: &Path,

@@ -53,12 +53,16 @@ pub fn openapi_json() -> serde_json::Value {
 /// Connect to the configured database, apply pending migrations and fill what they left to
 /// the application (the series of approved values of an older database).
 pub async fn connect(config: &Config) -> anyhow::Result<Db> {
+    let key = config.audit_key()?;
     let db = Db::connect(config.database_url.expose(), config.db_max_connections)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?
+        .with_audit_key(key);
     db.migrate().await?;
     // Data written before a derived table existed is carried into it once.
     reporting::series::ensure(&db).await?;
+    // Approved values and value history from before the trail recorded them: anchored once.
+    reporting::trail::start(&db).await?;
     Ok(db)
 }
 
@@ -78,9 +82,24 @@ pub fn router(state: AppState) -> Router {
     web::app(state, vec![registry::router(), reporting::router()])
 }
 
+/// The checks `egov audit verify` runs after the chain: each capability registers its own.
+pub fn audit_checks() -> platform::audit::Checks {
+    let mut checks = platform::audit::Checks::default();
+    reporting::trail::register(&mut checks);
+    checks
+}
+
 /// The job handlers of every capability.
-pub fn job_registry() -> jobs::Registry {
+pub fn job_registry(config: &Config) -> jobs::Registry {
     let mut r = jobs::Registry::default();
+    let dir = config.audit_checkpoint_dir.clone();
+    r.register("audit.checkpoint", move |db, _job| {
+        let dir = dir.clone();
+        async move {
+            platform::audit::publish_checkpoint(&db, dir.as_deref()).await?;
+            Ok(())
+        }
+    });
     r.register("reporting.reminders", |db, _job| async move {
         let today = registry::Day::today().0;
         // Every template's report now due, and the one before if it is still missing (overdue).
@@ -96,13 +115,20 @@ pub fn job_registry() -> jobs::Registry {
     r
 }
 
-/// Enqueue periodic jobs. Every node does this; the dedupe key makes one job per hour.
+/// Enqueue periodic jobs (expired sessions, audit checkpoint, reminders). Every node does this;
+/// the dedupe key makes one job per hour (per day for reminders).
 pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
     let hour = platform::db::now_ms() / 3_600_000;
     jobs::enqueue_now(
         db,
         NewJob::new("sessions.purge", serde_json::json!({}))
             .dedupe(format!("sessions.purge:{hour}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("audit.checkpoint", serde_json::json!({}))
+            .dedupe(format!("audit.checkpoint:{hour}")),
     )
     .await?;
     let day = registry::Day::today().iso();
@@ -123,7 +149,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let registry = Arc::new(job_registry());
+    let registry = Arc::new(job_registry(&state.config));
     let mut workers = Vec::new();
     for i in 0..state.config.job_workers {
         workers.push(tokio::spawn(jobs::work(

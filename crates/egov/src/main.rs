@@ -183,8 +183,18 @@ enum UnitsCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the whole chain; exit 1 and name the first broken entry if it was tampered with.
-    Verify,
+    /// Check the whole chain (sealed with the audit key) against the published checkpoints, and
+    /// that the approved values and their history agree with the trail; exit 1 and name what
+    /// broke.
+    Verify {
+        /// Directory of published checkpoints (default: audit_checkpoint_dir of the
+        /// configuration).
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Publish a signed checkpoint of the chain's head now (the `audit.checkpoint` job does it
+    /// every hour).
+    Checkpoint,
 }
 
 fn main() -> ExitCode {
@@ -223,6 +233,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             egov::init_logging(config.log_json);
             std::fs::create_dir_all(&data)
                 .with_context(|| format!("cannot create {}", data.display()))?;
+            // The demo's own audit key and checkpoints, beside its accounts file.
+            if config.audit_key.is_none() && config.audit_key_file.is_none() {
+                config.audit_key_file = Some(egov::demo::audit_key_file(&data)?);
+            }
+            if config.audit_checkpoint_dir.is_none() {
+                config.audit_checkpoint_dir = Some(data.join("audit-checkpoints"));
+            }
             let db = egov::connect(&config).await?;
             let started = std::time::Instant::now();
             let outcome = egov::demo::load(&db, &data).await?;
@@ -257,6 +274,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             egov::init_logging(config.log_json);
             config.check_production()?;
+            if config.audit_checkpoint_dir.is_none() {
+                tracing::warn!(
+                    "audit_checkpoint_dir is not set: audit checkpoints go to the log only (see docs/operations.md, Security)"
+                );
+            }
             let db = egov::connect(&config).await?;
             let demo_users = identity::active_demo_users(&db).await?;
             anyhow::ensure!(
@@ -296,12 +318,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = egov::connect(&config).await?;
             return catalogue(&db, cmd).await;
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { checkpoints }) => {
             let db = egov::connect(&config).await?;
-            let verdict = audit::verify(&db).await?;
-            println!("{verdict}");
-            if matches!(verdict, audit::Verdict::Broken { .. }) {
+            let checkpoints = match checkpoints.or(config.audit_checkpoint_dir.clone()) {
+                Some(dir) => audit::read_checkpoints(&dir)?,
+                None => Vec::new(),
+            };
+            let report = audit::verify_all(&db, &checkpoints, &egov::audit_checks()).await?;
+            println!("{report}");
+            if !report.is_intact() {
                 return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let db = egov::connect(&config).await?;
+            match audit::publish_checkpoint(&db, config.audit_checkpoint_dir.as_deref()).await? {
+                Some(cp) => println!("checkpoint: entry {} hash {}", cp.seq, cp.hash),
+                None => println!("audit head unchanged since the last checkpoint"),
             }
         }
     }

@@ -2,12 +2,93 @@
 //! is appended in the same transaction as the change. Each entry carries the hash of the previous
 //! one, so an edit, deletion or reordering of any row breaks the chain at that row, and
 //! `egov audit verify` names it.
+//!
+//! With an audit key (configuration, never the database) each entry is sealed with HMAC-SHA256
+//! instead of plain SHA-256, so someone who can write the database cannot recompute the chain
+//! after a rewrite. Signed checkpoints of the head, published outside the database
+//! ([`publish_checkpoint`]), catch the rest: a head rewound below a checkpoint (entries cut from
+//! the end) or a chain rebuilt before the key was set. Capabilities register their own checks
+//! ([`Checks`]) that compare the data they keep with what the trail recorded.
 
-use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hmac::{KeyInit, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::db::{Db, DbResult, Row, Sql, Tx, now_ms};
+use crate::jobs::BoxFuture;
 use crate::params;
+
+type HmacSha256 = hmac::Hmac<sha2_v011::Sha256>;
+
+/// The secret that seals the chain and its checkpoints (khóa kiểm toán). At least 32 bytes, from
+/// configuration; its `Debug` never shows it. Its id (a MAC of a fixed text, not the key) is
+/// stored with each entry so that a wrong key is told apart from an edited entry.
+#[derive(Clone)]
+pub struct AuditKey {
+    bytes: Arc<[u8]>,
+    id: Arc<str>,
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditKey({})", self.id)
+    }
+}
+
+impl AuditKey {
+    /// Shortest key accepted, in bytes.
+    pub const MIN_BYTES: usize = 32;
+
+    pub fn new(bytes: &[u8]) -> Result<AuditKey, String> {
+        if bytes.len() < Self::MIN_BYTES {
+            return Err(format!(
+                "the audit key must be at least {} bytes ({} hexadecimal digits)",
+                Self::MIN_BYTES,
+                Self::MIN_BYTES * 2
+            ));
+        }
+        let mut key = AuditKey {
+            bytes: bytes.into(),
+            id: Arc::from(""),
+        };
+        key.id = Arc::from(&key.mac(&[b"egov audit key id"])[..16]);
+        Ok(key)
+    }
+
+    /// A key written as hexadecimal digits (surrounding whitespace ignored).
+    pub fn from_hex(text: &str) -> Result<AuditKey, String> {
+        let bytes = hex::decode(text.trim())
+            .map_err(|_| "the audit key must be written in hexadecimal digits".to_owned())?;
+        Self::new(&bytes)
+    }
+
+    /// A new random key of 32 bytes, as hexadecimal digits.
+    pub fn generate_hex() -> String {
+        let mut bytes = [0u8; 32];
+        rand::Rng::fill(&mut rand::rng(), &mut bytes);
+        hex::encode(bytes)
+    }
+
+    /// Its id: 16 hexadecimal digits that name the key without revealing it.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// HMAC-SHA256 over the parts, each prefixed with its length.
+    fn mac(&self, parts: &[&[u8]]) -> String {
+        let mut m = <HmacSha256 as KeyInit>::new_from_slice(&self.bytes)
+            .expect("HMAC takes a key of any length");
+        for p in parts {
+            m.update(&(p.len() as u64).to_be_bytes());
+            m.update(p);
+        }
+        hex::encode(m.finalize().into_bytes())
+    }
+}
 
 /// Who made a change and from where.
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +134,9 @@ pub struct Entry {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The id of the key that sealed the entry; None for a plain SHA-256 entry (before a key was
+    /// configured).
+    pub key_id: Option<String>,
 }
 
 impl Entry {
@@ -70,33 +154,54 @@ impl Entry {
             after_json: r.get("after_json")?,
             prev_hash: r.get("prev_hash")?,
             hash: r.get("hash")?,
+            key_id: r.get("key_id")?,
         })
     }
 
-    /// SHA-256 over every field, each length-prefixed so that no two entries share an encoding.
-    pub fn compute_hash(&self) -> String {
-        let mut h = Sha256::new();
-        let mut field = |bytes: &[u8]| {
-            h.update((bytes.len() as u64).to_be_bytes());
-            h.update(bytes);
-        };
-        field(self.prev_hash.as_bytes());
-        field(&self.seq.to_be_bytes());
-        field(&self.at.to_be_bytes());
-        field(
+    /// Every field in order (the key id not included: a keyed seal already depends on the key).
+    fn fields(&self) -> [Vec<u8>; 11] {
+        [
+            self.prev_hash.as_bytes().to_vec(),
+            self.seq.to_be_bytes().to_vec(),
+            self.at.to_be_bytes().to_vec(),
             self.actor_id
                 .map(|i| i.to_string())
                 .unwrap_or_default()
-                .as_bytes(),
-        );
-        field(self.actor_name.as_bytes());
-        field(self.ip.as_deref().unwrap_or("").as_bytes());
-        field(self.action.as_bytes());
-        field(self.object_type.as_bytes());
-        field(self.object_id.as_bytes());
-        field(self.before_json.as_deref().unwrap_or("\u{0}").as_bytes());
-        field(self.after_json.as_deref().unwrap_or("\u{0}").as_bytes());
+                .into_bytes(),
+            self.actor_name.as_bytes().to_vec(),
+            self.ip.as_deref().unwrap_or("").as_bytes().to_vec(),
+            self.action.as_bytes().to_vec(),
+            self.object_type.as_bytes().to_vec(),
+            self.object_id.as_bytes().to_vec(),
+            self.before_json
+                .as_deref()
+                .unwrap_or("\u{0}")
+                .as_bytes()
+                .to_vec(),
+            self.after_json
+                .as_deref()
+                .unwrap_or("\u{0}")
+                .as_bytes()
+                .to_vec(),
+        ]
+    }
+
+    /// SHA-256 over every field, each length-prefixed so that no two entries share an encoding
+    /// (the seal of an entry written without a key).
+    pub fn compute_hash(&self) -> String {
+        let mut h = Sha256::new();
+        for f in self.fields() {
+            h.update((f.len() as u64).to_be_bytes());
+            h.update(&f);
+        }
         hex::encode(h.finalize())
+    }
+
+    /// HMAC-SHA256 with the audit key over the same encoding (the seal of a keyed entry).
+    pub fn compute_mac(&self, key: &AuditKey) -> String {
+        let fields = self.fields();
+        let parts: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        key.mac(&parts)
     }
 }
 
@@ -123,11 +228,20 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> DbResult<
         after_json: change.after.map(|v| v.to_string()),
         prev_hash,
         hash: String::new(),
+        key_id: None,
     };
-    entry.hash = entry.compute_hash();
+    // Sealed with the key when one is configured; plain SHA-256 otherwise (the demo of an older
+    // version, tools without configuration).
+    match tx.audit_key() {
+        Some(key) => {
+            entry.key_id = Some(key.id().to_owned());
+            entry.hash = entry.compute_mac(key);
+        }
+        None => entry.hash = entry.compute_hash(),
+    }
     tx.execute(
         "INSERT INTO audit_log (seq, at, actor_id, actor_name, ip, action, object_type, object_id, \
-         before_json, after_json, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+         before_json, after_json, prev_hash, hash, key_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
         params![
             entry.seq,
             entry.at,
@@ -140,7 +254,8 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> DbResult<
             entry.before_json.clone(),
             entry.after_json.clone(),
             &entry.prev_hash,
-            &entry.hash
+            &entry.hash,
+            entry.key_id.clone()
         ],
     )
     .await?;
@@ -169,6 +284,19 @@ pub enum BreakReason {
     MissingEntry,
     /// The chain ends before the recorded head (rows at the end were deleted).
     TruncatedTail,
+    /// The entry is sealed with an audit key, and none is configured.
+    KeyRequired,
+    /// The entry is sealed with another key than the configured one.
+    WrongKey,
+    /// A plain SHA-256 entry after keyed ones: written or rewritten without the key.
+    PlainAfterKeyed,
+    /// A published checkpoint names this entry, but the chain now ends at `chain_ends`
+    /// (entries cut from the end and the head rewound).
+    BelowCheckpoint { chain_ends: i64 },
+    /// A published checkpoint's hash for this entry differs from the chain's (rewritten).
+    CheckpointMismatch,
+    /// A checkpoint whose MAC does not verify with the configured key (forged, or another key).
+    CheckpointInvalid,
 }
 
 impl std::fmt::Display for Verdict {
@@ -177,13 +305,38 @@ impl std::fmt::Display for Verdict {
             Verdict::Intact { entries } => write!(f, "audit chain intact: {entries} entries"),
             Verdict::Broken { seq, reason } => {
                 let why = match reason {
-                    BreakReason::HashMismatch => "its content does not match its hash (edited)",
+                    BreakReason::HashMismatch => {
+                        "its content does not match its hash (edited)".to_owned()
+                    }
                     BreakReason::PrevHashMismatch => {
                         "it does not link to the previous entry (reordered or an entry removed)"
+                            .to_owned()
                     }
-                    BreakReason::MissingEntry => "this sequence number is missing (deleted)",
+                    BreakReason::MissingEntry => {
+                        "this sequence number is missing (deleted)".to_owned()
+                    }
                     BreakReason::TruncatedTail => {
                         "entries up to the recorded head are missing (deleted at the end)"
+                            .to_owned()
+                    }
+                    BreakReason::KeyRequired => {
+                        "it is sealed with the audit key, which is not configured (set audit_key or audit_key_file)".to_owned()
+                    }
+                    BreakReason::WrongKey => {
+                        "it is sealed with another audit key than the configured one".to_owned()
+                    }
+                    BreakReason::PlainAfterKeyed => {
+                        "it is not sealed with the audit key although earlier entries are (rewritten without the key)".to_owned()
+                    }
+                    BreakReason::BelowCheckpoint { chain_ends } => format!(
+                        "a published checkpoint names it, but the chain now ends at entry {chain_ends} (entries deleted at the end, head rewound)"
+                    ),
+                    BreakReason::CheckpointMismatch => {
+                        "its hash differs from the published checkpoint (the chain was rewritten)"
+                            .to_owned()
+                    }
+                    BreakReason::CheckpointInvalid => {
+                        "the checkpoint published for it does not carry a valid MAC (forged, or made with another key)".to_owned()
                     }
                 };
                 write!(f, "audit chain BROKEN at entry {seq}: {why}")
@@ -192,11 +345,32 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// Check the whole chain in pages, in sequence order.
-pub async fn verify(db: &Db) -> DbResult<Verdict> {
+/// Where a walk of the chain starts: after entry `seq` whose hash is `hash`.
+struct Start {
+    seq: i64,
+    hash: String,
+    keyed: bool,
+}
+
+/// Where a walk ended: the last entry checked.
+struct End {
+    seq: i64,
+    hash: String,
+}
+
+/// Walk the entries after `start` in sequence order, in pages, checking each link and seal and
+/// every published checkpoint that names an entry on the way.
+async fn walk(
+    db: &Db,
+    key: Option<&AuditKey>,
+    start: Start,
+    published: &HashMap<i64, String>,
+) -> DbResult<Result<End, Verdict>> {
     const PAGE: i64 = 2000;
-    let mut expected_seq = 1;
-    let mut prev_hash = "0".repeat(64);
+    let broken = |seq, reason| Ok(Err(Verdict::Broken { seq, reason }));
+    let mut expected_seq = start.seq + 1;
+    let mut prev_hash = start.hash;
+    let mut keyed = start.keyed;
     loop {
         let rows = db
             .fetch_all(
@@ -208,22 +382,31 @@ pub async fn verify(db: &Db) -> DbResult<Verdict> {
         for row in rows {
             let e = Entry::from_row(&row)?;
             if e.seq != expected_seq {
-                return Ok(Verdict::Broken {
-                    seq: expected_seq,
-                    reason: BreakReason::MissingEntry,
-                });
+                return broken(expected_seq, BreakReason::MissingEntry);
             }
             if e.prev_hash != prev_hash {
-                return Ok(Verdict::Broken {
-                    seq: e.seq,
-                    reason: BreakReason::PrevHashMismatch,
-                });
+                return broken(e.seq, BreakReason::PrevHashMismatch);
             }
-            if e.compute_hash() != e.hash {
-                return Ok(Verdict::Broken {
-                    seq: e.seq,
-                    reason: BreakReason::HashMismatch,
-                });
+            match (&e.key_id, key) {
+                (None, _) if keyed => return broken(e.seq, BreakReason::PlainAfterKeyed),
+                (None, _) => {
+                    if e.compute_hash() != e.hash {
+                        return broken(e.seq, BreakReason::HashMismatch);
+                    }
+                }
+                (Some(_), None) => return broken(e.seq, BreakReason::KeyRequired),
+                (Some(id), Some(k)) => {
+                    if id != k.id() {
+                        return broken(e.seq, BreakReason::WrongKey);
+                    }
+                    if e.compute_mac(k) != e.hash {
+                        return broken(e.seq, BreakReason::HashMismatch);
+                    }
+                    keyed = true;
+                }
+            }
+            if published.get(&e.seq).is_some_and(|h| *h != e.hash) {
+                return broken(e.seq, BreakReason::CheckpointMismatch);
             }
             prev_hash = e.hash;
             expected_seq += 1;
@@ -232,19 +415,303 @@ pub async fn verify(db: &Db) -> DbResult<Verdict> {
             break;
         }
     }
+    Ok(Ok(End {
+        seq: expected_seq - 1,
+        hash: prev_hash,
+    }))
+}
+
+/// Check the whole chain in pages, in sequence order, with the database's audit key.
+pub async fn verify(db: &Db) -> DbResult<Verdict> {
+    verify_chain(db, &[]).await
+}
+
+/// Check the whole chain against published checkpoints: every checkpoint's MAC, its hash
+/// against the recomputed chain, and that the chain reaches it.
+pub async fn verify_chain(db: &Db, checkpoints: &[Checkpoint]) -> DbResult<Verdict> {
+    let key = db.audit_key();
+    let mut published = HashMap::new();
+    for cp in checkpoints {
+        let reason = match key {
+            None => Some(BreakReason::KeyRequired),
+            Some(k) if !cp.is_valid(k) => Some(BreakReason::CheckpointInvalid),
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
+            return Ok(Verdict::Broken {
+                seq: cp.seq,
+                reason,
+            });
+        }
+        published.insert(cp.seq, cp.hash.clone());
+    }
+    let start = Start {
+        seq: 0,
+        hash: "0".repeat(64),
+        keyed: false,
+    };
+    let end = match walk(db, key, start, &published).await? {
+        Ok(end) => end,
+        Err(broken) => return Ok(broken),
+    };
+    if let Some(cp) = checkpoints
+        .iter()
+        .filter(|c| c.seq > end.seq)
+        .min_by_key(|c| c.seq)
+    {
+        return Ok(Verdict::Broken {
+            seq: cp.seq,
+            reason: BreakReason::BelowCheckpoint {
+                chain_ends: end.seq,
+            },
+        });
+    }
     let head = db
         .fetch_one("SELECT seq, hash FROM audit_head WHERE id = 1", params![])
         .await?;
     let head_seq: i64 = head.get("seq")?;
     let head_hash: String = head.get("hash")?;
-    if head_seq != expected_seq - 1 || head_hash != prev_hash {
+    if head_seq != end.seq || head_hash != end.hash {
         return Ok(Verdict::Broken {
-            seq: expected_seq,
+            seq: end.seq + 1,
             reason: BreakReason::TruncatedTail,
         });
     }
-    Ok(Verdict::Intact {
-        entries: expected_seq - 1,
+    Ok(Verdict::Intact { entries: end.seq })
+}
+
+/// A signed checkpoint of the chain's head (mốc kiểm toán): the sequence number and hash of an
+/// entry, when it was taken, and an HMAC-SHA256 over the three with the audit key. Published
+/// outside the database (files, the log), it pins the chain up to that entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub key_id: String,
+    pub mac: String,
+}
+
+impl Checkpoint {
+    fn mac_of(key: &AuditKey, seq: i64, hash: &str, at: i64) -> String {
+        key.mac(&[
+            b"egov audit checkpoint v1",
+            &seq.to_be_bytes(),
+            hash.as_bytes(),
+            &at.to_be_bytes(),
+        ])
+    }
+
+    pub fn new(key: &AuditKey, seq: i64, hash: &str, at: i64) -> Checkpoint {
+        Checkpoint {
+            seq,
+            hash: hash.to_owned(),
+            at,
+            key_id: key.id().to_owned(),
+            mac: Self::mac_of(key, seq, hash, at),
+        }
+    }
+
+    /// True when the checkpoint was made with `key` and not altered since.
+    pub fn is_valid(&self, key: &AuditKey) -> bool {
+        self.key_id == key.id() && self.mac == Self::mac_of(key, self.seq, &self.hash, self.at)
+    }
+
+    /// The file name in a checkpoint directory: sorts by sequence number.
+    pub fn file_name(&self) -> String {
+        format!("audit-checkpoint-{:012}.json", self.seq)
+    }
+}
+
+/// Write a checkpoint into `dir` (created if missing) as one JSON file, atomically (a temporary
+/// file renamed into place). An existing file for the same entry is kept.
+pub fn write_checkpoint(dir: &Path, cp: &Checkpoint) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(cp.file_name());
+    if path.exists() {
+        return Ok(path);
+    }
+    let tmp = dir.join(format!(".{}.tmp-{}", cp.file_name(), std::process::id()));
+    let text = serde_json::to_string_pretty(cp).map_err(std::io::Error::other)?;
+    std::fs::write(&tmp, text + "\n")?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// Every checkpoint in `dir` (files `audit-checkpoint-*.json`), by sequence number. A file that
+/// cannot be read is an error naming it.
+pub fn read_checkpoints(dir: &Path) -> anyhow::Result<Vec<Checkpoint>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the checkpoint directory {}: {e}",
+            dir.display()
+        )
+    })?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !(name.starts_with("audit-checkpoint-") && name.ends_with(".json")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read checkpoint {}: {e}", path.display()))?;
+        let cp: Checkpoint = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("invalid checkpoint {}: {e}", path.display()))?;
+        out.push(cp);
+    }
+    out.sort_by_key(|c| c.seq);
+    Ok(out)
+}
+
+/// Take a checkpoint of the head and publish it: to the log (target `egov::audit`) and, when
+/// `dir` is set, as a file there. The entries since the last checkpoint in `dir` (the whole chain
+/// without one) are verified first, so a checkpoint never pins a chain that is already broken.
+/// Returns None when the head has not moved since the last checkpoint.
+pub async fn publish_checkpoint(db: &Db, dir: Option<&Path>) -> anyhow::Result<Option<Checkpoint>> {
+    let key = db
+        .audit_key()
+        .ok_or_else(|| anyhow::anyhow!("no audit key configured: checkpoints cannot be signed"))?;
+    let last = match dir {
+        Some(d) if d.exists() => read_checkpoints(d)?.pop(),
+        _ => None,
+    };
+    let start = match &last {
+        Some(cp) => {
+            anyhow::ensure!(
+                cp.is_valid(key),
+                "the last checkpoint in the directory (entry {}) does not carry a valid MAC",
+                cp.seq
+            );
+            let row = db
+                .fetch_optional(
+                    "SELECT key_id FROM audit_log WHERE seq = $1",
+                    params![cp.seq],
+                )
+                .await?;
+            let Some(row) = row else {
+                anyhow::bail!(
+                    "audit chain BROKEN: entry {} named by the last checkpoint is missing (head rewound)",
+                    cp.seq
+                );
+            };
+            Start {
+                seq: cp.seq,
+                hash: cp.hash.clone(),
+                keyed: row.get::<Option<String>>("key_id")?.is_some(),
+            }
+        }
+        None => Start {
+            seq: 0,
+            hash: "0".repeat(64),
+            keyed: false,
+        },
+    };
+    let end = match walk(db, Some(key), start, &HashMap::new()).await? {
+        Ok(end) => end,
+        Err(broken) => anyhow::bail!("{broken}; no checkpoint published"),
+    };
+    if last.as_ref().is_some_and(|cp| cp.seq == end.seq) {
+        tracing::info!(target: "egov::audit", seq = end.seq, "audit head unchanged since the last checkpoint");
+        return Ok(None);
+    }
+    let cp = Checkpoint::new(key, end.seq, &end.hash, now_ms());
+    if let Some(d) = dir {
+        write_checkpoint(d, &cp)?;
+    }
+    tracing::info!(
+        target: "egov::audit",
+        seq = cp.seq,
+        hash = %cp.hash,
+        at = cp.at,
+        key_id = %cp.key_id,
+        mac = %cp.mac,
+        "audit checkpoint"
+    );
+    Ok(Some(cp))
+}
+
+/// A check a capability registers: it compares what it keeps with what the trail recorded, and
+/// returns one line per disagreement (empty when they agree).
+pub type Check = Arc<dyn Fn(Db) -> BoxFuture<anyhow::Result<Vec<String>>> + Send + Sync>;
+
+/// The checks `egov audit verify` runs after the chain, by name. Platform knows none of them:
+/// each capability registers its own.
+#[derive(Clone, Default)]
+pub struct Checks {
+    list: Vec<(String, Check)>,
+}
+
+impl Checks {
+    pub fn register<F, Fut>(&mut self, name: &str, f: F)
+    where
+        F: Fn(Db) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<Vec<String>>> + Send + 'static,
+    {
+        self.list
+            .push((name.to_owned(), Arc::new(move |db| Box::pin(f(db)))));
+    }
+}
+
+/// One disagreement found by a registered check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub check: String,
+    pub detail: String,
+}
+
+/// Everything `egov audit verify` found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub chain: Verdict,
+    /// Checkpoints compared with the chain.
+    pub checkpoints: usize,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn is_intact(&self) -> bool {
+        matches!(self.chain, Verdict::Intact { .. }) && self.findings.is_empty()
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{}", self.chain)?;
+        writeln!(f, "checkpoints checked: {}", self.checkpoints)?;
+        for x in &self.findings {
+            writeln!(f, "BROKEN ({}): {}", x.check, x.detail)?;
+        }
+        if self.is_intact() {
+            write!(f, "audit trail intact")
+        } else {
+            write!(f, "audit trail BROKEN")
+        }
+    }
+}
+
+/// The chain (against the checkpoints), then every registered check.
+pub async fn verify_all(
+    db: &Db,
+    checkpoints: &[Checkpoint],
+    checks: &Checks,
+) -> anyhow::Result<Report> {
+    let chain = verify_chain(db, checkpoints).await?;
+    let mut findings = Vec::new();
+    for (name, check) in &checks.list {
+        for detail in check(db.clone()).await? {
+            findings.push(Finding {
+                check: name.clone(),
+                detail,
+            });
+        }
+    }
+    Ok(Report {
+        chain,
+        checkpoints: checkpoints.len(),
+        findings,
     })
 }
 
@@ -292,4 +759,83 @@ pub async fn search(db: &Db, f: &Filter, limit: i64) -> DbResult<Vec<Entry>> {
         .iter()
         .map(Entry::from_row)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> AuditKey {
+        AuditKey::new(&[byte; 32]).unwrap()
+    }
+
+    #[test]
+    fn keys_are_long_enough_and_never_print() {
+        assert!(AuditKey::new(&[1; 31]).is_err());
+        assert!(AuditKey::from_hex("not hex").is_err());
+        let hex = AuditKey::generate_hex();
+        assert_eq!(hex.len(), 64);
+        let k = AuditKey::from_hex(&format!(" {hex}\n")).unwrap();
+        assert_eq!(k.id().len(), 16);
+        assert_ne!(k.id(), key(1).id());
+        assert!(!format!("{k:?}").contains(&hex[..16]));
+    }
+
+    #[test]
+    fn a_keyed_seal_depends_on_the_key_and_every_field() {
+        let mut e = Entry {
+            seq: 1,
+            at: 2,
+            actor_id: None,
+            actor_name: "a".into(),
+            ip: None,
+            action: "x".into(),
+            object_type: "t".into(),
+            object_id: "1".into(),
+            before_json: None,
+            after_json: Some("{}".into()),
+            prev_hash: "0".repeat(64),
+            hash: String::new(),
+            key_id: None,
+        };
+        let mac = e.compute_mac(&key(1));
+        assert_ne!(mac, e.compute_mac(&key(2)));
+        assert_ne!(mac, e.compute_hash());
+        e.after_json = Some("{ }".into());
+        assert_ne!(mac, e.compute_mac(&key(1)));
+    }
+
+    #[test]
+    fn checkpoints_verify_only_unaltered_with_their_key() {
+        let cp = Checkpoint::new(&key(1), 42, &"a".repeat(64), 1000);
+        assert!(cp.is_valid(&key(1)));
+        assert!(!cp.is_valid(&key(2)));
+        for altered in [
+            Checkpoint {
+                seq: 41,
+                ..cp.clone()
+            },
+            Checkpoint {
+                hash: "b".repeat(64),
+                ..cp.clone()
+            },
+            Checkpoint {
+                at: 1001,
+                ..cp.clone()
+            },
+        ] {
+            assert!(!altered.is_valid(&key(1)));
+        }
+        let dir = std::env::temp_dir().join(format!("egov-cp-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        write_checkpoint(&dir, &cp).unwrap();
+        write_checkpoint(&dir, &Checkpoint::new(&key(1), 7, &"c".repeat(64), 900)).unwrap();
+        let read = read_checkpoints(&dir).unwrap();
+        assert_eq!(read.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![7, 42]);
+        assert_eq!(read[1], cp);
+        std::fs::write(dir.join("audit-checkpoint-000000000099.json"), "{").unwrap();
+        let err = read_checkpoints(&dir).unwrap_err().to_string();
+        assert!(err.contains("audit-checkpoint-000000000099.json"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

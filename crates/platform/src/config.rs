@@ -47,6 +47,12 @@ pub struct Config {
     pub node_id: String,
     /// Number of job workers on this node (0 disables them).
     pub job_workers: usize,
+    /// The audit key (hexadecimal, at least 64 digits) that seals the audit chain and its
+    /// checkpoints; a secret kept out of the database. Or `audit_key_file`: a file holding it.
+    pub audit_key: Option<Secret>,
+    pub audit_key_file: Option<PathBuf>,
+    /// Where signed checkpoints of the audit chain are published (outside the database).
+    pub audit_checkpoint_dir: Option<PathBuf>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -69,6 +75,9 @@ impl Default for Config {
                 std::process::id()
             ),
             job_workers: 1,
+            audit_key: None,
+            audit_key_file: None,
+            audit_checkpoint_dir: None,
             demo: false,
         }
     }
@@ -151,7 +160,43 @@ impl Config {
         if let Some(v) = get("EGOV_JOB_WORKERS") {
             self.job_workers = parse("EGOV_JOB_WORKERS", v)?;
         }
+        if let Some(v) = get("EGOV_AUDIT_KEY") {
+            self.audit_key = Some(Secret::new(v));
+        }
+        if let Some(v) = get("EGOV_AUDIT_KEY_FILE") {
+            self.audit_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("EGOV_AUDIT_CHECKPOINT_DIR") {
+            self.audit_checkpoint_dir = Some(PathBuf::from(v));
+        }
         Ok(())
+    }
+
+    /// The audit key from `audit_key` or `audit_key_file` (not both), if one is configured.
+    pub fn audit_key(&self) -> Result<Option<crate::audit::AuditKey>, ConfigError> {
+        let bad = |message: String| ConfigError::Parse {
+            path: self.audit_key_file.clone().unwrap_or_default(),
+            message,
+        };
+        match (&self.audit_key, &self.audit_key_file) {
+            (Some(_), Some(_)) => Err(bad("set audit_key or audit_key_file, not both".to_owned())),
+            (Some(k), None) => crate::audit::AuditKey::from_hex(k.expose())
+                .map(Some)
+                .map_err(|m| ConfigError::Env {
+                    name: "audit_key".into(),
+                    message: m,
+                }),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                crate::audit::AuditKey::from_hex(&text)
+                    .map(Some)
+                    .map_err(bad)
+            }
+            (None, None) => Ok(None),
+        }
     }
 
     /// Production checks for `egov serve`: secure cookies (the demo's plain-HTTP setting is refused).
@@ -159,6 +204,11 @@ impl Config {
         if !self.cookie_secure {
             return Err(ConfigError::Unsafe(
                 "cookie_secure = false is allowed only in the demo".into(),
+            ));
+        }
+        if self.audit_key()?.is_none() {
+            return Err(ConfigError::Unsafe(
+                "no audit key: set audit_key_file (or EGOV_AUDIT_KEY_FILE) to a file holding 64 hexadecimal digits, e.g. from `openssl rand -hex 32`, the same on every node".into(),
             ));
         }
         Ok(())
@@ -179,6 +229,12 @@ impl Config {
             log_json: bool,
             node_id: &'a str,
             job_workers: usize,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            audit_key: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            audit_key_file: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            audit_checkpoint_dir: Option<String>,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -191,6 +247,15 @@ impl Config {
             log_json: self.log_json,
             node_id: &self.node_id,
             job_workers: self.job_workers,
+            audit_key: self.audit_key.as_ref().map(|_| "[redacted]"),
+            audit_key_file: self
+                .audit_key_file
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            audit_checkpoint_dir: self
+                .audit_checkpoint_dir
+                .as_ref()
+                .map(|p| p.display().to_string()),
         };
         toml::to_string(&shown).unwrap_or_default()
     }
@@ -226,12 +291,53 @@ mod tests {
         assert!(shown.contains("postgres://egov:[redacted]@db/egov"));
     }
 
+    const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
     #[test]
     fn production_refuses_insecure_cookies() {
-        let mut cfg = Config::default();
+        let mut cfg = Config {
+            audit_key: Some(Secret::new(KEY)),
+            ..Config::default()
+        };
         assert!(cfg.check_production().is_ok());
         cfg.cookie_secure = false;
         assert!(cfg.check_production().is_err());
+    }
+
+    #[test]
+    fn production_needs_an_audit_key_that_never_prints() {
+        let mut cfg = Config::default();
+        let err = cfg.check_production().unwrap_err();
+        assert!(err.to_string().contains("audit key"), "{err}");
+        cfg.apply_env(|k| (k == "EGOV_AUDIT_KEY").then(|| KEY.into()))
+            .unwrap();
+        assert!(cfg.check_production().is_ok());
+        let shown = format!("{cfg:?}\n{}", cfg.redacted_toml());
+        assert!(!shown.contains("aabbccdd"), "{shown}");
+        assert!(shown.contains("audit_key = \"[redacted]\""), "{shown}");
+        // Too short, not hexadecimal, or given twice: refused with the reason.
+        cfg.audit_key = Some(Secret::new("abcd"));
+        assert!(
+            cfg.audit_key()
+                .unwrap_err()
+                .to_string()
+                .contains("32 bytes")
+        );
+        cfg.audit_key = Some(Secret::new("zz".repeat(32)));
+        assert!(
+            cfg.audit_key()
+                .unwrap_err()
+                .to_string()
+                .contains("hexadecimal")
+        );
+        cfg.audit_key = Some(Secret::new(KEY));
+        cfg.audit_key_file = Some(PathBuf::from("/nonexistent"));
+        assert!(
+            cfg.audit_key()
+                .unwrap_err()
+                .to_string()
+                .contains("not both")
+        );
     }
 
     #[test]

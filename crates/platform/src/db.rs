@@ -218,6 +218,8 @@ impl Row {
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: Pool,
+    /// The key that seals audit entries (from configuration, never from the database).
+    audit_key: Option<crate::audit::AuditKey>,
 }
 
 #[derive(Clone, Debug)]
@@ -261,6 +263,7 @@ impl Db {
                 .await?;
             Ok(Db {
                 pool: Pool::Sqlite(pool),
+                audit_key: None,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?.application_name("egov");
@@ -271,10 +274,22 @@ impl Db {
                 .await?;
             Ok(Db {
                 pool: Pool::Postgres(pool),
+                audit_key: None,
             })
         } else {
             Err(DbError::BadUrl)
         }
+    }
+
+    /// The same pool, sealing audit entries with `key` (HMAC-SHA256) from now on.
+    pub fn with_audit_key(mut self, key: Option<crate::audit::AuditKey>) -> Db {
+        self.audit_key = key;
+        self
+    }
+
+    /// The configured audit key, if any.
+    pub fn audit_key(&self) -> Option<&crate::audit::AuditKey> {
+        self.audit_key.as_ref()
     }
 
     pub fn backend(&self) -> Backend {
@@ -325,9 +340,13 @@ impl Db {
     /// Begin a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so that a transaction that
     /// reads before it writes never fails to upgrade its lock.
     pub async fn begin(&self) -> DbResult<Tx> {
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            audit_key: self.audit_key.clone(),
         })
     }
 
@@ -422,35 +441,45 @@ impl Sql {
 }
 
 /// A transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
-pub enum Tx {
+pub struct Tx {
+    inner: TxInner,
+    audit_key: Option<crate::audit::AuditKey>,
+}
+
+enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
         }
     }
 
+    /// The key that seals audit entries appended in this transaction.
+    pub fn audit_key(&self) -> Option<&crate::audit::AuditKey> {
+        self.audit_key.as_ref()
+    }
+
     pub async fn commit(self) -> DbResult<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
 
     pub async fn execute(&mut self, sql: impl Into<Sql>, params: Vec<Value>) -> DbResult<u64> {
         let sql = sql.into();
-        Ok(match self {
-            Tx::Sqlite(t) => bind_sqlite(sql, params)
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(t) => bind_sqlite(sql, params)
                 .execute(&mut **t)
                 .await?
                 .rows_affected(),
-            Tx::Postgres(t) => bind_pg(sql, params)
+            TxInner::Postgres(t) => bind_pg(sql, params)
                 .execute(&mut **t)
                 .await?
                 .rows_affected(),
@@ -463,9 +492,9 @@ impl Tx {
         params: Vec<Value>,
     ) -> DbResult<Vec<Row>> {
         let sql = sql.into();
-        match self {
-            Tx::Sqlite(t) => rows_sqlite(bind_sqlite(sql, params).fetch_all(&mut **t).await?),
-            Tx::Postgres(t) => rows_pg(bind_pg(sql, params).fetch_all(&mut **t).await?),
+        match &mut self.inner {
+            TxInner::Sqlite(t) => rows_sqlite(bind_sqlite(sql, params).fetch_all(&mut **t).await?),
+            TxInner::Postgres(t) => rows_pg(bind_pg(sql, params).fetch_all(&mut **t).await?),
         }
     }
 

@@ -889,6 +889,7 @@ pub async fn apply(
     let mut change_sets: Vec<Value> = Vec::new();
     let mut moved: HashMap<(&'static str, bool), Vec<i64>> = HashMap::new();
     let mut audit_keys = Vec::new();
+    let mut per_report: Vec<PendingEntry> = Vec::new();
     let mut series_touched: Vec<(i64, Period)> = Vec::new();
     let mut series_indicators: HashSet<i64> = HashSet::new();
     let (mut total_in, mut total_up) = (0usize, 0usize);
@@ -969,6 +970,7 @@ pub async fn apply(
             series_touched.push((r.unit_id, r.period));
             series_indicators.extend(r.template.indicators.iter().map(|i| i.id));
         }
+        let mut change_row = None;
         if !changes.is_empty() {
             // [[indicator_id, old, new], …], written straight to text.
             let mut set = Vec::with_capacity(changes.len() * 24);
@@ -987,6 +989,7 @@ pub async fn apply(
             }
             set.push(b']');
             let set = String::from_utf8(set).map_err(|e| Error::Internal(e.into()))?;
+            change_row = Some(change_sets.len() / CHANGE_SET_WIDTH);
             change_sets.extend(params![
                 r.unit_id,
                 pid.clone(),
@@ -995,7 +998,8 @@ pub async fn apply(
                 r.reason.clone(),
                 now,
                 &actor.name,
-                set
+                set,
+                None::<i64>
             ]);
         }
         let new_status = match r.action {
@@ -1020,22 +1024,20 @@ pub async fn apply(
                         "old_explanation": oe, "explanation": ne}),
                 })
                 .collect();
-            audit::append(
-                tx,
-                actor,
-                Change {
-                    action: match r.action {
-                        Action::SaveDraft => "report.save",
-                        Action::Submit => "report.submit",
-                        Action::Correct => "report.correct",
-                    },
-                    object_type: "report",
-                    object_id: format!("{}/{}/{}", r.template.code, r.unit_id, pid),
-                    before: Some(json!({"status": sub.status, "version": sub.version})),
-                    after: Some(json!({"status": new_status, "changes": list, "reason": r.reason})),
+            // Appended once the values are written: an approved report's entry carries the
+            // digest of its approved values.
+            per_report.push(PendingEntry {
+                report: i,
+                action: match r.action {
+                    Action::SaveDraft => "report.save",
+                    Action::Submit => "report.submit",
+                    Action::Correct => "report.correct",
                 },
-            )
-            .await?;
+                object_id: format!("{}/{}/{}", r.template.code, r.unit_id, pid),
+                before: json!({"status": sub.status, "version": sub.version}),
+                after: json!({"status": new_status, "changes": list, "reason": r.reason}),
+                change_row,
+            });
         } else {
             audit_keys.push(json!([
                 r.template.code,
@@ -1090,12 +1092,85 @@ pub async fn apply(
     province_indicators.dedup();
     crate::data::refresh_province_totals(tx, Some((&province_indicators, &province_periods)))
         .await?;
+    // The audit entries, each with the digests of what it leaves approved and of the change sets
+    // it writes (which name it); `egov audit verify` recomputes both from the tables.
+    let approved_subs: Vec<i64> = outcomes
+        .iter()
+        .filter(|o| o.changed && o.status == Status::Approved)
+        .map(|o| o.submission_id)
+        .collect();
+    let digests = crate::trail::approved_digests(tx, &approved_subs).await?;
+    let digest_of = |r: &Report<'_>| {
+        digests
+            .iter()
+            .filter(|d| {
+                d[0].as_i64() == Some(r.template.id)
+                    && d[1].as_i64() == Some(r.unit_id)
+                    && d[2].as_str() == Some(r.period.id().as_str())
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    for mut e in per_report {
+        let digest = digest_of(&reports[e.report]);
+        if !digest.is_empty() {
+            e.after[crate::trail::APPROVED_DIGESTS] = json!(digest);
+        }
+        if let Some(row) = e.change_row {
+            let mut d = crate::trail::ChangeSetDigest::default();
+            d.add(&change_sets[row * CHANGE_SET_WIDTH..(row + 1) * CHANGE_SET_WIDTH - 1]);
+            e.after[crate::trail::VALUE_CHANGES_DIGEST] = d.finish();
+        }
+        let seq = audit::append(
+            tx,
+            actor,
+            Change {
+                action: e.action,
+                object_type: "report",
+                object_id: e.object_id,
+                before: Some(e.before),
+                after: Some(e.after),
+            },
+        )
+        .await?;
+        if let Some(row) = e.change_row {
+            change_sets[(row + 1) * CHANGE_SET_WIDTH - 1] = Value::from(seq);
+        }
+    }
+    if audit_mode == Audit::Batch && !audit_keys.is_empty() {
+        let mut d = crate::trail::ChangeSetDigest::default();
+        for row in change_sets.chunks(CHANGE_SET_WIDTH) {
+            d.add(&row[..CHANGE_SET_WIDTH - 1]);
+        }
+        let seq = audit::append(
+            tx,
+            actor,
+            Change {
+                action: "report.bulk",
+                object_type: "report",
+                object_id: format!("bulk/{}", audit_keys.len()),
+                before: None,
+                after: Some(json!({
+                    "reports": audit_keys.len(),
+                    "inserted": total_in,
+                    "updated": total_up,
+                    "keys": audit_keys,
+                    crate::trail::APPROVED_DIGESTS: digests,
+                    crate::trail::VALUE_CHANGES_DIGEST: d.finish(),
+                })),
+            },
+        )
+        .await?;
+        for row in change_sets.chunks_mut(CHANGE_SET_WIDTH) {
+            row[CHANGE_SET_WIDTH - 1] = Value::from(seq);
+        }
+    }
     // Value history: one change set per report.
-    for chunk in change_sets.chunks(8 * 1000) {
-        let n = chunk.len() / 8;
+    for chunk in change_sets.chunks(CHANGE_SET_WIDTH * 1000) {
+        let n = chunk.len() / CHANGE_SET_WIDTH;
         let sql = format!(
-            "INSERT INTO value_changes (unit_id, period, submission_id, action, reason, at, actor, changes) VALUES {}",
-            platform::db::row_placeholders(n, 8)
+            "INSERT INTO value_changes (unit_id, period, submission_id, action, reason, at, actor, changes, audit_seq) VALUES {}",
+            platform::db::row_placeholders(n, CHANGE_SET_WIDTH)
         );
         tx.execute(Sql::trusted(sql), chunk.to_vec()).await?;
     }
@@ -1125,26 +1200,20 @@ pub async fn apply(
             }
         }
     }
-    if audit_mode == Audit::Batch && !audit_keys.is_empty() {
-        audit::append(
-            tx,
-            actor,
-            Change {
-                action: "report.bulk",
-                object_type: "report",
-                object_id: format!("bulk/{}", audit_keys.len()),
-                before: None,
-                after: Some(json!({
-                    "reports": audit_keys.len(),
-                    "inserted": total_in,
-                    "updated": total_up,
-                    "keys": audit_keys,
-                })),
-            },
-        )
-        .await?;
-    }
     Ok(outcomes)
+}
+
+/// Values per row of `value_changes` as written: the change set, then the audit entry's seq.
+const CHANGE_SET_WIDTH: usize = 9;
+
+/// A report's audit entry, appended once its values are written.
+struct PendingEntry {
+    report: usize,
+    action: &'static str,
+    object_id: String,
+    before: serde_json::Value,
+    after: serde_json::Value,
+    change_row: Option<usize>,
 }
 
 /// One value to write.

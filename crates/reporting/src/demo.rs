@@ -233,6 +233,9 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
     if !filled.is_empty() {
         // The series of approved values, for the outlier check.
         crate::series::rebuild(&mut tx).await?;
+        // The approved reports' values, for `egov audit verify`.
+        let ids = crate::trail::approved_ids(&mut tx).await?;
+        let approved = crate::trail::approved_digests(&mut tx, &ids).await?;
         audit::append(
             &mut tx,
             actor,
@@ -242,7 +245,8 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
                 object_id: "demo".into(),
                 before: None,
                 after: Some(serde_json::json!({
-                    "values": count, "months": MONTHS, "latest": latest.id(), "templates": filled
+                    "values": count, "months": MONTHS, "latest": latest.id(), "templates": filled,
+                    crate::trail::APPROVED_DIGESTS: approved,
                 })),
             },
         )

@@ -22,6 +22,7 @@ pub mod series;
 pub mod submission;
 pub mod targets;
 pub mod templates;
+pub mod trail;
 
 use axum::Router;
 use platform::db::{Db, DbResult};

@@ -502,6 +502,13 @@ pub async fn decide(
         )
         .await?;
     }
+    let mut after = serde_json::json!({"status": new_status, "reason": reason});
+    if approve {
+        // What was approved, so that `egov audit verify` notices values changed afterwards.
+        after[crate::trail::APPROVED_DIGESTS] = crate::trail::approved_digests(&mut tx, &[sub.id])
+            .await?
+            .into();
+    }
     audit::append(
         &mut tx,
         actor,
@@ -514,7 +521,7 @@ pub async fn decide(
             object_type: "report",
             object_id: format!("{}/{}", sub.unit_id, sub.period),
             before: Some(serde_json::json!({"status": sub.status})),
-            after: Some(serde_json::json!({"status": new_status, "reason": reason})),
+            after: Some(after),
         },
     )
     .await?;

@@ -51,6 +51,7 @@ fn every_subcommand_has_help() {
         vec!["admin", "token", "revoke", "--help"],
         vec!["units", "import", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["audit", "checkpoint", "--help"],
     ] {
         let (code, out, _) = run(egov().args(&args));
         assert_eq!(code, 0, "{args:?}");
@@ -131,8 +132,21 @@ fn demo_prints_accounts_once_and_keeps_data() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    // Again: data kept, passwords not regenerated.
+    // The demo's audit key: beside the accounts file, owner-only, 64 hexadecimal digits.
+    let key_file = data.join("audit.key");
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(key.trim().len(), 64, "{key}");
+    assert!(key.trim().chars().all(|c| c.is_ascii_hexdigit()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // Again: data kept, passwords not regenerated, the same audit key.
     let (mut child, port, out) = start_demo(&data);
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key);
     assert!(!out.contains("system_admin national"), "{out}");
     assert_eq!(
         std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap(),
@@ -146,10 +160,24 @@ fn demo_prints_accounts_once_and_keeps_data() {
     let url = format!("sqlite://{}/egov.db", data.display());
     let (code, out, _) = run(egov()
         .args(["audit", "verify"])
-        .env("EGOV_DATABASE_URL", &url));
+        .env("EGOV_DATABASE_URL", &url)
+        .env("EGOV_AUDIT_KEY_FILE", &key_file));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("intact"));
+    // Without the key the sealed entries cannot be checked: not a pass.
+    let (code, out, _) = run(egov()
+        .args(["audit", "verify"])
+        .env("EGOV_DATABASE_URL", &url));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not configured"), "{out}");
+    // `serve` refuses to start without an audit key, and with the demo's accounts.
     let (code, _, err) = run(egov().args(["serve"]).env("EGOV_DATABASE_URL", &url));
+    assert_ne!(code, 0);
+    assert!(err.contains("no audit key"), "{err}");
+    let (code, _, err) = run(egov()
+        .args(["serve"])
+        .env("EGOV_DATABASE_URL", &url)
+        .env("EGOV_AUDIT_KEY_FILE", &key_file));
     assert_ne!(code, 0);
     assert!(err.contains("demo account"), "{err}");
     let (code, _, err) = run(egov()
@@ -170,7 +198,8 @@ fn demo_prints_accounts_once_and_keeps_data() {
     });
     let (code, out, _) = run(egov()
         .args(["audit", "verify"])
-        .env("EGOV_DATABASE_URL", &url));
+        .env("EGOV_DATABASE_URL", &url)
+        .env("EGOV_AUDIT_KEY_FILE", &key_file));
     assert_eq!(code, 1);
     assert!(out.contains("BROKEN at entry 3"), "{out}");
     std::fs::remove_dir_all(&data).ok();
@@ -295,5 +324,227 @@ fn units_import_reports_bad_rows_and_writes_nothing() {
         out.contains("[redacted]") && !out.contains("s3cret"),
         "{out}"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Entries from `from` on rewritten by someone without the key: `from` edited, every later plain
+/// SHA-256 hash and the head recomputed.
+async fn rewrite_plain(db: &platform::db::Db, from: i64) {
+    let rows = db
+        .fetch_all(
+            "SELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq",
+            platform::params![from - 1],
+        )
+        .await
+        .unwrap();
+    let mut prev_hash: String = rows[0].get("hash").unwrap();
+    for row in &rows[1..] {
+        let mut e = platform::audit::Entry {
+            seq: row.get("seq").unwrap(),
+            at: row.get("at").unwrap(),
+            actor_id: row.get("actor_id").unwrap(),
+            actor_name: row.get("actor_name").unwrap(),
+            ip: row.get("ip").unwrap(),
+            action: row.get("action").unwrap(),
+            object_type: row.get("object_type").unwrap(),
+            object_id: row.get("object_id").unwrap(),
+            before_json: row.get("before_json").unwrap(),
+            after_json: row.get("after_json").unwrap(),
+            prev_hash,
+            hash: String::new(),
+            key_id: None,
+        };
+        if e.seq == from {
+            e.actor_name = "mallory".into();
+        }
+        e.hash = e.compute_hash();
+        db.execute(
+            "UPDATE audit_log SET actor_name = $1, prev_hash = $2, hash = $3, key_id = NULL WHERE seq = $4",
+            platform::params![&e.actor_name, &e.prev_hash, &e.hash, e.seq],
+        )
+        .await
+        .unwrap();
+        prev_hash = e.hash;
+    }
+    db.execute(
+        "UPDATE audit_head SET hash = $1 WHERE id = 1",
+        platform::params![prev_hash],
+    )
+    .await
+    .unwrap();
+}
+
+#[test]
+fn audit_verify_names_every_attack() {
+    use reporting::submission::{self, Action};
+    let dir = temp_dir("attacks");
+    let key_file = dir.join("audit.key");
+    std::fs::write(&key_file, format!("{}\n", "5a".repeat(32))).unwrap();
+    let checkpoints = dir.join("checkpoints");
+    let url = format!("sqlite://{}/egov.db", dir.display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let key = platform::audit::AuditKey::from_hex(&"5a".repeat(32)).unwrap();
+    // Approved reports of Nghệ An for two months, the second corrected; all sealed with the key.
+    rt.block_on(async {
+        let db = platform::db::Db::connect(&url, 2)
+            .await
+            .unwrap()
+            .with_audit_key(Some(key.clone()));
+        db.migrate().await.unwrap();
+        let actor = platform::audit::Actor::system("test");
+        registry::seed::load(&db, &actor).await.unwrap();
+        reporting::catalogue::load_default(&db, &actor)
+            .await
+            .unwrap();
+        let t = reporting::catalogue::template(&db, reporting::catalogue::MONTHLY_PROVINCIAL)
+            .await
+            .unwrap()
+            .unwrap();
+        let unit = registry::store::unit_by_code(&db, "40", registry::Day::today())
+            .await
+            .unwrap()
+            .unwrap();
+        let entries = |v: &str| -> Vec<submission::Entry> {
+            t.indicators
+                .iter()
+                .map(|i| submission::Entry {
+                    indicator: i.code.clone(),
+                    raw: if i.code == "RETAIL_SALES" { v } else { "100" }.to_owned(),
+                    explanation: None,
+                    lang: "en",
+                })
+                .collect()
+        };
+        for (p, v) in [("202507", "1000"), ("202508", "1010")] {
+            let p = reporting::Period::parse(p).unwrap();
+            let s = submission::save(
+                &db,
+                &actor,
+                &t,
+                unit.id,
+                &p,
+                &entries(v),
+                None,
+                Action::Submit,
+                None,
+            )
+            .await
+            .unwrap();
+            submission::decide(
+                &db,
+                &actor,
+                s.submission.id,
+                s.submission.version,
+                true,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        submission::save(
+            &db,
+            &actor,
+            &t,
+            unit.id,
+            &reporting::Period::parse("202508").unwrap(),
+            &entries("1005"),
+            None,
+            Action::Correct,
+            Some("Sổ theo dõi ghi thiếu"),
+        )
+        .await
+        .unwrap();
+        db.close().await;
+    });
+    let with_key = |c: &mut Command, db_url: &str| {
+        c.env("EGOV_DATABASE_URL", db_url)
+            .env("EGOV_AUDIT_KEY_FILE", &key_file)
+            .env("EGOV_AUDIT_CHECKPOINT_DIR", &checkpoints);
+    };
+    let mut c = egov();
+    c.args(["audit", "checkpoint"]);
+    with_key(&mut c, &url);
+    let (code, out, err) = run(&mut c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("checkpoint: entry "), "{out}");
+    let head: i64 = out.split_whitespace().nth(2).unwrap().parse().unwrap();
+    let mut c = egov();
+    c.args(["audit", "verify"]);
+    with_key(&mut c, &url);
+    let (code, out, _) = run(&mut c);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("audit chain intact: {head} entries"))
+            && out.contains("checkpoints checked: 1")
+            && out.contains("audit trail intact"),
+        "{out}"
+    );
+
+    // Each attack on its own copy of the database; verify must fail and name what broke.
+    let attacks: [(&str, &str); 4] = [
+        (
+            "rewind",
+            "a published checkpoint names it, but the chain now ends at",
+        ),
+        (
+            "rehash",
+            "BROKEN at entry 5: it is not sealed with the audit key",
+        ),
+        (
+            "values",
+            "report BC-KTXH-THANG of unit 40 for 202507: the approved values differ",
+        ),
+        ("history", "value history written by entry"),
+    ];
+    for (attack, expected) in attacks {
+        let copy = dir.join(format!("{attack}.db"));
+        let copy_url = format!("sqlite://{}", copy.display());
+        rt.block_on(async {
+            let db = platform::db::Db::connect(&url, 1).await.unwrap();
+            db.execute_script(&format!("VACUUM INTO '{}'", copy.display()))
+                .await
+                .unwrap();
+            db.close().await;
+            let db = platform::db::Db::connect(&copy_url, 1).await.unwrap();
+            db.execute_script(
+                "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+            )
+            .await
+            .unwrap();
+            match attack {
+                "rewind" => db
+                    .execute_script(&format!(
+                        "DELETE FROM audit_log WHERE seq > {0}; \
+                         UPDATE audit_head SET seq = {0}, hash = (SELECT hash FROM audit_log WHERE seq = {0});",
+                        head - 5
+                    ))
+                    .await
+                    .unwrap(),
+                "rehash" => rewrite_plain(&db, 5).await,
+                "values" => db
+                    .execute_script(
+                        "UPDATE data_values SET value = value * 10 WHERE approved AND period = '202507' \
+                         AND unit_id = (SELECT id FROM units WHERE code = '40' AND level = 'province')",
+                    )
+                    .await
+                    .unwrap(),
+                _ => db
+                    .execute_script("UPDATE value_changes SET changes = replace(changes, '1005', '1500')")
+                    .await
+                    .unwrap(),
+            }
+            db.close().await;
+        });
+        let mut c = egov();
+        // The checkpoint directory given on the command line this time.
+        c.args(["audit", "verify", "--checkpoints"])
+            .arg(&checkpoints)
+            .env("EGOV_DATABASE_URL", &copy_url)
+            .env("EGOV_AUDIT_KEY_FILE", &key_file);
+        let (code, out, err) = run(&mut c);
+        assert_eq!(code, 1, "{attack}: {out}{err}");
+        assert!(out.contains(expected), "{attack}: {out}");
+        assert!(out.contains("audit trail BROKEN"), "{attack}: {out}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

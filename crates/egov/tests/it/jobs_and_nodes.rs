@@ -256,7 +256,7 @@ on_both!(
                 .await,
             1
         );
-        let reg = egov::job_registry();
+        let reg = egov::job_registry(&platform::config::Config::default());
         app.user("het.han", Role::Viewer, Scope::National).await;
         app.db
         .execute(

@@ -62,6 +62,14 @@ pub async fn fresh_database(backend: &str) -> String {
     }
 }
 
+/// The audit key of every test application (hexadecimal, 32 bytes).
+pub const TEST_AUDIT_KEY: &str = "6b6579206f6620746865207465737420617564697420636861696e2c20333262";
+
+/// [`TEST_AUDIT_KEY`] as a key.
+pub fn test_audit_key() -> platform::audit::AuditKey {
+    platform::audit::AuditKey::from_hex(TEST_AUDIT_KEY).expect("a valid key")
+}
+
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
@@ -70,6 +78,8 @@ pub struct TestApp {
     /// Whether closing this app removes its database: only the node that created it does, so a
     /// second node closing first cannot pull the SQLite file from under the first one.
     owns_database: bool,
+    /// Set by a test that tampers with the database: its trail is not checked at the end.
+    tampered: std::sync::atomic::AtomicBool,
 }
 
 /// A response with its body read.
@@ -112,6 +122,7 @@ impl TestApp {
             database_url: Secret::new(url),
             cookie_secure: false,
             db_max_connections: 5,
+            audit_key: Some(Secret::new(TEST_AUDIT_KEY)),
             ..Config::default()
         };
         config.node_id = unique("node");
@@ -127,6 +138,7 @@ impl TestApp {
             url: url.to_owned(),
             backend,
             owns_database: false,
+            tampered: Default::default(),
         }
     }
 
@@ -295,8 +307,26 @@ impl TestApp {
         }
     }
 
+    /// This test tampers with the database on purpose.
+    pub fn mark_tampered(&self) {
+        self.tampered
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// What every story leaves passes `egov audit verify`: the chain, and the approved values
+    /// and value history against what the trail recorded.
+    pub async fn assert_trail_intact(&self) {
+        let report = platform::audit::verify_all(&self.db, &[], &egov::audit_checks())
+            .await
+            .unwrap();
+        assert!(report.is_intact(), "{report}");
+    }
+
     pub async fn close(self) {
         self.assert_series_kept().await;
+        if !self.tampered.load(std::sync::atomic::Ordering::Relaxed) {
+            self.assert_trail_intact().await;
+        }
         self.db.close().await;
         if self.owns_database
             && self.backend == "sqlite"

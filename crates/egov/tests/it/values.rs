@@ -153,7 +153,7 @@ on_both!(
             )
             .await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-        let conflicts = r.json()["conflicts"].clone();
+        let conflicts = r.json()["response"]["conflicts"].clone();
         let conflict = |object: &str| {
             conflicts
                 .as_array()

@@ -204,7 +204,10 @@ on_both!(backup_and_restore, async |app: &TestApp| {
         assert!(st.success());
         target
     };
-    let restored = platform::db::Db::connect(&restored_url, 2).await.unwrap();
+    let restored = platform::db::Db::connect(&restored_url, 2)
+        .await
+        .unwrap()
+        .with_audit_key(Some(crate::support::test_audit_key()));
     assert_eq!(
         platform::audit::verify(&restored).await.unwrap(),
         platform::audit::Verdict::Intact { entries }

@@ -1,0 +1,515 @@
+//! What the audit trail says about reporting data, and the check that the data still agrees.
+//!
+//! Every audit entry that leaves a report approved (approval, correction, a bulk load with
+//! corrections, the demo data) records a digest of the report's approved values under
+//! `approved_digests`: `[[template_id, unit_id, period, digest], …]`. Every entry that writes
+//! change sets of the value history records their digest under `value_changes_digest`, and each
+//! change set names that entry (`value_changes.audit_seq`). The entries are sealed by the audit
+//! chain, so `egov audit verify` can recompute both from the tables and name any report or
+//! change set that was altered outside the application ([`check`], registered with
+//! [`register`]). Data from before this was recorded is anchored once by the trail start
+//! ([`start`]).
+
+use std::collections::HashMap;
+
+use platform::audit::{self, Actor, Change, Checks};
+use platform::db::{Db, DbResult, Row, Sql, Tx, Value};
+use platform::params;
+use serde_json::{Value as Json, json};
+use sha2::{Digest, Sha256};
+
+/// Key of the approved values' digests in an audit entry's `after` JSON.
+pub const APPROVED_DIGESTS: &str = "approved_digests";
+/// Key of the change sets' digest in an audit entry's `after` JSON.
+pub const VALUE_CHANGES_DIGEST: &str = "value_changes_digest";
+
+/// The digest of one report's approved values: SHA-256 over (indicator, unit, period, value)
+/// sorted by indicator, the value as its exact bits; 32 hexadecimal digits.
+pub fn values_digest(unit_id: i64, period: &str, values: &mut [(i64, f64)]) -> String {
+    values.sort_by_key(|v| v.0);
+    let mut h = Sha256::new();
+    for (indicator, value) in values.iter() {
+        h.update(indicator.to_be_bytes());
+        h.update(unit_id.to_be_bytes());
+        h.update((period.len() as u64).to_be_bytes());
+        h.update(period.as_bytes());
+        h.update(value.to_bits().to_be_bytes());
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+/// A running digest of change sets (rows of `value_changes` without their id and entry), in the
+/// order they were written.
+pub struct ChangeSetDigest {
+    h: Sha256,
+    rows: i64,
+}
+
+impl Default for ChangeSetDigest {
+    fn default() -> Self {
+        ChangeSetDigest {
+            h: Sha256::new(),
+            rows: 0,
+        }
+    }
+}
+
+/// The columns a change set's digest covers, in this order.
+pub const CHANGE_SET_COLUMNS: &str =
+    "unit_id, period, submission_id, action, reason, at, actor, changes";
+
+impl ChangeSetDigest {
+    /// Add one row: its values in the order of [`CHANGE_SET_COLUMNS`].
+    pub fn add(&mut self, row: &[Value]) {
+        for v in row {
+            match v {
+                Value::Int(Some(i)) => {
+                    self.h.update(b"i");
+                    self.h.update(i.to_be_bytes());
+                }
+                Value::Text(Some(t)) => {
+                    self.h.update(b"t");
+                    self.h.update((t.len() as u64).to_be_bytes());
+                    self.h.update(t.as_bytes());
+                }
+                Value::Real(Some(f)) => {
+                    self.h.update(b"r");
+                    self.h.update(f.to_bits().to_be_bytes());
+                }
+                Value::Bool(Some(b)) => {
+                    self.h.update(b"i");
+                    self.h.update(i64::from(*b).to_be_bytes());
+                }
+                Value::Bytes(Some(b)) => {
+                    self.h.update(b"b");
+                    self.h.update((b.len() as u64).to_be_bytes());
+                    self.h.update(b);
+                }
+                _ => self.h.update(b"n"),
+            }
+        }
+        self.rows += 1;
+    }
+
+    /// `{"rows": n, "digest": "…"}`.
+    pub fn finish(self) -> Json {
+        json!({"rows": self.rows, "digest": hex::encode(&self.h.finalize()[..16])})
+    }
+}
+
+const META_SQL: &str = "SELECT id, template_id, unit_id, period FROM submissions WHERE id IN";
+const VALUES_SQL: &str = "SELECT s.id AS sid, dv.indicator_id, dv.value FROM submissions s \
+     JOIN template_indicators ti ON ti.template_id = s.template_id \
+     JOIN data_values dv ON dv.indicator_id = ti.indicator_id AND dv.period = s.period \
+          AND dv.unit_id = s.unit_id AND dv.submission_id = s.id \
+     WHERE dv.approved AND s.id IN";
+
+/// (template, unit, period) → digest, from the rows of [`META_SQL`] and [`VALUES_SQL`].
+fn combine(meta: &[Row], values: &[Row]) -> DbResult<Vec<(i64, i64, String, String)>> {
+    let mut by_sub: HashMap<i64, Vec<(i64, f64)>> = HashMap::new();
+    for r in values {
+        by_sub
+            .entry(r.get("sid")?)
+            .or_default()
+            .push((r.get("indicator_id")?, r.get("value")?));
+    }
+    let mut out = Vec::with_capacity(meta.len());
+    for r in meta {
+        let (id, tid, uid, period): (i64, i64, i64, String) = (
+            r.get("id")?,
+            r.get("template_id")?,
+            r.get("unit_id")?,
+            r.get("period")?,
+        );
+        let mut vals = by_sub.remove(&id).unwrap_or_default();
+        let d = values_digest(uid, &period, &mut vals);
+        out.push((tid, uid, period, d));
+    }
+    Ok(out)
+}
+
+fn in_list(sql: &str, ids: &[i64], args: &mut Vec<Value>) -> Sql {
+    let list = platform::db::bind_list(args, ids.iter().copied());
+    Sql::trusted(format!("{sql} ({list})"))
+}
+
+/// The digests of some submissions' approved values, as recorded in an audit entry:
+/// `[[template_id, unit_id, period, digest], …]`.
+pub async fn approved_digests(tx: &mut Tx, submission_ids: &[i64]) -> DbResult<Vec<Json>> {
+    let mut out = Vec::new();
+    for chunk in submission_ids.chunks(500) {
+        let mut a = Vec::new();
+        let meta = tx.fetch_all(in_list(META_SQL, chunk, &mut a), a).await?;
+        let mut a = Vec::new();
+        let values = tx.fetch_all(in_list(VALUES_SQL, chunk, &mut a), a).await?;
+        out.extend(
+            combine(&meta, &values)?
+                .into_iter()
+                .map(|(t, u, p, d)| json!([t, u, p, d])),
+        );
+    }
+    Ok(out)
+}
+
+/// The ids of every approved submission.
+pub async fn approved_ids(tx: &mut Tx) -> DbResult<Vec<i64>> {
+    tx.fetch_all(
+        "SELECT id FROM submissions WHERE status = 'approved' ORDER BY id",
+        params![],
+    )
+    .await?
+    .iter()
+    .map(|r| r.get("id"))
+    .collect()
+}
+
+/// Anchor, once, what an older version left without digests: the approved values of every
+/// approved report and the change sets that name no audit entry. Only a database that held such
+/// data when migration 0015 ran is marked for it; one audit entry, `reporting.trail_start`.
+pub async fn start(db: &Db) -> anyhow::Result<()> {
+    let pending = db
+        .fetch_optional(
+            "SELECT pending FROM reporting_trail_start WHERE id = 1",
+            params![],
+        )
+        .await?
+        .map(|r| r.get::<bool>("pending"))
+        .transpose()?
+        .unwrap_or(false);
+    if !pending {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    // One node does it: the row is claimed in the transaction that writes the entry.
+    let claimed = tx
+        .execute(
+            "UPDATE reporting_trail_start SET pending = $1 WHERE id = 1 AND pending = $2",
+            params![false, true],
+        )
+        .await?;
+    if claimed == 0 {
+        return Ok(());
+    }
+    let ids = approved_ids(&mut tx).await?;
+    let approved = approved_digests(&mut tx, &ids).await?;
+    let mut digest = ChangeSetDigest::default();
+    let mut max_id = 0i64;
+    loop {
+        let rows = tx
+            .fetch_all(
+                Sql::trusted(format!(
+                    "SELECT id, {CHANGE_SET_COLUMNS} FROM value_changes \
+                     WHERE audit_seq IS NULL AND id > $1 ORDER BY id LIMIT 5000"
+                )),
+                params![max_id],
+            )
+            .await?;
+        let n = rows.len();
+        for r in &rows {
+            max_id = r.get("id")?;
+            digest.add(&r.values()[1..]);
+        }
+        if n < 5000 {
+            break;
+        }
+    }
+    let mut legacy = digest.finish();
+    legacy["max_id"] = json!(max_id);
+    audit::append(
+        &mut tx,
+        &Actor::system("egov"),
+        Change {
+            action: "reporting.trail_start",
+            object_type: "reporting",
+            object_id: "trail-start".into(),
+            before: None,
+            after: Some(json!({
+                APPROVED_DIGESTS: approved,
+                "legacy_value_changes": legacy,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(
+        reports = ids.len(),
+        "reporting trail start: approved values and older value history anchored in the audit trail"
+    );
+    Ok(())
+}
+
+/// Register [`check`] as `reporting.values`.
+pub fn register(checks: &mut Checks) {
+    checks.register("reporting.values", check);
+}
+
+type ReportKey = (i64, i64, String);
+
+/// What the trail recorded.
+#[derive(Default)]
+struct Recorded {
+    /// Report → (entry, digest of its approved values) of the latest entry that recorded one.
+    approved: HashMap<ReportKey, (i64, String)>,
+    /// Entry → (rows, digest) of the change sets it wrote.
+    change_sets: HashMap<i64, (i64, String)>,
+    /// The trail start: (entry, last change set id, rows, digest).
+    legacy: Option<(i64, i64, i64, String)>,
+}
+
+async fn read_trail(db: &Db, problems: &mut Vec<String>) -> anyhow::Result<Recorded> {
+    let mut rec = Recorded::default();
+    let mut first_recording: Option<i64> = None;
+    let mut after_seq = 0i64;
+    loop {
+        let rows = db
+            .fetch_all(
+                "SELECT seq, action, after_json FROM audit_log \
+                 WHERE object_type IN ('report', 'reporting') AND seq > $1 ORDER BY seq LIMIT 2000",
+                params![after_seq],
+            )
+            .await?;
+        let n = rows.len();
+        for r in &rows {
+            let seq: i64 = r.get("seq")?;
+            after_seq = seq;
+            let action: String = r.get("action")?;
+            let Some(text) = r.get::<Option<String>>("after_json")? else {
+                continue;
+            };
+            let Ok(after) = serde_json::from_str::<Json>(&text) else {
+                continue;
+            };
+            if action == "reporting.trail_start" {
+                if rec.legacy.is_some() || first_recording.is_some() {
+                    problems.push(format!(
+                        "entry {seq}: a trail start after values were already recorded re-anchors the data (written outside a version upgrade)"
+                    ));
+                }
+                let l = &after["legacy_value_changes"];
+                rec.legacy = Some((
+                    seq,
+                    l["max_id"].as_i64().unwrap_or(0),
+                    l["rows"].as_i64().unwrap_or(0),
+                    l["digest"].as_str().unwrap_or("").to_owned(),
+                ));
+            }
+            let mut records = false;
+            if let Some(list) = after[APPROVED_DIGESTS].as_array() {
+                for item in list {
+                    if let (Some(t), Some(u), Some(p), Some(d)) = (
+                        item[0].as_i64(),
+                        item[1].as_i64(),
+                        item[2].as_str(),
+                        item[3].as_str(),
+                    ) {
+                        rec.approved
+                            .insert((t, u, p.to_owned()), (seq, d.to_owned()));
+                        records = true;
+                    }
+                }
+            }
+            if let Some(vc) = after.get(VALUE_CHANGES_DIGEST) {
+                rec.change_sets.insert(
+                    seq,
+                    (
+                        vc["rows"].as_i64().unwrap_or(0),
+                        vc["digest"].as_str().unwrap_or("").to_owned(),
+                    ),
+                );
+                records = true;
+            }
+            if records && action != "reporting.trail_start" && first_recording.is_none() {
+                first_recording = Some(seq);
+            }
+        }
+        if n < 2000 {
+            break;
+        }
+    }
+    Ok(rec)
+}
+
+/// "template code unit code period", for a message.
+async fn report_name(db: &Db, (t, u, p): &ReportKey) -> String {
+    let t_code = db
+        .fetch_optional(
+            "SELECT code FROM report_templates WHERE id = $1",
+            params![*t],
+        )
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.get::<String>("code").ok())
+        .unwrap_or_else(|| format!("#{t}"));
+    let u_code = db
+        .fetch_optional("SELECT code FROM units WHERE id = $1", params![*u])
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.get::<String>("code").ok())
+        .unwrap_or_else(|| format!("#{u}"));
+    format!("report {t_code} of unit {u_code} for {p}")
+}
+
+/// Compare the approved values and the value history with what the trail recorded. One line per
+/// disagreement: which report or change set, and which entry it contradicts.
+pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut rec = read_trail(&db, &mut problems).await?;
+
+    // Approved values of every approved report against the latest digest recorded for it.
+    let ids: Vec<i64> = db
+        .fetch_all(
+            "SELECT id FROM submissions WHERE status = 'approved' ORDER BY id",
+            params![],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect::<DbResult<_>>()?;
+    for chunk in ids.chunks(500) {
+        let mut a = Vec::new();
+        let meta = db.fetch_all(in_list(META_SQL, chunk, &mut a), a).await?;
+        let mut a = Vec::new();
+        let values = db.fetch_all(in_list(VALUES_SQL, chunk, &mut a), a).await?;
+        for (t, u, p, digest) in combine(&meta, &values)? {
+            let key = (t, u, p);
+            match rec.approved.remove(&key) {
+                Some((_, d)) if d == digest => {}
+                Some((seq, _)) => problems.push(format!(
+                    "{}: the approved values differ from those entry {seq} recorded (changed outside the application)",
+                    report_name(&db, &key).await
+                )),
+                None => problems.push(format!(
+                    "{}: approved, but the audit trail records no approval of its values",
+                    report_name(&db, &key).await
+                )),
+            }
+        }
+    }
+    let mut gone: Vec<_> = rec.approved.into_iter().collect();
+    gone.sort_by_key(|(_, (seq, _))| *seq);
+    for (key, (seq, _)) in gone {
+        problems.push(format!(
+            "{}: entry {seq} recorded its approved values, but it is no longer approved (or was deleted)",
+            report_name(&db, &key).await
+        ));
+    }
+
+    // Change sets that name an entry, against the digest that entry recorded.
+    let mut current: Option<(i64, ChangeSetDigest)> = None;
+    let finish = |cur: Option<(i64, ChangeSetDigest)>,
+                  change_sets: &mut HashMap<i64, (i64, String)>,
+                  problems: &mut Vec<String>| {
+        if let Some((seq, d)) = cur {
+            let got = d.finish();
+            match change_sets.remove(&seq) {
+                Some((rows, digest)) => {
+                    if got["digest"].as_str() != Some(digest.as_str()) {
+                        problems.push(format!(
+                            "value history written by entry {seq}: {} change set(s) stored, {rows} recorded, and they differ from what the entry recorded (edited, added or deleted)",
+                            got["rows"]
+                        ));
+                    }
+                }
+                None => problems.push(format!(
+                    "value history: {} change set(s) name entry {seq}, which recorded none (written outside the application)",
+                    got["rows"]
+                )),
+            }
+        }
+    };
+    let (mut last_seq, mut last_id) = (i64::MIN, 0i64);
+    loop {
+        let rows = db
+            .fetch_all(
+                Sql::trusted(format!(
+                    "SELECT audit_seq, id, {CHANGE_SET_COLUMNS} FROM value_changes \
+                     WHERE audit_seq > $1 OR (audit_seq = $1 AND id > $2) \
+                     ORDER BY audit_seq, id LIMIT 5000"
+                )),
+                params![last_seq, last_id],
+            )
+            .await?;
+        let n = rows.len();
+        for r in &rows {
+            let seq: i64 = r.get("audit_seq")?;
+            last_seq = seq;
+            last_id = r.get("id")?;
+            if current.as_ref().is_none_or(|(s, _)| *s != seq) {
+                finish(current.take(), &mut rec.change_sets, &mut problems);
+                current = Some((seq, ChangeSetDigest::default()));
+            }
+            if let Some((_, d)) = current.as_mut() {
+                d.add(&r.values()[2..]);
+            }
+        }
+        if n < 5000 {
+            break;
+        }
+    }
+    finish(current.take(), &mut rec.change_sets, &mut problems);
+    let mut missing: Vec<_> = rec.change_sets.into_iter().collect();
+    missing.sort_by_key(|(seq, _)| *seq);
+    for (seq, (rows, _)) in missing {
+        if rows > 0 {
+            problems.push(format!(
+                "value history written by entry {seq}: the {rows} change set(s) it recorded are missing (deleted)"
+            ));
+        }
+    }
+
+    // Change sets that name no entry: only those the trail start anchored.
+    let (legacy_max, legacy) = match &rec.legacy {
+        Some((seq, max_id, rows, digest)) => (*max_id, Some((*seq, *rows, digest.clone()))),
+        None => (0, None),
+    };
+    let mut digest = ChangeSetDigest::default();
+    let mut after_id = 0i64;
+    let mut strays = Vec::new();
+    loop {
+        let rows = db
+            .fetch_all(
+                Sql::trusted(format!(
+                    "SELECT id, {CHANGE_SET_COLUMNS} FROM value_changes \
+                     WHERE audit_seq IS NULL AND id > $1 ORDER BY id LIMIT 5000"
+                )),
+                params![after_id],
+            )
+            .await?;
+        let n = rows.len();
+        for r in &rows {
+            after_id = r.get("id")?;
+            if after_id <= legacy_max {
+                digest.add(&r.values()[1..]);
+            } else {
+                strays.push(after_id);
+            }
+        }
+        if n < 5000 {
+            break;
+        }
+    }
+    if let Some((seq, rows, recorded)) = legacy {
+        let got = digest.finish();
+        if got["digest"].as_str() != Some(recorded.as_str()) {
+            problems.push(format!(
+                "value history from before the trail start: {} change set(s) stored, {rows} recorded by entry {seq}, and they differ (edited or deleted)",
+                got["rows"]
+            ));
+        }
+    }
+    if !strays.is_empty() {
+        problems.push(format!(
+            "value history: {} change set(s) name no audit entry (written outside the application), ids {}",
+            strays.len(),
+            strays
+                .iter()
+                .take(10)
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(problems)
+}
