@@ -58,6 +58,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
     db.migrate().await?;
     // Data written before a derived table existed is carried into it once.
     reporting::series::ensure(&db).await?;
+    // Second-factor secrets written before they were encrypted are sealed with the key.
+    if let Some(key) = platform::identity::sealed::SecretKey::from_config(config)? {
+        let n = platform::identity::sealed::seal_plain_secrets(&db, &key).await?;
+        if n > 0 {
+            tracing::info!(sealed = n, "second-factor secrets encrypted");
+        }
+    }
     Ok(db)
 }
 
@@ -89,7 +96,12 @@ pub fn job_registry() -> jobs::Registry {
     });
     r.register("sessions.purge", |db, _job| async move {
         let n = platform::identity::sessions::purge_expired(&db).await?;
-        tracing::info!(removed = n, "expired sessions purged");
+        let m = platform::identity::throttle::purge(&db, platform::db::now_ms()).await?;
+        tracing::info!(
+            removed = n,
+            throttle_keys = m,
+            "expired sessions and sign-in counts purged"
+        );
         Ok(())
     });
     r

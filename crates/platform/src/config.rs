@@ -1,7 +1,7 @@
 //! Settings: defaults, then an optional TOML file, then `EGOV_*` environment variables.
 //! Secrets never print: [`Config`]'s `Debug` and [`Config::redacted_toml`] hide them.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,12 @@ pub struct Config {
     pub node_id: String,
     /// Number of job workers on this node (0 disables them).
     pub job_workers: usize,
+    /// Key that encrypts second-factor (TOTP) secrets in the database: base64 of 32 random
+    /// bytes. A secret; `egov serve` refuses to start without it.
+    pub totp_key: Option<Secret>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed. Empty: the client
+    /// address is the TCP peer.
+    pub trusted_proxies: Vec<IpAddr>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -69,6 +75,8 @@ impl Default for Config {
                 std::process::id()
             ),
             job_workers: 1,
+            totp_key: None,
+            trusted_proxies: Vec::new(),
             demo: false,
         }
     }
@@ -151,6 +159,17 @@ impl Config {
         if let Some(v) = get("EGOV_JOB_WORKERS") {
             self.job_workers = parse("EGOV_JOB_WORKERS", v)?;
         }
+        if let Some(v) = get("EGOV_TOTP_KEY") {
+            self.totp_key = Some(Secret::new(v));
+        }
+        if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| parse("EGOV_TRUSTED_PROXIES", a.to_owned()))
+                .collect::<Result<_, _>>()?;
+        }
         Ok(())
     }
 
@@ -179,6 +198,8 @@ impl Config {
             log_json: bool,
             node_id: &'a str,
             job_workers: usize,
+            totp_key: &'static str,
+            trusted_proxies: Vec<String>,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -191,6 +212,12 @@ impl Config {
             log_json: self.log_json,
             node_id: &self.node_id,
             job_workers: self.job_workers,
+            totp_key: if self.totp_key.is_some() {
+                "[redacted]"
+            } else {
+                ""
+            },
+            trusted_proxies: self.trusted_proxies.iter().map(|a| a.to_string()).collect(),
         };
         toml::to_string(&shown).unwrap_or_default()
     }
@@ -214,15 +241,19 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         let mut cfg = Config::default();
-        cfg.apply_env(|k| {
-            (k == "EGOV_DATABASE_URL").then(|| "postgres://egov:hunter2@db/egov".into())
+        cfg.apply_env(|k| match k {
+            "EGOV_DATABASE_URL" => Some("postgres://egov:hunter2@db/egov".into()),
+            "EGOV_TOTP_KEY" => Some("c2VjcmV0LWtleS1vZi1zZWNvbmQtZmFjdG9yLTEyMzQ=".into()),
+            _ => None,
         })
         .unwrap();
         let debug = format!("{cfg:?}");
         let shown = cfg.redacted_toml();
         for text in [&debug, &shown] {
             assert!(!text.contains("hunter2"), "{text}");
+            assert!(!text.contains("c2VjcmV0"), "{text}");
         }
+        assert!(shown.contains("totp_key = \"[redacted]\""), "{shown}");
         assert!(shown.contains("postgres://egov:[redacted]@db/egov"));
     }
 
@@ -241,5 +272,12 @@ mod tests {
             .apply_env(|k| (k == "EGOV_LISTEN").then(|| "nowhere".into()))
             .unwrap_err();
         assert!(err.to_string().contains("EGOV_LISTEN"));
+        let err = cfg
+            .apply_env(|k| (k == "EGOV_TRUSTED_PROXIES").then(|| "10.0.0.1, proxy".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("EGOV_TRUSTED_PROXIES"));
+        cfg.apply_env(|k| (k == "EGOV_TRUSTED_PROXIES").then(|| "10.0.0.1, ::1".into()))
+            .unwrap();
+        assert_eq!(cfg.trusted_proxies.len(), 2);
     }
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 fn egov() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_egov"));
-    c.env_remove("EGOV_DATABASE_URL").env("RUST_LOG", "warn");
+    c.env_remove("EGOV_DATABASE_URL")
+        .env_remove("EGOV_TOTP_KEY")
+        .env("RUST_LOG", "warn");
     c
 }
 
@@ -102,7 +104,8 @@ fn http_get(port: u16, path: &str) -> String {
 
 #[test]
 fn demo_prints_accounts_once_and_keeps_data() {
-    let data = temp_dir("demo");
+    // A directory the demo creates itself.
+    let data = temp_dir("demo").join("data");
     let (mut child, port, out) = start_demo(&data);
     assert!(
         out.contains("admin ") && out.contains("system_admin national"),
@@ -127,17 +130,25 @@ fn demo_prints_accounts_once_and_keeps_data() {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+        // The database, its directory and the key of second-factor secrets are private too.
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("egov.db")), 0o600);
+        assert_eq!(mode(&data.join("totp.key")), 0o600);
     }
+    let key = std::fs::read_to_string(data.join("totp.key")).unwrap();
+    assert!(platform::identity::sealed::SecretKey::from_base64(&key).is_ok());
     child.kill().unwrap();
     child.wait().unwrap();
 
-    // Again: data kept, passwords not regenerated.
+    // Again: data kept, passwords not regenerated, the same key.
     let (mut child, port, out) = start_demo(&data);
     assert!(!out.contains("system_admin national"), "{out}");
     assert_eq!(
         std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap(),
         accounts
     );
+    assert_eq!(std::fs::read_to_string(data.join("totp.key")).unwrap(), key);
     assert!(http_get(port, "/api/v1/units?level=province").contains("\"total\":34"));
     child.kill().unwrap();
     child.wait().unwrap();
@@ -173,7 +184,23 @@ fn demo_prints_accounts_once_and_keeps_data() {
         .env("EGOV_DATABASE_URL", &url));
     assert_eq!(code, 1);
     assert!(out.contains("BROKEN at entry 3"), "{out}");
-    std::fs::remove_dir_all(&data).ok();
+    std::fs::remove_dir_all(data.parent().unwrap()).ok();
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_key_for_second_factor_secrets() {
+    let dir = temp_dir("serve-key");
+    let url = format!("sqlite://{}/egov.db", dir.display());
+    let (code, _, err) = run(egov().args(["serve"]).env("EGOV_DATABASE_URL", &url));
+    assert_ne!(code, 0);
+    assert!(err.contains("totp_key is not set"), "{err}");
+    let (code, _, err) = run(egov()
+        .args(["serve"])
+        .env("EGOV_DATABASE_URL", &url)
+        .env("EGOV_TOTP_KEY", "c2hvcnQ="));
+    assert_ne!(code, 0);
+    assert!(err.contains("totp_key must be 32 bytes"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

@@ -67,6 +67,7 @@ async fn crash_story(url: String) {
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("EGOV_DATABASE_URL", &url)
         .env("EGOV_JOB_WORKERS", "0")
+        .env("EGOV_TOTP_KEY", crate::support::TEST_TOTP_KEY)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -16,5 +16,6 @@ mod jobs_and_nodes;
 mod registry_stories;
 mod reporting_stories;
 mod sdmx;
+mod signin_security;
 mod templates;
 mod web_shell;

@@ -62,6 +62,14 @@ pub async fn fresh_database(backend: &str) -> String {
     }
 }
 
+/// The key that seals second-factor secrets in every test database (each node of a database
+/// must have the same).
+pub const TEST_TOTP_KEY: &str = "dGVzdC1rZXktb2YtZWdvdi1zZWNvbmQtZmFjdG9yLTE=";
+
+pub fn test_totp_key() -> platform::identity::sealed::SecretKey {
+    platform::identity::sealed::SecretKey::from_base64(TEST_TOTP_KEY).unwrap()
+}
+
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
@@ -107,6 +115,7 @@ impl TestApp {
             database_url: Secret::new(url),
             cookie_secure: false,
             db_max_connections: 5,
+            totp_key: Some(Secret::new(TEST_TOTP_KEY)),
             ..Config::default()
         };
         config.node_id = unique("node");
@@ -127,9 +136,11 @@ impl TestApp {
     pub fn client(&self) -> Client {
         Client {
             router: self.router.clone(),
+            db: self.db.clone(),
             cookies: HashMap::new(),
             lang: None,
             bearer: None,
+            peer: None,
         }
     }
 
@@ -165,7 +176,7 @@ impl TestApp {
         .unwrap_or_else(|e| panic!("create {username}: {:?}", e.problems));
         let secret = if role.requires_totp() {
             let s = identity::totp::new_secret();
-            identity::set_totp_secret(&self.db, &Actor::system("test"), id, &s)
+            identity::set_totp_secret(&self.db, &test_totp_key(), &Actor::system("test"), id, &s)
                 .await
                 .unwrap();
             identity::enable_totp(&self.db, &Actor::system("test"), id)
@@ -305,9 +316,12 @@ impl TestApp {
 #[derive(Clone)]
 pub struct Client {
     router: Router,
+    db: Db,
     pub cookies: HashMap<String, String>,
     pub lang: Option<&'static str>,
     pub bearer: Option<String>,
+    /// The client's address as the server sees the TCP peer (none: unknown).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 impl Client {
@@ -333,7 +347,11 @@ impl Client {
         if body.is_some() {
             b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         }
-        let req = b.body(Body::from(body.unwrap_or_default())).unwrap();
+        let mut req = b.body(Body::from(body.unwrap_or_default())).unwrap();
+        if let Some(peer) = self.peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
@@ -532,11 +550,35 @@ impl Client {
                 "expected TOTP step, got {}",
                 r.location()
             );
-            let code = identity::totp::current(secret).unwrap();
+            let code = self.fresh_totp_code(username, secret).await;
             let r = self
                 .post("/login/totp", &[("code", &code), ("next", "/")])
                 .await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "totp: {}", r.body);
+        }
+    }
+}
+
+impl Client {
+    /// A code of a time step the user has not used yet (a code is accepted once), waiting for
+    /// the next step if this one and the next are used.
+    pub async fn fresh_totp_code(&self, username: &str, secret: &str) -> String {
+        loop {
+            let last: Option<i64> = self
+                .db
+                .fetch_one(
+                    "SELECT totp_last_step FROM users WHERE username = $1",
+                    platform::params![identity::normalize_username(username)],
+                )
+                .await
+                .unwrap()
+                .get("totp_last_step")
+                .unwrap();
+            let now = identity::totp::current_step();
+            if let Some(step) = (now..=now + 1).find(|s| last.is_none_or(|l| *s as i64 > l)) {
+                return identity::totp::at_step(secret, step).unwrap();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
     }
 }
