@@ -1,5 +1,6 @@
 //! `egov demo`: reference data, sample communes (dữ liệu mẫu) and demo accounts with generated
-//! passwords, written once to `data/demo-accounts.txt` (mode 0600).
+//! passwords, written once to `data/demo-accounts.txt` (mode 0600), beside the key that encrypts
+//! second-factor secrets (`data/totp.key`, mode 0600).
 
 use std::io::Write;
 use std::path::Path;
@@ -182,11 +183,48 @@ pub fn audit_key_file(data_dir: &Path) -> anyhow::Result<std::path::PathBuf> {
     Ok(path)
 }
 
+/// Create the demo's data directory, readable by its owner only (0700).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// The demo's key for second-factor secrets: read from `DIR/totp.key`, or generated there (mode
+/// 0600) at the first run, so that a second run opens the secrets of the first.
+pub fn totp_key(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("totp.key");
+    if path.exists() {
+        let key = std::fs::read_to_string(&path)?.trim().to_owned();
+        identity::sealed::SecretKey::from_base64(&key)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        return Ok(key);
+    }
+    let key = identity::sealed::SecretKey::generate_base64();
+    let mut f = private_file(&path)?;
+    writeln!(f, "{key}")?;
+    Ok(key)
+}
+
 /// Write the accounts file, readable by its owner only.
 fn write_accounts(
     path: &Path,
     accounts: &[(String, String, String, String)],
 ) -> anyhow::Result<()> {
+    let mut f = private_file(path)?;
+    for (u, p, r, s) in accounts {
+        writeln!(f, "{u} {p} {r} {s}")?;
+    }
+    Ok(())
+}
+
+/// A new (or emptied) file with mode 0600.
+fn private_file(path: &Path) -> anyhow::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -194,14 +232,11 @@ fn write_accounts(
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path)?;
+    let f = opts.open(path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    for (u, p, r, s) in accounts {
-        writeln!(f, "{u} {p} {r} {s}")?;
-    }
-    Ok(())
+    Ok(f)
 }

@@ -63,6 +63,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
     reporting::series::ensure(&db).await?;
     // Approved values and value history from before the trail recorded them: anchored once.
     reporting::trail::start(&db).await?;
+    // Second-factor secrets written before they were encrypted are sealed with the key.
+    if let Some(key) = platform::identity::sealed::SecretKey::from_config(config)? {
+        let n = platform::identity::sealed::seal_plain_secrets(&db, &key).await?;
+        if n > 0 {
+            tracing::info!(sealed = n, "second-factor secrets encrypted");
+        }
+    }
     Ok(db)
 }
 
@@ -109,7 +116,12 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
     });
     r.register("sessions.purge", |db, _job| async move {
         let n = platform::identity::sessions::purge_expired(&db).await?;
-        tracing::info!(removed = n, "expired sessions purged");
+        let m = platform::identity::throttle::purge(&db, platform::db::now_ms()).await?;
+        tracing::info!(
+            removed = n,
+            throttle_keys = m,
+            "expired sessions and sign-in counts purged"
+        );
         Ok(())
     });
     r

@@ -231,7 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     platform::config::Secret::new(format!("sqlite://{}/egov.db", data.display()));
             }
             egov::init_logging(config.log_json);
-            std::fs::create_dir_all(&data)
+            egov::demo::create_private_dir(&data)
                 .with_context(|| format!("cannot create {}", data.display()))?;
             // The demo's own audit key and checkpoints, beside its accounts file.
             if config.audit_key.is_none() && config.audit_key_file.is_none() {
@@ -239,6 +239,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if config.audit_checkpoint_dir.is_none() {
                 config.audit_checkpoint_dir = Some(data.join("audit-checkpoints"));
+            }
+            if config.totp_key.is_none() {
+                config.totp_key = Some(platform::config::Secret::new(egov::demo::totp_key(&data)?));
             }
             let db = egov::connect(&config).await?;
             let started = std::time::Instant::now();
@@ -284,6 +287,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             anyhow::ensure!(
                 demo_users == 0,
                 "refusing to start: the database holds {demo_users} active demo account(s) whose passwords were written to a file; disable them (egov admin user disable NAME) or use a fresh database"
+            );
+            anyhow::ensure!(
+                platform::identity::sealed::SecretKey::from_config(&config)?.is_some(),
+                "refusing to start: totp_key is not set (the key that encrypts second-factor secrets: base64 of 32 random bytes, e.g. `openssl rand -base64 32`, in the config file or EGOV_TOTP_KEY)"
             );
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await

@@ -1,7 +1,7 @@
 //! Settings: defaults, then an optional TOML file, then `EGOV_*` environment variables.
 //! Secrets never print: [`Config`]'s `Debug` and [`Config::redacted_toml`] hide them.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,12 @@ pub struct Config {
     pub audit_key_file: Option<PathBuf>,
     /// Where signed checkpoints of the audit chain are published (outside the database).
     pub audit_checkpoint_dir: Option<PathBuf>,
+    /// Key that encrypts second-factor (TOTP) secrets in the database: base64 of 32 random
+    /// bytes. A secret; `egov serve` refuses to start without it.
+    pub totp_key: Option<Secret>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed. Empty: the client
+    /// address is the TCP peer.
+    pub trusted_proxies: Vec<IpAddr>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -78,6 +84,8 @@ impl Default for Config {
             audit_key: None,
             audit_key_file: None,
             audit_checkpoint_dir: None,
+            totp_key: None,
+            trusted_proxies: Vec::new(),
             demo: false,
         }
     }
@@ -169,6 +177,17 @@ impl Config {
         if let Some(v) = get("EGOV_AUDIT_CHECKPOINT_DIR") {
             self.audit_checkpoint_dir = Some(PathBuf::from(v));
         }
+        if let Some(v) = get("EGOV_TOTP_KEY") {
+            self.totp_key = Some(Secret::new(v));
+        }
+        if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| parse("EGOV_TRUSTED_PROXIES", a.to_owned()))
+                .collect::<Result<_, _>>()?;
+        }
         Ok(())
     }
 
@@ -235,6 +254,8 @@ impl Config {
             audit_key_file: Option<String>,
             #[serde(skip_serializing_if = "Option::is_none")]
             audit_checkpoint_dir: Option<String>,
+            totp_key: &'static str,
+            trusted_proxies: Vec<String>,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -256,6 +277,12 @@ impl Config {
                 .audit_checkpoint_dir
                 .as_ref()
                 .map(|p| p.display().to_string()),
+            totp_key: if self.totp_key.is_some() {
+                "[redacted]"
+            } else {
+                ""
+            },
+            trusted_proxies: self.trusted_proxies.iter().map(|a| a.to_string()).collect(),
         };
         toml::to_string(&shown).unwrap_or_default()
     }
@@ -279,15 +306,19 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         let mut cfg = Config::default();
-        cfg.apply_env(|k| {
-            (k == "EGOV_DATABASE_URL").then(|| "postgres://egov:hunter2@db/egov".into())
+        cfg.apply_env(|k| match k {
+            "EGOV_DATABASE_URL" => Some("postgres://egov:hunter2@db/egov".into()),
+            "EGOV_TOTP_KEY" => Some("c2VjcmV0LWtleS1vZi1zZWNvbmQtZmFjdG9yLTEyMzQ=".into()),
+            _ => None,
         })
         .unwrap();
         let debug = format!("{cfg:?}");
         let shown = cfg.redacted_toml();
         for text in [&debug, &shown] {
             assert!(!text.contains("hunter2"), "{text}");
+            assert!(!text.contains("c2VjcmV0"), "{text}");
         }
+        assert!(shown.contains("totp_key = \"[redacted]\""), "{shown}");
         assert!(shown.contains("postgres://egov:[redacted]@db/egov"));
     }
 
@@ -347,5 +378,12 @@ mod tests {
             .apply_env(|k| (k == "EGOV_LISTEN").then(|| "nowhere".into()))
             .unwrap_err();
         assert!(err.to_string().contains("EGOV_LISTEN"));
+        let err = cfg
+            .apply_env(|k| (k == "EGOV_TRUSTED_PROXIES").then(|| "10.0.0.1, proxy".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("EGOV_TRUSTED_PROXIES"));
+        cfg.apply_env(|k| (k == "EGOV_TRUSTED_PROXIES").then(|| "10.0.0.1, ::1".into()))
+            .unwrap();
+        assert_eq!(cfg.trusted_proxies.len(), 2);
     }
 }

@@ -237,15 +237,15 @@ impl Db {
     /// Connect to `sqlite://PATH` (created if missing) or `postgres://...`.
     pub async fn connect(url: &str, max_connections: u32) -> DbResult<Db> {
         if url.starts_with("sqlite:") {
-            // Create the database's directory (e.g. ./data) if it does not exist yet.
+            // Create the database's directory (e.g. ./data) and file readable by this user only:
+            // they hold password hashes, sessions and sealed second-factor secrets.
             if let Some(path) = url
                 .strip_prefix("sqlite://")
                 .map(|p| p.split('?').next().unwrap_or(p))
                 && !path.contains(":memory:")
-                && let Some(dir) = std::path::Path::new(path).parent()
-                && !dir.as_os_str().is_empty()
+                && !url.contains("mode=memory")
             {
-                let _ = std::fs::create_dir_all(dir);
+                restrict_sqlite_files(std::path::Path::new(path))?;
             }
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -400,6 +400,46 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// Create a SQLite database's missing directories with mode 0700 and its file with mode 0600,
+/// and take away group and other access from an existing file and its `-wal` and `-shm` files
+/// (SQLite creates those with the mode of the database file).
+fn restrict_sqlite_files(path: &std::path::Path) -> DbResult<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(dir).map_err(|e| DbError::Sqlx(e.into()))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map_err(|e| DbError::Sqlx(e.into()))?;
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        use std::os::unix::fs::PermissionsExt;
+        let file = format!("{}{suffix}", path.display());
+        if let Ok(meta) = std::fs::metadata(&file)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            let mode = meta.permissions().mode() & 0o700;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| DbError::Sqlx(e.into()))?;
+        }
+    }
+    Ok(())
 }
 
 /// SQL text: a `&'static str` literal, or a string built at run time from trusted fragments only

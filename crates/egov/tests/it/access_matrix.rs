@@ -725,12 +725,13 @@ on_both!(
             StatusCode::SEE_OTHER
         );
         fresh.get("/account/totp").await;
-        let secret = platform::identity::get_user(&app.db, u.id)
+        let sealed = platform::identity::get_user(&app.db, u.id)
             .await
             .unwrap()
             .unwrap()
             .totp_secret
             .unwrap();
+        let secret = crate::support::test_totp_key().open(u.id, &sealed).unwrap();
         let code = platform::identity::totp::current(&secret).unwrap();
         let r = fresh.post("/account/totp", &[("code", &code)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -28,15 +28,16 @@ async fn start_server() -> (
 ) {
     let url = crate::support::fresh_database("sqlite").await;
     let db_url = url.clone();
+    let data = std::env::temp_dir().join(format!("egov-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&data).unwrap();
     let config = Config {
         database_url: Secret::new(url),
         cookie_secure: false,
         demo: true,
+        totp_key: Some(Secret::new(egov::demo::totp_key(&data).unwrap())),
         ..Config::default()
     };
     let db = egov::connect(&config).await.unwrap();
-    let data = std::env::temp_dir().join(format!("egov-browser-{}", std::process::id()));
-    std::fs::create_dir_all(&data).unwrap();
     let outcome = egov::demo::load(&db, &data).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 fn egov() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_egov"));
-    c.env_remove("EGOV_DATABASE_URL").env("RUST_LOG", "warn");
+    c.env_remove("EGOV_DATABASE_URL")
+        .env_remove("EGOV_TOTP_KEY")
+        .env("RUST_LOG", "warn");
     c
 }
 
@@ -103,7 +105,8 @@ fn http_get(port: u16, path: &str) -> String {
 
 #[test]
 fn demo_prints_accounts_once_and_keeps_data() {
-    let data = temp_dir("demo");
+    // A directory the demo creates itself.
+    let data = temp_dir("demo").join("data");
     let (mut child, port, out) = start_demo(&data);
     assert!(
         out.contains("admin ") && out.contains("system_admin national"),
@@ -128,15 +131,22 @@ fn demo_prints_accounts_once_and_keeps_data() {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+        // The database, its directory and the key of second-factor secrets are private too.
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("egov.db")), 0o600);
+        assert_eq!(mode(&data.join("totp.key")), 0o600);
     }
+    let key = std::fs::read_to_string(data.join("totp.key")).unwrap();
+    assert!(platform::identity::sealed::SecretKey::from_base64(&key).is_ok());
     child.kill().unwrap();
     child.wait().unwrap();
 
     // The demo's audit key: beside the accounts file, owner-only, 64 hexadecimal digits.
     let key_file = data.join("audit.key");
-    let key = std::fs::read_to_string(&key_file).unwrap();
-    assert_eq!(key.trim().len(), 64, "{key}");
-    assert!(key.trim().chars().all(|c| c.is_ascii_hexdigit()));
+    let audit_key = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(audit_key.trim().len(), 64, "{audit_key}");
+    assert!(audit_key.trim().chars().all(|c| c.is_ascii_hexdigit()));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -146,12 +156,13 @@ fn demo_prints_accounts_once_and_keeps_data() {
 
     // Again: data kept, passwords not regenerated, the same audit key.
     let (mut child, port, out) = start_demo(&data);
-    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key);
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), audit_key);
     assert!(!out.contains("system_admin national"), "{out}");
     assert_eq!(
         std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap(),
         accounts
     );
+    assert_eq!(std::fs::read_to_string(data.join("totp.key")).unwrap(), key);
     assert!(http_get(port, "/api/v1/units?level=province").contains("\"total\":34"));
     child.kill().unwrap();
     child.wait().unwrap();
@@ -202,7 +213,28 @@ fn demo_prints_accounts_once_and_keeps_data() {
         .env("EGOV_AUDIT_KEY_FILE", &key_file));
     assert_eq!(code, 1);
     assert!(out.contains("BROKEN at entry 3"), "{out}");
-    std::fs::remove_dir_all(&data).ok();
+    std::fs::remove_dir_all(data.parent().unwrap()).ok();
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_key_for_second_factor_secrets() {
+    let dir = temp_dir("serve-key");
+    let url = format!("sqlite://{}/egov.db", dir.display());
+    // With the audit key set, so that the second-factor key is what is missing.
+    let (code, _, err) = run(egov()
+        .args(["serve"])
+        .env("EGOV_DATABASE_URL", &url)
+        .env("EGOV_AUDIT_KEY", crate::support::TEST_AUDIT_KEY));
+    assert_ne!(code, 0);
+    assert!(err.contains("totp_key is not set"), "{err}");
+    let (code, _, err) = run(egov()
+        .args(["serve"])
+        .env("EGOV_DATABASE_URL", &url)
+        .env("EGOV_AUDIT_KEY", crate::support::TEST_AUDIT_KEY)
+        .env("EGOV_TOTP_KEY", "c2hvcnQ="));
+    assert_ne!(code, 0);
+    assert!(err.contains("totp_key must be 32 bytes"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

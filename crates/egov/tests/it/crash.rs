@@ -71,6 +71,7 @@ async fn crash_story(url: String) {
         .env("EGOV_DATABASE_URL", &url)
         .env("EGOV_JOB_WORKERS", "0")
         .env("EGOV_AUDIT_KEY", crate::support::TEST_AUDIT_KEY)
+        .env("EGOV_TOTP_KEY", crate::support::TEST_TOTP_KEY)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -20,6 +20,7 @@ mod open_data;
 mod registry_stories;
 mod reporting_stories;
 mod sdmx;
+mod signin_security;
 mod templates;
 mod values;
 mod web_shell;

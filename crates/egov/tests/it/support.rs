@@ -70,6 +70,14 @@ pub fn test_audit_key() -> platform::audit::AuditKey {
     platform::audit::AuditKey::from_hex(TEST_AUDIT_KEY).expect("a valid key")
 }
 
+/// The key that seals second-factor secrets in every test database (each node of a database
+/// must have the same).
+pub const TEST_TOTP_KEY: &str = "dGVzdC1rZXktb2YtZWdvdi1zZWNvbmQtZmFjdG9yLTE=";
+
+pub fn test_totp_key() -> platform::identity::sealed::SecretKey {
+    platform::identity::sealed::SecretKey::from_base64(TEST_TOTP_KEY).unwrap()
+}
+
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
@@ -123,6 +131,7 @@ impl TestApp {
             cookie_secure: false,
             db_max_connections: 5,
             audit_key: Some(Secret::new(TEST_AUDIT_KEY)),
+            totp_key: Some(Secret::new(TEST_TOTP_KEY)),
             ..Config::default()
         };
         config.node_id = unique("node");
@@ -145,10 +154,12 @@ impl TestApp {
     pub fn client(&self) -> Client {
         Client {
             router: self.router.clone(),
+            db: self.db.clone(),
             cookies: HashMap::new(),
             lang: None,
             bearer: None,
             accept: None,
+            peer: None,
         }
     }
 
@@ -184,7 +195,7 @@ impl TestApp {
         .unwrap_or_else(|e| panic!("create {username}: {:?}", e.problems));
         let secret = if role.requires_totp() {
             let s = identity::totp::new_secret();
-            identity::set_totp_secret(&self.db, &Actor::system("test"), id, &s)
+            identity::set_totp_secret(&self.db, &test_totp_key(), &Actor::system("test"), id, &s)
                 .await
                 .unwrap();
             identity::enable_totp(&self.db, &Actor::system("test"), id)
@@ -343,11 +354,14 @@ impl TestApp {
 #[derive(Clone)]
 pub struct Client {
     router: Router,
+    db: Db,
     pub cookies: HashMap<String, String>,
     pub lang: Option<&'static str>,
     pub bearer: Option<String>,
     /// An `Accept` header to send (none by default, like most clients).
     pub accept: Option<&'static str>,
+    /// The client's address as the server sees the TCP peer (none: unknown).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 impl Client {
@@ -376,7 +390,11 @@ impl Client {
         if body.is_some() {
             b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         }
-        let req = b.body(Body::from(body.unwrap_or_default())).unwrap();
+        let mut req = b.body(Body::from(body.unwrap_or_default())).unwrap();
+        if let Some(peer) = self.peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
@@ -575,11 +593,35 @@ impl Client {
                 "expected TOTP step, got {}",
                 r.location()
             );
-            let code = identity::totp::current(secret).unwrap();
+            let code = self.fresh_totp_code(username, secret).await;
             let r = self
                 .post("/login/totp", &[("code", &code), ("next", "/")])
                 .await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "totp: {}", r.body);
+        }
+    }
+}
+
+impl Client {
+    /// A code of a time step the user has not used yet (a code is accepted once), waiting for
+    /// the next step if this one and the next are used.
+    pub async fn fresh_totp_code(&self, username: &str, secret: &str) -> String {
+        loop {
+            let last: Option<i64> = self
+                .db
+                .fetch_one(
+                    "SELECT totp_last_step FROM users WHERE username = $1",
+                    platform::params![identity::normalize_username(username)],
+                )
+                .await
+                .unwrap()
+                .get("totp_last_step")
+                .unwrap();
+            let now = identity::totp::current_step();
+            if let Some(step) = (now..=now + 1).find(|s| last.is_none_or(|l| *s as i64 > l)) {
+                return identity::totp::at_step(secret, step).unwrap();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
     }
 }

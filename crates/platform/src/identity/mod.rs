@@ -4,7 +4,9 @@
 pub mod access;
 pub mod manage;
 pub mod password;
+pub mod sealed;
 pub mod sessions;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -18,9 +20,8 @@ use crate::jobs::BoxFuture;
 use crate::params;
 use access::{Grant, Role, Scope, Target};
 
-/// Failed logins before a temporary lockout, and its length.
-pub const MAX_FAILED_LOGINS: i64 = 5;
-pub const LOCKOUT_MS: i64 = 15 * 60_000;
+/// Wrong second-factor codes after which a half-signed-in session ends.
+pub const MAX_TOTP_PER_SESSION: i64 = 5;
 
 /// What identity needs to know about units and agencies, provided by the registry (the platform
 /// does not depend on the registry crate).
@@ -76,12 +77,11 @@ pub struct User {
     pub is_active: bool,
     pub must_change_password: bool,
     pub totp_enabled: bool,
+    /// The second-factor secret as stored: sealed with the configured key ([`sealed`]).
     #[serde(skip)]
     pub totp_secret: Option<String>,
     #[serde(skip)]
     pub password_hash: String,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
     pub created_at: i64,
 }
 
@@ -98,10 +98,13 @@ impl User {
             totp_enabled: r.get("totp_enabled")?,
             totp_secret: r.get("totp_secret")?,
             password_hash: r.get("password_hash")?,
-            failed_logins: r.get("failed_logins")?,
-            locked_until: r.get("locked_until")?,
             created_at: r.get("created_at")?,
         })
+    }
+
+    /// The second-factor secret itself, opened with the configured key.
+    pub fn totp_secret_with(&self, key: Option<&sealed::SecretKey>) -> Option<String> {
+        sealed::open_stored(key, self.id, self.totp_secret.as_deref()?)
     }
 
     /// What the audit log records of a user: never the hash or the second-factor secret.
@@ -397,16 +400,18 @@ pub async fn set_active(db: &Db, actor: &Actor, user_id: i64, active: bool) -> A
     } else {
         "user.disable"
     };
-    update_user(
+    let user = update_user(
         db,
         actor,
         user_id,
         action,
-        "is_active = $1, failed_logins = 0, locked_until = NULL",
+        "is_active = $1",
         params![active],
         !active,
     )
-    .await
+    .await?;
+    throttle::reset_account(db, &user.username, user.id).await?;
+    Ok(user)
 }
 
 /// Set a new password (by an administrator: `must_change` forces a change at next login). Ends
@@ -422,16 +427,18 @@ pub async fn set_password(
         .await?
         .ok_or_else(AppError::not_found)?;
     password::check_policy(new_password, &user.username).map_err(AppError::invalid)?;
-    update_user(
+    let user = update_user(
         db,
         actor,
         user_id,
         "user.password",
-        "password_hash = $1, must_change_password = $2, failed_logins = 0, locked_until = NULL",
+        "password_hash = $1, must_change_password = $2",
         params![password::hash(new_password), must_change],
         true,
     )
-    .await
+    .await?;
+    throttle::reset_account(db, &user.username, user.id).await?;
+    Ok(user)
 }
 
 pub async fn set_locale(db: &Db, actor: &Actor, user_id: i64, locale: &str) -> AppResult<User> {
@@ -447,9 +454,10 @@ pub async fn set_locale(db: &Db, actor: &Actor, user_id: i64, locale: &str) -> A
     .await
 }
 
-/// Store a (not yet confirmed) second-factor secret.
+/// Store a (not yet confirmed) second-factor secret, sealed with `key`.
 pub async fn set_totp_secret(
     db: &Db,
+    key: &sealed::SecretKey,
     actor: &Actor,
     user_id: i64,
     secret: &str,
@@ -460,7 +468,7 @@ pub async fn set_totp_secret(
         user_id,
         "user.totp_pending",
         "totp_secret = $1, totp_enabled = $2",
-        params![secret, false],
+        params![key.seal(user_id, secret), false],
         false,
     )
     .await
@@ -479,15 +487,21 @@ pub async fn enable_totp(db: &Db, actor: &Actor, user_id: i64) -> AppResult<User
     .await
 }
 
-/// Why a login was refused. The message never says whether the username exists.
+/// Why a login was refused. Unknown and known usernames get the same answers: both go through
+/// the same throttling, and a password is hashed for both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginRefused {
     BadCredentials,
-    Locked,
+    /// Too many attempts: refused without checking; try again after this many seconds.
+    Throttled {
+        retry_after_s: i64,
+    },
 }
 
-/// Check a username and password with throttling: after [`MAX_FAILED_LOGINS`] failures in a row
-/// the account is locked for [`LOCKOUT_MS`]. Failures and successes are audited.
+/// Check a username and password. The attempt is first counted on three keys
+/// ([`throttle`]): this account from this address, this address, and this account from
+/// addresses it never signed in from; while any of them waits, the attempt is refused without a
+/// check. Failures and successes of existing accounts are audited.
 pub async fn authenticate(
     db: &Db,
     username: &str,
@@ -495,53 +509,71 @@ pub async fn authenticate(
     ip: Option<String>,
 ) -> AppResult<Result<User, LoginRefused>> {
     let now = now_ms();
-    let Some(user) = find_user(db, username).await? else {
-        password::verify(password_attempt, password::dummy_hash());
+    let address = ip.clone().unwrap_or_else(|| "-".into());
+    let pair = throttle::pair_key(username, &address);
+    let by_address = throttle::address_key(&address);
+    let account = throttle::account_key(username);
+    let mut claimed: Vec<&str> = Vec::new();
+    let mut refused = None;
+    let mut known = false;
+    for (key, policy) in [
+        (&pair, &throttle::PAIR),
+        (&by_address, &throttle::ADDRESS),
+        (&account, &throttle::ACCOUNT),
+    ] {
+        if key == &account && known {
+            // The owner's own address: an attack from elsewhere does not hold it up.
+            continue;
+        }
+        match throttle::claim(db, key, policy, now).await? {
+            throttle::Claim::Allowed { known: k, .. } => {
+                known |= key == &pair && k;
+                claimed.push(key);
+            }
+            throttle::Claim::Refused { retry_after_ms } => {
+                refused = Some(retry_after_ms);
+                break;
+            }
+        }
+    }
+    if let Some(ms) = refused {
+        for key in claimed {
+            throttle::release(db, key).await?;
+        }
+        return Ok(Err(LoginRefused::Throttled {
+            retry_after_s: (ms + 999) / 1000,
+        }));
+    }
+    let user = find_user(db, &throttle::counted_name(username)).await?;
+    // An unknown name is checked against a dummy hash: the answer takes as long.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_owned());
+    let attempt = password_attempt.to_owned();
+    let matches = tokio::task::spawn_blocking(move || password::verify(&attempt, &hash))
+        .await
+        .map_err(AppError::internal)?;
+    let Some(user) = user else {
         return Ok(Err(LoginRefused::BadCredentials));
     };
+    let ok = matches && user.is_active;
+    if ok {
+        throttle::succeed(db, &pair, now, true).await?;
+        throttle::release(db, &by_address).await?;
+        throttle::succeed(db, &account, now, false).await?;
+    }
     let actor = Actor {
         user_id: Some(user.id),
         name: user.username.clone(),
         ip,
     };
-    if user.locked_until.is_some_and(|t| t > now) {
-        return Ok(Err(LoginRefused::Locked));
-    }
-    let ok = password::verify(password_attempt, &user.password_hash) && user.is_active;
     let mut tx = db.begin().await?;
-    let (action, result) = if ok {
-        tx.execute(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-            params![user.id],
-        )
-        .await?;
-        ("login.success", Ok(user.clone()))
-    } else {
-        let failures = user.failed_logins + 1;
-        let lock = (failures >= MAX_FAILED_LOGINS).then_some(now + LOCKOUT_MS);
-        tx.execute(
-            "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3",
-            params![if lock.is_some() { 0 } else { failures }, lock, user.id],
-        )
-        .await?;
-        (
-            if lock.is_some() {
-                "login.lockout"
-            } else {
-                "login.failure"
-            },
-            Err(if lock.is_some() {
-                LoginRefused::Locked
-            } else {
-                LoginRefused::BadCredentials
-            }),
-        )
-    };
     audit::append(
         &mut tx,
         &actor,
         Change {
-            action,
+            action: if ok { "login.success" } else { "login.failure" },
             object_type: "user",
             object_id: user.id.to_string(),
             before: None,
@@ -550,7 +582,140 @@ pub async fn authenticate(
     )
     .await?;
     tx.commit().await?;
-    Ok(result)
+    Ok(if ok {
+        Ok(user)
+    } else {
+        Err(LoginRefused::BadCredentials)
+    })
+}
+
+/// Why a second-factor code was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpRefused {
+    /// Wrong, or already used (a code is accepted once: RFC 6238 §5.2).
+    Invalid,
+    /// Too many wrong codes in this session ([`MAX_TOTP_PER_SESSION`]): it has ended.
+    SessionEnded,
+    /// Too many wrong codes for the account: refused without a check.
+    Throttled { retry_after_s: i64 },
+}
+
+/// Check a second-factor code of a half-signed-in session: counted per session (the session ends
+/// at the [`MAX_TOTP_PER_SESSION`]th wrong code) and per account ([`throttle::TOTP`]) before the
+/// check; a code's time step is accepted once per user, whichever the session. Failures are
+/// audited. On success the caller marks the session.
+pub async fn check_second_factor(
+    db: &Db,
+    key: Option<&sealed::SecretKey>,
+    user: &User,
+    session_hash: &str,
+    code: &str,
+    ip: Option<String>,
+) -> AppResult<Result<(), TotpRefused>> {
+    let now = now_ms();
+    let Some(row) = db
+        .fetch_optional(
+            "UPDATE sessions SET totp_failures = totp_failures + 1              WHERE id_hash = $1 AND totp_failures < $2 RETURNING totp_failures",
+            params![session_hash, MAX_TOTP_PER_SESSION],
+        )
+        .await?
+    else {
+        sessions::delete(db, session_hash).await?;
+        return Ok(Err(TotpRefused::SessionEnded));
+    };
+    let attempt: i64 = row.get("totp_failures")?;
+    let totp_key = throttle::totp_key(user.id);
+    if let throttle::Claim::Refused { retry_after_ms } =
+        throttle::claim(db, &totp_key, &throttle::TOTP, now).await?
+    {
+        return Ok(Err(TotpRefused::Throttled {
+            retry_after_s: (retry_after_ms + 999) / 1000,
+        }));
+    }
+    if user.totp_enabled && consume_code(db, key, user, code).await? {
+        throttle::succeed(db, &totp_key, now, false).await?;
+        return Ok(Ok(()));
+    }
+    let ended = attempt >= MAX_TOTP_PER_SESSION;
+    let mut tx = db.begin().await?;
+    audit::append(
+        &mut tx,
+        &Actor {
+            user_id: Some(user.id),
+            name: user.username.clone(),
+            ip,
+        },
+        Change {
+            action: "login.totp_failure",
+            object_type: "user",
+            object_id: user.id.to_string(),
+            before: None,
+            after: Some(json!({"attempt": attempt, "session_ended": ended})),
+        },
+    )
+    .await?;
+    if ended {
+        tx.execute(
+            "DELETE FROM sessions WHERE id_hash = $1",
+            params![session_hash],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Err(if ended {
+        TotpRefused::SessionEnded
+    } else {
+        TotpRefused::Invalid
+    }))
+}
+
+/// Accept a code of the user's (possibly pending) secret once: its time step must be later than
+/// the last one accepted, which it then becomes, in one conditional update (so two sessions
+/// cannot both use it).
+pub async fn consume_code(
+    db: &Db,
+    key: Option<&sealed::SecretKey>,
+    user: &User,
+    code: &str,
+) -> AppResult<bool> {
+    let Some(secret) = user.totp_secret_with(key) else {
+        return Ok(false);
+    };
+    let Some(step) = totp::matched_step(&secret, code) else {
+        return Ok(false);
+    };
+    let n = db
+        .execute(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2              AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            params![step as i64, user.id],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Check a code while enrolling a second factor: counted per account like a sign-in code, and
+/// accepted once.
+pub async fn check_enrolment_code(
+    db: &Db,
+    key: Option<&sealed::SecretKey>,
+    user: &User,
+    code: &str,
+) -> AppResult<Result<(), TotpRefused>> {
+    let now = now_ms();
+    let totp_key = throttle::totp_key(user.id);
+    if let throttle::Claim::Refused { retry_after_ms } =
+        throttle::claim(db, &totp_key, &throttle::TOTP, now).await?
+    {
+        return Ok(Err(TotpRefused::Throttled {
+            retry_after_s: (retry_after_ms + 999) / 1000,
+        }));
+    }
+    if consume_code(db, key, user, code).await? {
+        throttle::succeed(db, &totp_key, now, false).await?;
+        Ok(Ok(()))
+    } else {
+        Ok(Err(TotpRefused::Invalid))
+    }
 }
 
 /// Time-based one-time passwords (RFC 6238: SHA-1, 6 digits, 30 s), as authenticator apps expect.
@@ -575,10 +740,20 @@ pub mod totp {
             .ok()
     }
 
-    /// Accepts the current code and one step either side (clock drift).
-    pub fn check(secret_b32: &str, code: &str) -> bool {
+    /// The time step of a code: the current one or one step either side (clock drift).
+    pub fn matched_step(secret_b32: &str, code: &str) -> Option<u64> {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        totp(secret_b32, "user").is_some_and(|t| t.check_current(&code).is_some())
+        totp(secret_b32, "user")?.check_current(&code)
+    }
+
+    /// The code of a given time step (tests and clients that must avoid a used step).
+    pub fn at_step(secret_b32: &str, step: u64) -> Option<String> {
+        totp(secret_b32, "user").map(|t| t.generate(step * 30).to_string())
+    }
+
+    /// The current time step.
+    pub fn current_step() -> u64 {
+        (crate::db::now_ms() / 30_000) as u64
     }
 
     pub fn current(secret_b32: &str) -> Option<String> {

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -15,7 +15,8 @@ use super::{AppState, Auth, CsrfForm, Ctx};
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult, Problem};
 use crate::i18n::Lang;
-use crate::identity::{self, LoginRefused, sessions, totp};
+use crate::identity::sealed::SecretKey;
+use crate::identity::{self, LoginRefused, TotpRefused, sessions, totp};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -98,22 +99,30 @@ async fn login_submit(
         identity::authenticate(&state.db, &form.username, &form.password, ctx.ip.clone()).await?;
     let user = match outcome {
         Ok(u) => u,
-        Err(refused) => {
-            let code = match refused {
-                LoginRefused::BadCredentials => "login_failed",
-                LoginRefused::Locked => "account_locked",
-            };
-            let msg = Problem::new(code)
-                .arg("minutes", identity::LOCKOUT_MS / 60_000)
-                .detail(ctx.lang);
-            let mut res = render(LoginPage {
+        // The same answers whether the username exists or not.
+        Err(LoginRefused::BadCredentials) => {
+            let msg = Problem::new("login_failed").detail(ctx.lang);
+            return login_refused(
                 ctx,
                 next,
-                username: form.username,
-                errors: vec![msg],
-            })?;
-            *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
-            return Ok(res);
+                form.username,
+                msg,
+                StatusCode::UNAUTHORIZED,
+                None,
+            );
+        }
+        Err(LoginRefused::Throttled { retry_after_s }) => {
+            let msg = Problem::new("login_throttled")
+                .arg("seconds", retry_after_s)
+                .detail(ctx.lang);
+            return login_refused(
+                ctx,
+                next,
+                form.username,
+                msg,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(retry_after_s),
+            );
         }
     };
     let grants = identity::grants_of(&state.db, state.directory.as_ref(), user.id).await?;
@@ -138,6 +147,35 @@ async fn login_submit(
     res.headers_mut()
         .append(header::SET_COOKIE, session_cookie(&state, &token));
     Ok(res)
+}
+
+/// The login page again with an error, a status and, when throttled, `Retry-After`.
+fn login_refused(
+    ctx: Ctx,
+    next: String,
+    username: String,
+    message: String,
+    status: StatusCode,
+    retry_after_s: Option<i64>,
+) -> AppResult<Response> {
+    let mut res = render(LoginPage {
+        ctx,
+        next,
+        username,
+        errors: vec![message],
+    })?;
+    *res.status_mut() = status;
+    if let Some(s) = retry_after_s
+        && let Ok(v) = HeaderValue::from_str(&s.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Ok(res)
+}
+
+/// The configured key of second-factor secrets (a malformed one was refused at start).
+fn totp_key(state: &AppState) -> AppResult<Option<SecretKey>> {
+    SecretKey::from_config(&state.config).map_err(AppError::internal)
 }
 
 #[derive(Template)]
@@ -176,17 +214,56 @@ async fn totp_submit(
     let (Some(user), Some(session)) = (&p.user, &p.session) else {
         return Err(AppError::forbidden());
     };
-    let ok = user.totp_enabled
-        && user
-            .totp_secret
-            .as_deref()
-            .is_some_and(|s| totp::check(s, &form.code));
-    if !ok {
-        return render(TotpPage {
-            errors: vec![Problem::new("totp_invalid").detail(ctx.lang)],
+    let key = totp_key(&state)?;
+    let outcome = identity::check_second_factor(
+        &state.db,
+        key.as_ref(),
+        user,
+        &session.id_hash,
+        &form.code,
+        ctx.ip.clone(),
+    )
+    .await?;
+    let next = safe_next(form.next.as_deref());
+    let (problem, status) = match outcome {
+        Ok(()) => (None, StatusCode::OK),
+        Err(TotpRefused::Invalid) => (Some(Problem::new("totp_invalid")), StatusCode::UNAUTHORIZED),
+        Err(TotpRefused::Throttled { retry_after_s }) => (
+            Some(Problem::new("totp_throttled").arg("seconds", retry_after_s)),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(TotpRefused::SessionEnded) => {
+            // The half-signed-in session is gone: back to the password.
+            let msg = Problem::new("totp_session_ended").detail(ctx.lang);
+            let mut res = login_refused(
+                ctx,
+                next,
+                user.username.clone(),
+                msg,
+                StatusCode::UNAUTHORIZED,
+                None,
+            )?;
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&cookie(
+                    sessions::COOKIE,
+                    "",
+                    state.config.cookie_secure,
+                    Some(0),
+                ))
+                .expect("ASCII"),
+            );
+            return Ok(res);
+        }
+    };
+    if let Some(p) = problem {
+        let mut res = render(TotpPage {
+            errors: vec![p.detail(ctx.lang)],
             ctx,
-            next: safe_next(form.next.as_deref()),
-        });
+            next,
+        })?;
+        *res.status_mut() = status;
+        return Ok(res);
     }
     sessions::mark_second_factor(&state.db, &session.id_hash).await?;
     if user.must_change_password {
@@ -345,7 +422,7 @@ async fn password_submit(
             forced: user.must_change_password,
             ctx: auth.ctx,
         })?;
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(res);
     }
     identity::set_password(&state.db, &auth.actor(), user.id, &form.new_password, false).await?;
@@ -400,11 +477,13 @@ async fn totp_setup_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<R
     if user.totp_enabled {
         return Ok(Redirect::to("/account").into_response());
     }
-    let secret = match user.totp_secret {
+    let key = totp_key(&state)?;
+    let secret = match user.totp_secret_with(key.as_ref()) {
         Some(s) => s,
         None => {
+            let key = key.ok_or_else(|| AppError::internal("totp_key is not configured"))?;
             let s = totp::new_secret();
-            identity::set_totp_secret(&state.db, &ctx.actor(), user.id, &s).await?;
+            identity::set_totp_secret(&state.db, &key, &ctx.actor(), user.id, &s).await?;
             s
         }
     };
@@ -428,17 +507,35 @@ async fn totp_setup_submit(
     let (Some(user), Some(session)) = (&p.user, &p.session) else {
         return Err(AppError::forbidden());
     };
-    let Some(secret) = user.totp_secret.clone().filter(|_| !user.totp_enabled) else {
+    let key = totp_key(&state)?;
+    let Some(secret) = user
+        .totp_secret_with(key.as_ref())
+        .filter(|_| !user.totp_enabled)
+    else {
         return Ok(Redirect::to("/account").into_response());
     };
-    if !totp::check(&secret, &form.code) {
+    if let Err(refused) =
+        identity::check_enrolment_code(&state.db, key.as_ref(), user, &form.code).await?
+    {
+        let (problem, status) = match refused {
+            TotpRefused::Throttled { retry_after_s } => (
+                Problem::new("totp_throttled").arg("seconds", retry_after_s),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            _ => (
+                Problem::new("totp_invalid"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        };
         let uri = totp::uri(&secret, &user.username).unwrap_or_default();
-        return render(TotpSetupPage {
-            errors: vec![Problem::new("totp_invalid").detail(ctx.lang)],
+        let mut res = render(TotpSetupPage {
+            errors: vec![problem.detail(ctx.lang)],
             ctx,
             secret,
             uri,
-        });
+        })?;
+        *res.status_mut() = status;
+        return Ok(res);
     }
     let actor = Actor {
         user_id: Some(user.id),

@@ -341,8 +341,9 @@ pub fn cookie(name: &str, value: &str, secure: bool, max_age_s: Option<i64>) -> 
     c
 }
 
-/// For unsafe methods: an `Origin` (or `Referer`) header, if present, must name this host.
-pub fn same_origin(headers: &HeaderMap) -> bool {
+/// For unsafe methods: an `Origin` (or `Referer`) header, if present, must name this host with
+/// the scheme the site is served over (`https://host` is not `http://host`).
+pub fn same_origin(headers: &HeaderMap, scheme: &str) -> bool {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -353,13 +354,46 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
         .and_then(|h| h.to_str().ok());
     match origin {
         None => true,
-        Some("null") => false,
         Some(o) => {
-            let rest = o.split_once("://").map(|(_, r)| r).unwrap_or(o);
-            let origin_host = rest.split('/').next().unwrap_or("");
-            !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+            let Some((origin_scheme, rest)) = o.split_once("://") else {
+                // "null" (a sandboxed or privacy-sensitive context) and anything without a scheme.
+                return false;
+            };
+            let origin_host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty()
+                && origin_scheme.eq_ignore_ascii_case(scheme)
+                && origin_host.eq_ignore_ascii_case(host)
         }
     }
+}
+
+/// The client's address: the TCP peer, or, when the peer is a trusted reverse proxy, the
+/// right-most address in `X-Forwarded-For` that is not itself a trusted proxy (the left part of
+/// that header is written by the client and proves nothing).
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            // Garbage where an address should be: stop believing the header here.
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 /// Language: the user's profile, then the cookie, then `Accept-Language`, then Vietnamese.
@@ -459,13 +493,45 @@ mod tests {
     }
 
     #[test]
-    fn origin_must_match_host() {
+    fn origin_must_match_host_and_scheme() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
-        assert!(same_origin(&h));
+        assert!(same_origin(&h, "http"));
         h.insert(header::ORIGIN, "http://127.0.0.1:8080".parse().unwrap());
-        assert!(same_origin(&h));
+        assert!(same_origin(&h, "http"));
+        assert!(
+            !same_origin(&h, "https"),
+            "plain-HTTP page posting to an HTTPS site"
+        );
+        h.insert(header::ORIGIN, "https://127.0.0.1:8080".parse().unwrap());
+        assert!(same_origin(&h, "https"));
+        assert!(!same_origin(&h, "http"));
         h.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
-        assert!(!same_origin(&h));
+        assert!(!same_origin(&h, "http"));
+        h.insert(header::ORIGIN, "null".parse().unwrap());
+        assert!(!same_origin(&h, "http"));
+        h.remove(header::ORIGIN);
+        h.insert(
+            header::REFERER,
+            "https://127.0.0.1:8080/login?next=/".parse().unwrap(),
+        );
+        assert!(same_origin(&h, "https") && !same_origin(&h, "http"));
+    }
+
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "198.51.100.1, 203.0.113.7".parse().unwrap(),
+        );
+        // Not from a trusted proxy: the header is ignored.
+        assert_eq!(client_ip(client, &h, &[proxy]), client);
+        // From the proxy: the right-most address, not the client-written left part.
+        assert_eq!(client_ip(proxy, &h, &[proxy]), client);
+        h.insert("x-forwarded-for", "junk".parse().unwrap());
+        assert_eq!(client_ip(proxy, &h, &[proxy]), proxy);
     }
 }

@@ -79,11 +79,12 @@ pub fn is_api_path(path: &str) -> bool {
 
 async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    let ip = req
+    let headers = req.headers().clone();
+    let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let headers = req.headers().clone();
+        .map(|c| c.0.ip());
+    let ip = peer.map(|p| ctx::client_ip(p, &headers, &state.config.trusted_proxies).to_string());
     let cookies = ctx::parse_cookies(&headers);
 
     // Cross-origin form posts are refused outright (on top of the CSRF token); so are
@@ -97,7 +98,14 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
         security_headers(res.headers_mut());
         res
     };
-    if !req.method().is_safe() && !ctx::same_origin(&headers) {
+    // Secure cookies mean the public site is served over HTTPS (egov behind a TLS proxy); the
+    // demo's plain-HTTP cookies mean HTTP.
+    let scheme = if state.config.cookie_secure {
+        "https"
+    } else {
+        "http"
+    };
+    if !req.method().is_safe() && !ctx::same_origin(&headers, scheme) {
         return early_error(crate::error::AppError::forbidden());
     }
     // API tokens are for the JSON API only: never on pages and forms, whose CSRF protection a
@@ -149,6 +157,11 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
     }
     let h = res.headers_mut();
     security_headers(h);
+    // Pages are personal (and some show a temporary password or a token secret once): no
+    // browser or proxy keeps a copy, unless a handler chose caching (static files).
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if !h.contains_key(header::CONTENT_LANGUAGE) {
         h.insert(
             header::CONTENT_LANGUAGE,
