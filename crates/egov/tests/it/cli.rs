@@ -41,6 +41,8 @@ fn every_subcommand_has_help() {
         vec!["demo", "--help"],
         vec!["serve", "--help"],
         vec!["migrate", "--help"],
+        vec!["reference", "apply", "--help"],
+        vec!["reference", "status", "--help"],
         vec!["config", "--help"],
         vec!["admin", "user", "create", "--help"],
         vec!["admin", "user", "list", "--help"],
