@@ -411,6 +411,15 @@ pub async fn apply(
         anyhow::ensure!(!key.is_empty(), "name a record as SET:KEY");
     }
     let mut tx = db.begin().await?;
+    if tx.backend() == crate::db::Backend::Postgres {
+        // Two nodes running `egov migrate` at once apply one after the other (SQLite's write
+        // transaction already does this); readers are not blocked.
+        tx.execute(
+            "LOCK TABLE reference_versions IN SHARE ROW EXCLUSIVE MODE",
+            params![],
+        )
+        .await?;
+    }
     let now = now_ms();
     let mut reports = Vec::new();
     let mut audited = serde_json::Map::new();

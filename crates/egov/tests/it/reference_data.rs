@@ -223,6 +223,74 @@ on_both!(
             status.iter().all(|r| r.differences.is_empty()),
             "{status:?}"
         );
+
+        // Another local change that a later version (2099.2) also touches: the operator keeps
+        // the local value; it is then a local change, no longer a conflict, and stays.
+        app.db
+            .execute(
+                "UPDATE agencies SET name_en = 'Ministry of Finance (local)' WHERE code = 'btc'",
+                params![],
+            )
+            .await
+            .unwrap();
+        let v2 = dir.join("2099.2").join("registry");
+        std::fs::create_dir_all(&v2).unwrap();
+        let agencies = std::fs::read_to_string(dir.join("2099.1/registry/agencies.csv"))
+            .unwrap()
+            .replace(",Ministry of Finance,", ",Ministry of Finance (2099.2),");
+        std::fs::write(v2.join("agencies.csv"), agencies).unwrap();
+        let keep = Options {
+            dir: Some(&dir),
+            resolutions: vec![(
+                "registry.agencies".into(),
+                "btc".into(),
+                Resolution::KeepLocal,
+            )],
+        };
+        let kept = reference::apply(&app.db, &actor, &sets, &keep)
+            .await
+            .unwrap();
+        let agencies = find(&kept, "registry.agencies");
+        assert_eq!(agencies.offered, "2099.2");
+        assert_eq!((agencies.updated, agencies.conflicts().count()), (0, 0));
+        let status = reference::status(&app.db, &sets, &opts(Some(&dir)))
+            .await
+            .unwrap();
+        let agencies = find(&status, "registry.agencies");
+        assert_eq!(
+            agencies.count(State::Local),
+            1,
+            "{:?}",
+            agencies.differences
+        );
+        assert_eq!(agencies.count(State::Conflict), 0);
+        let name: String = app
+            .db
+            .fetch_one("SELECT name_en FROM agencies WHERE code = 'btc'", params![])
+            .await
+            .unwrap()
+            .get("name_en")
+            .unwrap();
+        assert_eq!(name, "Ministry of Finance (local)");
+        // A decision on a record that is not in conflict is refused and changes nothing.
+        let audit = app.audit_count().await;
+        let wrong = Options {
+            dir: Some(&dir),
+            resolutions: vec![(
+                "registry.agencies".into(),
+                "bca".into(),
+                Resolution::TakeShipped,
+            )],
+        };
+        let err = reference::apply(&app.db, &actor, &sets, &wrong)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("registry.agencies:bca is not in conflict"),
+            "{err}"
+        );
+        assert_eq!(app.audit_count().await, audit);
         std::fs::remove_dir_all(&dir).ok();
     }
 );
