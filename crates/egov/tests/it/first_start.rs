@@ -407,6 +407,7 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
     assert_eq!(admin.sign_in("nguyen.van.a", &one_time), "/account/totp");
     let r = admin.get("/admin/users");
     assert_eq!(r.location(), "/account/totp", "nothing before enrolment");
+    assert_eq!(admin.get("/api/v1/me").status, 401, "nor through the API");
     let page = admin.get("/account/totp");
     assert_eq!(page.status, 200);
     let secret = element_text(&page.body, "totp-secret").to_owned();
@@ -418,6 +419,9 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
         "/account/password",
         "the one-time password must be changed before anything else"
     );
+    let r = admin.get("/api/v1/me");
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("password_change_required"), "{}", r.body);
     let admin_password = "Mật khẩu quản trị hệ thống 2026";
     admin.change_password(&one_time, admin_password);
     assert!(
