@@ -151,6 +151,21 @@ fn demo_prints_accounts_once_and_keeps_data() {
         .env("EGOV_DATABASE_URL", &url));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("intact"));
+    // The demo's reference data is the release's, applied by the same mechanism as `migrate`.
+    let (code, out, _) = run(egov()
+        .args(["reference", "status", "--lang", "en"])
+        .env("EGOV_DATABASE_URL", &url));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.matches(": applied 2025.1, shipped 2025.1;").count(),
+        8,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("0 to add, 0 to update, 0 conflicts").count(),
+        8,
+        "{out}"
+    );
     let (code, _, err) = run(egov().args(["serve"]).env("EGOV_DATABASE_URL", &url));
     assert_ne!(code, 0);
     assert!(err.contains("demo account"), "{err}");
