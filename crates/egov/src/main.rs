@@ -395,6 +395,10 @@ async fn reference(db: &platform::db::Db, cmd: ReferenceCommand) -> anyhow::Resu
             .await?;
             for r in &reports {
                 use platform::reference::State;
+                if r.newer_in_db {
+                    print_newer_in_db(lang, r);
+                    continue;
+                }
                 let not_applied = platform::i18n::t(lang, "reference.not_applied");
                 println!(
                     "{}",
@@ -452,6 +456,21 @@ fn print_differences(lang: Lang, r: &platform::reference::SetReport, only_confli
     }
 }
 
+fn print_newer_in_db(lang: Lang, r: &platform::reference::SetReport) {
+    println!(
+        "{}",
+        platform::i18n::t_args(
+            lang,
+            "reference.newer_in_db",
+            &[
+                ("set", r.name.to_owned()),
+                ("applied", r.applied.clone().unwrap_or_default()),
+                ("version", r.offered.clone()),
+            ]
+        )
+    );
+}
+
 fn print_conflict_hint(lang: Lang, reports: &[platform::reference::SetReport]) {
     if reports.iter().any(|r| r.conflicts().next().is_some()) {
         println!("{}", platform::i18n::t(lang, "reference.conflict_hint"));
@@ -477,18 +496,7 @@ async fn reference_apply(
     .await?;
     for r in &reports {
         if r.newer_in_db {
-            println!(
-                "{}",
-                platform::i18n::t_args(
-                    lang,
-                    "reference.newer_in_db",
-                    &[
-                        ("set", r.name.to_owned()),
-                        ("applied", r.applied.clone().unwrap_or_default()),
-                        ("version", r.offered.clone()),
-                    ]
-                )
-            );
+            print_newer_in_db(lang, r);
             continue;
         }
         println!(

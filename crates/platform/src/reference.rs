@@ -331,6 +331,10 @@ async fn compare(tx: &mut Tx, set: &dyn ReferenceSet, files: &Files) -> anyhow::
     let mut all = Vec::with_capacity(shipped.len());
     for (key, value) in &shipped {
         all.push(json!([key, value]));
+        if newer_in_db {
+            // Older than what the database holds: nothing of it applies, nothing to compare.
+            continue;
+        }
         if let Some(state) = classify(
             value,
             tracked.get(key).map(String::as_str),

@@ -194,6 +194,11 @@ on_both!(
             .await
             .unwrap();
         assert!(find(&old, "registry.agencies").newer_in_db);
+        let status = reference::status(&app.db, &sets, &opts(None))
+            .await
+            .unwrap();
+        let agencies = find(&status, "registry.agencies");
+        assert!(agencies.newer_in_db && agencies.differences.is_empty());
         assert_eq!(
             agency_name(app, "btc").await.as_deref(),
             Some("Bộ Tài chính (đổi tên 2099)")
