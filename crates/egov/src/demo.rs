@@ -1,6 +1,7 @@
-//! `egov demo`: reference data, sample communes (dữ liệu mẫu) and demo accounts with generated
-//! passwords, written once to `data/demo-accounts.txt` (mode 0600), beside the key that encrypts
-//! second-factor secrets (`data/totp.key`, mode 0600).
+//! `egov demo`: the reference data (as `egov migrate` applies it), sample communes (dữ liệu mẫu)
+//! and demo accounts with generated passwords, written once to `data/demo-accounts.txt` (mode
+//! 0600), beside the keys that encrypt second-factor secrets (`data/totp.key`) and seal the audit
+//! trail (`data/audit.key`), both mode 0600.
 
 use std::io::Write;
 use std::path::Path;
@@ -96,7 +97,8 @@ pub struct DemoOutcome {
 /// Load everything the demo needs; idempotent (a second run keeps data and passwords).
 pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
     let actor = Actor::system("egov demo");
-    registry::seed::load(db, &actor).await?;
+    // The reference data, as `egov migrate` applies it in production.
+    platform::reference::apply(db, &actor, &crate::reference_sets(), &Default::default()).await?;
     let table = registry::import::read_csv(registry::seed::SAMPLE_COMMUNES.as_bytes())?;
     let report = registry::import::import_communes(
         db,
@@ -116,7 +118,6 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
         report.rejected
     );
 
-    reporting::catalogue::load_default(db, &actor).await?;
     reporting::demo::generate(db, &actor, reporting::latest_due_month()).await?;
 
     let dir = registry::RegistryDirectory { db: db.clone() };

@@ -50,6 +50,15 @@ pub fn openapi_json() -> serde_json::Value {
     serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises")
 }
 
+/// The registry of reference sets: every capability's shipped reference data, in the order it
+/// is applied (a set may name records of the sets before it). A new capability adds its sets with
+/// one line here; `egov migrate`, `egov reference` and `egov demo` all read this list.
+pub fn reference_sets() -> Vec<&'static dyn platform::reference::ReferenceSet> {
+    let mut sets = registry::seed::sets();
+    sets.extend(reporting::reference::sets());
+    sets
+}
+
 /// Connect to the configured database, apply pending migrations and fill what they left to
 /// the application (the series of approved values of an older database).
 pub async fn connect(config: &Config) -> anyhow::Result<Db> {

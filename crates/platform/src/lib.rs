@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod identity;
 pub mod jobs;
+pub mod reference;
 pub mod web;
 
 pub use error::{AppError, AppResult, Problem};

@@ -1,14 +1,17 @@
 //! Reference data shipped with egov: the 63 provinces before 1 July 2025, the 34 since, the 2025
 //! lineage (Resolution 202/2025/QH15), the central agencies, and a People's Committee for every
-//! province. Loading is idempotent and audited.
+//! province — three reference sets (`registry.units`, `registry.lineage`, `registry.agencies`)
+//! of the release, applied by `platform::reference` (versioned, idempotent, audited, local
+//! changes kept).
 
-use platform::audit::{self, Actor, Change};
+use platform::audit::Actor;
 use platform::db::{Db, Tx};
 use platform::params;
-use serde_json::json;
+use platform::reference::{self, Files, Fut, Records, ReferenceSet, SetReport, Source, opt_text};
+use serde_json::{Value as Json, json};
 
 use crate::model::{Day, Level};
-use crate::store::{UnitRecord, Upserted, upsert_unit};
+use crate::store::{UnitRecord, upsert_unit};
 
 const PROVINCES: &str = include_str!("../seed/provinces.csv");
 const LINEAGE: &str = include_str!("../seed/lineage.csv");
@@ -24,16 +27,65 @@ const PC_EDOC: &[(&str, &str)] = &[
     ("38", "000.00.00.H56"),
 ];
 
-fn records(csv_text: &str) -> anyhow::Result<Vec<csv::StringRecord>> {
+/// The registry's reference files in this release. Bump `version` when a file changes.
+pub static SOURCE: Source = Source {
+    name: "registry",
+    version: "2025.1",
+    files: &[
+        ("provinces.csv", PROVINCES),
+        ("lineage.csv", LINEAGE),
+        ("agencies.csv", AGENCIES),
+    ],
+};
+
+/// The registry's reference sets, in the order they are applied.
+pub fn sets() -> Vec<&'static dyn ReferenceSet> {
+    vec![&Units, &Lineage, &Agencies]
+}
+
+/// Apply the registry's reference data (idempotent; see `platform::reference`).
+pub async fn load(db: &Db, actor: &Actor) -> anyhow::Result<Vec<SetReport>> {
+    reference::apply(db, actor, &sets(), &Default::default()).await
+}
+
+fn records(name: &str, csv_text: &str) -> anyhow::Result<Vec<csv::StringRecord>> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(csv_text.as_bytes());
-    Ok(r.records().collect::<Result<_, _>>()?)
+    r.records()
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))
 }
 
 fn opt(s: &str) -> Option<&str> {
     let s = s.trim();
     (!s.is_empty()).then_some(s)
+}
+
+fn text(v: &Json, field: &str) -> anyhow::Result<String> {
+    v[field]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("field {field} missing"))
+}
+
+fn opt_field<'a>(v: &'a Json, field: &str) -> Option<&'a str> {
+    v[field].as_str()
+}
+
+/// The key of a province identity: its code, and its first day when it has one (codes are
+/// reused across time: `15` is Yên Bái until 2025-06-30, `15@2025-07-01` the merged Lào Cai).
+fn unit_key(code: &str, valid_from: Option<&str>) -> String {
+    match valid_from {
+        Some(f) => format!("{code}@{f}"),
+        None => code.to_owned(),
+    }
+}
+
+fn row_text(r: &platform::db::Row, column: &str) -> anyhow::Result<Json> {
+    Ok(r.get::<Option<String>>(column)?
+        .map(Json::String)
+        .unwrap_or(Json::Null))
 }
 
 async fn unit_id_on(tx: &mut Tx, level: Level, code: &str, day: Day) -> anyhow::Result<i64> {
@@ -48,127 +100,308 @@ async fn unit_id_on(tx: &mut Tx, level: Level, code: &str, day: Day) -> anyhow::
     Ok(r.get("id")?)
 }
 
-/// Counts of what a seed load did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct SeedReport {
-    pub units_inserted: usize,
-    pub lineage_inserted: usize,
-    pub agencies_inserted: usize,
+/// Provinces before and after 1 July 2025 (`provinces.csv`).
+pub struct Units;
+
+impl ReferenceSet for Units {
+    fn name(&self) -> &'static str {
+        "registry.units"
+    }
+    fn source(&self) -> &'static Source {
+        &SOURCE
+    }
+    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+        records("provinces.csv", files.get("provinces.csv")?)?
+            .iter()
+            .map(|r| {
+                let (code, from) = (r[0].trim(), opt(&r[3]));
+                anyhow::ensure!(
+                    code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()),
+                    "provinces.csv: code {code:?} is not two digits"
+                );
+                for d in [from, opt(&r[4])].into_iter().flatten() {
+                    anyhow::ensure!(Day::parse(d).is_some(), "provinces.csv {code}: date {d:?}");
+                }
+                Ok((
+                    unit_key(code, from),
+                    json!({
+                        "code": code,
+                        "name": r[1].trim(),
+                        "kind": r[2].trim(),
+                        "valid_from": opt_text(&r[3]),
+                        "valid_to": opt_text(&r[4]),
+                    }),
+                ))
+            })
+            .collect()
+    }
+    fn current<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, Records> {
+        Box::pin(async move {
+            tx.fetch_all(
+                "SELECT code, name, kind, valid_from, valid_to FROM units WHERE level = 'province'",
+                params![],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let code: String = r.get("code")?;
+                let from: Option<String> = r.get("valid_from")?;
+                Ok((
+                    unit_key(&code, from.as_deref()),
+                    json!({
+                        "code": code,
+                        "name": row_text(r, "name")?,
+                        "kind": row_text(r, "kind")?,
+                        "valid_from": from,
+                        "valid_to": row_text(r, "valid_to")?,
+                    }),
+                ))
+            })
+            .collect()
+        })
+    }
+    fn write<'a>(&'a self, tx: &'a mut Tx, records: &'a [(String, Json)]) -> Fut<'a, ()> {
+        Box::pin(async move {
+            for (_, v) in records {
+                upsert_unit(
+                    tx,
+                    UnitRecord {
+                        code: &text(v, "code")?,
+                        level: Level::Province,
+                        kind: &text(v, "kind")?,
+                        name: &text(v, "name")?,
+                        parent_id: None,
+                        valid_from: opt_field(v, "valid_from"),
+                        valid_to: opt_field(v, "valid_to"),
+                    },
+                )
+                .await?;
+            }
+            Ok(())
+        })
+    }
 }
 
-/// Load (or refresh) the reference data in one transaction.
-pub async fn load(db: &Db, actor: &Actor) -> anyhow::Result<SeedReport> {
-    let mut tx = db.begin().await?;
-    let mut report = SeedReport::default();
-    let mut province_units = Vec::new();
-    for rec in records(PROVINCES)? {
-        let (code, name, kind) = (&rec[0], &rec[1], &rec[2]);
-        let (from, to) = (opt(&rec[3]), opt(&rec[4]));
-        let done = upsert_unit(
-            &mut tx,
-            UnitRecord {
-                code,
-                level: Level::Province,
-                kind,
-                name,
-                parent_id: None,
-                valid_from: from,
-                valid_to: to,
-            },
-        )
-        .await?;
-        let id = done.id();
-        report.units_inserted += usize::from(matches!(done, Upserted::Inserted(_)));
-        province_units.push((
-            id,
-            code.to_owned(),
-            name.to_owned(),
-            kind.to_owned(),
-            from.map(str::to_owned),
-            to.map(str::to_owned),
-        ));
+/// Which province became which (`lineage.csv`).
+pub struct Lineage;
+
+impl ReferenceSet for Lineage {
+    fn name(&self) -> &'static str {
+        "registry.lineage"
     }
-    for rec in records(LINEAGE)? {
-        let effective =
-            Day::parse(&rec[3]).ok_or_else(|| anyhow::anyhow!("bad date {}", &rec[3]))?;
-        let from = unit_id_on(&mut tx, Level::Province, &rec[0], effective.previous()).await?;
-        let to = unit_id_on(&mut tx, Level::Province, &rec[1], effective).await?;
-        let n = tx
-            .execute(
-                "INSERT INTO unit_lineage (from_unit_id, to_unit_id, kind, effective) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (from_unit_id, to_unit_id, kind) DO NOTHING",
-                params![from, to, &rec[2], effective.iso()],
+    fn source(&self) -> &'static Source {
+        &SOURCE
+    }
+    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+        records("lineage.csv", files.get("lineage.csv")?)?
+            .iter()
+            .map(|r| {
+                let (from, to, kind, eff) = (r[0].trim(), r[1].trim(), r[2].trim(), r[3].trim());
+                anyhow::ensure!(Day::parse(eff).is_some(), "lineage.csv: date {eff:?}");
+                Ok((
+                    format!("{from}>{to}:{kind}@{eff}"),
+                    json!({"from": from, "to": to, "kind": kind, "effective": eff}),
+                ))
+            })
+            .collect()
+    }
+    fn current<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, Records> {
+        Box::pin(async move {
+            tx.fetch_all(
+                "SELECT f.code AS from_code, t.code AS to_code, l.kind, l.effective FROM unit_lineage l \
+                 JOIN units f ON f.id = l.from_unit_id JOIN units t ON t.id = l.to_unit_id \
+                 WHERE f.level = 'province' AND t.level = 'province'",
+                params![],
             )
-            .await?;
-        report.lineage_inserted += n as usize;
+            .await?
+            .iter()
+            .map(|r| {
+                let (from, to, kind, eff): (String, String, String, String) = (
+                    r.get("from_code")?,
+                    r.get("to_code")?,
+                    r.get("kind")?,
+                    r.get("effective")?,
+                );
+                Ok((
+                    format!("{from}>{to}:{kind}@{eff}"),
+                    json!({"from": from, "to": to, "kind": kind, "effective": eff}),
+                ))
+            })
+            .collect()
+        })
     }
-    for rec in records(AGENCIES)? {
-        report.agencies_inserted += upsert_agency(
-            &mut tx,
-            AgencyRecord {
-                code: &rec[0],
-                name_vi: &rec[1],
-                name_en: &rec[2],
-                kind: &rec[3],
-                unit_id: None,
-                edoc_qcvn: opt(&rec[4]),
-                edoc_2020: opt(&rec[5]),
-                valid_from: opt(&rec[6]),
-                valid_to: opt(&rec[7]),
-            },
-        )
-        .await?;
+    fn write<'a>(&'a self, tx: &'a mut Tx, records: &'a [(String, Json)]) -> Fut<'a, ()> {
+        Box::pin(async move {
+            for (_, v) in records {
+                let eff = text(v, "effective")?;
+                let effective =
+                    Day::parse(&eff).ok_or_else(|| anyhow::anyhow!("bad date {eff}"))?;
+                let from = unit_id_on(tx, Level::Province, &text(v, "from")?, effective.previous())
+                    .await?;
+                let to = unit_id_on(tx, Level::Province, &text(v, "to")?, effective).await?;
+                tx.execute(
+                    "INSERT INTO unit_lineage (from_unit_id, to_unit_id, kind, effective) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (from_unit_id, to_unit_id, kind) DO UPDATE SET effective = excluded.effective",
+                    params![from, to, text(v, "kind")?, effective.iso()],
+                )
+                .await?;
+            }
+            Ok(())
+        })
     }
-    for (unit_id, code, name, kind, from, to) in &province_units {
-        let (vi_kind, en_kind) = if kind == "city" {
-            ("thành phố", "city")
-        } else {
-            ("tỉnh", "province")
-        };
-        let agency_code = match to {
-            None => format!("ubnd-{code}"),
-            Some(t) => format!("ubnd-{code}-{t}"),
-        };
-        let edoc = to
-            .is_none()
-            .then(|| PC_EDOC.iter().find(|(c, _)| c == code).map(|(_, e)| *e))
-            .flatten();
-        report.agencies_inserted += upsert_agency(
-            &mut tx,
-            AgencyRecord {
-                code: &agency_code,
-                name_vi: &format!("Ủy ban nhân dân {vi_kind} {name}"),
-                name_en: &format!("People's Committee of {name} {en_kind}"),
-                kind: "provincial_committee",
-                unit_id: Some(*unit_id),
-                edoc_qcvn: edoc,
-                edoc_2020: None,
-                valid_from: from.as_deref(),
-                valid_to: to.as_deref(),
-            },
-        )
-        .await?;
+}
+
+/// Central agencies (`agencies.csv`) and a People's Committee for every province
+/// (`provinces.csv`).
+pub struct Agencies;
+
+fn agency(
+    code: &str,
+    name_vi: &str,
+    name_en: &str,
+    kind: &str,
+    unit: Option<String>,
+    edoc: [Option<&str>; 2],
+    valid: [Option<&str>; 2],
+) -> (String, Json) {
+    (
+        code.to_owned(),
+        json!({
+            "code": code,
+            "name_vi": name_vi,
+            "name_en": name_en,
+            "kind": kind,
+            "unit": unit,
+            "edoc_qcvn": edoc[0],
+            "edoc_2020": edoc[1],
+            "valid_from": valid[0],
+            "valid_to": valid[1],
+        }),
+    )
+}
+
+impl ReferenceSet for Agencies {
+    fn name(&self) -> &'static str {
+        "registry.agencies"
     }
-    if report != SeedReport::default() {
-        audit::append(
-            &mut tx,
-            actor,
-            Change {
-                action: "registry.seed",
-                object_type: "registry",
-                object_id: "reference-data".into(),
-                before: None,
-                after: Some(json!({
-                    "units_inserted": report.units_inserted,
-                    "lineage_inserted": report.lineage_inserted,
-                    "agencies_inserted": report.agencies_inserted,
-                })),
-            },
-        )
-        .await?;
+    fn source(&self) -> &'static Source {
+        &SOURCE
     }
-    tx.commit().await?;
-    Ok(report)
+    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+        let mut out = Vec::new();
+        for r in records("agencies.csv", files.get("agencies.csv")?)? {
+            let kind = r[3].trim();
+            anyhow::ensure!(
+                matches!(kind, "ministry" | "ministry_level" | "government_agency"),
+                "agencies.csv {}: kind {kind:?}",
+                &r[0]
+            );
+            out.push(agency(
+                r[0].trim(),
+                r[1].trim(),
+                r[2].trim(),
+                kind,
+                None,
+                [opt(&r[4]), opt(&r[5])],
+                [opt(&r[6]), opt(&r[7])],
+            ));
+        }
+        for r in records("provinces.csv", files.get("provinces.csv")?)? {
+            let (code, name, kind) = (r[0].trim(), r[1].trim(), r[2].trim());
+            let (from, to) = (opt(&r[3]), opt(&r[4]));
+            let (vi_kind, en_kind) = if kind == "city" {
+                ("thành phố", "city")
+            } else {
+                ("tỉnh", "province")
+            };
+            let agency_code = match to {
+                None => format!("ubnd-{code}"),
+                Some(t) => format!("ubnd-{code}-{t}"),
+            };
+            let edoc = to
+                .is_none()
+                .then(|| PC_EDOC.iter().find(|(c, _)| *c == code).map(|(_, e)| *e))
+                .flatten();
+            out.push(agency(
+                &agency_code,
+                &format!("Ủy ban nhân dân {vi_kind} {name}"),
+                &format!("People's Committee of {name} {en_kind}"),
+                "provincial_committee",
+                Some(unit_key(code, from)),
+                [edoc, None],
+                [from, to],
+            ));
+        }
+        Ok(out)
+    }
+    fn current<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, Records> {
+        Box::pin(async move {
+            tx.fetch_all(
+                "SELECT a.code, a.name_vi, a.name_en, a.kind, a.edoc_qcvn, a.edoc_2020, a.valid_from, \
+                 a.valid_to, u.code AS unit_code, u.valid_from AS unit_from \
+                 FROM agencies a LEFT JOIN units u ON u.id = a.unit_id",
+                params![],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let s = |c: &str| r.get::<Option<String>>(c);
+                let unit = s("unit_code")?.map(|c| unit_key(&c, s("unit_from").ok().flatten().as_deref()));
+                let code: String = r.get("code")?;
+                let (vf, vt, q, e) = (s("valid_from")?, s("valid_to")?, s("edoc_qcvn")?, s("edoc_2020")?);
+                Ok(agency(
+                    &code,
+                    &r.get::<String>("name_vi")?,
+                    &r.get::<String>("name_en")?,
+                    &r.get::<String>("kind")?,
+                    unit,
+                    [q.as_deref(), e.as_deref()],
+                    [vf.as_deref(), vt.as_deref()],
+                ))
+            })
+            .collect()
+        })
+    }
+    fn write<'a>(&'a self, tx: &'a mut Tx, records: &'a [(String, Json)]) -> Fut<'a, ()> {
+        Box::pin(async move {
+            for (_, v) in records {
+                let unit_id: Option<i64> = match opt_field(v, "unit") {
+                    None => None,
+                    Some(key) => {
+                        let (code, from) = key.split_once('@').unwrap_or((key, ""));
+                        Some(
+                            tx.fetch_optional(
+                                "SELECT id FROM units WHERE level = 'province' AND code = $1 \
+                                 AND COALESCE(valid_from, '') = $2",
+                                params![code, from],
+                            )
+                            .await?
+                            .ok_or_else(|| {
+                                anyhow::anyhow!("agency {}: no province {key}", v["code"])
+                            })?
+                            .get("id")?,
+                        )
+                    }
+                };
+                upsert_agency(
+                    tx,
+                    AgencyRecord {
+                        code: &text(v, "code")?,
+                        name_vi: &text(v, "name_vi")?,
+                        name_en: &text(v, "name_en")?,
+                        kind: &text(v, "kind")?,
+                        unit_id,
+                        edoc_qcvn: opt_field(v, "edoc_qcvn"),
+                        edoc_2020: opt_field(v, "edoc_2020"),
+                        valid_from: opt_field(v, "valid_from"),
+                        valid_to: opt_field(v, "valid_to"),
+                    },
+                )
+                .await?;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// An agency to insert or update, identified by its code.
@@ -184,8 +417,8 @@ struct AgencyRecord<'a> {
     valid_to: Option<&'a str>,
 }
 
-/// Insert or update an agency; returns 1 if inserted.
-async fn upsert_agency(tx: &mut Tx, a: AgencyRecord<'_>) -> anyhow::Result<usize> {
+/// Insert or update an agency (its fields exactly as given).
+async fn upsert_agency(tx: &mut Tx, a: AgencyRecord<'_>) -> anyhow::Result<()> {
     let AgencyRecord {
         code,
         name_vi,
@@ -216,12 +449,11 @@ async fn upsert_agency(tx: &mut Tx, a: AgencyRecord<'_>) -> anyhow::Result<usize
     if exists {
         tx.execute(
             "UPDATE agencies SET name_vi = $2, name_en = $3, name_search = $4, kind = $5, unit_id = $6, \
-             edoc_qcvn = COALESCE(edoc_qcvn, $7), edoc_2020 = COALESCE(edoc_2020, $8), valid_from = $9, valid_to = $10 \
+             edoc_qcvn = $7, edoc_2020 = $8, valid_from = $9, valid_to = $10 \
              WHERE code = $1",
             p,
         )
         .await?;
-        Ok(0)
     } else {
         tx.execute(
             "INSERT INTO agencies (code, name_vi, name_en, name_search, kind, unit_id, edoc_qcvn, edoc_2020, valid_from, valid_to) \
@@ -229,6 +461,6 @@ async fn upsert_agency(tx: &mut Tx, a: AgencyRecord<'_>) -> anyhow::Result<usize
             p,
         )
         .await?;
-        Ok(1)
     }
+    Ok(())
 }

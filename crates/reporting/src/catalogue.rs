@@ -1,23 +1,22 @@
 //! The indicator catalogue (danh mục chỉ tiêu), report templates (biểu mẫu) and the holiday
 //! calendar, with the default catalogue shipped in `seed/`.
 
-use platform::audit::{self, Actor, Change};
+use platform::audit::Actor;
 use platform::db::{Db, DbResult, Row};
 use platform::error::Problem;
 use platform::i18n::{Lang, t, t_args};
 use platform::params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::period::HolidayCalendar;
 
 /// The shipped catalogue, in the file format of [`crate::catalogue_io`].
 pub(crate) const SEED_INDICATORS: &str = include_str!("../seed/indicators.csv");
-const HOLIDAYS: &str = include_str!("../seed/holidays.csv");
 
 pub use crate::templates::{MONTHLY_PROVINCIAL, Template, template};
 
 /// An indicator (chỉ tiêu).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Indicator {
     #[serde(skip)]
     pub id: i64,
@@ -389,65 +388,16 @@ pub async fn holidays(db: &Db) -> DbResult<HolidayCalendar> {
     Ok(cal)
 }
 
-/// Load the default catalogue, the report templates and the holiday calendar;
-/// idempotent (existing indicators are updated in place), audited when anything is new.
+/// Apply the reporting system's reference data (catalogue, templates, rules, holidays; see
+/// [`crate::reference`]); idempotent. Returns how many indicators were new.
 pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
-    let mut tx = db.begin().await?;
-    // The indicators, through the same parser and checks as an imported catalogue.
-    let table =
-        crate::catalogue_io::read(SEED_INDICATORS.as_bytes(), crate::catalogue_io::Format::Csv)
-            .map_err(|e| anyhow::anyhow!("seed/indicators.csv: {e:?}"))?;
-    let (rows, headers) = crate::catalogue_io::parse(&table)
-        .map_err(|e| anyhow::anyhow!("seed/indicators.csv: {e:?}"))?;
-    let bad = crate::catalogue_io::check_references(&rows, &headers, &[], &Default::default());
-    anyhow::ensure!(bad.is_empty(), "seed/indicators.csv: {bad:?}");
-    let indicators: Vec<Indicator> = rows.into_iter().map(|r| r.indicator).collect();
-    let inserted = crate::catalogue_io::write(&mut tx, &indicators)
-        .await?
-        .inserted;
-    let templates_inserted = crate::templates::load_default(&mut tx).await?;
-    let mut hol = csv::Reader::from_reader(HOLIDAYS.as_bytes());
-    for rec in hol.records() {
-        let r = rec?;
-        tx.execute(
-            "INSERT INTO holidays (day, name) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
-            params![r[0].trim(), r[1].trim()],
-        )
-        .await?;
-    }
-    crate::rules::load_default(&mut tx).await?;
-    crate::catalogue_io::sync_breakdown_rules(&mut tx).await?;
-    // Derived indicators must parse and must not depend on themselves, directly or not.
-    let all = tx
-        .fetch_all(
-            "SELECT code, formula FROM indicators WHERE formula IS NOT NULL",
-            params![],
-        )
-        .await?;
-    let defs: Vec<(String, String)> = all
+    let reports =
+        platform::reference::apply(db, actor, &crate::reference::sets(), &Default::default())
+            .await?;
+    Ok(reports
         .iter()
-        .map(|r| Ok((r.get::<String>("code")?, r.get::<String>("formula")?)))
-        .collect::<DbResult<_>>()?;
-    let parsed = crate::formula::parse_catalogue(defs)
-        .map_err(|(code, e)| anyhow::anyhow!("indicator {code}: {e}"))?;
-    crate::formula::check_cycles(&parsed)
-        .map_err(|path| anyhow::anyhow!("derived indicators form a cycle: {}", path.join(" → ")))?;
-    if inserted + templates_inserted > 0 {
-        audit::append(
-            &mut tx,
-            actor,
-            Change {
-                action: "reporting.catalogue_load",
-                object_type: "reporting",
-                object_id: "catalogue".into(),
-                before: None,
-                after: Some(serde_json::json!({ "indicators_inserted": inserted, "templates_inserted": templates_inserted })),
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(inserted)
+        .find(|r| r.name == "reporting.indicators")
+        .map_or(0, |r| r.inserted))
 }
 
 #[cfg(test)]

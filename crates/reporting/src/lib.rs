@@ -15,6 +15,7 @@ pub mod excel;
 pub mod formula;
 mod pages;
 pub mod period;
+pub mod reference;
 pub mod reminders;
 pub mod rules;
 pub mod sdmx;

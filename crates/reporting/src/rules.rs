@@ -3,13 +3,11 @@
 //! blocks a submission; a `warning` rule needs an explanation. A rule whose inputs are missing does
 //! not apply. Messages come in Vietnamese and English from the rule's own names.
 
-use platform::db::{DbResult, Row, Tx};
+use platform::db::{Row, Tx};
 use platform::params;
 use rust_decimal::Decimal;
 
 use crate::formula::{Context, Formula, NoValue};
-
-const RULES: &str = include_str!("../seed/rules.csv");
 
 /// A comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,42 +135,6 @@ pub fn parse(
     })
 }
 
-/// Load the shipped rules (idempotent); every rule must parse and read only known indicators.
-pub async fn load_default(tx: &mut Tx) -> anyhow::Result<()> {
-    let known: std::collections::HashSet<String> = tx
-        .fetch_all("SELECT code FROM indicators", params![])
-        .await?
-        .iter()
-        .map(|r| r.get::<String>("code"))
-        .collect::<DbResult<_>>()?;
-    let mut rdr = csv::Reader::from_reader(RULES.as_bytes());
-    for rec in rdr.records() {
-        let r = rec?;
-        let rule = parse(&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6])?;
-        for code in rule
-            .left
-            .references()
-            .into_iter()
-            .chain(rule.right.references())
-        {
-            anyhow::ensure!(
-                known.contains(&code),
-                "rule {}: unknown indicator {code}",
-                rule.code
-            );
-        }
-        tx.execute(
-            "INSERT INTO validation_rules (code, name_vi, name_en, left_expr, op, right_expr, severity) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, \
-             name_en = excluded.name_en, left_expr = excluded.left_expr, op = excluded.op, \
-             right_expr = excluded.right_expr, severity = excluded.severity",
-            params![&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 /// Every rule.
 pub async fn all(tx: &mut Tx) -> anyhow::Result<Vec<Rule>> {
     tx.fetch_all("SELECT * FROM validation_rules ORDER BY code", params![])
@@ -189,7 +151,7 @@ mod tests {
 
     #[test]
     fn shipped_rules_parse() {
-        let mut rdr = csv::Reader::from_reader(RULES.as_bytes());
+        let mut rdr = csv::Reader::from_reader(include_str!("../seed/rules.csv").as_bytes());
         for rec in rdr.records() {
             let r = rec.unwrap();
             parse(&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]).unwrap();

@@ -7,7 +7,7 @@
 //! `nation`, code `VN`) and the report is attributed to the ministry (`submissions.agency_id`), so
 //! that a ministry's reporters may file it and nobody else's scope reaches it.
 
-use platform::db::{Db, DbResult, Row, Tx};
+use platform::db::{Db, DbResult, Row};
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::Target;
 use platform::params;
@@ -17,9 +17,6 @@ use serde::Serialize;
 
 use crate::catalogue::Indicator;
 use crate::period::{HolidayCalendar, Period, PeriodKind};
-
-const TEMPLATES: &str = include_str!("../seed/templates.csv");
-const TEMPLATE_INDICATORS: &str = include_str!("../seed/template_indicators.csv");
 
 /// The monthly socio-economic report every province files online (the default template).
 pub const MONTHLY_PROVINCIAL: &str = "BC-KTXH-THANG";
@@ -336,152 +333,13 @@ pub async fn target(db: &Db, template: &Template, unit: &Unit) -> DbResult<Targe
     crate::unit_target(db, unit).await
 }
 
-fn opt(s: &str) -> Option<&str> {
-    let s = s.trim();
-    (!s.is_empty()).then_some(s)
-}
-
-/// Load the shipped templates and their indicators; idempotent (a template's name, kind,
-/// deadline and indicator list follow the seed). Returns how many templates were new.
-pub async fn load_default(tx: &mut Tx) -> anyhow::Result<usize> {
-    let mut inserted = 0;
-    let mut rdr = csv::Reader::from_reader(TEMPLATES.as_bytes());
-    for (i, rec) in rdr.records().enumerate() {
-        let r = rec?;
-        let line = i + 2;
-        let code = r[0].trim();
-        let kind = r[3].trim();
-        let level = r[4].trim();
-        anyhow::ensure!(
-            PeriodKind::parse(kind).is_some(),
-            "templates.csv line {line}: period kind {kind:?}"
-        );
-        anyhow::ensure!(
-            matches!(
-                Level::parse(level),
-                Some(Level::Nation | Level::Province | Level::Commune)
-            ),
-            "templates.csv line {line}: unit level {level:?}"
-        );
-        let agency_id: Option<i64> = match opt(&r[5]) {
-            Some(a) => Some(
-                tx.fetch_optional("SELECT id FROM agencies WHERE code = $1", params![a])
-                    .await?
-                    .ok_or_else(|| {
-                        anyhow::anyhow!("templates.csv line {line}: agency {a} not in the registry")
-                    })?
-                    .get("id")?,
-            ),
-            None => None,
-        };
-        anyhow::ensure!(
-            (level == "nation") == agency_id.is_some(),
-            "templates.csv line {line}: a national template names its ministry, others none"
-        );
-        let deadline: i64 = r[6].trim().parse()?;
-        let remind: i64 = r[7].trim().parse()?;
-        let p = params![
-            code,
-            r[1].trim(),
-            r[2].trim(),
-            kind,
-            level,
-            deadline,
-            agency_id,
-            remind
-        ];
-        let exists = tx
-            .fetch_optional(
-                "SELECT id FROM report_templates WHERE code = $1",
-                params![code],
-            )
-            .await?
-            .is_some();
-        if exists {
-            tx.execute(
-                "UPDATE report_templates SET name_vi = $2, name_en = $3, period_kind = $4, unit_level = $5, \
-                 deadline_days = $6, agency_id = $7, remind_days = $8 WHERE code = $1",
-                p,
-            )
-            .await?;
-        } else {
-            tx.execute(
-                "INSERT INTO report_templates (code, name_vi, name_en, period_kind, unit_level, deadline_days, agency_id, remind_days) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                p,
-            )
-            .await?;
-            inserted += 1;
-        }
-    }
-    // Indicators in the order of the file; a template's list follows the file exactly.
-    let mut by_template: Vec<(String, Vec<String>)> = Vec::new();
-    let mut rdr = csv::Reader::from_reader(TEMPLATE_INDICATORS.as_bytes());
-    for rec in rdr.records() {
-        let r = rec?;
-        let (t, ind) = (r[0].trim().to_owned(), r[1].trim().to_owned());
-        match by_template.iter_mut().find(|(c, _)| *c == t) {
-            Some((_, list)) => list.push(ind),
-            None => by_template.push((t, vec![ind])),
-        }
-    }
-    for (code, indicators) in &by_template {
-        let id: i64 = tx
-            .fetch_optional(
-                "SELECT id FROM report_templates WHERE code = $1",
-                params![code],
-            )
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("template_indicators.csv: no template {code}"))?
-            .get("id")?;
-        let mut ids = Vec::new();
-        for (pos, ind) in indicators.iter().enumerate() {
-            let row = tx
-                .fetch_optional(
-                    "SELECT id, formula FROM indicators WHERE code = $1",
-                    params![ind],
-                )
-                .await?
-                .ok_or_else(|| {
-                    anyhow::anyhow!("template_indicators.csv: {code} names unknown indicator {ind}")
-                })?;
-            anyhow::ensure!(
-                row.get::<Option<String>>("formula")?.is_none(),
-                "template_indicators.csv: {code} lists {ind}, a derived indicator (computed, not reported)"
-            );
-            let ind_id: i64 = row.get("id")?;
-            ids.push(ind_id);
-            tx.execute(
-                "INSERT INTO template_indicators (template_id, indicator_id, position) VALUES ($1, $2, $3) \
-                 ON CONFLICT (template_id, indicator_id) DO UPDATE SET position = excluded.position",
-                params![id, ind_id, pos as i64],
-            )
-            .await?;
-        }
-        for r in tx
-            .fetch_all(
-                "SELECT indicator_id FROM template_indicators WHERE template_id = $1",
-                params![id],
-            )
-            .await?
-        {
-            let ind_id: i64 = r.get("indicator_id")?;
-            if !ids.contains(&ind_id) {
-                tx.execute(
-                    "DELETE FROM template_indicators WHERE template_id = $1 AND indicator_id = $2",
-                    params![id, ind_id],
-                )
-                .await?;
-            }
-        }
-    }
-    Ok(inserted)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    const TEMPLATES: &str = include_str!("../seed/templates.csv");
+    const TEMPLATE_INDICATORS: &str = include_str!("../seed/template_indicators.csv");
 
     #[test]
     fn shipped_templates_are_well_formed() {

@@ -43,6 +43,8 @@ fn every_subcommand_has_help() {
         vec!["demo", "--help"],
         vec!["serve", "--help"],
         vec!["migrate", "--help"],
+        vec!["reference", "apply", "--help"],
+        vec!["reference", "status", "--help"],
         vec!["config", "--help"],
         vec!["admin", "user", "create", "--help"],
         vec!["admin", "user", "list", "--help"],
@@ -175,6 +177,21 @@ fn demo_prints_accounts_once_and_keeps_data() {
         .env("EGOV_AUDIT_KEY_FILE", &key_file));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("intact"));
+    // The demo's reference data is the release's, applied by the same mechanism as `migrate`.
+    let (code, out, _) = run(egov()
+        .args(["reference", "status", "--lang", "en"])
+        .env("EGOV_DATABASE_URL", &url));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.matches(": applied 2025.1, shipped 2025.1;").count(),
+        8,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("0 to add, 0 to update, 0 conflicts").count(),
+        8,
+        "{out}"
+    );
     // Without the key the sealed entries cannot be checked: not a pass.
     let (code, out, _) = run(egov()
         .args(["audit", "verify"])
