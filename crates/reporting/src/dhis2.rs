@@ -6,14 +6,15 @@
 
 use std::collections::BTreeMap;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::Permission;
 use platform::web::{AppState, Auth};
+use platform::web::{Bytes, Json};
 use serde::{Deserialize, Serialize};
 
 use crate::period::Period;
@@ -116,6 +117,48 @@ pub fn parse_csv(bytes: &[u8]) -> Result<DataValueSet, String> {
     Ok(set)
 }
 
+/// No cell of a DHIS2 CSV may hold a control character (see `platform::web::extract`): each one
+/// is refused, naming its line and column.
+pub fn check_csv(bytes: &[u8]) -> AppResult<()> {
+    const COLUMNS: [&str; 10] = [
+        "dataelement",
+        "period",
+        "orgunit",
+        "catoptcombo",
+        "attroptcombo",
+        "value",
+        "storedby",
+        "lastupdated",
+        "comment",
+        "followup",
+    ];
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut problems = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let Ok(rec) = rec else { break };
+        for (j, cell) in rec.iter().enumerate() {
+            if let Some(c) = platform::web::extract::refused_char(cell) {
+                let column = COLUMNS.get(j).copied().unwrap_or("?");
+                problems.push(
+                    Problem::new("cell_control_char")
+                        .field(format!("row {}: {column}", i + 1))
+                        .arg("line", i + 1)
+                        .arg("column", column)
+                        .arg("value", format!("U+{:04X}", c as u32)),
+                );
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems))
+    }
+}
+
 fn conflict(object: &str, value: &str, code: &str, property: &str, index: usize) -> Conflict {
     Conflict {
         object: object.to_owned(),
@@ -151,19 +194,18 @@ pub async fn import(
     State(state): State<AppState>,
     auth: Auth,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    Bytes(body): Bytes,
 ) -> AppResult<Response> {
     let is_csv = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.contains("csv"));
     let set = if is_csv {
+        check_csv(&body)?;
         parse_csv(&body)
             .map_err(|e| AppError::bad_request(Problem::new("csv_invalid").arg("reason", e)))?
     } else {
-        serde_json::from_slice::<DataValueSet>(&body).map_err(|e| {
-            AppError::bad_request(Problem::new("json_invalid").arg("reason", e.to_string()))
-        })?
+        platform::web::extract::parse_json::<DataValueSet>(&body)?
     };
     // `dataSet` is the template code; without one, the monthly provincial report.
     let lang = auth.ctx.lang;

@@ -5,12 +5,14 @@
 mod support;
 
 mod access_matrix;
+mod api_contract;
 mod audit_chain;
 mod browser;
 mod bulk;
 mod catalogue;
 mod cli;
 mod crash;
+mod edge_input;
 mod identity_flows;
 mod jobs_and_nodes;
 mod registry_stories;

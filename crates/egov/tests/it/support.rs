@@ -367,7 +367,7 @@ impl Client {
             .await
     }
 
-    async fn request_typed(
+    pub async fn request_typed(
         &mut self,
         method: &str,
         path: &str,
