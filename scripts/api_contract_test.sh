@@ -35,12 +35,14 @@ TOKEN=$("$EGOV" admin token create --name "schemathesis" --role reporter --scope
 case "$TOKEN" in egov_*) ;; *) echo "no token minted: $TOKEN"; exit 1 ;; esac
 
 run() {
-  # From the work directory: schemathesis keeps its cache in the current one.
+  # From the work directory: schemathesis keeps its cache in the current one. One worker:
+  # with two, Python 3.11's parser sometimes fails inside schemathesis ("AST constructor
+  # recursion depth mismatch"), an error of the tool, not of the API.
   (cd "$DATA" && schemathesis run "$BASE/api/v1/openapi.json" --url "$BASE" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing \
     --max-examples "$MAX_EXAMPLES" --seed 20261202 \
-    --request-timeout 30 --workers 2 --no-color --suppress-health-check all \
+    --request-timeout 30 --workers 1 --no-color --suppress-health-check all \
     --generation-allow-x00 true \
     "$@")
 }
