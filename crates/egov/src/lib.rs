@@ -47,7 +47,93 @@ pub struct ApiDoc;
 
 /// The OpenAPI document as JSON.
 pub fn openapi_json() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises")
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
+    shared_contract(&mut doc);
+    doc
+}
+
+/// Operations that serve public data: they also answer callers without credentials.
+const PUBLIC_OPERATIONS: [&str; 7] = [
+    "list_units",
+    "get_unit",
+    "list_agencies",
+    "list_indicators",
+    "get_indicator",
+    "list_targets",
+    "query_data",
+];
+
+/// What every operation shares, written once instead of on each handler:
+/// - the security schemes — `bearer` (an API token, `Authorization: Bearer egov_…`, the scheme's
+///   name in any case) and `session` (the web sign-in's cookie) — and which an operation takes
+///   (public data also without credentials);
+/// - 401 `token_invalid` on every operation (a bad token is refused even on public data);
+/// - 422 on every operation with parameters or a body: the edge's extractors refuse control
+///   characters, values of the wrong type and repeated parameters (`platform::web::extract`);
+/// - 400 (`json_invalid`) and 413 (`body_too_large`) on every operation with a body.
+fn shared_contract(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let envelope = |description: &str| {
+        json!({"description": description, "content": {"application/json": {"schema":
+            {"$ref": "#/components/schemas/ErrorEnvelope"}}}})
+    };
+    doc["components"]["securitySchemes"] = json!({
+        "bearer": {"type": "http", "scheme": "bearer",
+                   "description": "An API token created by an administrator (`egov admin token create`)."},
+        "session": {"type": "apiKey", "in": "cookie", "name": platform::identity::sessions::COOKIE,
+                    "description": "The web interface's session, after a complete sign-in (second factor included)."}
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            let public = op["operationId"]
+                .as_str()
+                .is_some_and(|id| PUBLIC_OPERATIONS.contains(&id));
+            op["security"] = if public {
+                json!([{}, {"bearer": []}, {"session": []}])
+            } else {
+                json!([{"bearer": []}, {"session": []}])
+            };
+            let has_params = op["parameters"].as_array().is_some_and(|p| !p.is_empty());
+            let has_body = op.get("requestBody").is_some();
+            let Some(responses) = op["responses"].as_object_mut() else {
+                continue;
+            };
+            let mut add = |status: &str, description: &str| {
+                let r = responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| envelope(description));
+                if r.get("content").is_none() {
+                    r["content"] = envelope(description)["content"].clone();
+                }
+            };
+            add(
+                "401",
+                "An `Authorization` header without a live token (`token_invalid`), or no complete sign-in",
+            );
+            if has_params || has_body {
+                add(
+                    "422",
+                    "A parameter or field is invalid (e.g. holds a control character); `field` names it",
+                );
+            }
+            if has_body {
+                add(
+                    "400",
+                    "The body is not JSON of this shape (`json_invalid`, `field` names the place)",
+                );
+                add(
+                    "413",
+                    "The body is larger than the route accepts (`body_too_large`)",
+                );
+            }
+        }
+    }
 }
 
 /// The registry of reference sets: every capability's shipped reference data, in the order it

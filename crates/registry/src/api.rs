@@ -1,11 +1,12 @@
 //! JSON API of the registry: `/api/v1/units`, `/api/v1/units/{code}`, `/api/v1/agencies`.
 //! Public reference data: no sign-in needed. Shapes follow docs/API-DESIGN.md.
 
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::State;
 use axum::routing::get;
-use axum::{Json, Router};
 use platform::error::{AppError, AppResult, Problem};
 use platform::web::AppState;
+use platform::web::{Json, Path, Query};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Day, Level};
@@ -23,16 +24,20 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct UnitsParams {
     /// province, district or commune.
+    #[param(value_type = Option<Level>)]
     pub level: Option<String>,
     /// Only units valid on this date (YYYY-MM-DD). Default: today.
+    #[param(value_type = Option<String>, format = Date)]
     pub valid_on: Option<String>,
     /// Name (diacritics and case ignored) or exact code.
     pub q: Option<String>,
     /// Only units directly under the unit with this code (resolved on `valid_on`).
     pub parent: Option<String>,
     /// Page size, 1–1000 (default 100).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// Items to skip (default 0).
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub offset: Option<String>,
 }
 
@@ -76,6 +81,18 @@ pub(crate) fn parse_day(v: Option<&str>, field: &'static str) -> AppResult<Day> 
             AppError::invalid(Problem::new("date_invalid").field(field).arg("value", s))
         }),
     }
+}
+
+// The values of `AGENCY_KINDS`, for the OpenAPI document.
+/// The kind of agency.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // describes the `kind` parameter; never built
+pub enum AgencyKind {
+    Ministry,
+    MinistryLevel,
+    GovernmentAgency,
+    ProvincialCommittee,
 }
 
 /// The kinds of agency.
@@ -190,6 +207,7 @@ pub async fn list_units(
 #[into_params(parameter_in = Query)]
 pub struct UnitParams {
     /// Resolve the code on this date (YYYY-MM-DD; codes are reused over time). Default: today.
+    #[param(value_type = Option<String>, format = Date)]
     pub valid_on: Option<String>,
 }
 
@@ -248,8 +266,10 @@ pub async fn get_unit(
 #[into_params(parameter_in = Query)]
 pub struct AgenciesParams {
     /// Only agencies valid on this date (YYYY-MM-DD). Default: today.
+    #[param(value_type = Option<String>, format = Date)]
     pub valid_on: Option<String>,
     /// ministry, ministry_level, government_agency or provincial_committee.
+    #[param(value_type = Option<AgencyKind>, inline)]
     pub kind: Option<String>,
     /// Name, diacritics and case ignored.
     pub q: Option<String>,

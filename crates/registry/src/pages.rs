@@ -3,12 +3,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use platform::error::{AppError, AppResult};
 use platform::web::admin::render;
 use platform::web::{AppState, Ctx};
+use platform::web::{Path, Query};
 
 use crate::api::{
     AgenciesParams, UnitDetail, UnitParams, UnitsParams, parse_day, unit_detail, unit_query,

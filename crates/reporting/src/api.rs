@@ -2,13 +2,14 @@
 //! national aggregates), and a batch endpoint for agencies' systems (token auth). A batch is
 //! accepted whole or rejected whole; sending the same batch again changes nothing.
 
-use axum::extract::{Query, State};
+use axum::Router;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::Permission;
 use platform::web::{AppState, Auth, Ctx};
+use platform::web::{Json, Query};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{self, Indicator};
@@ -32,12 +33,37 @@ pub struct IndicatorList {
     pub meta: serde_json::Value,
 }
 
+// For the OpenAPI document.
+/// A format: `json` (default), `csv` or `xlsx`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // describes the `format` parameters; never built
+pub enum DownloadFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+// For the OpenAPI document.
+/// How unit codes are read: `reported` (default) or `current`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // describes the `units` parameter; never built
+pub enum UnitsMode {
+    Reported,
+    Current,
+}
+
+/// The pattern of a period id: `202401`, `2024Q1`, `2024S1`, `2024N9`, `2024`.
+pub const PERIOD_PATTERN: &str = "^[0-9]{4}(0[1-9]|1[0-2]|Q[1-4]|S[1-2]|N9)?$";
+
 /// `?format=` of the catalogue export.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CatalogueParams {
     /// `json` (default), `csv` or `xlsx`: the catalogue as a download, in the columns of
     /// `seed/indicators.csv` (the same file format the catalogue is loaded from).
+    #[param(value_type = Option<DownloadFormat>, inline)]
     pub format: Option<String>,
 }
 
@@ -45,7 +71,8 @@ pub struct CatalogueParams {
 /// or as a CSV or XLSX download in the catalogue file format.
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "reporting", operation_id = "list_indicators",
     params(CatalogueParams),
-    responses((status = 200, description = "The catalogue (JSON; CSV or XLSX with format=csv|xlsx)", body = IndicatorList),
+    responses((status = 200, description = "The catalogue (JSON; CSV or XLSX with format=csv|xlsx)",
+               content((IndicatorList = "application/json"), ("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
               (status = 422, description = "Unknown format", body = platform::error::ErrorEnvelope)))]
 pub async fn list_indicators(
     State(state): State<AppState>,
@@ -144,13 +171,18 @@ pub struct DataParams {
     /// Unit codes (province codes, resolved for each period) or `VN` for the national aggregate.
     pub unit: Option<String>,
     /// Period ids: `202401`, `2024Q1`, `2024S1`, `2024N9`, `2024`.
+    #[param(
+        pattern = "^[0-9]{4}(0[1-9]|1[0-2]|Q[1-4]|S[1-2]|N9)?(,[0-9]{4}(0[1-9]|1[0-2]|Q[1-4]|S[1-2]|N9)?)*$"
+    )]
     pub period: Option<String>,
     /// `reported` (default): each period as reported by the units valid then (a code means the
     /// unit bearing it in that period). `current`: the code means today's unit, and periods
     /// before it existed are rolled up from its predecessors through the lineage — additive
     /// indicators summed, others marked `not_additive`.
+    #[param(value_type = Option<UnitsMode>, inline)]
     pub units: Option<String>,
     /// `json` (default), `csv` or `xlsx`: the same observations as a download.
+    #[param(value_type = Option<DownloadFormat>, inline)]
     pub format: Option<String>,
 }
 
@@ -207,7 +239,8 @@ fn list(v: &Option<String>, field: &'static str) -> AppResult<Vec<String>> {
 /// over time; `VN` gives national aggregates of approved values by its rule over units.
 #[utoipa::path(get, path = "/api/v1/data", tag = "reporting", operation_id = "query_data",
     params(DataParams),
-    responses((status = 200, description = "Observations (JSON; CSV or XLSX with format=csv|xlsx)", body = DataResponse),
+    responses((status = 200, description = "Observations (JSON; CSV or XLSX with format=csv|xlsx)",
+               content((DataResponse = "application/json"), ("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
               (status = 403, description = "An internal indicator or a unit outside the caller's scope", body = platform::error::ErrorEnvelope),
               (status = 422, description = "A parameter is invalid", body = platform::error::ErrorEnvelope)))]
 pub async fn query_data(
@@ -599,6 +632,7 @@ pub struct Batch {
     /// (`40`), a commune (`90001`), or `VN` for a ministry's national report.
     pub unit: String,
     /// Period id of the template's kind: `202510`, `2025Q3`, `2025S1`, `2025N9` or `2025`.
+    #[schema(pattern = "^[0-9]{4}(0[1-9]|1[0-2]|Q[1-4]|S[1-2]|N9)?$")]
     pub period: String,
     pub values: Vec<BatchValue>,
     /// Submit for approval (true) or keep as a draft (false, default).
@@ -629,11 +663,8 @@ pub struct BatchResult {
 pub async fn post_batch(
     State(state): State<AppState>,
     auth: Auth,
-    body: axum::body::Bytes,
+    Json(batch): Json<Batch>,
 ) -> AppResult<(StatusCode, Json<BatchResult>)> {
-    let batch: Batch = serde_json::from_slice(&body).map_err(|e| {
-        AppError::bad_request(Problem::new("json_invalid").arg("reason", e.to_string()))
-    })?;
     let period = Period::parse(&batch.period).map_err(|_| {
         AppError::invalid(
             Problem::new("period_invalid")

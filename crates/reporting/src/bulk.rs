@@ -1339,12 +1339,12 @@ pub async fn submission(tx: &mut Tx, id: i64) -> DbResult<Submission> {
 // ---------------------------------------------------------------------------------------------
 // HTTP: POST /api/v1/data/bulk — many reports in one request, for agencies' systems.
 
-use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::post;
 use platform::error::AppResult;
 use platform::identity::access::Permission;
+use platform::web::Json;
 use platform::web::{AppState, Auth};
 use serde::{Deserialize, Serialize};
 
@@ -1383,6 +1383,7 @@ pub struct BulkReport {
     /// Reporting unit's code, resolved for the period (codes are reused across reorganisations).
     pub unit: String,
     /// Period id of the template's kind, e.g. `202510`.
+    #[schema(pattern = "^[0-9]{4}(0[1-9]|1[0-2]|Q[1-4]|S[1-2]|N9)?$")]
     pub period: String,
     /// Template code; defaults to the request's.
     pub template: Option<String>,
@@ -1440,11 +1441,8 @@ pub struct BulkResult {
 pub async fn post_bulk(
     State(state): State<AppState>,
     auth: Auth,
-    body: axum::body::Bytes,
+    Json(req): Json<BulkRequest>,
 ) -> AppResult<Json<BulkResult>> {
-    let req: BulkRequest = serde_json::from_slice(&body).map_err(|e| {
-        AppError::bad_request(Problem::new("json_invalid").arg("reason", e.to_string()))
-    })?;
     let db = &state.db;
     let default_template = req
         .template

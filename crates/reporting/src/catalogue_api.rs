@@ -2,9 +2,8 @@
 //! indicator with its breakdown and targets, the targets query and import, and the catalogue page
 //! with its upload form.
 
-use axum::Json;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -12,6 +11,7 @@ use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::{Permission, Target};
 use platform::web::admin::render;
 use platform::web::{AppState, Auth, Ctx};
+use platform::web::{Bytes, Json, Multipart, Path, Query};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{self, Indicator};
@@ -36,6 +36,7 @@ pub struct ImportParams {
     #[serde(default)]
     pub dry_run: bool,
     /// `csv`, `xlsx` or `json`; by default from the Content-Type, else from the content.
+    #[param(value_type = Option<crate::api::DownloadFormat>, inline)]
     pub format: Option<String>,
 }
 
@@ -86,7 +87,7 @@ pub async fn import_indicators(
     auth: Auth,
     Query(q): Query<ImportParams>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    Bytes(body): Bytes,
 ) -> AppResult<Json<ImportReport>> {
     auth.require_admin(Permission::ManageCatalogue, &Target::national())?;
     let format = format_of(&q, &headers, &body)?;
@@ -194,7 +195,7 @@ pub async fn import_targets(
     auth: Auth,
     Query(q): Query<ImportParams>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    Bytes(body): Bytes,
 ) -> AppResult<Json<TargetReport>> {
     auth.require_admin(Permission::ManageCatalogue, &Target::national())?;
     let format = format_of(&q, &headers, &body)?;
@@ -309,18 +310,13 @@ async fn page_import(
     let mut csrf = String::new();
     let mut dry_run = false;
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart.next_field().await.map_err(|_| {
-        AppError::bad_request(Problem::new("form_invalid").arg("reason", "multipart"))
-    })? {
+    while let Some(field) = multipart.next_field().await? {
         match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "dry_run" => dry_run = !field.text().await.unwrap_or_default().is_empty(),
+            "csrf" => csrf = field.text().await?,
+            "dry_run" => dry_run = !field.text().await?.is_empty(),
             "file" => {
                 let name = field.file_name().unwrap_or("").to_owned();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::bad_request(Problem::new("body_too_large")))?;
+                let bytes = field.bytes().await?;
                 file = Some((name, bytes.to_vec()));
             }
             _ => {}

@@ -260,7 +260,7 @@ fn file_error(code: &'static str, reason: impl ToString) -> Vec<CellError> {
 /// Read a catalogue (or targets) file into a table of text: CSV (UTF-8, `,` or `;`), XLSX (the
 /// first sheet), or JSON (an array of objects, or `{"items": [...]}`).
 pub fn read(bytes: &[u8], format: Format) -> Result<Table, Vec<CellError>> {
-    match format {
+    let table = match format {
         Format::Csv => registry::import::read_csv(bytes)
             .map(|rows| Table {
                 rows,
@@ -269,6 +269,38 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Table, Vec<CellError>> {
             .map_err(|e| file_error("catalogue_file_unreadable", e)),
         Format::Xlsx => read_xlsx(bytes),
         Format::Json => read_json(bytes),
+    }?;
+    check_text(&table)?;
+    Ok(table)
+}
+
+/// No cell (nor header) may hold a control character (see `platform::web::extract`): each one
+/// is refused with its row and column.
+fn check_text(table: &Table) -> Result<(), Vec<CellError>> {
+    let header = table.rows.first();
+    let mut errors = Vec::new();
+    for (i, row) in table.rows.iter().enumerate() {
+        for (j, cell) in row.iter().enumerate() {
+            if let Some(c) = platform::web::extract::refused_char(cell) {
+                let column = header
+                    .and_then(|h| h.get(j))
+                    .filter(|h| i > 0 && platform::web::extract::refused_char(h).is_none())
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", j + 1));
+                let e = CellError::new(
+                    table.first_line + i - 1,
+                    &column,
+                    "cell_control_char",
+                    &format!("U+{:04X}", c as u32),
+                );
+                errors.push(e);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }
 
@@ -1315,6 +1347,26 @@ mod tests {
             got.contains(&(4, "decimals", "catalogue_integer_decimals")),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn a_control_character_in_a_cell_is_refused_with_row_and_column() {
+        for (bytes, format) in [
+            (&b"code,name_vi\nA,ok\nB,x\x00y\n"[..], Format::Csv),
+            (
+                &br#"[{"code":"A","name_vi":"ok"},{"code":"B","name_vi":"x\u001by"}]"#[..],
+                Format::Json,
+            ),
+        ] {
+            let e = read(bytes, format).err().unwrap();
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert_eq!(
+                (e[0].code, e[0].column.as_str()),
+                ("cell_control_char", "name_vi")
+            );
+            assert_eq!(e[0].line, if format == Format::Json { 2 } else { 3 });
+        }
+        assert!(read(b"code,name_vi\nA,\"two\r\nlines\tok\"\n", Format::Csv).is_ok());
     }
 
     #[test]

@@ -12,8 +12,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -24,6 +23,7 @@ use platform::i18n::{Lang, t, t_args};
 use platform::identity::access::Permission;
 use platform::params;
 use platform::web::{AppState, Auth};
+use platform::web::{Bytes, Path, Query};
 use registry::store::Unit;
 use serde::{Deserialize, Serialize};
 
@@ -515,6 +515,48 @@ pub fn parse_csv(bytes: &[u8]) -> Result<DataValueSet, String> {
     Ok(set)
 }
 
+/// No cell of a DHIS2 CSV may hold a control character (see `platform::web::extract`): each one
+/// is refused, naming its line and column.
+pub fn check_csv(bytes: &[u8]) -> AppResult<()> {
+    const COLUMNS: [&str; 10] = [
+        "dataelement",
+        "period",
+        "orgunit",
+        "catoptcombo",
+        "attroptcombo",
+        "value",
+        "storedby",
+        "lastupdated",
+        "comment",
+        "followup",
+    ];
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut problems = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let Ok(rec) = rec else { break };
+        for (j, cell) in rec.iter().enumerate() {
+            if let Some(c) = platform::web::extract::refused_char(cell) {
+                let column = COLUMNS.get(j).copied().unwrap_or("?");
+                problems.push(
+                    Problem::new("cell_control_char")
+                        .field(format!("row {}: {column}", i + 1))
+                        .arg("line", i + 1)
+                        .arg("column", column)
+                        .arg("value", format!("U+{:04X}", c as u32)),
+                );
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems))
+    }
+}
+
 fn is_default_combo(c: &str) -> bool {
     let c = c.trim();
     c.is_empty() || c.eq_ignore_ascii_case("HllvX50cXC0") || c.eq_ignore_ascii_case("default")
@@ -884,9 +926,9 @@ async fn save_group(
 pub async fn import(
     State(state): State<AppState>,
     auth: Auth,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    Bytes(body): Bytes,
 ) -> AppResult<Response> {
     run(state, auth, query, headers, body, false).await
 }
@@ -907,9 +949,9 @@ pub async fn import_versioned(
     State(state): State<AppState>,
     Path(version): Path<String>,
     auth: Auth,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    Bytes(body): Bytes,
 ) -> AppResult<Response> {
     let version: u32 = match version.parse() {
         Ok(v) if (28..=99).contains(&v) && !version.starts_with('0') => v,
@@ -921,27 +963,23 @@ pub async fn import_versioned(
 async fn run(
     state: AppState,
     auth: Auth,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    pairs: Vec<(String, String)>,
     headers: HeaderMap,
     body: axum::body::Bytes,
     legacy: bool,
 ) -> AppResult<Response> {
     let lang = auth.ctx.lang;
-    let Query(pairs) = query.map_err(|e| {
-        AppError::invalid(Problem::new("query_invalid").arg("reason", e.body_text()))
-    })?;
     let mut options = Options::from_query(&pairs)?;
     let is_csv = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.contains("csv"));
     let set = if is_csv {
+        check_csv(&body)?;
         parse_csv(&body)
             .map_err(|e| AppError::bad_request(Problem::new("csv_invalid").arg("reason", e)))?
     } else {
-        serde_json::from_slice::<DataValueSet>(&body).map_err(|e| {
-            AppError::bad_request(Problem::new("json_invalid").arg("reason", e.to_string()))
-        })?
+        platform::web::extract::parse_json::<DataValueSet>(&body)?
     };
     options.apply_payload(&set)?;
     let n = set.data_values.len();

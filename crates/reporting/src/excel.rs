@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,6 +15,7 @@ use calamine::Reader;
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::Permission;
 use platform::web::{AppState, Auth};
+use platform::web::{Multipart, Path, Query};
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::catalogue::Template;
@@ -137,6 +138,25 @@ pub fn read(bytes: &[u8], template: &Template) -> Result<ReadWorkbook, Vec<CellP
     for (i, row) in range.rows().enumerate() {
         let r = start + i as u32;
         if r <= HEADER_ROW {
+            continue;
+        }
+        // No text cell may hold a control character (see `platform::web::extract`).
+        let refused: Vec<CellProblem> = row
+            .iter()
+            .enumerate()
+            .filter_map(|(j, d)| match d {
+                calamine::Data::String(t) => platform::web::extract::refused_char(t).map(|c| {
+                    let cell = format!("{}{}", column_letter(j as u16), r + 1);
+                    CellProblem {
+                        problem: platform::web::extract::control_char_problem(&cell, c),
+                        cell,
+                    }
+                }),
+                _ => None,
+            })
+            .collect();
+        if !refused.is_empty() {
+            problems.extend(refused);
             continue;
         }
         let text = |c: usize| {
@@ -274,21 +294,11 @@ async fn upload(
     let mut csrf = String::new();
     let mut file: Option<Vec<u8>> = None;
     let mut action = String::from("save");
-    while let Some(field) = multipart.next_field().await.map_err(|_| {
-        AppError::bad_request(Problem::new("form_invalid").arg("reason", "multipart"))
-    })? {
+    while let Some(field) = multipart.next_field().await? {
         match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "action" => action = field.text().await.unwrap_or_default(),
-            "file" => {
-                file = Some(
-                    field
-                        .bytes()
-                        .await
-                        .map_err(|_| AppError::bad_request(Problem::new("body_too_large")))?
-                        .to_vec(),
-                )
-            }
+            "csrf" => csrf = field.text().await?,
+            "action" => action = field.text().await?,
+            "file" => file = Some(field.bytes().await?.to_vec()),
             _ => {}
         }
     }
@@ -433,6 +443,32 @@ mod tests {
         assert_eq!(entries[1].raw, "");
         assert_eq!(cells["RETAIL_SALES"], "F6");
         assert_eq!(cells["EXPORTS"], "F7");
+    }
+
+    #[test]
+    fn a_control_character_in_a_cell_is_refused_with_its_cell() {
+        let t = template();
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(SHEET).unwrap();
+        let row = HEADER_ROW + 1;
+        ws.write_string(row, 0, "RETAIL_SALES").unwrap();
+        ws.write_number(row, COL_VALUE, 12.0).unwrap();
+        ws.write_string(row, COL_EXPLANATION, "giải\u{1b}trình")
+            .unwrap();
+        let e = read(&wb.save_to_buffer().unwrap(), &t).unwrap_err();
+        let cell = format!("{}{}", column_letter(COL_EXPLANATION), row + 1);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].cell, cell, "{e:?}");
+        assert_eq!(e[0].problem.code, "text_control_char");
+        // Multi-line text stays legitimate.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(SHEET).unwrap();
+        ws.write_string(row, 0, "RETAIL_SALES").unwrap();
+        ws.write_string(row, COL_EXPLANATION, "dòng 1\r\ndòng 2\tcột")
+            .unwrap();
+        assert!(read(&wb.save_to_buffer().unwrap(), &t).is_ok());
     }
 
     #[test]

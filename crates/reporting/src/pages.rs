@@ -3,7 +3,7 @@
 //! province for a month, where reporters enter and submit and approvers approve or return.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -11,6 +11,7 @@ use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::Permission;
 use platform::web::admin::{fmt_ms, render};
 use platform::web::{AppState, Auth, CsrfForm, Ctx};
+use platform::web::{Path, Query};
 use serde::Deserialize;
 
 use crate::catalogue::{self, format_number};

@@ -29,8 +29,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -38,6 +37,7 @@ use platform::db::{Db, DbResult, Sql, Value};
 use platform::error::{AppError, AppResult, Problem};
 use platform::i18n::Lang;
 use platform::web::{AppState, Ctx};
+use platform::web::{Path, Query};
 use registry::store::Unit;
 use serde_json::{Map, json};
 
@@ -591,17 +591,11 @@ fn respond(content_type: &'static str, body: impl Into<axum::body::Body>) -> Res
     res
 }
 
-/// The query parameters, last one winning; a malformed query string is a 422.
-fn params(
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> AppResult<HashMap<String, String>> {
-    let Query(pairs) = query.map_err(|e| {
-        AppError::invalid(Problem::new("query_invalid").arg("reason", e.body_text()))
-    })?;
-    Ok(pairs
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .collect())
+/// The query parameters (read by [`Query`]: empty ones dropped, repeated ones and control
+/// characters refused with a 422).
+fn params(query: Query<Vec<(String, String)>>) -> AppResult<HashMap<String, String>> {
+    let Query(pairs) = query;
+    Ok(pairs.into_iter().collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -632,7 +626,7 @@ pub fn router() -> Router<AppState> {
                           ctx: Ctx,
                           headers: HeaderMap,
                           path: Option<Path<HashMap<String, String>>>,
-                          query: Result<Query<Vec<(String, String)>>, QueryRejection>| {
+                          query: Query<Vec<(String, String)>>| {
                         structure(kind, state, ctx, headers, path, query)
                     },
                 ),
@@ -784,7 +778,7 @@ async fn structure(
     ctx: Ctx,
     headers: HeaderMap,
     path: Option<Path<HashMap<String, String>>>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    query: Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let path = path.map(|Path(p)| p).unwrap_or_default();
     let q = params(query)?;
@@ -1553,7 +1547,7 @@ async fn data(
     ctx: Ctx,
     headers: HeaderMap,
     path: Option<Path<HashMap<String, String>>>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    query: Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let path = path.map(|Path(p)| p).unwrap_or_default();
     let flow_id = path.get("flow").map(String::as_str).unwrap_or("");

@@ -6,6 +6,7 @@ mod support;
 
 mod access_data;
 mod access_matrix;
+mod api_contract;
 mod audit_chain;
 mod browser;
 mod bulk;
@@ -13,6 +14,7 @@ mod catalogue;
 mod cli;
 mod crash;
 mod dhis2;
+mod edge_input;
 mod explanations;
 mod first_start;
 mod identity_flows;

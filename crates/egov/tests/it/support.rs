@@ -428,7 +428,7 @@ impl Client {
             .await
     }
 
-    async fn request_typed(
+    pub async fn request_typed(
         &mut self,
         method: &str,
         path: &str,

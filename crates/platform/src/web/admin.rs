@@ -3,12 +3,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::extract::{Path, Query};
 use super::{AppState, Auth, CsrfForm, Ctx};
 use crate::audit;
 use crate::error::{AppError, AppResult, Problem};

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::admin::render;
 use super::ctx::{LANG_COOKIE, cookie, safe_next};
+use super::extract::Query;
 use super::{AppState, Auth, CsrfForm, Ctx};
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult, Problem};

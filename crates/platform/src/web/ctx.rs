@@ -262,13 +262,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
 }
 
 /// A URL-encoded form whose `csrf` field must equal the CSRF cookie (double-submit), compared in
-/// constant time. Every state-changing form uses it.
+/// constant time. Every state-changing form uses it. Its content is read like every other input
+/// (see [`super::extract`]): control characters and repeated fields refused.
 pub struct CsrfForm<T>(pub T);
-
-#[derive(serde::Deserialize)]
-struct CsrfField {
-    csrf: Option<String>,
-}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     type Rejection = AppError;
@@ -292,21 +288,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         let bytes = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
             .await
             .map_err(|_| AppError::bad_request(Problem::new("body_too_large")))?;
-        let field: CsrfField = serde_urlencoded_parse(&bytes)?;
-        let given = field.csrf.unwrap_or_default();
+        let given = form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
         if expected.len() < 32 || !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
             return Err(AppError::new(
                 StatusCode::FORBIDDEN,
                 Problem::new("csrf_failed"),
             ));
         }
-        Ok(CsrfForm(serde_urlencoded_parse(&bytes)?))
+        // Control characters, repeated fields and values of the wrong type: 422 naming the field.
+        Ok(CsrfForm(super::extract::parse_form(&bytes)?))
     }
-}
-
-fn serde_urlencoded_parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    serde_urlencoded::from_bytes(bytes)
-        .map_err(|e| AppError::bad_request(Problem::new("form_invalid").arg("reason", e)))
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -414,6 +408,17 @@ pub fn lang_from(
         .unwrap_or_default()
 }
 
+/// The credentials of an `Authorization: Bearer <token>` header; the scheme's name is
+/// case-insensitive (RFC 9110 §11.1), so `bearer` and `BEARER` are the same. Another scheme
+/// gives no token (and so a 401 `token_invalid`).
+pub fn bearer_secret(header: &str) -> &str {
+    let header = header.trim_start();
+    match header.split_once([' ', '\t']) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => "",
+    }
+}
+
 /// Find the caller from the `Authorization: Bearer` token or the session cookie.
 pub async fn resolve_principal(
     state: &AppState,
@@ -425,7 +430,7 @@ pub async fn resolve_principal(
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
     {
-        let secret = auth.strip_prefix("Bearer ").unwrap_or("").trim();
+        let secret = bearer_secret(auth);
         let Some(tok) = tokens::authenticate(&state.db, secret).await? else {
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
@@ -490,6 +495,21 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for h in [
+            "Bearer egov_x",
+            "bearer egov_x",
+            "BEARER  egov_x ",
+            "bEaReR\tegov_x",
+        ] {
+            assert_eq!(bearer_secret(h), "egov_x", "{h}");
+        }
+        for h in ["Basic egov_x", "Bearer", "Beareregov_x", "egov_x"] {
+            assert_eq!(bearer_secret(h), "", "{h}");
+        }
     }
 
     #[test]

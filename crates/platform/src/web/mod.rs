@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod ctx;
+pub mod extract;
 pub mod ops;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::error::PendingError;
 use crate::i18n::Lang;
 use crate::identity::DirectoryRef;
 pub use ctx::{Auth, CsrfForm, Ctx, Principal};
+pub use extract::{Bytes, Json, Multipart, Path, Query};
 
 /// Everything a handler may need; cheap to clone. Holds no state another node would need.
 #[derive(Clone)]

@@ -7,12 +7,13 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::extract::Path;
 use super::{AppState, Ctx};
 use crate::error::AppError;
 

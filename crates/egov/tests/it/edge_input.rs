@@ -1,0 +1,540 @@
+//! Input at the edge (platform::web::extract): control characters sent to EVERY route — the
+//! JSON API's operations enumerated from the OpenAPI document, the pages and forms listed here
+//! and checked against the routes declared in the sources — in query parameters, path
+//! segments, form fields, JSON strings and keys, multipart fields and CSV/JSON files, by an
+//! anonymous caller, a signed-in administrator, a signed-in reporter and a reporter's API token.
+//! No request may fail with a 5xx, echo the character into a page, or store anything.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::http::StatusCode;
+use platform::audit::Actor;
+use platform::db::Sql;
+use platform::identity::access::{Role, Scope};
+use reporting::catalogue;
+use serde_json::{Value, json};
+
+use crate::on_both;
+use crate::support::{Client, Res, TestApp};
+
+/// NUL, ESC (C0), DEL and NEL (C1).
+const CHARS: [char; 4] = ['\u{0}', '\u{1b}', '\u{7f}', '\u{85}'];
+
+fn enc(s: &str) -> String {
+    platform::web::ctx::urlencode(s).replace('/', "%2F")
+}
+
+/// Every table's rows, as text (sessions and API tokens only counted: a signed-in request
+/// touches its own session's and token's last use).
+async fn snapshot(app: &TestApp) -> BTreeMap<String, Vec<String>> {
+    let tables_sql = if app.backend == "sqlite" {
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    } else {
+        "SELECT table_name AS name FROM information_schema.tables \
+         WHERE table_schema = 'public' ORDER BY table_name"
+    };
+    let tables = app
+        .db
+        .fetch_all(tables_sql, platform::params![])
+        .await
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for t in tables {
+        let name: String = t.get("name").unwrap();
+        if name.starts_with("_sqlx") {
+            continue;
+        }
+        let rows = app
+            .db
+            .fetch_all(
+                Sql::trusted(format!("SELECT * FROM {name}")),
+                platform::params![],
+            )
+            .await
+            .unwrap();
+        let mut rows: Vec<String> = if name == "sessions" || name == "api_tokens" {
+            vec![rows.len().to_string()]
+        } else {
+            rows.iter().map(|r| format!("{:?}", r.values())).collect()
+        };
+        rows.sort();
+        out.insert(name, rows);
+    }
+    out
+}
+
+/// The operations of the OpenAPI document: (method, path template, query parameter names).
+fn api_operations() -> Vec<(String, String, Vec<String>)> {
+    let doc = egov::openapi_json();
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let query = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "query")
+                        .map(|p| p["name"].as_str().unwrap().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            ops.push((method.to_uppercase(), path.clone(), query));
+        }
+    }
+    ops
+}
+
+/// Pages and forms (not in the OpenAPI document): (method, path template, query or form fields).
+const PAGES: &[(&str, &str, &[&str])] = &[
+    ("GET", "/", &[]),
+    ("GET", "/login", &["next"]),
+    ("POST", "/login", &["username", "password", "next"]),
+    ("GET", "/login/totp", &["next"]),
+    ("POST", "/login/totp", &["code", "next"]),
+    ("POST", "/logout", &[]),
+    ("POST", "/lang", &["lang", "next"]),
+    ("GET", "/account", &["done"]),
+    ("GET", "/account/password", &[]),
+    (
+        "POST",
+        "/account/password",
+        &["current", "new_password", "confirm"],
+    ),
+    ("POST", "/account/logout-all", &[]),
+    ("GET", "/account/totp", &[]),
+    ("POST", "/account/totp", &["code"]),
+    ("GET", "/admin/users", &[]),
+    (
+        "POST",
+        "/admin/users",
+        &[
+            "username",
+            "display_name",
+            "email",
+            "password",
+            "role",
+            "scope_kind",
+            "scope_code",
+        ],
+    ),
+    ("GET", "/admin/users/{id}", &[]),
+    (
+        "POST",
+        "/admin/users/{id}/grants",
+        &["role", "scope_kind", "scope_code"],
+    ),
+    ("POST", "/admin/users/{id}/grants/{gid}/revoke", &[]),
+    ("POST", "/admin/users/{id}/disable", &[]),
+    ("POST", "/admin/users/{id}/enable", &[]),
+    ("POST", "/admin/users/{id}/reset-password", &[]),
+    ("GET", "/admin/tokens", &[]),
+    (
+        "POST",
+        "/admin/tokens",
+        &["name", "role", "scope_kind", "scope_code", "days"],
+    ),
+    ("POST", "/admin/tokens/{id}/revoke", &[]),
+    (
+        "GET",
+        "/admin/audit",
+        &["actor", "object_type", "object_id", "from", "to", "before"],
+    ),
+    ("GET", "/units", &["q", "level", "valid_on", "parent"]),
+    ("GET", "/units/{code}", &["valid_on"]),
+    ("GET", "/agencies", &["q", "kind", "valid_on"]),
+    ("GET", "/reporting", &["period", "template"]),
+    ("GET", "/reporting/{unit}/{period}", &["done", "template"]),
+    (
+        "POST",
+        "/reporting/{unit}/{period}",
+        &["action", "v_RETAIL_SALES", "e_RETAIL_SALES"],
+    ),
+    (
+        "GET",
+        "/reporting/{unit}/{period}/template.xlsx",
+        &["template"],
+    ),
+    ("POST", "/reporting/{unit}/{period}/upload", &["action"]),
+    ("GET", "/reporting/catalogue", &[]),
+    ("POST", "/reporting/catalogue/import", &["dry_run"]),
+    ("GET", "/open-data", &[]),
+    ("GET", "/healthz", &[]),
+    ("GET", "/readyz", &[]),
+    ("GET", "/metrics", &[]),
+    ("GET", "/assets/{*file}", &[]),
+    ("GET", "/api/v1/openapi.json", &[]),
+    ("GET", "/api/docs", &[]),
+    (
+        "GET",
+        "/sdmx/data/{flow}",
+        &["startPeriod", "endPeriod", "format"],
+    ),
+    ("GET", "/sdmx/data/{flow}/{key}", &["startPeriod", "detail"]),
+    (
+        "GET",
+        "/sdmx/data/{flow}/{key}/{provider}",
+        &["lastNObservations"],
+    ),
+    ("GET", "/sdmx/dataflow", &["references", "format"]),
+    (
+        "GET",
+        "/sdmx/dataflow/{agency}/{id}/{version}",
+        &["references"],
+    ),
+    ("GET", "/sdmx/datastructure/{agency}", &["format"]),
+    ("GET", "/sdmx/codelist/{agency}/{id}", &["references"]),
+    ("GET", "/sdmx/conceptscheme", &["format"]),
+];
+
+/// Routes that read no query string: an ignored parameter there is not input.
+const NO_QUERY: &[&str] = &[
+    "/",
+    "/logout",
+    "/account/password",
+    "/account/logout-all",
+    "/account/totp",
+    "/admin/users",
+    "/admin/users/{id}",
+    "/admin/tokens",
+    "/reporting/catalogue",
+    "/open-data",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/assets/{*file}",
+    "/api/v1/openapi.json",
+    "/api/docs",
+    "/api/v1/me",
+    "/api/v1/data/batch",
+    "/api/v1/data/bulk",
+    "/api/dataValueSets",
+];
+
+/// Every route path declared with `.route("…")` in the sources is covered by PAGES or the
+/// OpenAPI document, so a new route cannot escape this test.
+#[test]
+fn every_declared_route_is_enumerated() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut declared = BTreeSet::new();
+    for dir in ["platform/src", "registry/src", "reporting/src"] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let src = std::fs::read_to_string(&p).unwrap();
+                    let compact: String = src.split_whitespace().collect();
+                    for part in compact.split(".route(\"").skip(1) {
+                        declared.insert(part.split('"').next().unwrap().to_owned());
+                    }
+                }
+            }
+        }
+    }
+    let mut known: BTreeSet<String> = PAGES.iter().map(|(_, p, _)| p.to_string()).collect();
+    known.extend(api_operations().into_iter().map(|(_, p, _)| p));
+    let missing: Vec<_> = declared.difference(&known).collect();
+    assert!(missing.is_empty(), "routes not enumerated: {missing:?}");
+    assert!(declared.len() > 30, "{declared:?}");
+}
+
+/// A JSON body for each POST of the API; the test mutates each string in it.
+fn json_body(path: &str) -> Value {
+    match path {
+        "/api/v1/data/batch" => json!({"unit": "40", "period": "202509", "submit": false,
+            "values": [{"indicator": "RETAIL_SALES", "value": 1.0, "explanation": "giải trình"}]}),
+        "/api/v1/data/bulk" => json!({"template": "BC-KTXH-THANG", "reports": [{"unit": "40",
+            "period": "202509", "values": [{"indicator": "RETAIL_SALES", "value": 1.0,
+            "explanation": "giải trình"}]}]}),
+        "/api/dataValueSets" | "/api/{version}/dataValueSets" => {
+            json!({"dataSet": "BC-KTXH-THANG", "period": "202509",
+            "orgUnit": "40", "dataValues": [{"dataElement": "RETAIL_SALES", "value": "1",
+            "comment": "ghi chú"}]})
+        }
+        "/api/v1/indicators/import" => json!([{"code": "EDGE_TEST", "name_vi": "Chỉ tiêu",
+            "name_en": "Indicator", "unit_vi": "người", "unit_en": "persons", "domain": "7",
+            "value_type": "number", "periodicity": "year", "agg_units": "sum",
+            "agg_time": "last"}]),
+        "/api/v1/targets/import" => json!([{"indicator": "RETAIL_SALES", "unit": "40",
+            "year": "2026", "target": "5"}]),
+        other => panic!("no sample body for POST {other}: add one"),
+    }
+}
+
+/// The CSV bodies of the API's file endpoints: (path, content type, text with `@` for the char).
+const CSV_BODIES: &[(&str, &str, &str)] = &[
+    (
+        "/api/dataValueSets",
+        "application/csv",
+        "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupdated,comment\n\
+         RETAIL_SALES,202509,40,,,1,,,ghi@chú\n",
+    ),
+    (
+        "/api/v1/targets/import",
+        "text/csv",
+        "indicator,unit,year,target\nRETAIL_SALES,4@0,2026,5\n",
+    ),
+    (
+        "/api/v1/indicators/import",
+        "text/csv",
+        "code,name_vi,name_en\nEDGE_TEST,Chỉ@tiêu,Indicator\n",
+    ),
+];
+
+/// Every copy of `v` with `c` put into one string (or one key).
+fn mutations(v: &Value, c: char) -> Vec<Value> {
+    match v {
+        Value::String(s) => vec![Value::String(format!("{s}{c}x"))],
+        Value::Array(items) => (0..items.len())
+            .flat_map(|i| {
+                mutations(&items[i], c).into_iter().map(move |m| {
+                    let mut copy = items.clone();
+                    copy[i] = m;
+                    Value::Array(copy)
+                })
+            })
+            .collect(),
+        Value::Object(map) => {
+            let mut out = Vec::new();
+            for (k, item) in map {
+                for m in mutations(item, c) {
+                    let mut copy = map.clone();
+                    copy.insert(k.clone(), m);
+                    out.push(Value::Object(copy));
+                }
+            }
+            if let Some(k) = map.keys().next() {
+                let mut copy = map.clone();
+                let item = copy.remove(k).unwrap();
+                copy.insert(format!("{k}{c}"), item);
+                out.push(Value::Object(copy));
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn fill(path: &str, value: &str) -> String {
+    let base = [
+        ("{id}", "1"),
+        ("{gid}", "1"),
+        ("{code}", "40"),
+        ("{unit}", "40"),
+        ("{period}", "202509"),
+        ("{*file}", "app.css"),
+        ("{flow}", "DF_KTXH_THANG"),
+        ("{key}", "M.VN.RETAIL_SALES"),
+        ("{provider}", "all"),
+        ("{agency}", "EGOV"),
+        ("{id}", "DF_KTXH_THANG"),
+        ("{version}", "1.0"),
+    ];
+    let mut out = path.to_owned();
+    for (k, v) in base {
+        out = out.replacen(k, if value.is_empty() { v } else { value }, 1);
+    }
+    out
+}
+
+/// What every response must satisfy.
+fn check(r: &Res, c: char, what: &str, must_refuse: bool) {
+    assert!(
+        !r.status.is_server_error(),
+        "{what}: {} {}",
+        r.status,
+        r.body
+    );
+    assert!(
+        !r.body.contains(c),
+        "{what}: the character is written back: {}",
+        r.body
+    );
+    if must_refuse {
+        assert!(
+            r.status.is_client_error() || r.status.is_redirection(),
+            "{what}: accepted with {} {}",
+            r.status,
+            r.body
+        );
+    }
+    if r.status == StatusCode::UNPROCESSABLE_ENTITY && what.contains("/api/") {
+        let code = r.error_code();
+        assert!(
+            [
+                "text_control_char",
+                "cell_control_char",
+                "json_invalid",
+                "param_invalid"
+            ]
+            .contains(&code.as_str()),
+            "{what}: {code} {}",
+            r.body
+        );
+    }
+}
+
+async fn callers(app: &TestApp) -> Vec<(&'static str, Client)> {
+    let admin = app
+        .signed_in("edge_admin", Role::SystemAdmin, Scope::National)
+        .await;
+    let reporter = app
+        .signed_in("edge_reporter", Role::Reporter, Scope::National)
+        .await;
+    // Visiting the second-factor set-up page stores a pending secret once: done before.
+    let mut reporter = reporter;
+    reporter.get("/account/totp").await;
+    let (_, token) = platform::identity::tokens::create(
+        &app.db,
+        &Actor::system("t"),
+        "edge",
+        Role::Reporter,
+        Scope::National,
+        30,
+    )
+    .await
+    .unwrap();
+    let mut api = app.client();
+    api.bearer = Some(token);
+    let mut anon = app.client();
+    anon.get("/healthz").await;
+    vec![
+        ("anonymous", anon),
+        ("admin", admin),
+        ("reporter", reporter),
+        ("token", api),
+    ]
+}
+
+on_both!(
+    control_characters_are_refused_on_every_route,
+    async |app: &TestApp| {
+        catalogue::load_default(&app.db, &Actor::system("test"))
+            .await
+            .unwrap();
+        let mut callers = callers(app).await;
+        let before = snapshot(app).await;
+        let mut sent = 0;
+        for (who, client) in callers.iter_mut() {
+            for c in CHARS {
+                let bad = format!("a{c}b");
+                // The API, as its OpenAPI document describes it.
+                for (method, path, query) in api_operations() {
+                    let takes_query = !NO_QUERY.contains(&path.as_str());
+                    let mut names = query.clone();
+                    names.push("q".into());
+                    for name in &names {
+                        let url = format!("{}?{name}={}", fill(&path, ""), enc(&bad));
+                        let r = client.request(&method, &url, None).await;
+                        check(&r, c, &format!("{who} {method} {url}"), takes_query);
+                        sent += 1;
+                    }
+                    if path.contains('{') {
+                        let url = fill(&path, &enc(&bad));
+                        let r = client.request(&method, &url, None).await;
+                        check(&r, c, &format!("{who} {method} {url}"), true);
+                        sent += 1;
+                    }
+                    if method == "POST" {
+                        for body in mutations(&json_body(&path), c) {
+                            let r = client
+                                .request_json("POST", &fill(&path, ""), body.to_string())
+                                .await;
+                            check(&r, c, &format!("{who} POST {path} {body}"), true);
+                            sent += 1;
+                        }
+                    }
+                }
+                for (path, ct, text) in CSV_BODIES {
+                    let body = text.replace('@', &c.to_string());
+                    let r = client.request_typed("POST", path, body.clone(), ct).await;
+                    check(&r, c, &format!("{who} POST {path} {body:?}"), true);
+                    sent += 1;
+                }
+                // Pages and forms.
+                for (method, path, fields) in PAGES {
+                    if *method == "GET" {
+                        let takes_query = !NO_QUERY.contains(path);
+                        let mut names: Vec<&str> = fields.to_vec();
+                        names.push("q");
+                        for name in names {
+                            let url = format!("{}?{name}={}", fill(path, ""), enc(&bad));
+                            let r = client.get(&url).await;
+                            check(&r, c, &format!("{who} GET {url}"), takes_query);
+                            sent += 1;
+                        }
+                    } else if path.ends_with("/upload") || path.ends_with("/import") {
+                        for name in fields.iter().chain(["csrf"].iter()) {
+                            let r = client
+                                .post_file(&fill(path, ""), &[(name, &bad)], "file", b"x")
+                                .await;
+                            check(&r, c, &format!("{who} POST {path} {name}"), true);
+                            sent += 1;
+                        }
+                    } else {
+                        let mut all: Vec<&str> = fields.to_vec();
+                        all.push("extra");
+                        for name in all {
+                            let others: Vec<(&str, &str)> = fields
+                                .iter()
+                                .filter(|f| **f != name)
+                                .map(|f| (*f, "1"))
+                                .collect();
+                            let mut form = others.clone();
+                            form.push((name, &bad));
+                            let r = client.post(&fill(path, ""), &form).await;
+                            check(&r, c, &format!("{who} POST {path} {name}"), true);
+                            sent += 1;
+                        }
+                    }
+                    if path.contains('{') {
+                        let url = fill(path, &enc(&bad));
+                        let r = if *method == "GET" {
+                            client.get(&url).await
+                        } else {
+                            client.post(&url, &[]).await
+                        };
+                        check(&r, c, &format!("{who} {method} {url}"), true);
+                        sent += 1;
+                    }
+                }
+            }
+        }
+        assert!(sent > 1000, "{sent} requests");
+        let after = snapshot(app).await;
+        for (table, rows) in &before {
+            assert_eq!(
+                Some(rows),
+                after.get(table),
+                "table {table} changed: {:?}",
+                after.get("audit_log")
+            );
+        }
+        assert_eq!(before.len(), after.len());
+    }
+);
+
+on_both!(
+    the_refusal_names_the_field_in_the_envelope,
+    async |app: &TestApp| {
+        let mut c = app.client();
+        let r = c.get("/api/v1/units?q=a%00b").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let e = &r.json()["errors"][0];
+        assert_eq!(e["code"], "text_control_char");
+        assert_eq!(e["field"], "q");
+        assert!(e["detail"].as_str().unwrap().contains("U+0000"));
+        // The login form: the page, with the same refusal, and no attempt counted.
+        let r = c
+            .post("/login", &[("username", "a\u{0}b"), ("password", "x")])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("U+0000"), "{}", r.body);
+        // A multi-line explanation stays legitimate.
+        let q: Value = json!({"values": ["dòng 1\r\ndòng 2\tcột"]});
+        let v: Value = platform::web::extract::parse_json(q.to_string().as_bytes()).unwrap();
+        assert_eq!(v, q);
+    }
+);
