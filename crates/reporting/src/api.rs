@@ -690,8 +690,7 @@ pub async fn post_batch(
             .into(),
             status: saved.submission.status.as_str().into(),
             version: saved.submission.version,
-            warnings: saved
-                .warnings
+            warnings: platform::error::bounded(&saved.warnings)
                 .iter()
                 .map(|w| platform::error::ErrorItem {
                     code: w.code.into(),

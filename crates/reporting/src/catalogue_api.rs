@@ -309,18 +309,14 @@ async fn page_import(
     let mut csrf = String::new();
     let mut dry_run = false;
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart.next_field().await.map_err(|_| {
-        AppError::bad_request(Problem::new("form_invalid").arg("reason", "multipart"))
-    })? {
+    let too_large = |e| platform::web::limits::multipart_error(e, "/reporting/catalogue/import");
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
         match field.name().unwrap_or("") {
             "csrf" => csrf = field.text().await.unwrap_or_default(),
             "dry_run" => dry_run = !field.text().await.unwrap_or_default().is_empty(),
             "file" => {
                 let name = field.file_name().unwrap_or("").to_owned();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::bad_request(Problem::new("body_too_large")))?;
+                let bytes = field.bytes().await.map_err(too_large)?;
                 file = Some((name, bytes.to_vec()));
             }
             _ => {}
@@ -377,7 +373,7 @@ async fn page_import(
             let mut msgs = vec![platform::i18n::t_args(
                 lang,
                 "reporting.catalogue_errors",
-                &[("n", errors.len().to_string())],
+                &[("n", catalogue_io::error_count(&errors).to_string())],
             )];
             msgs.extend(errors.iter().map(|e| e.problem().detail(lang)));
             render_page(

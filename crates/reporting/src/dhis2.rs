@@ -130,8 +130,20 @@ fn summary(
     status: &'static str,
     description: String,
     count: ImportCount,
-    conflicts: Vec<Conflict>,
+    mut conflicts: Vec<Conflict>,
 ) -> ImportSummary {
+    // At most MAX_PROBLEMS conflicts, then one saying how many there were.
+    let total = conflicts.len();
+    if platform::error::cap(&mut conflicts) > 0 {
+        let p = platform::error::truncated(conflicts.len(), total);
+        conflicts.push(Conflict {
+            object: String::new(),
+            value: p.detail(platform::i18n::Lang::En),
+            error_code: p.code.to_owned(),
+            property: None,
+            indexes: Vec::new(),
+        });
+    }
     ImportSummary {
         response_type: "ImportSummary",
         status,

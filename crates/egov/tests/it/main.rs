@@ -13,6 +13,7 @@ mod cli;
 mod crash;
 mod identity_flows;
 mod jobs_and_nodes;
+mod limits;
 mod registry_stories;
 mod reporting_stories;
 mod sdmx;

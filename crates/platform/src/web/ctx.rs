@@ -245,9 +245,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
         let cookies = parse_cookies(req.headers());
         let expected = cookies.get(CSRF_COOKIE).cloned().unwrap_or_default();
-        let bytes = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
+        let limit = req
+            .extensions()
+            .get::<super::limits::BodyLimit>()
+            .map_or(super::limits::DEFAULT_LIMIT, |l| l.0);
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
-            .map_err(|_| AppError::bad_request(Problem::new("body_too_large")))?;
+            .map_err(|_| super::limits::too_large(limit))?;
         let field: CsrfField = serde_urlencoded_parse(&bytes)?;
         let given = field.csrf.unwrap_or_default();
         if expected.len() < 32 || !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
