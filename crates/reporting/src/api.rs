@@ -228,15 +228,23 @@ pub async fn query_data(
                 .arg("value", &format),
         ));
     }
+    // The catalogue read once (national figures need all of it for formulas), not once per
+    // indicator asked for.
+    let catalogue = catalogue::list(&state.db).await?;
     let mut indicators = Vec::new();
     for code in list(&p.indicator, "indicator")? {
-        let ind = catalogue::by_code(&state.db, &code).await?.ok_or_else(|| {
-            AppError::invalid(
-                Problem::new("indicator_unknown")
-                    .field("indicator")
-                    .arg("code", &code),
-            )
-        })?;
+        let wanted = code.trim().to_uppercase();
+        let ind = catalogue
+            .iter()
+            .find(|i| i.code == wanted)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::invalid(
+                    Problem::new("indicator_unknown")
+                        .field("indicator")
+                        .arg("code", &code),
+                )
+            })?;
         indicators.push(ind);
     }
     let mut periods = Vec::new();
@@ -265,14 +273,11 @@ pub async fn query_data(
     if indicators.iter().any(|i| !i.is_public) && principal.is_none() {
         return Err(AppError::unauthenticated());
     }
-    let months: Vec<Period> = periods.iter().flat_map(|p| p.months()).collect();
     let mut items = Vec::new();
     for unit_code in &units {
         if unit_code.eq_ignore_ascii_case("VN") {
-            let catalogue = catalogue::list(&state.db).await?;
             let view =
                 data::NationalView::load(&state.db, &catalogue, &indicators, &periods).await?;
-            let totals = data::national(&state.db, &indicators, &months).await?;
             for ind in &indicators {
                 for period in &periods {
                     let (value, reason) = match view.value(&ind.code, period) {
@@ -296,11 +301,7 @@ pub async fn query_data(
                         retired: false,
                         target: None,
                         target_pct: None,
-                        units: period
-                            .months()
-                            .last()
-                            .and_then(|m| totals.get(&(ind.id, m.id())))
-                            .map(|a| a.units),
+                        units: period.months().last().and_then(|m| view.units(ind.id, m)),
                     });
                 }
             }
@@ -425,7 +426,9 @@ async fn mark_retired_and_targets(
     items: &mut [Observation],
 ) -> AppResult<()> {
     let mut targets = std::collections::HashMap::new();
-    for ind in indicators {
+    // Targets are per year: no query unless a year is asked for.
+    let years = items.iter().any(|o| o.period.len() == 4);
+    for ind in indicators.iter().filter(|_| years) {
         for t in crate::targets::query(&state.db, Some(&ind.code), None, None).await? {
             targets.insert((t.indicator, t.unit, t.year), t.value);
         }
