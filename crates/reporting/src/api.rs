@@ -228,23 +228,31 @@ pub async fn query_data(
                 .arg("value", &format),
         ));
     }
-    // The catalogue read once (national figures need all of it for formulas), not once per
-    // indicator asked for.
-    let catalogue = catalogue::list(&state.db).await?;
+    // National figures need the whole catalogue (formulas): read once and the indicators asked
+    // for found in it. A unit's own values need only those indicators: one lookup each, far
+    // cheaper than the whole catalogue (~160 rows of long text).
+    let units = list(&p.unit, "unit")?;
+    let national = units.iter().any(|u| u.eq_ignore_ascii_case("VN"));
+    let catalogue = if national {
+        catalogue::list(&state.db).await?
+    } else {
+        Vec::new()
+    };
     let mut indicators = Vec::new();
     for code in list(&p.indicator, "indicator")? {
         let wanted = code.trim().to_uppercase();
-        let ind = catalogue
-            .iter()
-            .find(|i| i.code == wanted)
-            .cloned()
-            .ok_or_else(|| {
-                AppError::invalid(
-                    Problem::new("indicator_unknown")
-                        .field("indicator")
-                        .arg("code", &code),
-                )
-            })?;
+        let found = if national {
+            catalogue.iter().find(|i| i.code == wanted).cloned()
+        } else {
+            catalogue::by_code(&state.db, &wanted).await?
+        };
+        let ind = found.ok_or_else(|| {
+            AppError::invalid(
+                Problem::new("indicator_unknown")
+                    .field("indicator")
+                    .arg("code", &code),
+            )
+        })?;
         indicators.push(ind);
     }
     let mut periods = Vec::new();
@@ -257,7 +265,6 @@ pub async fn query_data(
             )
         })?);
     }
-    let units = list(&p.unit, "unit")?;
     let current = match p.units.as_deref().map(str::trim) {
         None | Some("") | Some("reported") => false,
         Some("current") => true,
