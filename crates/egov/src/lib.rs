@@ -70,7 +70,7 @@ const PUBLIC_OPERATIONS: [&str; 7] = [
 /// - 401 `token_invalid` on every operation (a bad token is refused even on public data);
 /// - 422 on every operation with parameters or a body: the edge's extractors refuse control
 ///   characters, values of the wrong type and repeated parameters (`platform::web::extract`);
-/// - 400 (`json_invalid`) and 413 (`body_too_large`) on every operation with a body.
+/// - 400 (`json_invalid`) and 413 (`payload_too_large`) on every operation with a body.
 fn shared_contract(doc: &mut serde_json::Value) {
     use serde_json::json;
     let envelope = |description: &str| {
@@ -129,7 +129,7 @@ fn shared_contract(doc: &mut serde_json::Value) {
                 );
                 add(
                     "413",
-                    "The body is larger than the route accepts (`body_too_large`)",
+                    "The body is larger than the route accepts (`payload_too_large`)",
                 );
             }
         }

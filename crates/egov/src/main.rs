@@ -711,7 +711,7 @@ async fn import_units(
             platform::i18n::t_args(
                 lang,
                 "import.rejected",
-                &[("n", report.rejected.len().to_string())]
+                &[("n", rejected_total(&report.rejected).to_string())]
             )
         );
         for e in &report.rejected {
@@ -740,9 +740,26 @@ async fn import_units(
     Ok(ExitCode::SUCCESS)
 }
 
+/// How many rows a (possibly cut) list of rejected rows stands for.
+fn rejected_total(errors: &[registry::model::RowError]) -> usize {
+    errors
+        .iter()
+        .map(|e| {
+            if e.code == platform::error::TRUNCATED {
+                e.value
+                    .parse::<usize>()
+                    .unwrap_or(0)
+                    .saturating_sub(platform::error::MAX_PROBLEMS)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
 /// Print every rejected cell in Vietnamese and English; exit 1.
 fn print_rejected(errors: &[reporting::catalogue_io::CellError]) -> ExitCode {
-    let n = errors.len().to_string();
+    let n = reporting::catalogue_io::error_count(errors).to_string();
     eprintln!(
         "{} / {}",
         platform::i18n::t_args(Lang::Vi, "reporting.catalogue_errors", &[("n", n.clone())]),

@@ -8,6 +8,56 @@ use serde::Serialize;
 
 use crate::i18n::{Lang, t_args};
 
+/// The most problems an answer lists (every error list of every API response and page): the
+/// rest are counted, not listed, and the list ends with one [`TRUNCATED`] item saying so.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// Code of the item that ends a cut list: "…and N more; the first 100 shown (of T)".
+pub const TRUNCATED: &str = "problems_truncated";
+
+/// The item that ends a list cut to `shown` items out of `total`.
+pub fn truncated(shown: usize, total: usize) -> Problem {
+    Problem::new(TRUNCATED)
+        .arg("shown", shown)
+        .arg("more", total.saturating_sub(shown))
+        .arg("total", total)
+}
+
+/// Cut `items` to [`MAX_PROBLEMS`]; returns how many were dropped. Parsers call it after each
+/// row so that a file with a million bad cells never holds a million errors.
+pub fn cap<T>(items: &mut Vec<T>) -> usize {
+    let dropped = items.len().saturating_sub(MAX_PROBLEMS);
+    items.truncate(MAX_PROBLEMS);
+    dropped
+}
+
+/// The problems to show: at most [`MAX_PROBLEMS`], then one [`TRUNCATED`] item with the total
+/// (counting what earlier cuts, marked by their own [`TRUNCATED`] items, already dropped).
+pub fn bounded(problems: &[Problem]) -> Vec<Problem> {
+    let mut total = 0usize;
+    let mut listed: Vec<&Problem> = Vec::new();
+    for p in problems {
+        if p.code == TRUNCATED {
+            let arg = |k: &str| {
+                p.args
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .and_then(|(_, v)| v.parse::<usize>().ok())
+                    .unwrap_or(0)
+            };
+            total += arg("more");
+        } else {
+            total += 1;
+            listed.push(p);
+        }
+    }
+    let mut out: Vec<Problem> = listed.into_iter().take(MAX_PROBLEMS).cloned().collect();
+    if total > out.len() {
+        out.push(truncated(out.len(), total));
+    }
+    out
+}
+
 /// One problem: a stable code (also the i18n key `error.<code>`), an optional field, and values
 /// for the message's placeholders.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,10 +158,10 @@ impl AppError {
         }
     }
 
+    /// The envelope in `lang`: at most [`MAX_PROBLEMS`] items, then a [`TRUNCATED`] item.
     pub fn envelope(&self, lang: Lang) -> ErrorEnvelope {
         ErrorEnvelope {
-            errors: self
-                .problems
+            errors: bounded(&self.problems)
                 .iter()
                 .map(|p| ErrorItem {
                     code: p.code.to_owned(),

@@ -39,65 +39,82 @@ pub struct ImportOptions {
     pub dry_run: bool,
 }
 
-/// Read a CSV (UTF-8, comma or semicolon separated) or XLSX (first sheet) file into rows of text.
+/// Read a CSV (UTF-8, comma or semicolon separated) or spreadsheet (first sheet) file into rows
+/// of text, within [`crate::sheet::LIMITS`] (a larger file is refused, not read).
 pub fn read_table(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "ods" => read_spreadsheet(path),
-        _ => {
-            let mut bytes = Vec::new();
-            std::fs::File::open(path)?.read_to_end(&mut bytes)?;
-            read_csv(&bytes)
+    let limits = &crate::sheet::LIMITS;
+    // No file we read is larger packed than the bound on it unpacked.
+    let size = std::fs::metadata(path)?.len();
+    if size > limits.unpacked_bytes {
+        return Err(crate::sheet::SheetError::TooLarge {
+            unpacked: size,
+            limit: limits.unpacked_bytes,
         }
+        .into());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    match ext.as_str() {
+        "xlsx" | "xlsm" => Ok(cells_as_text(crate::sheet::read_xlsx(
+            &bytes, None, limits,
+        )?)),
+        "xls" | "ods" => read_spreadsheet(&bytes, limits),
+        _ => Ok(read_csv(&bytes)?),
     }
 }
 
-/// Parse CSV bytes (a UTF-8 byte-order mark is skipped; `;` is detected as separator).
-pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Vec<Vec<String>>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| anyhow::anyhow!("the file is not UTF-8 text (byte {})", e.valid_up_to()))?;
-    let first = text.lines().next().unwrap_or("");
-    let sep = if first.matches(';').count() > first.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(sep)
-        .from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| anyhow::anyhow!("CSV line {}: {e}", i + 1))?;
-        out.push(rec.iter().map(str::to_owned).collect());
-    }
-    Ok(out)
+/// Parse CSV bytes (a UTF-8 byte-order mark is skipped; `;` is detected as separator), within
+/// [`crate::sheet::LIMITS`].
+pub fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, crate::sheet::SheetError> {
+    crate::sheet::read_csv(bytes, &crate::sheet::LIMITS)
 }
 
-fn read_spreadsheet(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
-    let mut wb = calamine::open_workbook_auto(path)?;
+fn cell_text(c: &calamine::Data) -> String {
+    match c {
+        calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+        calamine::Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn cells_as_text(grid: crate::sheet::Grid) -> Vec<Vec<String>> {
+    grid.iter()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect()
+}
+
+/// Older formats (XLS, ODS), read whole by calamine: an ODS archive is checked first like an
+/// XLSX one; the grid is then held to the same bounds.
+fn read_spreadsheet(
+    bytes: &[u8],
+    limits: &crate::sheet::Limits,
+) -> anyhow::Result<Vec<Vec<String>>> {
+    if bytes.starts_with(b"PK") {
+        crate::sheet::check_archive(bytes, limits)?;
+    }
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))?;
     let sheet = wb
         .sheet_names()
         .first()
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("the workbook has no sheet"))?;
     let range = wb.worksheet_range(&sheet)?;
+    let (rows, cols) = range.get_size();
+    if rows > limits.rows || cols > limits.columns || rows.saturating_mul(cols) > limits.cells {
+        return Err(crate::sheet::SheetError::TooManyCells {
+            row: rows,
+            limit: limits.cells,
+        }
+        .into());
+    }
     Ok(range
         .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
+        .map(|r| r.iter().map(cell_text).collect())
         .collect())
 }
 
@@ -133,15 +150,22 @@ pub async fn import_communes(
             .filter(|u| u.level == Level::Province);
         provinces.insert(r.province_code.clone(), unit.map(|u| u.id));
     }
+    let mut unknown = 0;
     for r in &rows {
         if provinces.get(&r.province_code).copied().flatten().is_none() {
-            report.rejected.push(RowError {
-                line: r.line,
-                column: "province_code".into(),
-                code: "unknown_province",
-                value: format!("{} @ {}", r.province_code, opts.valid_from),
-            });
+            unknown += 1;
+            if report.rejected.len() < platform::error::MAX_PROBLEMS {
+                report.rejected.push(RowError {
+                    line: r.line,
+                    column: "province_code".into(),
+                    code: "unknown_province",
+                    value: format!("{} @ {}", r.province_code, opts.valid_from),
+                });
+            }
         }
+    }
+    if unknown > report.rejected.len() {
+        report.rejected.push(RowError::truncated(unknown));
     }
     if !report.rejected.is_empty() || opts.dry_run {
         return Ok(report);

@@ -7,6 +7,7 @@ pub mod import;
 pub mod model;
 mod pages;
 pub mod seed;
+pub mod sheet;
 pub mod store;
 
 use axum::Router;

@@ -163,8 +163,22 @@ pub struct RowError {
 }
 
 impl RowError {
+    /// The item that ends a list cut at [`platform::error::MAX_PROBLEMS`] rows out of `total`.
+    pub fn truncated(total: usize) -> RowError {
+        RowError {
+            line: 0,
+            column: String::new(),
+            code: platform::error::TRUNCATED,
+            value: total.to_string(),
+        }
+    }
+
     /// "dòng 7, cột ma_xa: …" in the requested language.
     pub fn message(&self, lang: platform::i18n::Lang) -> String {
+        if self.code == platform::error::TRUNCATED {
+            let total = self.value.parse().unwrap_or(0);
+            return platform::error::truncated(platform::error::MAX_PROBLEMS, total).detail(lang);
+        }
         platform::i18n::t_args(
             lang,
             &format!("import.{}", self.code),
@@ -235,6 +249,8 @@ pub fn parse_communes(table: &[Vec<String>]) -> Result<Vec<CommuneRow>, Vec<RowE
     };
     let col_name = |i: usize| header.get(i).cloned().unwrap_or_default();
     let mut rows = Vec::new();
+    // Errors beyond the first MAX_PROBLEMS are counted, not kept.
+    let mut dropped = 0;
     let mut seen = std::collections::HashMap::new();
     for (i, raw) in table.iter().enumerate().skip(1) {
         let line = i + 1;
@@ -301,6 +317,10 @@ pub fn parse_communes(table: &[Vec<String>]) -> Result<Vec<CommuneRow>, Vec<RowE
                 kind,
             });
         }
+        dropped += platform::error::cap(&mut errors);
+    }
+    if dropped > 0 {
+        errors.push(RowError::truncated(errors.len() + dropped));
     }
     if errors.is_empty() {
         Ok(rows)

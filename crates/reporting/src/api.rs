@@ -261,9 +261,25 @@ pub async fn query_data(
                 .arg("value", &format),
         ));
     }
+    // National figures need the whole catalogue (formulas): read once and the indicators asked
+    // for found in it. A unit's own values need only those indicators: one lookup each, far
+    // cheaper than the whole catalogue (~160 rows of long text).
+    let units = list(&p.unit, "unit")?;
+    let national = units.iter().any(|u| u.eq_ignore_ascii_case("VN"));
+    let catalogue = if national {
+        catalogue::list(&state.db).await?
+    } else {
+        Vec::new()
+    };
     let mut indicators = Vec::new();
     for code in list(&p.indicator, "indicator")? {
-        let ind = catalogue::by_code(&state.db, &code).await?.ok_or_else(|| {
+        let wanted = code.trim().to_uppercase();
+        let found = if national {
+            catalogue.iter().find(|i| i.code == wanted).cloned()
+        } else {
+            catalogue::by_code(&state.db, &wanted).await?
+        };
+        let ind = found.ok_or_else(|| {
             AppError::invalid(
                 Problem::new("indicator_unknown")
                     .field("indicator")
@@ -282,7 +298,6 @@ pub async fn query_data(
             )
         })?);
     }
-    let units = list(&p.unit, "unit")?;
     let current = match p.units.as_deref().map(str::trim) {
         None | Some("") | Some("reported") => false,
         Some("current") => true,
@@ -298,15 +313,12 @@ pub async fn query_data(
     if indicators.iter().any(|i| !i.is_public) && principal.is_none() {
         return Err(AppError::unauthenticated());
     }
-    let months: Vec<Period> = periods.iter().flat_map(|p| p.months()).collect();
     let mut items = Vec::new();
     for unit_code in &units {
         if unit_code.eq_ignore_ascii_case("VN") {
             crate::require_national_view(principal.map(|p| &**p), &indicators)?;
-            let catalogue = catalogue::list(&state.db).await?;
             let view =
                 data::NationalView::load(&state.db, &catalogue, &indicators, &periods).await?;
-            let totals = data::national(&state.db, &indicators, &months).await?;
             for ind in &indicators {
                 for period in &periods {
                     let (value, reason) = match view.value(&ind.code, period) {
@@ -330,11 +342,7 @@ pub async fn query_data(
                         retired: false,
                         target: None,
                         target_pct: None,
-                        units: period
-                            .months()
-                            .last()
-                            .and_then(|m| totals.get(&(ind.id, m.id())))
-                            .map(|a| a.units),
+                        units: period.months().last().and_then(|m| view.units(ind.id, m)),
                     });
                 }
             }
@@ -465,7 +473,9 @@ async fn mark_retired_and_targets(
     items: &mut [Observation],
 ) -> AppResult<()> {
     let mut targets = std::collections::HashMap::new();
-    for ind in indicators {
+    // Targets are per year: no query unless a year is asked for.
+    let years = items.iter().any(|o| o.period.len() == 4);
+    for ind in indicators.iter().filter(|_| years) {
         for t in crate::targets::query(&state.db, Some(&ind.code), None, None).await? {
             targets.insert((t.indicator, t.unit, t.year), t.value);
         }
@@ -728,8 +738,7 @@ pub async fn post_batch(
             .into(),
             status: saved.submission.status.as_str().into(),
             version: saved.submission.version,
-            warnings: saved
-                .warnings
+            warnings: platform::error::bounded(&saved.warnings)
                 .iter()
                 .map(|w| platform::error::ErrorItem {
                     code: w.code.into(),

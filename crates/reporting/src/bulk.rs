@@ -220,6 +220,13 @@ fn check_alone<'a>(
                     .arg("indicator", &ind.name_vi),
             );
         }
+        if let Err(p) = platform::web::limits::check_text(
+            &explanation_field(&ind.code),
+            v.explanation.as_deref(),
+            platform::web::limits::MAX_TEXT_CHARS,
+        ) {
+            problems.push(p);
+        }
         let explanation = v.explanation.clone().filter(|x| !x.trim().is_empty());
         values.push((ind, v.value, explanation));
     }
@@ -243,6 +250,13 @@ fn check_alone<'a>(
         && report.reason.as_deref().is_none_or(|r| r.trim().is_empty())
     {
         problems.push(Problem::new("reason_required").field("reason"));
+    }
+    if let Err(p) = platform::web::limits::check_text(
+        "reason",
+        report.reason.as_deref(),
+        platform::web::limits::MAX_TEXT_CHARS,
+    ) {
+        problems.push(p);
     }
     (Checked { values }, problems)
 }
@@ -1340,7 +1354,7 @@ pub async fn submission(tx: &mut Tx, id: i64) -> DbResult<Submission> {
 // HTTP: POST /api/v1/data/bulk — many reports in one request, for agencies' systems.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::routing::post;
 use platform::error::AppResult;
 use platform::identity::access::Permission;
@@ -1348,15 +1362,9 @@ use platform::web::Json;
 use platform::web::{AppState, Auth};
 use serde::{Deserialize, Serialize};
 
-/// The largest bulk request accepted (a year of a 200-indicator report for every province is
-/// about 12 MB of JSON).
-pub const MAX_BULK_BYTES: usize = 64 * 1024 * 1024;
-
+/// The body limit is in `platform::web::limits::ROUTES` (64 MiB).
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/data/bulk",
-        post(post_bulk).layer(DefaultBodyLimit::max(MAX_BULK_BYTES)),
-    )
+    Router::new().route("/api/v1/data/bulk", post(post_bulk))
 }
 
 /// An indicator code as sent, trimmed and in capitals (kept without copying when it already is).
@@ -1423,7 +1431,10 @@ pub struct BulkResult {
     pub inserted: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// The first 100 warnings (`platform::error::MAX_PROBLEMS`).
     pub warnings: Vec<BulkWarning>,
+    /// Every warning, listed or not.
+    pub warnings_total: usize,
 }
 
 /// Send many reports at once (several units, periods and templates). Every report is checked by
@@ -1583,15 +1594,18 @@ pub async fn post_bulk(
         updated: 0,
         unchanged: 0,
         warnings: Vec::new(),
+        warnings_total: 0,
     };
     for (i, o) in outcomes.iter().enumerate() {
         result.changed += usize::from(o.changed);
         result.inserted += o.inserted;
         result.updated += o.updated;
         result.unchanged += o.unchanged;
+        result.warnings_total += o.warnings.len();
+        let room = platform::error::MAX_PROBLEMS.saturating_sub(result.warnings.len());
         result
             .warnings
-            .extend(o.warnings.iter().map(|w| BulkWarning {
+            .extend(o.warnings.iter().take(room).map(|w| BulkWarning {
                 report: i,
                 code: w.code.into(),
                 detail: w.detail(lang),

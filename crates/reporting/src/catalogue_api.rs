@@ -373,7 +373,7 @@ async fn page_import(
             let mut msgs = vec![platform::i18n::t_args(
                 lang,
                 "reporting.catalogue_errors",
-                &[("n", errors.len().to_string())],
+                &[("n", catalogue_io::error_count(&errors).to_string())],
             )];
             msgs.extend(errors.iter().map(|e| e.problem().detail(lang)));
             render_page(

@@ -10,7 +10,6 @@
 //! additive indicator sum to the parent, within 0.5 %).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Cursor;
 
 use platform::audit::{self, Actor, Change};
 use platform::db::{Db, DbResult, Tx};
@@ -237,8 +236,25 @@ impl CellError {
         }
     }
 
+    /// The item that ends a list cut at [`platform::error::MAX_PROBLEMS`] out of `total`.
+    pub fn truncated(total: usize) -> CellError {
+        CellError::new(0, "", platform::error::TRUNCATED, &total.to_string())
+    }
+
+    /// A file refused by one of the bounds of [`registry::sheet::LIMITS`] (or unreadable:
+    /// `unreadable` is then the code).
+    pub fn from_sheet(e: &registry::sheet::SheetError, unreadable: &'static str) -> CellError {
+        let (code, line, column, value) = e.parts();
+        let code = if e.is_limit() { code } else { unreadable };
+        CellError::new(line, &column, code, &value)
+    }
+
     /// The problem for the error envelope or the CLI: field `row 7: domain`.
     pub fn problem(&self) -> Problem {
+        if self.code == platform::error::TRUNCATED {
+            let total = self.value.parse().unwrap_or(0);
+            return platform::error::truncated(platform::error::MAX_PROBLEMS, total);
+        }
         Problem::new(self.code)
             .field(format!("row {}: {}", self.line, self.column))
             .arg("line", self.line)
@@ -257,6 +273,48 @@ fn file_error(code: &'static str, reason: impl ToString) -> Vec<CellError> {
     vec![CellError::new(0, "", code, &reason.to_string())]
 }
 
+/// How many errors a (possibly cut) list stands for.
+pub fn error_count(errors: &[CellError]) -> usize {
+    errors
+        .iter()
+        .map(|e| {
+            if e.code == platform::error::TRUNCATED {
+                e.value
+                    .parse::<usize>()
+                    .unwrap_or(0)
+                    .saturating_sub(platform::error::MAX_PROBLEMS)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// At most [`platform::error::MAX_PROBLEMS`] errors in their order, then one item counting them
+/// all (earlier cuts' items included) when there were more.
+pub fn bound_errors(errors: Vec<CellError>) -> Vec<CellError> {
+    let mut total = 0;
+    let mut out = Vec::new();
+    for e in errors {
+        if e.code == platform::error::TRUNCATED {
+            total += e
+                .value
+                .parse::<usize>()
+                .unwrap_or(0)
+                .saturating_sub(platform::error::MAX_PROBLEMS);
+        } else {
+            total += 1;
+            if out.len() < platform::error::MAX_PROBLEMS {
+                out.push(e);
+            }
+        }
+    }
+    if total > out.len() {
+        out.push(CellError::truncated(total));
+    }
+    out
+}
+
 /// Read a catalogue (or targets) file into a table of text: CSV (UTF-8, `,` or `;`), XLSX (the
 /// first sheet), or JSON (an array of objects, or `{"items": [...]}`).
 pub fn read(bytes: &[u8], format: Format) -> Result<Table, Vec<CellError>> {
@@ -266,7 +324,7 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Table, Vec<CellError>> {
                 rows,
                 first_line: 2,
             })
-            .map_err(|e| file_error("catalogue_file_unreadable", e)),
+            .map_err(|e| vec![CellError::from_sheet(&e, "catalogue_file_unreadable")]),
         Format::Xlsx => read_xlsx(bytes),
         Format::Json => read_json(bytes),
     }?;
@@ -305,19 +363,11 @@ fn check_text(table: &Table) -> Result<(), Vec<CellError>> {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<CellError>> {
-    use calamine::Reader;
-    let mut wb = calamine::Xlsx::new(Cursor::new(bytes.to_vec()))
-        .map_err(|e| file_error("catalogue_file_unreadable", e))?;
-    let sheet = wb
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| file_error("catalogue_file_unreadable", "no sheet"))?;
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| file_error("catalogue_file_unreadable", e))?;
-    let mut rows: Vec<Vec<String>> = range
-        .rows()
+    // The first sheet, read within the bounds (a zip bomb is refused before it is parsed).
+    let grid = registry::sheet::read_xlsx(bytes, None, &registry::sheet::LIMITS)
+        .map_err(|e| vec![CellError::from_sheet(&e, "catalogue_file_unreadable")])?;
+    let mut rows: Vec<Vec<String>> = grid
+        .iter()
         .map(|r| {
             r.iter()
                 .map(|c| match c {
@@ -331,7 +381,6 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<CellError>> {
         })
         .collect();
     // The header is the first row that is not empty; messages use the sheet's own row numbers.
-    let (top, _) = range.start().unwrap_or((0, 0));
     let skipped = rows
         .iter()
         .take_while(|r| r.iter().all(|c| c.trim().is_empty()))
@@ -339,7 +388,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<CellError>> {
     rows.drain(..skipped);
     Ok(Table {
         rows,
-        first_line: top as usize + skipped + 2,
+        first_line: skipped + 2,
     })
 }
 
@@ -365,6 +414,16 @@ fn read_json(bytes: &[u8]) -> Result<Table, Vec<CellError>> {
         },
         _ => return Err(file_error("catalogue_json_invalid", "[...]")),
     };
+    let limits = &registry::sheet::LIMITS;
+    if items.len() >= limits.rows {
+        return Err(vec![CellError::from_sheet(
+            &registry::sheet::SheetError::TooManyRows {
+                row: limits.rows + 1,
+                limit: limits.rows,
+            },
+            "catalogue_json_invalid",
+        )]);
+    }
     // The header is every key met, in order of first appearance.
     let mut keys: Vec<String> = Vec::new();
     for it in items {
@@ -376,6 +435,25 @@ fn read_json(bytes: &[u8]) -> Result<Table, Vec<CellError>> {
                 keys.push(k.clone());
             }
         }
+        if keys.len() > limits.columns {
+            return Err(vec![CellError::from_sheet(
+                &registry::sheet::SheetError::TooManyColumns {
+                    row: 1,
+                    column: keys.len(),
+                    limit: limits.columns,
+                },
+                "catalogue_json_invalid",
+            )]);
+        }
+    }
+    if items.len().saturating_mul(keys.len()) > limits.cells {
+        return Err(vec![CellError::from_sheet(
+            &registry::sheet::SheetError::TooManyCells {
+                row: items.len(),
+                limit: limits.cells,
+            },
+            "catalogue_json_invalid",
+        )]);
     }
     let mut rows = vec![keys.clone()];
     for it in items {
@@ -449,7 +527,7 @@ pub fn parse(table: &Table) -> Result<(Vec<Row>, Headers), Vec<CellError>> {
     if parsed.errors.is_empty() {
         Ok((parsed.rows, parsed.headers))
     } else {
-        Err(parsed.errors)
+        Err(bound_errors(parsed.errors))
     }
 }
 
@@ -519,7 +597,11 @@ fn parse_rows(
     }
     let mut rows = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    // Errors beyond the first MAX_PROBLEMS are counted, not kept (a million bad cells must not
+    // become a million errors in memory).
+    let mut dropped = 0;
     for (i, raw) in table.rows.iter().enumerate().skip(1) {
+        dropped += platform::error::cap(&mut errors);
         let line = table.first_line + i - 1;
         if raw.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -741,6 +823,10 @@ fn parse_rows(
                 },
             });
         }
+    }
+    dropped += platform::error::cap(&mut errors);
+    if dropped > 0 {
+        errors.push(CellError::truncated(errors.len() + dropped));
     }
     Ok((rows, headers, errors))
 }
@@ -1105,14 +1191,14 @@ pub async fn import(
         codes,
     } = parse_all(table);
     if rows.is_empty() && !errors.is_empty() {
-        return Ok(Err(errors));
+        return Ok(Err(bound_errors(errors)));
     }
     let existing = crate::catalogue::list(db).await?;
     errors.extend(check_references(&rows, &headers, &existing, &codes));
     errors.extend(check_database(db, &rows, &headers, &existing).await?);
     if !errors.is_empty() {
         errors.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
-        return Ok(Err(errors));
+        return Ok(Err(bound_errors(errors)));
     }
     let mut report = ImportReport {
         rows: rows.len(),

@@ -387,6 +387,8 @@ pub struct NationalView {
     indicators: HashMap<String, Indicator>,
     formulas: std::collections::BTreeMap<String, crate::formula::Formula>,
     monthly: HashMap<(String, String), f64>,
+    /// How many units contributed to each reported indicator's figure (indicator id, period).
+    units: HashMap<(i64, String), i64>,
 }
 
 impl NationalView {
@@ -439,6 +441,7 @@ impl NationalView {
             .filter_map(|c| indicators.get(c).cloned())
             .collect();
         let totals = national(db, &base, &months).await?;
+        let units = totals.iter().map(|(k, a)| (k.clone(), a.units)).collect();
         let mut monthly: HashMap<(String, String), f64> = totals
             .into_iter()
             .filter_map(|((id, period), a)| {
@@ -457,7 +460,14 @@ impl NationalView {
             indicators,
             formulas,
             monthly,
+            units,
         })
+    }
+
+    /// How many units contributed to a reported indicator's national figure for a month (from
+    /// the totals already read: no second roll-up).
+    pub fn units(&self, indicator_id: i64, period: &Period) -> Option<i64> {
+        self.units.get(&(indicator_id, period.id())).copied()
     }
 
     fn reported_in(&self, ind: &Indicator, period: &Period) -> Option<f64> {

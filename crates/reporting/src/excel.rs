@@ -4,14 +4,12 @@
 //! nothing. Files are written by rust_xlsxwriter and read by calamine.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use calamine::Reader;
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::Permission;
 use platform::web::{AppState, Auth};
@@ -126,17 +124,26 @@ pub fn read(bytes: &[u8], template: &Template) -> Result<ReadWorkbook, Vec<CellP
             problem: p,
         }]
     };
-    let mut wb = calamine::Xlsx::new(Cursor::new(bytes.to_vec()))
-        .map_err(|_| bad("", Problem::new("xlsx_unreadable")))?;
-    let range = wb
-        .worksheet_range(SHEET)
-        .map_err(|_| bad("", Problem::new("xlsx_sheet_missing").arg("sheet", SHEET)))?;
+    // The report's sheet, read within the bounds (a zip bomb is refused before it is parsed).
+    let grid =
+        registry::sheet::read_xlsx(bytes, Some(SHEET), &registry::sheet::LIMITS).map_err(|e| {
+            bad(
+                "",
+                match e {
+                    registry::sheet::SheetError::Unreadable(_) => Problem::new("xlsx_unreadable"),
+                    registry::sheet::SheetError::SheetMissing(_) => {
+                        Problem::new("xlsx_sheet_missing").arg("sheet", SHEET)
+                    }
+                    limit => limit.problem(),
+                },
+            )
+        })?;
     let mut entries = Vec::new();
     let mut cells = HashMap::new();
     let mut problems = Vec::new();
-    let start = range.start().map(|(r, _)| r).unwrap_or(0);
-    for (i, row) in range.rows().enumerate() {
-        let r = start + i as u32;
+    let mut unknown = 0;
+    for (i, row) in grid.iter().enumerate() {
+        let r = i as u32;
         if r <= HEADER_ROW {
             continue;
         }
@@ -172,6 +179,11 @@ pub fn read(bytes: &[u8], template: &Template) -> Result<ReadWorkbook, Vec<CellP
         }
         let cell = format!("{}{}", column_letter(COL_VALUE), r + 1);
         let Some(ind) = template.indicators.iter().find(|i| i.code == code) else {
+            // The first MAX_PROBLEMS are listed, the rest counted.
+            unknown += 1;
+            if unknown > platform::error::MAX_PROBLEMS {
+                continue;
+            }
             problems.push(CellProblem {
                 cell: format!("A{}", r + 1),
                 problem: Problem::new("indicator_unknown")
@@ -195,6 +207,12 @@ pub fn read(bytes: &[u8], template: &Template) -> Result<ReadWorkbook, Vec<CellP
             explanation: Some(text(COL_EXPLANATION as usize)).filter(|s| !s.is_empty()),
             // Numbers stored as numbers are unambiguous; text follows Vietnamese typing.
             lang: if typed_as_text { "vi" } else { "en" },
+        });
+    }
+    if unknown > problems.len() {
+        problems.push(CellProblem {
+            cell: String::new(),
+            problem: platform::error::truncated(problems.len(), unknown),
         });
     }
     if problems.is_empty() {

@@ -407,6 +407,8 @@ pub async fn decide(
     reason: Option<&str>,
 ) -> AppResult<Submission> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    platform::web::limits::check_text("reason", reason, platform::web::limits::MAX_TEXT_CHARS)
+        .map_err(AppError::invalid)?;
     if !approve && reason.is_none() {
         return Err(AppError::invalid(
             Problem::new("reason_required").field("reason"),

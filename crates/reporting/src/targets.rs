@@ -83,7 +83,10 @@ pub fn parse(table: &Table) -> Result<Vec<(usize, Target)>, Vec<CellError>> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
     let mut seen: HashMap<(String, String, i64), usize> = HashMap::new();
+    // Errors beyond the first MAX_PROBLEMS are counted, not kept.
+    let mut dropped = 0;
     for (i, raw) in table.rows.iter().enumerate().skip(1) {
+        dropped += platform::error::cap(&mut errors);
         let line = table.first_line + i - 1;
         if raw.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -136,6 +139,10 @@ pub fn parse(table: &Table) -> Result<Vec<(usize, Target)>, Vec<CellError>> {
                 },
             ));
         }
+    }
+    dropped += platform::error::cap(&mut errors);
+    if dropped > 0 {
+        errors.push(CellError::truncated(errors.len() + dropped));
     }
     if errors.is_empty() {
         Ok(out)
@@ -206,7 +213,7 @@ pub async fn import(
         }
     }
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Ok(Err(crate::catalogue_io::bound_errors(errors)));
     }
     let mut report = TargetReport {
         rows: rows.len(),

@@ -19,6 +19,7 @@ mod explanations;
 mod first_start;
 mod identity_flows;
 mod jobs_and_nodes;
+mod limits;
 mod open_data;
 mod reference_data;
 mod registry_stories;

@@ -47,7 +47,10 @@ struct ErrorPage {
 
 /// The HTML page for an error, in the request's language.
 pub fn error_page(ctx: &Ctx, err: &AppError) -> Response {
-    let messages = err.problems.iter().map(|p| p.detail(ctx.lang)).collect();
+    let messages = crate::error::bounded(&err.problems)
+        .iter()
+        .map(|p| p.detail(ctx.lang))
+        .collect();
     match (ErrorPage {
         ctx: ctx.clone(),
         status: err.status.as_u16(),

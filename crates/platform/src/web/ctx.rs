@@ -285,9 +285,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         }
         let cookies = parse_cookies(req.headers());
         let expected = cookies.get(CSRF_COOKIE).cloned().unwrap_or_default();
-        let bytes = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
+        let limit = req
+            .extensions()
+            .get::<super::limits::BodyLimit>()
+            .map_or(super::limits::DEFAULT_LIMIT, |l| l.0);
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
-            .map_err(|_| AppError::bad_request(Problem::new("body_too_large")))?;
+            .map_err(|_| super::limits::too_large(limit))?;
         let given = form_urlencoded::parse(&bytes)
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.into_owned())

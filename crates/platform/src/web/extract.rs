@@ -11,7 +11,7 @@
 //!   wrong type (422 `param_invalid`), a missing field (422 `param_missing`), a
 //!   repeated query or form parameter (422 `param_repeated`), a body that is not JSON or JSON of
 //!   another shape (400 `json_invalid`, naming the field when there is one), a body over the
-//!   route's limit (413 `body_too_large`).
+//!   route's limit (413 `payload_too_large`, naming the limit: see [`super::limits`]).
 //!
 //! In a query string, an empty value counts as absent (`?format=` is no `format`).
 
@@ -229,13 +229,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Send + 'static> OptionalFromRequestPa
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
-/// The rejection of a body that could not be read: over the route's limit, or broken off.
-pub fn body_rejection(e: axum::extract::rejection::BytesRejection) -> AppError {
+/// The route's body limit, as the limits middleware recorded it.
+fn limit_of(req: &Request) -> usize {
+    req.extensions()
+        .get::<super::limits::BodyLimit>()
+        .map_or(super::limits::DEFAULT_LIMIT, |l| l.0)
+}
+
+/// The rejection of a body that could not be read: over the route's `limit` (413
+/// `payload_too_large`, naming it), or broken off.
+pub fn body_rejection(e: axum::extract::rejection::BytesRejection, limit: usize) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Problem::new("body_too_large"),
-        )
+        super::limits::too_large(limit)
     } else {
         AppError::bad_request(Problem::new("form_invalid").arg("reason", e.body_text()))
     }
@@ -249,19 +254,21 @@ pub struct Bytes(pub axum::body::Bytes);
 impl<S: Send + Sync> FromRequest<S> for Bytes {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = limit_of(&req);
         axum::body::Bytes::from_request(req, state)
             .await
             .map(Bytes)
-            .map_err(body_rejection)
+            .map_err(|e| body_rejection(e, limit))
     }
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = limit_of(&req);
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(body_rejection)?;
+            .map_err(|e| body_rejection(e, limit))?;
         parse_json(&bytes).map(Json)
     }
 }
@@ -385,14 +392,15 @@ fn walk_json(v: &serde_json::Value, path: &mut String, problems: &mut Vec<Proble
 
 /// A multipart form whose rejections use the envelope and whose text fields (and field and file
 /// names) refuse control characters. File contents are left to their format's reader.
-pub struct Multipart(axum::extract::Multipart);
+pub struct Multipart {
+    inner: axum::extract::Multipart,
+    /// The route's body limit, named when the form passes it.
+    limit: usize,
+}
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+fn multipart_error(e: axum::extract::multipart::MultipartError, limit: usize) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Problem::new("body_too_large"),
-        )
+        super::limits::too_large(limit)
     } else {
         AppError::bad_request(Problem::new("form_invalid").arg("reason", e.body_text()))
     }
@@ -401,9 +409,10 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
 impl<S: Send + Sync> FromRequest<S> for Multipart {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = limit_of(&req);
         axum::extract::Multipart::from_request(req, state)
             .await
-            .map(Multipart)
+            .map(|inner| Multipart { inner, limit })
             .map_err(|e| {
                 AppError::bad_request(Problem::new("form_invalid").arg("reason", e.body_text()))
             })
@@ -413,7 +422,13 @@ impl<S: Send + Sync> FromRequest<S> for Multipart {
 impl Multipart {
     /// The next field; its name and file name are checked.
     pub async fn next_field(&mut self) -> Result<Option<Field<'_>>, AppError> {
-        let Some(field) = self.0.next_field().await.map_err(multipart_error)? else {
+        let limit = self.limit;
+        let Some(field) = self
+            .inner
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(e, limit))?
+        else {
             return Ok(None);
         };
         let name = field.name().unwrap_or("").to_owned();
@@ -421,7 +436,11 @@ impl Multipart {
         if let Some(file) = field.file_name() {
             check_text(&name, file).map_err(AppError::invalid)?;
         }
-        Ok(Some(Field { name, inner: field }))
+        Ok(Some(Field {
+            name,
+            inner: field,
+            limit,
+        }))
     }
 }
 
@@ -429,6 +448,7 @@ impl Multipart {
 pub struct Field<'a> {
     name: String,
     inner: axum::extract::multipart::Field<'a>,
+    limit: usize,
 }
 
 impl Field<'_> {
@@ -441,13 +461,22 @@ impl Field<'_> {
     /// The field as text, control characters refused.
     pub async fn text(self) -> Result<String, AppError> {
         let name = self.name;
-        let text = self.inner.text().await.map_err(multipart_error)?;
+        let limit = self.limit;
+        let text = self
+            .inner
+            .text()
+            .await
+            .map_err(|e| multipart_error(e, limit))?;
         check_text(&name, &text).map_err(AppError::invalid)?;
         Ok(text)
     }
     /// The field's bytes (a file: its reader checks its content).
     pub async fn bytes(self) -> Result<axum::body::Bytes, AppError> {
-        self.inner.bytes().await.map_err(multipart_error)
+        let limit = self.limit;
+        self.inner
+            .bytes()
+            .await
+            .map_err(|e| multipart_error(e, limit))
     }
 }
 

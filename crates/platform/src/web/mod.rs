@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod ctx;
 pub mod extract;
+pub mod limits;
 pub mod ops;
 
 use std::sync::Arc;
@@ -55,6 +56,8 @@ pub fn app(state: AppState, capabilities: Vec<Router<AppState>>) -> Router {
                 crate::error::Problem::new("method_not_allowed"),
             )
         })
+        // Inside the request context, so that a refused body gets the envelope and headers.
+        .layer(middleware::from_fn(limits::body_limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_context,
@@ -62,9 +65,6 @@ pub fn app(state: AppState, capabilities: Vec<Router<AppState>>) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             ops::track_metrics,
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            32 * 1024 * 1024,
         ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -1,0 +1,49 @@
+# Concurrent reads of the data API beside /healthz, in the same run: a release `egov demo` on
+# loopback (five years of synthetic reports of every province), then wrk with 2 threads and 50
+# connections on each URL. Prints req/s, p50 and p99, and the server's memory. Sourced by
+# scripts/bench; ROOT and WORK are set.
+#   EGOV_BENCH_READS_SECONDS  seconds per URL (default 10)
+#   EGOV_BENCH_READS_QUERY    the data API query (default: 3 indicators × 3 periods, national)
+egov_bench_reads() {
+    if ! command -v wrk >/dev/null; then
+        echo "installing wrk (Debian) …"
+        apt-get install -y wrk >/dev/null
+    fi
+    cargo build --release -p egov --quiet
+    local secs=${EGOV_BENCH_READS_SECONDS:-10}
+    local query=${EGOV_BENCH_READS_QUERY:-/api/v1/data?indicator=RETAIL_SALES,EXPORTS,CPI&unit=VN&period=202509,2025Q3,2024}
+    local port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    local base="http://127.0.0.1:$port"
+    "$ROOT/target/release/egov" demo --listen "127.0.0.1:$port" --data "$WORK/demo" \
+        >"$WORK/demo.log" 2>&1 &
+    local pid=$!
+    local waited=0
+    until curl -fs "$base/readyz" >/dev/null 2>&1; do
+        sleep 1
+        waited=$((waited + 1))
+        if [ $waited -gt 900 ] || ! kill -0 $pid 2>/dev/null; then
+            echo "the demo server did not start:"; tail -20 "$WORK/demo.log"; kill $pid 2>/dev/null || true
+            return 1
+        fi
+    done
+    # The demo answers as it will under load (a warm cache).
+    curl -fs "$base$query" >/dev/null
+    mem() { awk '/^VmRSS|^VmHWM/ {printf "%s %d MiB  ", $1, $2/1024}' "/proc/$pid/status"; }
+    echo
+    echo "concurrent reads: wrk -t2 -c50 -d${secs}s --latency (release egov demo, $(nproc) cores, loopback)"
+    echo "server memory at start: $(mem)"
+    printf '%-62s %12s %10s %10s %8s\n' "url" "req/s" "p50" "p99" "non-2xx"
+    local url out
+    for url in "/healthz" "$query"; do
+        out=$(wrk -t2 -c50 -d"${secs}s" --latency "$base$url")
+        printf '%-62s %12s %10s %10s %8s\n' "${url:0:62}" \
+            "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" \
+            "$(awk '$1 == "50%" {print $2}' <<<"$out")" \
+            "$(awk '$1 == "99%" {print $2}' <<<"$out")" \
+            "$(awk '/Non-2xx/ {print $NF}' <<<"$out" | grep . || echo 0)"
+    done
+    echo "server memory after: $(mem)"
+    kill $pid
+    wait $pid 2>/dev/null || true
+}
