@@ -166,6 +166,28 @@ async fn login(c: &Client, base: &str, user: &str, password: &str) {
     click(c, "#login-submit").await;
 }
 
+/// The demo's administrator signs in for the first time and enrols a second factor, as the
+/// page asks before anything else.
+async fn admin_signs_in_and_enrols(
+    c: &Client,
+    base: &str,
+    accounts: &[(String, String, String, String)],
+) {
+    login(c, base, "admin", password_of(accounts, "admin")).await;
+    wait_for_url(c, "/account/totp").await;
+    let secret = c
+        .find(Locator::Css("#totp-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code = platform::identity::totp::current(secret.trim()).unwrap();
+    fill(c, "#code", &code).await;
+    click(c, "#totp-setup-submit").await;
+    assert!(page(c).await.contains("Đã bật xác thực hai lớp"));
+}
+
 fn password_of<'a>(accounts: &'a [(String, String, String, String)], user: &str) -> &'a str {
     &accounts.iter().find(|a| a.0 == user).unwrap().1
 }
@@ -250,19 +272,7 @@ async fn administrator_creates_a_user_who_then_signs_in() {
     let c = browser().await;
 
     // The administrator signs in and must first enrol a second factor.
-    login(&c, &base, "admin", password_of(&accounts, "admin")).await;
-    wait_for_url(&c, "/account/totp").await;
-    let secret = c
-        .find(Locator::Css("#totp-secret"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let code = platform::identity::totp::current(secret.trim()).unwrap();
-    fill(&c, "#code", &code).await;
-    click(&c, "#totp-setup-submit").await;
-    assert!(page(&c).await.contains("Đã bật xác thực hai lớp"));
+    admin_signs_in_and_enrols(&c, &base, &accounts).await;
 
     // Create a reporter for Nghệ An.
     click_link(&c, "Người dùng").await;
@@ -565,22 +575,7 @@ async fn every_page_loads_without_console_errors() {
         pages.extend(crawl(&c, &base, "/", 40).await);
         click(&c, "#logout").await;
     }
-    login(&c, &base, "admin", password_of(&accounts, "admin")).await;
-    wait_for_url(&c, "/account/totp").await;
-    let secret = c
-        .find(Locator::Css("#totp-secret"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    fill(
-        &c,
-        "#code",
-        &platform::identity::totp::current(secret.trim()).unwrap(),
-    )
-    .await;
-    click(&c, "#totp-setup-submit").await;
+    admin_signs_in_and_enrols(&c, &base, &accounts).await;
     pages.extend(crawl(&c, &base, "/", 40).await);
 
     assert!(pages.len() >= 20, "the crawl reached only {pages:?}");
