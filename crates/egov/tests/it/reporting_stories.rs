@@ -1184,3 +1184,64 @@ on_both!(
         assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values dv JOIN indicators i ON i.id = dv.indicator_id WHERE i.code = 'RETAIL_SALES' AND dv.value = 1005.2").await, 1);
     }
 );
+
+on_both!(
+    national_sums_are_exact_decimals_in_every_output,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        // 0.1 + 0.2 (and 345205.2 + 0.2) carry binary noise when added as floats.
+        for (code, v) in [("40", "0,1"), ("42", "0,2")] {
+            let unit = registry::store::unit_by_code(&app.db, code, registry::Day::today())
+                .await
+                .unwrap()
+                .unwrap();
+            let s = submission::save(
+                &app.db,
+                &Actor::system("t"),
+                &t,
+                unit.id,
+                &Period::parse(P).unwrap(),
+                &entries(&t, v),
+                None,
+                Action::Submit,
+                None,
+            )
+            .await
+            .unwrap();
+            submission::decide(
+                &app.db,
+                &Actor::system("t"),
+                s.submission.id,
+                s.submission.version,
+                true,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        let mut c = app.client();
+        let q = format!("/api/v1/data?indicator=RETAIL_SALES&unit=VN&period={P}");
+        let r = c.get(&q).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains(r#""value":0.3"#) && !r.body.contains("0.30000"),
+            "{}",
+            r.body
+        );
+        let r = c.get(&format!("{q}&format=csv")).await;
+        assert!(
+            r.body.contains(",0.3,") && !r.body.contains("0.30000"),
+            "{}",
+            r.body
+        );
+        let r = c
+            .get("/sdmx/data/DF_KTXH_THANG/M.VN.RETAIL_SALES?startPeriod=2025-09&endPeriod=2025-09&format=csv")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains(",0.3") && !r.body.contains("0.30000"),
+            "{}",
+            r.body
+        );
+    }
+);
