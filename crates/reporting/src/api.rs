@@ -704,7 +704,7 @@ pub async fn post_batch(
             indicator: v.indicator.trim().to_uppercase(),
             raw: v.value.map(|x| x.to_string()).unwrap_or_default(),
             explanation: v.explanation.clone(),
-            lang: "en",
+            lang: "plain",
         })
         .collect();
     let action = if batch.submit {

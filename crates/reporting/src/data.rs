@@ -508,9 +508,11 @@ impl NationalView {
         let ind = self.indicators.get(code).ok_or_else(missing)?;
         let Some(f) = self.formulas.get(code) else {
             // A sum beyond the range of floating point (values stored before every value was
-            // bounded) is said to overflow, never passed on as infinity.
+            // bounded) is said to overflow, never passed on as infinity. A sum of floats
+            // carries binary noise (0.1 + 0.2): rounded once to the indicator's decimals, it
+            // is the exact decimal sum (values with d decimals add up to d decimals).
             return match self.reported_in(ind, period) {
-                Some(v) if v.is_finite() => Ok(v),
+                Some(v) if v.is_finite() => Ok(ind.round(v)),
                 Some(_) => Err(NoValue::Overflow),
                 None => Err(missing()),
             };

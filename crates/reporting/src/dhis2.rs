@@ -1212,7 +1212,7 @@ async fn run(
                 indicator: element,
                 raw,
                 explanation: dv.comment.clone(),
-                lang: "en",
+                lang: "plain",
             },
         });
     }

@@ -206,7 +206,7 @@ pub fn read(bytes: &[u8], template: &Template) -> Result<ReadWorkbook, Vec<CellP
             raw,
             explanation: Some(text(COL_EXPLANATION as usize)).filter(|s| !s.is_empty()),
             // Numbers stored as numbers are unambiguous; text follows Vietnamese typing.
-            lang: if typed_as_text { "vi" } else { "en" },
+            lang: if typed_as_text { "vi" } else { "plain" },
         });
     }
     if unknown > problems.len() {

@@ -487,11 +487,11 @@ async fn render_form(
         .map(|ind| {
             let field = format!("v_{}", ind.code);
             let typed_value = typed.and_then(|t| t.get(&field)).cloned();
-            let stored = values.get(&(ind.id, period.id())).map(|v| {
-                // In the input box, plain digits with the language's decimal mark.
-                let s = format!("{:.*}", ind.decimals.clamp(0, 6) as usize, v);
-                if lang == "en" { s } else { s.replace('.', ",") }
-            });
+            // In the input box, the value as stored, formatted as in the other columns (the
+            // form reads it back exactly).
+            let stored = values
+                .get(&(ind.id, period.id()))
+                .map(|v| ind.format(*v, lang));
             FormRow {
                 code: ind.code.clone(),
                 name: ind.name(lang).to_owned(),

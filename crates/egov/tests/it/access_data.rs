@@ -142,7 +142,7 @@ on_both!(
             )
         };
         let ver = report(app, &t, "202509").await.version.to_string();
-        let r = post(&mut both, path, &correct("1.200", ver.clone())).await;
+        let r = post(&mut both, path, &correct("1200", ver.clone())).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
         assert!(
             r.body.contains("you cannot also correct and approve it"),
@@ -153,15 +153,15 @@ on_both!(
 
         // Another approver corrects; having changed the report last, it cannot correct it again;
         // a third approver can.
-        let r = post(&mut other, path, &correct("1.200", ver)).await;
+        let r = post(&mut other, path, &correct("1200", ver)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(retail(&mut other, "202509").await, 1200.0);
         let ver = report(app, &t, "202509").await.version.to_string();
-        let r = post(&mut other, path, &correct("1.250", ver.clone())).await;
+        let r = post(&mut other, path, &correct("1250", ver.clone())).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
         assert!(r.body.contains("nguyên tắc bốn mắt"), "{}", r.body);
         assert_eq!(retail(&mut other, "202509").await, 1200.0);
-        let r = post(&mut third, path, &correct("1.250", ver)).await;
+        let r = post(&mut third, path, &correct("1250", ver)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(retail(&mut other, "202509").await, 1250.0);
     }

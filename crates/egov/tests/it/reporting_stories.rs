@@ -1096,3 +1096,152 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    numbers_typed_in_the_form_are_never_reinterpreted,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        let unit_id = history(app, &t).await;
+        let na = app.scope("unit", "40").await;
+        let mut reporter = app.signed_in("bc.na", Role::Reporter, na).await;
+        let path = format!("/reporting/40/{P}");
+        let draft = |v: &'static str| [("action", "save"), ("version", v)];
+        let nothing_saved = async || {
+            submission::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        };
+
+        // Vietnamese: "1,234" is one point two three four, which retail sales (one decimal)
+        // cannot take; someone used to English means 1234: refused, saying how to type it.
+        let r = post(&mut reporter, &path, &form(&t, "1,234", &draft("0"))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(
+            r.body
+                .contains("“1,234” sẽ được hiểu là số thập phân 1,234")
+                && r.body
+                    .contains("Nếu ý bạn là 1.234, hãy gõ 1234 hoặc 1.234."),
+            "{}",
+            r.body
+        );
+        // The English decimal point is not taken for a Vietnamese one.
+        let r = post(&mut reporter, &path, &form(&t, "1005.2", &draft("0"))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("Hãy gõ 1.005,2."), "{}", r.body);
+        // A fraction for a count.
+        let mut f = form(&t, "1.005,2", &draft("0"));
+        f.iter_mut()
+            .find(|(k, _)| k == "v_NEW_ENTERPRISES")
+            .unwrap()
+            .1 = "170,5".into();
+        let r = post(&mut reporter, &path, &f).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("nhận được 170,5"), "{}", r.body);
+        assert!(nothing_saved().await);
+
+        // English: "1.234" is refused the same way; "1,005.2" is 1005.2.
+        reporter.lang = Some("en");
+        let r = post(&mut reporter, &path, &form(&t, "1.234", &draft("0"))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(
+            r.body.contains("If you mean 1,234, type 1234 or 1,234."),
+            "{}",
+            r.body
+        );
+        let r = post(&mut reporter, &path, &form(&t, "1,005.2", &draft("0"))).await;
+        assert!(
+            r.status.is_success() || r.status.is_redirection(),
+            "{}",
+            r.body
+        );
+        let stored = app
+            .count("SELECT COUNT(*) AS n FROM data_values dv JOIN indicators i ON i.id = dv.indicator_id WHERE i.code = 'RETAIL_SALES' AND dv.value = 1005.2")
+            .await;
+        assert_eq!(stored, 1);
+
+        // The form echoes the stored value formatted as every other column, right-aligned,
+        // and reads it back unchanged.
+        reporter.lang = None;
+        let page = reporter.get(&path).await;
+        assert!(
+            page.body.contains(r#"<td class="num"><input id="v_RETAIL_SALES" name="v_RETAIL_SALES" value="1.005,2""#),
+            "{}",
+            page.body
+        );
+        let v = version(app, &t, unit_id).await;
+        let r = post(
+            &mut reporter,
+            &path,
+            &form(&t, "1.005,2", &[("action", "save"), ("version", &v)]),
+        )
+        .await;
+        assert!(
+            r.status.is_success() || r.status.is_redirection(),
+            "{}",
+            r.body
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM data_values dv JOIN indicators i ON i.id = dv.indicator_id WHERE i.code = 'RETAIL_SALES' AND dv.value = 1005.2").await, 1);
+    }
+);
+
+on_both!(
+    national_sums_are_exact_decimals_in_every_output,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        // 0.1 + 0.2 (and 345205.2 + 0.2) carry binary noise when added as floats.
+        for (code, v) in [("40", "0,1"), ("42", "0,2")] {
+            let unit = registry::store::unit_by_code(&app.db, code, registry::Day::today())
+                .await
+                .unwrap()
+                .unwrap();
+            let s = submission::save(
+                &app.db,
+                &Actor::system("t"),
+                &t,
+                unit.id,
+                &Period::parse(P).unwrap(),
+                &entries(&t, v),
+                None,
+                Action::Submit,
+                None,
+            )
+            .await
+            .unwrap();
+            submission::decide(
+                &app.db,
+                &Actor::system("t"),
+                s.submission.id,
+                s.submission.version,
+                true,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        let mut c = app.client();
+        let q = format!("/api/v1/data?indicator=RETAIL_SALES&unit=VN&period={P}");
+        let r = c.get(&q).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains(r#""value":0.3"#) && !r.body.contains("0.30000"),
+            "{}",
+            r.body
+        );
+        let r = c.get(&format!("{q}&format=csv")).await;
+        assert!(
+            r.body.contains(",0.3,") && !r.body.contains("0.30000"),
+            "{}",
+            r.body
+        );
+        let r = c
+            .get("/sdmx/data/DF_KTXH_THANG/M.VN.RETAIL_SALES?startPeriod=2025-09&endPeriod=2025-09&format=csv")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains(",0.3") && !r.body.contains("0.30000"),
+            "{}",
+            r.body
+        );
+    }
+);
