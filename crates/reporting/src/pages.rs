@@ -180,7 +180,16 @@ async fn overview(
         data::nation_values(&state.db, &indicators, &months)
             .await?
             .into_iter()
-            .map(|(k, value)| (k, data::Aggregate { value, units: 1 }))
+            .map(|(k, value)| {
+                (
+                    k,
+                    data::Aggregate {
+                        value,
+                        units: 1,
+                        from_communes: false,
+                    },
+                )
+            })
             .collect()
     } else {
         data::national(&state.db, &indicators, &months).await?
