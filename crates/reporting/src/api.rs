@@ -207,7 +207,8 @@ pub struct DataParams {
     /// indicators summed, others marked `not_additive`.
     #[param(value_type = Option<UnitsMode>, inline)]
     pub units: Option<String>,
-    /// `json` (default), `csv` or `xlsx`: the same observations as a download.
+    /// `json` (default), `csv` or `xlsx`: the same observations as a download (columns
+    /// `reported_units`, `expected_units` and `status` for national figures).
     #[param(value_type = Option<DownloadFormat>, inline)]
     pub format: Option<String>,
 }

@@ -144,6 +144,26 @@ async fn sdmx_status(app: &TestApp) -> Vec<String> {
     out
 }
 
+/// For the Vietnamese and the English national table of `P`: whether the RETAIL_SALES row marks
+/// its figure provisional (and the note explains it), and its reporting-units cell.
+async fn page_marks(app: &TestApp) -> Vec<(bool, String, &'static str)> {
+    let mut out = Vec::new();
+    for (lang, word) in [("vi", "tạm tính"), ("en", "provisional")] {
+        let mut c = app.client();
+        c.lang = Some(lang);
+        let r = c.get(&format!("/reporting?period={P}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let start = r.body.find("<tr id=\"row-RETAIL_SALES\">").expect("row");
+        let row = &r.body[start..start + r.body[start..].find("</tr>").unwrap()];
+        let marked = row.contains(&format!("<span class=\"provisional\">({word})</span>"));
+        assert_eq!(marked, r.body.contains("id=\"provisional-note\""), "{row}");
+        let cells: Vec<&str> = row.split("<td class=\"num\">").collect();
+        let units = cells.last().unwrap().trim_end_matches("</td>").to_owned();
+        out.push((marked, units, word));
+    }
+    out
+}
+
 on_both!(
     national_figures_carry_coverage_and_status,
     async |app: &TestApp| {
@@ -178,6 +198,14 @@ on_both!(
             assert_eq!(got, want(3, "provisional"));
         }
         assert_eq!(sdmx_status(app).await, ["P"; 5]);
+        // The national table marks the figure in words, in both languages.
+        assert_eq!(
+            page_marks(app).await,
+            [
+                (true, format!("3/{n}"), "tạm tính"),
+                (true, format!("3/{n}"), "provisional")
+            ]
+        );
         // Every province reported: complete.
         for u in &provinces[3..] {
             approve(app, &t, u.id, 1000.0).await;
@@ -186,5 +214,12 @@ on_both!(
             assert_eq!(got, want(n, "complete"));
         }
         assert_eq!(sdmx_status(app).await, ["A"; 5]);
+        assert_eq!(
+            page_marks(app).await,
+            [
+                (false, format!("{n}/{n}"), "tạm tính"),
+                (false, format!("{n}/{n}"), "provisional")
+            ]
+        );
     }
 );
