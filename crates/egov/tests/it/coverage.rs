@@ -12,8 +12,35 @@ use crate::support::TestApp;
 
 const P: &str = "202509";
 
+/// The provinces valid on the last day of `period`.
+async fn provinces_of(app: &TestApp, period: &str) -> Vec<registry::store::Unit> {
+    let (_, last) = Period::parse(period).unwrap().calendar();
+    registry::store::list_units(
+        &app.db,
+        &registry::store::UnitQuery {
+            level: Some(registry::Level::Province),
+            valid_on: Some(registry::Day(last)),
+            limit: 1000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .0
+}
+
 /// Approve the monthly provincial report of `unit_id` for `P`.
 async fn approve(app: &TestApp, t: &catalogue::Template, unit_id: i64, retail: f64) {
+    approve_in(app, t, unit_id, retail, P).await
+}
+
+async fn approve_in(
+    app: &TestApp,
+    t: &catalogue::Template,
+    unit_id: i64,
+    retail: f64,
+    period: &str,
+) {
     let entries: Vec<Entry> = t
         .indicators
         .iter()
@@ -33,7 +60,7 @@ async fn approve(app: &TestApp, t: &catalogue::Template, unit_id: i64, retail: f
         &Actor::system("t"),
         t,
         unit_id,
-        &Period::parse(P).unwrap(),
+        &Period::parse(period).unwrap(),
         &entries,
         None,
         Action::Submit,
@@ -175,18 +202,7 @@ on_both!(
             .unwrap()
             .unwrap();
         // The provinces due to report P: those valid on its last day.
-        let (_, last) = Period::parse(P).unwrap().calendar();
-        let (provinces, _) = registry::store::list_units(
-            &app.db,
-            &registry::store::UnitQuery {
-                level: Some(registry::Level::Province),
-                valid_on: Some(registry::Day(last)),
-                limit: 1000,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let provinces = provinces_of(app, P).await;
         let n = provinces.len();
         assert!(n > 3, "{n} provinces");
         // Some provinces reported: provisional, with how many out of how many.
@@ -221,5 +237,33 @@ on_both!(
                 (false, format!("{n}/{n}"), "provisional")
             ]
         );
+    }
+);
+
+on_both!(
+    before_july_2025_the_63_provinces_are_due,
+    async |app: &TestApp| {
+        catalogue::load_default(&app.db, &Actor::system("test"))
+            .await
+            .unwrap();
+        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+            .await
+            .unwrap()
+            .unwrap();
+        // June 2025: the provinces before the 2025 arrangement are due, not today's.
+        let old = provinces_of(app, "202506").await;
+        let now = provinces_of(app, P).await;
+        assert_eq!((old.len(), now.len()), (63, 34));
+        approve_in(app, &t, old[0].id, 1000.0, "202506").await;
+        let r = app
+            .client()
+            .get("/api/v1/data?indicator=RETAIL_SALES&unit=VN&period=202506")
+            .await;
+        let item = &r.json()["items"][0];
+        assert_eq!(
+            item["coverage"],
+            serde_json::json!({"reported": 1, "expected": 63})
+        );
+        assert_eq!(item["status"], "provisional");
     }
 );
