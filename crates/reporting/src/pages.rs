@@ -811,11 +811,11 @@ async fn national_figures_published(
             "SELECT i.code, \
                CASE WHEN EXISTS (SELECT 1 FROM data_values d JOIN units u ON u.id = d.unit_id \
                                  WHERE d.indicator_id = i.id AND d.period IN ({periods}) \
-                                   AND d.approved = 1 AND u.level = 'nation') \
+                                   AND d.approved AND u.level = 'nation') \
                     THEN 1 ELSE 0 END AS national \
              FROM indicators i \
              WHERE i.periodicity = $1 AND EXISTS (SELECT 1 FROM data_values d \
-               WHERE d.indicator_id = i.id AND d.period IN ({periods}) AND d.approved = 1)"
+               WHERE d.indicator_id = i.id AND d.period IN ({periods}) AND d.approved)"
         );
         for r in state
             .db
