@@ -11,6 +11,9 @@ What sdmx1 reads, and what it cannot:
     structure message (asked for) is checked as plain JSON;
   - data: sdmx1 reads the SDMX-JSON 1.0 data message, and SDMX-CSV 2.0 given the data structure;
     it does not read SDMX-CSV 1.0, which is checked with Python's csv module.
+Every observation carries OBS_STATUS (code list CL_OBS_STATUS): `P` for a provisional national
+figure (not every province due has reported), `A` otherwise; it is read in every data format and
+must equal the data API's `status` (complete → A, provisional → P).
 Every observation is cross-checked against egov's own data API (/api/v1/data). `--expect`
 pins values (REF_AREA.INDICATOR.TIME_PERIOD=value). Exits 1 on any failure; the last line is
 "N passed, M failed".
@@ -67,6 +70,20 @@ def observations(series):
         k = dict(zip(names, key))
         assert k["FREQ"] == "M", k
         out[(k["REF_AREA"], k["INDICATOR"], str(k["TIME_PERIOD"]))] = float(value)
+    return out
+
+
+def statuses(ds):
+    """{(REF_AREA, INDICATOR, TIME_PERIOD): OBS_STATUS code} of an sdmx1 data set; every
+    observation must carry one."""
+    out = {}
+    for o in ds.obs:
+        k = o.key
+        key = (k["REF_AREA"].value, k["INDICATOR"].value, str(k["TIME_PERIOD"].value))
+        attr = o.attached_attribute.get("OBS_STATUS")
+        assert attr is not None, ("no OBS_STATUS", key)
+        v = attr.value
+        out[key] = str(getattr(v, "id", v))
     return out
 
 
@@ -131,7 +148,10 @@ def main():
         for code in indicators:
             assert code in ind, code
         assert [m.id for m in dsd.measures] == ["OBS_VALUE"]
-        assert [a.id for a in dsd.attributes] == ["UNIT_MEASURE", "OBS_COM"]
+        assert [a.id for a in dsd.attributes] == ["UNIT_MEASURE", "OBS_COM", "OBS_STATUS"]
+        status = dsd.attributes.get("OBS_STATUS").local_representation.enumerated
+        assert status.id == "CL_OBS_STATUS", status
+        assert {c.id for c in status} == {"A", "P"}, list(status)
 
     @check("sdmx1 reads a codelist on its own")
     def _():
@@ -172,7 +192,11 @@ def main():
         # The unit of measure is attached to every observation.
         units = {o.attached_attribute["UNIT_MEASURE"].value.id for o in ds.obs}
         assert units, "no UNIT_MEASURE"
+        st = statuses(ds)
+        assert set(st) == set(obs), (st, obs)
+        assert set(st.values()) <= {"A", "P"}, st
         got["json"] = obs
+        got["status"] = st
 
     @check("every value equals egov's own data API")
     def _():
@@ -185,8 +209,12 @@ def main():
                 timeout=30,
             )
             r.raise_for_status()
-            api = r.json()["items"][0]["value"]
+            item = r.json()["items"][0]
+            api = item["value"]
             assert api is not None and abs(api - value) < 1e-6, (area, ind, t, value, api)
+            # OBS_STATUS says what the data API's status says; a province's own value is normal.
+            want = "P" if item.get("status") == "provisional" else "A"
+            assert got["status"][(area, ind, t)] == want, (area, ind, t, got["status"], item)
 
     @check("the expected values are there")
     def _():
@@ -213,6 +241,10 @@ def main():
                 k = o.dimension
                 obs[(k["REF_AREA"].value, k["INDICATOR"].value, str(k["TIME_PERIOD"].value))] = float(o.value)
         assert obs == got["json"], (obs, got["json"])
+        st = {}
+        for ds in msg.data:
+            st.update(statuses(ds))
+        assert st == got["status"], (st, got["status"])
 
     @check("SDMX-CSV 1.0 (read with the csv module: sdmx1 reads only SDMX-CSV 2.x)")
     def _():
@@ -224,12 +256,14 @@ def main():
         )
         r.raise_for_status()
         rows = list(csv.reader(io.StringIO(r.text)))
-        assert rows[0] == ["DATAFLOW", "FREQ", "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE"], rows[0]
-        obs = {}
+        assert rows[0] == ["DATAFLOW", "FREQ", "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS"], rows[0]
+        obs, st = {}, {}
         for row in rows[1:]:
             assert row[0] == "EGOV:DF_KTXH_THANG(1.0)" and row[1] == "M", row
             obs[(row[2], row[3], row[4])] = float(row[5])
+            st[(row[2], row[3], row[4])] = row[6]
         assert obs == got["json"], (obs, got["json"])
+        assert st == got["status"], (st, got["status"])
 
     # A source definition with no content type and no headers: sdmx1's defaults (SDMX-ML 2.1).
     sdmx.add_source({"id": "EGOV", "name": "egov, client defaults", "url": f"{base}/sdmx"}, override=True)
@@ -243,6 +277,8 @@ def main():
         data = plain.data(FLOW, key=key, params={"startPeriod": args.start, "endPeriod": args.end}, dsd=dsd)
         obs = observations(sdmx.to_pandas(data.data[0]))
         assert obs == got["json"], (obs, got["json"])
+        st = statuses(data.data[0])
+        assert st == got["status"], (st, got["status"])
 
     @check("sdmx1 reads the structure-specific SDMX-ML 2.1 data message: the same observations")
     def _():
@@ -255,6 +291,8 @@ def main():
         r.raise_for_status()
         msg = sdmx.read_sdmx(io.BytesIO(r.content), structure=got["dsd"])
         assert observations(sdmx.to_pandas(msg.data[0])) == got["json"]
+        st = statuses(msg.data[0])
+        assert st == got["status"], (st, got["status"])
 
     @check("a bad key is refused with the JSON error envelope")
     def _():

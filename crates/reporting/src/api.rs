@@ -54,6 +54,32 @@ pub enum UnitsMode {
     Current,
 }
 
+/// Whether a national figure is final: `complete` (every unit due has reported) or
+/// `provisional` (some have not; the figure will change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureStatus {
+    Complete,
+    Provisional,
+}
+
+impl FigureStatus {
+    pub fn of(c: &data::Coverage) -> FigureStatus {
+        if c.complete() {
+            FigureStatus::Complete
+        } else {
+            FigureStatus::Provisional
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FigureStatus::Complete => "complete",
+            FigureStatus::Provisional => "provisional",
+        }
+    }
+}
+
 /// The pattern of a period id: `202401`, `2024Q1`, `2024S1`, `2024N9`, `2024`.
 pub const PERIOD_PATTERN: &str = "^[0-9]{4}(0[1-9]|1[0-2]|Q[1-4]|S[1-2]|N9)?$";
 
@@ -181,7 +207,8 @@ pub struct DataParams {
     /// indicators summed, others marked `not_additive`.
     #[param(value_type = Option<UnitsMode>, inline)]
     pub units: Option<String>,
-    /// `json` (default), `csv` or `xlsx`: the same observations as a download.
+    /// `json` (default), `csv` or `xlsx`: the same observations as a download (columns
+    /// `reported_units`, `expected_units` and `status` for national figures).
     #[param(value_type = Option<DownloadFormat>, inline)]
     pub format: Option<String>,
 }
@@ -199,6 +226,14 @@ pub struct Observation {
     /// For national aggregates: how many provinces contributed (for the last month).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub units: Option<i64>,
+    /// For national figures: how many units reported the figure out of those due to report it
+    /// in that period (the provinces valid then: 63 before July 2025, 34 since). For a longer
+    /// period, its first incomplete month; for a derived indicator, its least complete input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<data::Coverage>,
+    /// For national figures: `complete` once every unit due has reported, else `provisional`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<FigureStatus>,
     /// With `units=current`, the units of the time whose figures were rolled up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rolled_from: Option<Vec<String>>,
@@ -332,12 +367,15 @@ pub async fn query_data(
                         }
                         Err(e) => (None, Some(no_value_reason(&e))),
                     };
+                    let coverage = value.and_then(|_| view.coverage(&ind.code, period));
                     items.push(Observation {
                         indicator: ind.code.clone(),
                         unit: "VN".into(),
                         period: period.id(),
                         value,
                         reason,
+                        status: coverage.as_ref().map(FigureStatus::of),
+                        coverage,
                         rolled_from: None,
                         retired: false,
                         target: None,
@@ -442,6 +480,8 @@ pub async fn query_data(
                     value: value.map(|v| ind.round(v)),
                     reason: reason.map(str::to_owned),
                     units: None,
+                    coverage: None,
+                    status: None,
                     retired: false,
                     target: None,
                     target_pct: None,
@@ -510,6 +550,9 @@ fn export(format: &str, data: DataResponse) -> AppResult<axum::response::Respons
         "value",
         "reason",
         "rolled_from",
+        "reported_units",
+        "expected_units",
+        "status",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -528,12 +571,24 @@ fn export(format: &str, data: DataResponse) -> AppResult<axum::response::Respons
                     .as_ref()
                     .map(|r| r.join("; "))
                     .unwrap_or_default(),
+                o.coverage
+                    .map(|c| c.reported.to_string())
+                    .unwrap_or_default(),
+                o.coverage
+                    .map(|c| c.expected.to_string())
+                    .unwrap_or_default(),
+                o.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
             ]
         })
         .collect();
     match format {
         "csv" => download_csv("egov-data.csv", &header, &rows),
-        "xlsx" => download_xlsx("egov-data.xlsx", &header, &rows, &["value"]),
+        "xlsx" => download_xlsx(
+            "egov-data.xlsx",
+            &header,
+            &rows,
+            &["value", "reported_units", "expected_units"],
+        ),
         _ => Ok(Json(data).into_response()),
     }
 }

@@ -41,6 +41,9 @@ pub struct Aggregate {
     pub value: f64,
     /// How many units contributed.
     pub units: i64,
+    /// Rolled up from the communes (the provinces reported no figure for the period).
+    #[serde(skip)]
+    pub from_communes: bool,
 }
 
 /// Above this many periods a roll-up statement is planned per call on PostgreSQL.
@@ -138,6 +141,7 @@ pub async fn national(
                     Aggregate {
                         value: v,
                         units: r.get("n")?,
+                        from_communes: false,
                     },
                 );
             }
@@ -196,6 +200,7 @@ pub async fn national(
                     Aggregate {
                         value: v,
                         units: r.get("n")?,
+                        from_communes: true,
                     },
                 );
             }
@@ -389,6 +394,72 @@ pub struct NationalView {
     monthly: HashMap<(String, String), f64>,
     /// How many units contributed to each reported indicator's figure (indicator id, period).
     units: HashMap<(i64, String), i64>,
+    /// How many units were due to report each figure of `units` (indicator id, period): the
+    /// provinces valid on the period's last day (the 63 before July 2025, 34 since), or the
+    /// communes when the figure was rolled up from them.
+    expected: HashMap<(i64, String), i64>,
+    /// Figures a ministry reported for the country (one unit due, one reported).
+    nation: std::collections::HashSet<(i64, String)>,
+}
+
+/// Coverage of a national figure: how many units reported it out of those due to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Coverage {
+    pub reported: i64,
+    pub expected: i64,
+}
+
+impl Coverage {
+    /// Every unit due has reported.
+    pub fn complete(&self) -> bool {
+        self.reported >= self.expected
+    }
+}
+
+/// How many units of `level` were valid on each of the days `days` (ISO dates): one read of the
+/// units' validity (a few hundred rows for provinces; one count per day for communes).
+async fn units_due(db: &Db, level: &str, days: &[String]) -> DbResult<HashMap<String, i64>> {
+    let mut out = HashMap::new();
+    if days.is_empty() {
+        return Ok(out);
+    }
+    if level == "province" {
+        let rows = db
+            .fetch_all(
+                "SELECT valid_from, valid_to FROM units WHERE level = $1",
+                vec![level.into()],
+            )
+            .await?;
+        let mut ranges = Vec::new();
+        for r in rows {
+            ranges.push((
+                r.get::<Option<String>>("valid_from")?,
+                r.get::<Option<String>>("valid_to")?,
+            ));
+        }
+        for d in days {
+            let n = ranges
+                .iter()
+                .filter(|(f, t)| {
+                    f.as_deref().is_none_or(|f| f <= d.as_str())
+                        && t.as_deref().is_none_or(|t| t >= d.as_str())
+                })
+                .count();
+            out.insert(d.clone(), n as i64);
+        }
+        return Ok(out);
+    }
+    for d in days {
+        let r = db
+            .fetch_one(
+                "SELECT COUNT(*) AS n FROM units WHERE level = $1 \
+                 AND (valid_from IS NULL OR valid_from <= $2) AND (valid_to IS NULL OR valid_to >= $2)",
+                vec![level.into(), d.clone().into()],
+            )
+            .await?;
+        out.insert(d.clone(), r.get("n")?);
+    }
+    Ok(out)
 }
 
 impl NationalView {
@@ -442,6 +513,36 @@ impl NationalView {
             .collect();
         let totals = national(db, &base, &months).await?;
         let units = totals.iter().map(|(k, a)| (k.clone(), a.units)).collect();
+        // Who was due to report each figure: its period's last day, at its level.
+        let last_day = |period: &str| {
+            Period::parse(period)
+                .map(|p| p.calendar().1.to_string())
+                .unwrap_or_default()
+        };
+        let mut days: HashMap<bool, std::collections::BTreeSet<String>> = HashMap::new();
+        for ((_, period), a) in &totals {
+            days.entry(a.from_communes)
+                .or_default()
+                .insert(last_day(period));
+        }
+        let mut due: HashMap<bool, HashMap<String, i64>> = HashMap::new();
+        for (communes, d) in &days {
+            let d: Vec<String> = d.iter().cloned().collect();
+            let level = if *communes { "commune" } else { "province" };
+            due.insert(*communes, units_due(db, level, &d).await?);
+        }
+        let expected = totals
+            .iter()
+            .map(|(k, a)| {
+                let n = due
+                    .get(&a.from_communes)
+                    .and_then(|m| m.get(&last_day(&k.1)))
+                    .copied()
+                    .unwrap_or(0);
+                (k.clone(), n)
+            })
+            .collect();
+        let mut nation = std::collections::HashSet::new();
         let mut monthly: HashMap<(String, String), f64> = totals
             .into_iter()
             .filter_map(|((id, period), a)| {
@@ -452,8 +553,11 @@ impl NationalView {
         // Where the provinces give no national figure (an indicator not reported by provinces,
         // or not aggregated over them), the figure a ministry reported for the country.
         for ((id, period), v) in nation_values(db, &base, &months).await? {
-            if let Some(ind) = base.iter().find(|i| i.id == id) {
-                monthly.entry((ind.code.clone(), period)).or_insert(v);
+            if let Some(ind) = base.iter().find(|i| i.id == id)
+                && !monthly.contains_key(&(ind.code.clone(), period.clone()))
+            {
+                monthly.insert((ind.code.clone(), period.clone()), v);
+                nation.insert((id, period));
             }
         }
         Ok(NationalView {
@@ -461,7 +565,70 @@ impl NationalView {
             formulas,
             monthly,
             units,
+            expected,
+            nation,
         })
+    }
+
+    /// Coverage of a reported indicator's figure for one key (a month, or a longer period a
+    /// report holds under its own id).
+    fn coverage_at(&self, id: i64, key: &str) -> Option<Coverage> {
+        let k = (id, key.to_owned());
+        if self.nation.contains(&k) {
+            return Some(Coverage {
+                reported: 1,
+                expected: 1,
+            });
+        }
+        Some(Coverage {
+            reported: *self.units.get(&k)?,
+            expected: *self.expected.get(&k)?,
+        })
+    }
+
+    /// Coverage of the national figure of `code` in `period`: for a longer period, its first
+    /// month not every unit due has reported (or its last month when all are complete); for a
+    /// derived indicator, the least complete of the reported indicators it is computed from.
+    /// `None` when no unit reported.
+    pub fn coverage(&self, code: &str, period: &Period) -> Option<Coverage> {
+        self.coverage_depth(code, period, 0)
+    }
+
+    fn coverage_depth(&self, code: &str, period: &Period, depth: u32) -> Option<Coverage> {
+        let ind = self.indicators.get(code)?;
+        if let Some(f) = self.formulas.get(code) {
+            if depth > 16 {
+                return None;
+            }
+            let mut worst: Option<Coverage> = None;
+            for r in f.references() {
+                let c = self.coverage_depth(&r, period, depth + 1)?;
+                let worse = worst.is_none_or(|w| {
+                    // reported/expected smaller (cross-multiplied: no division).
+                    (c.reported as i128) * (w.expected as i128)
+                        < (w.reported as i128) * (c.expected as i128)
+                });
+                if worse {
+                    worst = Some(c);
+                }
+            }
+            return worst;
+        }
+        if period.kind != crate::period::PeriodKind::Month
+            && let Some(c) = self.coverage_at(ind.id, &period.id())
+        {
+            return Some(c);
+        }
+        let months = period.months();
+        let mut last = None;
+        for m in &months {
+            let c = self.coverage_at(ind.id, &m.id())?;
+            if !c.complete() {
+                return Some(c);
+            }
+            last = Some(c);
+        }
+        last
     }
 
     /// How many units contributed to a reported indicator's national figure for a month (from

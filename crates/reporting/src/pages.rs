@@ -52,6 +52,8 @@ struct OverviewRow {
     growth: String,
     ytd: String,
     units: String,
+    /// A figure not every unit due has reported yet: marked in words on the page.
+    provisional: bool,
 }
 
 struct ReportRow {
@@ -71,6 +73,8 @@ struct OverviewPage {
     prev_period: String,
     next_period: Option<String>,
     rows: Vec<OverviewRow>,
+    /// Some figure is provisional: the note saying what that means is shown.
+    any_provisional: bool,
     completeness: data::Completeness,
     completeness_pct: String,
     reports: Vec<ReportRow>,
@@ -180,7 +184,16 @@ async fn overview(
         data::nation_values(&state.db, &indicators, &months)
             .await?
             .into_iter()
-            .map(|(k, value)| (k, data::Aggregate { value, units: 1 }))
+            .map(|(k, value)| {
+                (
+                    k,
+                    data::Aggregate {
+                        value,
+                        units: 1,
+                        from_communes: false,
+                    },
+                )
+            })
             .collect()
     } else {
         data::national(&state.db, &indicators, &months).await?
@@ -188,7 +201,7 @@ async fn overview(
     let get = |id: i64, p: &Period| totals.get(&(id, p.id())).copied();
     let dash = || "—".to_owned();
     let expected = provinces.len() as i64;
-    let rows = indicators
+    let rows: Vec<OverviewRow> = indicators
         .iter()
         .map(|ind| {
             let cur = get(ind.id, &period);
@@ -223,6 +236,7 @@ async fn overview(
                 units: cur
                     .map(|a| format!("{}/{expected}", a.units))
                     .unwrap_or_default(),
+                provisional: cur.is_some() && !complete,
             }
         })
         .collect();
@@ -302,6 +316,7 @@ async fn overview(
         tq_q: template_query(&template, '?'),
         template_code: template.code.clone(),
         due,
+        any_provisional: rows.iter().any(|r: &OverviewRow| r.provisional),
         rows,
         completeness_pct: format_number(c.percent(), 0, lang),
         completeness: c,

@@ -84,6 +84,12 @@ const UNIT_CODELIST: &str = "CL_UNIT_MEASURE";
 /// Observation comment (SDMX cross-domain concept OBS_COM): why an observation has no value,
 /// e.g. `overflow` for an aggregate beyond the range of computation.
 const COMMENT_ATTRIBUTE: &str = "OBS_COM";
+/// Observation status (SDMX cross-domain concept OBS_STATUS, code list CL_OBS_STATUS): `A` for
+/// a normal value, `P` for a provisional national figure (not every province due has reported).
+const STATUS_ATTRIBUTE: &str = "OBS_STATUS";
+const STATUS_CODELIST: &str = "CL_OBS_STATUS";
+const STATUS_NORMAL: &str = "A";
+const STATUS_PROVISIONAL: &str = "P";
 /// The comment of an observation whose aggregate overflowed (its OBS_VALUE is NaN).
 const OVERFLOW: &str = "overflow";
 
@@ -95,7 +101,7 @@ fn overflow_text() -> Text {
 }
 
 /// Concepts: id, Vietnamese name, English name.
-const CONCEPTS: [(&str, &str, &str); 7] = [
+const CONCEPTS: [(&str, &str, &str); 8] = [
     ("FREQ", "Tần suất", "Frequency"),
     ("REF_AREA", "Địa bàn", "Reference area"),
     ("INDICATOR", "Chỉ tiêu", "Indicator"),
@@ -103,6 +109,7 @@ const CONCEPTS: [(&str, &str, &str); 7] = [
     ("OBS_VALUE", "Giá trị", "Observation value"),
     ("UNIT_MEASURE", "Đơn vị tính", "Unit of measure"),
     ("OBS_COM", "Ghi chú quan sát", "Observation comment"),
+    ("OBS_STATUS", "Trạng thái quan sát", "Observation status"),
 ];
 
 /// A name in both languages.
@@ -174,7 +181,7 @@ pub struct Flow {
     pub indicators: Vec<Indicator>,
     /// The codes of `REF_AREA`: `VN` first, then province codes valid today and before.
     pub areas: Vec<Area>,
-    /// CL_FREQ, CL_AREA, CL_INDICATOR, CL_UNIT_MEASURE.
+    /// CL_FREQ, CL_AREA, CL_INDICATOR, CL_UNIT_MEASURE, CL_OBS_STATUS.
     pub codelists: Vec<Codelist>,
 }
 
@@ -355,6 +362,28 @@ impl Flow {
                 id: UNIT_CODELIST,
                 name: Text::new("Đơn vị tính", "Unit of measure"),
                 codes: unit_codes,
+            },
+            Codelist {
+                id: STATUS_CODELIST,
+                name: Text::new("Trạng thái quan sát", "Observation status"),
+                codes: vec![
+                    Code {
+                        id: STATUS_NORMAL.into(),
+                        name: Text::new("Giá trị bình thường", "Normal value"),
+                        description: Some(Text::new(
+                            "Số liệu cả nước: mọi đơn vị phải báo cáo đã báo cáo",
+                            "National figures: every unit due to report has reported",
+                        )),
+                    },
+                    Code {
+                        id: STATUS_PROVISIONAL.into(),
+                        name: Text::new("Giá trị tạm tính", "Provisional value"),
+                        description: Some(Text::new(
+                            "Số liệu cả nước khi chưa đủ các đơn vị phải báo cáo; sẽ thay đổi",
+                            "A national figure before every unit due to report has reported; it will change",
+                        )),
+                    },
+                ],
             },
         ];
         Ok(Flow {
@@ -963,6 +992,13 @@ fn dsd_json(lang: Lang) -> serde_json::Value {
                     "attributeRelationship": {"primaryMeasure": MEASURE},
                     "conceptIdentity": concept_urn(COMMENT_ATTRIBUTE),
                     "localRepresentation": {"textFormat": {"textType": "String"}},
+                }, {
+                    "id": STATUS_ATTRIBUTE,
+                    "urn": component("DataAttribute", STATUS_ATTRIBUTE),
+                    "assignmentStatus": "Conditional",
+                    "attributeRelationship": {"primaryMeasure": MEASURE},
+                    "conceptIdentity": concept_urn(STATUS_ATTRIBUTE),
+                    "localRepresentation": {"enumeration": urn("codelist.Codelist", STATUS_CODELIST)},
                 }],
             },
             "dimensionList": {
@@ -1215,10 +1251,12 @@ fn structure_xml(flow: &Flow, chosen: &BTreeSet<Artefact>) -> String {
             xml_concept_ref(TIME)
         ));
         out.push_str(&format!(
-            "<str:AttributeList id=\"AttributeDescriptor\"><str:Attribute id=\"{UNIT_ATTRIBUTE}\" assignmentStatus=\"Conditional\">{}{}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"{MEASURE}\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute><str:Attribute id=\"{COMMENT_ATTRIBUTE}\" assignmentStatus=\"Conditional\">{}<str:LocalRepresentation><str:TextFormat textType=\"String\"/></str:LocalRepresentation><str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"{MEASURE}\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute></str:AttributeList>",
+            "<str:AttributeList id=\"AttributeDescriptor\"><str:Attribute id=\"{UNIT_ATTRIBUTE}\" assignmentStatus=\"Conditional\">{}{}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"{MEASURE}\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute><str:Attribute id=\"{COMMENT_ATTRIBUTE}\" assignmentStatus=\"Conditional\">{}<str:LocalRepresentation><str:TextFormat textType=\"String\"/></str:LocalRepresentation><str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"{MEASURE}\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute><str:Attribute id=\"{STATUS_ATTRIBUTE}\" assignmentStatus=\"Conditional\">{}{}<str:AttributeRelationship><str:PrimaryMeasure><Ref id=\"{MEASURE}\"/></str:PrimaryMeasure></str:AttributeRelationship></str:Attribute></str:AttributeList>",
             xml_concept_ref(UNIT_ATTRIBUTE),
             xml_enumeration(UNIT_CODELIST),
-            xml_concept_ref(COMMENT_ATTRIBUTE)
+            xml_concept_ref(COMMENT_ATTRIBUTE),
+            xml_concept_ref(STATUS_ATTRIBUTE),
+            xml_enumeration(STATUS_CODELIST)
         ));
         out.push_str(&format!(
             "<str:MeasureList id=\"MeasureDescriptor\"><str:PrimaryMeasure id=\"{MEASURE}\">{}<str:LocalRepresentation><str:TextFormat textType=\"Double\"/></str:LocalRepresentation></str:PrimaryMeasure></str:MeasureList>",
@@ -1436,6 +1474,19 @@ pub struct Series {
     pub indicator: usize,
     /// NaN for an aggregate that overflowed (marked `OBS_COM` = `overflow`).
     pub observations: Vec<(Period, f64)>,
+    /// Periods whose (national) observation is provisional: `OBS_STATUS` `P`, others `A`.
+    pub provisional: BTreeSet<Period>,
+}
+
+impl Series {
+    /// The `OBS_STATUS` code of the observation of `period`.
+    pub fn status(&self, period: &Period) -> &'static str {
+        if self.provisional.contains(period) {
+            STATUS_PROVISIONAL
+        } else {
+            STATUS_NORMAL
+        }
+    }
 }
 
 /// Approved values of the selection over `months`, national aggregates for `VN`.
@@ -1501,7 +1552,15 @@ async fn observations(
         for &i in &sel.indicators {
             let ind = &flow.indicators[i];
             let mut obs = Vec::new();
+            let mut provisional = BTreeSet::new();
             for m in months {
+                // A national figure not every province due has reported yet is provisional.
+                if area.is_national()
+                    && let Some(n) = national.as_ref()
+                    && n.coverage(&ind.code, m).is_some_and(|c| !c.complete())
+                {
+                    provisional.insert(*m);
+                }
                 let v = if area.is_national() {
                     // An aggregate that overflowed is an observation without a value (NaN),
                     // marked as such, not left out.
@@ -1526,6 +1585,7 @@ async fn observations(
                     area: a,
                     indicator: i,
                     observations: obs,
+                    provisional,
                 });
             }
         }
@@ -1791,11 +1851,30 @@ fn data_json(
         vec![]
     };
     let with_unit_attribute = !obs_attributes.is_empty();
+    let mut obs_attributes = obs_attributes;
+    // Every observation's status (with the attributes, `full` detail): A, or P for a provisional
+    // national figure.
+    let status_list = flow.codelist(STATUS_CODELIST);
+    if with_units {
+        let status = concept(STATUS_ATTRIBUTE);
+        obs_attributes.push(json!({
+            "id": STATUS_ATTRIBUTE,
+            "name": status.get(lang),
+            "values": status_list
+                .codes
+                .iter()
+                .map(|c| json!({"id": c.id, "name": c.name.get(lang)}))
+                .collect::<Vec<_>>(),
+        }));
+    }
+    let status_index = |s: &Series, p: &Period| {
+        let id = s.status(p);
+        status_list.codes.iter().position(|c| c.id == id)
+    };
     // Observations that overflowed carry a comment saying so.
     let overflowed = series
         .iter()
         .any(|s| s.observations.iter().any(|(_, v)| v.is_nan()));
-    let mut obs_attributes = obs_attributes;
     if overflowed {
         let comment = concept(COMMENT_ATTRIBUTE);
         obs_attributes.push(json!({
@@ -1805,10 +1884,13 @@ fn data_json(
         }));
     }
     let index = |v: &[usize], x: usize| v.iter().position(|&y| y == x).unwrap_or(0);
-    let obs_value = |s: &Series, v: f64| {
+    let obs_value = |s: &Series, p: &Period, v: f64| {
         let mut o = vec![if v.is_nan() { json!(null) } else { json!(v) }];
         if with_unit_attribute {
             o.push(json!(unit_pos(s).map(|u| index(&units, u))));
+        }
+        if with_units {
+            o.push(json!(status_index(s, p)));
         }
         if overflowed {
             o.push(if v.is_nan() { json!(0) } else { json!(null) });
@@ -1828,7 +1910,7 @@ fn data_json(
                         index(&areas, s.area),
                         index(&indicators, s.indicator)
                     ),
-                    obs_value(s, *v),
+                    obs_value(s, p, *v),
                 );
             }
         }
@@ -1842,7 +1924,7 @@ fn data_json(
             let mut observations = Map::new();
             for (p, v) in &s.observations {
                 let t = times.iter().position(|x| x == p).unwrap_or(0);
-                observations.insert(t.to_string(), obs_value(s, *v));
+                observations.insert(t.to_string(), obs_value(s, p, *v));
             }
             all.insert(
                 format!(
@@ -1897,6 +1979,10 @@ fn data_csv(flow: &Flow, series: &[Series], v2: bool, with_units: bool) -> AppRe
     if units {
         head.push(UNIT_ATTRIBUTE);
     }
+    // Every observation's status, with the attributes (`full` detail).
+    if with_units {
+        head.push(STATUS_ATTRIBUTE);
+    }
     // Observations that overflowed: OBS_VALUE NaN, and a comment column saying why.
     let overflowed = series
         .iter()
@@ -1919,23 +2005,26 @@ fn data_csv(flow: &Flow, series: &[Series], v2: bool, with_units: bool) -> AppRe
             ind.code.clone(),
         ]);
         let unit = unit_code(&ind.unit_vi);
-        let rows: Vec<(String, String, &str)> = if s.observations.is_empty() {
-            vec![(String::new(), String::new(), "")]
+        let rows: Vec<(String, String, &str, &str)> = if s.observations.is_empty() {
+            vec![(String::new(), String::new(), "", "")]
         } else {
             s.observations
                 .iter()
                 .map(|(p, v)| {
                     let comment = if v.is_nan() { OVERFLOW } else { "" };
-                    (time_id(p), v.to_string(), comment)
+                    (time_id(p), v.to_string(), s.status(p), comment)
                 })
                 .collect()
         };
-        for (t, v, comment) in rows {
+        for (t, v, status, comment) in rows {
             let mut rec = key.clone();
             rec.push(t);
             rec.push(v);
             if units {
                 rec.push(unit.clone());
+            }
+            if with_units {
+                rec.push(status.to_owned());
             }
             if overflowed {
                 rec.push(comment.to_owned());

@@ -12,6 +12,7 @@ mod browser;
 mod bulk;
 mod catalogue;
 mod cli;
+mod coverage;
 mod crash;
 mod dhis2;
 mod edge_input;

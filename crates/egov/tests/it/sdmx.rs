@@ -267,7 +267,13 @@ on_both!(sdmx_structures_describe_the_flow, async |app: &TestApp| {
     assert_eq!(ids("dataStructures"), ["DSD_KTXH"]);
     assert_eq!(
         ids("codelists"),
-        ["CL_FREQ", "CL_AREA", "CL_INDICATOR", "CL_UNIT_MEASURE"]
+        [
+            "CL_FREQ",
+            "CL_AREA",
+            "CL_INDICATOR",
+            "CL_UNIT_MEASURE",
+            "CL_OBS_STATUS"
+        ]
     );
     assert_eq!(ids("conceptSchemes"), ["CS_KTXH"]);
 
@@ -493,15 +499,16 @@ on_both!(
         assert_eq!(
             lines,
             [
-                "DATAFLOW,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE",
-                "EGOV:DF_KTXH_THANG(1.0),M,VN,EXPORTS,2025-08,500",
-                "EGOV:DF_KTXH_THANG(1.0),M,VN,EXPORTS,2025-09,600",
-                "EGOV:DF_KTXH_THANG(1.0),M,VN,RETAIL_SALES,2025-08,1500.5",
-                "EGOV:DF_KTXH_THANG(1.0),M,VN,RETAIL_SALES,2025-09,1700.7",
-                "EGOV:DF_KTXH_THANG(1.0),M,40,EXPORTS,2025-08,300",
-                "EGOV:DF_KTXH_THANG(1.0),M,40,EXPORTS,2025-09,350",
-                "EGOV:DF_KTXH_THANG(1.0),M,40,RETAIL_SALES,2025-08,1000.5",
-                "EGOV:DF_KTXH_THANG(1.0),M,40,RETAIL_SALES,2025-09,1100.5",
+                // National sums from two of the provinces due: provisional (P).
+                "DATAFLOW,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,OBS_STATUS",
+                "EGOV:DF_KTXH_THANG(1.0),M,VN,EXPORTS,2025-08,500,P",
+                "EGOV:DF_KTXH_THANG(1.0),M,VN,EXPORTS,2025-09,600,P",
+                "EGOV:DF_KTXH_THANG(1.0),M,VN,RETAIL_SALES,2025-08,1500.5,P",
+                "EGOV:DF_KTXH_THANG(1.0),M,VN,RETAIL_SALES,2025-09,1700.7,P",
+                "EGOV:DF_KTXH_THANG(1.0),M,40,EXPORTS,2025-08,300,A",
+                "EGOV:DF_KTXH_THANG(1.0),M,40,EXPORTS,2025-09,350,A",
+                "EGOV:DF_KTXH_THANG(1.0),M,40,RETAIL_SALES,2025-08,1000.5,A",
+                "EGOV:DF_KTXH_THANG(1.0),M,40,RETAIL_SALES,2025-09,1100.5,A",
             ]
         );
         let r2 = c
@@ -518,8 +525,8 @@ on_both!(
         assert_eq!(
             r.body.lines().collect::<Vec<_>>(),
             [
-                "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE",
-                "dataflow,EGOV:DF_KTXH_THANG(1.0),I,M,42,RETAIL_SALES,2025-09,600.2,TY_DONG",
+                "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS",
+                "dataflow,EGOV:DF_KTXH_THANG(1.0),I,M,42,RETAIL_SALES,2025-09,600.2,TY_DONG,A",
             ]
         );
 

@@ -2,8 +2,8 @@
 //! structure-specific one (`StructureSpecificData`), chosen by the `Accept` header.
 
 use super::{
-    AGENCY, DIMENSIONS, DSD, Flow, MEASURE, Series, TIME, UNIT_ATTRIBUTE, VERSION, message_id,
-    prepared, time_id, unit_code, xml_escape,
+    AGENCY, DIMENSIONS, DSD, Flow, MEASURE, STATUS_ATTRIBUTE, Series, TIME, UNIT_ATTRIBUTE,
+    VERSION, message_id, prepared, time_id, unit_code, xml_escape,
 };
 
 const MESSAGE_NS: &str = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message";
@@ -46,7 +46,7 @@ fn key(flow: &Flow, s: &Series) -> [(&'static str, String); 3] {
 
 /// The message. `all_dimensions` puts every dimension on each observation (a flat data set),
 /// otherwise observations are grouped into series by `TIME_PERIOD`; `with_units` attaches the
-/// unit of measure (the `full` detail).
+/// unit of measure and each observation's status, `OBS_STATUS` (the `full` detail).
 pub fn write(
     kind: Kind,
     flow: &Flow,
@@ -139,9 +139,18 @@ fn generic_series(out: &mut String, key: &[(&str, String)], unit: Option<&str>, 
     generic_unit(out, unit);
     for (p, v) in &s.observations {
         out.push_str(&format!(
-            "<generic:Obs><generic:ObsDimension value=\"{}\"/><generic:ObsValue value=\"{v}\"/></generic:Obs>",
+            "<generic:Obs><generic:ObsDimension value=\"{}\"/><generic:ObsValue value=\"{v}\"/>",
             time_id(p)
         ));
+        // The status with the attributes (`full` detail, as the unit).
+        if unit.is_some() {
+            generic_values(
+                out,
+                "Attributes",
+                &[(STATUS_ATTRIBUTE, s.status(p).to_owned())],
+            );
+        }
+        out.push_str("</generic:Obs>");
     }
     out.push_str("</generic:Series>");
 }
@@ -153,7 +162,16 @@ fn generic_flat(out: &mut String, key: &[(&str, String)], unit: Option<&str>, s:
         obs_key.push((TIME, time_id(p)));
         generic_values(out, "ObsKey", &obs_key);
         out.push_str(&format!("<generic:ObsValue value=\"{v}\"/>"));
-        generic_unit(out, unit);
+        if let Some(u) = unit {
+            generic_values(
+                out,
+                "Attributes",
+                &[
+                    (UNIT_ATTRIBUTE, u.to_owned()),
+                    (STATUS_ATTRIBUTE, s.status(p).to_owned()),
+                ],
+            );
+        }
         out.push_str("</generic:Obs>");
     }
 }
@@ -172,8 +190,11 @@ fn specific_series(out: &mut String, key: &[(&str, String)], unit: Option<&str>,
     }
     out.push_str(&format!("<Series{attrs}>"));
     for (p, v) in &s.observations {
+        let status = unit
+            .map(|_| attributes(&[(STATUS_ATTRIBUTE, s.status(p).to_owned())]))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "<Obs {TIME}=\"{}\" {MEASURE}=\"{v}\"/>",
+            "<Obs {TIME}=\"{}\" {MEASURE}=\"{v}\"{status}/>",
             time_id(p)
         ));
     }
@@ -185,8 +206,13 @@ fn specific_flat(out: &mut String, key: &[(&str, String)], unit: Option<&str>, s
         .map(|u| attributes(&[(UNIT_ATTRIBUTE, u.to_owned())]))
         .unwrap_or_default();
     for (p, v) in &s.observations {
+        let status = if unit.is_empty() {
+            String::new()
+        } else {
+            attributes(&[(STATUS_ATTRIBUTE, s.status(p).to_owned())])
+        };
         out.push_str(&format!(
-            "<Obs{} {TIME}=\"{}\" {MEASURE}=\"{v}\"{unit}/>",
+            "<Obs{} {TIME}=\"{}\" {MEASURE}=\"{v}\"{unit}{status}/>",
             attributes(key),
             time_id(p)
         ));
