@@ -17,6 +17,7 @@ mod dhis2;
 mod edge_input;
 mod explanations;
 mod first_start;
+mod future_periods;
 mod identity_flows;
 mod jobs_and_nodes;
 mod limits;
