@@ -26,6 +26,7 @@ mod reference_data;
 mod registry_stories;
 mod reporting_stories;
 mod sdmx;
+mod signin_landing;
 mod signin_security;
 mod templates;
 mod values;

@@ -89,6 +89,9 @@ fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     .expect("cookie value is ASCII")
 }
 
+/// Where reporters, approvers and viewers land after signing in: the reports due to them.
+const WORKLIST: &str = "/reporting";
+
 async fn login_submit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -128,6 +131,19 @@ async fn login_submit(
     };
     let grants = identity::grants_of(&state.db, state.directory.as_ref(), user.id).await?;
     let needs_totp = user.totp_enabled || grants.iter().any(|g| g.role.requires_totp());
+    // Without a page asked for, officials who report, approve or read land on their worklist;
+    // administrators keep the home page with its administration links.
+    let next = if form
+        .next
+        .as_deref()
+        .is_none_or(|n| n.is_empty() || n == "/")
+        && !grants.is_empty()
+        && !grants.iter().any(|g| g.role.requires_totp())
+    {
+        WORKLIST.to_owned()
+    } else {
+        next
+    };
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
