@@ -82,3 +82,23 @@ on_both!(officials_land_on_their_worklist, async |app: &TestApp| {
     let anon = app.client().get("/").await;
     assert!(anon.body.contains("id=\"login-link\""));
 });
+
+on_both!(totp_enrolment_shows_a_qr_code, async |app: &TestApp| {
+    let na = app.scope("unit", "40").await;
+    let mut c = app.signed_in("qr.bc", Role::Reporter, na).await;
+    let page = c.get("/account/totp").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let b = &page.body;
+    let start = b
+        .find("<svg id=\"totp-qr\"")
+        .expect("an inline SVG QR code");
+    let svg = &b[start..start + b[start..].find("</svg>").unwrap()];
+    // Labelled, drawn, and nothing the page's CSP (style-src without 'unsafe-inline') refuses.
+    assert!(svg.contains("role=\"img\" aria-labelledby=\"totp-qr-label\""));
+    assert!(b.contains("id=\"totp-qr-label\""));
+    assert!(svg.contains("<path") && svg.contains(" d=\"M"), "{svg}");
+    assert!(!svg.contains("style") && !b.contains("<?xml"), "{svg}");
+    assert!(!svg.contains("<script"));
+    // The secret stays as text for those who cannot scan.
+    assert!(b.contains("id=\"totp-secret\""));
+});
