@@ -369,7 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Catalogue(cmd) => {
             let db = egov::connect(&config).await?;
-            return catalogue(&db, cmd).await;
+            return catalogue(&db, cmd, config.target_lead_years).await;
         }
         Command::Audit(AuditCommand::Verify { checkpoints }) => {
             let db = egov::connect(&config).await?;
@@ -782,7 +782,11 @@ fn read_catalogue_file(
     Ok(read(&bytes, Format::detect(name, &bytes)))
 }
 
-async fn catalogue(db: &platform::db::Db, cmd: CatalogueCommand) -> anyhow::Result<ExitCode> {
+async fn catalogue(
+    db: &platform::db::Db,
+    cmd: CatalogueCommand,
+    target_lead_years: u32,
+) -> anyhow::Result<ExitCode> {
     let counts = |rows: usize, inserted: usize, updated: usize, unchanged: usize| {
         [
             ("rows", rows.to_string()),
@@ -841,7 +845,9 @@ async fn catalogue(db: &platform::db::Db, cmd: CatalogueCommand) -> anyhow::Resu
                 Ok(t) => t,
                 Err(e) => return Ok(print_rejected(&e)),
             };
-            match reporting::targets::import(db, &cli_actor(), &table, dry_run).await? {
+            match reporting::targets::import(db, &cli_actor(), &table, dry_run, target_lead_years)
+                .await?
+            {
                 Err(e) => return Ok(print_rejected(&e)),
                 Ok(r) => say(dry_run, &counts(r.rows, r.inserted, r.updated, r.unchanged)),
             }

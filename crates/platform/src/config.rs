@@ -59,10 +59,17 @@ pub struct Config {
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed. Empty: the client
     /// address is the TCP peer.
     pub trusted_proxies: Vec<IpAddr>,
+    /// How many years after the current one targets (chỉ tiêu kế hoạch) may be imported for:
+    /// plans are set ahead (a five-year plan), reports never are. Default
+    /// [`DEFAULT_TARGET_LEAD_YEARS`].
+    pub target_lead_years: u32,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
 }
+
+/// Targets may be set up to five years ahead: the span of a socio-economic development plan.
+pub const DEFAULT_TARGET_LEAD_YEARS: u32 = 5;
 
 impl Default for Config {
     fn default() -> Self {
@@ -86,6 +93,7 @@ impl Default for Config {
             audit_checkpoint_dir: None,
             totp_key: None,
             trusted_proxies: Vec::new(),
+            target_lead_years: DEFAULT_TARGET_LEAD_YEARS,
             demo: false,
         }
     }
@@ -179,6 +187,9 @@ impl Config {
         }
         if let Some(v) = get("EGOV_TOTP_KEY") {
             self.totp_key = Some(Secret::new(v));
+        }
+        if let Some(v) = get("EGOV_TARGET_LEAD_YEARS") {
+            self.target_lead_years = parse("EGOV_TARGET_LEAD_YEARS", v)?;
         }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v

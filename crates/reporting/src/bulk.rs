@@ -164,6 +164,20 @@ struct Checked<'a> {
     values: Vec<(&'a Indicator, Option<f64>, Option<String>)>,
 }
 
+/// Refuse a period after the one in progress on `today` ([`Period::current`]), naming the
+/// period and the latest allowed. Every ingestion path (form, API, batch, bulk, DHIS2, Excel)
+/// passes here.
+pub fn check_not_future(period: &Period, today: time::Date) -> Result<(), Problem> {
+    let latest = Period::current(period.kind, today);
+    if (period.year, period.index) <= (latest.year, latest.index) {
+        return Ok(());
+    }
+    Err(Problem::new("period_in_future")
+        .field("period")
+        .arg("value", period.id())
+        .arg("latest", latest.id()))
+}
+
 /// Checks that need nothing from the database: known indicators, each once, numbers within
 /// bounds, every value present to submit, a reason to correct.
 fn check_alone<'a>(
@@ -173,6 +187,9 @@ fn check_alone<'a>(
     let mut problems = Vec::new();
     // A template is reported for one kind of period.
     if let Err(p) = report.template.check_period(&report.period) {
+        problems.push(p);
+    } else if let Err(p) = check_not_future(&report.period, registry::Day::today().0) {
+        // Nothing to report yet for a period after the one in progress (a report for 2099-12).
         problems.push(p);
     }
     let mut values = Vec::with_capacity(report.values.len());

@@ -200,9 +200,15 @@ pub async fn import_targets(
     auth.require_admin(Permission::ManageCatalogue, &Target::national())?;
     let format = format_of(&q, &headers, &body)?;
     let table = catalogue_io::read(&body, format).map_err(|e| rejected(&e))?;
-    match targets::import(&state.db, &auth.actor(), &table, q.dry_run)
-        .await
-        .map_err(AppError::internal)?
+    match targets::import(
+        &state.db,
+        &auth.actor(),
+        &table,
+        q.dry_run,
+        state.config.target_lead_years,
+    )
+    .await
+    .map_err(AppError::internal)?
     {
         Ok(report) => Ok(Json(report)),
         Err(errors) => Err(rejected(&errors)),

@@ -321,9 +321,15 @@ async fn targets(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<()> {
         rows,
         first_line: 2,
     };
-    crate::targets::import(db, actor, &table, false)
-        .await?
-        .map_err(|e| anyhow::anyhow!("demo targets rejected: {e:?}"))?;
+    crate::targets::import(
+        db,
+        actor,
+        &table,
+        false,
+        platform::config::DEFAULT_TARGET_LEAD_YEARS,
+    )
+    .await?
+    .map_err(|e| anyhow::anyhow!("demo targets rejected: {e:?}"))?;
     Ok(())
 }
 

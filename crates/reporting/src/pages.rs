@@ -576,20 +576,59 @@ struct DoneQuery {
     template: Option<String>,
 }
 
+/// The cookie that carries a saved report's warnings across the redirect after the POST
+/// (post/redirect/get): the texts shown once, in the language they were written in, then cleared.
+const FLASH_COOKIE: &str = "egov_flash";
+/// Room left in a cookie (browsers keep at least 4,096 bytes per cookie) for the hex text.
+const FLASH_MAX_HEX: usize = 3_600;
+
+/// The warnings as a cookie value: hex of a JSON list, as many whole warnings as fit.
+fn flash_value(warnings: &[String]) -> String {
+    let mut kept: Vec<&String> = Vec::new();
+    let mut hex_len = 4; // "[]" in hex
+    for w in warnings {
+        let add = 2 * (serde_json::to_string(w).map(|j| j.len()).unwrap_or(0) + 1);
+        if hex_len + add > FLASH_MAX_HEX {
+            break;
+        }
+        hex_len += add;
+        kept.push(w);
+    }
+    hex::encode(serde_json::to_vec(&kept).unwrap_or_default())
+}
+
+fn flash_read(headers: &axum::http::HeaderMap) -> Vec<String> {
+    platform::web::ctx::parse_cookies(headers)
+        .get(FLASH_COOKIE)
+        .and_then(|v| hex::decode(v).ok())
+        .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
+        .unwrap_or_default()
+}
+
 async fn form_page(
     State(state): State<AppState>,
     auth: Auth,
     Path((unit_code, period_id)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
+    headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     let (unit, period, template) =
         load_form(&state, &auth, &unit_code, &period_id, q.template.as_deref()).await?;
-    let notices = q
+    let done = q
         .done
-        .filter(|d| ["save", "submit", "correct", "approve", "return"].contains(&d.as_str()))
+        .filter(|d| ["save", "submit", "correct", "approve", "return"].contains(&d.as_str()));
+    let mut notices = done
+        .as_ref()
         .map(|d| vec![auth.ctx.t(&format!("reporting.done_{d}"))])
         .unwrap_or_default();
-    render_form(
+    // The warnings of the save just redirected from, shown once.
+    let flash = flash_read(&headers);
+    let had_flash = platform::web::ctx::parse_cookies(&headers).contains_key(FLASH_COOKIE);
+    if done.is_some() {
+        notices.extend(flash);
+    }
+    let secure = state.config.cookie_secure;
+    let mut res = render_form(
         &state,
         auth,
         unit,
@@ -600,7 +639,18 @@ async fn form_page(
         notices,
         StatusCode::OK,
     )
-    .await
+    .await?;
+    if had_flash
+        && let Ok(v) = axum::http::HeaderValue::from_str(&platform::web::ctx::cookie(
+            FLASH_COOKIE,
+            "",
+            secure,
+            Some(0),
+        ))
+    {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    Ok(res)
 }
 
 async fn form_submit(
@@ -690,23 +740,22 @@ async fn form_submit(
         )),
     };
     match result {
-        Ok(notices) if notices.len() == 1 => {
-            let done = action.to_owned();
-            Ok(Redirect::to(&format!("{here}?done={done}{here_q}")).into_response())
-        }
+        // Post/redirect/get: every successful POST answers 303 to the report page, so that a
+        // refresh does not send the form again; warnings follow in a one-time cookie.
         Ok(notices) => {
-            render_form(
-                &state,
-                auth,
-                unit,
-                period,
-                template,
-                None,
-                &[],
-                notices,
-                StatusCode::OK,
-            )
-            .await
+            let done = action.to_owned();
+            let mut res = Redirect::to(&format!("{here}?done={done}{here_q}")).into_response();
+            if notices.len() > 1
+                && let Ok(v) = axum::http::HeaderValue::from_str(&platform::web::ctx::cookie(
+                    FLASH_COOKIE,
+                    &flash_value(&notices[1..]),
+                    state.config.cookie_secure,
+                    Some(300),
+                ))
+            {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+            }
+            Ok(res)
         }
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
         Err(e) => {

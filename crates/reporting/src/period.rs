@@ -299,6 +299,24 @@ impl Period {
         }
     }
 
+    /// The period of `kind` in progress on `day`: the one whose data cut-off window holds `day`
+    /// (on 20 January 2026: February 2026, Q1 2026, the first half of 2026, the nine months of
+    /// 2026, the year 2026). Reports for later periods are refused: there is nothing to report yet.
+    pub fn current(kind: PeriodKind, day: Date) -> Period {
+        let m = Period::month_containing_cutoff(day);
+        let index = match kind {
+            PeriodKind::Month => m.index,
+            PeriodKind::Quarter => (m.index - 1) / 3 + 1,
+            PeriodKind::HalfYear => (m.index - 1) / 6 + 1,
+            PeriodKind::NineMonths | PeriodKind::Year => 0,
+        };
+        Period {
+            year: m.year,
+            kind,
+            index,
+        }
+    }
+
     /// The monthly period whose cut-off window contains `day` (the month being reported on that
     /// day: on 20 January, data are collected for February's report).
     pub fn month_containing_cutoff(day: Date) -> Period {
@@ -357,6 +375,20 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::date;
+
+    #[test]
+    fn the_period_in_progress_follows_the_cutoff() {
+        let on = |d, k, id: &str| assert_eq!(Period::current(k, d).id(), id, "{d} {k:?}");
+        on(date!(2026 - 01 - 20), PeriodKind::Month, "202602");
+        on(date!(2026 - 01 - 14), PeriodKind::Month, "202601");
+        on(date!(2026 - 12 - 02), PeriodKind::Month, "202612");
+        on(date!(2026 - 12 - 15), PeriodKind::Month, "202701");
+        on(date!(2026 - 03 - 20), PeriodKind::Quarter, "2026Q2");
+        on(date!(2026 - 06 - 14), PeriodKind::HalfYear, "2026S1");
+        on(date!(2026 - 10 - 01), PeriodKind::NineMonths, "2026N9");
+        on(date!(2026 - 12 - 02), PeriodKind::Year, "2026");
+        on(date!(2026 - 12 - 16), PeriodKind::Year, "2027");
+    }
 
     #[test]
     fn parses_every_kind() {

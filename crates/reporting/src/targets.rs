@@ -169,6 +169,7 @@ pub async fn import(
     actor: &Actor,
     table: &Table,
     dry_run: bool,
+    lead_years: u32,
 ) -> anyhow::Result<Result<TargetReport, Vec<CellError>>> {
     let rows = match parse(table) {
         Ok(r) => r,
@@ -188,7 +189,17 @@ pub async fn import(
         .map(|r| Ok((r.get::<String>("code")?, r.get::<i64>("id")?)))
         .collect::<DbResult<_>>()?;
     let mut errors = Vec::new();
+    // Plans are set ahead, but not without end: up to `lead_years` after the current year.
+    let last_year = i64::from(registry::Day::today().0.year()) + i64::from(lead_years);
     for (line, t) in &rows {
+        if t.year > last_year {
+            errors.push(CellError {
+                line: *line,
+                column: col(YEAR),
+                code: "target_year_ahead",
+                value: format!("{} > {last_year}", t.year),
+            });
+        }
         if !ids.contains_key(&t.indicator) {
             errors.push(CellError {
                 line: *line,

@@ -475,7 +475,11 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
     assert_eq!(reporter.sign_in("baocao.40", temp), "/account/password");
     let reporter_password = "Mật khẩu người báo cáo 2026";
     reporter.change_password(temp, reporter_password);
-    assert_eq!(reporter.sign_in("baocao.40", reporter_password), "/");
+    // A reporter lands on the worklist (issue 11, item 16).
+    assert_eq!(
+        reporter.sign_in("baocao.40", reporter_password),
+        "/reporting"
+    );
     let page = reporter.get(&form);
     assert_eq!(page.status, 200, "{}", page.body);
     let codes: Vec<String> = page

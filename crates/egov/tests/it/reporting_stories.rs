@@ -201,12 +201,25 @@ on_both!(
             ),
         )
         .await;
-        // Submitted; the explained warning stays visible for the reporter.
+        // Submitted, and redirected (303) so that a refresh does not send the form again
+        // (issue 11, item 12); the explained warning stays visible for the reporter on the page
+        // the redirect leads to, once.
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let next = r.location();
+        assert_eq!(next, format!("{path}?done=submit"));
+        let r = reporter.get(&next).await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(
             r.body.contains("Đã gửi báo cáo để phê duyệt") && r.body.contains("khác thường"),
             "{}",
             r.body
+        );
+        let again = reporter.get(&next).await;
+        assert!(
+            again.body.contains("Đã gửi báo cáo để phê duyệt")
+                && !again.body.contains("khác thường"),
+            "the warnings are shown once: {}",
+            again.body
         );
         // Submitted values do not count until approved.
         assert_eq!(national_retail(&mut public).await, None);

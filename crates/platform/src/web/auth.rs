@@ -89,6 +89,9 @@ fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     .expect("cookie value is ASCII")
 }
 
+/// Where reporters, approvers and viewers land after signing in: the reports due to them.
+const WORKLIST: &str = "/reporting";
+
 async fn login_submit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -128,6 +131,19 @@ async fn login_submit(
     };
     let grants = identity::grants_of(&state.db, state.directory.as_ref(), user.id).await?;
     let needs_totp = user.totp_enabled || grants.iter().any(|g| g.role.requires_totp());
+    // Without a page asked for, officials who report, approve or read land on their worklist;
+    // administrators keep the home page with its administration links.
+    let next = if form
+        .next
+        .as_deref()
+        .is_none_or(|n| n.is_empty() || n == "/")
+        && !grants.is_empty()
+        && !grants.iter().any(|g| g.role.requires_totp())
+    {
+        WORKLIST.to_owned()
+    } else {
+        next
+    };
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -466,11 +482,32 @@ struct TotpSetupPage {
     ctx: Ctx,
     secret: String,
     uri: String,
+    /// The `otpauth://` URI as an inline SVG QR code (no script, no inline style).
+    qr: String,
     errors: Vec<String>,
 }
 
 /// Enrol a second factor. Reached with a signed-in session, even before the second factor is
 /// done (an administrator without one is sent here at first sign-in).
+/// `uri` as an inline `<svg>` QR code for an authenticator app to scan: the crate's SVG without
+/// its XML declaration (not allowed inside HTML), labelled for assistive technology by the
+/// caption beside it. Only attributes, no `style`: it passes the page's CSP.
+fn qr_svg(uri: &str) -> String {
+    let Ok(code) = qrcode::QrCode::new(uri.as_bytes()) else {
+        return String::new();
+    };
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    let svg = svg.find("<svg").map(|i| &svg[i..]).unwrap_or(&svg);
+    svg.replacen(
+        "<svg ",
+        "<svg id=\"totp-qr\" role=\"img\" aria-labelledby=\"totp-qr-label\" ",
+        1,
+    )
+}
+
 async fn totp_setup_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let Some(user) = ctx.principal.as_ref().and_then(|p| p.user.clone()) else {
         return Ok(Redirect::to("/login?next=/account/totp").into_response());
@@ -490,6 +527,7 @@ async fn totp_setup_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<R
     };
     let uri = totp::uri(&secret, &user.username).unwrap_or_default();
     render(TotpSetupPage {
+        qr: qr_svg(&uri),
         ctx,
         secret,
         uri,
@@ -531,6 +569,7 @@ async fn totp_setup_submit(
         let uri = totp::uri(&secret, &user.username).unwrap_or_default();
         let mut res = render(TotpSetupPage {
             errors: vec![problem.detail(ctx.lang)],
+            qr: qr_svg(&uri),
             ctx,
             secret,
             uri,

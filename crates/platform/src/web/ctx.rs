@@ -129,6 +129,13 @@ impl Ctx {
             .and_then(|p| p.user.as_ref())
             .map(|u| u.display_name.clone())
     }
+    /// Signed in with the password but not yet through the second factor (or a forced password
+    /// change): the header says so instead of offering to sign in.
+    pub fn signing_in(&self) -> bool {
+        self.principal
+            .as_ref()
+            .is_some_and(|p| p.session.is_some() && p.user.is_some() && !p.is_complete())
+    }
     pub fn can_manage_users(&self) -> bool {
         self.complete()
             .is_some_and(|p| p.can_somewhere(Permission::ManageUsers))
