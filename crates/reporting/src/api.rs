@@ -540,6 +540,48 @@ async fn mark_retired_and_targets(
     Ok(())
 }
 
+/// A download's file name that says what it holds: `egov_RETAIL_SALES_VN_202412-202611`
+/// (indicators, units, first and last period; past three codes, `+N` more). Codes and period ids
+/// are ASCII letters, digits and `_`, so the name needs no quoting.
+fn download_name(items: &[Observation]) -> String {
+    fn part(codes: Vec<&str>) -> String {
+        let mut seen = Vec::new();
+        for c in codes {
+            if !seen.contains(&c) {
+                seen.push(c);
+            }
+        }
+        let shown = seen.iter().take(3).copied().collect::<Vec<_>>().join("-");
+        match seen.len() {
+            0..=3 => shown,
+            n => format!("{shown}+{}", n - 3),
+        }
+    }
+    let safe = |s: String| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '+' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let mut periods: Vec<&str> = items.iter().map(|o| o.period.as_str()).collect();
+    periods.sort_unstable();
+    let span = match (periods.first(), periods.last()) {
+        (Some(a), Some(b)) if a == b => (*a).to_owned(),
+        (Some(a), Some(b)) => format!("{a}-{b}"),
+        _ => "empty".to_owned(),
+    };
+    safe(format!(
+        "egov_{}_{}_{span}",
+        part(items.iter().map(|o| o.indicator.as_str()).collect()),
+        part(items.iter().map(|o| o.unit.as_str()).collect()),
+    ))
+}
+
 /// The observations as JSON, or as a CSV or XLSX download.
 fn export(format: &str, data: DataResponse) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
@@ -581,10 +623,11 @@ fn export(format: &str, data: DataResponse) -> AppResult<axum::response::Respons
             ]
         })
         .collect();
+    let name = download_name(&data.items);
     match format {
-        "csv" => download_csv("egov-data.csv", &header, &rows),
+        "csv" => download_csv(&format!("{name}.csv"), &header, &rows),
         "xlsx" => download_xlsx(
-            "egov-data.xlsx",
+            &format!("{name}.xlsx"),
             &header,
             &rows,
             &["value", "reported_units", "expected_units"],

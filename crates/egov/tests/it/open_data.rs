@@ -67,6 +67,28 @@ on_both!(
             .replace("&amp;", "&");
         let csv = visitor.get(&csv_link).await;
         assert_eq!(csv.status, StatusCode::OK);
+        // The file is named for what it holds: indicator, area and the periods' span.
+        let code = csv_link
+            .split("indicator=")
+            .nth(1)
+            .and_then(|s| s.split('&').next())
+            .unwrap();
+        let periods: Vec<&str> = csv_link
+            .split("period=")
+            .nth(1)
+            .and_then(|s| s.split('&').next())
+            .unwrap()
+            .split(',')
+            .collect();
+        let disposition = csv.headers["content-disposition"].to_str().unwrap();
+        assert_eq!(
+            disposition,
+            format!(
+                "attachment; filename=\"egov_{code}_VN_{}-{}.csv\"",
+                periods[0],
+                periods[periods.len() - 1]
+            )
+        );
         assert!(csv.body.lines().count() > 1, "{}", csv.body);
     }
 );
