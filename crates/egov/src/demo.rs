@@ -171,14 +171,7 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
 pub fn audit_key_file(data_dir: &Path) -> anyhow::Result<std::path::PathBuf> {
     let path = data_dir.join("audit.key");
     if !path.exists() {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&path)?;
+        let mut f = private_file(&path)?;
         writeln!(f, "{}", platform::audit::AuditKey::generate_hex())?;
     }
     Ok(path)

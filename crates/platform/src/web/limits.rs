@@ -75,16 +75,6 @@ pub fn too_large(limit: usize) -> AppError {
     )
 }
 
-/// A multipart form that could not be read: 413 when its body passed the route's limit (on
-/// `route`, a POST), else 400 `form_invalid`.
-pub fn multipart_error(e: axum::extract::multipart::MultipartError, route: &str) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large(limit_for(&Method::POST, route))
-    } else {
-        AppError::bad_request(Problem::new("form_invalid").arg("reason", "multipart"))
-    }
-}
-
 /// A text field longer than allowed: 422 `text_too_long` naming the field and the maximum.
 pub fn check_text(field: &str, text: Option<&str>, max: usize) -> Result<(), Problem> {
     match text {
