@@ -442,6 +442,157 @@ fn restrict_sqlite_files(path: &std::path::Path) -> DbResult<()> {
     Ok(())
 }
 
+impl Backend {
+    /// Render a statement built with `sea-query` in this backend's dialect (`?` placeholders for
+    /// SQLite, `$N` for PostgreSQL) with its values as bound parameters. Dynamic statements — an
+    /// `IN` list, a multi-row `VALUES`, optional filters — are built this way rather than by
+    /// gluing text; fixed statements stay plain `&'static str` literals.
+    pub fn build<S: sea_query::QueryStatementWriter>(
+        self,
+        stmt: &S,
+    ) -> DbResult<(Sql, Vec<Value>)> {
+        let (text, values) = match self {
+            Backend::Sqlite => stmt.build_any(&sea_query::SqliteQueryBuilder),
+            Backend::Postgres => stmt.build_any(&sea_query::PostgresQueryBuilder),
+        };
+        let params = values
+            .into_iter()
+            .map(from_sea_value)
+            .collect::<DbResult<Vec<_>>>()?;
+        Ok((Sql::trusted(text), params))
+    }
+}
+
+fn from_sea_value(v: sea_query::Value) -> DbResult<Value> {
+    use sea_query::Value as S;
+    let wide = |v: Option<u64>| -> DbResult<Value> {
+        v.map(i64::try_from)
+            .transpose()
+            .map(Value::Int)
+            .map_err(|_| DbError::Decode {
+                column: "parameter".into(),
+                problem: "unsigned value above i64::MAX".into(),
+            })
+    };
+    Ok(match v {
+        S::Bool(v) => Value::Bool(v),
+        S::TinyInt(v) => Value::Int(v.map(i64::from)),
+        S::SmallInt(v) => Value::Int(v.map(i64::from)),
+        S::Int(v) => Value::Int(v.map(i64::from)),
+        S::BigInt(v) => Value::Int(v),
+        S::TinyUnsigned(v) => Value::Int(v.map(i64::from)),
+        S::SmallUnsigned(v) => Value::Int(v.map(i64::from)),
+        S::Unsigned(v) => Value::Int(v.map(i64::from)),
+        S::BigUnsigned(v) => wide(v)?,
+        S::Float(v) => Value::Real(v.map(f64::from)),
+        S::Double(v) => Value::Real(v),
+        S::String(v) => Value::Text(v),
+        S::Char(v) => Value::Text(v.map(String::from)),
+        S::Bytes(v) => Value::Bytes(v),
+        other => {
+            return Err(DbError::Decode {
+                column: "parameter".into(),
+                problem: format!("unsupported sea-query value {other:?}"),
+            });
+        }
+    })
+}
+
+/// Typed reads: `#[derive(sqlx::FromRow)]` structs decoded straight from the driver's rows, for
+/// either backend (the column types must decode on both: `i64`, `f64`, `String`, `bool`,
+/// `Vec<u8>` and their `Option`s).
+pub trait FromRows:
+    for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> FromRows for T where
+    T: for<'r> sqlx::FromRow<'r, SqliteRow> + for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+macro_rules! typed_binder {
+    ($name:ident, $db:ty) => {
+        fn $name<T>(
+            sql: Sql,
+            params: Vec<Value>,
+        ) -> sqlx::query::QueryAs<'static, $db, T, <$db as sqlx::Database>::Arguments>
+        where
+            T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row>,
+        {
+            let cached = !sql.per_call;
+            let mut q = sqlx::query_as::<_, T>(sql.text);
+            for p in params {
+                q = match p {
+                    Value::Int(v) => q.bind(v),
+                    Value::Real(v) => q.bind(v),
+                    Value::Text(v) => q.bind(v),
+                    Value::Bool(v) => q.bind(v),
+                    Value::Bytes(v) => q.bind(v),
+                };
+            }
+            q.persistent(cached)
+        }
+    };
+}
+typed_binder!(bind_sqlite_as, Sqlite);
+typed_binder!(bind_pg_as, Postgres);
+
+impl Db {
+    /// [`Db::fetch_all`] decoded into `T` (`#[derive(sqlx::FromRow)]`).
+    pub async fn fetch_all_as<T: FromRows>(
+        &self,
+        sql: impl Into<Sql>,
+        params: Vec<Value>,
+    ) -> DbResult<Vec<T>> {
+        let sql = sql.into();
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => bind_sqlite_as(sql, params).fetch_all(p).await?,
+            Pool::Postgres(p) => bind_pg_as(sql, params).fetch_all(p).await?,
+        })
+    }
+
+    /// [`Db::fetch_optional`] decoded into `T`.
+    pub async fn fetch_optional_as<T: FromRows>(
+        &self,
+        sql: impl Into<Sql>,
+        params: Vec<Value>,
+    ) -> DbResult<Option<T>> {
+        let sql = sql.into();
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => bind_sqlite_as(sql, params).fetch_optional(p).await?,
+            Pool::Postgres(p) => bind_pg_as(sql, params).fetch_optional(p).await?,
+        })
+    }
+}
+
+impl Tx {
+    /// [`Tx::fetch_all`] decoded into `T` (`#[derive(sqlx::FromRow)]`).
+    pub async fn fetch_all_as<T: FromRows>(
+        &mut self,
+        sql: impl Into<Sql>,
+        params: Vec<Value>,
+    ) -> DbResult<Vec<T>> {
+        let sql = sql.into();
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(t) => bind_sqlite_as(sql, params).fetch_all(&mut **t).await?,
+            TxInner::Postgres(t) => bind_pg_as(sql, params).fetch_all(&mut **t).await?,
+        })
+    }
+
+    /// [`Tx::fetch_optional`] decoded into `T`.
+    pub async fn fetch_optional_as<T: FromRows>(
+        &mut self,
+        sql: impl Into<Sql>,
+        params: Vec<Value>,
+    ) -> DbResult<Option<T>> {
+        let sql = sql.into();
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(t) => bind_sqlite_as(sql, params).fetch_optional(&mut **t).await?,
+            TxInner::Postgres(t) => bind_pg_as(sql, params).fetch_optional(&mut **t).await?,
+        })
+    }
+}
+
 /// SQL text: a `&'static str` literal, or a string built at run time from trusted fragments only
 /// (never from user input: values always travel as bound parameters).
 pub struct Sql {
@@ -812,6 +963,72 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sea_query_statements_render_in_each_dialect() {
+        use sea_query::{Expr, ExprTrait, Query};
+        let q = Query::select()
+            .column("code")
+            .from("units")
+            .and_where(Expr::col("code").is_in(["HN", "HCM"]))
+            .and_where(Expr::col("level").eq(1))
+            .to_owned();
+        let (sql, params) = Backend::Sqlite.build(&q).unwrap();
+        assert!(
+            sql.text.as_str().contains("IN (?, ?)"),
+            "{}",
+            sql.text.as_str()
+        );
+        assert_eq!(
+            params,
+            vec![Value::from("HN"), Value::from("HCM"), Value::Int(Some(1))]
+        );
+        let (sql, _) = Backend::Postgres.build(&q).unwrap();
+        assert!(
+            sql.text.as_str().contains("IN ($1, $2)"),
+            "{}",
+            sql.text.as_str()
+        );
+    }
+
+    #[derive(sqlx::FromRow, Debug, PartialEq)]
+    struct Pair {
+        code: String,
+        n: Option<i64>,
+    }
+
+    #[tokio::test]
+    async fn typed_rows_and_built_inserts_round_trip_on_sqlite() {
+        use sea_query::Query;
+        let db = Db::connect("sqlite::memory:", 1).await.unwrap();
+        db.execute_script("CREATE TABLE t (code TEXT NOT NULL, n INTEGER)")
+            .await
+            .unwrap();
+        let mut insert = Query::insert();
+        insert.into_table("t").columns(["code", "n"]);
+        for (code, n) in [("a", Some(1_i64)), ("b", None)] {
+            insert.values_panic([code.into(), n.into()]);
+        }
+        let (sql, params) = db.backend().build(&insert).unwrap();
+        assert_eq!(db.execute(sql, params).await.unwrap(), 2);
+        let rows: Vec<Pair> = db
+            .fetch_all_as("SELECT code, n FROM t ORDER BY code", vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                Pair {
+                    code: "a".into(),
+                    n: Some(1)
+                },
+                Pair {
+                    code: "b".into(),
+                    n: None
+                }
+            ]
+        );
+    }
 
     #[test]
     fn row_placeholders_number_row_by_row() {
