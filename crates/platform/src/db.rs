@@ -219,7 +219,7 @@ impl Row {
 pub struct Db {
     pool: Pool,
     /// The key that seals audit entries (from configuration, never from the database).
-    audit_key: Option<crate::audit::AuditKey>,
+    audit_key: Option<crate::audit_key::AuditKey>,
 }
 
 #[derive(Clone, Debug)]
@@ -282,13 +282,13 @@ impl Db {
     }
 
     /// The same pool, sealing audit entries with `key` (HMAC-SHA256) from now on.
-    pub fn with_audit_key(mut self, key: Option<crate::audit::AuditKey>) -> Db {
+    pub fn with_audit_key(mut self, key: Option<crate::audit_key::AuditKey>) -> Db {
         self.audit_key = key;
         self
     }
 
     /// The configured audit key, if any.
-    pub fn audit_key(&self) -> Option<&crate::audit::AuditKey> {
+    pub fn audit_key(&self) -> Option<&crate::audit_key::AuditKey> {
         self.audit_key.as_ref()
     }
 
@@ -634,7 +634,7 @@ impl Sql {
 /// A transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
 pub struct Tx {
     inner: TxInner,
-    audit_key: Option<crate::audit::AuditKey>,
+    audit_key: Option<crate::audit_key::AuditKey>,
 }
 
 enum TxInner {
@@ -651,7 +651,7 @@ impl Tx {
     }
 
     /// The key that seals audit entries appended in this transaction.
-    pub fn audit_key(&self) -> Option<&crate::audit::AuditKey> {
+    pub fn audit_key(&self) -> Option<&crate::audit_key::AuditKey> {
         self.audit_key.as_ref()
     }
 

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod audit_key;
 pub mod config;
 pub mod db;
 pub mod error;
