@@ -99,7 +99,19 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
     let actor = Actor::system("egov demo");
     // The reference data, as `egov migrate` applies it in production.
     platform::reference::apply(db, &actor, &crate::reference_sets(), &Default::default()).await?;
-    let table = registry::import::read_csv(registry::seed::SAMPLE_COMMUNES.as_bytes())?;
+    // The real commune list when `scripts/communes` has written it into the data directory (it is
+    // not shipped: its package is GPL-licensed); the 12 sample communes otherwise.
+    let real = data_dir.join("communes.csv");
+    let table = if real.is_file() {
+        tracing::info!(file = %real.display(), "demo: loading the commune list");
+        registry::import::read_table(&real)?
+    } else {
+        tracing::info!(
+            "demo: 12 sample communes (scripts/communes writes the real 3,321 into {})",
+            real.display()
+        );
+        registry::import::read_csv(registry::seed::SAMPLE_COMMUNES.as_bytes())?
+    };
     let report = registry::import::import_communes(
         db,
         &actor,
@@ -114,7 +126,7 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
     .await?;
     anyhow::ensure!(
         report.rejected.is_empty(),
-        "sample communes rejected: {:?}",
+        "communes rejected: {:?}",
         report.rejected
     );
 
