@@ -292,6 +292,14 @@ impl Db {
         self.audit_key.as_ref()
     }
 
+    /// The PostgreSQL pool, for what needs the driver itself (LISTEN in `live`).
+    pub(crate) fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(p) => Some(p),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,

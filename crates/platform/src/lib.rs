@@ -10,6 +10,7 @@ pub mod error;
 pub mod i18n;
 pub mod identity;
 pub mod jobs;
+pub mod live;
 pub mod reference;
 pub mod web;
 

@@ -1,0 +1,9 @@
+-- Live updates: what changed, in commit order, so that every node pushes it to its open pages and
+-- a reconnecting page resumes after the last event it saw (Last-Event-ID). Kept for a day.
+CREATE TABLE live_events (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic  TEXT    NOT NULL,
+    data   TEXT    NOT NULL,
+    at     INTEGER NOT NULL
+);
+CREATE INDEX live_events_at ON live_events (at);
