@@ -1,0 +1,82 @@
+//! The National Document Interconnection Axis (Trục liên thông văn bản quốc gia): official
+//! documents (Decree 30/2020/NĐ-CP) exchanged between agencies as edXML packages
+//! (QCVN 102:2016/BTTTT, amended 2022), with statuses flowing back to the sender.
+//!
+//! Built so far: the domain model (`model`) and the edXML reader and writer (`edxml`). The axis,
+//! the agencies' registers, storage, API and pages are not built yet (issue 13).
+#![forbid(unsafe_code)]
+
+pub mod edxml;
+pub mod model;
+
+#[cfg(test)]
+mod messages {
+    fn is_code(s: &str) -> bool {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    }
+
+    /// Every problem code the crate writes has a message in both languages (`documents.<code>`).
+    #[test]
+    fn every_problem_code_is_translated() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut codes = std::collections::BTreeSet::from(["required".to_owned()]);
+        let mut stack = vec![root.join("src")];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                // The code is the last string literal of each `Problem::new(…)` call.
+                for (i, _) in text.match_indices("Problem::new(") {
+                    let args = &text[i + "Problem::new(".len()..];
+                    let mut depth = 1;
+                    let end = args
+                        .char_indices()
+                        .find(|&(_, c)| {
+                            depth += match c {
+                                '(' => 1,
+                                ')' => -1,
+                                _ => 0,
+                            };
+                            depth == 0
+                        })
+                        .map_or(args.len(), |(j, _)| j);
+                    if let Some(code) = args[..end].split('"').skip(1).step_by(2).last()
+                        && is_code(code)
+                    {
+                        codes.insert(code.to_owned());
+                    }
+                }
+                for (i, _) in text.match_indices("=> \"edxml_") {
+                    let lit = text[i + 4..].split('"').next().unwrap_or_default();
+                    if is_code(lit) && lit != "edxml_" {
+                        codes.insert(lit.to_owned());
+                    }
+                }
+            }
+        }
+        assert!(codes.len() > 15, "{codes:?}");
+        for lang in ["vi", "en"] {
+            let file = root.join(format!("../../locales/{lang}.toml"));
+            let text = std::fs::read_to_string(&file).unwrap();
+            let section = text
+                .split("\n[documents]\n")
+                .nth(1)
+                .unwrap_or_default()
+                .split("\n[")
+                .next()
+                .unwrap_or_default();
+            for c in &codes {
+                assert!(
+                    section.lines().any(|l| l.starts_with(&format!("{c} = "))),
+                    "locales/{lang}.toml [documents] has no {c}"
+                );
+            }
+        }
+    }
+}
