@@ -209,9 +209,40 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
         tracing::info!(queued = n, "report reminders queued");
         Ok(())
     });
+    // The notifications outbox over SMTP (platform::mail); without `smtp_url` messages wait.
+    let mailer: Option<Arc<platform::mail::SmtpMailer>> = match &config.smtp_url {
+        Some(url) => match platform::mail::SmtpMailer::new(url.expose(), &config.mail_from) {
+            Ok(m) => Some(Arc::new(m)),
+            Err(e) => {
+                tracing::error!(error = %e, "smtp_url: e-mail stays in the outbox");
+                None
+            }
+        },
+        None => None,
+    };
+    r.register("mail.deliver", move |db, _job| {
+        let mailer = mailer.clone();
+        async move {
+            let Some(mailer) = mailer else {
+                return Ok(());
+            };
+            let done = platform::mail::deliver_pending(&db, mailer.as_ref(), 200).await?;
+            if done.sent + done.failed > 0 {
+                tracing::info!(sent = done.sent, failed = done.failed, "e-mail outbox");
+            }
+            Ok(())
+        }
+    });
+    // Live-update events older than a day (platform::live).
+    r.register("live.prune", |db, _job| async move {
+        platform::live::prune(&db).await?;
+        Ok(())
+    });
     r.register("sessions.purge", |db, _job| async move {
         let n = platform::identity::sessions::purge_expired(&db).await?;
         let m = platform::identity::throttle::purge(&db, platform::db::now_ms()).await?;
+        // Finished jobs are kept a week for the operator, then dropped.
+        jobs::purge_done(&db, 7 * 24 * 3_600_000).await?;
         tracing::info!(
             removed = n,
             throttle_keys = m,
@@ -236,6 +267,17 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
         db,
         NewJob::new("audit.checkpoint", serde_json::json!({}))
             .dedupe(format!("audit.checkpoint:{hour}")),
+    )
+    .await?;
+    let minute = platform::db::now_ms() / 60_000;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("mail.deliver", serde_json::json!({})).dedupe(format!("mail.deliver:{minute}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("live.prune", serde_json::json!({})).dedupe(format!("live.prune:{hour}")),
     )
     .await?;
     let day = registry::Day::today().iso();

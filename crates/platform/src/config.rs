@@ -63,6 +63,12 @@ pub struct Config {
     /// plans are set ahead (a five-year plan), reports never are. Default
     /// [`DEFAULT_TARGET_LEAD_YEARS`].
     pub target_lead_years: u32,
+    /// Where the notifications outbox is sent: `smtp://relay:587?tls=required` or
+    /// `smtps://user:password@relay:465` (a secret: it may hold a password). Unset: messages wait
+    /// in the outbox.
+    pub smtp_url: Option<Secret>,
+    /// The sender of egov's e-mail.
+    pub mail_from: String,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -94,6 +100,8 @@ impl Default for Config {
             totp_key: None,
             trusted_proxies: Vec::new(),
             target_lead_years: DEFAULT_TARGET_LEAD_YEARS,
+            smtp_url: None,
+            mail_from: "egov <no-reply@egov.local>".into(),
             demo: false,
         }
     }
@@ -191,6 +199,12 @@ impl Config {
         if let Some(v) = get("EGOV_TARGET_LEAD_YEARS") {
             self.target_lead_years = parse("EGOV_TARGET_LEAD_YEARS", v)?;
         }
+        if let Some(v) = get("EGOV_SMTP_URL") {
+            self.smtp_url = Some(Secret::new(v));
+        }
+        if let Some(v) = get("EGOV_MAIL_FROM") {
+            self.mail_from = v;
+        }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v
                 .split(',')
@@ -267,6 +281,9 @@ impl Config {
             audit_checkpoint_dir: Option<String>,
             totp_key: &'static str,
             trusted_proxies: Vec<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            smtp_url: Option<String>,
+            mail_from: &'a str,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -294,6 +311,8 @@ impl Config {
                 ""
             },
             trusted_proxies: self.trusted_proxies.iter().map(|a| a.to_string()).collect(),
+            smtp_url: self.smtp_url.as_ref().map(|u| redact_url(u.expose())),
+            mail_from: &self.mail_from,
         };
         toml::to_string(&shown).unwrap_or_default()
     }
@@ -320,6 +339,7 @@ mod tests {
         cfg.apply_env(|k| match k {
             "EGOV_DATABASE_URL" => Some("postgres://egov:hunter2@db/egov".into()),
             "EGOV_TOTP_KEY" => Some("c2VjcmV0LWtleS1vZi1zZWNvbmQtZmFjdG9yLTEyMzQ=".into()),
+            "EGOV_SMTP_URL" => Some("smtps://relay:mailpass99@smtp.gov.vn:465".into()),
             _ => None,
         })
         .unwrap();
@@ -328,7 +348,12 @@ mod tests {
         for text in [&debug, &shown] {
             assert!(!text.contains("hunter2"), "{text}");
             assert!(!text.contains("c2VjcmV0"), "{text}");
+            assert!(!text.contains("mailpass99"), "{text}");
         }
+        assert!(
+            shown.contains("smtps://relay:[redacted]@smtp.gov.vn:465"),
+            "{shown}"
+        );
         assert!(shown.contains("totp_key = \"[redacted]\""), "{shown}");
         assert!(shown.contains("postgres://egov:[redacted]@db/egov"));
     }

@@ -92,6 +92,15 @@ pub async fn enqueue(tx: &mut Tx, job: NewJob<'_>) -> DbResult<Option<i64>> {
     row.map(|r| r.get("id")).transpose()
 }
 
+/// Delete jobs finished more than `keep_ms` ago (periodic jobs add one row per run).
+pub async fn purge_done(db: &Db, keep_ms: i64) -> DbResult<u64> {
+    db.execute(
+        "DELETE FROM jobs WHERE state = 'done' AND finished_at < $1",
+        crate::params![crate::db::now_ms() - keep_ms],
+    )
+    .await
+}
+
 /// Enqueue in its own transaction.
 pub async fn enqueue_now(db: &Db, job: NewJob<'_>) -> DbResult<Option<i64>> {
     let mut tx = db.begin().await?;
@@ -240,5 +249,39 @@ mod tests {
         assert_eq!(super::backoff_ms(1), 2000);
         assert_eq!(super::backoff_ms(2), 4000);
         assert_eq!(super::backoff_ms(30), 3_600_000);
+    }
+
+    #[tokio::test]
+    async fn finished_jobs_are_purged_after_their_keep_time_only() {
+        use crate::db::{Db, now_ms};
+        use crate::params;
+        let db = Db::connect("sqlite::memory:", 1).await.unwrap();
+        db.migrate().await.unwrap();
+        for kind in ["old", "new", "waiting"] {
+            super::enqueue_now(&db, super::NewJob::new(kind, serde_json::json!({})))
+                .await
+                .unwrap();
+        }
+        db.execute(
+            "UPDATE jobs SET state = 'done', finished_at = $1 WHERE kind = 'old'",
+            params![now_ms() - 10_000],
+        )
+        .await
+        .unwrap();
+        db.execute(
+            "UPDATE jobs SET state = 'done', finished_at = $1 WHERE kind = 'new'",
+            params![now_ms()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(super::purge_done(&db, 5_000).await.unwrap(), 1);
+        let left: Vec<String> = db
+            .fetch_all("SELECT kind FROM jobs ORDER BY kind", params![])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("kind").unwrap())
+            .collect();
+        assert_eq!(left, ["new", "waiting"]);
     }
 }

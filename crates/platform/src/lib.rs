@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod identity;
 pub mod jobs;
 pub mod live;
+pub mod mail;
 pub mod reference;
 pub mod web;
 
