@@ -8,6 +8,7 @@
 
 pub mod edxml;
 pub mod model;
+pub mod xmldsig;
 
 #[cfg(test)]
 mod messages {
@@ -52,9 +53,12 @@ mod messages {
                         codes.insert(code.to_owned());
                     }
                 }
-                for (i, _) in text.match_indices("=> \"edxml_") {
+                for (i, _) in text
+                    .match_indices("=> \"edxml_")
+                    .chain(text.match_indices("=> \"signature_"))
+                {
                     let lit = text[i + 4..].split('"').next().unwrap_or_default();
-                    if is_code(lit) && lit != "edxml_" {
+                    if is_code(lit) && lit != "edxml_" && lit != "signature_" {
                         codes.insert(lit.to_owned());
                     }
                 }

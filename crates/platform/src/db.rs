@@ -1001,7 +1001,7 @@ mod tests {
 
     #[derive(sqlx::FromRow, Debug, PartialEq)]
     struct Pair {
-        code: String,
+        label: String,
         n: Option<i64>,
     }
 
@@ -1009,29 +1009,29 @@ mod tests {
     async fn typed_rows_and_built_inserts_round_trip_on_sqlite() {
         use sea_query::Query;
         let db = Db::connect("sqlite::memory:", 1).await.unwrap();
-        db.execute_script("CREATE TABLE t (code TEXT NOT NULL, n INTEGER)")
+        db.execute_script("CREATE TABLE t (label TEXT NOT NULL, n INTEGER)")
             .await
             .unwrap();
         let mut insert = Query::insert();
-        insert.into_table("t").columns(["code", "n"]);
-        for (code, n) in [("a", Some(1_i64)), ("b", None)] {
-            insert.values_panic([code.into(), n.into()]);
+        insert.into_table("t").columns(["label", "n"]);
+        for (label, n) in [("a", Some(1_i64)), ("b", None)] {
+            insert.values_panic([label.into(), n.into()]);
         }
         let (sql, params) = db.backend().build(&insert).unwrap();
         assert_eq!(db.execute(sql, params).await.unwrap(), 2);
         let rows: Vec<Pair> = db
-            .fetch_all_as("SELECT code, n FROM t ORDER BY code", vec![])
+            .fetch_all_as("SELECT label, n FROM t ORDER BY label", vec![])
             .await
             .unwrap();
         assert_eq!(
             rows,
             vec![
                 Pair {
-                    code: "a".into(),
+                    label: "a".into(),
                     n: Some(1)
                 },
                 Pair {
-                    code: "b".into(),
+                    label: "b".into(),
                     n: None
                 }
             ]
