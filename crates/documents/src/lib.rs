@@ -7,7 +7,9 @@
 #![forbid(unsafe_code)]
 
 pub mod edxml;
+pub mod engine;
 pub mod model;
+pub mod store;
 pub mod xmldsig;
 
 #[cfg(test)]
@@ -56,9 +58,11 @@ mod messages {
                 for (i, _) in text
                     .match_indices("=> \"edxml_")
                     .chain(text.match_indices("=> \"signature_"))
+                    .chain(text.match_indices("=> \"package_"))
+                    .chain(text.match_indices("=> \"agency_"))
                 {
                     let lit = text[i + 4..].split('"').next().unwrap_or_default();
-                    if is_code(lit) && lit != "edxml_" && lit != "signature_" {
+                    if is_code(lit) && !lit.ends_with('_') {
                         codes.insert(lit.to_owned());
                     }
                 }

@@ -7,6 +7,7 @@ pub mod audit_key;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod i18n;
 pub mod identity;
 pub mod jobs;

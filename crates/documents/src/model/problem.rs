@@ -3,7 +3,7 @@
 //! `documents.<code>`) and the values the message needs. Lists are bounded.
 
 /// One problem.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub path: String,
     pub code: String,

@@ -1,0 +1,3 @@
+//! The axis's use cases.
+
+pub mod axis;

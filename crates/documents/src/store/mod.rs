@@ -1,0 +1,4 @@
+//! Every SQL statement of the documents crate.
+
+pub mod agencies;
+pub mod packages;
