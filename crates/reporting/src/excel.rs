@@ -17,8 +17,8 @@ use platform::web::{Multipart, Path, Query};
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::catalogue::Template;
-use crate::data;
 use crate::period::Period;
+use crate::query;
 use crate::submission::{self, Action, Entry};
 use crate::templates;
 
@@ -263,7 +263,7 @@ async fn download(
     let (unit, period, template) =
         context(&state, &auth, &unit_code, &period_id, q.template.as_deref()).await?;
     let ids: Vec<i64> = template.indicators.iter().map(|i| i.id).collect();
-    let values = data::unit_values(
+    let values = query::unit_values(
         &state.db,
         unit.id,
         &ids,

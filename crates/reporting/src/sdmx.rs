@@ -42,8 +42,8 @@ use registry::store::Unit;
 use serde_json::{Map, json};
 
 use crate::catalogue::{self, Indicator};
-use crate::data;
 use crate::period::Period;
+use crate::query;
 
 mod data_xml;
 
@@ -1505,7 +1505,7 @@ async fn observations(
     // National aggregates, evaluated like the data API's `VN`.
     let national = if sel.areas.iter().any(|&a| flow.areas[a].is_national()) {
         let owned: Vec<Indicator> = wanted.iter().map(|i| (*i).clone()).collect();
-        Some(data::NationalView::load(db, &flow.catalogue, &owned, months).await?)
+        Some(query::NationalView::load(db, &flow.catalogue, &owned, months).await?)
     } else {
         None
     };
