@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(dhis2::router())
         .merge(excel::router())
         .merge(pages::router())
-        .merge(sdmx::router())
+        .merge(http::sdmx::router())
 }
 
 /// The permission target of a unit: the unit and its ancestors.

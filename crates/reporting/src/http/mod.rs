@@ -4,3 +4,4 @@
 pub mod data;
 pub mod download;
 pub mod indicators;
+pub mod sdmx;
