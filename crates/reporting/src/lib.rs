@@ -41,7 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(bulk::router())
         .merge(catalogue_api::router())
         .merge(dhis2::router())
-        .merge(excel::router())
+        .merge(http::excel::router())
         .merge(pages::router())
         .merge(http::sdmx::router())
 }

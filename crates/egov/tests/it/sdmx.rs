@@ -760,9 +760,12 @@ on_both!(sdmx_data_errors_are_precise, async |app: &TestApp| {
 fn sdmx_error_codes_are_translated() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     // The codes are named in the adapter's error type and the handlers' negotiation.
-    let src = ["crates/reporting/src/sdmx/mod.rs", "crates/reporting/src/http/sdmx.rs"]
-        .map(|f| std::fs::read_to_string(root.join(f)).unwrap())
-        .join("\n");
+    let src = [
+        "crates/reporting/src/sdmx/mod.rs",
+        "crates/reporting/src/http/sdmx.rs",
+    ]
+    .map(|f| std::fs::read_to_string(root.join(f)).unwrap())
+    .join("\n");
     let vi: std::collections::HashSet<String> = platform::i18n::keys(platform::i18n::Lang::Vi)
         .into_iter()
         .collect();

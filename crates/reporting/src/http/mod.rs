@@ -3,5 +3,6 @@
 
 pub mod data;
 pub mod download;
+pub mod excel;
 pub mod indicators;
 pub mod sdmx;
