@@ -40,7 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(http::indicators::router())
         .merge(bulk::router())
         .merge(catalogue_api::router())
-        .merge(dhis2::router())
+        .merge(http::dhis2::router())
         .merge(http::excel::router())
         .merge(pages::router())
         .merge(http::sdmx::router())

@@ -2,6 +2,7 @@
 //! domain and query errors to status codes and the JSON error envelope.
 
 pub mod data;
+pub mod dhis2;
 pub mod download;
 pub mod excel;
 pub mod indicators;

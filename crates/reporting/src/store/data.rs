@@ -350,19 +350,21 @@ pub async fn approved_values(
         .collect())
 }
 
-/// The indicators a unit has values for in a period (any state).
-pub async fn indicators_with_values(db: &Db, unit_id: i64, period: &str) -> DbResult<Vec<i64>> {
-    let mut out = Vec::new();
-    for r in db
-        .fetch_all(
+/// The indicators a unit has values for in a period (any state), read in the transaction.
+pub async fn indicators_with_values(tx: &mut Tx, unit_id: i64, period: &str) -> DbResult<Vec<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        indicator_id: i64,
+    }
+    Ok(tx
+        .fetch_all_as::<Row>(
             "SELECT indicator_id FROM data_values WHERE unit_id = $1 AND period = $2",
             platform::params![unit_id, period],
         )
         .await?
-    {
-        out.push(r.get("indicator_id")?);
-    }
-    Ok(out)
+        .into_iter()
+        .map(|r| r.indicator_id)
+        .collect())
 }
 
 /// Recompute the provinces' totals of approved values (`province_totals`) for these indicators
