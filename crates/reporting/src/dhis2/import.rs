@@ -229,37 +229,12 @@ async fn save_group(
     }
 }
 
-/// Import `set` under `options` as `actor`; `may_submit` says whether the caller may submit a
-/// report of a unit (its permission target). Errors are those of the ingestion engine; every
-/// problem of the values is a conflict of the report.
-pub async fn import(
-    db: &Db,
-    actor: &Actor,
-    lang: Lang,
-    may_submit: &(dyn Fn(&Target) -> bool + Sync),
-    set: &DataValueSet,
-    options: &Options,
-) -> AppResult<Report> {
-    let n = set.data_values.len();
-    let complete = set
-        .complete_date
-        .clone()
-        .filter(|d| !d.trim().is_empty())
-        .unwrap_or_else(|| "false".to_owned());
-    let refuse = |conflicts: Vec<Conflict>| {
-        Ok(Report {
-            count: ImportCount {
-                ignored: n,
-                ..Default::default()
-            },
-            conflicts,
-            rejected: (0..n).collect(),
-            complete: complete.clone(),
-            outcome: Outcome::Refused,
-        })
-    };
+/// Values grouped by report: (org unit, period) → the values.
+type Groups = BTreeMap<(String, String), Vec<Pending>>;
 
-    // What egov cannot honour is refused before anything is read.
+/// What egov cannot honour, refused before anything is read: identifier schemes, options and
+/// attribute option combos other than the default.
+fn unhonoured(lang: Lang, options: &Options, set: &DataValueSet) -> Vec<Conflict> {
     let mut conflicts = Vec::new();
     for object in Object::ALL {
         let scheme = options.scheme(object);
@@ -317,32 +292,20 @@ pub async fn import(
             Vec::new(),
         ));
     }
-    if !conflicts.is_empty() {
-        return refuse(conflicts);
-    }
+    conflicts
+}
 
-    // `dataSet` is the template; without one, the monthly provincial report.
-    let template =
-        match resolve_data_set(db, set.data_set.as_deref(), options.scheme(Object::DataSet)).await?
-        {
-            Ok(t) => t,
-            Err(why) => {
-                let name = set.data_set.clone().unwrap_or_default();
-                let code = if matches!(why, Unresolved::Ambiguous) {
-                    "E7600_ambiguous"
-                } else {
-                    "E7600"
-                };
-                let mut c = conflict(lang, code, "dataSet", "dataSet", &name, Vec::new());
-                c.error_code = "E7600".into();
-                return refuse(vec![c]);
-            }
-        };
-    let all = crate::catalogue::list(db).await?;
+/// The values grouped by report, (org unit, period), in payload order, each value's references
+/// resolved; the values that cannot be are conflicts of the tally (and rejected).
+fn group_values(
+    lang: Lang,
+    set: &DataValueSet,
+    template: &Template,
+    all: &[crate::catalogue::Indicator],
+    options: &Options,
+) -> (Tally, Groups) {
     let element_scheme = options.scheme(Object::DataElement);
     let combo_scheme = options.scheme(Object::OptionCombo);
-
-    // Each value's references, then the values grouped by (org unit, period).
     let mut tally = Tally::default();
     let mut groups: BTreeMap<(String, String), Vec<Pending>> = BTreeMap::new();
     for (i, dv) in set.data_values.iter().enumerate() {
@@ -395,7 +358,7 @@ pub async fn import(
             ));
             continue;
         }
-        let element = match resolve_element(&all, &dv.data_element, element_scheme) {
+        let element = match resolve_element(all, &dv.data_element, element_scheme) {
             Ok(e) => e,
             Err(why) => {
                 let key = match why {
@@ -418,7 +381,7 @@ pub async fn import(
         // A category option combo names a part of a disaggregated element (e.g. `female` of
         // POPULATION is POPULATION_FEMALE).
         let Some(element) = resolve_combo(
-            &all,
+            all,
             &element,
             dv.category_option_combo.as_deref(),
             combo_scheme,
@@ -470,6 +433,63 @@ pub async fn import(
     tally
         .rejected
         .extend(tally.conflicts.iter().flat_map(|c| c.indexes.clone()));
+    (tally, groups)
+}
+
+/// Import `set` under `options` as `actor`; `may_submit` says whether the caller may submit a
+/// report of a unit (its permission target). Errors are those of the ingestion engine; every
+/// problem of the values is a conflict of the report.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    lang: Lang,
+    may_submit: &(dyn Fn(&Target) -> bool + Sync),
+    set: &DataValueSet,
+    options: &Options,
+) -> AppResult<Report> {
+    let n = set.data_values.len();
+    let complete = set
+        .complete_date
+        .clone()
+        .filter(|d| !d.trim().is_empty())
+        .unwrap_or_else(|| "false".to_owned());
+    let refuse = |conflicts: Vec<Conflict>| {
+        Ok(Report {
+            count: ImportCount {
+                ignored: n,
+                ..Default::default()
+            },
+            conflicts,
+            rejected: (0..n).collect(),
+            complete: complete.clone(),
+            outcome: Outcome::Refused,
+        })
+    };
+
+    let conflicts = unhonoured(lang, options, set);
+    if !conflicts.is_empty() {
+        return refuse(conflicts);
+    }
+
+    // `dataSet` is the template; without one, the monthly provincial report.
+    let template =
+        match resolve_data_set(db, set.data_set.as_deref(), options.scheme(Object::DataSet)).await?
+        {
+            Ok(t) => t,
+            Err(why) => {
+                let name = set.data_set.clone().unwrap_or_default();
+                let code = if matches!(why, Unresolved::Ambiguous) {
+                    "E7600_ambiguous"
+                } else {
+                    "E7600"
+                };
+                let mut c = conflict(lang, code, "dataSet", "dataSet", &name, Vec::new());
+                c.error_code = "E7600".into();
+                return refuse(vec![c]);
+            }
+        };
+    let all = crate::catalogue::list(db).await?;
+    let (mut tally, groups) = group_values(lang, set, &template, &all, options);
     let action = if set.complete_date.is_some() {
         Action::Submit
     } else {

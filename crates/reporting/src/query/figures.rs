@@ -115,8 +115,9 @@ pub async fn source_units(
         code: code.to_owned(),
     };
     if mode == UnitsMode::Reported {
+        // The unit bearing the code at the end of the period (codes were reused in 2025).
         return Ok(vec![
-            crate::unit_for_period(db, code, period)
+            registry::store::unit_by_code(db, code, Day(period.calendar().1))
                 .await?
                 .ok_or_else(not_found)?,
         ]);
@@ -205,7 +206,13 @@ pub async fn unit_figures(
                 .any(|u| u.code != code || !u.valid_on(Day::today()));
         let mut visible = Vec::new();
         for unit in &sources {
-            let mine = in_scope(&crate::unit_target(db, unit).await?);
+            // The unit's permission target: the unit and its ancestors.
+            let target = Target {
+                national: false,
+                agency: None,
+                units: registry::store::chain(db, unit.id).await?,
+            };
+            let mine = in_scope(&target);
             if !mine && indicators.iter().any(|i| !i.is_public) {
                 return Err(QueryError::Forbidden);
             }
