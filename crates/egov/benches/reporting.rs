@@ -444,14 +444,14 @@ async fn approve(db: &Db, reports: &[(i64, Period)], indicators: &std::collectio
     .await
     .unwrap();
     let mut tx = db.begin().await.unwrap();
-    reporting::data::refresh_area_totals(&mut tx, &periods, None)
+    reporting::store::data::refresh_area_totals(&mut tx, &periods, None)
         .await
         .unwrap();
-    reporting::series::refresh(&mut tx, reports, indicators)
+    reporting::store::series::refresh(&mut tx, reports, indicators)
         .await
         .unwrap();
     let ids: Vec<i64> = indicators.iter().copied().collect();
-    reporting::data::refresh_province_totals(&mut tx, Some((&ids, &periods)))
+    reporting::store::data::refresh_province_totals(&mut tx, Some((&ids, &periods)))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -580,7 +580,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         let mut t = Vec::new();
         for _ in 0..40 {
             let s = Instant::now();
-            let r = reporting::data::national(&db, std::slice::from_ref(ind), &last60)
+            let r = reporting::query::national(&db, std::slice::from_ref(ind), &last60)
                 .await
                 .unwrap();
             t.push(s.elapsed());
@@ -592,7 +592,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         let t_commune = timed(commune_ind, last60.len().min(cmonths.len())).await;
         let t_province = timed(&retail, last60.len()).await;
         // Check the commune roll-up's answer against a direct sum.
-        let got = reporting::data::national(&db, std::slice::from_ref(commune_ind), &[latest])
+        let got = reporting::query::national(&db, std::slice::from_ref(commune_ind), &[latest])
             .await
             .unwrap()[&(commune_ind.id, latest.id())];
         let want: f64 = (0..n_communes)
@@ -612,11 +612,11 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         for _ in 0..40 {
             let s = Instant::now();
             let ps = [latest, latest.same_period_last_year()];
-            let r = reporting::data::national(&db, &twenty, &ps).await.unwrap();
+            let r = reporting::query::national(&db, &twenty, &ps).await.unwrap();
             let growth: Vec<Option<f64>> = twenty
                 .iter()
                 .map(|i| {
-                    reporting::data::growth(
+                    reporting::query::growth(
                         r.get(&(i.id, ps[0].id())).map(|a| a.value),
                         r.get(&(i.id, ps[1].id())).map(|a| a.value),
                     )
@@ -642,7 +642,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         .await
         .unwrap()
         .unwrap();
-    let before = reporting::data::national(&db, std::slice::from_ref(&retail), &[latest])
+    let before = reporting::query::national(&db, std::slice::from_ref(&retail), &[latest])
         .await
         .unwrap()[&(retail.id, latest.id())]
         .value;
@@ -675,7 +675,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
     )
     .await
     .unwrap();
-    let after = reporting::data::national(&db, std::slice::from_ref(&retail), &[latest])
+    let after = reporting::query::national(&db, std::slice::from_ref(&retail), &[latest])
         .await
         .unwrap()[&(retail.id, latest.id())]
         .value;

@@ -28,16 +28,16 @@ use utoipa::OpenApi;
         registry::api::list_units,
         registry::api::get_unit,
         registry::api::list_agencies,
-        reporting::api::list_indicators,
+        reporting::http::indicators::list_indicators,
         reporting::catalogue_api::import_indicators,
         reporting::catalogue_api::get_indicator,
         reporting::catalogue_api::list_targets,
         reporting::catalogue_api::import_targets,
-        reporting::api::query_data,
-        reporting::api::post_batch,
+        reporting::http::data::query_data,
+        reporting::http::data::post_batch,
         reporting::bulk::post_bulk,
-        reporting::dhis2::import,
-        reporting::dhis2::import_versioned,
+        reporting::http::dhis2::import,
+        reporting::http::dhis2::import_versioned,
     ),
     tags((name = "registry", description = "Administrative units and agencies"),
          (name = "identity", description = "The caller"),
@@ -155,7 +155,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
         .with_audit_key(key);
     db.migrate().await?;
     // Data written before a derived table existed is carried into it once.
-    reporting::series::ensure(&db).await?;
+    reporting::store::series::ensure(&db).await?;
     // Approved values and value history from before the trail recorded them: anchored once.
     reporting::trail::start(&db).await?;
     // Second-factor secrets written before they were encrypted are sealed with the key.

@@ -244,6 +244,54 @@ pub async fn current_successors(db: &Db, unit_id: i64, day: Day) -> DbResult<Vec
     Ok(out)
 }
 
+/// How many units of `level` were valid on each of `days`. The provinces' validity is read once
+/// (a few hundred rows) and counted in memory; other levels are counted per day in the database
+/// (thousands of communes).
+pub async fn count_valid(db: &Db, level: Level, days: &[Day]) -> DbResult<HashMap<Day, i64>> {
+    let mut out = HashMap::new();
+    if days.is_empty() {
+        return Ok(out);
+    }
+    if level == Level::Province {
+        let rows = db
+            .fetch_all(
+                "SELECT valid_from, valid_to FROM units WHERE level = $1",
+                params![level.as_str()],
+            )
+            .await?;
+        let mut ranges = Vec::new();
+        for r in rows {
+            ranges.push((
+                r.get::<Option<String>>("valid_from")?,
+                r.get::<Option<String>>("valid_to")?,
+            ));
+        }
+        for d in days {
+            let iso = d.iso();
+            let n = ranges
+                .iter()
+                .filter(|(f, t)| {
+                    f.as_deref().is_none_or(|f| f <= iso.as_str())
+                        && t.as_deref().is_none_or(|t| t >= iso.as_str())
+                })
+                .count();
+            out.insert(*d, n as i64);
+        }
+        return Ok(out);
+    }
+    for d in days {
+        let r = db
+            .fetch_one(
+                "SELECT COUNT(*) AS n FROM units WHERE level = $1 \
+                 AND (valid_from IS NULL OR valid_from <= $2) AND (valid_to IS NULL OR valid_to >= $2)",
+                params![level.as_str(), d.iso()],
+            )
+            .await?;
+        out.insert(*d, r.get("n")?);
+    }
+    Ok(out)
+}
+
 /// The unit and its ancestors, nearest first.
 pub async fn chain(db: &Db, unit_id: i64) -> DbResult<Vec<i64>> {
     let mut out = Vec::new();

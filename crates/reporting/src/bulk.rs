@@ -609,7 +609,7 @@ pub async fn apply(
     let prev_periods: HashSet<Period> = reports.iter().map(|r| r.period.previous()).collect();
     let prev_stored = load_values(tx, &prev_indicators, &units, &prev_periods).await?;
     // Each unit's approved history, for the outlier check.
-    let history = crate::series::load(tx, &units).await?;
+    let history = crate::store::series::load(tx, &units).await?;
 
     // 3. Every report checked against what is stored.
     struct Plan {
@@ -1095,7 +1095,7 @@ pub async fn apply(
     upsert_values(tx, upserts).await?;
     // Approved values changed (corrections, or values of another report overwritten): their
     // series follow at once.
-    crate::series::refresh(tx, &series_touched, &series_indicators).await?;
+    crate::store::series::refresh(tx, &series_touched, &series_indicators).await?;
     // Approved values changed (corrections): a commune's count at once in its province's
     // totals, a province's in the national ones (for its template's indicators).
     let mut touched: HashMap<String, Vec<i64>> = HashMap::new();
@@ -1115,14 +1115,17 @@ pub async fn apply(
         }
     }
     for (period, communes) in touched {
-        crate::data::refresh_area_totals(tx, &[period], Some(&communes)).await?;
+        crate::store::data::refresh_area_totals(tx, &[period], Some(&communes)).await?;
     }
     province_periods.sort_unstable();
     province_periods.dedup();
     province_indicators.sort_unstable();
     province_indicators.dedup();
-    crate::data::refresh_province_totals(tx, Some((&province_indicators, &province_periods)))
-        .await?;
+    crate::store::data::refresh_province_totals(
+        tx,
+        Some((&province_indicators, &province_periods)),
+    )
+    .await?;
     // The audit entries, each with the digests of what it leaves approved and of the change sets
     // it writes (which name it); `egov audit verify` recomputes both from the tables.
     let approved_subs: Vec<i64> = outcomes

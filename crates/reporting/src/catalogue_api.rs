@@ -36,7 +36,7 @@ pub struct ImportParams {
     #[serde(default)]
     pub dry_run: bool,
     /// `csv`, `xlsx` or `json`; by default from the Content-Type, else from the content.
-    #[param(value_type = Option<crate::api::DownloadFormat>, inline)]
+    #[param(value_type = Option<crate::http::download::DownloadFormat>, inline)]
     pub format: Option<String>,
 }
 

@@ -232,7 +232,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
     flush(&mut tx, &mut rows).await?;
     if !filled.is_empty() {
         // The series of approved values, for the outlier check.
-        crate::series::rebuild(&mut tx).await?;
+        crate::store::series::rebuild(&mut tx).await?;
         // The approved reports' values, for `egov audit verify`.
         let ids = crate::trail::approved_ids(&mut tx).await?;
         let approved = crate::trail::approved_digests(&mut tx, &ids).await?;
@@ -263,8 +263,8 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         .iter()
         .map(|r| r.get("period"))
         .collect::<Result<_, _>>()?;
-    crate::data::refresh_area_totals(&mut tx, &commune_periods, None).await?;
-    crate::data::refresh_province_totals(&mut tx, None).await?;
+    crate::store::data::refresh_area_totals(&mut tx, &commune_periods, None).await?;
+    crate::store::data::refresh_province_totals(&mut tx, None).await?;
     tx.commit().await?;
     targets(db, actor, latest).await?;
     Ok(count)

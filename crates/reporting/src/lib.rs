@@ -3,23 +3,24 @@
 //! validation, and national aggregates computed fresh from the values.
 #![forbid(unsafe_code)]
 
-pub mod api;
 pub mod bulk;
 pub mod catalogue;
 pub mod catalogue_api;
 pub mod catalogue_io;
-pub mod data;
 pub mod demo;
 pub mod dhis2;
 pub mod excel;
 pub mod formula;
+pub mod http;
+pub mod model;
 mod pages;
 pub mod period;
+pub mod query;
 pub mod reference;
 pub mod reminders;
 pub mod rules;
 pub mod sdmx;
-pub mod series;
+pub mod store;
 pub mod submission;
 pub mod targets;
 pub mod templates;
@@ -35,13 +36,14 @@ pub use period::Period;
 
 /// The reporting routes: JSON API and pages.
 pub fn router() -> Router<AppState> {
-    api::router()
+    http::data::router()
+        .merge(http::indicators::router())
         .merge(bulk::router())
         .merge(catalogue_api::router())
-        .merge(dhis2::router())
-        .merge(excel::router())
+        .merge(http::dhis2::router())
+        .merge(http::excel::router())
         .merge(pages::router())
-        .merge(sdmx::router())
+        .merge(http::sdmx::router())
 }
 
 /// The permission target of a unit: the unit and its ancestors.

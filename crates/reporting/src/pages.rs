@@ -15,8 +15,8 @@ use platform::web::{Path, Query};
 use serde::Deserialize;
 
 use crate::catalogue::{self, format_number};
-use crate::data;
 use crate::period::{Period, PeriodKind};
+use crate::query as data;
 use crate::submission::{self, Action, Entry, Status};
 use crate::templates::{self, Template};
 

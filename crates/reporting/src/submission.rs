@@ -609,7 +609,7 @@ pub async fn decide(
     }
     // The units' approved histories gain this report's values (the outlier check's history).
     if approve && let Ok(period) = Period::parse(&sub.period) {
-        crate::series::refresh(&mut tx, &[(sub.unit_id, period)], &indicators).await?;
+        crate::store::series::refresh(&mut tx, &[(sub.unit_id, period)], &indicators).await?;
     }
     // A commune's approved values count in its province's totals at once.
     let level: Option<String> = tx
@@ -621,7 +621,7 @@ pub async fn decide(
         .map(|r| r.get("level"))
         .transpose()?;
     if level.as_deref() == Some("commune") {
-        crate::data::refresh_area_totals(
+        crate::store::data::refresh_area_totals(
             &mut tx,
             std::slice::from_ref(&sub.period),
             Some(&[sub.unit_id]),
@@ -630,7 +630,7 @@ pub async fn decide(
     }
     // And a province's in the national totals.
     if level.as_deref() == Some("province") {
-        crate::data::refresh_province_totals(
+        crate::store::data::refresh_province_totals(
             &mut tx,
             Some((
                 &indicators.iter().copied().collect::<Vec<_>>(),

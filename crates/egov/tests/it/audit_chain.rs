@@ -767,8 +767,8 @@ on_both!(
 /// application's back (as an older version's start-up does).
 async fn rebuild_derived(app: &TestApp) {
     let mut tx = app.db.begin().await.unwrap();
-    reporting::series::rebuild(&mut tx).await.unwrap();
-    reporting::data::refresh_province_totals(&mut tx, None)
+    reporting::store::series::rebuild(&mut tx).await.unwrap();
+    reporting::store::data::refresh_province_totals(&mut tx, None)
         .await
         .unwrap();
     tx.commit().await.unwrap();

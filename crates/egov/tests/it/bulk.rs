@@ -294,7 +294,7 @@ on_both!(numbers_are_stored_exactly_as_sent, async |app: &TestApp| {
         .unwrap();
     let ids: Vec<i64> = t.indicators.iter().map(|i| i.id).collect();
     let stored =
-        reporting::data::unit_values(&app.db, unit.id, &ids, &[Period::parse("202601").unwrap()])
+        reporting::query::unit_values(&app.db, unit.id, &ids, &[Period::parse("202601").unwrap()])
             .await
             .unwrap();
     for (i, ind) in t.indicators.iter().enumerate() {
@@ -347,8 +347,8 @@ on_both!(
             .unwrap();
         // Approved behind the workflow's back: the series and totals of approved values rebuilt.
         let mut tx = app.db.begin().await.unwrap();
-        reporting::series::rebuild(&mut tx).await.unwrap();
-        reporting::data::refresh_province_totals(&mut tx, None)
+        reporting::store::series::rebuild(&mut tx).await.unwrap();
+        reporting::store::data::refresh_province_totals(&mut tx, None)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -442,7 +442,7 @@ on_both!(
         let ind = t.indicators[0].clone();
         let q4 = Period::parse("2025Q4").unwrap();
         let total = async || {
-            reporting::data::national(&app.db, std::slice::from_ref(&ind), &[q4])
+            reporting::query::national(&app.db, std::slice::from_ref(&ind), &[q4])
                 .await
                 .unwrap()
                 .get(&(ind.id, "2025Q4".to_owned()))

@@ -260,7 +260,7 @@ impl TestApp {
         const ALL: &str = "SELECT unit_id, points FROM unit_series ORDER BY unit_id";
         let kept = read(self.db.fetch_all(ALL, platform::params![]).await.unwrap());
         let mut tx = self.db.begin().await.unwrap();
-        reporting::series::rebuild(&mut tx).await.unwrap();
+        reporting::store::series::rebuild(&mut tx).await.unwrap();
         let rebuilt = read(tx.fetch_all(ALL, platform::params![]).await.unwrap());
         drop(tx);
         assert_eq!(
@@ -300,7 +300,7 @@ impl TestApp {
                 .unwrap(),
         );
         let mut tx = self.db.begin().await.unwrap();
-        reporting::data::refresh_province_totals(&mut tx, None)
+        reporting::store::data::refresh_province_totals(&mut tx, None)
             .await
             .unwrap();
         let rebuilt = totals(tx.fetch_all(TOTALS, platform::params![]).await.unwrap());

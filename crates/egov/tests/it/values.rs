@@ -300,10 +300,10 @@ on_both!(aggregates_that_overflow_say_so, async |app: &TestApp| {
         .unwrap();
         months.push(p);
     }
-    reporting::data::refresh_province_totals(&mut tx, Some((&[retail.id], &months)))
+    reporting::store::data::refresh_province_totals(&mut tx, Some((&[retail.id], &months)))
         .await
         .unwrap();
-    reporting::series::rebuild(&mut tx).await.unwrap();
+    reporting::store::series::rebuild(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
 
     // The year's national total and the province's own: the sum overflows and says so.

@@ -1,10 +1,55 @@
-//! SDMX-ML 2.1 data messages: the generic one (`GenericData`, the SDMX REST default) and the
-//! structure-specific one (`StructureSpecificData`), chosen by the `Accept` header.
+//! SDMX-ML 2.1 writing: escaping and the pieces structure messages share, and the two data
+//! messages, the generic one (`GenericData`, the SDMX REST default) and the structure-specific
+//! one (`StructureSpecificData`), chosen by the `Accept` header.
 
 use super::{
-    AGENCY, DIMENSIONS, DSD, Flow, MEASURE, STATUS_ATTRIBUTE, Series, TIME, UNIT_ATTRIBUTE,
-    VERSION, message_id, prepared, time_id, unit_code, xml_escape,
+    AGENCY, CONCEPT_SCHEME, DIMENSIONS, DSD, Flow, MEASURE, STATUS_ATTRIBUTE, Series, TIME, Text,
+    UNIT_ATTRIBUTE, VERSION, message_id, prepared, time_id, unit_code, urn,
 };
+
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn xml_names(out: &mut String, tag: &str, t: &Text) {
+    for (lang, s) in [("vi", &t.vi), ("en", &t.en)] {
+        out.push_str(&format!(
+            "<com:{tag} xml:lang=\"{lang}\">{}</com:{tag}>",
+            xml_escape(s)
+        ));
+    }
+}
+
+pub fn xml_maintainable_open(out: &mut String, tag: &str, class: &str, id: &str, name: &Text) {
+    out.push_str(&format!(
+        "<str:{tag} id=\"{id}\" urn=\"{}\" agencyID=\"{AGENCY}\" version=\"{VERSION}\" isFinal=\"true\" isExternalReference=\"false\">",
+        xml_escape(&urn(class, id))
+    ));
+    xml_names(out, "Name", name);
+}
+
+pub fn xml_concept_ref(id: &str) -> String {
+    format!(
+        "<str:ConceptIdentity><Ref id=\"{id}\" maintainableParentID=\"{CONCEPT_SCHEME}\" maintainableParentVersion=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"conceptscheme\" class=\"Concept\"/></str:ConceptIdentity>"
+    )
+}
+
+pub fn xml_enumeration(list: &str) -> String {
+    format!(
+        "<str:LocalRepresentation><str:Enumeration><Ref id=\"{list}\" version=\"{VERSION}\" agencyID=\"{AGENCY}\" package=\"codelist\" class=\"Codelist\"/></str:Enumeration></str:LocalRepresentation>"
+    )
+}
 
 const MESSAGE_NS: &str = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message";
 const COMMON_NS: &str = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common";
@@ -14,7 +59,7 @@ const SPECIFIC_NS: &str =
 
 /// Which of the two SDMX-ML 2.1 data messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum DataMessage {
     Generic,
     StructureSpecific,
 }
@@ -48,7 +93,7 @@ fn key(flow: &Flow, s: &Series) -> [(&'static str, String); 3] {
 /// otherwise observations are grouped into series by `TIME_PERIOD`; `with_units` attaches the
 /// unit of measure and each observation's status, `OBS_STATUS` (the `full` detail).
 pub fn write(
-    kind: Kind,
+    kind: DataMessage,
     flow: &Flow,
     series: &[Series],
     all_dimensions: bool,
@@ -56,8 +101,8 @@ pub fn write(
 ) -> String {
     let mut out = String::with_capacity(512 + series.len() * 256);
     let (root, extra_ns) = match kind {
-        Kind::Generic => ("GenericData", format!(" xmlns:generic=\"{GENERIC_NS}\"")),
-        Kind::StructureSpecific => (
+        DataMessage::Generic => ("GenericData", format!(" xmlns:generic=\"{GENERIC_NS}\"")),
+        DataMessage::StructureSpecific => (
             "StructureSpecificData",
             format!(
                 " xmlns:ss=\"{SPECIFIC_NS}\" xmlns:ns1=\"{}\"",
@@ -75,8 +120,8 @@ pub fn write(
          xmlns:common=\"{COMMON_NS}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"{extra_ns}>"
     ));
     let namespace = match kind {
-        Kind::Generic => String::new(),
-        Kind::StructureSpecific => format!(
+        DataMessage::Generic => String::new(),
+        DataMessage::StructureSpecific => format!(
             " namespace=\"{}\"",
             xml_escape(&specific_namespace(all_dimensions))
         ),
@@ -92,11 +137,11 @@ pub fn write(
         sid = structure_id(),
     ));
     match kind {
-        Kind::Generic => out.push_str(&format!(
+        DataMessage::Generic => out.push_str(&format!(
             "<message:DataSet structureRef=\"{}\">",
             structure_id()
         )),
-        Kind::StructureSpecific => out.push_str(&format!(
+        DataMessage::StructureSpecific => out.push_str(&format!(
             "<message:DataSet ss:structureRef=\"{}\" xsi:type=\"ns1:DataSetType\" \
              ss:dataScope=\"DataStructure\">",
             structure_id()
@@ -106,10 +151,14 @@ pub fn write(
         let key = key(flow, s);
         let unit = with_units.then(|| unit_code(&flow.indicators[s.indicator].unit_vi));
         match (kind, all_dimensions) {
-            (Kind::Generic, false) => generic_series(&mut out, &key, unit.as_deref(), s),
-            (Kind::Generic, true) => generic_flat(&mut out, &key, unit.as_deref(), s),
-            (Kind::StructureSpecific, false) => specific_series(&mut out, &key, unit.as_deref(), s),
-            (Kind::StructureSpecific, true) => specific_flat(&mut out, &key, unit.as_deref(), s),
+            (DataMessage::Generic, false) => generic_series(&mut out, &key, unit.as_deref(), s),
+            (DataMessage::Generic, true) => generic_flat(&mut out, &key, unit.as_deref(), s),
+            (DataMessage::StructureSpecific, false) => {
+                specific_series(&mut out, &key, unit.as_deref(), s)
+            }
+            (DataMessage::StructureSpecific, true) => {
+                specific_flat(&mut out, &key, unit.as_deref(), s)
+            }
         }
     }
     out.push_str(&format!("</message:DataSet></message:{root}>"));

@@ -1,10 +1,11 @@
-//! JSON API of the reporting system: the indicator catalogue, data queries (a unit's values or
-//! national aggregates), and a batch endpoint for agencies' systems (token auth). A batch is
-//! accepted whole or rejected whole; sending the same batch again changes nothing.
+//! `/api/v1/data`: data queries (a unit's values or national figures, from [`crate::query`]) as
+//! JSON or a CSV/XLSX download, and `/api/v1/data/batch`, where agencies' systems send a report
+//! (token auth). A batch is accepted whole or rejected whole; sending the same batch again
+//! changes nothing.
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::Permission;
@@ -12,36 +13,17 @@ use platform::web::{AppState, Auth, Ctx};
 use platform::web::{Json, Query};
 use serde::{Deserialize, Serialize};
 
+use super::download::{download_csv, download_xlsx};
 use crate::catalogue::{self, Indicator};
-use crate::catalogue_io;
-use crate::data;
 use crate::period::Period;
+use crate::query::{self, FigureStatus};
 use crate::submission::{self, Action, Entry};
 use crate::templates;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/indicators", get(list_indicators))
         .route("/api/v1/data", get(query_data))
         .route("/api/v1/data/batch", post(post_batch))
-}
-
-/// The indicator catalogue.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct IndicatorList {
-    pub items: Vec<Indicator>,
-    pub meta: serde_json::Value,
-}
-
-// For the OpenAPI document.
-/// A format: `json` (default), `csv` or `xlsx`.
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)] // describes the `format` parameters; never built
-pub enum DownloadFormat {
-    Json,
-    Csv,
-    Xlsx,
 }
 
 // For the OpenAPI document.
@@ -54,139 +36,8 @@ pub enum UnitsMode {
     Current,
 }
 
-/// Whether a national figure is final: `complete` (every unit due has reported) or
-/// `provisional` (some have not; the figure will change).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FigureStatus {
-    Complete,
-    Provisional,
-}
-
-impl FigureStatus {
-    pub fn of(c: &data::Coverage) -> FigureStatus {
-        if c.complete() {
-            FigureStatus::Complete
-        } else {
-            FigureStatus::Provisional
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FigureStatus::Complete => "complete",
-            FigureStatus::Provisional => "provisional",
-        }
-    }
-}
-
 /// The pattern of a period id: `202401`, `2024Q1`, `2024S1`, `2024N9`, `2024`.
 pub const PERIOD_PATTERN: &str = "^[0-9]{4}(0[1-9]|1[0-2]|Q[1-4]|S[1-2]|N9)?$";
-
-/// `?format=` of the catalogue export.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CatalogueParams {
-    /// `json` (default), `csv` or `xlsx`: the catalogue as a download, in the columns of
-    /// `seed/indicators.csv` (the same file format the catalogue is loaded from).
-    #[param(value_type = Option<DownloadFormat>, inline)]
-    pub format: Option<String>,
-}
-
-/// List indicators: public ones for everyone, internal ones too for signed-in callers; as JSON,
-/// or as a CSV or XLSX download in the catalogue file format.
-#[utoipa::path(get, path = "/api/v1/indicators", tag = "reporting", operation_id = "list_indicators",
-    params(CatalogueParams),
-    responses((status = 200, description = "The catalogue (JSON; CSV or XLSX with format=csv|xlsx)",
-               content((IndicatorList = "application/json"), ("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-              (status = 422, description = "Unknown format", body = platform::error::ErrorEnvelope)))]
-pub async fn list_indicators(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<CatalogueParams>,
-) -> AppResult<axum::response::Response> {
-    use axum::response::IntoResponse;
-    let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
-    let items: Vec<Indicator> = catalogue::list(&state.db)
-        .await?
-        .into_iter()
-        .filter(|i| i.is_public || signed_in)
-        .collect();
-    let format = q
-        .format
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or("json")
-        .to_ascii_lowercase();
-    let rows: Vec<Vec<String>> = items.iter().map(catalogue_io::export_row).collect();
-    let header = catalogue_io::header();
-    match format.as_str() {
-        "json" => Ok(Json(IndicatorList {
-            meta: serde_json::json!({ "total": items.len() }),
-            items,
-        })
-        .into_response()),
-        "csv" => download_csv("egov-indicators.csv", &header, &rows),
-        "xlsx" => download_xlsx(
-            "egov-indicators.xlsx",
-            &header,
-            &rows,
-            &catalogue_io::NUMERIC,
-        ),
-        other => Err(AppError::invalid(
-            Problem::new("format_invalid")
-                .field("format")
-                .arg("value", other),
-        )),
-    }
-}
-
-/// A CSV download: UTF-8 with a byte-order mark so that Excel reads the diacritics.
-pub fn download_csv(
-    name: &str,
-    header: &[String],
-    rows: &[Vec<String>],
-) -> AppResult<axum::response::Response> {
-    use axum::response::IntoResponse;
-    let bytes = catalogue_io::csv_bytes(header, rows).map_err(AppError::internal)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-/// An XLSX download: one sheet, a bold header row; the columns named in `numeric` hold numbers,
-/// the others text (codes such as `01` and periods such as `202510` stay text).
-pub fn download_xlsx(
-    name: &str,
-    header: &[String],
-    rows: &[Vec<String>],
-    numeric: &[&str],
-) -> AppResult<axum::response::Response> {
-    use axum::response::IntoResponse;
-    let bytes = catalogue_io::xlsx_bytes(header, rows, numeric).map_err(AppError::internal)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
-}
 
 /// Query parameters of `GET /api/v1/data`; each takes several values separated by commas.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -209,12 +60,12 @@ pub struct DataParams {
     pub units: Option<String>,
     /// `json` (default), `csv` or `xlsx`: the same observations as a download (columns
     /// `reported_units`, `expected_units` and `status` for national figures).
-    #[param(value_type = Option<DownloadFormat>, inline)]
+    #[param(value_type = Option<super::download::DownloadFormat>, inline)]
     pub format: Option<String>,
 }
 
 /// One observation.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Observation {
     pub indicator: String,
     pub unit: String,
@@ -230,7 +81,7 @@ pub struct Observation {
     /// in that period (the provinces valid then: 63 before July 2025, 34 since). For a longer
     /// period, its first incomplete month; for a derived indicator, its least complete input.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub coverage: Option<data::Coverage>,
+    pub coverage: Option<query::Coverage>,
     /// For national figures: `complete` once every unit due has reported, else `provisional`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FigureStatus>,
@@ -296,18 +147,84 @@ pub async fn query_data(
                 .arg("value", &format),
         ));
     }
-    // National figures need the whole catalogue (formulas): read once and the indicators asked
-    // for found in it. A unit's own values need only those indicators: one lookup each, far
-    // cheaper than the whole catalogue (~160 rows of long text).
     let units = list(&p.unit, "unit")?;
     let national = units.iter().any(|u| u.eq_ignore_ascii_case("VN"));
+    let (catalogue, indicators) = indicators(&state, &p.indicator, national).await?;
+    let mut periods = Vec::new();
+    for id in list(&p.period, "period")? {
+        periods.push(Period::parse(&id).map_err(|_| {
+            AppError::invalid(
+                Problem::new("period_invalid")
+                    .field("period")
+                    .arg("value", &id),
+            )
+        })?);
+    }
+    let mode = match p.units.as_deref().map(str::trim) {
+        None | Some("") | Some("reported") => query::UnitsMode::Reported,
+        Some("current") => query::UnitsMode::Current,
+        Some(other) => {
+            return Err(AppError::invalid(
+                Problem::new("units_mode_invalid")
+                    .field("units")
+                    .arg("value", other),
+            ));
+        }
+    };
+    let principal = ctx.principal.as_ref().filter(|p| p.is_complete());
+    if indicators.iter().any(|i| !i.is_public) && principal.is_none() {
+        return Err(AppError::unauthenticated());
+    }
+    // The national figures are computed once, however often `VN` is asked for.
+    let mut national: Option<Vec<Observation>> = None;
+    let mut items = Vec::new();
+    for unit_code in &units {
+        if unit_code.eq_ignore_ascii_case("VN") {
+            crate::require_national_view(principal.map(|p| &**p), &indicators)?;
+            if national.is_none() {
+                let figures = query::national_figures(&state.db, &catalogue, &indicators, &periods)
+                    .await
+                    .map_err(query_error)?;
+                national = Some(figures.into_iter().map(Observation::national).collect());
+            }
+            items.extend(national.iter().flatten().cloned());
+            continue;
+        }
+        let in_scope = |target: &platform::identity::access::Target| {
+            principal.is_some_and(|p| p.allowed(Permission::ViewData, target))
+        };
+        let figures =
+            query::unit_figures(&state.db, unit_code, &indicators, &periods, mode, &in_scope)
+                .await
+                .map_err(query_error)?;
+        items.extend(figures.into_iter().map(Observation::unit));
+    }
+    mark_retired_and_targets(&state, &indicators, &mut items).await?;
+    export(
+        &format,
+        DataResponse {
+            meta: serde_json::json!({ "total": items.len() }),
+            items,
+        },
+    )
+}
+
+/// The indicators asked for, and the catalogue when national figures are: they need the whole
+/// catalogue (formulas), read once and the indicators found in it. A unit's own values need
+/// only those indicators: one lookup each, far cheaper than the whole catalogue (~160 rows of
+/// long text).
+async fn indicators(
+    state: &AppState,
+    codes: &Option<String>,
+    national: bool,
+) -> AppResult<(Vec<Indicator>, Vec<Indicator>)> {
     let catalogue = if national {
         catalogue::list(&state.db).await?
     } else {
         Vec::new()
     };
     let mut indicators = Vec::new();
-    for code in list(&p.indicator, "indicator")? {
+    for code in list(codes, "indicator")? {
         let wanted = code.trim().to_uppercase();
         let found = if national {
             catalogue.iter().find(|i| i.code == wanted).cloned()
@@ -323,186 +240,56 @@ pub async fn query_data(
         })?;
         indicators.push(ind);
     }
-    let mut periods = Vec::new();
-    for id in list(&p.period, "period")? {
-        periods.push(Period::parse(&id).map_err(|_| {
-            AppError::invalid(
-                Problem::new("period_invalid")
-                    .field("period")
-                    .arg("value", &id),
-            )
-        })?);
+    Ok((catalogue, indicators))
+}
+
+/// A query's error as the API says it.
+fn query_error(e: query::QueryError) -> AppError {
+    match e {
+        query::QueryError::UnitNotFound { code } => AppError::invalid(
+            Problem::new("scope_not_found")
+                .field("unit")
+                .arg("code", code),
+        ),
+        query::QueryError::Forbidden => AppError::forbidden(),
+        query::QueryError::Db(e) => e.into(),
     }
-    let current = match p.units.as_deref().map(str::trim) {
-        None | Some("") | Some("reported") => false,
-        Some("current") => true,
-        Some(other) => {
-            return Err(AppError::invalid(
-                Problem::new("units_mode_invalid")
-                    .field("units")
-                    .arg("value", other),
-            ));
-        }
-    };
-    let principal = ctx.principal.as_ref().filter(|p| p.is_complete());
-    if indicators.iter().any(|i| !i.is_public) && principal.is_none() {
-        return Err(AppError::unauthenticated());
-    }
-    let mut items = Vec::new();
-    for unit_code in &units {
-        if unit_code.eq_ignore_ascii_case("VN") {
-            crate::require_national_view(principal.map(|p| &**p), &indicators)?;
-            let view =
-                data::NationalView::load(&state.db, &catalogue, &indicators, &periods).await?;
-            for ind in &indicators {
-                for period in &periods {
-                    let (value, reason) = match view.value(&ind.code, period) {
-                        Ok(v) => (Some(v), None),
-                        Err(e)
-                            if ind.formula.is_none()
-                                && (ind.agg_units == "none" || ind.agg_units == "wavg") =>
-                        {
-                            let _ = e;
-                            (None, Some("not_aggregated_from_units".to_owned()))
-                        }
-                        Err(e) => (None, Some(no_value_reason(&e))),
-                    };
-                    let coverage = value.and_then(|_| view.coverage(&ind.code, period));
-                    items.push(Observation {
-                        indicator: ind.code.clone(),
-                        unit: "VN".into(),
-                        period: period.id(),
-                        value,
-                        reason,
-                        status: coverage.as_ref().map(FigureStatus::of),
-                        coverage,
-                        rolled_from: None,
-                        retired: false,
-                        target: None,
-                        target_pct: None,
-                        units: period.months().last().and_then(|m| view.units(ind.id, m)),
-                    });
-                }
-            }
-            continue;
-        }
-        for period in &periods {
-            let sources = source_units(&state, unit_code, period, current).await?;
-            let rolled = current
-                && sources
-                    .iter()
-                    .any(|u| u.code != *unit_code || !u.valid_on(registry::Day::today()));
-            // Per source unit: its monthly values that the caller may see.
-            let mut per_source = Vec::new();
-            for unit in &sources {
-                // A unit's own figures (approved or not) are for those in its scope; others see
-                // approved values of public indicators only.
-                let target = crate::unit_target(&state.db, unit).await?;
-                let in_scope = principal.is_some_and(|p| p.allowed(Permission::ViewData, &target));
-                if !in_scope && indicators.iter().any(|i| !i.is_public) {
-                    return Err(AppError::forbidden());
-                }
-                // Its months, and the period itself (quarterly or annual reports hold values
-                // under the period's own id).
-                let mut keys = period.months();
-                if period.kind != crate::period::PeriodKind::Month {
-                    keys.push(*period);
-                }
-                let ids: Vec<i64> = indicators.iter().map(|i| i.id).collect();
-                let values = data::unit_values(&state.db, unit.id, &ids, &keys).await?;
-                let approved = if in_scope {
-                    None
-                } else {
-                    Some(approved_keys(&state, unit.id, &ids, &keys).await?)
-                };
-                per_source.push((values, approved));
-            }
-            for ind in &indicators {
-                let mut parts = Vec::new();
-                for (values, approved) in &per_source {
-                    let visible = |k: &(i64, String)| {
-                        if approved.as_ref().is_none_or(|a| a.contains(k)) {
-                            values.get(k).copied()
-                        } else {
-                            None
-                        }
-                    };
-                    if period.kind != crate::period::PeriodKind::Month
-                        && let Some(v) = visible(&(ind.id, period.id()))
-                    {
-                        parts.push(Some(v));
-                        continue;
-                    }
-                    let monthly: Vec<Option<f64>> = period
-                        .months()
-                        .iter()
-                        .map(|m| {
-                            let k = (ind.id, m.id());
-                            if approved.as_ref().is_none_or(|a| a.contains(&k)) {
-                                values.get(&k).copied()
-                            } else {
-                                None
-                            }
-                        })
-                        .collect();
-                    parts.push(if monthly.len() == 1 {
-                        monthly[0]
-                    } else {
-                        data::over_time(ind, &monthly)
-                    });
-                }
-                let (value, reason) = match parts.as_slice() {
-                    [] => (None, Some("no_data")),
-                    [one] => (*one, one.is_none().then_some("no_data")),
-                    many if !ind.is_additive() => {
-                        let _ = many;
-                        (None, Some("not_additive"))
-                    }
-                    many if many.iter().all(Option::is_some) => {
-                        (Some(many.iter().flatten().sum()), None)
-                    }
-                    _ => (None, Some("incomplete")),
-                };
-                // A sum beyond floating point (values stored before every value was bounded)
-                // is said to overflow, never shown as infinity or a bare null.
-                let (value, reason) = match value {
-                    Some(v) if !v.is_finite() => (None, Some("overflow")),
-                    _ => (value, reason),
-                };
-                items.push(Observation {
-                    indicator: ind.code.clone(),
-                    unit: sources
-                        .first()
-                        .filter(|_| !rolled)
-                        .map(|u| u.code.clone())
-                        .unwrap_or_else(|| unit_code.clone()),
-                    period: period.id(),
-                    value: value.map(|v| ind.round(v)),
-                    reason: reason.map(str::to_owned),
-                    units: None,
-                    coverage: None,
-                    status: None,
-                    retired: false,
-                    target: None,
-                    target_pct: None,
-                    rolled_from: rolled.then(|| {
-                        sources
-                            .iter()
-                            .map(|u| format!("{} {}", u.code, u.name))
-                            .collect()
-                    }),
-                });
-            }
+}
+
+impl Observation {
+    fn national(f: query::NationalFigure) -> Observation {
+        Observation {
+            indicator: f.indicator,
+            unit: "VN".into(),
+            period: f.period.id(),
+            value: f.value,
+            reason: f.reason,
+            units: f.units,
+            coverage: f.coverage,
+            status: f.status,
+            rolled_from: None,
+            retired: false,
+            target: None,
+            target_pct: None,
         }
     }
-    mark_retired_and_targets(&state, &indicators, &mut items).await?;
-    export(
-        &format,
-        DataResponse {
-            meta: serde_json::json!({ "total": items.len() }),
-            items,
-        },
-    )
+
+    fn unit(f: query::UnitFigure) -> Observation {
+        Observation {
+            indicator: f.indicator,
+            unit: f.unit,
+            period: f.period.id(),
+            value: f.value,
+            reason: f.reason.map(str::to_owned),
+            units: None,
+            coverage: None,
+            status: None,
+            rolled_from: f.rolled_from,
+            retired: false,
+            target: None,
+            target_pct: None,
+        }
+    }
 }
 
 /// Mark observations of retired indicators, and give yearly observations their target and the
@@ -634,91 +421,6 @@ fn export(format: &str, data: DataResponse) -> AppResult<axum::response::Respons
         ),
         _ => Ok(Json(data).into_response()),
     }
-}
-
-/// The units whose figures stand for `code` in `period`: the unit bearing the code then
-/// (`reported`), or today's unit and, for periods before it existed, its predecessors valid then
-/// found through the lineage (`current`).
-async fn source_units(
-    state: &AppState,
-    code: &str,
-    period: &Period,
-    current: bool,
-) -> AppResult<Vec<registry::store::Unit>> {
-    let not_found = || {
-        AppError::invalid(
-            Problem::new("scope_not_found")
-                .field("unit")
-                .arg("code", code),
-        )
-    };
-    if !current {
-        return Ok(vec![
-            crate::unit_for_period(&state.db, code, period)
-                .await?
-                .ok_or_else(not_found)?,
-        ]);
-    }
-    let today = registry::store::unit_by_code(&state.db, code, registry::Day::today())
-        .await?
-        .ok_or_else(not_found)?;
-    let (_, last) = period.calendar();
-    let day = registry::Day(last);
-    let mut out = Vec::new();
-    let mut frontier = vec![today];
-    let mut seen = std::collections::HashSet::new();
-    while let Some(u) = frontier.pop() {
-        if !seen.insert(u.id) {
-            continue;
-        }
-        if u.valid_on(day) {
-            out.push(u);
-            continue;
-        }
-        for link in registry::store::predecessors(&state.db, u.id).await? {
-            frontier.push(link.unit);
-        }
-    }
-    out.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(out)
-}
-
-/// A stable reason for a missing value: `no_data`, `division_by_zero`, `missing_input:<CODE>`…
-fn no_value_reason(e: &crate::formula::NoValue) -> String {
-    use crate::formula::NoValue;
-    match e {
-        NoValue::DivisionByZero => "division_by_zero".into(),
-        NoValue::Missing(code) => format!("missing_input:{code}"),
-        NoValue::Overflow => "overflow".into(),
-        NoValue::NotANumber => "not_a_number".into(),
-    }
-}
-
-async fn approved_keys(
-    state: &AppState,
-    unit_id: i64,
-    indicators: &[i64],
-    months: &[Period],
-) -> AppResult<std::collections::HashSet<(i64, String)>> {
-    let mut out = std::collections::HashSet::new();
-    if indicators.is_empty() || months.is_empty() {
-        return Ok(out);
-    }
-    let mut args: Vec<platform::db::Value> = vec![unit_id.into()];
-    let inds = platform::db::bind_list(&mut args, indicators.iter().copied());
-    let pers = platform::db::bind_list(&mut args, months.iter().map(Period::id));
-    let sql = format!(
-        "SELECT indicator_id, period FROM data_values \
-         WHERE indicator_id IN ({inds}) AND period IN ({pers}) AND unit_id = $1 AND approved"
-    );
-    for r in state
-        .db
-        .fetch_all(platform::db::Sql::trusted(sql), args)
-        .await?
-    {
-        out.insert((r.get("indicator_id")?, r.get("period")?));
-    }
-    Ok(out)
 }
 
 /// One value of a batch.

@@ -1,0 +1,3 @@
+//! The domain's types and rules, no I/O.
+
+pub mod series;

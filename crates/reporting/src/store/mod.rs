@@ -1,0 +1,4 @@
+//! Every SQL statement of the crate, one file per table group.
+
+pub mod data;
+pub mod series;
