@@ -12,12 +12,12 @@ use platform::web::{AppState, Auth, Ctx};
 use platform::web::{Json, Query};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{self, Indicator};
-use crate::catalogue_io;
 use crate::data;
+use crate::engine::catalogue as catalogue_io;
+use crate::model::indicator::Indicator;
 use crate::period::Period;
+use crate::store::catalogue;
 use crate::submission::{self, Action, Entry};
-use crate::templates;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -351,7 +351,7 @@ pub async fn query_data(
     let mut items = Vec::new();
     for unit_code in &units {
         if unit_code.eq_ignore_ascii_case("VN") {
-            crate::require_national_view(principal.map(|p| &**p), &indicators)?;
+            crate::http::access::require_national_view(principal.map(|p| &**p), &indicators)?;
             let view =
                 data::NationalView::load(&state.db, &catalogue, &indicators, &periods).await?;
             for ind in &indicators {
@@ -397,7 +397,7 @@ pub async fn query_data(
             for unit in &sources {
                 // A unit's own figures (approved or not) are for those in its scope; others see
                 // approved values of public indicators only.
-                let target = crate::unit_target(&state.db, unit).await?;
+                let target = crate::store::units::unit_target(&state.db, unit).await?;
                 let in_scope = principal.is_some_and(|p| p.allowed(Permission::ViewData, &target));
                 if !in_scope && indicators.iter().any(|i| !i.is_public) {
                     return Err(AppError::forbidden());
@@ -516,7 +516,7 @@ async fn mark_retired_and_targets(
     // Targets are per year: no query unless a year is asked for.
     let years = items.iter().any(|o| o.period.len() == 4);
     for ind in indicators.iter().filter(|_| years) {
-        for t in crate::targets::query(&state.db, Some(&ind.code), None, None).await? {
+        for t in crate::store::targets::query(&state.db, Some(&ind.code), None, None).await? {
             targets.insert((t.indicator, t.unit, t.year), t.value);
         }
     }
@@ -654,7 +654,7 @@ async fn source_units(
     };
     if !current {
         return Ok(vec![
-            crate::unit_for_period(&state.db, code, period)
+            crate::store::units::unit_for_period(&state.db, code, period)
                 .await?
                 .ok_or_else(not_found)?,
         ]);
@@ -780,9 +780,10 @@ pub async fn post_batch(
                 .arg("value", &batch.period),
         )
     })?;
-    let template = templates::resolve(&state.db, batch.template.as_deref(), "template").await?;
+    let template =
+        crate::http::templates::resolve(&state.db, batch.template.as_deref(), "template").await?;
     template.check_period(&period).map_err(AppError::invalid)?;
-    let unit = templates::unit_for(&state.db, &template, &batch.unit, &period)
+    let unit = crate::store::units::unit_for(&state.db, &template, &batch.unit, &period)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -793,7 +794,7 @@ pub async fn post_batch(
         })?;
     auth.require(
         Permission::SubmitData,
-        &templates::target(&state.db, &template, &unit).await?,
+        &crate::store::units::target(&state.db, &template, &unit).await?,
     )?;
     let entries: Vec<Entry> = batch
         .values

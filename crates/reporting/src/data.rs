@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use platform::db::{Db, DbResult, Sql, Tx, Value, bind_list};
 use serde::Serialize;
 
-use crate::catalogue::Indicator;
+use crate::model::indicator::Indicator;
 use crate::period::Period;
 
 /// Values of one unit for some indicators (a report's): (indicator id, period id) → value.

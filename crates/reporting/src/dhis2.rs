@@ -27,10 +27,10 @@ use platform::web::{Bytes, Path, Query};
 use registry::store::Unit;
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{Indicator, Template};
+use crate::model::indicator::Indicator;
+use crate::model::template::Template;
 use crate::period::Period;
 use crate::submission::{self, Action, Entry};
-use crate::templates;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -614,7 +614,7 @@ fn resolve_combo(
             .filter(|i| same_name(&i.name_vi, c) || same_name(&i.name_en, c))
             .map(|i| i.code.clone())
             .next(),
-        _ => crate::catalogue_io::resolve_part(all, element, Some(c)),
+        _ => crate::engine::catalogue::resolve_part(all, element, Some(c)),
     }
 }
 
@@ -657,9 +657,11 @@ async fn resolve_unit(
                 _ => Err(Unresolved::Ambiguous),
             })
         }
-        _ => Ok(templates::unit_for(&state.db, template, org, period)
-            .await?
-            .ok_or(Unresolved::Unknown)),
+        _ => Ok(
+            crate::store::units::unit_for(&state.db, template, org, period)
+                .await?
+                .ok_or(Unresolved::Unknown),
+        ),
     }
 }
 
@@ -672,7 +674,7 @@ async fn resolve_data_set(
     let name = data_set.map(str::trim).filter(|s| !s.is_empty());
     match (scheme, name) {
         (Scheme::Name, Some(name)) => {
-            let mut found: Vec<Template> = templates::list(&state.db)
+            let mut found: Vec<Template> = crate::store::templates::list(&state.db)
                 .await?
                 .into_iter()
                 .filter(|t| same_name(&t.name_vi, name) || same_name(&t.name_en, name))
@@ -683,9 +685,9 @@ async fn resolve_data_set(
                 _ => Err(Unresolved::Ambiguous),
             })
         }
-        _ => Ok(templates::template(
+        _ => Ok(crate::store::templates::template(
             &state.db,
-            name.unwrap_or(crate::catalogue::MONTHLY_PROVINCIAL),
+            name.unwrap_or(crate::model::template::MONTHLY_PROVINCIAL),
         )
         .await?
         .ok_or(Unresolved::Unknown)),
@@ -1087,7 +1089,7 @@ async fn run(
             return refuse(vec![c]);
         }
     };
-    let all = crate::catalogue::list(&state.db).await?;
+    let all = crate::store::catalogue::list(&state.db).await?;
     let element_scheme = options.scheme(Object::DataElement);
     let combo_scheme = options.scheme(Object::OptionCombo);
 
@@ -1258,7 +1260,7 @@ async fn run(
                 continue;
             }
         };
-        let target = templates::target(&state.db, &template, &unit).await?;
+        let target = crate::store::units::target(&state.db, &template, &unit).await?;
         if !auth.principal.allowed(Permission::SubmitData, &target) {
             reject(
                 &mut tally,
@@ -1492,12 +1494,12 @@ mod tests {
 
     #[test]
     fn elements_and_combos_by_code_or_name() {
-        let table = crate::catalogue_io::read(
-            crate::catalogue::SEED_INDICATORS.as_bytes(),
-            crate::catalogue_io::Format::Csv,
+        let table = crate::engine::catalogue::read(
+            crate::engine::reference::SEED_INDICATORS.as_bytes(),
+            crate::engine::catalogue::Format::Csv,
         )
         .unwrap();
-        let (rows, _) = crate::catalogue_io::parse(&table).unwrap();
+        let (rows, _) = crate::engine::catalogue::parse(&table).unwrap();
         let all: Vec<Indicator> = rows.into_iter().map(|r| r.indicator).collect();
         let el = |e: &str, s: Scheme| resolve_element(&all, e, s).ok();
         assert_eq!(

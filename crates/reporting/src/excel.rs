@@ -16,11 +16,10 @@ use platform::web::{AppState, Auth};
 use platform::web::{Multipart, Path, Query};
 use rust_xlsxwriter::{Format, Workbook};
 
-use crate::catalogue::Template;
 use crate::data;
+use crate::model::template::Template;
 use crate::period::Period;
 use crate::submission::{self, Action, Entry};
-use crate::templates;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -242,14 +241,14 @@ async fn context(
                 .arg("value", period_id),
         )
     })?;
-    let template = templates::resolve(&state.db, template, "template").await?;
+    let template = crate::http::templates::resolve(&state.db, template, "template").await?;
     template.check_period(&period).map_err(AppError::invalid)?;
-    let unit = templates::unit_for(&state.db, &template, unit_code, &period)
+    let unit = crate::store::units::unit_for(&state.db, &template, unit_code, &period)
         .await?
         .ok_or_else(AppError::not_found)?;
     auth.require(
         Permission::ViewData,
-        &templates::target(&state.db, &template, &unit).await?,
+        &crate::store::units::target(&state.db, &template, &unit).await?,
     )?;
     Ok((unit, period, template))
 }
@@ -330,7 +329,7 @@ async fn upload(
     }
     auth.require(
         Permission::SubmitData,
-        &templates::target(&state.db, &template, &unit).await?,
+        &crate::store::units::target(&state.db, &template, &unit).await?,
     )?;
     let bytes = file
         .filter(|f| !f.is_empty())
@@ -383,7 +382,7 @@ async fn upload(
             } else {
                 "save"
             },
-            if template.code == templates::MONTHLY_PROVINCIAL {
+            if template.code == crate::model::template::MONTHLY_PROVINCIAL {
                 String::new()
             } else {
                 format!("&template={}", template.code)
@@ -411,7 +410,7 @@ mod tests {
     use super::*;
 
     fn template() -> Template {
-        let ind = |id: i64, code: &str| crate::catalogue::Indicator {
+        let ind = |id: i64, code: &str| crate::model::indicator::Indicator {
             id,
             code: code.into(),
             name_vi: format!("Chỉ tiêu {code}"),
@@ -434,7 +433,7 @@ mod tests {
         };
         Template {
             id: 1,
-            code: templates::MONTHLY_PROVINCIAL.into(),
+            code: crate::model::template::MONTHLY_PROVINCIAL.into(),
             name_vi: "Báo cáo tháng".into(),
             name_en: "Monthly report".into(),
             period_kind: "month".into(),

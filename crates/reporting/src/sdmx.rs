@@ -41,9 +41,10 @@ use platform::web::{Path, Query};
 use registry::store::Unit;
 use serde_json::{Map, json};
 
-use crate::catalogue::{self, Indicator};
 use crate::data;
+use crate::model::indicator::Indicator;
 use crate::period::Period;
+use crate::store::catalogue;
 
 mod data_xml;
 
