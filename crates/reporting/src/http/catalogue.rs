@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use platform::error::{AppError, AppResult, Problem};
+use platform::i18n::Lang;
 use platform::identity::access::{Permission, Target};
 use platform::web::admin::render;
 use platform::web::{AppState, Auth, Ctx};
@@ -184,7 +185,7 @@ async fn render_page(
     errors: Vec<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let lang = ctx.lang_code();
+    let lang = ctx.lang;
     let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
     let all = store::catalogue::list(&state.db).await?;
     let rows = all
@@ -216,10 +217,9 @@ async fn render_page(
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
-            definition: if lang == "en" {
-                i.definition_en.clone()
-            } else {
-                i.definition_vi.clone()
+            definition: match lang {
+                Lang::En => i.definition_en.clone(),
+                Lang::Vi => i.definition_vi.clone(),
             }
             .unwrap_or_default(),
         })

@@ -1,13 +1,15 @@
 //! Numbers as officials read them: Vietnamese or English separators.
 
+use platform::i18n::Lang;
+
 /// `1234567.891` → `1.234.567,89` (vi) or `1,234,567.89` (en).
-pub fn format_number(v: f64, decimals: usize, lang_code: &str) -> String {
+/// Takes a [`Lang`] or, for callers still holding one, a language code.
+pub fn format_number(v: f64, decimals: usize, lang: impl Into<Lang>) -> String {
     let s = format!("{:.*}", decimals, v.abs());
     let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let (group, point) = if lang_code == "en" {
-        (',', '.')
-    } else {
-        ('.', ',')
+    let (group, point) = match lang.into() {
+        Lang::En => (',', '.'),
+        Lang::Vi => ('.', ','),
     };
     let mut out = String::new();
     for (i, c) in int.chars().enumerate() {

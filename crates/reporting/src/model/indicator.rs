@@ -85,34 +85,30 @@ impl Indicator {
             .is_some_and(|to| to.0 < today)
     }
 
-    pub fn name(&self, lang_code: &str) -> &str {
-        if lang_code == "en" {
-            &self.name_en
-        } else {
-            &self.name_vi
+    /// The name in `lang` (a [`Lang`] or a language code).
+    pub fn name(&self, lang: impl Into<Lang>) -> &str {
+        match lang.into() {
+            Lang::En => &self.name_en,
+            Lang::Vi => &self.name_vi,
         }
     }
 
-    pub fn unit(&self, lang_code: &str) -> &str {
-        if lang_code == "en" {
-            &self.unit_en
-        } else {
-            &self.unit_vi
+    /// The unit of measure in `lang` (a [`Lang`] or a language code).
+    pub fn unit(&self, lang: impl Into<Lang>) -> &str {
+        match lang.into() {
+            Lang::En => &self.unit_en,
+            Lang::Vi => &self.unit_vi,
         }
     }
 
     /// Format a value with the indicator's decimals and Vietnamese or English separators.
     /// A figure that overflowed (not finite) is shown as such, never as `inf`.
-    pub fn format(&self, v: f64, lang_code: &str) -> String {
+    pub fn format(&self, v: f64, lang: impl Into<Lang>) -> String {
+        let lang = lang.into();
         if !v.is_finite() {
-            let lang = if lang_code == "en" {
-                Lang::En
-            } else {
-                Lang::Vi
-            };
             return t(lang, "value_rule.overflow");
         }
-        format_number(v, self.decimals.clamp(0, 6) as usize, lang_code)
+        format_number(v, self.decimals.clamp(0, 6) as usize, lang)
     }
 
     /// Round to the indicator's decimals (sums of floating-point values carry noise).
@@ -217,8 +213,8 @@ impl Indicator {
             .arg("rule_en", self.value_rule(Lang::En))
             .arg("value", received(v, Lang::Vi))
             .arg("value_en", received(v, Lang::En))
-            .arg("limit", format_number(VALUE_LIMIT, 0, "vi"))
-            .arg("limit_en", format_number(VALUE_LIMIT, 0, "en"))
+            .arg("limit", format_number(VALUE_LIMIT, 0, Lang::Vi))
+            .arg("limit_en", format_number(VALUE_LIMIT, 0, Lang::En))
     }
 
     /// Is it additive over units (so sums across merged provinces are meaningful)?

@@ -8,6 +8,7 @@
 //! that a ministry's reporters may file it and nobody else's scope reaches it.
 
 use platform::error::Problem;
+use platform::i18n::Lang;
 use registry::Level;
 use serde::Serialize;
 
@@ -43,11 +44,11 @@ pub struct Template {
 }
 
 impl Template {
-    pub fn name(&self, lang_code: &str) -> &str {
-        if lang_code == "en" {
-            &self.name_en
-        } else {
-            &self.name_vi
+    /// The name in `lang` (a [`Lang`] or a language code).
+    pub fn name(&self, lang: impl Into<Lang>) -> &str {
+        match lang.into() {
+            Lang::En => &self.name_en,
+            Lang::Vi => &self.name_vi,
         }
     }
 
@@ -70,8 +71,8 @@ impl Template {
             .field("period")
             .arg("value", period.id())
             .arg("template", &self.code)
-            .arg("kind_vi", kind_label(self.kind(), "vi"))
-            .arg("kind_en", kind_label(self.kind(), "en"))
+            .arg("kind_vi", kind_label(self.kind(), Lang::Vi))
+            .arg("kind_en", kind_label(self.kind(), Lang::En))
             .arg("example", example(self.kind())))
     }
 
@@ -88,8 +89,8 @@ impl Template {
 }
 
 /// "tháng" / "month", "quý" / "quarter"…
-pub fn kind_label(kind: PeriodKind, lang_code: &str) -> &'static str {
-    match (kind, lang_code == "en") {
+pub fn kind_label(kind: PeriodKind, lang: impl Into<Lang>) -> &'static str {
+    match (kind, lang.into() == Lang::En) {
         (PeriodKind::Month, false) => "tháng",
         (PeriodKind::Month, true) => "month",
         (PeriodKind::Quarter, false) => "quý",

@@ -90,10 +90,11 @@ pub fn parse_all(table: &Table) -> Parsed {
 
 type RowsHeadersErrors = (Vec<Row>, Headers, Vec<CellError>);
 
-fn parse_rows(
+/// Where each column is in the file, by key, and the headers as written; a required column
+/// missing is an error on the header line.
+fn locate_columns(
     table: &Table,
-    codes: &mut HashSet<String>,
-) -> Result<RowsHeadersErrors, Vec<CellError>> {
+) -> Result<(HashMap<&'static str, usize>, Headers), Vec<CellError>> {
     let Some(header) = table.rows.first() else {
         return Err(vec![CellError::new(1, "", "catalogue_empty_file", "")]);
     };
@@ -121,9 +122,19 @@ fn parse_rows(
             None => {}
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok((at, headers))
+    } else {
+        Err(errors)
     }
+}
+
+fn parse_rows(
+    table: &Table,
+    codes: &mut HashSet<String>,
+) -> Result<RowsHeadersErrors, Vec<CellError>> {
+    let (at, headers) = locate_columns(table)?;
+    let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     // Errors beyond the first MAX_PROBLEMS are counted, not kept (a million bad cells must not
@@ -135,226 +146,18 @@ fn parse_rows(
         if raw.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        let cells = Cells {
+            line,
+            raw,
+            at: &at,
+            headers: &headers,
+        };
         let errors_before = errors.len();
-        let cell = |key: &str| -> &str {
-            at.get(key)
-                .and_then(|&c| raw.get(c))
-                .map(|s| s.trim())
-                .unwrap_or("")
-        };
-        let mk = |key: &str, code: &'static str| {
-            CellError::new(line, &headers.name(key), code, cell(key))
-        };
-        let opt = |key: &str| Some(cell(key).to_owned()).filter(|s| !s.is_empty());
-        let code = cell("code").to_uppercase();
-        codes.insert(code.clone());
-        if !is_code(&code) {
-            errors.push(mk("code", "catalogue_bad_code"));
-        } else if let Some(first) = seen.insert(code.clone(), line) {
-            errors.push(CellError::new(
-                line,
-                &headers.name("code"),
-                "catalogue_duplicate_code",
-                &format!("{code} (≠ {first})"),
-            ));
-        }
-        for key in ["name_vi", "name_en"] {
-            let n = cell(key).chars().count();
-            if n == 0 || n > 300 {
-                errors.push(mk(key, "catalogue_bad_name"));
-            }
-        }
-        for key in ["unit_vi", "unit_en"] {
-            let n = cell(key).chars().count();
-            if n == 0 || n > 100 {
-                errors.push(mk(key, "catalogue_bad_unit"));
-            }
-        }
-        for key in ["definition_vi", "definition_en", "source"] {
-            if cell(key).chars().count() > 4000 {
-                errors.push(mk(key, "catalogue_too_long"));
-            }
-        }
-        let int = |s: &str| s.strip_suffix(".0").unwrap_or(s).parse::<i64>().ok();
-        let domain = int(cell("domain")).filter(|d| (1..=9).contains(d));
-        if domain.is_none() {
-            errors.push(mk("domain", "catalogue_bad_domain"));
-        }
-        let decimals = int(cell("decimals")).filter(|d| (0..=6).contains(d));
-        if decimals.is_none() {
-            errors.push(mk("decimals", "catalogue_bad_decimals"));
-        }
-        // A rule word must be one of its choices (compared in lower case).
-        let choice = |errors: &mut Vec<CellError>, key: &str, allowed: &[&str]| -> String {
-            let v = cell(key).to_ascii_lowercase();
-            if !allowed.contains(&v.as_str()) {
-                errors.push(CellError::new(
-                    line,
-                    &headers.name(key),
-                    "catalogue_bad_choice",
-                    &format!("{} ∉ {}", cell(key), allowed.join(", ")),
-                ));
-            }
-            v
-        };
-        let value_type = choice(&mut errors, "value_type", &ValueType::words());
-        let periodicity = choice(&mut errors, "periodicity", &Periodicity::words());
-        let agg_units = choice(&mut errors, "agg_units", &AggUnits::words());
-        let agg_time = choice(&mut errors, "agg_time", &AggTime::words());
-        let agg_weight = opt("agg_weight").map(|s| s.to_uppercase());
-        let weighted = AggUnits::parse(&agg_units) == Some(AggUnits::Wavg);
-        match (&agg_weight, weighted) {
-            (None, true) => errors.push(mk("agg_weight", "catalogue_weight_required")),
-            (Some(_), false) => errors.push(mk("agg_weight", "catalogue_weight_unused")),
-            (Some(w), _) if !is_code(w) => errors.push(mk("agg_weight", "catalogue_bad_code")),
-            _ => {}
-        }
-        let formula = opt("formula");
-        if let Some(f) = &formula
-            && let Err(e) = crate::formula::Formula::parse(f)
+        let indicator = parse_row(&cells, &mut seen, codes, &mut errors);
+        if let Some(indicator) = indicator
+            && errors.len() == errors_before
         {
-            errors.push(CellError::new(
-                line,
-                &headers.name("formula"),
-                "catalogue_bad_formula",
-                &format!("{f}: {e}"),
-            ));
-        }
-        let agency = opt("agency").map(|s| s.to_lowercase());
-        let is_public = parse_bool(cell("is_public"), true);
-        if is_public.is_none() {
-            errors.push(mk("is_public", "catalogue_bad_bool"));
-        }
-        let monthly = parse_bool(cell("monthly_provincial"), false);
-        if monthly.is_none() {
-            errors.push(mk("monthly_provincial", "catalogue_bad_bool"));
-        }
-        // Bounds: numbers within the limit of every value, the lower not above the upper.
-        let bound = |errors: &mut Vec<CellError>, key: &str| match opt(key) {
-            None => Some(None),
-            Some(s) => {
-                let b = s
-                    .replace(',', ".")
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite() && v.abs() <= VALUE_LIMIT);
-                if b.is_none() {
-                    errors.push(mk(key, "catalogue_bad_bound"));
-                }
-                b.map(Some)
-            }
-        };
-        let lower_bound = bound(&mut errors, "lower_bound");
-        let upper_bound = bound(&mut errors, "upper_bound");
-        if let (Some(Some(lb)), Some(Some(ub))) = (lower_bound, upper_bound)
-            && lb > ub
-        {
-            errors.push(CellError::new(
-                line,
-                &headers.name("upper_bound"),
-                "catalogue_bounds_reversed",
-                &format!("{lb} > {ub}"),
-            ));
-        }
-        // A count has no decimals.
-        if ValueType::parse(&value_type) == Some(ValueType::Integer)
-            && decimals.is_some_and(|d| d != 0)
-        {
-            errors.push(mk("decimals", "catalogue_integer_decimals"));
-        }
-        let day = |errors: &mut Vec<CellError>, key: &str| match opt(key) {
-            None => None,
-            Some(s) => match registry::Day::parse(&s) {
-                Some(d) => Some(d),
-                None => {
-                    errors.push(mk(key, "catalogue_bad_date"));
-                    None
-                }
-            },
-        };
-        let (from, to) = (day(&mut errors, "valid_from"), day(&mut errors, "valid_to"));
-        if let (Some(f), Some(t)) = (from, to)
-            && t.0 < f.0
-        {
-            errors.push(mk("valid_to", "catalogue_dates_reversed"));
-        }
-        let parent = opt("parent").map(|s| s.to_uppercase());
-        let dimension = opt("dimension").map(|s| s.to_lowercase());
-        let option = opt("option").map(|s| s.to_lowercase());
-        match (&parent, &dimension, &option) {
-            (None, None, None) => {}
-            (Some(p), Some(d), Some(o)) => {
-                if !is_code(p) {
-                    errors.push(mk("parent", "catalogue_bad_code"));
-                } else if *p == code {
-                    errors.push(mk("parent", "catalogue_parent_self"));
-                }
-                if !is_key(d) {
-                    errors.push(mk("dimension", "catalogue_bad_key"));
-                }
-                if !is_key(o) {
-                    errors.push(mk("option", "catalogue_bad_key"));
-                }
-            }
-            _ => {
-                let key = if parent.is_none() {
-                    "parent"
-                } else if dimension.is_none() {
-                    "dimension"
-                } else {
-                    "option"
-                };
-                errors.push(mk(key, "catalogue_breakdown_incomplete"));
-            }
-        }
-        if let (
-            Some(domain),
-            Some(decimals),
-            Some(is_public),
-            Some(monthly),
-            Some(lower_bound),
-            Some(upper_bound),
-        ) = (
-            domain,
-            decimals,
-            is_public,
-            monthly,
-            lower_bound,
-            upper_bound,
-        ) && errors.len() == errors_before
-        {
-            rows.push(Row {
-                line,
-                indicator: Indicator {
-                    id: 0,
-                    code: code.clone(),
-                    name_vi: cell("name_vi").to_owned(),
-                    name_en: cell("name_en").to_owned(),
-                    unit_vi: cell("unit_vi").to_owned(),
-                    unit_en: cell("unit_en").to_owned(),
-                    domain,
-                    value_type,
-                    decimals,
-                    periodicity,
-                    agg_units,
-                    agg_weight,
-                    agg_time,
-                    formula,
-                    agency_code: agency,
-                    is_public,
-                    monthly_provincial: monthly,
-                    lower_bound,
-                    upper_bound,
-                    definition_vi: opt("definition_vi"),
-                    definition_en: opt("definition_en"),
-                    source: opt("source"),
-                    valid_from: from.map(|d| d.iso()),
-                    valid_to: to.map(|d| d.iso()),
-                    parent,
-                    dimension,
-                    option,
-                },
-            });
+            rows.push(Row { line, indicator });
         }
     }
     dropped += platform::error::cap(&mut errors);
@@ -362,4 +165,287 @@ fn parse_rows(
         errors.push(CellError::truncated(errors.len() + dropped));
     }
     Ok((rows, headers, errors))
+}
+
+/// The cells of one row, by column key.
+struct Cells<'a> {
+    line: usize,
+    raw: &'a [String],
+    at: &'a HashMap<&'static str, usize>,
+    headers: &'a Headers,
+}
+
+impl Cells<'_> {
+    /// The cell of `key`, trimmed ("" when the column is absent).
+    fn get(&self, key: &str) -> &str {
+        self.at
+            .get(key)
+            .and_then(|&c| self.raw.get(c))
+            .map(|s| s.trim())
+            .unwrap_or("")
+    }
+
+    /// The cell of `key`, None when empty.
+    fn opt(&self, key: &str) -> Option<String> {
+        Some(self.get(key).to_owned()).filter(|s| !s.is_empty())
+    }
+
+    /// An error on the cell of `key`, quoting it.
+    fn error(&self, key: &str, code: &'static str) -> CellError {
+        self.error_with(key, code, self.get(key))
+    }
+
+    /// An error on the cell of `key` with its own value.
+    fn error_with(&self, key: &str, code: &'static str, value: &str) -> CellError {
+        CellError::new(self.line, &self.headers.name(key), code, value)
+    }
+
+    /// A rule word that must be one of `allowed` (compared in lower case).
+    fn choice(&self, errors: &mut Vec<CellError>, key: &str, allowed: &[&str]) -> String {
+        let v = self.get(key).to_ascii_lowercase();
+        if !allowed.contains(&v.as_str()) {
+            let value = format!("{} ∉ {}", self.get(key), allowed.join(", "));
+            errors.push(self.error_with(key, "catalogue_bad_choice", &value));
+        }
+        v
+    }
+}
+
+/// One row as an indicator, every problem of its cells pushed to `errors` (the indicator is
+/// kept only if there was none). The checks run in the order of the columns.
+fn parse_row(
+    c: &Cells,
+    seen: &mut HashMap<String, usize>,
+    codes: &mut HashSet<String>,
+    errors: &mut Vec<CellError>,
+) -> Option<Indicator> {
+    let code = check_code(c, seen, codes, errors);
+    check_texts(c, errors);
+    let int = |s: &str| s.strip_suffix(".0").unwrap_or(s).parse::<i64>().ok();
+    let domain = int(c.get("domain")).filter(|d| (1..=9).contains(d));
+    if domain.is_none() {
+        errors.push(c.error("domain", "catalogue_bad_domain"));
+    }
+    let decimals = int(c.get("decimals")).filter(|d| (0..=6).contains(d));
+    if decimals.is_none() {
+        errors.push(c.error("decimals", "catalogue_bad_decimals"));
+    }
+    let rules = parse_rules(c, errors);
+    let agency = c.opt("agency").map(|s| s.to_lowercase());
+    let is_public = parse_bool(c.get("is_public"), true);
+    if is_public.is_none() {
+        errors.push(c.error("is_public", "catalogue_bad_bool"));
+    }
+    let monthly = parse_bool(c.get("monthly_provincial"), false);
+    if monthly.is_none() {
+        errors.push(c.error("monthly_provincial", "catalogue_bad_bool"));
+    }
+    let bounds = parse_bounds(c, errors);
+    // A count has no decimals.
+    if ValueType::parse(&rules.value_type) == Some(ValueType::Integer)
+        && decimals.is_some_and(|d| d != 0)
+    {
+        errors.push(c.error("decimals", "catalogue_integer_decimals"));
+    }
+    let (valid_from, valid_to) = parse_validity(c, errors);
+    let (parent, dimension, option) = parse_part(c, &code, errors);
+    let (lower_bound, upper_bound) = bounds?;
+    Some(Indicator {
+        id: 0,
+        code,
+        name_vi: c.get("name_vi").to_owned(),
+        name_en: c.get("name_en").to_owned(),
+        unit_vi: c.get("unit_vi").to_owned(),
+        unit_en: c.get("unit_en").to_owned(),
+        domain: domain?,
+        value_type: rules.value_type,
+        decimals: decimals?,
+        periodicity: rules.periodicity,
+        agg_units: rules.agg_units,
+        agg_weight: rules.agg_weight,
+        agg_time: rules.agg_time,
+        formula: rules.formula,
+        agency_code: agency,
+        is_public: is_public?,
+        monthly_provincial: monthly?,
+        lower_bound,
+        upper_bound,
+        definition_vi: c.opt("definition_vi"),
+        definition_en: c.opt("definition_en"),
+        source: c.opt("source"),
+        valid_from: valid_from.map(|d| d.iso()),
+        valid_to: valid_to.map(|d| d.iso()),
+        parent,
+        dimension,
+        option,
+    })
+}
+
+/// The code (upper case): well formed and not met before in the file.
+fn check_code(
+    c: &Cells,
+    seen: &mut HashMap<String, usize>,
+    codes: &mut HashSet<String>,
+    errors: &mut Vec<CellError>,
+) -> String {
+    let code = c.get("code").to_uppercase();
+    codes.insert(code.clone());
+    if !is_code(&code) {
+        errors.push(c.error("code", "catalogue_bad_code"));
+    } else if let Some(first) = seen.insert(code.clone(), c.line) {
+        let value = format!("{code} (≠ {first})");
+        errors.push(c.error_with("code", "catalogue_duplicate_code", &value));
+    }
+    code
+}
+
+/// Names and units present and not too long; definitions and source not too long.
+fn check_texts(c: &Cells, errors: &mut Vec<CellError>) {
+    for key in ["name_vi", "name_en"] {
+        let n = c.get(key).chars().count();
+        if n == 0 || n > 300 {
+            errors.push(c.error(key, "catalogue_bad_name"));
+        }
+    }
+    for key in ["unit_vi", "unit_en"] {
+        let n = c.get(key).chars().count();
+        if n == 0 || n > 100 {
+            errors.push(c.error(key, "catalogue_bad_unit"));
+        }
+    }
+    for key in ["definition_vi", "definition_en", "source"] {
+        if c.get(key).chars().count() > 4000 {
+            errors.push(c.error(key, "catalogue_too_long"));
+        }
+    }
+}
+
+/// The rules that decide how values combine, as read (each word checked against its choices).
+struct Rules {
+    value_type: String,
+    periodicity: String,
+    agg_units: String,
+    agg_weight: Option<String>,
+    agg_time: String,
+    formula: Option<String>,
+}
+
+/// The value type, periodicity, aggregation rules with the weight a weighted average needs, and
+/// the formula of a derived indicator (which must parse).
+fn parse_rules(c: &Cells, errors: &mut Vec<CellError>) -> Rules {
+    let value_type = c.choice(errors, "value_type", &ValueType::words());
+    let periodicity = c.choice(errors, "periodicity", &Periodicity::words());
+    let agg_units = c.choice(errors, "agg_units", &AggUnits::words());
+    let agg_time = c.choice(errors, "agg_time", &AggTime::words());
+    let agg_weight = c.opt("agg_weight").map(|s| s.to_uppercase());
+    let weighted = AggUnits::parse(&agg_units) == Some(AggUnits::Wavg);
+    match (&agg_weight, weighted) {
+        (None, true) => errors.push(c.error("agg_weight", "catalogue_weight_required")),
+        (Some(_), false) => errors.push(c.error("agg_weight", "catalogue_weight_unused")),
+        (Some(w), _) if !is_code(w) => errors.push(c.error("agg_weight", "catalogue_bad_code")),
+        _ => {}
+    }
+    let formula = c.opt("formula");
+    if let Some(f) = &formula
+        && let Err(e) = crate::formula::Formula::parse(f)
+    {
+        errors.push(c.error_with("formula", "catalogue_bad_formula", &format!("{f}: {e}")));
+    }
+    Rules {
+        value_type,
+        periodicity,
+        agg_units,
+        agg_weight,
+        agg_time,
+        formula,
+    }
+}
+
+/// The bounds: numbers within the limit of every value, the lower not above the upper. None
+/// when a bound is not a number.
+fn parse_bounds(c: &Cells, errors: &mut Vec<CellError>) -> Option<(Option<f64>, Option<f64>)> {
+    let bound = |errors: &mut Vec<CellError>, key: &str| match c.opt(key) {
+        None => Some(None),
+        Some(s) => {
+            let b = s
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && v.abs() <= VALUE_LIMIT);
+            if b.is_none() {
+                errors.push(c.error(key, "catalogue_bad_bound"));
+            }
+            b.map(Some)
+        }
+    };
+    let lower_bound = bound(errors, "lower_bound");
+    let upper_bound = bound(errors, "upper_bound");
+    if let (Some(Some(lb)), Some(Some(ub))) = (lower_bound, upper_bound)
+        && lb > ub
+    {
+        let value = format!("{lb} > {ub}");
+        errors.push(c.error_with("upper_bound", "catalogue_bounds_reversed", &value));
+    }
+    Some((lower_bound?, upper_bound?))
+}
+
+/// The days the indicator is in force from and to (dates, the last not before the first).
+fn parse_validity(
+    c: &Cells,
+    errors: &mut Vec<CellError>,
+) -> (Option<registry::Day>, Option<registry::Day>) {
+    let day = |errors: &mut Vec<CellError>, key: &str| match c.opt(key) {
+        None => None,
+        Some(s) => match registry::Day::parse(&s) {
+            Some(d) => Some(d),
+            None => {
+                errors.push(c.error(key, "catalogue_bad_date"));
+                None
+            }
+        },
+    };
+    let (from, to) = (day(errors, "valid_from"), day(errors, "valid_to"));
+    if let (Some(f), Some(t)) = (from, to)
+        && t.0 < f.0
+    {
+        errors.push(c.error("valid_to", "catalogue_dates_reversed"));
+    }
+    (from, to)
+}
+
+type Part = (Option<String>, Option<String>, Option<String>);
+
+/// The breakdown: parent, dimension and option all given (well formed, the parent not the
+/// indicator itself) or none of them.
+fn parse_part(c: &Cells, code: &str, errors: &mut Vec<CellError>) -> Part {
+    let parent = c.opt("parent").map(|s| s.to_uppercase());
+    let dimension = c.opt("dimension").map(|s| s.to_lowercase());
+    let option = c.opt("option").map(|s| s.to_lowercase());
+    match (&parent, &dimension, &option) {
+        (None, None, None) => {}
+        (Some(p), Some(d), Some(o)) => {
+            if !is_code(p) {
+                errors.push(c.error("parent", "catalogue_bad_code"));
+            } else if p == code {
+                errors.push(c.error("parent", "catalogue_parent_self"));
+            }
+            if !is_key(d) {
+                errors.push(c.error("dimension", "catalogue_bad_key"));
+            }
+            if !is_key(o) {
+                errors.push(c.error("option", "catalogue_bad_key"));
+            }
+        }
+        _ => {
+            let key = if parent.is_none() {
+                "parent"
+            } else if dimension.is_none() {
+                "dimension"
+            } else {
+                "option"
+            };
+            errors.push(c.error(key, "catalogue_breakdown_incomplete"));
+        }
+    }
+    (parent, dimension, option)
 }
