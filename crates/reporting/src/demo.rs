@@ -4,11 +4,12 @@
 //! outliers, and some late or missing reports in the latest period.
 
 use platform::audit::{self, Actor, Change};
-use platform::db::{Db, now_ms};
+use platform::db::{Db, DbResult, Tx, now_ms};
+use registry::store::Unit;
 
 use crate::model::indicator::{AggTime, Indicator};
 use crate::model::target::NATIONAL;
-use crate::model::template::MONTHLY_PROVINCIAL;
+use crate::model::template::{MONTHLY_PROVINCIAL, Template};
 use crate::period::Period;
 use crate::store::demo::{DemoSubmission, DemoValue, insert_submission, insert_values};
 use crate::store::{self, units};
@@ -112,11 +113,13 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         time::Month::try_from(latest.index).map_err(|e| anyhow::anyhow!("{e}"))?,
         20,
     )?;
-    let mut rng = Rng::new(20_250_701);
-    let mut tx = db.begin().await?;
-    let now = now_ms();
-    let mut rows: Vec<DemoValue> = Vec::new();
-    let mut count = 0;
+    let mut w = Writer {
+        tx: db.begin().await?,
+        rows: Vec::new(),
+        count: 0,
+        rng: Rng::new(20_250_701),
+        now: now_ms(),
+    };
     let mut filled = Vec::new();
     for (code, n) in DEMO_TEMPLATES {
         let template = store::templates::template(db, code)
@@ -126,99 +129,14 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
             continue;
         }
         filled.push(code);
-        let last = template.latest_due(day);
-        let mut periods = vec![last];
-        for _ in 1..n {
-            periods.push(periods.last().expect("non-empty").previous());
-        }
-        periods.reverse();
-        // Months since the start, for the trend.
-        let months_per = (last.months().len() as f64).max(1.0);
-        for (t, p) in periods.iter().enumerate() {
-            let units = units::reporting_units(db, &template, p).await?;
-            for u in &units {
-                let s = match u.level {
-                    // The country: about the sum of the provinces.
-                    registry::Level::Nation => 60.0,
-                    registry::Level::Commune => 0.02 * size(&u.code, &u.name),
-                    _ => {
-                        // A merged province: the sum of its predecessors', so totals stay
-                        // continuous.
-                        let preds = registry::store::predecessors(db, u.id).await?;
-                        if preds.is_empty() || preds.iter().all(|l| l.kind == "rename") {
-                            size(&u.code, &u.name)
-                        } else {
-                            preds.iter().map(|l| size(&l.unit.code, &l.unit.name)).sum()
-                        }
-                    }
-                };
-                // In the latest period: some reports missing, some drafts, some awaiting approval.
-                let key = if code == MONTHLY_PROVINCIAL {
-                    format!("{}{}", u.code, p.id())
-                } else {
-                    format!("{}{}{}", u.code, p.id(), code)
-                };
-                let h = hash(&key) % 10;
-                let (status, approved) = if *p != last {
-                    ("approved", true)
-                } else {
-                    match h {
-                        0 | 1 => continue,
-                        2 => ("draft", false),
-                        3..=5 => ("submitted", false),
-                        _ => ("approved", true),
-                    }
-                };
-                let sub_id = insert_submission(
-                    &mut tx,
-                    &DemoSubmission {
-                        template_id: template.id,
-                        unit_id: u.id,
-                        period: &p.id(),
-                        status,
-                        agency_id: template.agency_id,
-                        now,
-                    },
-                )
-                .await?;
-                let month = p.months().last().map(|m| m.index).unwrap_or(1);
-                for ind in &template.indicators {
-                    // Flows over a longer period add up its months; stocks and rates do not.
-                    let s = if AggTime::parse(&ind.agg_time) == Some(AggTime::Sum) {
-                        s * months_per
-                    } else {
-                        s
-                    };
-                    let mut v = value(ind, s, month, t as f64 * months_per, &mut rng);
-                    let mut explanation: Option<String> = None;
-                    // A few outliers, explained as reporters would.
-                    if hash(&format!("{}{}{}", u.code, p.id(), ind.code)).is_multiple_of(997)
-                        && !ind.unit_en.contains("index")
-                    {
-                        v *= 2.5;
-                        explanation = Some(if months_per > 1.0 {
-                            "Dự án lớn hoàn thành trong kỳ (dữ liệu mẫu)".into()
-                        } else {
-                            "Dự án lớn hoàn thành trong tháng (dữ liệu mẫu)".into()
-                        });
-                    }
-                    rows.push(DemoValue {
-                        indicator_id: ind.id,
-                        unit_id: u.id,
-                        period: p.id(),
-                        value: v,
-                        submission_id: sub_id,
-                        approved,
-                        explanation,
-                    });
-                    count += 1;
-                    if rows.len() >= 2000 {
-                        insert_values(&mut tx, std::mem::take(&mut rows)).await?;
-                    }
-                }
-            }
-        }
+        fill(db, &mut w, &template, n, day).await?;
     }
+    let Writer {
+        mut tx,
+        mut rows,
+        count,
+        ..
+    } = w;
     insert_values(&mut tx, std::mem::take(&mut rows)).await?;
     if !filled.is_empty() {
         // The series of approved values, for the outlier check.
@@ -305,5 +223,134 @@ async fn targets(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<()> {
     )
     .await?
     .map_err(|e| anyhow::anyhow!("demo targets rejected: {e:?}"))?;
+    Ok(())
+}
+
+/// The generated values on their way to the database, in multi-row inserts of 2,000.
+struct Writer {
+    tx: Tx,
+    rows: Vec<DemoValue>,
+    count: usize,
+    rng: Rng,
+    now: i64,
+}
+
+impl Writer {
+    async fn push(&mut self, v: DemoValue) -> DbResult<()> {
+        self.rows.push(v);
+        self.count += 1;
+        if self.rows.len() >= 2000 {
+            insert_values(&mut self.tx, std::mem::take(&mut self.rows)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The relative size of a unit: the country about the sum of the provinces, a commune a small
+/// share, a merged province the sum of its predecessors' (so totals stay continuous).
+async fn unit_size(db: &Db, u: &Unit) -> DbResult<f64> {
+    Ok(match u.level {
+        registry::Level::Nation => 60.0,
+        registry::Level::Commune => 0.02 * size(&u.code, &u.name),
+        _ => {
+            let preds = registry::store::predecessors(db, u.id).await?;
+            if preds.is_empty() || preds.iter().all(|l| l.kind == "rename") {
+                size(&u.code, &u.name)
+            } else {
+                preds.iter().map(|l| size(&l.unit.code, &l.unit.name)).sum()
+            }
+        }
+    })
+}
+
+/// The status of a report in the latest period, from its key's hash: some missing (None), some
+/// drafts, some awaiting approval, most approved.
+fn latest_status(key: &str) -> Option<&'static str> {
+    match hash(key) % 10 {
+        0 | 1 => None,
+        2 => Some("draft"),
+        3..=5 => Some("submitted"),
+        _ => Some("approved"),
+    }
+}
+
+/// `n` periods of `template`'s reports up to the latest due on `day`, for every unit due.
+async fn fill(
+    db: &Db,
+    w: &mut Writer,
+    template: &Template,
+    n: u32,
+    day: time::Date,
+) -> anyhow::Result<()> {
+    let code = template.code.as_str();
+    let last = template.latest_due(day);
+    let mut periods = vec![last];
+    for _ in 1..n {
+        periods.push(periods.last().expect("non-empty").previous());
+    }
+    periods.reverse();
+    // Months since the start, for the trend.
+    let months_per = (last.months().len() as f64).max(1.0);
+    for (t, p) in periods.iter().enumerate() {
+        let units = units::reporting_units(db, template, p).await?;
+        for u in &units {
+            let s = unit_size(db, u).await?;
+            let key = if code == MONTHLY_PROVINCIAL {
+                format!("{}{}", u.code, p.id())
+            } else {
+                format!("{}{}{}", u.code, p.id(), code)
+            };
+            let status = if *p != last {
+                "approved"
+            } else {
+                match latest_status(&key) {
+                    Some(s) => s,
+                    None => continue,
+                }
+            };
+            let approved = status == "approved";
+            let submission = DemoSubmission {
+                template_id: template.id,
+                unit_id: u.id,
+                period: &p.id(),
+                status,
+                agency_id: template.agency_id,
+                now: w.now,
+            };
+            let sub_id = insert_submission(&mut w.tx, &submission).await?;
+            let month = p.months().last().map(|m| m.index).unwrap_or(1);
+            for ind in &template.indicators {
+                // Flows over a longer period add up its months; stocks and rates do not.
+                let s = if AggTime::parse(&ind.agg_time) == Some(AggTime::Sum) {
+                    s * months_per
+                } else {
+                    s
+                };
+                let mut v = value(ind, s, month, t as f64 * months_per, &mut w.rng);
+                let mut explanation: Option<String> = None;
+                // A few outliers, explained as reporters would.
+                if hash(&format!("{}{}{}", u.code, p.id(), ind.code)).is_multiple_of(997)
+                    && !ind.unit_en.contains("index")
+                {
+                    v *= 2.5;
+                    explanation = Some(if months_per > 1.0 {
+                        "Dự án lớn hoàn thành trong kỳ (dữ liệu mẫu)".into()
+                    } else {
+                        "Dự án lớn hoàn thành trong tháng (dữ liệu mẫu)".into()
+                    });
+                }
+                let row = DemoValue {
+                    indicator_id: ind.id,
+                    unit_id: u.id,
+                    period: p.id(),
+                    value: v,
+                    submission_id: sub_id,
+                    approved,
+                    explanation,
+                };
+                w.push(row).await?;
+            }
+        }
+    }
     Ok(())
 }
