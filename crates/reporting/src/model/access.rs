@@ -1,5 +1,5 @@
 //! Who may read national aggregates: the decision, without HTTP (the refusal is mapped to the
-//! error envelope in [`crate::http::access`]).
+//! error envelope in `http::access`).
 
 use platform::identity::access::{Permission, Target};
 use platform::web::Principal;

@@ -1,6 +1,6 @@
 //! The reporting calendar: which period is due on a given day. Pure: the caller passes today's
 //! date (the holiday calendar itself is [`crate::period::HolidayCalendar`], loaded by
-//! [`crate::store::holidays`]).
+//! `store::holidays`).
 
 use crate::period::{Period, PeriodKind};
 

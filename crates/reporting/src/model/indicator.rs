@@ -1,7 +1,7 @@
 //! An indicator (chỉ tiêu) of the catalogue: its definition, its value rule (`check_value`), and
 //! the enums of its rules (value type, periodicity, aggregation over units and over time), parsed
 //! at the edge: the catalogue import refuses an unknown word, and a stored row holding one is an
-//! error ([`crate::store::catalogue`]), never a default.
+//! error (`store::catalogue`), never a default.
 
 use platform::error::Problem;
 use platform::i18n::{Lang, t, t_args};

@@ -246,3 +246,41 @@ pub async fn set_indicators_in(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_corrupt_template_row_is_an_error_not_a_default() {
+        let db = Db::connect("sqlite::memory:", 1).await.unwrap();
+        db.migrate().await.unwrap();
+        db.execute(
+            "INSERT INTO report_templates (code, name_vi, name_en, period_kind, unit_level, deadline_days) \
+             VALUES ('T', 'Biểu', 'Form', 'weekly', 'province', 5)",
+            params![],
+        )
+        .await
+        .unwrap();
+        // Read as a monthly report before: a corrupt row now names its column.
+        let e = template(&db, "T").await.unwrap_err();
+        assert!(e.to_string().contains("period_kind"), "{e}");
+        assert!(list(&db).await.is_err());
+        db.execute(
+            "UPDATE report_templates SET period_kind = 'quarter', unit_level = 'district'",
+            params![],
+        )
+        .await
+        .unwrap();
+        let t = template(&db, "T").await.unwrap().unwrap();
+        assert_eq!(
+            (t.kind(), t.level()),
+            (PeriodKind::Quarter, Level::District)
+        );
+        db.execute("UPDATE report_templates SET unit_level = 'town'", params![])
+            .await
+            .unwrap();
+        let e = template(&db, "T").await.unwrap_err();
+        assert!(e.to_string().contains("unit_level"), "{e}");
+    }
+}
