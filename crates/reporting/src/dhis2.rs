@@ -614,7 +614,7 @@ fn resolve_combo(
             .filter(|i| same_name(&i.name_vi, c) || same_name(&i.name_en, c))
             .map(|i| i.code.clone())
             .next(),
-        _ => crate::engine::catalogue::resolve_part(all, element, Some(c)),
+        _ => crate::model::breakdown::resolve_part(all, element, Some(c)),
     }
 }
 

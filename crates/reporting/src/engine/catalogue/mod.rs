@@ -24,9 +24,6 @@ pub use references::check_references;
 pub use table::{CellError, Format, Table, bound_errors, csv_bytes, error_count, read, xlsx_bytes};
 pub use write::{Written, sync_breakdown_rules};
 
-// Kept where callers knew them: a breakdown's parts and a DHIS2 combo's part are the model's.
-pub use crate::model::breakdown::{PARTS_RULE_PREFIX, Part, breakdown, resolve_part};
-
 /// Why an import could not run to its end (a rejected file is not an error but the inner
 /// `Err` of its result: every problem, by row and column). Each has a stable code.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +104,7 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+    use crate::model::breakdown::{breakdown, resolve_part};
     use crate::model::indicator::Indicator;
     use proptest::prelude::*;
 
