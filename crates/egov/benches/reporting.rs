@@ -271,7 +271,7 @@ async fn template(
     code: &str,
     level: &str,
     codes: &[String],
-) -> reporting::catalogue::Template {
+) -> reporting::model::template::Template {
     let id: i64 = db
         .fetch_one(
             "INSERT INTO report_templates (code, name_vi, name_en, period_kind, unit_level, deadline_days) \
@@ -290,7 +290,7 @@ async fn template(
         .await
         .unwrap();
     }
-    reporting::catalogue::template(db, code)
+    reporting::store::templates::template(db, code)
         .await
         .unwrap()
         .unwrap()
@@ -299,7 +299,7 @@ async fn template(
 /// 3,321 communes (synthetic codes 70001…) spread over today's 34 provinces; their ids in order.
 async fn communes(db: &Db, n: usize) -> Vec<i64> {
     let mut ids = Vec::with_capacity(n);
-    let provinces = reporting::provinces_in(db, &Period::parse("202611").unwrap())
+    let provinces = reporting::store::units::provinces_in(db, &Period::parse("202611").unwrap())
         .await
         .unwrap();
     for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
@@ -467,7 +467,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
     let db = egov::connect(&config).await.unwrap();
     let actor = Actor::system("bench");
     registry::seed::load(&db, &actor).await.unwrap();
-    reporting::catalogue::load_default(&db, &actor)
+    reporting::engine::reference::load_default(&db, &actor)
         .await
         .unwrap();
     let state = egov::state(db.clone(), config);
@@ -476,10 +476,11 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
 
     // The dataset's shape: the 8 monthly provincial indicators and synthetic ones up to 200;
     // 20 synthetic commune indicators; 3,321 communes.
-    let monthly = reporting::catalogue::template(&db, reporting::catalogue::MONTHLY_PROVINCIAL)
-        .await
-        .unwrap()
-        .unwrap();
+    let monthly =
+        reporting::store::templates::template(&db, reporting::model::template::MONTHLY_PROVINCIAL)
+            .await
+            .unwrap()
+            .unwrap();
     let mut pcodes: Vec<String> = monthly.indicators.iter().map(|i| i.code.clone()).collect();
     // Counts take whole numbers (the synthetic indicators are decimals).
     let whole: std::collections::HashSet<String> = monthly
@@ -531,7 +532,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         let mut reports = Vec::new();
         let mut keys = Vec::new();
         for (m, p) in year.iter().enumerate() {
-            for u in reporting::provinces_in(&db, p).await.unwrap() {
+            for u in reporting::store::units::provinces_in(&db, p).await.unwrap() {
                 reports.push((u.code.clone(), p.id(), u.id as usize, p.index as usize + m));
                 keys.push((u.id, *p));
             }
@@ -576,7 +577,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         .find(|i| i.code == "RETAIL_SALES")
         .unwrap()
         .clone();
-    let timed = async |ind: &reporting::catalogue::Indicator, months: usize| {
+    let timed = async |ind: &reporting::model::indicator::Indicator, months: usize| {
         let mut t = Vec::new();
         for _ in 0..40 {
             let s = Instant::now();
@@ -606,7 +607,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         assert_eq!(got.units as usize, n_communes);
 
         // Overview: 20 indicators, latest month and the same month last year, with growth.
-        let twenty: Vec<reporting::catalogue::Indicator> =
+        let twenty: Vec<reporting::model::indicator::Indicator> =
             ptemplate.indicators.iter().take(20).cloned().collect();
         let mut t_overview = Vec::new();
         for _ in 0..40 {
@@ -638,7 +639,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
     let (t_commune, t_province, t_overview) = queries().await;
 
     // Freshness: a correction of an approved report accepted → the national total.
-    let unit = reporting::unit_for_period(&db, "40", &latest)
+    let unit = reporting::store::units::unit_for_period(&db, "40", &latest)
         .await
         .unwrap()
         .unwrap();

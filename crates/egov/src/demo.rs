@@ -130,7 +130,12 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
         report.rejected
     );
 
-    reporting::demo::generate(db, &actor, reporting::latest_due_month()).await?;
+    reporting::demo::generate(
+        db,
+        &actor,
+        reporting::model::calendar::latest_due_month(registry::Day::today().0),
+    )
+    .await?;
 
     let dir = registry::RegistryDirectory { db: db.clone() };
     let mut created = Vec::new();

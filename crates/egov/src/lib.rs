@@ -29,10 +29,10 @@ use utoipa::OpenApi;
         registry::api::get_unit,
         registry::api::list_agencies,
         reporting::http::indicators::list_indicators,
-        reporting::catalogue_api::import_indicators,
-        reporting::catalogue_api::get_indicator,
-        reporting::catalogue_api::list_targets,
-        reporting::catalogue_api::import_targets,
+        reporting::http::catalogue::import_indicators,
+        reporting::http::catalogue::get_indicator,
+        reporting::http::targets::list_targets,
+        reporting::http::targets::import_targets,
         reporting::http::data::query_data,
         reporting::http::data::post_batch,
         reporting::bulk::post_bulk,
@@ -141,7 +141,7 @@ fn shared_contract(doc: &mut serde_json::Value) {
 /// one line here; `egov migrate`, `egov reference` and `egov demo` all read this list.
 pub fn reference_sets() -> Vec<&'static dyn platform::reference::ReferenceSet> {
     let mut sets = registry::seed::sets();
-    sets.extend(reporting::reference::sets());
+    sets.extend(reporting::engine::reference::sets());
     sets
 }
 

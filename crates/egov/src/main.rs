@@ -758,8 +758,8 @@ fn rejected_total(errors: &[registry::model::RowError]) -> usize {
 }
 
 /// Print every rejected cell in Vietnamese and English; exit 1.
-fn print_rejected(errors: &[reporting::catalogue_io::CellError]) -> ExitCode {
-    let n = reporting::catalogue_io::error_count(errors).to_string();
+fn print_rejected(errors: &[reporting::engine::catalogue::CellError]) -> ExitCode {
+    let n = reporting::engine::catalogue::error_count(errors).to_string();
     eprintln!(
         "{} / {}",
         platform::i18n::t_args(Lang::Vi, "reporting.catalogue_errors", &[("n", n.clone())]),
@@ -774,9 +774,10 @@ fn print_rejected(errors: &[reporting::catalogue_io::CellError]) -> ExitCode {
 
 fn read_catalogue_file(
     file: &std::path::Path,
-) -> anyhow::Result<Result<reporting::catalogue_io::Table, Vec<reporting::catalogue_io::CellError>>>
-{
-    use reporting::catalogue_io::{Format, read};
+) -> anyhow::Result<
+    Result<reporting::engine::catalogue::Table, Vec<reporting::engine::catalogue::CellError>>,
+> {
+    use reporting::engine::catalogue::{Format, read};
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     Ok(read(&bytes, Format::detect(name, &bytes)))
@@ -813,7 +814,7 @@ async fn catalogue(
                 Ok(t) => t,
                 Err(e) => return Ok(print_rejected(&e)),
             };
-            match reporting::catalogue_io::import(db, &cli_actor(), &table, dry_run).await? {
+            match reporting::engine::catalogue::import(db, &cli_actor(), &table, dry_run).await? {
                 Err(e) => return Ok(print_rejected(&e)),
                 Ok(r) => {
                     say(dry_run, &counts(r.rows, r.inserted, r.updated, r.unchanged));
@@ -824,10 +825,13 @@ async fn catalogue(
             }
         }
         CatalogueCommand::Export { format, output } => {
-            use reporting::catalogue_io::Format;
+            use reporting::engine::catalogue::Format;
             let f = Format::parse(&format)
                 .with_context(|| format!("unknown format {format} (csv, xlsx or json)"))?;
-            let bytes = reporting::catalogue_io::export(&reporting::catalogue::list(db).await?, f)?;
+            let bytes = reporting::engine::catalogue::export(
+                &reporting::store::catalogue::list(db).await?,
+                f,
+            )?;
             match output {
                 Some(path) => std::fs::write(&path, bytes)
                     .with_context(|| format!("cannot write {}", path.display()))?,
@@ -845,8 +849,14 @@ async fn catalogue(
                 Ok(t) => t,
                 Err(e) => return Ok(print_rejected(&e)),
             };
-            match reporting::targets::import(db, &cli_actor(), &table, dry_run, target_lead_years)
-                .await?
+            match reporting::engine::targets::import(
+                db,
+                &cli_actor(),
+                &table,
+                dry_run,
+                target_lead_years,
+            )
+            .await?
             {
                 Err(e) => return Ok(print_rejected(&e)),
                 Ok(r) => say(dry_run, &counts(r.rows, r.inserted, r.updated, r.unchanged)),

@@ -14,6 +14,14 @@ pub enum Lang {
     En,
 }
 
+/// A language code (`en`, `vi`…) as older string-taking APIs received it; an unknown code is the
+/// default, Vietnamese. Lets a function take `impl Into<Lang>` from callers holding either.
+impl From<&str> for Lang {
+    fn from(code: &str) -> Lang {
+        Lang::parse(code).unwrap_or_default()
+    }
+}
+
 impl Lang {
     pub fn code(self) -> &'static str {
         match self {

@@ -479,6 +479,32 @@ pub async fn agency_by_any_code(db: &Db, code: &str) -> DbResult<Option<Agency>>
     .transpose()
 }
 
+/// Every agency's code, by id (for other crates' records that name an agency by code).
+pub async fn agency_codes(db: &Db) -> DbResult<HashMap<i64, String>> {
+    db.fetch_all("SELECT id, code FROM agencies", params![])
+        .await?
+        .iter()
+        .map(|r| Ok((r.get("id")?, r.get("code")?)))
+        .collect()
+}
+
+/// [`agency_codes`] inside a transaction.
+pub async fn agency_codes_in(tx: &mut Tx) -> DbResult<HashMap<i64, String>> {
+    tx.fetch_all("SELECT id, code FROM agencies", params![])
+        .await?
+        .iter()
+        .map(|r| Ok((r.get("id")?, r.get("code")?)))
+        .collect()
+}
+
+/// The id of the agency bearing exactly `code`, inside a transaction.
+pub async fn agency_id_in(tx: &mut Tx, code: &str) -> DbResult<Option<i64>> {
+    tx.fetch_optional("SELECT id FROM agencies WHERE code = $1", params![code])
+        .await?
+        .map(|r| r.get("id"))
+        .transpose()
+}
+
 /// A unit to insert or update, identified by (level, code, valid_from).
 #[derive(Debug, Clone, Copy)]
 pub struct UnitRecord<'a> {

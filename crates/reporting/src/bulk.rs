@@ -18,7 +18,8 @@ use platform::error::{AppError, Problem};
 use platform::params;
 use serde_json::json;
 
-use crate::catalogue::{Indicator, Template};
+use crate::model::indicator::Indicator;
+use crate::model::template::Template;
 use crate::period::Period;
 use crate::submission::{Action, Status, Submission, outlier_in};
 
@@ -490,10 +491,13 @@ async fn national_vs_provinces(
                     .arg("national_en", ind.format(*national, "en"))
                     .arg("sum", ind.format(sum, "vi"))
                     .arg("sum_en", ind.format(sum, "en"))
-                    .arg("gap", crate::catalogue::format_number(gap * 100.0, 1, "vi"))
+                    .arg(
+                        "gap",
+                        crate::model::format::format_number(gap * 100.0, 1, "vi"),
+                    )
                     .arg(
                         "gap_en",
-                        crate::catalogue::format_number(gap * 100.0, 1, "en"),
+                        crate::model::format::format_number(gap * 100.0, 1, "en"),
                     ),
             ));
         }
@@ -1478,7 +1482,7 @@ pub async fn post_bulk(
     let default_template = req
         .template
         .clone()
-        .unwrap_or_else(|| crate::catalogue::MONTHLY_PROVINCIAL.to_owned());
+        .unwrap_or_else(|| crate::model::template::MONTHLY_PROVINCIAL.to_owned());
 
     // Templates, periods and units resolved once per distinct value.
     let mut templates: HashMap<String, Template> = HashMap::new();
@@ -1490,7 +1494,7 @@ pub async fn post_bulk(
             .clone()
             .unwrap_or_else(|| default_template.clone());
         if !templates.contains_key(&code) {
-            match crate::catalogue::template(db, &code).await? {
+            match crate::store::templates::template(db, &code).await? {
                 Some(t) => {
                     templates.insert(code.clone(), t);
                 }
@@ -1559,7 +1563,7 @@ pub async fn post_bulk(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let targets = crate::unit_targets(db, &ids).await?;
+    let targets = crate::store::units::unit_targets(db, &ids).await?;
     for id in resolved.iter().flatten() {
         if let Some(t) = targets.get(id) {
             auth.require(Permission::SubmitData, t)?;

@@ -4,11 +4,15 @@
 //! outliers, and some late or missing reports in the latest period.
 
 use platform::audit::{self, Actor, Change};
-use platform::db::{Db, Tx, Value, now_ms};
-use platform::params;
+use platform::db::{Db, DbResult, Tx, now_ms};
+use registry::store::Unit;
 
-use crate::catalogue::{self, Indicator};
+use crate::model::indicator::{AggTime, Indicator};
+use crate::model::target::NATIONAL;
+use crate::model::template::{MONTHLY_PROVINCIAL, Template};
 use crate::period::Period;
+use crate::store::demo::{DemoSubmission, DemoValue, insert_submission, insert_values};
+use crate::store::{self, units};
 
 /// SplitMix64: a tiny, well-known deterministic generator (no dependency needed for demo data).
 struct Rng(u64);
@@ -91,7 +95,7 @@ pub const MONTHS: u32 = 60;
 
 /// The templates the demo fills, with how many periods of history each holds.
 const DEMO_TEMPLATES: [(&str, u32); 5] = [
-    (crate::templates::MONTHLY_PROVINCIAL, MONTHS),
+    (MONTHLY_PROVINCIAL, MONTHS),
     ("BC-KTXH-QUY", MONTHS / 3),
     ("BC-BTC-NSNN-THANG", MONTHS),
     ("BC-BCT-THANG", MONTHS),
@@ -109,127 +113,31 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         time::Month::try_from(latest.index).map_err(|e| anyhow::anyhow!("{e}"))?,
         20,
     )?;
-    let mut rng = Rng::new(20_250_701);
-    let mut tx = db.begin().await?;
-    let now = now_ms();
-    let mut rows: Vec<Value> = Vec::new();
-    let mut count = 0;
+    let mut w = Writer {
+        tx: db.begin().await?,
+        rows: Vec::new(),
+        count: 0,
+        rng: Rng::new(20_250_701),
+        now: now_ms(),
+    };
     let mut filled = Vec::new();
     for (code, n) in DEMO_TEMPLATES {
-        let template = catalogue::template(db, code)
+        let template = store::templates::template(db, code)
             .await?
             .ok_or_else(|| anyhow::anyhow!("catalogue not loaded: no template {code}"))?;
-        let existing: i64 = db
-            .fetch_one(
-                "SELECT COUNT(*) AS n FROM submissions WHERE template_id = $1",
-                params![template.id],
-            )
-            .await?
-            .get("n")?;
-        if existing > 0 {
+        if store::templates::has_submissions(db, template.id).await? {
             continue;
         }
         filled.push(code);
-        let last = template.latest_due(day);
-        let mut periods = vec![last];
-        for _ in 1..n {
-            periods.push(periods.last().expect("non-empty").previous());
-        }
-        periods.reverse();
-        // Months since the start, for the trend.
-        let months_per = (last.months().len() as f64).max(1.0);
-        for (t, p) in periods.iter().enumerate() {
-            let units = crate::templates::reporting_units(db, &template, p).await?;
-            for u in &units {
-                let s = match u.level {
-                    // The country: about the sum of the provinces.
-                    registry::Level::Nation => 60.0,
-                    registry::Level::Commune => 0.02 * size(&u.code, &u.name),
-                    _ => {
-                        // A merged province: the sum of its predecessors', so totals stay
-                        // continuous.
-                        let preds = registry::store::predecessors(db, u.id).await?;
-                        if preds.is_empty() || preds.iter().all(|l| l.kind == "rename") {
-                            size(&u.code, &u.name)
-                        } else {
-                            preds.iter().map(|l| size(&l.unit.code, &l.unit.name)).sum()
-                        }
-                    }
-                };
-                // In the latest period: some reports missing, some drafts, some awaiting approval.
-                let key = if code == crate::templates::MONTHLY_PROVINCIAL {
-                    format!("{}{}", u.code, p.id())
-                } else {
-                    format!("{}{}{}", u.code, p.id(), code)
-                };
-                let h = hash(&key) % 10;
-                let (status, approved) = if *p != last {
-                    ("approved", true)
-                } else {
-                    match h {
-                        0 | 1 => continue,
-                        2 => ("draft", false),
-                        3..=5 => ("submitted", false),
-                        _ => ("approved", true),
-                    }
-                };
-                let sub_id: i64 = tx
-                    .fetch_one(
-                        "INSERT INTO submissions (template_id, unit_id, period, status, version, submitted_at, submitted_by, \
-                         decided_at, decided_by, updated_at, agency_id) VALUES ($1,$2,$3,$4,1,$5,$6,$7,$8,$5,$9) RETURNING id",
-                        params![
-                            template.id,
-                            u.id,
-                            p.id(),
-                            status,
-                            now,
-                            if status == "draft" { None } else { Some("dữ liệu mẫu") },
-                            if approved { Some(now) } else { None },
-                            if approved { Some("dữ liệu mẫu") } else { None },
-                            template.agency_id
-                        ],
-                    )
-                    .await?
-                    .get("id")?;
-                let month = p.months().last().map(|m| m.index).unwrap_or(1);
-                for ind in &template.indicators {
-                    // Flows over a longer period add up its months; stocks and rates do not.
-                    let s = if ind.agg_time == "sum" {
-                        s * months_per
-                    } else {
-                        s
-                    };
-                    let mut v = value(ind, s, month, t as f64 * months_per, &mut rng);
-                    let mut explanation: Option<String> = None;
-                    // A few outliers, explained as reporters would.
-                    if hash(&format!("{}{}{}", u.code, p.id(), ind.code)).is_multiple_of(997)
-                        && !ind.unit_en.contains("index")
-                    {
-                        v *= 2.5;
-                        explanation = Some(if months_per > 1.0 {
-                            "Dự án lớn hoàn thành trong kỳ (dữ liệu mẫu)".into()
-                        } else {
-                            "Dự án lớn hoàn thành trong tháng (dữ liệu mẫu)".into()
-                        });
-                    }
-                    rows.extend([
-                        Value::from(ind.id),
-                        u.id.into(),
-                        p.id().into(),
-                        v.into(),
-                        sub_id.into(),
-                        approved.into(),
-                        explanation.into(),
-                    ]);
-                    count += 1;
-                    if rows.len() >= 7 * 2000 {
-                        flush(&mut tx, &mut rows).await?;
-                    }
-                }
-            }
-        }
+        fill(db, &mut w, &template, n, day).await?;
     }
-    flush(&mut tx, &mut rows).await?;
+    let Writer {
+        mut tx,
+        mut rows,
+        count,
+        ..
+    } = w;
+    insert_values(&mut tx, std::mem::take(&mut rows)).await?;
     if !filled.is_empty() {
         // The series of approved values, for the outlier check.
         crate::store::series::rebuild(&mut tx).await?;
@@ -253,16 +161,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         .await?;
     }
     // Communes' approved values, rolled up per province for the national figures.
-    let commune_periods: Vec<String> = tx
-        .fetch_all(
-            "SELECT DISTINCT s.period FROM submissions s JOIN units u ON u.id = s.unit_id \
-             WHERE u.level = 'commune' AND s.status = 'approved'",
-            params![],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get("period"))
-        .collect::<Result<_, _>>()?;
+    let commune_periods = store::demo::commune_periods_in(&mut tx).await?;
     crate::store::data::refresh_area_totals(&mut tx, &commune_periods, None).await?;
     crate::store::data::refresh_province_totals(&mut tx, None).await?;
     tx.commit().await?;
@@ -278,22 +177,16 @@ async fn targets(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<()> {
     for _ in 1..12 {
         first = first.previous();
     }
-    let provinces = crate::provinces_in(db, &latest).await?;
-    let mut rows = vec![crate::targets::header()];
+    let provinces = units::provinces_in(db, &latest).await?;
+    let mut rows = vec![crate::engine::targets::header()];
     for code in ["RETAIL_SALES", "EXPORTS", "NEW_ENTERPRISES"] {
-        let Some(ind) = catalogue::by_code(db, code).await? else {
+        let Some(ind) = store::catalogue::by_code(db, code).await? else {
             continue;
         };
         let mut national = 0.0;
         for u in &provinces {
-            let r = db
-                .fetch_one(
-                    "SELECT COALESCE(SUM(value), 0.0) AS s, COUNT(DISTINCT period) AS n FROM data_values \
-                     WHERE indicator_id = $1 AND unit_id = $2 AND period >= $3 AND period <= $4",
-                    params![ind.id, u.id, first.id(), latest.id()],
-                )
-                .await?;
-            let (sum, months): (f64, i64) = (r.get("s")?, r.get("n")?);
+            let (sum, months) =
+                store::demo::sum_over(db, ind.id, u.id, &first.id(), &latest.id()).await?;
             if months == 0 {
                 continue;
             }
@@ -311,17 +204,17 @@ async fn targets(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<()> {
         if national > 0.0 {
             rows.push(vec![
                 code.into(),
-                crate::targets::NATIONAL.into(),
+                NATIONAL.into(),
                 latest.year.to_string(),
                 ind.round(national).to_string(),
             ]);
         }
     }
-    let table = crate::catalogue_io::Table {
+    let table = crate::engine::catalogue::Table {
         rows,
         first_line: 2,
     };
-    crate::targets::import(
+    crate::engine::targets::import(
         db,
         actor,
         &table,
@@ -333,16 +226,131 @@ async fn targets(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn flush(tx: &mut Tx, rows: &mut Vec<Value>) -> anyhow::Result<()> {
-    if rows.is_empty() {
-        return Ok(());
+/// The generated values on their way to the database, in multi-row inserts of 2,000.
+struct Writer {
+    tx: Tx,
+    rows: Vec<DemoValue>,
+    count: usize,
+    rng: Rng,
+    now: i64,
+}
+
+impl Writer {
+    async fn push(&mut self, v: DemoValue) -> DbResult<()> {
+        self.rows.push(v);
+        self.count += 1;
+        if self.rows.len() >= 2000 {
+            insert_values(&mut self.tx, std::mem::take(&mut self.rows)).await?;
+        }
+        Ok(())
     }
-    let n = rows.len() / 7;
-    let sql = format!(
-        "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation) VALUES {}",
-        platform::db::row_placeholders(n, 7)
-    );
-    tx.execute(platform::db::Sql::trusted(sql), std::mem::take(rows))
-        .await?;
+}
+
+/// The relative size of a unit: the country about the sum of the provinces, a commune a small
+/// share, a merged province the sum of its predecessors' (so totals stay continuous).
+async fn unit_size(db: &Db, u: &Unit) -> DbResult<f64> {
+    Ok(match u.level {
+        registry::Level::Nation => 60.0,
+        registry::Level::Commune => 0.02 * size(&u.code, &u.name),
+        _ => {
+            let preds = registry::store::predecessors(db, u.id).await?;
+            if preds.is_empty() || preds.iter().all(|l| l.kind == "rename") {
+                size(&u.code, &u.name)
+            } else {
+                preds.iter().map(|l| size(&l.unit.code, &l.unit.name)).sum()
+            }
+        }
+    })
+}
+
+/// The status of a report in the latest period, from its key's hash: some missing (None), some
+/// drafts, some awaiting approval, most approved.
+fn latest_status(key: &str) -> Option<&'static str> {
+    match hash(key) % 10 {
+        0 | 1 => None,
+        2 => Some("draft"),
+        3..=5 => Some("submitted"),
+        _ => Some("approved"),
+    }
+}
+
+/// `n` periods of `template`'s reports up to the latest due on `day`, for every unit due.
+async fn fill(
+    db: &Db,
+    w: &mut Writer,
+    template: &Template,
+    n: u32,
+    day: time::Date,
+) -> anyhow::Result<()> {
+    let code = template.code.as_str();
+    let last = template.latest_due(day);
+    let mut periods = vec![last];
+    for _ in 1..n {
+        periods.push(periods.last().expect("non-empty").previous());
+    }
+    periods.reverse();
+    // Months since the start, for the trend.
+    let months_per = (last.months().len() as f64).max(1.0);
+    for (t, p) in periods.iter().enumerate() {
+        let units = units::reporting_units(db, template, p).await?;
+        for u in &units {
+            let s = unit_size(db, u).await?;
+            let key = if code == MONTHLY_PROVINCIAL {
+                format!("{}{}", u.code, p.id())
+            } else {
+                format!("{}{}{}", u.code, p.id(), code)
+            };
+            let status = if *p != last {
+                "approved"
+            } else {
+                match latest_status(&key) {
+                    Some(s) => s,
+                    None => continue,
+                }
+            };
+            let approved = status == "approved";
+            let submission = DemoSubmission {
+                template_id: template.id,
+                unit_id: u.id,
+                period: &p.id(),
+                status,
+                agency_id: template.agency_id,
+                now: w.now,
+            };
+            let sub_id = insert_submission(&mut w.tx, &submission).await?;
+            let month = p.months().last().map(|m| m.index).unwrap_or(1);
+            for ind in &template.indicators {
+                // Flows over a longer period add up its months; stocks and rates do not.
+                let s = if AggTime::parse(&ind.agg_time) == Some(AggTime::Sum) {
+                    s * months_per
+                } else {
+                    s
+                };
+                let mut v = value(ind, s, month, t as f64 * months_per, &mut w.rng);
+                let mut explanation: Option<String> = None;
+                // A few outliers, explained as reporters would.
+                if hash(&format!("{}{}{}", u.code, p.id(), ind.code)).is_multiple_of(997)
+                    && !ind.unit_en.contains("index")
+                {
+                    v *= 2.5;
+                    explanation = Some(if months_per > 1.0 {
+                        "Dự án lớn hoàn thành trong kỳ (dữ liệu mẫu)".into()
+                    } else {
+                        "Dự án lớn hoàn thành trong tháng (dữ liệu mẫu)".into()
+                    });
+                }
+                let row = DemoValue {
+                    indicator_id: ind.id,
+                    unit_id: u.id,
+                    period: p.id(),
+                    value: v,
+                    submission_id: sub_id,
+                    approved,
+                    explanation,
+                };
+                w.push(row).await?;
+            }
+        }
+    }
     Ok(())
 }

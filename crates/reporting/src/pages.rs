@@ -14,11 +14,12 @@ use platform::web::{AppState, Auth, CsrfForm, Ctx};
 use platform::web::{Path, Query};
 use serde::Deserialize;
 
-use crate::catalogue::{self, format_number};
+use crate::model::format::format_number;
+use crate::model::template::Template;
 use crate::period::{Period, PeriodKind};
 use crate::query as data;
+use crate::store::{catalogue, holidays};
 use crate::submission::{self, Action, Entry, Status};
-use crate::templates::{self, Template};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,7 +33,9 @@ pub fn router() -> Router<AppState> {
 
 fn parse_period(s: Option<&str>) -> AppResult<Period> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(crate::latest_due_month()),
+        None => Ok(crate::model::calendar::latest_due_month(
+            registry::Day::today().0,
+        )),
         Some(s) => Period::parse(s).map_err(|_| {
             AppError::invalid(
                 Problem::new("period_invalid")
@@ -94,7 +97,7 @@ struct PeriodQuery {
 
 /// `?template=CODE` (with `sep` first), or nothing for the default monthly provincial report.
 fn template_query(t: &Template, sep: char) -> String {
-    if t.code == templates::MONTHLY_PROVINCIAL {
+    if t.code == crate::model::template::MONTHLY_PROVINCIAL {
         String::new()
     } else {
         format!("{sep}template={}", t.code)
@@ -135,7 +138,8 @@ async fn overview(
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Response> {
     let lang = ctx.lang_code();
-    let template = templates::resolve(&state.db, q.template.as_deref(), "template").await?;
+    let template =
+        crate::http::templates::resolve(&state.db, q.template.as_deref(), "template").await?;
     let today = registry::Day::today().0;
     let period = match q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => template.latest_due(today),
@@ -143,15 +147,15 @@ async fn overview(
     };
     template.check_period(&period).map_err(AppError::invalid)?;
     // National figures of internal indicators: for national-scope officials only
-    // (`crate::may_view_national`); a ministry's report (a national template) shows its own
+    // (`crate::model::access::may_view_national`); a ministry's report (a national template) shows its own
     // figures also to those who may read that report.
     let principal = ctx.principal.as_deref().filter(|p| p.is_complete());
     let own_report = match principal {
         Some(p) if template.level() == registry::Level::Nation => {
-            match templates::unit_for(&state.db, &template, "VN", &period).await? {
+            match crate::store::units::unit_for(&state.db, &template, "VN", &period).await? {
                 Some(vn) => p.allowed(
                     Permission::ViewData,
-                    &templates::target(&state.db, &template, &vn).await?,
+                    &crate::store::units::target(&state.db, &template, &vn).await?,
                 ),
                 None => false,
             }
@@ -161,11 +165,11 @@ async fn overview(
     let indicators: Vec<_> = template
         .indicators
         .iter()
-        .filter(|i| own_report || crate::may_view_national(principal, i))
+        .filter(|i| own_report || crate::model::access::may_view_national(principal, i))
         .cloned()
         .collect();
     // Completeness and the list of reports the caller may see.
-    let provinces = templates::reporting_units(&state.db, &template, &period).await?;
+    let provinces = crate::store::units::reporting_units(&state.db, &template, &period).await?;
     let last_year = period.same_period_last_year();
     let to_date = |p: &Period| -> Vec<Period> {
         // Periods of the same kind from the start of the year (lũy kế).
@@ -242,7 +246,7 @@ async fn overview(
         .collect();
 
     let subs = submission::for_period(&state.db, template.id, &period).await?;
-    let cal = catalogue::holidays(&state.db).await?;
+    let cal = holidays::holidays(&state.db).await?;
     let deadline = template.deadline(&period, &cal);
     let deadline_ms = deadline
         .with_hms(23, 59, 59)
@@ -296,7 +300,7 @@ async fn overview(
         }
     }
     let next = period.next();
-    let all = templates::list(&state.db).await?;
+    let all = crate::store::templates::list(&state.db).await?;
     let due = reports_due(&state, &ctx, &all, &cal).await?;
     render(OverviewPage {
         period_label: period.label(lang),
@@ -346,13 +350,13 @@ async fn reports_due(
     let mut out = Vec::new();
     for t in all {
         let period = t.latest_due(today);
-        let units = templates::units_in_scope(&state.db, t, &period, &p.grants).await?;
+        let units = crate::store::units::units_in_scope(&state.db, t, &period, &p.grants).await?;
         if units.is_empty() {
             continue;
         }
         let subs = submission::for_period(&state.db, t.id, &period).await?;
         for u in units {
-            let target = templates::target(&state.db, t, &u).await?;
+            let target = crate::store::units::target(&state.db, t, &u).await?;
             let submit = p.allowed(Permission::SubmitData, &target);
             let approve = p.allowed(Permission::ApproveData, &target);
             let status = subs.iter().find(|s| s.unit_id == u.id).map(|s| s.status);
@@ -430,14 +434,14 @@ async fn load_form(
     unit_code: &str,
     period_id: &str,
     template: Option<&str>,
-) -> AppResult<(registry::store::Unit, Period, catalogue::Template)> {
+) -> AppResult<(registry::store::Unit, Period, Template)> {
     let period = parse_period(Some(period_id))?;
-    let template = templates::resolve(&state.db, template, "template").await?;
+    let template = crate::http::templates::resolve(&state.db, template, "template").await?;
     template.check_period(&period).map_err(AppError::invalid)?;
-    let unit = templates::unit_for(&state.db, &template, unit_code, &period)
+    let unit = crate::store::units::unit_for(&state.db, &template, unit_code, &period)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let target = templates::target(&state.db, &template, &unit).await?;
+    let target = crate::store::units::target(&state.db, &template, &unit).await?;
     auth.require(Permission::ViewData, &target)?;
     Ok((unit, period, template))
 }
@@ -448,7 +452,7 @@ async fn render_form(
     auth: Auth,
     unit: registry::store::Unit,
     period: Period,
-    template: catalogue::Template,
+    template: Template,
     typed: Option<&std::collections::HashMap<String, String>>,
     errors: &[Problem],
     notices: Vec<String>,
@@ -460,7 +464,7 @@ async fn render_form(
     let ly = period.same_period_last_year();
     let ids: Vec<i64> = template.indicators.iter().map(|i| i.id).collect();
     let values = data::unit_values(&state.db, unit.id, &ids, &[period, prev, ly]).await?;
-    let target = templates::target(&state.db, &template, &unit).await?;
+    let target = crate::store::units::target(&state.db, &template, &unit).await?;
     let may_submit = auth.principal.allowed(Permission::SubmitData, &target);
     let may_approve = auth.principal.allowed(Permission::ApproveData, &target);
     let status = sub.as_ref().map(|s| s.status);
@@ -482,14 +486,14 @@ async fn render_form(
     } else {
         Default::default()
     };
-    let fmt = |ind: &catalogue::Indicator, p: &Period| {
+    let fmt = |ind: &crate::model::indicator::Indicator, p: &Period| {
         values
             .get(&(ind.id, p.id()))
             .map(|v| ind.format(*v, lang))
             .unwrap_or_else(|| "—".into())
     };
     let targets: std::collections::HashMap<String, f64> =
-        crate::targets::query(&state.db, None, Some(&unit.code), Some(period.year as i64))
+        crate::store::targets::query(&state.db, None, Some(&unit.code), Some(period.year as i64))
             .await?
             .into_iter()
             .map(|t| (t.indicator, t.value))
@@ -539,7 +543,7 @@ async fn render_form(
             }
         })
         .collect();
-    let cal = catalogue::holidays(&state.db).await?;
+    let cal = holidays::holidays(&state.db).await?;
     let deadline = template.deadline(&period, &cal);
     let key = status_key(status);
     let mut res = render(FormPage {
@@ -668,7 +672,7 @@ async fn form_submit(
         tq.template.as_deref(),
     )
     .await?;
-    let target = templates::target(&state.db, &template, &unit).await?;
+    let target = crate::store::units::target(&state.db, &template, &unit).await?;
     let action = form.get("action").map(String::as_str).unwrap_or("");
     let version = form.get("version").and_then(|v| v.parse::<i64>().ok());
     let reason = form.get("reason").map(String::as_str);
@@ -802,7 +806,7 @@ struct OpenDataPage {
 /// Open data (dữ liệu mở): every public indicator, downloadable without signing in.
 async fn open_data(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let lang = ctx.lang_code();
-    let latest = crate::latest_due_month();
+    let latest = crate::model::calendar::latest_due_month(registry::Day::today().0);
     let all = catalogue::list(&state.db).await?;
     let published = national_figures_published(&state, &all, latest).await?;
     let public: Vec<_> = all.into_iter().filter(|i| i.is_public).collect();
@@ -841,7 +845,7 @@ async fn open_data(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 /// national figures yet" instead of linking to an empty file.
 async fn national_figures_published(
     state: &AppState,
-    all: &[catalogue::Indicator],
+    all: &[crate::model::indicator::Indicator],
     latest: Period,
 ) -> AppResult<std::collections::HashSet<String>> {
     let mut with_values = std::collections::HashSet::new();
@@ -889,7 +893,7 @@ async fn national_figures_published(
         }
     }
     // Derived indicators, until no more become available (formulas may use other formulas).
-    let by_code: std::collections::HashMap<&str, &catalogue::Indicator> =
+    let by_code: std::collections::HashMap<&str, &crate::model::indicator::Indicator> =
         all.iter().map(|i| (i.code.as_str(), i)).collect();
     loop {
         let before = has.len();

@@ -7,9 +7,9 @@ use platform::identity::access::Role;
 use platform::params;
 use time::Date;
 
+use crate::model::template::{MONTHLY_PROVINCIAL, Template};
 use crate::period::Period;
 use crate::submission::{self, Status};
-use crate::templates::{self, MONTHLY_PROVINCIAL, Template};
 
 /// Working days before the deadline when reminders start, unless a template says otherwise.
 pub const DAYS_BEFORE: u32 = 2;
@@ -17,7 +17,7 @@ pub const DAYS_BEFORE: u32 = 2;
 /// Queue the reminders due on `today` for the monthly provincial report of `period`; returns how
 /// many were queued (already-queued ones are not repeated).
 pub async fn queue(db: &Db, period: &Period, today: Date) -> anyhow::Result<usize> {
-    let template = templates::template(db, MONTHLY_PROVINCIAL)
+    let template = crate::store::templates::template(db, MONTHLY_PROVINCIAL)
         .await?
         .ok_or_else(|| anyhow::anyhow!("catalogue not loaded"))?;
     queue_template(db, &template, period, today).await
@@ -27,7 +27,7 @@ pub async fn queue(db: &Db, period: &Period, today: Date) -> anyhow::Result<usiz
 /// if it is still missing (overdue).
 pub async fn queue_all(db: &Db, today: Date) -> anyhow::Result<usize> {
     let mut n = 0;
-    for t in templates::list(db).await? {
+    for t in crate::store::templates::list(db).await? {
         let due = t.latest_due(today);
         n += queue_template(db, &t, &due, today).await?;
         n += queue_template(db, &t, &due.previous(), today).await?;
@@ -47,7 +47,7 @@ pub async fn queue_template(
     if template.check_period(period).is_err() {
         return Ok(0);
     }
-    let cal = crate::catalogue::holidays(db).await?;
+    let cal = crate::store::holidays::holidays(db).await?;
     let due = template.deadline(period, &cal);
     let start = {
         // `remind_days` working days before the deadline.
@@ -65,7 +65,7 @@ pub async fn queue_template(
         return Ok(0);
     }
     let overdue = today > due;
-    let units = templates::reporting_units(db, template, period).await?;
+    let units = crate::store::units::reporting_units(db, template, period).await?;
     let subs = submission::for_period(db, template.id, period).await?;
     let mut tx = db.begin().await?;
     let mut queued = 0;
@@ -76,7 +76,7 @@ pub async fn queue_template(
         if done {
             continue;
         }
-        let target = templates::target(db, template, &unit).await?;
+        let target = crate::store::units::target(db, template, &unit).await?;
         let mut recipients = Vec::new();
         for r in tx
             .fetch_all(

@@ -11,7 +11,7 @@ use platform::params;
 use serde::Serialize;
 
 use crate::bulk::{Audit, Input, Report, value_field};
-use crate::catalogue::Template;
+use crate::model::template::Template;
 use crate::period::Period;
 
 /// Workflow state of a report.
@@ -182,7 +182,7 @@ fn canonical(s: &str) -> String {
 /// optionally the decimal mark and at least one digit. `allowed_decimals` is what the indicator
 /// accepts: below three, `1,234` in Vietnamese (`1.234` in English) is refused as ambiguous.
 /// An accepted number is the one written, digit for digit (never rounded: a value with more
-/// decimals than allowed is left for [`crate::catalogue::Indicator::check_value`] to refuse).
+/// decimals than allowed is left for [`crate::model::indicator::Indicator::check_value`] to refuse).
 pub fn read_number(raw: &str, lang_code: &str, allowed_decimals: u32) -> Result<f64, NumberError> {
     read(raw, lang_code, allowed_decimals, true)
 }
@@ -223,9 +223,9 @@ fn read(
                     .split_once(separators(other).1)
                     .map_or(0, |(_, f)| f.len());
                 if group.is_none() {
-                    crate::catalogue::format_number(v, decimals, "en").replace(',', "")
+                    crate::model::format::format_number(v, decimals, "en").replace(',', "")
                 } else {
-                    crate::catalogue::format_number(v, decimals, lang_code)
+                    crate::model::format::format_number(v, decimals, lang_code)
                 }
             }
             Err(_) => match lang_code {
@@ -286,7 +286,7 @@ fn read(
     }
     // Every accepted value is the one written: beyond the limit the value rule refuses it
     // anyway (with a better message); within it, too many digits for a float are refused.
-    if v.abs() <= crate::catalogue::VALUE_LIMIT
+    if v.abs() <= crate::model::indicator::VALUE_LIMIT
         && canonical(normalized) != canonical(&format!("{v}"))
     {
         return Err(NumberError::NotExact);
@@ -434,7 +434,7 @@ fn read_entries(template: &Template, entries: &[Entry]) -> (Vec<Input>, Vec<Prob
                             Problem::new("value_ambiguous")
                                 .arg("point", point.to_string())
                                 .arg("plain", &thousands)
-                                .arg("grouped", crate::catalogue::format_number(n, 0, e.lang))
+                                .arg("grouped", crate::model::format::format_number(n, 0, e.lang))
                         }
                         NumberError::NotExact => Problem::new("value_not_exact"),
                     };
@@ -842,9 +842,9 @@ mod tests {
             // n / 10^d: a value with at most d decimals (as a stored value has).
             let v: f64 = format!("{}e-{d}", n).parse().unwrap();
             for lang in ["vi", "en"] {
-                let shown = crate::catalogue::format_number(v, d as usize, lang);
+                let shown = crate::model::format::format_number(v, d as usize, lang);
                 let back = read_number(&shown, lang, d);
-                if v.abs() <= crate::catalogue::VALUE_LIMIT && back != Err(NumberError::NotExact) {
+                if v.abs() <= crate::model::indicator::VALUE_LIMIT && back != Err(NumberError::NotExact) {
                     proptest::prop_assert_eq!(back, Ok(v), "{} {}", lang, shown);
                 }
             }

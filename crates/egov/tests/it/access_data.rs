@@ -6,24 +6,28 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Status};
 
 use crate::on_both;
 use crate::support::{Client, Res, TestApp};
 
-async fn setup(app: &TestApp) -> catalogue::Template {
-    catalogue::load_default(&app.db, &Actor::system("test"))
+async fn setup(app: &TestApp) -> reporting::model::template::Template {
+    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
-    catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+    reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
         .await
         .unwrap()
         .unwrap()
 }
 
 /// The report form's fields: every indicator 100, retail sales `retail`, and `extra`.
-fn form(t: &catalogue::Template, retail: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+fn form(
+    t: &reporting::model::template::Template,
+    retail: &str,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
     let mut f: Vec<(String, String)> = t
         .indicators
         .iter()
@@ -45,7 +49,11 @@ async fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> Res {
     c.post(path, &refs).await
 }
 
-async fn report(app: &TestApp, t: &catalogue::Template, period: &str) -> submission::Submission {
+async fn report(
+    app: &TestApp,
+    t: &reporting::model::template::Template,
+    period: &str,
+) -> submission::Submission {
     let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
         .await
         .unwrap()
@@ -241,7 +249,7 @@ on_both!(
         let na = app.scope("unit", "40").await;
         let btc = app.scope("agency", "btc").await;
         // Nghệ An's quarterly administrative-procedure report (internal indicators), approved.
-        let t = catalogue::template(&app.db, "BC-TTHC-TINH-QUY")
+        let t = reporting::store::templates::template(&app.db, "BC-TTHC-TINH-QUY")
             .await
             .unwrap()
             .unwrap();

@@ -956,7 +956,7 @@ on_both!(
         use http_body_util::BodyExt;
         use platform::audit::Actor;
         use tower::ServiceExt;
-        reporting::catalogue::load_default(&app.db, &Actor::system("t"))
+        reporting::engine::reference::load_default(&app.db, &Actor::system("t"))
             .await
             .unwrap();
         let mut c = app

@@ -7,7 +7,6 @@
 use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
-use reporting::catalogue;
 
 use crate::on_both;
 use crate::support::{Client, TestApp};
@@ -47,7 +46,7 @@ fn assert_refused(r: &crate::support::Res, code: &str, field: &str) {
 on_both!(
     bad_query_types_and_repeats_are_422_in_the_envelope,
     async |app: &TestApp| {
-        catalogue::load_default(&app.db, &Actor::system("test"))
+        reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
             .await
             .unwrap();
         let mut c = app.client();
@@ -122,7 +121,7 @@ on_both!(
 on_both!(
     an_empty_parameter_counts_as_absent,
     async |app: &TestApp| {
-        catalogue::load_default(&app.db, &Actor::system("test"))
+        reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
             .await
             .unwrap();
         let mut c = app.client();

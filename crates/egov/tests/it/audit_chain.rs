@@ -155,7 +155,7 @@ on_both!(
 
 use platform::audit::{Checkpoint, Entry};
 use reporting::Period;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Action};
 
 /// A directory for this test's published checkpoints.
@@ -176,8 +176,10 @@ fn checkpoint_dir(app: &TestApp) -> std::path::PathBuf {
 /// approved. Returns the approved period of Nghệ An that was not corrected.
 async fn reporting_history(app: &TestApp) -> Period {
     let actor = platform::audit::Actor::system("t");
-    catalogue::load_default(&app.db, &actor).await.unwrap();
-    let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+    reporting::engine::reference::load_default(&app.db, &actor)
+        .await
+        .unwrap();
+    let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
         .await
         .unwrap()
         .unwrap();
@@ -598,7 +600,7 @@ on_both!(
         let s = reporting::submission::save(
             &app.db,
             &platform::audit::Actor::system("t"),
-            &catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+            &reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
                 .await
                 .unwrap()
                 .unwrap(),
@@ -778,8 +780,10 @@ on_both!(
     an_older_database_is_anchored_once_by_the_trail_start,
     async |app: &TestApp| {
         let actor = platform::audit::Actor::system("t");
-        catalogue::load_default(&app.db, &actor).await.unwrap();
-        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        reporting::engine::reference::load_default(&app.db, &actor)
+            .await
+            .unwrap();
+        let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();

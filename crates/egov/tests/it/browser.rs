@@ -358,7 +358,9 @@ async fn reporter_submits_approver_returns_then_approves_and_the_national_total_
     let (base, accounts, stop) = start_server().await;
     let c = browser().await;
     // A month not reported yet, right after the demo's latest.
-    let period = reporting::latest_due_month().next().id();
+    let period = reporting::model::calendar::latest_due_month(registry::Day::today().0)
+        .next()
+        .id();
     assert_eq!(national_cell(&c, &base, &period).await, "—");
 
     // The reporter fills the monthly form; one figure is ten times the usual.
@@ -372,9 +374,9 @@ async fn reporter_submits_approver_returns_then_approves_and_the_national_total_
     c.goto(&format!("{base}/reporting/40/{period}"))
         .await
         .unwrap();
-    let template = reporting::catalogue::template(
+    let template = reporting::store::templates::template(
         &egov_db(&base).await,
-        reporting::catalogue::MONTHLY_PROVINCIAL,
+        reporting::model::template::MONTHLY_PROVINCIAL,
     )
     .await
     .unwrap()

@@ -6,17 +6,17 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use serde_json::{Value, json};
 
 use crate::on_both;
 use crate::support::TestApp;
 
-async fn setup(app: &TestApp) -> (catalogue::Template, String) {
-    catalogue::load_default(&app.db, &Actor::system("test"))
+async fn setup(app: &TestApp) -> (reporting::model::template::Template, String) {
+    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
-    let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+    let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
         .await
         .unwrap()
         .unwrap();
@@ -34,7 +34,12 @@ async fn setup(app: &TestApp) -> (catalogue::Template, String) {
 }
 
 /// A report of every indicator of `t`, each value from `f(indicator code)`.
-fn report(t: &catalogue::Template, unit: &str, period: &str, f: impl Fn(&str) -> Value) -> Value {
+fn report(
+    t: &reporting::model::template::Template,
+    unit: &str,
+    period: &str,
+    f: impl Fn(&str) -> Value,
+) -> Value {
     let values: Vec<Value> = t
         .indicators
         .iter()
@@ -46,7 +51,7 @@ fn report(t: &catalogue::Template, unit: &str, period: &str, f: impl Fn(&str) ->
 const UNITS: [&str; 4] = ["40", "42", "01", "79"];
 const MONTHS: [&str; 3] = ["202601", "202602", "202603"];
 
-fn many(t: &catalogue::Template, bump: f64) -> Value {
+fn many(t: &reporting::model::template::Template, bump: f64) -> Value {
     let mut reports = Vec::new();
     for u in UNITS {
         for m in MONTHS {
@@ -422,7 +427,7 @@ on_both!(
         )
         .await
         .unwrap();
-        let t = catalogue::template(&app.db, "BC-TTHC-XA-QUY")
+        let t = reporting::store::templates::template(&app.db, "BC-TTHC-XA-QUY")
             .await
             .unwrap()
             .unwrap();

@@ -10,8 +10,8 @@ use platform::audit::Actor;
 use platform::i18n::Lang;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
-use reporting::catalogue_io::{self, Format};
+use reporting::engine::catalogue::{self as catalogue_io, Format};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Action, Entry};
 use tower::ServiceExt;
 
@@ -19,7 +19,7 @@ use crate::on_both;
 use crate::support::{Client, Res, TestApp};
 
 async fn setup(app: &TestApp) {
-    catalogue::load_default(&app.db, &Actor::system("test"))
+    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
 }
@@ -91,7 +91,7 @@ on_both!(
     async |app: &TestApp| {
         setup(app).await;
         let mut c = admin(app).await;
-        let before = catalogue::list(&app.db).await.unwrap();
+        let before = reporting::store::catalogue::list(&app.db).await.unwrap();
         assert!(before.len() >= 154);
         let audit = app.audit_count().await;
 
@@ -137,7 +137,10 @@ on_both!(
             r.body
         );
 
-        assert_eq!(catalogue::list(&app.db).await.unwrap(), before);
+        assert_eq!(
+            reporting::store::catalogue::list(&app.db).await.unwrap(),
+            before
+        );
         assert_eq!(
             app.audit_count().await,
             audit,
@@ -161,7 +164,10 @@ on_both!(
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.json()["changed"], serde_json::json!(["CPI"]));
-        let cpi = catalogue::by_code(&app.db, "CPI").await.unwrap().unwrap();
+        let cpi = reporting::store::catalogue::by_code(&app.db, "CPI")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             cpi.definition_en.as_deref(),
             Some("Prices of a basket of consumer goods.")
@@ -311,7 +317,7 @@ on_both!(
             (Some(1), Some(false))
         );
         assert!(
-            catalogue::by_code(&app.db, "DEMO_NEW")
+            reporting::store::catalogue::by_code(&app.db, "DEMO_NEW")
                 .await
                 .unwrap()
                 .is_none()
@@ -327,7 +333,7 @@ on_both!(
         .await;
         assert_eq!(r.json()["inserted"], 1);
         assert!(
-            catalogue::by_code(&app.db, "DEMO_NEW")
+            reporting::store::catalogue::by_code(&app.db, "DEMO_NEW")
                 .await
                 .unwrap()
                 .is_some()
@@ -355,7 +361,7 @@ on_both!(
             r.body
         );
         assert!(
-            catalogue::by_code(&app.db, "LOOP_A")
+            reporting::store::catalogue::by_code(&app.db, "LOOP_A")
                 .await
                 .unwrap()
                 .is_none()
@@ -435,7 +441,7 @@ on_both!(
     }
 );
 
-fn entries(t: &catalogue::Template, skip: &str) -> Vec<Entry> {
+fn entries(t: &reporting::model::template::Template, skip: &str) -> Vec<Entry> {
     t.indicators
         .iter()
         .filter(|i| i.code != skip)
@@ -453,7 +459,7 @@ on_both!(
     async |app: &TestApp| {
         setup(app).await;
         let mut c = admin(app).await;
-        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();
@@ -504,7 +510,7 @@ on_both!(
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.error_code(), "catalogue_rule_fixed_with_data");
 
-        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();
@@ -645,7 +651,7 @@ on_both!(
                 .await
                 .unwrap();
         }
-        let t = catalogue::template(&app.db, "TEST-DAN-SO")
+        let t = reporting::store::templates::template(&app.db, "TEST-DAN-SO")
             .await
             .unwrap()
             .unwrap();
@@ -804,7 +810,7 @@ on_both!(
         );
 
         // Twelve approved months of exports for Nghệ An: the year shows its target and % reached.
-        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();
@@ -891,7 +897,7 @@ fn catalogue_cli_exports_imports_and_names_bad_rows() {
         registry::seed::load(&db, &Actor::system("test"))
             .await
             .unwrap();
-        catalogue::load_default(&db, &Actor::system("test"))
+        reporting::engine::reference::load_default(&db, &Actor::system("test"))
             .await
             .unwrap();
         db.close().await;

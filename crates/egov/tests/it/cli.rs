@@ -442,13 +442,16 @@ fn audit_verify_names_every_attack() {
         db.migrate().await.unwrap();
         let actor = platform::audit::Actor::system("test");
         registry::seed::load(&db, &actor).await.unwrap();
-        reporting::catalogue::load_default(&db, &actor)
+        reporting::engine::reference::load_default(&db, &actor)
             .await
             .unwrap();
-        let t = reporting::catalogue::template(&db, reporting::catalogue::MONTHLY_PROVINCIAL)
-            .await
-            .unwrap()
-            .unwrap();
+        let t = reporting::store::templates::template(
+            &db,
+            reporting::model::template::MONTHLY_PROVINCIAL,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         let unit = registry::store::unit_by_code(&db, "40", registry::Day::today())
             .await
             .unwrap()

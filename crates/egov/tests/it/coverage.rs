@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use platform::audit::Actor;
 use reporting::Period;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Action, Entry};
 
 use crate::on_both;
@@ -30,13 +30,18 @@ async fn provinces_of(app: &TestApp, period: &str) -> Vec<registry::store::Unit>
 }
 
 /// Approve the monthly provincial report of `unit_id` for `P`.
-async fn approve(app: &TestApp, t: &catalogue::Template, unit_id: i64, retail: f64) {
+async fn approve(
+    app: &TestApp,
+    t: &reporting::model::template::Template,
+    unit_id: i64,
+    retail: f64,
+) {
     approve_in(app, t, unit_id, retail, P).await
 }
 
 async fn approve_in(
     app: &TestApp,
-    t: &catalogue::Template,
+    t: &reporting::model::template::Template,
     unit_id: i64,
     retail: f64,
     period: &str,
@@ -99,10 +104,10 @@ async fn published(app: &TestApp) -> Vec<(String, String, String)> {
     let (status, xlsx) = c.get_bytes(&format!("{q}&format=xlsx")).await;
     assert_eq!(status, StatusCode::OK);
     for (bytes, format) in [
-        (csv, reporting::catalogue_io::Format::Csv),
-        (xlsx, reporting::catalogue_io::Format::Xlsx),
+        (csv, reporting::engine::catalogue::Format::Csv),
+        (xlsx, reporting::engine::catalogue::Format::Xlsx),
     ] {
-        let table = reporting::catalogue_io::read(&bytes, format).unwrap_or_else(|_| panic!());
+        let table = reporting::engine::catalogue::read(&bytes, format).unwrap_or_else(|_| panic!());
         let header = &table.rows[0];
         let col = |name: &str| {
             header
@@ -194,10 +199,10 @@ async fn page_marks(app: &TestApp) -> Vec<(bool, String, &'static str)> {
 on_both!(
     national_figures_carry_coverage_and_status,
     async |app: &TestApp| {
-        catalogue::load_default(&app.db, &Actor::system("test"))
+        reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
             .await
             .unwrap();
-        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();
@@ -243,10 +248,10 @@ on_both!(
 on_both!(
     before_july_2025_the_63_provinces_are_due,
     async |app: &TestApp| {
-        catalogue::load_default(&app.db, &Actor::system("test"))
+        reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
             .await
             .unwrap();
-        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();

@@ -45,7 +45,7 @@ async fn crash_story(url: String) {
     let db = egov::connect(&config).await.unwrap();
     let actor = Actor::system("test");
     registry::seed::load(&db, &actor).await.unwrap();
-    reporting::catalogue::load_default(&db, &actor)
+    reporting::engine::reference::load_default(&db, &actor)
         .await
         .unwrap();
     let (_, token) = platform::identity::tokens::create(
@@ -58,10 +58,11 @@ async fn crash_story(url: String) {
     )
     .await
     .unwrap();
-    let template = reporting::catalogue::template(&db, reporting::catalogue::MONTHLY_PROVINCIAL)
-        .await
-        .unwrap()
-        .unwrap();
+    let template =
+        reporting::store::templates::template(&db, reporting::model::template::MONTHLY_PROVINCIAL)
+            .await
+            .unwrap()
+            .unwrap();
     let codes: Vec<String> = template.indicators.iter().map(|i| i.code.clone()).collect();
     db.close().await;
 
@@ -150,7 +151,7 @@ async fn crash_story(url: String) {
     let mut whole = 0;
     for (i, (code, period, _)) in batches.iter().enumerate() {
         let per = reporting::Period::parse(period).unwrap();
-        let unit = reporting::unit_for_period(&db, code, &per)
+        let unit = reporting::store::units::unit_for_period(&db, code, &per)
             .await
             .unwrap()
             .unwrap();

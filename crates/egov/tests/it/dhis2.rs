@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::Role;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use serde_json::{Value, json};
 
 use crate::on_both;
@@ -14,7 +14,7 @@ use crate::support::{Client, TestApp};
 
 /// The catalogue and a reporter token for Nghệ An (province 40).
 async fn setup(app: &TestApp) -> Client {
-    catalogue::load_default(&app.db, &Actor::system("test"))
+    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
     let (_, secret) = platform::identity::tokens::create(
@@ -277,11 +277,11 @@ on_both!(dhis2_identifier_schemes, async |app: &TestApp| {
         .await
         .unwrap()
         .unwrap();
-    let retail = catalogue::by_code(&app.db, "RETAIL_SALES")
+    let retail = reporting::store::catalogue::by_code(&app.db, "RETAIL_SALES")
         .await
         .unwrap()
         .unwrap();
-    let template = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+    let template = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
         .await
         .unwrap()
         .unwrap();
@@ -526,7 +526,7 @@ on_both!(
 
         // A report's own problem leaves that whole report out, the other reports go in:
         // September is submitted (locked), November is a new draft.
-        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();
@@ -666,7 +666,7 @@ on_both!(dhis2_answers_like_dhis2, async |app: &TestApp| {
     }
     // completeDate is echoed when the reports are submitted.
     let mut full = set(json!([]));
-    let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+    let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
         .await
         .unwrap()
         .unwrap();

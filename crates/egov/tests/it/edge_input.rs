@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::db::Sql;
 use platform::identity::access::{Role, Scope};
-use reporting::catalogue;
 use serde_json::{Value, json};
 
 use crate::on_both;
@@ -411,7 +410,7 @@ async fn callers(app: &TestApp) -> Vec<(&'static str, Client)> {
 on_both!(
     control_characters_are_refused_on_every_route,
     async |app: &TestApp| {
-        catalogue::load_default(&app.db, &Actor::system("test"))
+        reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
             .await
             .unwrap();
         let mut callers = callers(app).await;

@@ -469,7 +469,7 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
     }
 
     // 6. The reporter, on node B, changes the temporary password and submits.
-    let period = reporting::latest_due_month().id();
+    let period = reporting::model::calendar::latest_due_month(registry::Day::today().0).id();
     let form = format!("/reporting/40/{period}");
     let mut reporter = Http::new(b_port);
     assert_eq!(reporter.sign_in("baocao.40", temp), "/account/password");

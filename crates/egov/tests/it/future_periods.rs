@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::Role;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::period::{Period, PeriodKind};
 use serde_json::json;
 
@@ -42,10 +42,10 @@ async fn post_csv(app: &TestApp, c: &Client, path: &str, body: String) -> Res {
 on_both!(
     periods_after_the_current_one_are_refused_everywhere,
     async |app: &TestApp| {
-        catalogue::load_default(&app.db, &Actor::system("test"))
+        reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
             .await
             .unwrap();
-        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();
@@ -178,7 +178,7 @@ on_both!(
 on_both!(
     targets_may_be_set_ahead_within_the_configured_lead,
     async |app: &TestApp| {
-        catalogue::load_default(&app.db, &Actor::system("test"))
+        reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
             .await
             .unwrap();
         let c = app

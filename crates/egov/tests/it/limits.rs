@@ -11,7 +11,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -102,7 +102,7 @@ async fn send(
 }
 
 async fn reporter_token(app: &TestApp) -> String {
-    catalogue::load_default(&app.db, &Actor::system("test"))
+    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
     platform::identity::tokens::create(
@@ -142,7 +142,7 @@ fn assert_envelope(r: &Res, status: StatusCode, code: &str) {
 on_both!(
     a_zip_bomb_and_a_far_corner_are_refused_before_parsing,
     async |app: &TestApp| {
-        catalogue::load_default(&app.db, &Actor::system("test"))
+        reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
             .await
             .unwrap();
         let mut admin = app
@@ -436,7 +436,7 @@ on_both!(
     explanations_and_reasons_have_a_maximum_length,
     async |app: &TestApp| {
         let token = reporter_token(app).await;
-        let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();

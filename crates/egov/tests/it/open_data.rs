@@ -27,7 +27,7 @@ on_both!(
             .collect();
         // Indicators without national figures say so instead of linking to an empty file.
         let without = page.body.matches("Chưa có số liệu cả nước").count();
-        let public = reporting::catalogue::list(&app.db)
+        let public = reporting::store::catalogue::list(&app.db)
             .await
             .unwrap()
             .into_iter()

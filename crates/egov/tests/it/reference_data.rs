@@ -38,8 +38,8 @@ pub fn newer_version(tag: &str) -> PathBuf {
         .replace("byt,Bộ Y tế,", "byt,Bộ Y tế (đổi tên 2099),")
         + "bkt,Bộ Kiểm thử,Ministry of Testing,ministry,,,,\n";
     std::fs::write(reg.join("agencies.csv"), agencies).unwrap();
-    let holidays =
-        shipped(&reporting::reference::SOURCE, "holidays.csv") + "2099-01-01,Tết Dương lịch\n";
+    let holidays = shipped(&reporting::engine::reference::SOURCE, "holidays.csv")
+        + "2099-01-01,Tết Dương lịch\n";
     std::fs::write(rep.join("holidays.csv"), holidays).unwrap();
     dir
 }

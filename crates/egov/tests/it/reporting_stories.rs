@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Action, Entry};
 
 use crate::on_both;
@@ -13,17 +13,17 @@ use crate::support::{Client, TestApp};
 
 const P: &str = "202509";
 
-async fn setup(app: &TestApp) -> catalogue::Template {
-    catalogue::load_default(&app.db, &Actor::system("test"))
+async fn setup(app: &TestApp) -> reporting::model::template::Template {
+    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
-    catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+    reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
         .await
         .unwrap()
         .unwrap()
 }
 
-fn entries(t: &catalogue::Template, retail: &str) -> Vec<Entry> {
+fn entries(t: &reporting::model::template::Template, retail: &str) -> Vec<Entry> {
     t.indicators
         .iter()
         .map(|i| Entry {
@@ -40,7 +40,7 @@ fn entries(t: &catalogue::Template, retail: &str) -> Vec<Entry> {
 }
 
 /// Eight approved months of ordinary figures for Nghệ An before `P`.
-async fn history(app: &TestApp, t: &catalogue::Template) -> i64 {
+async fn history(app: &TestApp, t: &reporting::model::template::Template) -> i64 {
     let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
         .await
         .unwrap()
@@ -76,7 +76,7 @@ async fn history(app: &TestApp, t: &catalogue::Template) -> i64 {
 }
 
 fn form<'a>(
-    t: &'a catalogue::Template,
+    t: &'a reporting::model::template::Template,
     retail: &'a str,
     extra: &[(&'a str, &'a str)],
 ) -> Vec<(String, String)> {
@@ -103,7 +103,7 @@ async fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> crate::supp
     c.post(path, &refs).await
 }
 
-async fn version(app: &TestApp, t: &catalogue::Template, unit_id: i64) -> String {
+async fn version(app: &TestApp, t: &reporting::model::template::Template, unit_id: i64) -> String {
     submission::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
         .await
         .unwrap()
@@ -343,7 +343,7 @@ on_both!(
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(national_retail(&mut public).await, Some(1150.0));
-        let retail = catalogue::by_code(&app.db, "RETAIL_SALES")
+        let retail = reporting::store::catalogue::by_code(&app.db, "RETAIL_SALES")
             .await
             .unwrap()
             .unwrap();
@@ -479,7 +479,7 @@ on_both!(
 on_both!(catalogue_and_query_errors, async |app: &TestApp| {
     setup(app).await;
     let mut c = app.client();
-    let all = catalogue::list(&app.db).await.unwrap();
+    let all = reporting::store::catalogue::list(&app.db).await.unwrap();
     assert!(all.len() >= 60, "{}", all.len());
     let public = c.get("/api/v1/indicators").await.json();
     let n_public = all.iter().filter(|i| i.is_public).count();
@@ -625,7 +625,7 @@ on_both!(
         for (code, exports, imports) in [("40", "300", "120"), ("42", "200", "80")] {
             for (period, factor) in [("202509", 1.0), ("202409", 0.8)] {
                 let p = Period::parse(period).unwrap();
-                let unit = reporting::unit_for_period(&app.db, code, &p)
+                let unit = reporting::store::units::unit_for_period(&app.db, code, &p)
                     .await
                     .unwrap()
                     .unwrap();
@@ -699,7 +699,7 @@ on_both!(
         // June 2025: old Phú Thọ (25), Vĩnh Phúc (26) and Hòa Bình (17) report separately.
         let june = Period::parse("202506").unwrap();
         for (code, retail) in [("25", "100"), ("26", "200"), ("17", "50")] {
-            let unit = reporting::unit_for_period(&app.db, code, &june)
+            let unit = reporting::store::units::unit_for_period(&app.db, code, &june)
                 .await
                 .unwrap()
                 .unwrap();
@@ -978,7 +978,7 @@ on_both!(
         assert!(
             page.body.contains("Dữ liệu mở") && page.body.contains("Kim ngạch xuất khẩu hàng hóa")
         );
-        let all = catalogue::list(&app.db).await.unwrap();
+        let all = reporting::store::catalogue::list(&app.db).await.unwrap();
         let internal = all.iter().find(|i| !i.is_public).unwrap();
         assert!(
             !page

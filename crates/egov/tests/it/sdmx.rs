@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use platform::audit::Actor;
 use platform::db::Db;
 use reporting::Period;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Action, Entry};
 use tower::ServiceExt;
 
@@ -30,16 +30,16 @@ const APPROVED: [(&str, &str, &str, &str); 5] = [
 /// The catalogue and the fixture's reports: approved ones, and one for Quảng Trị (44) submitted
 /// but not approved, which must not show.
 async fn fixture(db: &Db) {
-    catalogue::load_default(db, &Actor::system("test"))
+    reporting::engine::reference::load_default(db, &Actor::system("test"))
         .await
         .unwrap();
-    let t = catalogue::template(db, MONTHLY_PROVINCIAL)
+    let t = reporting::store::templates::template(db, MONTHLY_PROVINCIAL)
         .await
         .unwrap()
         .unwrap();
     let report = async |code: &str, month: &str, retail: &str, exports: &str, approve: bool| {
         let p = Period::parse(month).unwrap();
-        let unit = reporting::unit_for_period(db, code, &p)
+        let unit = reporting::store::units::unit_for_period(db, code, &p)
             .await
             .unwrap()
             .unwrap();
@@ -340,7 +340,7 @@ on_both!(sdmx_structures_describe_the_flow, async |app: &TestApp| {
         .await
         .json();
     let codes = m["data"]["codelists"][0]["codes"].as_array().unwrap();
-    let all = catalogue::list(&app.db).await.unwrap();
+    let all = reporting::store::catalogue::list(&app.db).await.unwrap();
     assert_eq!(codes.len(), all.iter().filter(|i| i.is_public).count());
     let internal = all.iter().find(|i| !i.is_public).unwrap();
     assert!(!codes.iter().any(|c| c["id"] == internal.code.as_str()));
@@ -547,7 +547,7 @@ on_both!(
                 .await
                 .json(),
         );
-        let template = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+        let template = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
             .await
             .unwrap()
             .unwrap();
@@ -728,7 +728,7 @@ on_both!(sdmx_data_errors_are_precise, async |app: &TestApp| {
         "“2025-13” is not a valid period; use 2025-01, 202501, 2025-01-15, 2025-Q1 or 2025."
     );
     // Internal indicators are not open data: unknown to SDMX.
-    let all = catalogue::list(&app.db).await.unwrap();
+    let all = reporting::store::catalogue::list(&app.db).await.unwrap();
     let internal = all.iter().find(|i| !i.is_public).unwrap();
     let r = c
         .get(&format!(

@@ -8,7 +8,7 @@ use crate::on_both;
 use crate::support::TestApp;
 
 on_both!(officials_land_on_their_worklist, async |app: &TestApp| {
-    reporting::catalogue::load_default(&app.db, &platform::audit::Actor::system("test"))
+    reporting::engine::reference::load_default(&app.db, &platform::audit::Actor::system("test"))
         .await
         .unwrap();
     let na = app.scope("unit", "40").await;

@@ -6,15 +6,13 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::catalogue;
 use reporting::submission;
-use reporting::templates;
 
 use crate::on_both;
 use crate::support::{Client, TestApp};
 
 async fn setup(app: &TestApp) {
-    catalogue::load_default(&app.db, &Actor::system("test"))
+    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
 }
@@ -32,7 +30,7 @@ async fn token(app: &TestApp, name: &str, role: Role, scope: Scope) -> Client {
 /// A batch of `template` for `unit` × `period`, every indicator at `value` as far as its rule
 /// allows (whole for a count, at most the upper bound of a share).
 async fn batch(app: &TestApp, template: &str, unit: &str, period: &str, value: f64) -> String {
-    let t = catalogue::template(&app.db, template)
+    let t = reporting::store::templates::template(&app.db, template)
         .await
         .unwrap()
         .unwrap();
@@ -55,7 +53,7 @@ async fn batch(app: &TestApp, template: &str, unit: &str, period: &str, value: f
 
 /// Approve the submitted report of `template` × unit × period.
 async fn approve(app: &TestApp, template: &str, unit_id: i64, period: &str) {
-    let t = catalogue::template(&app.db, template)
+    let t = reporting::store::templates::template(&app.db, template)
         .await
         .unwrap()
         .unwrap();
@@ -69,11 +67,11 @@ async fn approve(app: &TestApp, template: &str, unit_id: i64, period: &str) {
 }
 
 async fn unit_id(app: &TestApp, template: &str, code: &str, period: &str) -> i64 {
-    let t = catalogue::template(&app.db, template)
+    let t = reporting::store::templates::template(&app.db, template)
         .await
         .unwrap()
         .unwrap();
-    templates::unit_for(&app.db, &t, code, &Period::parse(period).unwrap())
+    reporting::store::units::unit_for(&app.db, &t, code, &Period::parse(period).unwrap())
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("no unit {code} for {template}"))
@@ -136,10 +134,13 @@ on_both!(
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert!(r.body.contains("1.250,5"), "national total shown");
         // The report is the quarterly template's, not the monthly one's.
-        let monthly = catalogue::template(&app.db, catalogue::MONTHLY_PROVINCIAL)
-            .await
-            .unwrap()
-            .unwrap();
+        let monthly = reporting::store::templates::template(
+            &app.db,
+            reporting::model::template::MONTHLY_PROVINCIAL,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(
         app.count_where(
             "SELECT COUNT(*) AS n FROM submissions WHERE template_id = (SELECT id FROM report_templates WHERE code = $1)",
@@ -202,7 +203,14 @@ on_both!(
             .request_json(
                 "POST",
                 "/api/v1/data/batch",
-                batch(app, catalogue::MONTHLY_PROVINCIAL, "40", "202509", 100.0).await,
+                batch(
+                    app,
+                    reporting::model::template::MONTHLY_PROVINCIAL,
+                    "40",
+                    "202509",
+                    100.0,
+                )
+                .await,
             )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -224,7 +232,7 @@ on_both!(
             .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let version = {
-            let t = catalogue::template(&app.db, "BC-BTC-NSNN-THANG")
+            let t = reporting::store::templates::template(&app.db, "BC-BTC-NSNN-THANG")
                 .await
                 .unwrap()
                 .unwrap();
@@ -334,7 +342,7 @@ on_both!(
             .get_bytes("/reporting/90001/2025Q3/template.xlsx?template=BC-TTHC-XA-QUY")
             .await;
         assert_eq!(status, StatusCode::OK);
-        let t = catalogue::template(&app.db, "BC-TTHC-XA-QUY")
+        let t = reporting::store::templates::template(&app.db, "BC-TTHC-XA-QUY")
             .await
             .unwrap()
             .unwrap();
@@ -382,9 +390,15 @@ on_both!(
         );
         c.lang = Some("vi");
         // The default template is monthly: a quarter is refused too.
-        let body = batch(app, catalogue::MONTHLY_PROVINCIAL, "40", "2025Q3", 1.0)
-            .await
-            .replace("\"template\":\"BC-KTXH-THANG\",", "");
+        let body = batch(
+            app,
+            reporting::model::template::MONTHLY_PROVINCIAL,
+            "40",
+            "2025Q3",
+            1.0,
+        )
+        .await
+        .replace("\"template\":\"BC-KTXH-THANG\",", "");
         assert!(!body.contains("template"));
         let r = c.request_json("POST", "/api/v1/data/batch", body).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -448,21 +462,21 @@ on_both!(
     a_quarterly_deadline_skips_holidays,
     async |app: &TestApp| {
         setup(app).await;
-        let t = catalogue::template(&app.db, "BC-KTXH-QUY")
+        let t = reporting::store::templates::template(&app.db, "BC-KTXH-QUY")
             .await
             .unwrap()
             .unwrap();
         let q3 = Period::parse("2025Q3").unwrap();
         let day = |s: &str| registry::Day::parse(s).unwrap().0;
         // Cut-off 14/9/2025 (a Sunday); five working days: 15–19/9.
-        let cal = catalogue::holidays(&app.db).await.unwrap();
+        let cal = reporting::store::holidays::holidays(&app.db).await.unwrap();
         assert_eq!(t.deadline(&q3, &cal), day("2025-09-19"));
         // A public holiday on Tuesday 16/9 moves it to Monday 22/9 (the calendar is data).
         app.db
         .execute_script("INSERT INTO holidays (day, name) VALUES ('2025-09-16', 'Ngày nghỉ bù (thử nghiệm)')")
         .await
         .unwrap();
-        let cal = catalogue::holidays(&app.db).await.unwrap();
+        let cal = reporting::store::holidays::holidays(&app.db).await.unwrap();
         assert_eq!(t.deadline(&q3, &cal), day("2025-09-22"));
         // Reminders of the quarterly report follow its own deadline.
         let na = app.scope("unit", "40").await;
@@ -502,7 +516,7 @@ on_both!(
 
 /// Return the Ministry of Finance's report of September 2025 (so that it can be sent again).
 async fn return_national(app: &TestApp) {
-    let t = catalogue::template(&app.db, "BC-BTC-NSNN-THANG")
+    let t = reporting::store::templates::template(&app.db, "BC-BTC-NSNN-THANG")
         .await
         .unwrap()
         .unwrap();
@@ -528,12 +542,15 @@ on_both!(
     async |app: &TestApp| {
         setup(app).await;
         // Every province valid in September 2025 reports state budget revenue of 100 (approved).
-        let monthly = catalogue::template(&app.db, catalogue::MONTHLY_PROVINCIAL)
-            .await
-            .unwrap()
-            .unwrap();
+        let monthly = reporting::store::templates::template(
+            &app.db,
+            reporting::model::template::MONTHLY_PROVINCIAL,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         let p = Period::parse("202509").unwrap();
-        let provinces = templates::reporting_units(&app.db, &monthly, &p)
+        let provinces = reporting::store::units::reporting_units(&app.db, &monthly, &p)
             .await
             .unwrap();
         assert_eq!(provinces.len(), 34);
@@ -551,7 +568,7 @@ on_both!(
         let mut ministry = token(app, "Bộ Tài chính", Role::Reporter, btc).await;
         ministry.lang = Some("en");
         let send = async |c: &mut Client, revenue: f64, explanation: Option<&str>| {
-            let t = catalogue::template(&app.db, "BC-BTC-NSNN-THANG")
+            let t = reporting::store::templates::template(&app.db, "BC-BTC-NSNN-THANG")
                 .await
                 .unwrap()
                 .unwrap();

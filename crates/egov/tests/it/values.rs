@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::model::template::MONTHLY_PROVINCIAL;
 use serde_json::{Value, json};
 
 use crate::on_both;
@@ -16,11 +16,11 @@ use crate::support::{Client, Res, TestApp};
 pub(crate) const P: &str = "202601";
 
 /// The catalogue, the monthly provincial template and an API client of a national reporter.
-pub(crate) async fn setup(app: &TestApp) -> (catalogue::Template, Client) {
-    catalogue::load_default(&app.db, &Actor::system("test"))
+pub(crate) async fn setup(app: &TestApp) -> (reporting::model::template::Template, Client) {
+    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
-    let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
+    let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
         .await
         .unwrap()
         .unwrap();
@@ -58,7 +58,7 @@ fn bad(code: &str) -> Value {
     }
 }
 
-fn values(t: &catalogue::Template, f: impl Fn(&str) -> Value) -> Vec<Value> {
+fn values(t: &reporting::model::template::Template, f: impl Fn(&str) -> Value) -> Vec<Value> {
     t.indicators
         .iter()
         .map(|i| json!({"indicator": i.code, "value": f(&i.code)}))
@@ -242,7 +242,7 @@ on_both!(
         let (code, detail) = error_of(&r, "reports[0].v_CPI");
         assert_eq!(code, "value_too_precise");
         assert!(detail.contains("tối đa 2 chữ số thập phân"), "{detail}");
-        let quarterly = catalogue::template(&app.db, "BC-KTXH-QUY")
+        let quarterly = reporting::store::templates::template(&app.db, "BC-KTXH-QUY")
             .await
             .unwrap()
             .unwrap();

@@ -18,11 +18,10 @@ use super::resolve::{
     Unresolved, is_default_combo, resolve_combo, resolve_data_set, resolve_element, resolve_unit,
 };
 use super::{Conflict, DataValueSet, ImportCount, Options, Strategy};
-use crate::catalogue::Template;
+use crate::model::template::Template;
 use crate::period::Period;
 use crate::store;
 use crate::submission::{self, Action, Entry};
-use crate::templates;
 
 /// How an import ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,7 +300,7 @@ fn group_values(
     lang: Lang,
     set: &DataValueSet,
     template: &Template,
-    all: &[crate::catalogue::Indicator],
+    all: &[crate::model::indicator::Indicator],
     options: &Options,
 ) -> (Tally, Groups) {
     let element_scheme = options.scheme(Object::DataElement);
@@ -488,7 +487,7 @@ pub async fn import(
                 return refuse(vec![c]);
             }
         };
-    let all = crate::catalogue::list(db).await?;
+    let all = crate::store::catalogue::list(db).await?;
     let (mut tally, groups) = group_values(lang, set, &template, &all, options);
     let action = if set.complete_date.is_some() {
         Action::Submit
@@ -529,7 +528,7 @@ pub async fn import(
                 continue;
             }
         };
-        let target = templates::target(db, &template, &unit).await?;
+        let target = crate::store::units::target(db, &template, &unit).await?;
         if !may_submit(&target) {
             reject(
                 &mut tally,

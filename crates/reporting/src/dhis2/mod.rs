@@ -254,7 +254,7 @@ mod tests {
     use super::options::*;
     use super::resolve::*;
     use super::*;
-    use crate::catalogue::Indicator;
+    use crate::model::indicator::Indicator;
 
     #[test]
     fn reads_dhis2_csv_with_or_without_header() {
@@ -340,12 +340,12 @@ mod tests {
 
     #[test]
     fn elements_and_combos_by_code_or_name() {
-        let table = crate::catalogue_io::read(
-            crate::catalogue::SEED_INDICATORS.as_bytes(),
-            crate::catalogue_io::Format::Csv,
+        let table = crate::engine::catalogue::read(
+            crate::engine::reference::SEED_INDICATORS.as_bytes(),
+            crate::engine::catalogue::Format::Csv,
         )
         .unwrap();
-        let (rows, _) = crate::catalogue_io::parse(&table).unwrap();
+        let (rows, _) = crate::engine::catalogue::parse(&table).unwrap();
         let all: Vec<Indicator> = rows.into_iter().map(|r| r.indicator).collect();
         let el = |e: &str, s: Scheme| resolve_element(&all, e, s).ok();
         assert_eq!(

@@ -5,9 +5,9 @@ use platform::db::{Db, DbResult};
 use registry::store::Unit;
 
 use super::Scheme;
-use crate::catalogue::{Indicator, Template};
+use crate::model::indicator::Indicator;
+use crate::model::template::Template;
 use crate::period::Period;
-use crate::templates;
 
 pub fn is_default_combo(c: &str) -> bool {
     let c = c.trim();
@@ -70,7 +70,7 @@ pub fn resolve_combo(
             .filter(|i| same_name(&i.name_vi, c) || same_name(&i.name_en, c))
             .map(|i| i.code.clone())
             .next(),
-        _ => crate::catalogue_io::resolve_part(all, element, Some(c)),
+        _ => crate::model::breakdown::resolve_part(all, element, Some(c)),
     }
 }
 
@@ -113,7 +113,7 @@ pub async fn resolve_unit(
                 _ => Err(Unresolved::Ambiguous),
             })
         }
-        _ => Ok(templates::unit_for(db, template, org, period)
+        _ => Ok(crate::store::units::unit_for(db, template, org, period)
             .await?
             .ok_or(Unresolved::Unknown)),
     }
@@ -128,7 +128,7 @@ pub async fn resolve_data_set(
     let name = data_set.map(str::trim).filter(|s| !s.is_empty());
     match (scheme, name) {
         (Scheme::Name, Some(name)) => {
-            let mut found: Vec<Template> = templates::list(db)
+            let mut found: Vec<Template> = crate::store::templates::list(db)
                 .await?
                 .into_iter()
                 .filter(|t| same_name(&t.name_vi, name) || same_name(&t.name_en, name))
@@ -139,10 +139,11 @@ pub async fn resolve_data_set(
                 _ => Err(Unresolved::Ambiguous),
             })
         }
-        _ => Ok(
-            templates::template(db, name.unwrap_or(crate::catalogue::MONTHLY_PROVINCIAL))
-                .await?
-                .ok_or(Unresolved::Unknown),
-        ),
+        _ => Ok(crate::store::templates::template(
+            db,
+            name.unwrap_or(crate::model::template::MONTHLY_PROVINCIAL),
+        )
+        .await?
+        .ok_or(Unresolved::Unknown)),
     }
 }

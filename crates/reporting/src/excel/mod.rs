@@ -26,14 +26,13 @@ pub(crate) fn column_letter(c: u16) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Template;
+    use crate::model::template::Template;
     use crate::period::Period;
-    use crate::templates;
     use rust_xlsxwriter::Workbook;
     use std::collections::HashMap;
 
     fn template() -> Template {
-        let ind = |id: i64, code: &str| crate::catalogue::Indicator {
+        let ind = |id: i64, code: &str| crate::model::indicator::Indicator {
             id,
             code: code.into(),
             name_vi: format!("Chỉ tiêu {code}"),
@@ -56,7 +55,7 @@ mod tests {
         };
         Template {
             id: 1,
-            code: templates::MONTHLY_PROVINCIAL.into(),
+            code: crate::model::template::MONTHLY_PROVINCIAL.into(),
             name_vi: "Báo cáo tháng".into(),
             name_en: "Monthly report".into(),
             period_kind: "month".into(),

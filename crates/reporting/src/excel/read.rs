@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use platform::error::Problem;
 
 use super::{COL_EXPLANATION, COL_VALUE, HEADER_ROW, SHEET, column_letter};
-use crate::catalogue::Template;
+use crate::model::template::Template;
 use crate::submission::Entry;
 
 /// One problem of an uploaded workbook, with its cell.

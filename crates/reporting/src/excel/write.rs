@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::{COL_EXPLANATION, COL_VALUE, HEADER_ROW, SHEET};
-use crate::catalogue::Template;
+use crate::model::template::Template;
 use crate::period::Period;
 
 /// Build the workbook for a unit × period.

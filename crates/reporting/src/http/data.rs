@@ -14,11 +14,11 @@ use platform::web::{Json, Query};
 use serde::{Deserialize, Serialize};
 
 use super::download::{download_csv, download_xlsx};
-use crate::catalogue::{self, Indicator};
+use crate::model::indicator::Indicator;
 use crate::period::Period;
 use crate::query::{self, FigureStatus};
+use crate::store::catalogue;
 use crate::submission::{self, Action, Entry};
-use crate::templates;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -180,7 +180,7 @@ pub async fn query_data(
     let mut items = Vec::new();
     for unit_code in &units {
         if unit_code.eq_ignore_ascii_case("VN") {
-            crate::require_national_view(principal.map(|p| &**p), &indicators)?;
+            crate::http::access::require_national_view(principal.map(|p| &**p), &indicators)?;
             if national.is_none() {
                 let figures = query::national_figures(&state.db, &catalogue, &indicators, &periods)
                     .await
@@ -303,7 +303,7 @@ async fn mark_retired_and_targets(
     // Targets are per year: no query unless a year is asked for.
     let years = items.iter().any(|o| o.period.len() == 4);
     for ind in indicators.iter().filter(|_| years) {
-        for t in crate::targets::query(&state.db, Some(&ind.code), None, None).await? {
+        for t in crate::store::targets::query(&state.db, Some(&ind.code), None, None).await? {
             targets.insert((t.indicator, t.unit, t.year), t.value);
         }
     }
@@ -482,9 +482,10 @@ pub async fn post_batch(
                 .arg("value", &batch.period),
         )
     })?;
-    let template = templates::resolve(&state.db, batch.template.as_deref(), "template").await?;
+    let template =
+        crate::http::templates::resolve(&state.db, batch.template.as_deref(), "template").await?;
     template.check_period(&period).map_err(AppError::invalid)?;
-    let unit = templates::unit_for(&state.db, &template, &batch.unit, &period)
+    let unit = crate::store::units::unit_for(&state.db, &template, &batch.unit, &period)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -495,7 +496,7 @@ pub async fn post_batch(
         })?;
     auth.require(
         Permission::SubmitData,
-        &templates::target(&state.db, &template, &unit).await?,
+        &crate::store::units::target(&state.db, &template, &unit).await?,
     )?;
     let entries: Vec<Entry> = batch
         .values

@@ -4,7 +4,7 @@ use axum::http::header;
 use platform::error::{AppError, AppResult};
 use serde::Serialize;
 
-use crate::catalogue_io;
+use crate::engine::catalogue as catalogue_io;
 
 // For the OpenAPI document.
 /// A format: `json` (default), `csv` or `xlsx`.

@@ -12,12 +12,11 @@ use platform::identity::access::Permission;
 use platform::web::{AppState, Auth};
 use platform::web::{Multipart, Path, Query};
 
-use crate::catalogue::Template;
 use crate::excel::{SHEET, read, workbook};
+use crate::model::template::Template;
 use crate::period::Period;
 use crate::query;
 use crate::submission::{self, Action};
-use crate::templates;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,14 +44,14 @@ async fn context(
                 .arg("value", period_id),
         )
     })?;
-    let template = templates::resolve(&state.db, template, "template").await?;
+    let template = crate::http::templates::resolve(&state.db, template, "template").await?;
     template.check_period(&period).map_err(AppError::invalid)?;
-    let unit = templates::unit_for(&state.db, &template, unit_code, &period)
+    let unit = crate::store::units::unit_for(&state.db, &template, unit_code, &period)
         .await?
         .ok_or_else(AppError::not_found)?;
     auth.require(
         Permission::ViewData,
-        &templates::target(&state.db, &template, &unit).await?,
+        &crate::store::units::target(&state.db, &template, &unit).await?,
     )?;
     Ok((unit, period, template))
 }
@@ -133,7 +132,7 @@ async fn upload(
     }
     auth.require(
         Permission::SubmitData,
-        &templates::target(&state.db, &template, &unit).await?,
+        &crate::store::units::target(&state.db, &template, &unit).await?,
     )?;
     let bytes = file
         .filter(|f| !f.is_empty())
@@ -186,7 +185,7 @@ async fn upload(
             } else {
                 "save"
             },
-            if template.code == templates::MONTHLY_PROVINCIAL {
+            if template.code == crate::model::template::MONTHLY_PROVINCIAL {
                 String::new()
             } else {
                 format!("&template={}", template.code)

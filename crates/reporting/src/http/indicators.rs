@@ -10,8 +10,9 @@ use platform::web::{Json, Query};
 use serde::{Deserialize, Serialize};
 
 use super::download::{download_csv, download_xlsx};
-use crate::catalogue::{self, Indicator};
-use crate::catalogue_io;
+use crate::engine::catalogue as catalogue_io;
+use crate::model::indicator::Indicator;
+use crate::store::catalogue;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/indicators", get(list_indicators))

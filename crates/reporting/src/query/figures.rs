@@ -8,8 +8,8 @@ use registry::Day;
 use registry::store::Unit;
 
 use super::{Coverage, FigureStatus, NationalView, QueryError, over_time};
-use crate::catalogue::Indicator;
 use crate::formula::NoValue;
+use crate::model::indicator::Indicator;
 use crate::period::{Period, PeriodKind};
 use crate::store;
 

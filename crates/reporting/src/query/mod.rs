@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use platform::db::{Db, DbError, DbResult};
 use serde::Serialize;
 
-use crate::catalogue::Indicator;
+use crate::model::indicator::Indicator;
 use crate::period::Period;
 use crate::store;
 

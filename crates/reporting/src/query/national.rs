@@ -9,7 +9,7 @@ use platform::db::{Db, DbResult};
 use registry::{Day, Level};
 use serde::Serialize;
 
-use crate::catalogue::Indicator;
+use crate::model::indicator::Indicator;
 use crate::period::Period;
 use crate::store;
 

@@ -42,8 +42,9 @@ use platform::i18n::Lang;
 use registry::store::Unit;
 use serde_json::json;
 
-use crate::catalogue::{self, Indicator};
+use crate::model::indicator::Indicator;
 use crate::period::Period;
+use crate::store::catalogue;
 
 pub use data::{Series, observations};
 pub use key::{KeySelection, flow_matches, months, parse_bound, parse_key, time_id};

@@ -12,7 +12,7 @@ use platform::db::{Backend, Db, DbResult, Sql, Tx, Value};
 use sea_query::{Expr, ExprTrait, IntoTableRef, JoinType, Query, SelectStatement};
 use serde::Serialize;
 
-use crate::catalogue::Indicator;
+use crate::model::indicator::Indicator;
 use crate::period::Period;
 
 /// An aggregate over the units that reported.

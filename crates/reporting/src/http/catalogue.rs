@@ -1,6 +1,5 @@
 //! The catalogue over HTTP: import (system administrators, national scope), the detail of an
-//! indicator with its breakdown and targets, the targets query and import, and the catalogue page
-//! with its upload form.
+//! indicator with its breakdown and targets, and the catalogue page with its upload form.
 
 use axum::Router;
 use axum::extract::State;
@@ -8,22 +7,23 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use platform::error::{AppError, AppResult, Problem};
+use platform::i18n::Lang;
 use platform::identity::access::{Permission, Target};
 use platform::web::admin::render;
 use platform::web::{AppState, Auth, Ctx};
 use platform::web::{Bytes, Json, Multipart, Path, Query};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{self, Indicator};
-use crate::catalogue_io::{self, CellError, Format, ImportReport, Part};
-use crate::targets::{self, TargetReport};
+use crate::engine::catalogue::{self as import, CatalogueError, CellError, Format, ImportReport};
+use crate::model::breakdown::{Part, breakdown};
+use crate::model::indicator::Indicator;
+use crate::model::target;
+use crate::store;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/indicators/import", post(import_indicators))
         .route("/api/v1/indicators/{code}", get(get_indicator))
-        .route("/api/v1/targets", get(list_targets))
-        .route("/api/v1/targets/import", post(import_targets))
         .route("/reporting/catalogue", get(page))
         .route("/reporting/catalogue/import", post(page_import))
 }
@@ -40,7 +40,7 @@ pub struct ImportParams {
     pub format: Option<String>,
 }
 
-fn format_of(q: &ImportParams, headers: &HeaderMap, body: &[u8]) -> AppResult<Format> {
+pub(crate) fn format_of(q: &ImportParams, headers: &HeaderMap, body: &[u8]) -> AppResult<Format> {
     if let Some(f) = q.format.as_deref() {
         return Format::parse(f).ok_or_else(|| {
             AppError::invalid(
@@ -65,11 +65,19 @@ fn format_of(q: &ImportParams, headers: &HeaderMap, body: &[u8]) -> AppResult<Fo
     })
 }
 
-fn rejected(errors: &[CellError]) -> AppError {
+pub(crate) fn rejected(errors: &[CellError]) -> AppError {
     AppError::many(
         StatusCode::UNPROCESSABLE_ENTITY,
         errors.iter().map(CellError::problem).collect(),
     )
+}
+
+/// An import that could not run to its end, in the error envelope (500 for the database).
+pub(crate) fn failed(e: CatalogueError) -> AppError {
+    match e {
+        CatalogueError::Store(e) => AppError::internal(e),
+        other => AppError::invalid(Problem::new(other.code())),
+    }
 }
 
 /// Import the catalogue (CSV, XLSX or JSON in the export's columns). Every row is checked first;
@@ -91,10 +99,10 @@ pub async fn import_indicators(
 ) -> AppResult<Json<ImportReport>> {
     auth.require_admin(Permission::ManageCatalogue, &Target::national())?;
     let format = format_of(&q, &headers, &body)?;
-    let table = catalogue_io::read(&body, format).map_err(|e| rejected(&e))?;
-    match catalogue_io::import(&state.db, &auth.actor(), &table, q.dry_run)
+    let table = import::read(&body, format).map_err(|e| rejected(&e))?;
+    match import::import(&state.db, &auth.actor(), &table, q.dry_run)
         .await
-        .map_err(AppError::internal)?
+        .map_err(failed)?
     {
         Ok(report) => Ok(Json(report)),
         Err(errors) => Err(rejected(&errors)),
@@ -110,7 +118,7 @@ pub struct IndicatorDetail {
     pub retired: bool,
     /// Its parts, by dimension (e.g. `sex`: male, female).
     pub breakdown: std::collections::BTreeMap<String, Vec<Part>>,
-    pub targets: Vec<targets::Target>,
+    pub targets: Vec<target::Target>,
 }
 
 /// One indicator: definition, rules, validity, breakdown and targets. Internal indicators need
@@ -125,94 +133,20 @@ pub async fn get_indicator(
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> AppResult<Json<IndicatorDetail>> {
-    let ind = catalogue::by_code(&state.db, &code)
+    let ind = store::catalogue::by_code(&state.db, &code)
         .await?
         .ok_or_else(AppError::not_found)?;
     let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
     if !ind.is_public && !signed_in {
         return Err(AppError::unauthenticated());
     }
-    let all = catalogue::list(&state.db).await?;
+    let all = store::catalogue::list(&state.db).await?;
     Ok(Json(IndicatorDetail {
         retired: ind.is_retired(),
-        breakdown: catalogue_io::breakdown(&ind.code, &all),
-        targets: targets::query(&state.db, Some(&ind.code), None, None).await?,
+        breakdown: breakdown(&ind.code, &all),
+        targets: store::targets::query(&state.db, Some(&ind.code), None, None).await?,
         indicator: ind,
     }))
-}
-
-/// Filters of `GET /api/v1/targets`.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TargetParams {
-    /// Indicator code.
-    pub indicator: Option<String>,
-    /// `VN` (national) or a province code.
-    pub unit: Option<String>,
-    pub year: Option<i64>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TargetList {
-    pub items: Vec<targets::Target>,
-}
-
-/// Targets per year and unit (chỉ tiêu kế hoạch); those of internal indicators for signed-in
-/// callers only.
-#[utoipa::path(get, path = "/api/v1/targets", tag = "reporting", operation_id = "list_targets",
-    params(TargetParams),
-    responses((status = 200, description = "Targets", body = TargetList)))]
-pub async fn list_targets(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<TargetParams>,
-) -> AppResult<Json<TargetList>> {
-    let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
-    let public: std::collections::HashSet<String> = catalogue::list(&state.db)
-        .await?
-        .into_iter()
-        .filter(|i| i.is_public || signed_in)
-        .map(|i| i.code)
-        .collect();
-    let items = targets::query(&state.db, q.indicator.as_deref(), q.unit.as_deref(), q.year)
-        .await?
-        .into_iter()
-        .filter(|t| public.contains(&t.indicator))
-        .collect();
-    Ok(Json(TargetList { items }))
-}
-
-/// Import targets (CSV or XLSX: indicator, unit, year, target). All or nothing; the same file
-/// again changes nothing.
-#[utoipa::path(post, path = "/api/v1/targets/import", tag = "reporting", operation_id = "import_targets",
-    params(ImportParams),
-    request_body(content = String, description = "Targets file: CSV (text/csv) or XLSX"),
-    responses((status = 200, description = "Imported whole (or checked, with dry_run)", body = TargetReport),
-              (status = 403, description = "Not a national system administrator", body = platform::error::ErrorEnvelope),
-              (status = 422, description = "Rejected whole: every problem listed by row and column", body = platform::error::ErrorEnvelope)))]
-pub async fn import_targets(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<ImportParams>,
-    headers: HeaderMap,
-    Bytes(body): Bytes,
-) -> AppResult<Json<TargetReport>> {
-    auth.require_admin(Permission::ManageCatalogue, &Target::national())?;
-    let format = format_of(&q, &headers, &body)?;
-    let table = catalogue_io::read(&body, format).map_err(|e| rejected(&e))?;
-    match targets::import(
-        &state.db,
-        &auth.actor(),
-        &table,
-        q.dry_run,
-        state.config.target_lead_years,
-    )
-    .await
-    .map_err(AppError::internal)?
-    {
-        Ok(report) => Ok(Json(report)),
-        Err(errors) => Err(rejected(&errors)),
-    }
 }
 
 struct PageRow {
@@ -251,9 +185,9 @@ async fn render_page(
     errors: Vec<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let lang = ctx.lang_code();
+    let lang = ctx.lang;
     let signed_in = ctx.principal.as_ref().is_some_and(|p| p.is_complete());
-    let all = catalogue::list(&state.db).await?;
+    let all = store::catalogue::list(&state.db).await?;
     let rows = all
         .iter()
         .filter(|i| i.is_public || signed_in)
@@ -275,7 +209,7 @@ async fn render_page(
                 (Some(p), Some(d), Some(o)) => format!("{p} · {d}: {o}"),
                 _ => String::new(),
             },
-            breakdown: catalogue_io::breakdown(&i.code, &all)
+            breakdown: breakdown(&i.code, &all)
                 .iter()
                 .map(|(d, parts)| {
                     let codes: Vec<&str> = parts.iter().map(|p| p.code.as_str()).collect();
@@ -283,10 +217,9 @@ async fn render_page(
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
-            definition: if lang == "en" {
-                i.definition_en.clone()
-            } else {
-                i.definition_vi.clone()
+            definition: match lang {
+                Lang::En => i.definition_en.clone(),
+                Lang::Vi => i.definition_vi.clone(),
             }
             .unwrap_or_default(),
         })
@@ -350,11 +283,11 @@ async fn page_import(
         )
         .await;
     };
-    let outcome = match catalogue_io::read(&bytes, Format::detect(&name, &bytes)) {
+    let outcome = match import::read(&bytes, Format::detect(&name, &bytes)) {
         Err(e) => Err(e),
-        Ok(table) => catalogue_io::import(&state.db, &auth.actor(), &table, dry_run)
+        Ok(table) => import::import(&state.db, &auth.actor(), &table, dry_run)
             .await
-            .map_err(AppError::internal)?,
+            .map_err(failed)?,
     };
     match outcome {
         Ok(r) => {
@@ -379,7 +312,7 @@ async fn page_import(
             let mut msgs = vec![platform::i18n::t_args(
                 lang,
                 "reporting.catalogue_errors",
-                &[("n", catalogue_io::error_count(&errors).to_string())],
+                &[("n", import::error_count(&errors).to_string())],
             )];
             msgs.extend(errors.iter().map(|e| e.problem().detail(lang)));
             render_page(

@@ -1,30 +1,17 @@
-//! Targets per year and unit (chỉ tiêu kế hoạch): the figure an indicator should reach in a year,
-//! for the whole country (`VN`) or for a province (its code, resolved at the end of that year).
-//! Loaded from CSV or XLSX like the catalogue — every row checked first, all or nothing, audited;
+//! The targets import (chỉ tiêu kế hoạch, see [`crate::model::target`]): loaded from CSV or XLSX
+//! like the catalogue — every row checked first, all or nothing, audited;
 //! the same file again changes nothing.
 
 use std::collections::HashMap;
 
 use platform::audit::{self, Actor, Change};
-use platform::db::{Db, DbResult};
-use platform::params;
+use platform::db::Db;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::catalogue_io::{CellError, Table, header_key};
-
-/// The national "unit" of a target.
-pub const NATIONAL: &str = "VN";
-
-/// A target.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Target {
-    pub indicator: String,
-    /// `VN` for the whole country, or a province code.
-    pub unit: String,
-    pub year: i64,
-    pub value: f64,
-}
+use crate::engine::catalogue::{CatalogueError, CellError, Table, bound_errors, header_key};
+pub use crate::model::target::{NATIONAL, Target, unit_code};
+use crate::store;
 
 /// The columns of a targets file, with their accepted headers (English first, as written by
 /// [`header`]).
@@ -44,16 +31,6 @@ pub fn header() -> Vec<String> {
     ["indicator", "unit", "year", "target"]
         .map(String::from)
         .to_vec()
-}
-
-fn unit_code(s: &str) -> String {
-    let s = s.trim().to_uppercase();
-    let s = s.strip_suffix(".0").map(str::to_owned).unwrap_or(s);
-    if s.len() == 1 && s.chars().all(|c| c.is_ascii_digit()) {
-        format!("0{s}")
-    } else {
-        s
-    }
 }
 
 /// Parse a targets table; every error found is returned.
@@ -170,7 +147,7 @@ pub async fn import(
     table: &Table,
     dry_run: bool,
     lead_years: u32,
-) -> anyhow::Result<Result<TargetReport, Vec<CellError>>> {
+) -> Result<Result<TargetReport, Vec<CellError>>, CatalogueError> {
     let rows = match parse(table) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
@@ -182,12 +159,7 @@ pub async fn import(
             .map(|h| h.trim().to_owned())
             .unwrap_or_default()
     };
-    let ids: HashMap<String, i64> = db
-        .fetch_all("SELECT id, code FROM indicators", params![])
-        .await?
-        .iter()
-        .map(|r| Ok((r.get::<String>("code")?, r.get::<i64>("id")?)))
-        .collect::<DbResult<_>>()?;
+    let ids: HashMap<String, i64> = store::catalogue::ids_by_code(db).await?;
     let mut errors = Vec::new();
     // Plans are set ahead, but not without end: up to `lead_years` after the current year.
     let last_year = i64::from(registry::Day::today().0.year()) + i64::from(lead_years);
@@ -209,7 +181,8 @@ pub async fn import(
             });
         }
         if t.unit != NATIONAL {
-            let last = time::Date::from_calendar_date(t.year as i32, time::Month::December, 31)?;
+            let last = time::Date::from_calendar_date(t.year as i32, time::Month::December, 31)
+                .map_err(|_| CatalogueError::YearOutOfRange(t.year))?;
             let unit = registry::store::unit_by_code(db, &t.unit, registry::Day(last))
                 .await?
                 .filter(|u| u.level == registry::Level::Province);
@@ -224,7 +197,7 @@ pub async fn import(
         }
     }
     if !errors.is_empty() {
-        return Ok(Err(crate::catalogue_io::bound_errors(errors)));
+        return Ok(Err(bound_errors(errors)));
     }
     let mut report = TargetReport {
         rows: rows.len(),
@@ -236,14 +209,7 @@ pub async fn import(
     let mut changed = Vec::new();
     for (_, t) in &rows {
         let id = ids[&t.indicator];
-        let old: Option<f64> = tx
-            .fetch_optional(
-                "SELECT value FROM indicator_targets WHERE indicator_id = $1 AND unit_code = $2 AND year = $3",
-                params![id, &t.unit, t.year],
-            )
-            .await?
-            .map(|r| r.get("value"))
-            .transpose()?;
+        let old = store::targets::value_in(&mut tx, id, &t.unit, t.year).await?;
         match old {
             Some(v) if v == t.value => {
                 report.unchanged += 1;
@@ -252,13 +218,7 @@ pub async fn import(
             Some(_) => report.updated += 1,
             None => report.inserted += 1,
         }
-        tx.execute(
-            "INSERT INTO indicator_targets (indicator_id, unit_code, year, value, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (indicator_id, unit_code, year) \
-             DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            params![id, &t.unit, t.year, t.value, now, &actor.name],
-        )
-        .await?;
+        store::targets::upsert_in(&mut tx, id, t, now, &actor.name).await?;
         changed.push(json!({ "indicator": t.indicator, "unit": t.unit, "year": t.year, "old": old, "new": t.value }));
     }
     if dry_run || changed.is_empty() {
@@ -280,37 +240,6 @@ pub async fn import(
     tx.commit().await?;
     report.applied = true;
     Ok(Ok(report))
-}
-
-/// Targets matching the filters (each optional), by indicator, unit and year.
-pub async fn query(
-    db: &Db,
-    indicator: Option<&str>,
-    unit: Option<&str>,
-    year: Option<i64>,
-) -> DbResult<Vec<Target>> {
-    db.fetch_all(
-        "SELECT i.code, t.unit_code, t.year, t.value FROM indicator_targets t \
-         JOIN indicators i ON i.id = t.indicator_id \
-         WHERE ($1 = '' OR i.code = $1) AND ($2 = '' OR t.unit_code = $2) AND ($3 = 0 OR t.year = $3) \
-         ORDER BY i.code, t.year, t.unit_code",
-        params![
-            indicator.map(|s| s.trim().to_uppercase()).unwrap_or_default(),
-            unit.map(unit_code).unwrap_or_default(),
-            year.unwrap_or(0)
-        ],
-    )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Target {
-            indicator: r.get("code")?,
-            unit: r.get("unit_code")?,
-            year: r.get("year")?,
-            value: r.get("value")?,
-        })
-    })
-    .collect()
 }
 
 #[cfg(test)]

@@ -1,19 +1,13 @@
-//! The indicator catalogue (danh mục chỉ tiêu), report templates (biểu mẫu) and the holiday
-//! calendar, with the default catalogue shipped in `seed/`.
+//! An indicator (chỉ tiêu) of the catalogue: its definition, its value rule (`check_value`), and
+//! the enums of its rules (value type, periodicity, aggregation over units and over time), parsed
+//! at the edge: the catalogue import refuses an unknown word, and a stored row holding one is an
+//! error (`store::catalogue`), never a default.
 
-use platform::audit::Actor;
-use platform::db::{Db, DbResult, Row};
 use platform::error::Problem;
 use platform::i18n::{Lang, t, t_args};
-use platform::params;
 use serde::{Deserialize, Serialize};
 
-use crate::period::HolidayCalendar;
-
-/// The shipped catalogue, in the file format of [`crate::catalogue_io`].
-pub(crate) const SEED_INDICATORS: &str = include_str!("../seed/indicators.csv");
-
-pub use crate::templates::{MONTHLY_PROVINCIAL, Template, template};
+use super::format::format_number;
 
 /// An indicator (chỉ tiêu).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -69,38 +63,6 @@ pub struct Indicator {
 }
 
 impl Indicator {
-    pub(crate) fn from_row(r: &Row) -> DbResult<Indicator> {
-        Ok(Indicator {
-            id: r.get("id")?,
-            code: r.get("code")?,
-            name_vi: r.get("name_vi")?,
-            name_en: r.get("name_en")?,
-            unit_vi: r.get("unit_vi")?,
-            unit_en: r.get("unit_en")?,
-            domain: r.get("domain")?,
-            value_type: r.get("value_type")?,
-            decimals: r.get("decimals")?,
-            periodicity: r.get("periodicity")?,
-            agg_units: r.get("agg_units")?,
-            agg_weight: r.get("agg_weight")?,
-            agg_time: r.get("agg_time")?,
-            formula: r.get("formula")?,
-            agency_code: r.get("agency_code")?,
-            is_public: r.get("is_public")?,
-            monthly_provincial: r.get("monthly_provincial")?,
-            lower_bound: r.get("lower_bound")?,
-            upper_bound: r.get("upper_bound")?,
-            definition_vi: r.get("definition_vi")?,
-            definition_en: r.get("definition_en")?,
-            source: r.get("source")?,
-            valid_from: r.get("valid_from")?,
-            valid_to: r.get("valid_to")?,
-            parent: r.get("parent_code")?,
-            dimension: r.get("dimension")?,
-            option: r.get("dim_option")?,
-        })
-    }
-
     /// Is the indicator in force during any part of `period`? A retired indicator (valid_to
     /// before the period) or one not yet in force is not asked for and its values are refused.
     pub fn valid_for(&self, period: &crate::period::Period) -> bool {
@@ -112,40 +74,41 @@ impl Indicator {
 
     /// Retired: its last day of validity has passed.
     pub fn is_retired(&self) -> bool {
+        self.is_retired_on(registry::Day::today().0)
+    }
+
+    /// Retired on `today`: its last day of validity is before it.
+    pub fn is_retired_on(&self, today: time::Date) -> bool {
         self.valid_to
             .as_deref()
             .and_then(registry::Day::parse)
-            .is_some_and(|to| to.0 < registry::Day::today().0)
+            .is_some_and(|to| to.0 < today)
     }
 
-    pub fn name(&self, lang_code: &str) -> &str {
-        if lang_code == "en" {
-            &self.name_en
-        } else {
-            &self.name_vi
+    /// The name in `lang` (a [`Lang`] or a language code).
+    pub fn name(&self, lang: impl Into<Lang>) -> &str {
+        match lang.into() {
+            Lang::En => &self.name_en,
+            Lang::Vi => &self.name_vi,
         }
     }
 
-    pub fn unit(&self, lang_code: &str) -> &str {
-        if lang_code == "en" {
-            &self.unit_en
-        } else {
-            &self.unit_vi
+    /// The unit of measure in `lang` (a [`Lang`] or a language code).
+    pub fn unit(&self, lang: impl Into<Lang>) -> &str {
+        match lang.into() {
+            Lang::En => &self.unit_en,
+            Lang::Vi => &self.unit_vi,
         }
     }
 
     /// Format a value with the indicator's decimals and Vietnamese or English separators.
     /// A figure that overflowed (not finite) is shown as such, never as `inf`.
-    pub fn format(&self, v: f64, lang_code: &str) -> String {
+    pub fn format(&self, v: f64, lang: impl Into<Lang>) -> String {
+        let lang = lang.into();
         if !v.is_finite() {
-            let lang = if lang_code == "en" {
-                Lang::En
-            } else {
-                Lang::Vi
-            };
             return t(lang, "value_rule.overflow");
         }
-        format_number(v, self.decimals.clamp(0, 6) as usize, lang_code)
+        format_number(v, self.decimals.clamp(0, 6) as usize, lang)
     }
 
     /// Round to the indicator's decimals (sums of floating-point values carry noise).
@@ -161,7 +124,7 @@ impl Indicator {
 
     /// Decimal places a value may carry: none for a count (`integer`), else `decimals`.
     pub fn allowed_decimals(&self) -> u32 {
-        if self.value_type == "integer" {
+        if ValueType::parse(&self.value_type) == Some(ValueType::Integer) {
             0
         } else {
             self.decimals.clamp(0, 6) as u32
@@ -180,11 +143,13 @@ impl Indicator {
         }
         let d = self.allowed_decimals();
         if !has_at_most_decimals(v, d) {
-            return Err(if self.value_type == "integer" {
-                ValueBreach::NotInteger
-            } else {
-                ValueBreach::TooPrecise
-            });
+            return Err(
+                if ValueType::parse(&self.value_type) == Some(ValueType::Integer) {
+                    ValueBreach::NotInteger
+                } else {
+                    ValueBreach::TooPrecise
+                },
+            );
         }
         if self.lower_bound.is_some_and(|lb| v < lb) {
             return Err(ValueBreach::BelowBound);
@@ -198,8 +163,10 @@ impl Indicator {
     /// The indicator's value rule in words: "số nguyên không âm" / "a whole number ≥ 0",
     /// "tỷ lệ phần trăm từ 0 đến 100, tối đa 2 chữ số thập phân"…
     pub fn value_rule(&self, lang: Lang) -> String {
-        let kind = match self.value_type.as_str() {
-            "integer" | "percent" | "index" => t(lang, &format!("value_rule.{}", self.value_type)),
+        let kind = match ValueType::parse(&self.value_type) {
+            Some(v @ (ValueType::Integer | ValueType::Percent | ValueType::Index)) => {
+                t(lang, &format!("value_rule.{v}"))
+            }
             _ => t(lang, "value_rule.number"),
         };
         let num = |v: f64| plain_number(v, lang);
@@ -222,7 +189,7 @@ impl Indicator {
             (None, None) => "value_rule.signed",
         };
         let rule = t_args(lang, key, &args);
-        if self.value_type == "integer" {
+        if ValueType::parse(&self.value_type) == Some(ValueType::Integer) {
             return rule;
         }
         match self.allowed_decimals() {
@@ -246,13 +213,13 @@ impl Indicator {
             .arg("rule_en", self.value_rule(Lang::En))
             .arg("value", received(v, Lang::Vi))
             .arg("value_en", received(v, Lang::En))
-            .arg("limit", format_number(VALUE_LIMIT, 0, "vi"))
-            .arg("limit_en", format_number(VALUE_LIMIT, 0, "en"))
+            .arg("limit", format_number(VALUE_LIMIT, 0, Lang::Vi))
+            .arg("limit_en", format_number(VALUE_LIMIT, 0, Lang::En))
     }
 
     /// Is it additive over units (so sums across merged provinces are meaningful)?
     pub fn is_additive(&self) -> bool {
-        self.agg_units == "sum"
+        AggUnits::parse(&self.agg_units) == Some(AggUnits::Sum)
     }
 }
 
@@ -333,85 +300,129 @@ fn received(v: f64, lang: Lang) -> String {
     }
 }
 
-/// `1234567.891` → `1.234.567,89` (vi) or `1,234,567.89` (en).
-pub fn format_number(v: f64, decimals: usize, lang_code: &str) -> String {
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let (group, point) = if lang_code == "en" {
-        (',', '.')
-    } else {
-        ('.', ',')
+/// Declares a closed set of words stored in a text column: `parse` at the edge, `as_str` to
+/// store and show, `ALL` for messages listing the choices.
+macro_rules! word_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every choice, in the order the catalogue documents them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The word as stored and written in catalogue files.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word),+
+                }
+            }
+
+            /// The choice a word names (exact, lower case); None for any other word.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s {
+                    $($word => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The words of every choice, for messages (`number, percent, index, integer`).
+            pub fn words() -> Vec<&'static str> {
+                Self::ALL.iter().map(|v| v.as_str()).collect()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
     };
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group);
+}
+
+word_enum! {
+    /// What a value is (kiểu giá trị).
+    ValueType {
+        Number = "number",
+        Percent = "percent",
+        Index = "index",
+        /// A count: whole numbers only.
+        Integer = "integer",
+    }
+}
+
+word_enum! {
+    /// How often an indicator is reported (kỳ báo cáo).
+    Periodicity {
+        Month = "month",
+        Quarter = "quarter",
+        Year = "year",
+    }
+}
+
+word_enum! {
+    /// How an indicator aggregates over units (tổng hợp theo đơn vị).
+    AggUnits {
+        Sum = "sum",
+        Avg = "avg",
+        /// Weighted average; the weight is another indicator (`agg_weight`).
+        Wavg = "wavg",
+        Min = "min",
+        Max = "max",
+        /// Not aggregated (a national figure is reported, not computed).
+        None = "none",
+    }
+}
+
+word_enum! {
+    /// How an indicator aggregates over time (tổng hợp theo thời gian).
+    AggTime {
+        Sum = "sum",
+        Avg = "avg",
+        Last = "last",
+        None = "none",
+    }
+}
+
+/// A stored indicator whose rule word is none of the known choices: `column` and the word.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("indicator {code}: {column} {value:?} is not a known choice")]
+pub struct UnknownChoice {
+    pub code: String,
+    pub column: &'static str,
+    pub value: String,
+}
+
+impl Indicator {
+    /// Every rule word of the indicator is a known choice (what a stored row must satisfy).
+    pub fn check_choices(&self) -> Result<(), UnknownChoice> {
+        let bad = |column: &'static str, value: &str| UnknownChoice {
+            code: self.code.clone(),
+            column,
+            value: value.to_owned(),
+        };
+        if ValueType::parse(&self.value_type).is_none() {
+            return Err(bad("value_type", &self.value_type));
         }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push(point);
-        out.push_str(frac);
-    }
-    if v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.insert(0, '-');
-    }
-    out
-}
-
-pub async fn list(db: &Db) -> DbResult<Vec<Indicator>> {
-    db.fetch_all("SELECT * FROM indicators ORDER BY domain, code", params![])
-        .await?
-        .iter()
-        .map(Indicator::from_row)
-        .collect()
-}
-
-pub async fn by_code(db: &Db, code: &str) -> DbResult<Option<Indicator>> {
-    db.fetch_optional(
-        "SELECT * FROM indicators WHERE code = $1",
-        params![code.trim().to_uppercase()],
-    )
-    .await?
-    .as_ref()
-    .map(Indicator::from_row)
-    .transpose()
-}
-
-pub async fn holidays(db: &Db) -> DbResult<HolidayCalendar> {
-    let mut cal = HolidayCalendar::default();
-    for r in db.fetch_all("SELECT day FROM holidays", params![]).await? {
-        if let Some(d) = registry::Day::parse(&r.get::<String>("day")?) {
-            cal.holidays.insert(d.0);
+        if Periodicity::parse(&self.periodicity).is_none() {
+            return Err(bad("periodicity", &self.periodicity));
         }
+        if AggUnits::parse(&self.agg_units).is_none() {
+            return Err(bad("agg_units", &self.agg_units));
+        }
+        if AggTime::parse(&self.agg_time).is_none() {
+            return Err(bad("agg_time", &self.agg_time));
+        }
+        Ok(())
     }
-    Ok(cal)
-}
-
-/// Apply the reporting system's reference data (catalogue, templates, rules, holidays; see
-/// [`crate::reference`]); idempotent. Returns how many indicators were new.
-pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
-    let reports =
-        platform::reference::apply(db, actor, &crate::reference::sets(), &Default::default())
-            .await?;
-    Ok(reports
-        .iter()
-        .find(|r| r.name == "reporting.indicators")
-        .map_or(0, |r| r.inserted))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_use_each_languages_separators() {
-        assert_eq!(format_number(1234567.891, 2, "vi"), "1.234.567,89");
-        assert_eq!(format_number(1234567.891, 2, "en"), "1,234,567.89");
-        assert_eq!(format_number(-5.0, 0, "vi"), "-5");
-        assert_eq!(format_number(999.0, 1, "en"), "999.0");
-        assert_eq!(format_number(-0.001, 1, "en"), "0.0");
-    }
 
     fn indicator(value_type: &str, decimals: i64, lb: Option<f64>, ub: Option<f64>) -> Indicator {
         Indicator {
@@ -514,26 +525,48 @@ mod tests {
             }
         }
     }
+}
+
+#[cfg(test)]
+mod choice_tests {
+    use super::*;
 
     #[test]
-    fn shipped_catalogue_is_complete() {
-        let mut rdr = csv::Reader::from_reader(SEED_INDICATORS.as_bytes());
-        let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
-        assert!(rows.len() >= 60, "{}", rows.len());
-        let monthly: Vec<&str> = rows
-            .iter()
-            .filter(|r| &r[15] == "true")
-            .map(|r| &r[0])
-            .collect();
-        assert_eq!(monthly.len(), 8);
-        for d in 1..=9 {
-            assert!(
-                rows.iter()
-                    .filter(|r| r[5].parse::<i64>().unwrap() == d)
-                    .count()
-                    >= 4,
-                "domain {d}"
-            );
+    fn every_word_round_trips_and_others_are_refused() {
+        for v in ValueType::ALL {
+            assert_eq!(ValueType::parse(v.as_str()), Some(*v));
         }
+        for v in AggUnits::ALL {
+            assert_eq!(AggUnits::parse(&v.to_string()), Some(*v));
+        }
+        assert_eq!(Periodicity::words(), ["month", "quarter", "year"]);
+        assert_eq!(AggTime::parse("Sum"), None);
+        assert_eq!(ValueType::parse("weekly"), None);
+    }
+
+    #[test]
+    fn a_stored_row_with_an_unknown_word_is_named() {
+        let mut i = Indicator {
+            code: "X".into(),
+            value_type: "number".into(),
+            periodicity: "month".into(),
+            agg_units: "sum".into(),
+            agg_time: "sum".into(),
+            ..Default::default()
+        };
+        assert_eq!(i.check_choices(), Ok(()));
+        i.agg_time = "median".into();
+        let e = i.check_choices().unwrap_err();
+        assert_eq!((e.column, e.value.as_str()), ("agg_time", "median"));
+    }
+
+    #[test]
+    fn retired_on_a_day() {
+        let i = Indicator {
+            valid_to: Some("2025-06-30".into()),
+            ..Default::default()
+        };
+        assert!(!i.is_retired_on(time::macros::date!(2025 - 06 - 30)));
+        assert!(i.is_retired_on(time::macros::date!(2025 - 07 - 01)));
     }
 }

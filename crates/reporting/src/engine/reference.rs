@@ -2,30 +2,35 @@
 //! templates and their indicators, validation rules and the holiday calendar — five reference
 //! sets applied by `platform::reference` (versioned, idempotent, audited, local changes kept).
 
-use std::collections::HashSet;
-
-use platform::db::{DbResult, Row, Tx};
-use platform::params;
+use platform::audit::Actor;
+use platform::db::{Db, Tx};
 use platform::reference::{Files, Fut, Records, ReferenceSet, Source, opt_text};
 use registry::Level;
 use serde_json::{Value as Json, json};
 
-use crate::catalogue::Indicator;
+use crate::engine::catalogue::{self as import, Format};
+use crate::model::indicator::Indicator;
 use crate::period::PeriodKind;
+use crate::store;
+use crate::store::templates::TemplateRecord;
+use crate::store::validation_rules::RULE_FIELDS;
+
+/// The shipped catalogue, in the file format of [`crate::engine::catalogue`].
+pub const SEED_INDICATORS: &str = include_str!("../../seed/indicators.csv");
 
 /// The reporting system's reference files in this release. Bump `version` when a file changes.
 pub static SOURCE: Source = Source {
     name: "reporting",
     version: "2025.1",
     files: &[
-        ("indicators.csv", crate::catalogue::SEED_INDICATORS),
-        ("templates.csv", include_str!("../seed/templates.csv")),
+        ("indicators.csv", SEED_INDICATORS),
+        ("templates.csv", include_str!("../../seed/templates.csv")),
         (
             "template_indicators.csv",
-            include_str!("../seed/template_indicators.csv"),
+            include_str!("../../seed/template_indicators.csv"),
         ),
-        ("rules.csv", include_str!("../seed/rules.csv")),
-        ("holidays.csv", include_str!("../seed/holidays.csv")),
+        ("rules.csv", include_str!("../../seed/rules.csv")),
+        ("holidays.csv", include_str!("../../seed/holidays.csv")),
     ],
 };
 
@@ -68,11 +73,11 @@ impl ReferenceSet for Indicators {
     }
     fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
         let text = files.get("indicators.csv")?;
-        let table = crate::catalogue_io::read(text.as_bytes(), crate::catalogue_io::Format::Csv)
+        let table = import::read(text.as_bytes(), Format::Csv)
             .map_err(|e| anyhow::anyhow!("indicators.csv: {e:?}"))?;
-        let (rows, headers) = crate::catalogue_io::parse(&table)
-            .map_err(|e| anyhow::anyhow!("indicators.csv: {e:?}"))?;
-        let bad = crate::catalogue_io::check_references(&rows, &headers, &[], &Default::default());
+        let (rows, headers) =
+            import::parse(&table).map_err(|e| anyhow::anyhow!("indicators.csv: {e:?}"))?;
+        let bad = import::check_references(&rows, &headers, &[], &Default::default());
         anyhow::ensure!(bad.is_empty(), "indicators.csv: {bad:?}");
         rows.into_iter()
             .map(|r| {
@@ -85,13 +90,10 @@ impl ReferenceSet for Indicators {
     }
     fn current<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, Records> {
         Box::pin(async move {
-            tx.fetch_all("SELECT * FROM indicators", params![])
+            store::catalogue::list_in(tx)
                 .await?
-                .iter()
-                .map(|r| {
-                    let i = Indicator::from_row(r)?;
-                    Ok((i.code.clone(), serde_json::to_value(&i)?))
-                })
+                .into_iter()
+                .map(|i| Ok((i.code.clone(), serde_json::to_value(&i)?)))
                 .collect()
         })
     }
@@ -101,24 +103,15 @@ impl ReferenceSet for Indicators {
                 .iter()
                 .map(|(_, v)| serde_json::from_value(v.clone()))
                 .collect::<Result<_, _>>()?;
-            crate::catalogue_io::write(tx, &rows).await?;
+            store::catalogue::write(tx, &rows).await?;
             Ok(())
         })
     }
     fn finish<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, ()> {
         Box::pin(async move {
-            crate::catalogue_io::sync_breakdown_rules(tx).await?;
+            import::sync_breakdown_rules(tx).await?;
             // Derived indicators must parse and must not depend on themselves, directly or not.
-            let all = tx
-                .fetch_all(
-                    "SELECT code, formula FROM indicators WHERE formula IS NOT NULL",
-                    params![],
-                )
-                .await?;
-            let defs: Vec<(String, String)> = all
-                .iter()
-                .map(|r| Ok((r.get::<String>("code")?, r.get::<String>("formula")?)))
-                .collect::<DbResult<_>>()?;
+            let defs = store::catalogue::formulas_in(tx).await?;
             let parsed = crate::formula::parse_catalogue(defs)
                 .map_err(|(code, e)| anyhow::anyhow!("indicator {code}: {e}"))?;
             crate::formula::check_cycles(&parsed).map_err(|path| {
@@ -190,80 +183,49 @@ impl ReferenceSet for Templates {
     }
     fn current<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, Records> {
         Box::pin(async move {
-            tx.fetch_all(
-                "SELECT t.code, t.name_vi, t.name_en, t.period_kind, t.unit_level, t.deadline_days, \
-                 t.remind_days, a.code AS agency_code \
-                 FROM report_templates t LEFT JOIN agencies a ON a.id = t.agency_id",
-                params![],
-            )
-            .await?
-            .iter()
-            .map(|r: &Row| {
-                let s = |c: &str| r.get::<String>(c);
-                let code = s("code")?;
-                let v = template_json(
-                    [
-                        &code,
-                        &s("name_vi")?,
-                        &s("name_en")?,
-                        &s("period_kind")?,
-                        &s("unit_level")?,
-                    ],
-                    r.get::<Option<String>>("agency_code")?.as_deref(),
-                    r.get("deadline_days")?,
-                    r.get("remind_days")?,
-                );
-                Ok((code, v))
-            })
-            .collect()
+            Ok(store::templates::records_in(tx)
+                .await?
+                .into_iter()
+                .map(|t| {
+                    let v = template_json(
+                        [
+                            &t.code,
+                            &t.name_vi,
+                            &t.name_en,
+                            &t.period_kind,
+                            &t.unit_level,
+                        ],
+                        t.agency_code.as_deref(),
+                        t.deadline_days,
+                        t.remind_days,
+                    );
+                    (t.code, v)
+                })
+                .collect())
         })
     }
     fn write<'a>(&'a self, tx: &'a mut Tx, records: &'a [(String, Json)]) -> Fut<'a, ()> {
         Box::pin(async move {
             for (code, v) in records {
                 let agency_id: Option<i64> = match v["agency"].as_str() {
-                    Some(a) => Some(
-                        tx.fetch_optional("SELECT id FROM agencies WHERE code = $1", params![a])
-                            .await?
-                            .ok_or_else(|| {
-                                anyhow::anyhow!("template {code}: agency {a} not in the registry")
-                            })?
-                            .get("id")?,
-                    ),
+                    Some(a) => {
+                        Some(registry::store::agency_id_in(tx, a).await?.ok_or_else(|| {
+                            anyhow::anyhow!("template {code}: agency {a} not in the registry")
+                        })?)
+                    }
                     None => None,
                 };
-                let p = params![
-                    code.as_str(),
-                    text(v, "name_vi")?,
-                    text(v, "name_en")?,
-                    text(v, "period_kind")?,
-                    text(v, "unit_level")?,
-                    v["deadline_days"].as_i64().unwrap_or(0),
-                    agency_id,
-                    v["remind_days"].as_i64().unwrap_or(0)
-                ];
-                let exists = tx
-                    .fetch_optional(
-                        "SELECT id FROM report_templates WHERE code = $1",
-                        params![code.as_str()],
-                    )
-                    .await?
-                    .is_some();
-                if exists {
-                    tx.execute(
-                        "UPDATE report_templates SET name_vi = $2, name_en = $3, period_kind = $4, unit_level = $5, \
-                         deadline_days = $6, agency_id = $7, remind_days = $8 WHERE code = $1",
-                        p,
-                    )
-                    .await?;
-                } else {
-                    tx.execute(
-                        "INSERT INTO report_templates (code, name_vi, name_en, period_kind, unit_level, deadline_days, agency_id, remind_days) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        p,
-                    )
-                    .await?;
-                }
+                let record = TemplateRecord {
+                    code: code.clone(),
+                    name_vi: text(v, "name_vi")?,
+                    name_en: text(v, "name_en")?,
+                    period_kind: text(v, "period_kind")?,
+                    unit_level: text(v, "unit_level")?,
+                    deadline_days: v["deadline_days"].as_i64().unwrap_or(0),
+                    remind_days: v["remind_days"].as_i64().unwrap_or(0),
+                    agency_code: None,
+                };
+                store::templates::upsert_in(tx, &record, agency_id).await?;
             }
             Ok(())
         })
@@ -300,44 +262,20 @@ impl ReferenceSet for TemplateIndicators {
     }
     fn current<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, Records> {
         Box::pin(async move {
-            let mut out: Vec<(String, Vec<Json>)> = Vec::new();
-            for r in tx
-                .fetch_all(
-                    "SELECT t.code AS template, i.code AS indicator FROM template_indicators ti \
-                     JOIN report_templates t ON t.id = ti.template_id \
-                     JOIN indicators i ON i.id = ti.indicator_id ORDER BY t.code, ti.position",
-                    params![],
-                )
-                .await?
-            {
-                let (t, i): (String, String) = (r.get("template")?, r.get("indicator")?);
-                match out.last_mut() {
-                    Some((c, list)) if *c == t => list.push(Json::String(i)),
-                    _ => out.push((t, vec![Json::String(i)])),
-                }
-            }
-            Ok(out.into_iter().map(|(t, l)| (t, Json::Array(l))).collect())
+            let out = store::templates::indicator_lists_in(tx).await?;
+            Ok(out.into_iter().map(|(t, l)| (t, json!(l))).collect())
         })
     }
     fn write<'a>(&'a self, tx: &'a mut Tx, records: &'a [(String, Json)]) -> Fut<'a, ()> {
         Box::pin(async move {
             for (code, list) in records {
-                let id: i64 = tx
-                    .fetch_optional(
-                        "SELECT id FROM report_templates WHERE code = $1",
-                        params![code.as_str()],
-                    )
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("template_indicators.csv: no template {code}"))?
-                    .get("id")?;
+                let id = store::templates::id_in(tx, code).await?.ok_or_else(|| {
+                    anyhow::anyhow!("template_indicators.csv: no template {code}")
+                })?;
                 let mut ids = Vec::new();
-                for (pos, ind) in list.as_array().into_iter().flatten().enumerate() {
+                for ind in list.as_array().into_iter().flatten() {
                     let ind = ind.as_str().unwrap_or("");
-                    let row = tx
-                        .fetch_optional(
-                            "SELECT id, formula FROM indicators WHERE code = $1",
-                            params![ind],
-                        )
+                    let (ind_id, derived) = store::catalogue::id_and_derived_in(tx, ind)
                         .await?
                         .ok_or_else(|| {
                             anyhow::anyhow!(
@@ -345,34 +283,12 @@ impl ReferenceSet for TemplateIndicators {
                             )
                         })?;
                     anyhow::ensure!(
-                        row.get::<Option<String>>("formula")?.is_none(),
+                        !derived,
                         "template_indicators.csv: {code} lists {ind}, a derived indicator (computed, not reported)"
                     );
-                    let ind_id: i64 = row.get("id")?;
                     ids.push(ind_id);
-                    tx.execute(
-                        "INSERT INTO template_indicators (template_id, indicator_id, position) VALUES ($1, $2, $3) \
-                         ON CONFLICT (template_id, indicator_id) DO UPDATE SET position = excluded.position",
-                        params![id, ind_id, pos as i64],
-                    )
-                    .await?;
                 }
-                for r in tx
-                    .fetch_all(
-                        "SELECT indicator_id FROM template_indicators WHERE template_id = $1",
-                        params![id],
-                    )
-                    .await?
-                {
-                    let ind_id: i64 = r.get("indicator_id")?;
-                    if !ids.contains(&ind_id) {
-                        tx.execute(
-                            "DELETE FROM template_indicators WHERE template_id = $1 AND indicator_id = $2",
-                            params![id, ind_id],
-                        )
-                        .await?;
-                    }
-                }
+                store::templates::set_indicators_in(tx, id, &ids).await?;
             }
             Ok(())
         })
@@ -382,16 +298,6 @@ impl ReferenceSet for TemplateIndicators {
 /// Validation rules (`rules.csv`); the rules generated from disaggregations are not reference
 /// records (they follow the catalogue).
 pub struct Rules;
-
-const RULE_FIELDS: [&str; 7] = [
-    "code",
-    "name_vi",
-    "name_en",
-    "left_expr",
-    "op",
-    "right_expr",
-    "severity",
-];
 
 impl ReferenceSet for Rules {
     fn name(&self) -> &'static str {
@@ -417,35 +323,32 @@ impl ReferenceSet for Rules {
     }
     fn current<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, Records> {
         Box::pin(async move {
-            tx.fetch_all(
-                "SELECT code, name_vi, name_en, left_expr, op, right_expr, severity FROM validation_rules",
-                params![],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                let v: serde_json::Map<String, Json> = RULE_FIELDS
-                    .iter()
-                    .map(|k| Ok(((*k).to_owned(), Json::String(r.get::<String>(k)?))))
-                    .collect::<DbResult<_>>()?;
-                Ok((r.get::<String>("code")?, Json::Object(v)))
-            })
-            .collect()
+            Ok(store::validation_rules::all_in(tx)
+                .await?
+                .into_iter()
+                .map(|f| {
+                    let v: serde_json::Map<String, Json> = RULE_FIELDS
+                        .iter()
+                        .zip(&f)
+                        .map(|(k, v)| ((*k).to_owned(), Json::String(v.clone())))
+                        .collect();
+                    (f[0].clone(), Json::Object(v))
+                })
+                .collect())
         })
     }
     fn write<'a>(&'a self, tx: &'a mut Tx, records: &'a [(String, Json)]) -> Fut<'a, ()> {
         Box::pin(async move {
-            let known: HashSet<String> = tx
-                .fetch_all("SELECT code FROM indicators", params![])
-                .await?
-                .iter()
-                .map(|r| r.get::<String>("code"))
-                .collect::<DbResult<_>>()?;
+            let known = store::catalogue::codes_in(tx).await?;
             for (_, v) in records {
                 let f: Vec<String> = RULE_FIELDS
                     .iter()
                     .map(|k| text(v, k))
                     .collect::<anyhow::Result<_>>()?;
+                let fields: [String; 7] = f
+                    .clone()
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("rule: seven fields"))?;
                 let rule = crate::rules::parse(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6])?;
                 for code in rule
                     .left
@@ -459,14 +362,7 @@ impl ReferenceSet for Rules {
                         rule.code
                     );
                 }
-                tx.execute(
-                    "INSERT INTO validation_rules (code, name_vi, name_en, left_expr, op, right_expr, severity) \
-                     VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (code) DO UPDATE SET name_vi = excluded.name_vi, \
-                     name_en = excluded.name_en, left_expr = excluded.left_expr, op = excluded.op, \
-                     right_expr = excluded.right_expr, severity = excluded.severity",
-                    params![&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6]],
-                )
-                .await?;
+                store::validation_rules::upsert_in(tx, &fields).await?;
             }
             Ok(())
         })
@@ -498,28 +394,56 @@ impl ReferenceSet for Holidays {
     }
     fn current<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, Records> {
         Box::pin(async move {
-            tx.fetch_all("SELECT day, name FROM holidays", params![])
+            Ok(store::holidays::all_in(tx)
                 .await?
-                .iter()
-                .map(|r| {
-                    let day: String = r.get("day")?;
-                    let name: String = r.get("name")?;
-                    Ok((day.clone(), json!({"day": day, "name": name})))
-                })
-                .collect()
+                .into_iter()
+                .map(|(day, name)| (day.clone(), json!({"day": day, "name": name})))
+                .collect())
         })
     }
     fn write<'a>(&'a self, tx: &'a mut Tx, records: &'a [(String, Json)]) -> Fut<'a, ()> {
         Box::pin(async move {
             for (day, v) in records {
-                tx.execute(
-                    "INSERT INTO holidays (day, name) VALUES ($1, $2) \
-                     ON CONFLICT (day) DO UPDATE SET name = excluded.name",
-                    params![day.as_str(), text(v, "name")?],
-                )
-                .await?;
+                store::holidays::upsert_in(tx, day, &text(v, "name")?).await?;
             }
             Ok(())
         })
+    }
+}
+
+/// Apply the reporting system's reference data (catalogue, templates, rules, holidays; see
+/// [`sets`]); idempotent. Returns how many indicators were new.
+pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
+    let reports = platform::reference::apply(db, actor, &sets(), &Default::default()).await?;
+    Ok(reports
+        .iter()
+        .find(|r| r.name == "reporting.indicators")
+        .map_or(0, |r| r.inserted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_catalogue_is_complete() {
+        let mut rdr = csv::Reader::from_reader(SEED_INDICATORS.as_bytes());
+        let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+        assert!(rows.len() >= 60, "{}", rows.len());
+        let monthly: Vec<&str> = rows
+            .iter()
+            .filter(|r| &r[15] == "true")
+            .map(|r| &r[0])
+            .collect();
+        assert_eq!(monthly.len(), 8);
+        for d in 1..=9 {
+            assert!(
+                rows.iter()
+                    .filter(|r| r[5].parse::<i64>().unwrap() == d)
+                    .count()
+                    >= 4,
+                "domain {d}"
+            );
+        }
     }
 }
