@@ -1,7 +1,19 @@
-//! Test harness: a real egov router on a fresh database (SQLite file or a new PostgreSQL
-//! database), and a client that keeps cookies and fills in the CSRF field like a browser.
+//! egov's test kit (dev-only): a real router on a fresh database (SQLite file, or a PostgreSQL
+//! database cloned from a migrated template), one HTTP [`Client`] that keeps cookies and fills in
+//! the CSRF field like a browser, the `on_both!` macro and story helpers.
+//!
+//! The kit depends on `platform` and `registry` only, never on the binary (`egov`) or on a
+//! capability: each test binary passes its [`Wiring`] (how to connect, which routers, which audit
+//! checks, what to check when an app closes), so `reporting`'s tests build the app from
+//! `reporting::router()` without a dependency cycle through the binary.
+#![forbid(unsafe_code)]
+
+pub mod stories;
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
@@ -13,7 +25,68 @@ use platform::config::{Config, Secret};
 use platform::db::Db;
 use platform::identity::access::{Role, Scope};
 use platform::identity::{self, Directory, NewUser};
+use platform::web::AppState;
 use tower::ServiceExt;
+
+/// A boxed future (the hooks of a [`Wiring`]).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// How a test binary builds its application: the kit knows no capability.
+pub struct Wiring {
+    /// Names this wiring's template database (PostgreSQL).
+    pub name: &'static str,
+    /// Connect and migrate (and whatever the crate fills after migrations).
+    pub connect: for<'a> fn(&'a Config) -> BoxFuture<'a, anyhow::Result<Db>>,
+    /// The router of the application on a state.
+    pub router: fn(AppState) -> Router,
+    /// The OpenAPI document the state serves at /api/v1/openapi.json.
+    pub openapi: fn() -> serde_json::Value,
+    /// The checks `egov audit verify` runs after the chain.
+    pub audit_checks: fn() -> platform::audit::Checks,
+    /// What every app of this wiring checks when it closes (kept tables equal a rebuild…).
+    pub on_close: for<'a> fn(&'a TestApp) -> BoxFuture<'a, ()>,
+    /// The migrated and seeded template database of this process (PostgreSQL), made once.
+    pub template: tokio::sync::OnceCell<String>,
+}
+
+impl Wiring {
+    /// The platform's shell with the registry: for the tests of `platform` and `registry`.
+    pub const fn registry() -> Wiring {
+        Wiring {
+            name: "registry",
+            connect: |config| Box::pin(connect_and_migrate(config)),
+            router: |state| platform::web::app(state, vec![registry::router()]),
+            openapi: || serde_json::json!({}),
+            audit_checks: platform::audit::Checks::default,
+            on_close: |_| Box::pin(async {}),
+            template: tokio::sync::OnceCell::const_new(),
+        }
+    }
+}
+
+/// What `egov::connect` does for the platform: open the configured database with its audit
+/// key, apply the migrations, seal second-factor secrets stored in plain text.
+pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(config.database_url.expose(), config.db_max_connections)
+        .await?
+        .with_audit_key(config.audit_key()?);
+    db.migrate().await?;
+    if let Some(key) = platform::identity::sealed::SecretKey::from_config(config)? {
+        platform::identity::sealed::seal_plain_secrets(&db, &key).await?;
+    }
+    Ok(db)
+}
+
+/// The application state every wiring uses (the registry answers the directory).
+pub fn state(wiring: &Wiring, db: Db, config: Config) -> AppState {
+    AppState {
+        directory: Arc::new(registry::RegistryDirectory { db: db.clone() }),
+        db,
+        config: Arc::new(config),
+        metrics: Arc::default(),
+        openapi: Arc::new((wiring.openapi)()),
+    }
+}
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -33,6 +106,31 @@ pub fn postgres_url() -> String {
     )
 }
 
+/// The URL of database `name` on the server of `url`.
+fn database_url(url: &str, name: &str) -> String {
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+    format!("{base}/{name}")
+}
+
+/// Create database `name` on the PostgreSQL server of the tests (`TEMPLATE template` if given);
+/// returns its URL.
+async fn create_postgres_database(name: &str, template: Option<&str>) -> String {
+    let admin_url = postgres_url();
+    let admin = Db::connect(&admin_url, 1)
+        .await
+        .expect("connect to PostgreSQL");
+    let sql = match template {
+        Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+        None => format!("CREATE DATABASE {name}"),
+    };
+    admin
+        .execute_script(&sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    admin.close().await;
+    database_url(&admin_url, name)
+}
+
 /// A fresh, empty database; returns its URL.
 pub async fn fresh_database(backend: &str) -> String {
     match backend {
@@ -41,25 +139,68 @@ pub async fn fresh_database(backend: &str) -> String {
             std::fs::create_dir_all(&dir).unwrap();
             format!("sqlite://{}/{}.db", dir.display(), unique("t"))
         }
-        "postgres" => {
-            let admin_url = postgres_url();
-            let admin = Db::connect(&admin_url, 1)
-                .await
-                .expect("connect to PostgreSQL");
-            let name = unique("egov_t");
-            admin
-                .execute_script(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            admin.close().await;
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b)
-                .unwrap_or(&admin_url);
-            format!("{base}/{name}")
-        }
+        "postgres" => create_postgres_database(&unique("egov_t"), None).await,
         other => panic!("unknown backend {other}"),
     }
+}
+
+/// A new PostgreSQL database holding what a new app of `wiring` holds (migrated, seeded),
+/// cloned from the wiring's template: `CREATE DATABASE x TEMPLATE egov_template_…`, instead of
+/// applying every migration again. The template is made once per test process (the first test
+/// to ask makes it, the others wait for it: `OnceCell`), with the process id in its name, so it
+/// always has this build's migrations and no two processes share one.
+pub async fn database_from_template(wiring: &'static Wiring) -> String {
+    let template = wiring
+        .template
+        .get_or_init(|| async {
+            let name = format!("egov_template_{}_{}", wiring.name, std::process::id());
+            let url = create_postgres_database(&name, None).await;
+            let db = (wiring.connect)(&config(&url))
+                .await
+                .expect("connect and migrate the template");
+            seed(&db).await;
+            // CREATE DATABASE … TEMPLATE refuses a template anyone is connected to.
+            db.close().await;
+            name
+        })
+        .await;
+    create_postgres_database(&unique("egov_t"), Some(template)).await
+}
+
+/// Serve `router` on a free loopback port until `shutdown` resolves (a real server for clients
+/// outside the process); returns its base URL.
+pub async fn serve(router: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .unwrap();
+    });
+    base
+}
+
+/// The configuration of every test node on database `url`.
+fn config(url: &str) -> Config {
+    let mut config = Config {
+        database_url: Secret::new(url),
+        cookie_secure: false,
+        db_max_connections: 5,
+        audit_key: Some(Secret::new(TEST_AUDIT_KEY)),
+        totp_key: Some(Secret::new(TEST_TOTP_KEY)),
+        ..Config::default()
+    };
+    config.node_id = unique("node");
+    config
+}
+
+/// The reference data every test app starts with: the registry's provinces and agencies.
+async fn seed(db: &Db) {
+    registry::seed::load(db, &Actor::system("test"))
+        .await
+        .expect("seed");
 }
 
 /// The audit key of every test application (hexadecimal, 32 bytes).
@@ -83,6 +224,8 @@ pub struct TestApp {
     pub db: Db,
     pub url: String,
     pub backend: &'static str,
+    /// How this app was built (a second node is built the same way).
+    pub wiring: &'static Wiring,
     /// Whether closing this app removes its database: only the node that created it does, so a
     /// second node closing first cannot pull the SQLite file from under the first one.
     owns_database: bool,
@@ -95,6 +238,8 @@ pub struct Res {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body as sent (downloads).
+    pub bytes: Vec<u8>,
 }
 
 impl Res {
@@ -117,35 +262,43 @@ impl Res {
 }
 
 impl TestApp {
-    pub async fn new(backend: &'static str) -> TestApp {
-        let url = fresh_database(backend).await;
-        let mut app = Self::on(backend, &url).await;
+    /// An app on a new database: a new SQLite file, or on PostgreSQL a clone of the wiring's
+    /// migrated template.
+    pub async fn new(wiring: &'static Wiring, backend: &'static str) -> TestApp {
+        let (url, seeded) = match backend {
+            "postgres" => (database_from_template(wiring).await, true),
+            _ => (fresh_database(backend).await, false),
+        };
+        let mut app = Self::open(wiring, backend, &url, !seeded).await;
         app.owns_database = true;
         app
     }
 
     /// Another node on the same database (for multi-node tests).
-    pub async fn on(backend: &'static str, url: &str) -> TestApp {
-        let mut config = Config {
-            database_url: Secret::new(url),
-            cookie_secure: false,
-            db_max_connections: 5,
-            audit_key: Some(Secret::new(TEST_AUDIT_KEY)),
-            totp_key: Some(Secret::new(TEST_TOTP_KEY)),
-            ..Config::default()
-        };
-        config.node_id = unique("node");
-        let db = egov::connect(&config).await.expect("connect and migrate");
-        registry::seed::load(&db, &Actor::system("test"))
+    pub async fn another_node(&self) -> TestApp {
+        Self::open(self.wiring, self.backend, &self.url, true).await
+    }
+
+    async fn open(
+        wiring: &'static Wiring,
+        backend: &'static str,
+        url: &str,
+        seed_it: bool,
+    ) -> TestApp {
+        let config = config(url);
+        let db = (wiring.connect)(&config)
             .await
-            .expect("seed");
-        let state = egov::state(db.clone(), config);
-        let router = egov::router(state.clone());
+            .expect("connect and migrate");
+        if seed_it {
+            seed(&db).await;
+        }
+        let router = (wiring.router)(state(wiring, db.clone(), config));
         TestApp {
             router,
             db,
             url: url.to_owned(),
             backend,
+            wiring,
             owns_database: false,
             tampered: Default::default(),
         }
@@ -243,81 +396,6 @@ impl TestApp {
             .unwrap()
     }
 
-    /// The histories of approved values kept by approval and corrections (`unit_series`) are
-    /// what a rebuild from `data_values` gives. Every story checks this when it closes its app.
-    pub async fn assert_series_kept(&self) {
-        fn read(rows: Vec<platform::db::Row>) -> Vec<(i64, Vec<u8>)> {
-            rows.iter()
-                .map(|r| {
-                    (
-                        r.get("unit_id").unwrap(),
-                        r.get::<Vec<u8>>("points").unwrap(),
-                    )
-                })
-                .filter(|(_, p)| !p.is_empty())
-                .collect()
-        }
-        const ALL: &str = "SELECT unit_id, points FROM unit_series ORDER BY unit_id";
-        let kept = read(self.db.fetch_all(ALL, platform::params![]).await.unwrap());
-        let mut tx = self.db.begin().await.unwrap();
-        reporting::series::rebuild(&mut tx).await.unwrap();
-        let rebuilt = read(tx.fetch_all(ALL, platform::params![]).await.unwrap());
-        drop(tx);
-        assert_eq!(
-            kept.iter()
-                .map(|(u, p)| (*u, p.len() / 17))
-                .collect::<Vec<_>>(),
-            rebuilt
-                .iter()
-                .map(|(u, p)| (*u, p.len() / 17))
-                .collect::<Vec<_>>(),
-            "kept histories (unit, values) differ from a rebuild"
-        );
-        assert!(
-            kept == rebuilt,
-            "kept histories differ from a rebuild in their values"
-        );
-        // So are the provinces' totals (`province_totals`) the national roll-up reads.
-        const TOTALS: &str = "SELECT indicator_id, period, n, total, min_value, max_value \
-                              FROM province_totals ORDER BY indicator_id, period";
-        type Total = (i64, String, i64, [f64; 3]);
-        let totals = |rows: Vec<platform::db::Row>| -> Vec<Total> {
-            rows.iter()
-                .map(|r| {
-                    (
-                        r.get("indicator_id").unwrap(),
-                        r.get("period").unwrap(),
-                        r.get("n").unwrap(),
-                        ["total", "min_value", "max_value"].map(|c| r.get::<f64>(c).unwrap()),
-                    )
-                })
-                .collect()
-        };
-        let kept = totals(
-            self.db
-                .fetch_all(TOTALS, platform::params![])
-                .await
-                .unwrap(),
-        );
-        let mut tx = self.db.begin().await.unwrap();
-        reporting::data::refresh_province_totals(&mut tx, None)
-            .await
-            .unwrap();
-        let rebuilt = totals(tx.fetch_all(TOTALS, platform::params![]).await.unwrap());
-        drop(tx);
-        assert_eq!(kept.len(), rebuilt.len(), "province totals kept vs rebuilt");
-        for (k, r) in kept.iter().zip(&rebuilt) {
-            assert_eq!(
-                (k.0, &k.1, k.2),
-                (r.0, &r.1, r.2),
-                "province totals kept vs rebuilt"
-            );
-            for (a, b) in k.3.iter().zip(&r.3) {
-                assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{k:?} vs {r:?}");
-            }
-        }
-    }
-
     /// This test tampers with the database on purpose.
     pub fn mark_tampered(&self) {
         self.tampered
@@ -327,14 +405,14 @@ impl TestApp {
     /// What every story leaves passes `egov audit verify`: the chain, and the approved values
     /// and value history against what the trail recorded.
     pub async fn assert_trail_intact(&self) {
-        let report = platform::audit::verify_all(&self.db, &[], &egov::audit_checks())
+        let report = platform::audit::verify_all(&self.db, &[], &(self.wiring.audit_checks)())
             .await
             .unwrap();
         assert!(report.is_intact(), "{report}");
     }
 
     pub async fn close(self) {
-        self.assert_series_kept().await;
+        (self.wiring.on_close)(&self).await;
         if !self.tampered.load(std::sync::atomic::Ordering::Relaxed) {
             self.assert_trail_intact().await;
         }
@@ -364,56 +442,135 @@ pub struct Client {
     pub peer: Option<std::net::SocketAddr>,
 }
 
+/// One request to send with [`Client::send`]: what the client adds (cookies, language, token,
+/// `Accept`, peer address) is chosen per request, so every way a test talks to the router goes
+/// through the same code.
+pub struct Req {
+    method: String,
+    path: String,
+    headers: Vec<(header::HeaderName, String)>,
+    body: Vec<u8>,
+    peer: Option<std::net::SocketAddr>,
+    /// Whether the response's `Set-Cookie` headers update the client's cookies.
+    keep_cookies: bool,
+}
+
+impl Req {
+    /// A bare request (only `Host: localhost`).
+    pub fn new(method: &str, path: &str) -> Req {
+        Req {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            peer: None,
+            keep_cookies: false,
+        }
+    }
+    /// Add a header.
+    pub fn header(mut self, name: header::HeaderName, value: impl Into<String>) -> Req {
+        self.headers.push((name, value.into()));
+        self
+    }
+    /// The body and its `Content-Type`.
+    pub fn body(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Req {
+        self.body = body.into();
+        self.header(header::CONTENT_TYPE, content_type)
+    }
+    /// The body without a `Content-Type`.
+    pub fn raw_body(mut self, body: impl Into<Vec<u8>>) -> Req {
+        self.body = body.into();
+        self
+    }
+    /// The client's cookies (a header only if it has any).
+    pub fn cookies(self, c: &Client) -> Req {
+        if c.cookies.is_empty() {
+            return self;
+        }
+        let v = c.cookie_header();
+        self.header(header::COOKIE, v)
+    }
+    /// The client's token (`Authorization: Bearer`).
+    pub fn bearer(self, c: &Client) -> Req {
+        match &c.bearer {
+            Some(t) => self.header(header::AUTHORIZATION, format!("Bearer {t}")),
+            None => self,
+        }
+    }
+    /// The client's language (`Accept-Language`).
+    pub fn lang(self, c: &Client) -> Req {
+        match c.lang {
+            Some(l) => self.header(header::ACCEPT_LANGUAGE, l),
+            None => self,
+        }
+    }
+}
+
 impl Client {
-    pub async fn request(&mut self, method: &str, path: &str, body: Option<String>) -> Res {
+    /// The `Cookie` header of the client's cookies.
+    pub fn cookie_header(&self) -> String {
+        let c: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        c.join("; ")
+    }
+
+    /// Send a request to the router, read the whole body, and (if the request says so) keep the
+    /// cookies the response sets or clears. Every helper below ends here.
+    pub async fn send(&mut self, req: Req) -> Res {
         let mut b = Request::builder()
-            .method(method)
-            .uri(path)
+            .method(req.method.as_str())
+            .uri(req.path.as_str())
             .header(header::HOST, "localhost");
-        if !self.cookies.is_empty() {
-            let c: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            b = b.header(header::COOKIE, c.join("; "));
+        for (name, value) in &req.headers {
+            b = b.header(name, value.as_str());
         }
-        if let Some(l) = self.lang {
-            b = b.header(header::ACCEPT_LANGUAGE, l);
-        }
-        if let Some(t) = &self.bearer {
-            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        if let Some(a) = self.accept {
-            b = b.header(header::ACCEPT, a);
-        }
-        if body.is_some() {
-            b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        }
-        let mut req = b.body(Body::from(body.unwrap_or_default())).unwrap();
-        if let Some(peer) = self.peer {
-            req.extensions_mut()
+        let mut request = b.body(Body::from(req.body)).unwrap();
+        if let Some(peer) = req.peer {
+            request
+                .extensions_mut()
                 .insert(axum::extract::ConnectInfo(peer));
         }
-        let res = self.router.clone().oneshot(req).await.unwrap();
+        let res = self.router.clone().oneshot(request).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
-        for v in headers.get_all(header::SET_COOKIE) {
-            let v = v.to_str().unwrap();
-            let (kv, attrs) = v.split_once(';').unwrap_or((v, ""));
-            let (k, val) = kv.split_once('=').unwrap();
-            if val.is_empty() || attrs.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_owned(), val.to_owned());
+        if req.keep_cookies {
+            for v in headers.get_all(header::SET_COOKIE) {
+                let v = v.to_str().unwrap();
+                let (kv, attrs) = v.split_once(';').unwrap_or((v, ""));
+                let (k, val) = kv.split_once('=').unwrap();
+                if val.is_empty() || attrs.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), val.to_owned());
+                }
             }
         }
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
         Res {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
+    }
+
+    /// A browser's request: cookies (kept from the response), language, token, `Accept`, peer;
+    /// a body is a URL-encoded form.
+    pub async fn request(&mut self, method: &str, path: &str, body: Option<String>) -> Res {
+        let mut req = Req::new(method, path).cookies(self).lang(self).bearer(self);
+        if let Some(a) = self.accept {
+            req = req.header(header::ACCEPT, a);
+        }
+        req = match body {
+            Some(body) => req.body("application/x-www-form-urlencoded", body),
+            None => req,
+        };
+        req.peer = self.peer;
+        req.keep_cookies = true;
+        self.send(req).await
     }
 
     /// Send a JSON body (API clients).
@@ -428,6 +585,7 @@ impl Client {
             .await
     }
 
+    /// An API client's request: language and token, no cookies.
     pub async fn request_typed(
         &mut self,
         method: &str,
@@ -435,31 +593,21 @@ impl Client {
         body: String,
         content_type: &str,
     ) -> Res {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "localhost")
-            .header(header::CONTENT_TYPE, content_type);
-        if let Some(l) = self.lang {
-            b = b.header(header::ACCEPT_LANGUAGE, l);
-        }
-        if let Some(t) = &self.bearer {
-            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(b.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Res {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        let req = Req::new(method, path)
+            .body(content_type, body)
+            .lang(self)
+            .bearer(self);
+        self.send(req).await
+    }
+
+    /// POST a file's bytes as the body, with the session's cookies and token (uploads through
+    /// the API by a signed-in official).
+    pub async fn post_bytes(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Res {
+        let req = Req::new("POST", path)
+            .body(content_type, body)
+            .header(header::COOKIE, self.cookie_header())
+            .bearer(self);
+        self.send(req).await
     }
 
     pub async fn get(&mut self, path: &str) -> Res {
@@ -510,57 +658,16 @@ impl Client {
         );
         body.extend(file);
         body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let c: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let req = Request::builder()
-            .method("POST")
-            .uri(path)
-            .header(header::HOST, "localhost")
-            .header(header::COOKIE, c.join("; "))
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .unwrap();
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Res {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        let req = Req::new("POST", path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(&format!("multipart/form-data; boundary={boundary}"), body);
+        self.send(req).await
     }
 
     /// Get raw bytes (downloads).
     pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>) {
-        let c: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let mut b = Request::builder()
-            .uri(path)
-            .header(header::HOST, "localhost");
-        if !c.is_empty() {
-            b = b.header(header::COOKIE, c.join("; "));
-        }
-        let res = self
-            .router
-            .clone()
-            .oneshot(b.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        (
-            status,
-            res.into_body().collect().await.unwrap().to_bytes().to_vec(),
-        )
+        let res = self.send(Req::new("GET", path).cookies(self)).await;
+        (res.status, res.bytes)
     }
 
     /// Post without a CSRF field (an attacker's form).
@@ -627,8 +734,13 @@ impl Client {
 }
 
 /// Generate a test on each backend: `on_both!(name, |app| async move { ... });`. The
-/// PostgreSQL variant is ignored by plain `cargo test` and run by scripts/test.
+/// PostgreSQL variant is ignored by plain `cargo test` and run by scripts/test. The app is built
+/// by the calling test binary's `support::WIRING` (a [`Wiring`]).
 #[macro_export]
+#[expect(
+    clippy::crate_in_macro_def,
+    reason = "the wiring is the calling test binary's: `crate::support::WIRING`"
+)]
 macro_rules! on_both {
     ($name:ident, $body:expr) => {
         mod $name {
@@ -636,14 +748,14 @@ macro_rules! on_both {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::support::TestApp::new("sqlite").await;
+                let app = $crate::TestApp::new(&crate::support::WIRING, "sqlite").await;
                 ($body)(&app).await;
                 app.close().await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             #[ignore = "needs PostgreSQL: scripts/test provides one"]
             async fn postgres() {
-                let app = $crate::support::TestApp::new("postgres").await;
+                let app = $crate::TestApp::new(&crate::support::WIRING, "postgres").await;
                 ($body)(&app).await;
                 app.close().await;
             }
