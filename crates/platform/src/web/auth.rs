@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::admin::render;
 use super::ctx::{LANG_COOKIE, cookie, safe_next};
 use super::extract::Query;
+use super::render::render;
 use super::{AppState, Auth, CsrfForm, Ctx};
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult, Problem};

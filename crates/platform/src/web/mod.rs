@@ -6,8 +6,10 @@ pub mod admin;
 pub mod auth;
 pub mod ctx;
 pub mod extract;
+pub mod format;
 pub mod limits;
 pub mod ops;
+pub mod render;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,7 +154,7 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
         let mut rendered = if is_api_path(&path) {
             render_error(&err, lang, true)
         } else {
-            admin::error_page(&request_ctx, &err)
+            render::error_page(&request_ctx, &err)
         };
         *rendered.status_mut() = status;
         res = rendered;
