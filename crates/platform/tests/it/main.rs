@@ -6,5 +6,6 @@ mod support;
 
 use testkit::on_both;
 
+mod extract;
 mod identity_flows;
 mod signin_security;
