@@ -40,6 +40,11 @@ pub struct AppState {
     pub openapi: Arc<serde_json::Value>,
 }
 
+/// The OpenAPI entries of the platform's JSON API (the binary merges every crate's).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    auth::api().into_openapi()
+}
+
 /// The whole application router: platform pages and endpoints, the capabilities' routers, and
 /// the middleware around them.
 pub fn app(state: AppState, capabilities: Vec<Router<AppState>>) -> Router {
