@@ -76,17 +76,8 @@ async fn reporter_token(app: &TestApp) -> String {
     catalogue::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
-    platform::identity::tokens::create(
-        &app.db,
-        &Actor::system("t"),
-        "Hệ thống thử",
-        Role::Reporter,
-        Scope::National,
-        30,
-    )
-    .await
-    .unwrap()
-    .1
+    app.token("Hệ thống thử", Role::Reporter, Scope::National)
+        .await
 }
 
 /// The envelope of a refused request: its codes, and the security headers present.

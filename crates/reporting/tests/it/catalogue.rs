@@ -353,16 +353,7 @@ on_both!(
         .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         let na = app.scope("unit", "40").await;
-        let (_, secret) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "Sở Nghệ An",
-            Role::Reporter,
-            na,
-            30,
-        )
-        .await
-        .unwrap();
+        let secret = app.token("Sở Nghệ An", Role::Reporter, na).await;
         let mut reporter = app.client();
         reporter.bearer = Some(secret);
         let r = post_bytes(
@@ -566,16 +557,9 @@ on_both!(
         );
         assert_eq!(part["agg_weight"], "LABOUR_FORCE_URBAN");
         // DHIS2: a category option combo that is no part of the data element is a conflict.
-        let (_, secret) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "DHIS2",
-            Role::Reporter,
-            app.scope("unit", "40").await,
-            30,
-        )
-        .await
-        .unwrap();
+        let secret = app
+            .token("DHIS2", Role::Reporter, app.scope("unit", "40").await)
+            .await;
         let mut dhis2 = app.client();
         dhis2.bearer = Some(secret);
         let set = serde_json::json!({"period": "202510", "orgUnit": "40", "dataValues": [

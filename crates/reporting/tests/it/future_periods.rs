@@ -35,16 +35,7 @@ on_both!(
         let current = Period::current(PeriodKind::Month, registry::Day::today().0);
         let latest = current.id();
         let na = app.scope("unit", "40").await;
-        let (_, token) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "Sở Tài chính Nghệ An",
-            Role::Reporter,
-            na,
-            30,
-        )
-        .await
-        .unwrap();
+        let token = app.token("Sở Tài chính Nghệ An", Role::Reporter, na).await;
         let mut api = app.client();
         api.bearer = Some(token);
         api.lang = Some("en");

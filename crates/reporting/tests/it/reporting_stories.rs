@@ -305,16 +305,7 @@ on_both!(
     async |app: &TestApp| {
         let t = setup(app).await;
         let na = app.scope("unit", "40").await;
-        let (_, secret) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "Sở Tài chính Nghệ An",
-            Role::Reporter,
-            na,
-            30,
-        )
-        .await
-        .unwrap();
+        let secret = app.token("Sở Tài chính Nghệ An", Role::Reporter, na).await;
         let body = |retail: serde_json::Value, extra: Option<(&str, serde_json::Value)>| {
             let mut values: Vec<serde_json::Value> = t
             .indicators
@@ -375,16 +366,7 @@ on_both!(
 
         // Another province's token cannot send for Nghệ An.
         let ht = app.scope("unit", "42").await;
-        let (_, other) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "Hà Tĩnh",
-            Role::Reporter,
-            ht,
-            30,
-        )
-        .await
-        .unwrap();
+        let other = app.token("Hà Tĩnh", Role::Reporter, ht).await;
         let r = send(&other, body(serde_json::json!(1.0), None)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         // No token, no entry.
@@ -459,16 +441,7 @@ on_both!(
     async |app: &TestApp| {
         setup(app).await;
         let na = app.scope("unit", "40").await;
-        let (_, secret) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "DHIS2 Nghệ An",
-            Role::Reporter,
-            na,
-            30,
-        )
-        .await
-        .unwrap();
+        let secret = app.token("DHIS2 Nghệ An", Role::Reporter, na).await;
         let mut c = app.client();
         c.bearer = Some(secret);
         let good = serde_json::json!({

@@ -4,10 +4,9 @@
 //! written; and an aggregate that overflows says so in the data API, its CSV and SDMX.
 
 use axum::http::StatusCode;
-use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
+use reporting::catalogue;
 use serde_json::{Value, json};
 
 use crate::on_both;
@@ -17,25 +16,10 @@ pub(crate) const P: &str = "202601";
 
 /// The catalogue, the monthly provincial template and an API client of a national reporter.
 pub(crate) async fn setup(app: &TestApp) -> (catalogue::Template, Client) {
-    catalogue::load_default(&app.db, &Actor::system("test"))
-        .await
-        .unwrap();
-    let t = catalogue::template(&app.db, MONTHLY_PROVINCIAL)
-        .await
-        .unwrap()
-        .unwrap();
-    let (_, token) = platform::identity::tokens::create(
-        &app.db,
-        &Actor::system("t"),
-        "Hệ thống thống kê",
-        Role::Reporter,
-        Scope::National,
-        30,
-    )
-    .await
-    .unwrap();
-    let mut c = app.client();
-    c.bearer = Some(token);
+    let t = crate::support::setup(app).await;
+    let c = app
+        .token_client("Hệ thống thống kê", Role::Reporter, Scope::National)
+        .await;
     (t, c)
 }
 
