@@ -265,8 +265,10 @@ impl TestApp {
     /// An app on a new database: a new SQLite file, or on PostgreSQL a clone of the wiring's
     /// migrated template.
     pub async fn new(wiring: &'static Wiring, backend: &'static str) -> TestApp {
+        // EGOV_TEST_NO_TEMPLATE=1 migrates every PostgreSQL database instead (to compare).
+        let template = std::env::var_os("EGOV_TEST_NO_TEMPLATE").is_none();
         let (url, seeded) = match backend {
-            "postgres" => (database_from_template(wiring).await, true),
+            "postgres" if template => (database_from_template(wiring).await, true),
             _ => (fresh_database(backend).await, false),
         };
         let mut app = Self::open(wiring, backend, &url, !seeded).await;
