@@ -23,11 +23,8 @@ use utoipa::OpenApi;
     info(title = "egov API", version = "1",
          description = "JSON API of the egov platform. Errors: {\"errors\":[{\"code\",\"detail\",\"field\"}]}; \
                         collections: {\"items\":[…],\"meta\":{…}}. Authenticate other systems with `Authorization: Bearer <token>`."),
+    // platform's and registry's operations come from their OpenApiRouter (`openapi_json`).
     paths(
-        platform::web::auth::api_me,
-        registry::api::list_units,
-        registry::api::get_unit,
-        registry::api::list_agencies,
         reporting::http::indicators::list_indicators,
         reporting::http::catalogue::import_indicators,
         reporting::http::catalogue::get_indicator,
@@ -47,7 +44,10 @@ pub struct ApiDoc;
 
 /// The OpenAPI document as JSON.
 pub fn openapi_json() -> serde_json::Value {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
+    let mut api = ApiDoc::openapi();
+    api.merge(platform::web::openapi());
+    api.merge(registry::openapi());
+    let mut doc = serde_json::to_value(api).expect("the OpenAPI document serialises");
     shared_contract(&mut doc);
     doc
 }

@@ -3,20 +3,27 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use platform::error::{AppError, AppResult, Problem};
 use platform::web::AppState;
 use platform::web::{Json, Path, Query};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::model::{Day, Level};
 use crate::store::{self, Agency, Link, Unit, UnitQuery};
 
+/// The JSON API: each route registered with its OpenAPI entry (`#[utoipa::path]` below), so
+/// the document cannot miss a route or describe one that is not served.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_units))
+        .routes(routes!(get_unit))
+        .routes(routes!(list_agencies))
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/units", get(list_units))
-        .route("/api/v1/units/{code}", get(get_unit))
-        .route("/api/v1/agencies", get(list_agencies))
+    api().split_for_parts().0
 }
 
 /// Query parameters of `GET /api/v1/units`. All optional; bad values give a 422 naming the field.

@@ -25,6 +25,11 @@ pub fn router() -> Router<AppState> {
     api::router().merge(pages::router())
 }
 
+/// The OpenAPI entries of the registry's JSON API (the binary merges every crate's).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::api().into_openapi()
+}
+
 /// The registry as the platform's identity layer sees it.
 pub struct RegistryDirectory {
     pub db: Db,

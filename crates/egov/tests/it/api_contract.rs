@@ -12,16 +12,7 @@ use crate::on_both;
 use crate::support::{Client, TestApp};
 
 async fn token(app: &TestApp, role: Role) -> Client {
-    let (_, secret) = platform::identity::tokens::create(
-        &app.db,
-        &Actor::system("t"),
-        "contract",
-        role,
-        Scope::National,
-        30,
-    )
-    .await
-    .unwrap();
+    let secret = app.token("contract", role, Scope::National).await;
     let mut c = app.client();
     c.bearer = Some(secret);
     c

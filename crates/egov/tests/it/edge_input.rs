@@ -385,16 +385,7 @@ async fn callers(app: &TestApp) -> Vec<(&'static str, Client)> {
     // Visiting the second-factor set-up page stores a pending secret once: done before.
     let mut reporter = reporter;
     reporter.get("/account/totp").await;
-    let (_, token) = platform::identity::tokens::create(
-        &app.db,
-        &Actor::system("t"),
-        "edge",
-        Role::Reporter,
-        Scope::National,
-        30,
-    )
-    .await
-    .unwrap();
+    let token = app.token("edge", Role::Reporter, Scope::National).await;
     let mut api = app.client();
     api.bearer = Some(token);
     let mut anon = app.client();

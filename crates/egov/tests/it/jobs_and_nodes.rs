@@ -131,7 +131,7 @@ on_both!(
 on_both!(
     two_nodes_run_each_job_exactly_once,
     async |node_a: &TestApp| {
-        let node_b = TestApp::on(node_a.backend, &node_a.url).await;
+        let node_b = node_a.another_node().await;
         let runs: Arc<Mutex<HashMap<i64, u32>>> = Arc::default();
         let registry = |runs: Arc<Mutex<HashMap<i64, u32>>>| {
             let mut reg = Registry::default();
@@ -195,7 +195,7 @@ on_both!(
 on_both!(
     a_login_on_one_node_is_valid_on_the_other,
     async |node_a: &TestApp| {
-        let node_b = TestApp::on(node_a.backend, &node_a.url).await;
+        let node_b = node_a.another_node().await;
         let (password, _) = node_a.user("hai.nut", Role::Viewer, Scope::National).await;
         let mut on_a = node_a.client();
         on_a.login("hai.nut", &password, None).await;

@@ -6,17 +6,14 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{StatusCode, header};
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::model::template::MONTHLY_PROVINCIAL;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use crate::on_both;
-use crate::support::{Client, Res, TestApp};
+use crate::support::{Client, Req, Res, TestApp};
 
 /// An XLSX-shaped archive (under 1 MiB) whose one sheet unpacks to `mib` MiB of rows.
 fn zip_bomb(mib: usize) -> Vec<u8> {
@@ -59,7 +56,7 @@ fn peak_rss_mib() -> u64 {
 
 /// A raw request: optional `Content-Length`, cookies and token of `c`.
 async fn send(
-    app: &TestApp,
+    _app: &TestApp,
     c: &Client,
     method: &str,
     path: &str,
@@ -67,55 +64,20 @@ async fn send(
     body: Vec<u8>,
     content_length: Option<u64>,
 ) -> Res {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::HOST, "localhost")
-        .header(header::CONTENT_TYPE, content_type);
+    let mut req = Req::new(method, path).body(content_type, body);
     if let Some(n) = content_length {
-        b = b.header(header::CONTENT_LENGTH, n);
+        req = req.header(header::CONTENT_LENGTH, n.to_string());
     }
-    if !c.cookies.is_empty() {
-        let cookies: Vec<String> = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        b = b.header(header::COOKIE, cookies.join("; "));
-    }
-    if let Some(t) = &c.bearer {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    if let Some(l) = c.lang {
-        b = b.header(header::ACCEPT_LANGUAGE, l);
-    }
-    let res = app
-        .router
-        .clone()
-        .oneshot(b.body(Body::from(body)).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Res {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    let req = req.cookies(c).bearer(c).lang(c);
+    c.clone().send(req).await
 }
 
 async fn reporter_token(app: &TestApp) -> String {
     reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
-    platform::identity::tokens::create(
-        &app.db,
-        &Actor::system("t"),
-        "Hệ thống thử",
-        Role::Reporter,
-        Scope::National,
-        30,
-    )
-    .await
-    .unwrap()
-    .1
+    app.token("Hệ thống thử", Role::Reporter, Scope::National)
+        .await
 }
 
 /// The envelope of a refused request: its codes, and the security headers present.

@@ -4,31 +4,20 @@
 
 mod support;
 
-mod access_data;
+use testkit::on_both;
+
 mod access_matrix;
 mod api_contract;
 mod audit_chain;
 mod browser;
-mod bulk;
-mod catalogue;
+mod catalogue_cli;
 mod cli;
-mod coverage;
 mod crash;
-mod dhis2;
 mod edge_input;
-mod explanations;
 mod first_start;
-mod future_periods;
-mod identity_flows;
 mod jobs_and_nodes;
 mod limits;
 mod open_data;
 mod reference_data;
-mod registry_stories;
-mod reporting_stories;
-mod sdmx;
 mod signin_landing;
-mod signin_security;
-mod templates;
-mod values;
 mod web_shell;

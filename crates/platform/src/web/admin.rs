@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -31,47 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(audit_page))
 }
 
-/// Render a template to an HTML response.
-pub fn render<T: Template>(t: T) -> AppResult<Response> {
-    let html = t.render().map_err(AppError::internal)?;
-    Ok(Html(html).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    ctx: Ctx,
-    status: u16,
-    messages: Vec<String>,
-}
-
-/// The HTML page for an error, in the request's language.
-pub fn error_page(ctx: &Ctx, err: &AppError) -> Response {
-    let messages = crate::error::bounded(&err.problems)
-        .iter()
-        .map(|p| p.detail(ctx.lang))
-        .collect();
-    match (ErrorPage {
-        ctx: ctx.clone(),
-        status: err.status.as_u16(),
-        messages,
-    })
-    .render()
-    {
-        Ok(html) => (err.status, Html(html)).into_response(),
-        Err(_) => err.status.into_response(),
-    }
-}
-
-/// Format Unix milliseconds as Vietnam local time (UTC+7), e.g. `2026-11-23 15:04`.
-pub fn fmt_ms(ms: i64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
-        return String::new();
-    };
-    let t = t.to_offset(time::macros::offset!(+7));
-    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    t.format(&f).unwrap_or_default()
-}
+// The page kit moved to web/render.rs and web/format.rs; kept here so callers' imports hold.
+pub use super::format::fmt_ms;
+pub use super::render::{error_page, render};
 
 /// "Người báo cáo — Nghệ An".
 pub async fn grant_label(

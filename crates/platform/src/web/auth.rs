@@ -8,10 +8,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::admin::render;
 use super::ctx::{LANG_COOKIE, cookie, safe_next};
 use super::extract::Query;
+use super::render::render;
 use super::{AppState, Auth, CsrfForm, Ctx};
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult, Problem};
@@ -36,7 +38,12 @@ pub fn router() -> Router<AppState> {
             "/account/totp",
             get(totp_setup_page).post(totp_setup_submit),
         )
-        .route("/api/v1/me", get(api_me))
+        .merge(api().split_for_parts().0)
+}
+
+/// The platform's JSON API: each route registered with its OpenAPI entry.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api_me))
 }
 
 #[derive(Template)]

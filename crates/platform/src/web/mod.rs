@@ -6,8 +6,10 @@ pub mod admin;
 pub mod auth;
 pub mod ctx;
 pub mod extract;
+pub mod format;
 pub mod limits;
 pub mod ops;
+pub mod render;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +38,11 @@ pub struct AppState {
     pub metrics: Arc<ops::Metrics>,
     /// The OpenAPI document of the whole product, served at /api/v1/openapi.json.
     pub openapi: Arc<serde_json::Value>,
+}
+
+/// The OpenAPI entries of the platform's JSON API (the binary merges every crate's).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    auth::api().into_openapi()
 }
 
 /// The whole application router: platform pages and endpoints, the capabilities' routers, and
@@ -152,7 +159,7 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
         let mut rendered = if is_api_path(&path) {
             render_error(&err, lang, true)
         } else {
-            admin::error_page(&request_ctx, &err)
+            render::error_page(&request_ctx, &err)
         };
         *rendered.status_mut() = status;
         res = rendered;

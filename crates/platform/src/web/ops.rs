@@ -289,7 +289,7 @@ async fn api_docs(State(s): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
             }
         }
     }
-    super::admin::render(ApiDocsPage {
+    super::render::render(ApiDocsPage {
         ctx,
         title: doc["info"]["title"].as_str().unwrap_or("egov").to_owned(),
         version: doc["info"]["version"].as_str().unwrap_or("").to_owned(),

@@ -70,7 +70,7 @@ on_both!(
         let (password, _) = app.user("song.song", Role::Viewer, Scope::National).await;
         let id = user_id(app, "song.song").await;
         // One attacker, two nodes on the same database.
-        let other_node = TestApp::on(app.backend, &app.url).await;
+        let other_node = app.another_node().await;
         let mut attackers = vec![app.client(), other_node.client()];
         for a in &mut attackers {
             a.peer = Some(addr("198.51.100.7"));
@@ -383,7 +383,7 @@ on_both!(
             )
             .await
             .unwrap();
-        let restarted = TestApp::on(app.backend, &app.url).await;
+        let restarted = app.another_node().await;
         let s = stored().await;
         assert!(sealed::is_sealed(&s) && !s.contains(&secret), "{s}");
         let mut c = restarted.client();

@@ -11,6 +11,14 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+// The app as reporting's tests build it (the binary depends on this crate).
+#[path = "../tests/it/kept.rs"]
+#[allow(dead_code)]
+mod kept;
+#[path = "../tests/it/support.rs"]
+#[allow(dead_code, unused_imports)]
+mod support;
+
 use axum::body::Body;
 use axum::http::{Request, header};
 use platform::audit::Actor;
@@ -464,14 +472,14 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         cookie_secure: false,
         ..Default::default()
     };
-    let db = egov::connect(&config).await.unwrap();
+    let db = (support::WIRING.connect)(&config).await.unwrap();
     let actor = Actor::system("bench");
     registry::seed::load(&db, &actor).await.unwrap();
     reporting::engine::reference::load_default(&db, &actor)
         .await
         .unwrap();
-    let state = egov::state(db.clone(), config);
-    let router = egov::router(state);
+    let state = testkit::state(&support::WIRING, db.clone(), config);
+    let router = support::router(state);
     let setup = Instant::now();
 
     // The dataset's shape: the 8 monthly provincial indicators and synthetic ones up to 200;

@@ -6,48 +6,10 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Status};
 
 use crate::on_both;
-use crate::support::{Client, Res, TestApp};
-
-async fn setup(app: &TestApp) -> reporting::model::template::Template {
-    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
-        .await
-        .unwrap();
-    reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-/// The report form's fields: every indicator 100, retail sales `retail`, and `extra`.
-fn form(
-    t: &reporting::model::template::Template,
-    retail: &str,
-    extra: &[(&str, &str)],
-) -> Vec<(String, String)> {
-    let mut f: Vec<(String, String)> = t
-        .indicators
-        .iter()
-        .map(|i| {
-            let v = if i.code == "RETAIL_SALES" {
-                retail
-            } else {
-                "100"
-            };
-            (format!("v_{}", i.code), v.to_owned())
-        })
-        .collect();
-    f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    f
-}
-
-async fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> Res {
-    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    c.post(path, &refs).await
-}
+use crate::support::{Client, TestApp, form, setup};
 
 async fn report(
     app: &TestApp,
@@ -97,12 +59,12 @@ on_both!(
         let mut other = app.signed_in("pd.khac", Role::Approver, na).await;
         let mut third = app.signed_in("pd.ba", Role::Approver, na).await;
         let path = "/reporting/40/202509";
-        let r = post(
-            &mut both,
-            path,
-            &form(&t, "1.100", &[("action", "submit"), ("version", "0")]),
-        )
-        .await;
+        let r = both
+            .post_fields(
+                path,
+                &form(&t, "1.100", &[("action", "submit"), ("version", "0")]),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
         // Approving one's own report: refused, in Vietnamese and in English; nothing changes.
@@ -150,7 +112,7 @@ on_both!(
             )
         };
         let ver = report(app, &t, "202509").await.version.to_string();
-        let r = post(&mut both, path, &correct("1200", ver.clone())).await;
+        let r = both.post_fields(path, &correct("1200", ver.clone())).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
         assert!(
             r.body.contains("you cannot also correct and approve it"),
@@ -161,15 +123,15 @@ on_both!(
 
         // Another approver corrects; having changed the report last, it cannot correct it again;
         // a third approver can.
-        let r = post(&mut other, path, &correct("1200", ver)).await;
+        let r = other.post_fields(path, &correct("1200", ver)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(retail(&mut other, "202509").await, 1200.0);
         let ver = report(app, &t, "202509").await.version.to_string();
-        let r = post(&mut other, path, &correct("1250", ver.clone())).await;
+        let r = other.post_fields(path, &correct("1250", ver.clone())).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
         assert!(r.body.contains("nguyên tắc bốn mắt"), "{}", r.body);
         assert_eq!(retail(&mut other, "202509").await, 1200.0);
-        let r = post(&mut third, path, &correct("1250", ver)).await;
+        let r = third.post_fields(path, &correct("1250", ver)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(retail(&mut other, "202509").await, 1250.0);
     }
@@ -185,20 +147,20 @@ on_both!(
         let mut z = app.signed_in("z.approver", Role::Approver, na).await;
         let path = "/reporting/40/202508";
         // X enters the figures as a draft; Y submits them as they are.
-        let r = post(
-            &mut x,
-            path,
-            &form(&t, "900", &[("action", "save"), ("version", "0")]),
-        )
-        .await;
+        let r = x
+            .post_fields(
+                path,
+                &form(&t, "900", &[("action", "save"), ("version", "0")]),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let ver = report(app, &t, "202508").await.version.to_string();
-        let r = post(
-            &mut y,
-            path,
-            &form(&t, "900", &[("action", "submit"), ("version", &ver)]),
-        )
-        .await;
+        let r = y
+            .post_fields(
+                path,
+                &form(&t, "900", &[("action", "submit"), ("version", &ver)]),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let s = report(app, &t, "202508").await;
         assert_eq!(s.submitted_by.as_deref(), Some("y.reporter"));
@@ -224,22 +186,6 @@ on_both!(
 // ---------------------------------------------------------------------------------------------
 // National totals of internal indicators: for officials with a national scope only.
 
-async fn token(app: &TestApp, role: Role, scope: Scope) -> Client {
-    let (_, secret) = platform::identity::tokens::create(
-        &app.db,
-        &Actor::system("t"),
-        "hệ thống",
-        role,
-        scope,
-        30,
-    )
-    .await
-    .unwrap();
-    let mut c = app.client();
-    c.bearer = Some(secret);
-    c
-}
-
 const NATIONAL_INTERNAL: &str = "/api/v1/data?indicator=DOSSIERS_ONLINE&unit=VN&period=2025Q3";
 
 on_both!(
@@ -260,7 +206,7 @@ on_both!(
             .collect();
         let body = serde_json::json!({"template": t.code, "unit": "40", "period": "2025Q3",
             "values": values, "submit": true});
-        let mut filer = token(app, Role::Reporter, na).await;
+        let mut filer = app.token_client("hệ thống", Role::Reporter, na).await;
         let r = filer
             .request_json("POST", "/api/v1/data/batch", body.to_string())
             .await;
@@ -285,7 +231,7 @@ on_both!(
         // why; their own unit's figures stay readable.
         let mut provincial = app.signed_in("xem.na", Role::Viewer, na).await;
         let mut ministry = app.signed_in("xem.btc", Role::Viewer, btc).await;
-        let mut prov_token = token(app, Role::Viewer, na).await;
+        let mut prov_token = app.token_client("hệ thống", Role::Viewer, na).await;
         for c in [&mut provincial, &mut ministry, &mut prov_token] {
             for q in ["", "&format=csv", "&format=xlsx"] {
                 let r = c.get(&format!("{NATIONAL_INTERNAL}{q}")).await;
@@ -324,7 +270,9 @@ on_both!(
         let mut national = app
             .signed_in("xem.quocgia", Role::Viewer, Scope::National)
             .await;
-        let mut nat_token = token(app, Role::Viewer, Scope::National).await;
+        let mut nat_token = app
+            .token_client("hệ thống", Role::Viewer, Scope::National)
+            .await;
         for c in [&mut national, &mut nat_token] {
             let r = c.get(NATIONAL_INTERNAL).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -5,39 +5,12 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Action, Entry};
 
 use crate::on_both;
-use crate::support::{Client, TestApp};
+use crate::support::{Client, TestApp, entries, form, setup, submit_and_approve};
 
 const P: &str = "202509";
-
-async fn setup(app: &TestApp) -> reporting::model::template::Template {
-    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
-        .await
-        .unwrap();
-    reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-fn entries(t: &reporting::model::template::Template, retail: &str) -> Vec<Entry> {
-    t.indicators
-        .iter()
-        .map(|i| Entry {
-            indicator: i.code.clone(),
-            raw: if i.code == "RETAIL_SALES" {
-                retail.to_owned()
-            } else {
-                "100".to_owned()
-            },
-            explanation: None,
-            lang: "vi",
-        })
-        .collect()
-}
 
 /// Eight approved months of ordinary figures for Nghệ An before `P`.
 async fn history(app: &TestApp, t: &reporting::model::template::Template) -> i64 {
@@ -48,59 +21,9 @@ async fn history(app: &TestApp, t: &reporting::model::template::Template) -> i64
     let mut p = Period::parse(P).unwrap();
     for i in 0..8 {
         p = p.previous();
-        let s = submission::save(
-            &app.db,
-            &Actor::system("t"),
-            t,
-            unit.id,
-            &p,
-            &entries(t, &format!("{}", 1000 + i * 10)),
-            None,
-            Action::Submit,
-            None,
-        )
-        .await
-        .unwrap();
-        submission::decide(
-            &app.db,
-            &Actor::system("t"),
-            s.submission.id,
-            s.submission.version,
-            true,
-            None,
-        )
-        .await
-        .unwrap();
+        submit_and_approve(app, t, unit.id, &p.id(), &format!("{}", 1000 + i * 10)).await;
     }
     unit.id
-}
-
-fn form<'a>(
-    t: &'a reporting::model::template::Template,
-    retail: &'a str,
-    extra: &[(&'a str, &'a str)],
-) -> Vec<(String, String)> {
-    let mut f: Vec<(String, String)> = t
-        .indicators
-        .iter()
-        .map(|i| {
-            (
-                format!("v_{}", i.code),
-                if i.code == "RETAIL_SALES" {
-                    retail.to_owned()
-                } else {
-                    "100".to_owned()
-                },
-            )
-        })
-        .collect();
-    f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    f
-}
-
-async fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> crate::support::Res {
-    let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    c.post(path, &refs).await
 }
 
 async fn version(app: &TestApp, t: &reporting::model::template::Template, unit_id: i64) -> String {
@@ -150,20 +73,20 @@ on_both!(
         );
 
         // A bad number and a negative value: precise errors, nothing written.
-        let r = post(
-            &mut reporter,
-            &path,
-            &form(&t, "mười", &[("action", "save"), ("version", "0")]),
-        )
-        .await;
+        let r = reporter
+            .post_fields(
+                &path,
+                &form(&t, "mười", &[("action", "save"), ("version", "0")]),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("“mười” không phải là số"), "{}", r.body);
-        let r = post(
-            &mut reporter,
-            &path,
-            &form(&t, "-5", &[("action", "save"), ("version", "0")]),
-        )
-        .await;
+        let r = reporter
+            .post_fields(
+                &path,
+                &form(&t, "-5", &[("action", "save"), ("version", "0")]),
+            )
+            .await;
         assert!(
             r.body
                 .contains("phải là số không âm, tối đa 1 chữ số thập phân; nhận được -5"),
@@ -178,29 +101,29 @@ on_both!(
         );
 
         // An unusual figure needs an explanation to submit; a draft may hold it.
-        let r = post(
-            &mut reporter,
-            &path,
-            &form(&t, "9.000,5", &[("action", "submit"), ("version", "0")]),
-        )
-        .await;
+        let r = reporter
+            .post_fields(
+                &path,
+                &form(&t, "9.000,5", &[("action", "submit"), ("version", "0")]),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("cần giải trình để gửi"), "{}", r.body);
         let v = "0".to_owned();
-        let r = post(
-            &mut reporter,
-            &path,
-            &form(
-                &t,
-                "9.000,5",
-                &[
-                    ("action", "submit"),
-                    ("version", &v),
-                    ("e_RETAIL_SALES", "Khai trương trung tâm thương mại lớn"),
-                ],
-            ),
-        )
-        .await;
+        let r = reporter
+            .post_fields(
+                &path,
+                &form(
+                    &t,
+                    "9.000,5",
+                    &[
+                        ("action", "submit"),
+                        ("version", &v),
+                        ("e_RETAIL_SALES", "Khai trương trung tâm thương mại lớn"),
+                    ],
+                ),
+            )
+            .await;
         // Submitted, and redirected (303) so that a refresh does not send the form again
         // (issue 11, item 12); the explained warning stays visible for the reporter on the page
         // the redirect leads to, once.
@@ -262,23 +185,23 @@ on_both!(
         );
 
         // A stale form (old version) is refused: no silent overwrite.
-        let r = post(
-            &mut reporter,
-            &path,
-            &form(&t, "1.100", &[("action", "save"), ("version", &ver)]),
-        )
-        .await;
+        let r = reporter
+            .post_fields(
+                &path,
+                &form(&t, "1.100", &[("action", "save"), ("version", &ver)]),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert!(r.body.contains("vừa được người khác thay đổi"));
 
         // Corrected and resubmitted, then approved: the national total moves at once.
         let ver = version(app, &t, unit_id).await;
-        let r = post(
-            &mut reporter,
-            &path,
-            &form(&t, "1.100,5", &[("action", "submit"), ("version", &ver)]),
-        )
-        .await;
+        let r = reporter
+            .post_fields(
+                &path,
+                &form(&t, "1.100,5", &[("action", "submit"), ("version", &ver)]),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let ver = version(app, &t, unit_id).await;
         let r = approver
@@ -289,58 +212,58 @@ on_both!(
 
         // Approved reports are locked; corrections need a reason and are kept in the history.
         let ver = version(app, &t, unit_id).await;
-        let r = post(
-            &mut reporter,
-            &path,
-            &form(&t, "1.200", &[("action", "save"), ("version", &ver)]),
-        )
-        .await;
+        let r = reporter
+            .post_fields(
+                &path,
+                &form(&t, "1.200", &[("action", "save"), ("version", &ver)]),
+            )
+            .await;
         assert_eq!(
             r.status,
             StatusCode::CONFLICT,
             "approved reports are locked"
         );
         assert!(r.body.contains("không sửa được"));
-        let r = post(
-            &mut reporter,
-            &path,
-            &form(
-                &t,
-                "1.200",
-                &[("action", "correct"), ("version", &ver), ("reason", "x")],
-            ),
-        )
-        .await;
+        let r = reporter
+            .post_fields(
+                &path,
+                &form(
+                    &t,
+                    "1.200",
+                    &[("action", "correct"), ("version", &ver), ("reason", "x")],
+                ),
+            )
+            .await;
         assert_eq!(
             r.status,
             StatusCode::FORBIDDEN,
             "reporters cannot correct approved figures"
         );
-        let r = post(
-            &mut approver,
-            &path,
-            &form(
-                &t,
-                "1.150",
-                &[("action", "correct"), ("version", &ver), ("reason", "")],
-            ),
-        )
-        .await;
+        let r = approver
+            .post_fields(
+                &path,
+                &form(
+                    &t,
+                    "1.150",
+                    &[("action", "correct"), ("version", &ver), ("reason", "")],
+                ),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let r = post(
-            &mut approver,
-            &path,
-            &form(
-                &t,
-                "1.150",
-                &[
-                    ("action", "correct"),
-                    ("version", &ver),
-                    ("reason", "Số liệu chính thức của Cục Thống kê"),
-                ],
-            ),
-        )
-        .await;
+        let r = approver
+            .post_fields(
+                &path,
+                &form(
+                    &t,
+                    "1.150",
+                    &[
+                        ("action", "correct"),
+                        ("version", &ver),
+                        ("reason", "Số liệu chính thức của Cục Thống kê"),
+                    ],
+                ),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(national_retail(&mut public).await, Some(1150.0));
         let retail = reporting::store::catalogue::by_code(&app.db, "RETAIL_SALES")
@@ -381,16 +304,7 @@ on_both!(
     async |app: &TestApp| {
         let t = setup(app).await;
         let na = app.scope("unit", "40").await;
-        let (_, secret) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "Sở Tài chính Nghệ An",
-            Role::Reporter,
-            na,
-            30,
-        )
-        .await
-        .unwrap();
+        let secret = app.token("Sở Tài chính Nghệ An", Role::Reporter, na).await;
         let body = |retail: serde_json::Value, extra: Option<(&str, serde_json::Value)>| {
             let mut values: Vec<serde_json::Value> = t
             .indicators
@@ -451,16 +365,7 @@ on_both!(
 
         // Another province's token cannot send for Nghệ An.
         let ht = app.scope("unit", "42").await;
-        let (_, other) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "Hà Tĩnh",
-            Role::Reporter,
-            ht,
-            30,
-        )
-        .await
-        .unwrap();
+        let other = app.token("Hà Tĩnh", Role::Reporter, ht).await;
         let r = send(&other, body(serde_json::json!(1.0), None)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         // No token, no entry.
@@ -535,16 +440,7 @@ on_both!(
     async |app: &TestApp| {
         setup(app).await;
         let na = app.scope("unit", "40").await;
-        let (_, secret) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "DHIS2 Nghệ An",
-            Role::Reporter,
-            na,
-            30,
-        )
-        .await
-        .unwrap();
+        let secret = app.token("DHIS2 Nghệ An", Role::Reporter, na).await;
         let mut c = app.client();
         c.bearer = Some(secret);
         let good = serde_json::json!({
@@ -1128,7 +1024,9 @@ on_both!(
 
         // Vietnamese: "1,234" is one point two three four, which retail sales (one decimal)
         // cannot take; someone used to English means 1234: refused, saying how to type it.
-        let r = post(&mut reporter, &path, &form(&t, "1,234", &draft("0"))).await;
+        let r = reporter
+            .post_fields(&path, &form(&t, "1,234", &draft("0")))
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(
             r.body
@@ -1139,7 +1037,9 @@ on_both!(
             r.body
         );
         // The English decimal point is not taken for a Vietnamese one.
-        let r = post(&mut reporter, &path, &form(&t, "1005.2", &draft("0"))).await;
+        let r = reporter
+            .post_fields(&path, &form(&t, "1005.2", &draft("0")))
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(r.body.contains("Hãy gõ 1.005,2."), "{}", r.body);
         // A fraction for a count.
@@ -1148,21 +1048,25 @@ on_both!(
             .find(|(k, _)| k == "v_NEW_ENTERPRISES")
             .unwrap()
             .1 = "170,5".into();
-        let r = post(&mut reporter, &path, &f).await;
+        let r = reporter.post_fields(&path, &f).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(r.body.contains("nhận được 170,5"), "{}", r.body);
         assert!(nothing_saved().await);
 
         // English: "1.234" is refused the same way; "1,005.2" is 1005.2.
         reporter.lang = Some("en");
-        let r = post(&mut reporter, &path, &form(&t, "1.234", &draft("0"))).await;
+        let r = reporter
+            .post_fields(&path, &form(&t, "1.234", &draft("0")))
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(
             r.body.contains("If you mean 1,234, type 1234 or 1,234."),
             "{}",
             r.body
         );
-        let r = post(&mut reporter, &path, &form(&t, "1,005.2", &draft("0"))).await;
+        let r = reporter
+            .post_fields(&path, &form(&t, "1,005.2", &draft("0")))
+            .await;
         assert!(
             r.status.is_success() || r.status.is_redirection(),
             "{}",
@@ -1183,12 +1087,12 @@ on_both!(
             page.body
         );
         let v = version(app, &t, unit_id).await;
-        let r = post(
-            &mut reporter,
-            &path,
-            &form(&t, "1.005,2", &[("action", "save"), ("version", &v)]),
-        )
-        .await;
+        let r = reporter
+            .post_fields(
+                &path,
+                &form(&t, "1.005,2", &[("action", "save"), ("version", &v)]),
+            )
+            .await;
         assert!(
             r.status.is_success() || r.status.is_redirection(),
             "{}",

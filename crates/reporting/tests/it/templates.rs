@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use platform::audit::Actor;
-use platform::identity::access::{Role, Scope};
+use platform::identity::access::Role;
 use reporting::Period;
 use reporting::submission;
 
@@ -15,16 +15,6 @@ async fn setup(app: &TestApp) {
     reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
-}
-
-async fn token(app: &TestApp, name: &str, role: Role, scope: Scope) -> Client {
-    let (_, secret) =
-        platform::identity::tokens::create(&app.db, &Actor::system("t"), name, role, scope, 30)
-            .await
-            .unwrap();
-    let mut c = app.client();
-    c.bearer = Some(secret);
-    c
 }
 
 /// A batch of `template` for `unit` × `period`, every indicator at `value` as far as its rule
@@ -95,8 +85,12 @@ on_both!(
         setup(app).await;
         let na = app.scope("unit", "40").await;
         let ht = app.scope("unit", "42").await;
-        let mut c_na = token(app, "Sở Tài chính Nghệ An", Role::Reporter, na).await;
-        let mut c_ht = token(app, "Sở Tài chính Hà Tĩnh", Role::Reporter, ht).await;
+        let mut c_na = app
+            .token_client("Sở Tài chính Nghệ An", Role::Reporter, na)
+            .await;
+        let mut c_ht = app
+            .token_client("Sở Tài chính Hà Tĩnh", Role::Reporter, ht)
+            .await;
         let r = c_na
             .request_json(
                 "POST",
@@ -165,9 +159,11 @@ on_both!(
         let btc = app.scope("agency", "btc").await;
         let byt = app.scope("agency", "byt").await;
         let na = app.scope("unit", "40").await;
-        let mut ministry = token(app, "Bộ Tài chính", Role::Reporter, btc).await;
-        let mut health = token(app, "Bộ Y tế", Role::Reporter, byt).await;
-        let mut province = token(app, "Sở Tài chính Nghệ An", Role::Reporter, na).await;
+        let mut ministry = app.token_client("Bộ Tài chính", Role::Reporter, btc).await;
+        let mut health = app.token_client("Bộ Y tế", Role::Reporter, byt).await;
+        let mut province = app
+            .token_client("Sở Tài chính Nghệ An", Role::Reporter, na)
+            .await;
         let national_report = batch(app, "BC-BTC-NSNN-THANG", "VN", "202509", 150000.0).await;
 
         // A province's reporter may not file the ministry's report, nor another ministry's.
@@ -301,8 +297,8 @@ on_both!(
         .unwrap();
         let hn = app.scope("unit", "01").await;
         let na = app.scope("unit", "40").await;
-        let mut hanoi = token(app, "Hà Nội", Role::Reporter, hn).await;
-        let mut nghean = token(app, "Nghệ An", Role::Reporter, na).await;
+        let mut hanoi = app.token_client("Hà Nội", Role::Reporter, hn).await;
+        let mut nghean = app.token_client("Nghệ An", Role::Reporter, na).await;
         let report = batch(app, "BC-TTHC-XA-QUY", "90001", "2025Q3", 42.0).await;
         // Another province's reporter may not file it.
         let r = nghean
@@ -372,7 +368,7 @@ on_both!(
     async |app: &TestApp| {
         setup(app).await;
         let na = app.scope("unit", "40").await;
-        let mut c = token(app, "Nghệ An", Role::Reporter, na).await;
+        let mut c = app.token_client("Nghệ An", Role::Reporter, na).await;
         c.lang = Some("en");
         let r = c
             .request_json(
@@ -565,7 +561,7 @@ on_both!(
             })
             .collect();
         let btc = app.scope("agency", "btc").await;
-        let mut ministry = token(app, "Bộ Tài chính", Role::Reporter, btc).await;
+        let mut ministry = app.token_client("Bộ Tài chính", Role::Reporter, btc).await;
         ministry.lang = Some("en");
         let send = async |c: &mut Client, revenue: f64, explanation: Option<&str>| {
             let t = reporting::store::templates::template(&app.db, "BC-BTC-NSNN-THANG")

@@ -10,33 +10,16 @@ use reporting::period::{Period, PeriodKind};
 use serde_json::json;
 
 use crate::on_both;
-use crate::support::{Client, Res, TestApp};
+use crate::support::{Client, Req, Res, TestApp};
 
 /// POST a CSV file with the session's cookies (an administrator signed in).
-async fn post_csv(app: &TestApp, c: &Client, path: &str, body: String) -> Res {
-    use axum::body::Body;
-    use axum::http::{Request, header};
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let cookies: Vec<String> = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let req = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::HOST, "localhost")
-        .header(header::CONTENT_TYPE, "text/csv")
+async fn post_csv(_app: &TestApp, c: &Client, path: &str, body: String) -> Res {
+    use axum::http::header;
+    let req = Req::new("POST", path)
+        .body("text/csv", body)
         .header(header::ACCEPT_LANGUAGE, "en")
-        .header(header::COOKIE, cookies.join("; "))
-        .body(Body::from(body))
-        .unwrap();
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Res {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+        .header(header::COOKIE, c.cookie_header());
+    c.clone().send(req).await
 }
 
 on_both!(
@@ -52,16 +35,7 @@ on_both!(
         let current = Period::current(PeriodKind::Month, registry::Day::today().0);
         let latest = current.id();
         let na = app.scope("unit", "40").await;
-        let (_, token) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "Sở Tài chính Nghệ An",
-            Role::Reporter,
-            na,
-            30,
-        )
-        .await
-        .unwrap();
+        let token = app.token("Sở Tài chính Nghệ An", Role::Reporter, na).await;
         let mut api = app.client();
         api.bearer = Some(token);
         api.lang = Some("en");

@@ -4,10 +4,8 @@
 //! written; and an aggregate that overflows says so in the data API, its CSV and SDMX.
 
 use axum::http::StatusCode;
-use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::model::template::MONTHLY_PROVINCIAL;
 use serde_json::{Value, json};
 
 use crate::on_both;
@@ -17,25 +15,10 @@ pub(crate) const P: &str = "202601";
 
 /// The catalogue, the monthly provincial template and an API client of a national reporter.
 pub(crate) async fn setup(app: &TestApp) -> (reporting::model::template::Template, Client) {
-    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
-        .await
-        .unwrap();
-    let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
-        .await
-        .unwrap()
-        .unwrap();
-    let (_, token) = platform::identity::tokens::create(
-        &app.db,
-        &Actor::system("t"),
-        "Hệ thống thống kê",
-        Role::Reporter,
-        Scope::National,
-        30,
-    )
-    .await
-    .unwrap();
-    let mut c = app.client();
-    c.bearer = Some(token);
+    let t = crate::support::setup(app).await;
+    let c = app
+        .token_client("Hệ thống thống kê", Role::Reporter, Scope::National)
+        .await;
     (t, c)
 }
 

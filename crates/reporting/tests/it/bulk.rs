@@ -6,30 +6,20 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::model::template::MONTHLY_PROVINCIAL;
 use serde_json::{Value, json};
 
 use crate::on_both;
 use crate::support::TestApp;
 
 async fn setup(app: &TestApp) -> (reporting::model::template::Template, String) {
-    reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
-        .await
-        .unwrap();
-    let t = reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
-        .await
-        .unwrap()
-        .unwrap();
-    let (_, token) = platform::identity::tokens::create(
-        &app.db,
-        &Actor::system("t"),
-        "Hệ thống của Tổng cục Thống kê",
-        Role::Reporter,
-        Scope::National,
-        30,
-    )
-    .await
-    .unwrap();
+    let t = crate::support::setup(app).await;
+    let token = app
+        .token(
+            "Hệ thống của Tổng cục Thống kê",
+            Role::Reporter,
+            Scope::National,
+        )
+        .await;
     (t, token)
 }
 
@@ -237,16 +227,7 @@ on_both!(
     async |app: &TestApp| {
         let (t, _) = setup(app).await;
         let na = app.scope("unit", "40").await;
-        let (_, token) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "Sở Tài chính Nghệ An",
-            Role::Reporter,
-            na,
-            30,
-        )
-        .await
-        .unwrap();
+        let token = app.token("Sở Tài chính Nghệ An", Role::Reporter, na).await;
         let own = json!({"reports": [report(&t, "40", "202601", |_| json!(100.0)),
                                      report(&t, "40", "202602", |_| json!(101.0))]});
         let r = send(app, &token, &own).await;

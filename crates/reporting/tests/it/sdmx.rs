@@ -4,18 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::{StatusCode, header};
 use platform::audit::Actor;
 use platform::db::Db;
 use reporting::Period;
 use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Action, Entry};
-use tower::ServiceExt;
 
 use crate::on_both;
-use crate::support::{Res, TestApp};
+use crate::support::{Req, Res, TestApp};
 
 /// (province, month, retail sales, exports) approved in the fixture.
 const APPROVED: [(&str, &str, &str, &str); 5] = [
@@ -119,21 +116,8 @@ fn obs(items: &[(&str, &str, &str, f64)]) -> BTreeMap<(String, String, String), 
 
 /// A GET with an `Accept` header.
 async fn get_accept(app: &TestApp, path: &str, accept: &str) -> Res {
-    let req = Request::builder()
-        .uri(path)
-        .header(header::HOST, "localhost")
-        .header(header::ACCEPT, accept)
-        .body(Body::empty())
-        .unwrap();
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Res {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    let req = Req::new("GET", path).header(header::ACCEPT, accept);
+    app.client().send(req).await
 }
 
 fn content_type(r: &Res) -> &str {
@@ -790,17 +774,17 @@ async fn start_server() -> (String, tokio::sync::oneshot::Sender<()>) {
         cookie_secure: false,
         ..platform::config::Config::default()
     };
-    let db = egov::connect(&config).await.unwrap();
+    let db = (crate::support::WIRING.connect)(&config).await.unwrap();
     registry::seed::load(&db, &Actor::system("test"))
         .await
         .unwrap();
     fixture(&db).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = crate::support::router(testkit::state(&crate::support::WIRING, db, config));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(egov::serve(egov::state(db, config), listener, async {
+    let base = testkit::serve(router, async {
         let _ = rx.await;
-    }));
+    })
+    .await;
     (base, tx)
 }
 

@@ -3,9 +3,7 @@
 //! runs; cycles; only national administrators import; validity dates; disaggregations and their
 //! sum check; targets.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::i18n::Lang;
 use platform::identity::access::{Role, Scope};
@@ -13,7 +11,6 @@ use reporting::Period;
 use reporting::engine::catalogue::{self as catalogue_io, Format};
 use reporting::model::template::MONTHLY_PROVINCIAL;
 use reporting::submission::{self, Action, Entry};
-use tower::ServiceExt;
 
 use crate::on_both;
 use crate::support::{Client, Res, TestApp};
@@ -26,36 +23,13 @@ async fn setup(app: &TestApp) {
 
 /// POST raw bytes with the client's cookies (a signed-in administrator's session).
 async fn post_bytes(
-    app: &TestApp,
+    _app: &TestApp,
     c: &Client,
     path: &str,
     content_type: &str,
     body: Vec<u8>,
 ) -> Res {
-    let cookies: Vec<String> = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let mut b = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::HOST, "localhost")
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::COOKIE, cookies.join("; "));
-    if let Some(t) = &c.bearer {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    let res = app
-        .router
-        .clone()
-        .oneshot(b.body(Body::from(body)).unwrap())
-        .await
-        .unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Res {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    c.clone().post_bytes(path, content_type, body).await
 }
 
 async fn admin(app: &TestApp) -> Client {
@@ -385,16 +359,7 @@ on_both!(
         .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         let na = app.scope("unit", "40").await;
-        let (_, secret) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "Sở Nghệ An",
-            Role::Reporter,
-            na,
-            30,
-        )
-        .await
-        .unwrap();
+        let secret = app.token("Sở Nghệ An", Role::Reporter, na).await;
         let mut reporter = app.client();
         reporter.bearer = Some(secret);
         let r = post_bytes(
@@ -598,16 +563,9 @@ on_both!(
         );
         assert_eq!(part["agg_weight"], "LABOUR_FORCE_URBAN");
         // DHIS2: a category option combo that is no part of the data element is a conflict.
-        let (_, secret) = platform::identity::tokens::create(
-            &app.db,
-            &Actor::system("t"),
-            "DHIS2",
-            Role::Reporter,
-            app.scope("unit", "40").await,
-            30,
-        )
-        .await
-        .unwrap();
+        let secret = app
+            .token("DHIS2", Role::Reporter, app.scope("unit", "40").await)
+            .await;
         let mut dhis2 = app.client();
         dhis2.bearer = Some(secret);
         let set = serde_json::json!({"period": "202510", "orgUnit": "40", "dataValues": [
@@ -868,85 +826,3 @@ on_both!(
         assert!(!form.contains("target_CPI"));
     }
 );
-
-/// `egov catalogue export | import` as an operator uses it (SQLite).
-#[test]
-fn catalogue_cli_exports_imports_and_names_bad_rows() {
-    use std::process::Command;
-    let dir = std::env::temp_dir().join(format!("egov-cli-catalogue-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}/egov.db", dir.display());
-    let egov = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_egov"))
-            .args(args)
-            .env("EGOV_DATABASE_URL", &url)
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
-    assert_eq!(egov(&["migrate"]).0, 0);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let db = platform::db::Db::connect(&url, 2).await.unwrap();
-        registry::seed::load(&db, &Actor::system("test"))
-            .await
-            .unwrap();
-        reporting::engine::reference::load_default(&db, &Actor::system("test"))
-            .await
-            .unwrap();
-        db.close().await;
-    });
-    let xlsx = dir.join("danh-muc.xlsx");
-    let (code, _, err) = egov(&[
-        "catalogue",
-        "export",
-        "--format",
-        "xlsx",
-        "-o",
-        xlsx.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let (code, out, err) = egov(&["catalogue", "import", xlsx.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("0 mới, 0 được cập nhật") && out.contains("0 new, 0 updated"),
-        "{out}"
-    );
-    let (code, csv, _) = egov(&["catalogue", "export", "--format", "csv"]);
-    assert_eq!(code, 0);
-    let bad = dir.join("bad.csv");
-    let header = csv.lines().next().unwrap().trim_start_matches('\u{feff}');
-    std::fs::write(
-        &bad,
-        format!("{header}\nX_NEW,Tên,Name,người,persons,12,integer,0,year,sum,,last,,btc,true,false,,,,,,,,,\n"),
-    )
-    .unwrap();
-    let (code, _, err) = egov(&["catalogue", "import", "--dry-run", bad.to_str().unwrap()]);
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("Dòng 2, cột domain") && err.contains("Row 2, column domain"),
-        "{err}"
-    );
-    let targets = dir.join("ke-hoach.csv");
-    std::fs::write(
-        &targets,
-        "indicator,unit,year,target\nEXPORTS,VN,2026,500000\n",
-    )
-    .unwrap();
-    let (code, out, err) = egov(&[
-        "catalogue",
-        "targets",
-        "import",
-        "--dry-run",
-        targets.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("1 would be new"), "{out}");
-    let _ = std::fs::remove_dir_all(&dir);
-}

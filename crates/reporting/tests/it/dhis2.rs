@@ -17,18 +17,8 @@ async fn setup(app: &TestApp) -> Client {
     reporting::engine::reference::load_default(&app.db, &Actor::system("test"))
         .await
         .unwrap();
-    let (_, secret) = platform::identity::tokens::create(
-        &app.db,
-        &Actor::system("t"),
-        "DHIS2 Nghệ An",
-        Role::Reporter,
-        app.scope("unit", "40").await,
-        30,
-    )
-    .await
-    .unwrap();
-    let mut c = app.client();
-    c.bearer = Some(secret);
+    let na = app.scope("unit", "40").await;
+    let mut c = app.token_client("DHIS2 Nghệ An", Role::Reporter, na).await;
     c.lang = Some("en");
     c
 }

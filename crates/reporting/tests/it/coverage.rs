@@ -5,10 +5,9 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use reporting::Period;
 use reporting::model::template::MONTHLY_PROVINCIAL;
-use reporting::submission::{self, Action, Entry};
 
 use crate::on_both;
-use crate::support::TestApp;
+use crate::support::{TestApp, submit_and_approve};
 
 const P: &str = "202509";
 
@@ -46,43 +45,7 @@ async fn approve_in(
     retail: f64,
     period: &str,
 ) {
-    let entries: Vec<Entry> = t
-        .indicators
-        .iter()
-        .map(|i| Entry {
-            indicator: i.code.clone(),
-            raw: if i.code == "RETAIL_SALES" {
-                format!("{retail}")
-            } else {
-                "100".to_owned()
-            },
-            explanation: None,
-            lang: "vi",
-        })
-        .collect();
-    let s = submission::save(
-        &app.db,
-        &Actor::system("t"),
-        t,
-        unit_id,
-        &Period::parse(period).unwrap(),
-        &entries,
-        None,
-        Action::Submit,
-        None,
-    )
-    .await
-    .unwrap();
-    submission::decide(
-        &app.db,
-        &Actor::system("t"),
-        s.submission.id,
-        s.submission.version,
-        true,
-        None,
-    )
-    .await
-    .unwrap();
+    submit_and_approve(app, t, unit_id, period, &format!("{retail}")).await
 }
 
 /// (reported, expected, status) of the JSON, the CSV and the XLSX answers for RETAIL_SALES.

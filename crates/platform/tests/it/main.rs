@@ -1,0 +1,11 @@
+//! platform's integration tests: one binary, the platform's router (with the registry, whose
+//! units are the scopes of grants) on real databases. `on_both!` stories run on SQLite and on
+//! PostgreSQL (ignored without `EGOV_TEST_POSTGRES_URL`; `scripts/test` runs them).
+
+mod support;
+
+use testkit::on_both;
+
+mod extract;
+mod identity_flows;
+mod signin_security;

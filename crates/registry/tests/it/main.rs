@@ -1,0 +1,9 @@
+//! registry's integration tests: one binary, the platform's router with the registry on real
+//! databases. `on_both!` stories run on SQLite and on PostgreSQL (ignored without
+//! `EGOV_TEST_POSTGRES_URL`; `scripts/test` runs them).
+
+mod support;
+
+use testkit::on_both;
+
+mod registry_stories;
