@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::{self, Indicator};
 use crate::catalogue_io;
 use crate::data;
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::submission::{self, Action, Entry};
 use crate::templates;
 
@@ -405,7 +405,7 @@ pub async fn query_data(
                 // Its months, and the period itself (quarterly or annual reports hold values
                 // under the period's own id).
                 let mut keys = period.months();
-                if period.kind != crate::period::PeriodKind::Month {
+                if period.kind != crate::model::period::PeriodKind::Month {
                     keys.push(*period);
                 }
                 let ids: Vec<i64> = indicators.iter().map(|i| i.id).collect();
@@ -427,7 +427,7 @@ pub async fn query_data(
                             None
                         }
                     };
-                    if period.kind != crate::period::PeriodKind::Month
+                    if period.kind != crate::model::period::PeriodKind::Month
                         && let Some(v) = visible(&(ind.id, period.id()))
                     {
                         parts.push(Some(v));
@@ -684,8 +684,8 @@ async fn source_units(
 }
 
 /// A stable reason for a missing value: `no_data`, `division_by_zero`, `missing_input:<CODE>`…
-fn no_value_reason(e: &crate::formula::NoValue) -> String {
-    use crate::formula::NoValue;
+fn no_value_reason(e: &crate::model::formula::NoValue) -> String {
+    use crate::model::formula::NoValue;
     match e {
         NoValue::DivisionByZero => "division_by_zero".into(),
         NoValue::Missing(code) => format!("missing_input:{code}"),

@@ -19,7 +19,7 @@ use platform::params;
 use serde_json::json;
 
 use crate::catalogue::{Indicator, Template};
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::submission::{Action, Status, Submission, outlier_in};
 
 /// One value as sent: the indicator's code, the number (None = no value), why it is right.
@@ -544,14 +544,16 @@ pub async fn apply(
     }
 
     // 2. What is stored, read set-based.
-    let rules = crate::rules::all(tx).await.map_err(Error::Internal)?;
+    let rules = crate::store::rules::all(tx)
+        .await
+        .map_err(Error::Internal)?;
     let rule_codes: HashSet<String> = rules
         .iter()
         .flat_map(|r| r.left.references().into_iter().chain(r.right.references()))
         .collect();
     // The rules that can apply to each template: a rule none of whose indicators the template
     // holds reads no value of its reports (every input missing), so it is not evaluated for them.
-    let mut rules_of: HashMap<i64, Vec<&crate::rules::Rule>> = HashMap::new();
+    let mut rules_of: HashMap<i64, Vec<&crate::model::rules::Rule>> = HashMap::new();
     for r in reports {
         rules_of.entry(r.template.id).or_insert_with(|| {
             let codes = &lookups[&r.template.id];
@@ -748,19 +750,20 @@ pub async fn apply(
                 .map(|(i, _, _)| i.code.as_str())
                 .collect();
             let by_code = &lookups[&r.template.id];
-            let ctx =
-                |code: &str, shift: crate::formula::PeriodShift| -> Option<rust_decimal::Decimal> {
-                    use crate::formula::{PeriodShift, decimal_from_f64};
-                    let v = match shift {
-                        PeriodShift::Current => current.get(code).copied().flatten(),
-                        PeriodShift::Previous => {
-                            let ind = by_code.get(code)?;
-                            prev_stored.get(&(ind.id, r.unit_id, prev)).map(|x| x.value)
-                        }
-                        _ => None,
-                    }?;
-                    decimal_from_f64(v).ok()
-                };
+            let ctx = |code: &str,
+                       shift: crate::model::formula::PeriodShift|
+             -> Option<rust_decimal::Decimal> {
+                use crate::model::formula::{PeriodShift, decimal_from_f64};
+                let v = match shift {
+                    PeriodShift::Current => current.get(code).copied().flatten(),
+                    PeriodShift::Previous => {
+                        let ind = by_code.get(code)?;
+                        prev_stored.get(&(ind.id, r.unit_id, prev)).map(|x| x.value)
+                    }
+                    _ => None,
+                }?;
+                decimal_from_f64(v).ok()
+            };
             for rule in rules_here {
                 if rule.check(&ctx) != Some(false) {
                     continue;

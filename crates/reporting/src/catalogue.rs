@@ -8,7 +8,7 @@ use platform::i18n::{Lang, t, t_args};
 use platform::params;
 use serde::{Deserialize, Serialize};
 
-use crate::period::HolidayCalendar;
+use crate::model::period::HolidayCalendar;
 
 /// The shipped catalogue, in the file format of [`crate::catalogue_io`].
 pub(crate) const SEED_INDICATORS: &str = include_str!("../seed/indicators.csv");
@@ -103,7 +103,7 @@ impl Indicator {
 
     /// Is the indicator in force during any part of `period`? A retired indicator (valid_to
     /// before the period) or one not yet in force is not asked for and its values are refused.
-    pub fn valid_for(&self, period: &crate::period::Period) -> bool {
+    pub fn valid_for(&self, period: &crate::model::period::Period) -> bool {
         let (first, last) = period.calendar();
         let day = |s: &Option<String>| s.as_deref().and_then(registry::Day::parse).map(|d| d.0);
         day(&self.valid_from).is_none_or(|from| from <= last)

@@ -8,7 +8,7 @@ use platform::db::{Db, Tx, Value, now_ms};
 use platform::params;
 
 use crate::catalogue::{self, Indicator};
-use crate::period::Period;
+use crate::model::period::Period;
 
 /// SplitMix64: a tiny, well-known deterministic generator (no dependency needed for demo data).
 struct Rng(u64);

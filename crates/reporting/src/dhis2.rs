@@ -28,7 +28,7 @@ use registry::store::Unit;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Indicator, Template};
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::submission::{self, Action, Entry};
 use crate::templates;
 

@@ -18,7 +18,7 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::catalogue::Template;
 use crate::data;
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::submission::{self, Action, Entry};
 use crate::templates;
 

@@ -12,14 +12,13 @@ pub mod data;
 pub mod demo;
 pub mod dhis2;
 pub mod excel;
-pub mod formula;
+pub mod model;
 mod pages;
-pub mod period;
 pub mod reference;
 pub mod reminders;
-pub mod rules;
 pub mod sdmx;
 pub mod series;
+pub mod store;
 pub mod submission;
 pub mod targets;
 pub mod templates;
@@ -31,7 +30,7 @@ use platform::identity::access::Target;
 use platform::web::AppState;
 use registry::store::Unit;
 
-pub use period::Period;
+pub use model::period::Period;
 
 /// The reporting routes: JSON API and pages.
 pub fn router() -> Router<AppState> {

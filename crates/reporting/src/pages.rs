@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::catalogue::{self, format_number};
 use crate::data;
-use crate::period::{Period, PeriodKind};
+use crate::model::period::{Period, PeriodKind};
 use crate::submission::{self, Action, Entry, Status};
 use crate::templates::{self, Template};
 
@@ -332,7 +332,7 @@ async fn reports_due(
     state: &AppState,
     ctx: &Ctx,
     all: &[Template],
-    cal: &crate::period::HolidayCalendar,
+    cal: &crate::model::period::HolidayCalendar,
 ) -> AppResult<Vec<DueRow>> {
     use platform::identity::access::Scope;
     let Some(p) = ctx.principal.as_ref().filter(|p| p.is_complete()) else {
@@ -897,7 +897,7 @@ async fn national_figures_published(
             let Some(f) = i
                 .formula
                 .as_deref()
-                .and_then(|f| crate::formula::Formula::parse(f).ok())
+                .and_then(|f| crate::model::formula::Formula::parse(f).ok())
             else {
                 continue;
             };

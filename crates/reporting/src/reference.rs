@@ -11,7 +11,7 @@ use registry::Level;
 use serde_json::{Value as Json, json};
 
 use crate::catalogue::Indicator;
-use crate::period::PeriodKind;
+use crate::model::period::PeriodKind;
 
 /// The reporting system's reference files in this release. Bump `version` when a file changes.
 pub static SOURCE: Source = Source {
@@ -119,9 +119,9 @@ impl ReferenceSet for Indicators {
                 .iter()
                 .map(|r| Ok((r.get::<String>("code")?, r.get::<String>("formula")?)))
                 .collect::<DbResult<_>>()?;
-            let parsed = crate::formula::parse_catalogue(defs)
+            let parsed = crate::model::formula::parse_catalogue(defs)
                 .map_err(|(code, e)| anyhow::anyhow!("indicator {code}: {e}"))?;
-            crate::formula::check_cycles(&parsed).map_err(|path| {
+            crate::model::formula::check_cycles(&parsed).map_err(|path| {
                 anyhow::anyhow!("derived indicators form a cycle: {}", path.join(" → "))
             })?;
             Ok(())
@@ -405,7 +405,7 @@ impl ReferenceSet for Rules {
             .iter()
             .map(|r| {
                 let f: Vec<&str> = (0..7).map(|i| r[i].trim()).collect();
-                crate::rules::parse(f[0], f[1], f[2], f[3], f[4], f[5], f[6])?;
+                crate::model::rules::parse(f[0], f[1], f[2], f[3], f[4], f[5], f[6])?;
                 let v: serde_json::Map<String, Json> = RULE_FIELDS
                     .iter()
                     .zip(&f)
@@ -446,7 +446,8 @@ impl ReferenceSet for Rules {
                     .iter()
                     .map(|k| text(v, k))
                     .collect::<anyhow::Result<_>>()?;
-                let rule = crate::rules::parse(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6])?;
+                let rule =
+                    crate::model::rules::parse(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6])?;
                 for code in rule
                     .left
                     .references()

@@ -7,7 +7,7 @@ use platform::identity::access::Role;
 use platform::params;
 use time::Date;
 
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::submission::{self, Status};
 use crate::templates::{self, MONTHLY_PROVINCIAL, Template};
 

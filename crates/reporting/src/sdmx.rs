@@ -43,7 +43,7 @@ use serde_json::{Map, json};
 
 use crate::catalogue::{self, Indicator};
 use crate::data;
-use crate::period::Period;
+use crate::model::period::Period;
 
 mod data_xml;
 
@@ -1566,7 +1566,7 @@ async fn observations(
                     // marked as such, not left out.
                     match national.as_ref().map(|n| n.value(&ind.code, m)) {
                         Some(Ok(v)) if v.is_finite() => Some(ind.round(v)),
-                        Some(Ok(_)) | Some(Err(crate::formula::NoValue::Overflow)) => {
+                        Some(Ok(_)) | Some(Err(crate::model::formula::NoValue::Overflow)) => {
                             Some(f64::NAN)
                         }
                         _ => None,

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use platform::db::{Db, DbError, DbResult, Sql, Tx, Value, bind_list};
 
-use crate::period::{Period, PeriodKind};
+use crate::model::period::{Period, PeriodKind};
 
 /// Bytes of one point: indicator id (u32 LE), period kind (1), period ordinal (i32 LE), value
 /// (f64 LE bits).
