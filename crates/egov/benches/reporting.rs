@@ -646,11 +646,11 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         .await
         .unwrap()[&(retail.id, latest.id())]
         .value;
-    let entries: Vec<reporting::submission::Entry> = ptemplate
+    let entries: Vec<reporting::engine::save::Entry> = ptemplate
         .indicators
         .iter()
         .enumerate()
-        .map(|(i, ind)| reporting::submission::Entry {
+        .map(|(i, ind)| reporting::engine::save::Entry {
             indicator: ind.code.clone(),
             raw: if ind.code == "RETAIL_SALES" {
                 "250".into()
@@ -662,7 +662,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         })
         .collect();
     let s = Instant::now();
-    reporting::submission::save(
+    reporting::http::save::save(
         &db,
         &actor,
         &ptemplate,
@@ -670,7 +670,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         &latest,
         &entries,
         None,
-        reporting::submission::Action::Correct,
+        reporting::model::status::Action::Correct,
         Some("bench"),
     )
     .await

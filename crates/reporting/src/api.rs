@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::{self, Indicator};
 use crate::catalogue_io;
 use crate::data;
+use crate::engine::save::Entry;
+use crate::http::save as submission;
 use crate::model::period::Period;
-use crate::submission::{self, Action, Entry};
+use crate::model::status::Action;
 use crate::templates;
 
 pub fn router() -> Router<AppState> {

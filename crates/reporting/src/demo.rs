@@ -234,8 +234,8 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         // The series of approved values, for the outlier check.
         crate::series::rebuild(&mut tx).await?;
         // The approved reports' values, for `egov audit verify`.
-        let ids = crate::trail::approved_ids(&mut tx).await?;
-        let approved = crate::trail::approved_digests(&mut tx, &ids).await?;
+        let ids = crate::engine::trail::approved_ids(&mut tx).await?;
+        let approved = crate::engine::trail::approved_digests(&mut tx, &ids).await?;
         audit::append(
             &mut tx,
             actor,
@@ -246,7 +246,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
                 before: None,
                 after: Some(serde_json::json!({
                     "values": count, "months": MONTHS, "latest": latest.id(), "templates": filled,
-                    crate::trail::APPROVED_DIGESTS: approved,
+                    crate::engine::trail::APPROVED_DIGESTS: approved,
                 })),
             },
         )

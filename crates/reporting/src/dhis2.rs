@@ -28,8 +28,10 @@ use registry::store::Unit;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Indicator, Template};
+use crate::engine::save::Entry;
+use crate::http::save as submission;
 use crate::model::period::Period;
-use crate::submission::{self, Action, Entry};
+use crate::model::status::Action;
 use crate::templates;
 
 pub fn router() -> Router<AppState> {

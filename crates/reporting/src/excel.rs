@@ -18,8 +18,10 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use crate::catalogue::Template;
 use crate::data;
+use crate::engine::save::Entry;
+use crate::http::save as submission;
 use crate::model::period::Period;
-use crate::submission::{self, Action, Entry};
+use crate::model::status::Action;
 use crate::templates;
 
 pub fn router() -> Router<AppState> {

@@ -4,25 +4,22 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub mod bulk;
 pub mod catalogue;
 pub mod catalogue_api;
 pub mod catalogue_io;
 pub mod data;
 pub mod demo;
 pub mod dhis2;
+pub mod engine;
 pub mod excel;
+pub mod http;
 pub mod model;
-mod pages;
 pub mod reference;
-pub mod reminders;
 pub mod sdmx;
 pub mod series;
 pub mod store;
-pub mod submission;
 pub mod targets;
 pub mod templates;
-pub mod trail;
 
 use axum::Router;
 use platform::db::{Db, DbResult};
@@ -35,11 +32,11 @@ pub use model::period::Period;
 /// The reporting routes: JSON API and pages.
 pub fn router() -> Router<AppState> {
     api::router()
-        .merge(bulk::router())
+        .merge(http::bulk::router())
         .merge(catalogue_api::router())
         .merge(dhis2::router())
         .merge(excel::router())
-        .merge(pages::router())
+        .merge(http::pages::router())
         .merge(sdmx::router())
 }
 

@@ -7,7 +7,7 @@ use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
 use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
-use reporting::submission::{self, Status};
+use reporting::model::status::Status;
 
 use crate::on_both;
 use crate::support::{Client, Res, TestApp};
@@ -45,12 +45,16 @@ async fn post(c: &mut Client, path: &str, f: &[(String, String)]) -> Res {
     c.post(path, &refs).await
 }
 
-async fn report(app: &TestApp, t: &catalogue::Template, period: &str) -> submission::Submission {
+async fn report(
+    app: &TestApp,
+    t: &catalogue::Template,
+    period: &str,
+) -> reporting::model::submission::Submission {
     let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
         .await
         .unwrap()
         .unwrap();
-    submission::find(&app.db, t.id, unit.id, &Period::parse(period).unwrap())
+    reporting::store::submissions::find(&app.db, t.id, unit.id, &Period::parse(period).unwrap())
         .await
         .unwrap()
         .unwrap()
@@ -261,13 +265,25 @@ on_both!(
             .await
             .unwrap()
             .unwrap();
-        let s = submission::find(&app.db, t.id, unit.id, &Period::parse("2025Q3").unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        submission::decide(&app.db, &Actor::system("t"), s.id, s.version, true, None)
-            .await
-            .unwrap();
+        let s = reporting::store::submissions::find(
+            &app.db,
+            t.id,
+            unit.id,
+            &Period::parse("2025Q3").unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        reporting::engine::decide::decide(
+            &app.db,
+            &Actor::system("t"),
+            s.id,
+            s.version,
+            true,
+            None,
+        )
+        .await
+        .unwrap();
 
         // Without a sign-in: 401.
         let r = app.client().get(NATIONAL_INTERNAL).await;

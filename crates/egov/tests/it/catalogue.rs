@@ -12,7 +12,8 @@ use platform::identity::access::{Role, Scope};
 use reporting::Period;
 use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
 use reporting::catalogue_io::{self, Format};
-use reporting::submission::{self, Action, Entry};
+use reporting::engine::save::Entry;
+use reporting::model::status::Action;
 use tower::ServiceExt;
 
 use crate::on_both;
@@ -462,7 +463,7 @@ on_both!(
             .unwrap()
             .unwrap();
         let may = Period::parse("202505").unwrap();
-        submission::save(
+        reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -509,7 +510,7 @@ on_both!(
             .unwrap()
             .unwrap();
         let sep = Period::parse("202509").unwrap();
-        let e = submission::save(
+        let e = reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -529,7 +530,7 @@ on_both!(
             "Indicator RETAIL_SALES is not in force in period 202509 (valid from … to 2025-06-30); no figures are accepted for this period."
         );
         // Not asked for: a report without it can be submitted; the form does not show it.
-        submission::save(
+        reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -668,7 +669,7 @@ on_both!(
             })
             .to_vec()
         };
-        let e = submission::save(
+        let e = reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -690,7 +691,7 @@ on_both!(
             e.problems[0].detail(Lang::En)
         );
         // Within 0.5 %: accepted.
-        submission::save(
+        reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -814,7 +815,7 @@ on_both!(
             .unwrap();
         for m in 1..=12 {
             let p = Period::parse(&format!("2025{m:02}")).unwrap();
-            let s = submission::save(
+            let s = reporting::http::save::save(
                 &app.db,
                 &Actor::system("t"),
                 &t,
@@ -827,7 +828,7 @@ on_both!(
             )
             .await
             .unwrap();
-            submission::decide(
+            reporting::engine::decide::decide(
                 &app.db,
                 &Actor::system("t"),
                 s.submission.id,

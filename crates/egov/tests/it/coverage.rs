@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use reporting::Period;
 use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
-use reporting::submission::{self, Action, Entry};
+use reporting::engine::save::Entry;
+use reporting::model::status::Action;
 
 use crate::on_both;
 use crate::support::TestApp;
@@ -55,7 +56,7 @@ async fn approve_in(
             lang: "vi",
         })
         .collect();
-    let s = submission::save(
+    let s = reporting::http::save::save(
         &app.db,
         &Actor::system("t"),
         t,
@@ -68,7 +69,7 @@ async fn approve_in(
     )
     .await
     .unwrap();
-    submission::decide(
+    reporting::engine::decide::decide(
         &app.db,
         &Actor::system("t"),
         s.submission.id,

@@ -11,7 +11,8 @@ use platform::audit::Actor;
 use platform::db::Db;
 use reporting::Period;
 use reporting::catalogue::{self, MONTHLY_PROVINCIAL};
-use reporting::submission::{self, Action, Entry};
+use reporting::engine::save::Entry;
+use reporting::model::status::Action;
 use tower::ServiceExt;
 
 use crate::on_both;
@@ -57,7 +58,7 @@ async fn fixture(db: &Db) {
                 lang: "vi",
             })
             .collect();
-        let s = submission::save(
+        let s = reporting::http::save::save(
             db,
             &Actor::system("t"),
             &t,
@@ -71,7 +72,7 @@ async fn fixture(db: &Db) {
         .await
         .unwrap_or_else(|e| panic!("{code} {month}: {:?}", e.problems));
         if approve {
-            submission::decide(
+            reporting::engine::decide::decide(
                 db,
                 &Actor::system("t"),
                 s.submission.id,

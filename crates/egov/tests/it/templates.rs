@@ -7,7 +7,6 @@ use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
 use reporting::catalogue;
-use reporting::submission;
 use reporting::templates;
 
 use crate::on_both;
@@ -59,11 +58,16 @@ async fn approve(app: &TestApp, template: &str, unit_id: i64, period: &str) {
         .await
         .unwrap()
         .unwrap();
-    let s = submission::find(&app.db, t.id, unit_id, &Period::parse(period).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    submission::decide(&app.db, &Actor::system("t"), s.id, s.version, true, None)
+    let s = reporting::store::submissions::find(
+        &app.db,
+        t.id,
+        unit_id,
+        &Period::parse(period).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    reporting::engine::decide::decide(&app.db, &Actor::system("t"), s.id, s.version, true, None)
         .await
         .unwrap();
 }
@@ -149,10 +153,14 @@ on_both!(
         2
     );
         assert!(
-            submission::for_period(&app.db, monthly.id, &Period::parse("2025Q3").unwrap())
-                .await
-                .unwrap()
-                .is_empty()
+            reporting::store::submissions::for_period(
+                &app.db,
+                monthly.id,
+                &Period::parse("2025Q3").unwrap()
+            )
+            .await
+            .unwrap()
+            .is_empty()
         );
     }
 );
@@ -229,11 +237,16 @@ on_both!(
                 .unwrap()
                 .unwrap();
             let vn = unit_id(app, "BC-BTC-NSNN-THANG", "VN", "202509").await;
-            submission::find(&app.db, t.id, vn, &Period::parse("202509").unwrap())
-                .await
-                .unwrap()
-                .unwrap()
-                .version
+            reporting::store::submissions::find(
+                &app.db,
+                t.id,
+                vn,
+                &Period::parse("202509").unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .version
         };
         let r = approver
             .post(
@@ -473,8 +486,9 @@ on_both!(
             )
             .await
             .unwrap();
-        let queue =
-            |d: &'static str| reporting::reminders::queue_template(&app.db, &t, &q3, day(d));
+        let queue = |d: &'static str| {
+            reporting::engine::reminders::queue_template(&app.db, &t, &q3, day(d))
+        };
         assert_eq!(queue("2025-09-16").await.unwrap(), 0, "too early");
         assert_eq!(queue("2025-09-18").await.unwrap(), 1);
         let subject: String = app
@@ -487,7 +501,7 @@ on_both!(
         assert!(subject.contains("Quý III/2025"), "{subject}");
         // A period of another kind never gets reminders from this template.
         assert_eq!(
-            reporting::reminders::queue_template(
+            reporting::engine::reminders::queue_template(
                 &app.db,
                 &t,
                 &Period::parse("202509").unwrap(),
@@ -507,11 +521,12 @@ async fn return_national(app: &TestApp) {
         .unwrap()
         .unwrap();
     let vn = unit_id(app, "BC-BTC-NSNN-THANG", "VN", "202509").await;
-    let s = submission::find(&app.db, t.id, vn, &Period::parse("202509").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    submission::decide(
+    let s =
+        reporting::store::submissions::find(&app.db, t.id, vn, &Period::parse("202509").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    reporting::engine::decide::decide(
         &app.db,
         &Actor::system("t"),
         s.id,
@@ -537,10 +552,10 @@ on_both!(
             .await
             .unwrap();
         assert_eq!(provinces.len(), 34);
-        let entries: Vec<submission::Entry> = monthly
+        let entries: Vec<reporting::engine::save::Entry> = monthly
             .indicators
             .iter()
-            .map(|i| submission::Entry {
+            .map(|i| reporting::engine::save::Entry {
                 indicator: i.code.clone(),
                 raw: "100".into(),
                 explanation: None,
@@ -579,7 +594,7 @@ on_both!(
         };
         // Until every province has reported, there is nothing to compare with.
         for u in &provinces[..33] {
-            let s = submission::save(
+            let s = reporting::http::save::save(
                 &app.db,
                 &Actor::system("t"),
                 &monthly,
@@ -587,12 +602,12 @@ on_both!(
                 &p,
                 &entries,
                 None,
-                submission::Action::Submit,
+                reporting::model::status::Action::Submit,
                 None,
             )
             .await
             .unwrap();
-            submission::decide(
+            reporting::engine::decide::decide(
                 &app.db,
                 &Actor::system("t"),
                 s.submission.id,
@@ -608,7 +623,7 @@ on_both!(
         // The Government Office returns it, to be sent again once every province has reported.
         return_national(app).await;
         let last = &provinces[33];
-        let s = submission::save(
+        let s = reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &monthly,
@@ -616,12 +631,12 @@ on_both!(
             &p,
             &entries,
             None,
-            submission::Action::Submit,
+            reporting::model::status::Action::Submit,
             None,
         )
         .await
         .unwrap();
-        submission::decide(
+        reporting::engine::decide::decide(
             &app.db,
             &Actor::system("t"),
             s.submission.id,

@@ -7,3 +7,4 @@ pub mod outlier;
 pub mod period;
 pub mod rules;
 pub mod status;
+pub mod submission;

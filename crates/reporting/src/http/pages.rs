@@ -16,8 +16,11 @@ use serde::Deserialize;
 
 use crate::catalogue::{self, format_number};
 use crate::data;
+use crate::engine::decide::decide;
+use crate::engine::save::Entry;
 use crate::model::period::{Period, PeriodKind};
-use crate::submission::{self, Action, Entry, Status};
+use crate::model::status::{Action, Status};
+use crate::store::submissions;
 use crate::templates::{self, Template};
 
 pub fn router() -> Router<AppState> {
@@ -241,7 +244,7 @@ async fn overview(
         })
         .collect();
 
-    let subs = submission::for_period(&state.db, template.id, &period).await?;
+    let subs = submissions::for_period(&state.db, template.id, &period).await?;
     let cal = catalogue::holidays(&state.db).await?;
     let deadline = template.deadline(&period, &cal);
     let deadline_ms = deadline
@@ -350,7 +353,7 @@ async fn reports_due(
         if units.is_empty() {
             continue;
         }
-        let subs = submission::for_period(&state.db, t.id, &period).await?;
+        let subs = submissions::for_period(&state.db, t.id, &period).await?;
         for u in units {
             let target = templates::target(&state.db, t, &u).await?;
             let submit = p.allowed(Permission::SubmitData, &target);
@@ -455,7 +458,7 @@ async fn render_form(
     status_code: StatusCode,
 ) -> AppResult<Response> {
     let lang = auth.ctx.lang_code();
-    let sub = submission::find(&state.db, template.id, unit.id, &period).await?;
+    let sub = submissions::find(&state.db, template.id, unit.id, &period).await?;
     let prev = period.previous();
     let ly = period.same_period_last_year();
     let ids: Vec<i64> = template.indicators.iter().map(|i| i.id).collect();
@@ -701,7 +704,7 @@ async fn form_submit(
                 "submit" => Action::Submit,
                 _ => Action::Correct,
             };
-            submission::save(
+            super::save::save(
                 &state.db,
                 &auth.actor(),
                 &template,
@@ -721,10 +724,10 @@ async fn form_submit(
         }
         "approve" | "return" => {
             auth.require(Permission::ApproveData, &target)?;
-            let sub = submission::find(&state.db, template.id, unit.id, &period)
+            let sub = submissions::find(&state.db, template.id, unit.id, &period)
                 .await?
                 .ok_or_else(AppError::not_found)?;
-            submission::decide(
+            decide(
                 &state.db,
                 &auth.actor(),
                 sub.id,
@@ -733,6 +736,7 @@ async fn form_submit(
                 reason,
             )
             .await
+            .map_err(AppError::from)
             .map(|_| vec![auth.ctx.t(&format!("reporting.done_{action}"))])
         }
         _ => Err(AppError::bad_request(
