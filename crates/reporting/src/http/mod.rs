@@ -4,4 +4,5 @@
 pub mod bulk;
 pub mod errors;
 pub(crate) mod pages;
+pub mod report;
 pub mod save;

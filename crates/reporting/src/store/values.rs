@@ -5,10 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use platform::db::{Backend, Db, DbError, DbResult, Tx, Value};
 use platform::params;
-use sea_query::{Expr, ExprTrait, JoinType, OnConflict, Query};
+use sea_query::{Expr, ExprTrait, JoinType, OnConflict, Query, SelectStatement};
 use serde_json::json;
 
-use crate::model::period::Period;
+use crate::model::period::{Period, PeriodKind};
 use crate::model::submission::HistoryEntry;
 
 /// Units per `IN` list when reading values.
@@ -338,4 +338,51 @@ pub async fn province_sums(
         sums.push((r.get("indicator_id")?, r.get("v")?, r.get("n")?));
     }
     Ok((expected, sums))
+}
+
+/// The indicators of periodicity `kind` with an approved value in one of `periods`, each with
+/// whether a national unit (a ministry's report) has one: (code, national). Index seeks on the
+/// (indicator_id, period, unit_id) key, a few per indicator.
+pub async fn approved_indicators(
+    db: &Db,
+    kind: PeriodKind,
+    periods: &[String],
+) -> DbResult<Vec<(String, bool)>> {
+    let approved_in = |national: bool| -> SelectStatement {
+        let mut q = Query::select();
+        q.expr(Expr::cust("1"))
+            .from_as("data_values", "d")
+            .and_where(Expr::col(("d", "indicator_id")).equals(("i", "id")))
+            .and_where(Expr::col(("d", "period")).is_in(periods.iter().cloned()))
+            .and_where(Expr::col(("d", "approved")));
+        if national {
+            q.join_as(
+                JoinType::InnerJoin,
+                "units",
+                "u",
+                Expr::col(("u", "id")).equals(("d", "unit_id")),
+            )
+            .and_where(Expr::col(("u", "level")).eq("nation"));
+        }
+        q
+    };
+    let (sql, args) = {
+        let q = Query::select()
+            .column(("i", "code"))
+            .expr_as(
+                Expr::case(Expr::exists(approved_in(true)), Expr::cust("1"))
+                    .finally(Expr::cust("0")),
+                "national",
+            )
+            .from_as("indicators", "i")
+            .and_where(Expr::col(("i", "periodicity")).eq(kind.as_str()))
+            .and_where(Expr::exists(approved_in(false)))
+            .to_owned();
+        super::build(db.backend(), q)?
+    };
+    db.fetch_all(sql, args)
+        .await?
+        .iter()
+        .map(|r| Ok((r.get("code")?, r.get::<i64>("national")? != 0)))
+        .collect()
 }
