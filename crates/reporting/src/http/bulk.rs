@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::{batch_error, form_problem};
 use crate::catalogue::Template;
-use crate::engine::bulk::{Audit, Input, Report, apply};
+use crate::engine::bulk::{Audit, Input, Outcome, Report, apply};
 use crate::model::period::Period;
 use crate::model::status::Action;
 
@@ -113,14 +113,57 @@ pub async fn post_bulk(
     Json(req): Json<BulkRequest>,
 ) -> AppResult<Json<BulkResult>> {
     let db = &state.db;
+    let mut problems = Vec::new();
+    let (templates, parsed) = parse_templates_and_periods(db, &req, &mut problems).await?;
+    let resolved = resolve_units(db, &req, &templates, &parsed, &mut problems).await?;
+    // Every unit within the caller's scope (its ancestors read once for the whole request).
+    let ids: Vec<i64> = resolved
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let targets = crate::unit_targets(db, &ids).await?;
+    for id in resolved.iter().flatten() {
+        if let Some(t) = targets.get(id) {
+            auth.require(Permission::SubmitData, t)?;
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
+    }
+    let default_submit = req.submit;
+    let reports: Vec<Report<'_>> = req
+        .reports
+        .into_iter()
+        .zip(&parsed)
+        .zip(&resolved)
+        .filter_map(|((r, p), u)| {
+            let (tcode, period) = p.as_ref()?;
+            Some(report(r, &templates[tcode], *period, (*u)?, default_submit))
+        })
+        .collect();
+    let mut tx = db.begin().await?;
+    let outcomes = apply(&mut tx, &auth.actor(), &reports, Audit::Batch)
+        .await
+        .map_err(batch_error)?;
+    tx.commit().await?;
+    Ok(Json(result(reports.len(), &outcomes, auth.ctx.lang)))
+}
+
+/// Each report's template (the request's by default) and period, resolved once per distinct
+/// template; what is unknown or of the wrong kind is a problem on the report.
+async fn parse_templates_and_periods(
+    db: &platform::db::Db,
+    req: &BulkRequest,
+    problems: &mut Vec<Problem>,
+) -> AppResult<(HashMap<String, Template>, Vec<Option<(String, Period)>>)> {
     let default_template = req
         .template
         .clone()
         .unwrap_or_else(|| crate::catalogue::MONTHLY_PROVINCIAL.to_owned());
-
-    // Templates, periods and units resolved once per distinct value.
     let mut templates: HashMap<String, Template> = HashMap::new();
-    let mut problems = Vec::new();
     let mut parsed: Vec<Option<(String, Period)>> = Vec::with_capacity(req.reports.len());
     for (i, r) in req.reports.iter().enumerate() {
         let code = r
@@ -157,6 +200,18 @@ pub async fn post_bulk(
             }
         }
     }
+    Ok((templates, parsed))
+}
+
+/// Each report's unit: the unit of its template's level bearing the code at the end of its
+/// period (codes are reused across reorganisations), all read in one query.
+async fn resolve_units(
+    db: &platform::db::Db,
+    req: &BulkRequest,
+    templates: &HashMap<String, Template>,
+    parsed: &[Option<(String, Period)>],
+    problems: &mut Vec<Problem>,
+) -> AppResult<Vec<Option<i64>>> {
     let codes: Vec<&str> = {
         let set: HashSet<&str> = req.reports.iter().map(|r| r.unit.as_str()).collect();
         set.into_iter().collect()
@@ -167,7 +222,7 @@ pub async fn post_bulk(
         by_code.entry(u.code.as_str()).or_default().push(u);
     }
     let mut resolved: Vec<Option<i64>> = Vec::with_capacity(req.reports.len());
-    for (i, (r, p)) in req.reports.iter().zip(&parsed).enumerate() {
+    for (i, (r, p)) in req.reports.iter().zip(parsed).enumerate() {
         let Some((tcode, period)) = p else {
             resolved.push(None);
             continue;
@@ -189,64 +244,45 @@ pub async fn post_bulk(
         };
         resolved.push(Some(unit.id));
     }
-    // Every unit within the caller's scope (its ancestors read once for the whole request).
-    let ids: Vec<i64> = resolved
-        .iter()
-        .flatten()
-        .copied()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let targets = crate::unit_targets(db, &ids).await?;
-    for id in resolved.iter().flatten() {
-        if let Some(t) = targets.get(id) {
-            auth.require(Permission::SubmitData, t)?;
-        }
-    }
-    if !problems.is_empty() {
-        return Err(AppError::many(StatusCode::UNPROCESSABLE_ENTITY, problems));
-    }
+    Ok(resolved)
+}
 
-    let default_submit = req.submit;
-    let reports: Vec<Report<'_>> = req
-        .reports
-        .into_iter()
-        .zip(&parsed)
-        .zip(&resolved)
-        .filter_map(|((r, p), u)| {
-            let (tcode, period) = p.as_ref()?;
-            let submit = r.submit.unwrap_or(default_submit);
-            Some(Report {
-                template: &templates[tcode],
-                unit_id: (*u)?,
-                period: *period,
-                values: r
-                    .values
-                    .into_iter()
-                    .map(|v| Input {
-                        indicator: indicator_code(v.indicator),
-                        value: v.value,
-                        explanation: v.explanation,
-                    })
-                    .collect(),
-                expected_version: None,
-                action: if submit {
-                    Action::Submit
-                } else {
-                    Action::SaveDraft
-                },
-                reason: None,
+/// One report of the request as the engine takes it.
+fn report(
+    r: BulkReport,
+    template: &Template,
+    period: Period,
+    unit_id: i64,
+    default_submit: bool,
+) -> Report<'_> {
+    let submit = r.submit.unwrap_or(default_submit);
+    Report {
+        template,
+        unit_id,
+        period,
+        values: r
+            .values
+            .into_iter()
+            .map(|v| Input {
+                indicator: indicator_code(v.indicator),
+                value: v.value,
+                explanation: v.explanation,
             })
-        })
-        .collect();
-    let mut tx = db.begin().await?;
-    let outcomes = apply(&mut tx, &auth.actor(), &reports, Audit::Batch)
-        .await
-        .map_err(batch_error)?;
-    tx.commit().await?;
-    let lang = auth.ctx.lang;
+            .collect(),
+        expected_version: None,
+        action: if submit {
+            Action::Submit
+        } else {
+            Action::SaveDraft
+        },
+        reason: None,
+    }
+}
+
+/// The answer: counts, and the first warnings on their fields.
+fn result(reports: usize, outcomes: &[Outcome], lang: platform::i18n::Lang) -> BulkResult {
     let mut result = BulkResult {
-        reports: reports.len(),
+        reports,
         changed: 0,
         inserted: 0,
         updated: 0,
@@ -273,5 +309,5 @@ pub async fn post_bulk(
                 }
             }));
     }
-    Ok(Json(result))
+    result
 }
