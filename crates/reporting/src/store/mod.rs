@@ -6,6 +6,7 @@
 pub mod reminders;
 pub mod rules;
 pub mod submissions;
+pub mod trail;
 pub mod values;
 
 use platform::db::Value;
