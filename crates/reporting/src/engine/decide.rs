@@ -123,8 +123,8 @@ async fn follow_approval(
         crate::series::refresh(tx, &[(sub.unit_id, period)], indicators).await?;
     }
     let levels = submissions::unit_levels(tx, &[sub.unit_id]).await?;
-    match levels.get(&sub.unit_id).map(String::as_str) {
-        Some("commune") => {
+    match levels.get(&sub.unit_id) {
+        Some(registry::Level::Commune) => {
             crate::data::refresh_area_totals(
                 tx,
                 std::slice::from_ref(&sub.period),
@@ -132,7 +132,7 @@ async fn follow_approval(
             )
             .await?;
         }
-        Some("province") => {
+        Some(registry::Level::Province) => {
             let ids: Vec<i64> = indicators.iter().copied().collect();
             crate::data::refresh_province_totals(
                 tx,

@@ -238,9 +238,9 @@ pub async fn template_indicators(tx: &mut Tx, template_id: i64) -> DbResult<Hash
     .collect()
 }
 
-/// The level (`province`, `commune`, `nation`) of each unit. Merge note: a registry read, to go
-/// through `registry::store` with a transaction.
-pub async fn unit_levels(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, String>> {
+/// The level of each unit; a level that names none is a corrupt row. Merge note: a registry
+/// read, to go through `registry::store` with a transaction.
+pub async fn unit_levels(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, registry::Level>> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_QUERY) {
         let (sql, args) = {
@@ -252,7 +252,12 @@ pub async fn unit_levels(tx: &mut Tx, ids: &[i64]) -> DbResult<HashMap<i64, Stri
             super::build(tx.backend(), q)?
         };
         for row in tx.fetch_all(sql, args).await? {
-            out.insert(row.get("id")?, row.get("level")?);
+            let level: String = row.get("level")?;
+            let level = registry::Level::parse(&level).ok_or_else(|| DbError::Decode {
+                column: "units.level".into(),
+                problem: format!("unknown unit level {level:?}"),
+            })?;
+            out.insert(row.get("id")?, level);
         }
     }
     Ok(out)

@@ -26,7 +26,7 @@ pub(super) struct State {
     /// The reports' submissions by (template, unit, period); taken by the checks.
     pub submissions: HashMap<(i64, i64, String), Submission>,
     /// The level of each unit of the batch.
-    pub levels: HashMap<i64, String>,
+    pub levels: HashMap<i64, registry::Level>,
     /// The values the reports already hold.
     pub stored: HashMap<(i64, i64, Period), Stored>,
     /// The previous period's values of the indicators the rules read.
@@ -123,10 +123,10 @@ fn rules_of(
 }
 
 /// Every report's unit is of its template's level.
-fn check_levels(reports: &[Report<'_>], levels: &HashMap<i64, String>) -> Result<()> {
+fn check_levels(reports: &[Report<'_>], levels: &HashMap<i64, registry::Level>) -> Result<()> {
     let mut failures = Vec::new();
     for (i, r) in reports.iter().enumerate() {
-        if levels.get(&r.unit_id).map(String::as_str) != Some(r.template.unit_level.as_str()) {
+        if levels.get(&r.unit_id).map(|l| l.as_str()) != Some(r.template.unit_level.as_str()) {
             failures.push(failure(
                 i,
                 Kind::Invalid,

@@ -340,7 +340,7 @@ async fn refresh_totals(
     tx: &mut Tx,
     reports: &[Report<'_>],
     outcomes: &[Outcome],
-    levels: &HashMap<i64, String>,
+    levels: &HashMap<i64, registry::Level>,
 ) -> Result<()> {
     let mut touched: HashMap<String, Vec<i64>> = HashMap::new();
     let mut province_periods: Vec<String> = Vec::new();
@@ -349,9 +349,11 @@ async fn refresh_totals(
         if !o.changed || o.status != Status::Approved {
             continue;
         }
-        match levels.get(&r.unit_id).map(String::as_str) {
-            Some("commune") => touched.entry(r.period.id()).or_default().push(r.unit_id),
-            Some("province") => {
+        match levels.get(&r.unit_id) {
+            Some(registry::Level::Commune) => {
+                touched.entry(r.period.id()).or_default().push(r.unit_id)
+            }
+            Some(registry::Level::Province) => {
                 province_periods.push(r.period.id());
                 province_indicators.extend(r.template.indicators.iter().map(|i| i.id));
             }

@@ -11,7 +11,7 @@ use platform::web::{AppState, Auth, CsrfForm, Ctx};
 use platform::web::{Path, Query};
 use serde::Deserialize;
 
-use crate::catalogue::{self};
+use crate::catalogue;
 use crate::data;
 use crate::engine::decide::decide;
 use crate::engine::save::Entry;

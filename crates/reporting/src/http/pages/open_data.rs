@@ -6,7 +6,7 @@ use platform::error::AppResult;
 use platform::web::admin::render;
 use platform::web::{AppState, Ctx};
 
-use crate::catalogue::{self};
+use crate::catalogue;
 use crate::model::period::{Period, PeriodKind};
 
 struct OpenRow {

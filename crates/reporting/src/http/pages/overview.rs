@@ -15,7 +15,7 @@ use crate::data;
 use crate::model::period::Period;
 use crate::model::status::Status;
 use crate::store::submissions;
-use crate::templates::{self};
+use crate::templates::{self, Template};
 
 use super::reports_due::reports_due;
 use super::{status_key, template_query};
@@ -101,46 +101,107 @@ pub(super) async fn overview(
         some => parse_period(some)?,
     };
     template.check_period(&period).map_err(AppError::invalid)?;
-    // National figures of internal indicators: for national-scope officials only
-    // (`crate::may_view_national`); a ministry's report (a national template) shows its own
-    // figures also to those who may read that report.
+    let indicators = visible_indicators(&state, &ctx, &template, &period).await?;
+    // Completeness and the list of reports the caller may see.
+    let provinces = templates::reporting_units(&state.db, &template, &period).await?;
+    let expected = provinces.len() as i64;
+    let rows = indicator_rows(&state, &template, &indicators, &period, expected, lang).await?;
+    let subs = submissions::for_period(&state.db, template.id, &period).await?;
+    let cal = catalogue::holidays(&state.db).await?;
+    let deadline = template.deadline(&period, &cal);
+    let deadline_ms = deadline
+        .with_hms(23, 59, 59)
+        .map(|t| (t.assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000)
+        .unwrap_or(i64::MAX);
+    let (c, reports) = completeness(&ctx, &template, &provinces, &subs, deadline_ms);
+    let next = period.next();
+    let all = templates::list(&state.db).await?;
+    let due = reports_due(&state, &ctx, &all, &cal).await?;
+    render(OverviewPage {
+        period_label: period.label(lang),
+        period: period.id(),
+        prev_period: period.previous().id(),
+        next_period: (next <= template.latest_due(today).next()).then(|| next.id()),
+        templates: all
+            .iter()
+            .map(|t| TemplateChoice {
+                code: t.code.clone(),
+                name: t.name(lang).to_owned(),
+                selected: t.code == template.code,
+            })
+            .collect(),
+        template_name: template.name(lang).to_owned(),
+        tq: template_query(&template, '&'),
+        tq_q: template_query(&template, '?'),
+        template_code: template.code.clone(),
+        due,
+        any_provisional: rows.iter().any(|r: &OverviewRow| r.provisional),
+        rows,
+        completeness_pct: format_number(c.percent(), 0, lang),
+        completeness: c,
+        reports,
+        ctx,
+    })
+}
+
+/// The template's indicators whose national figures the caller may read. National figures of
+/// internal indicators: for national-scope officials only (`crate::may_view_national`); a
+/// ministry's report (a national template) shows its own figures also to those who may read
+/// that report.
+async fn visible_indicators(
+    state: &AppState,
+    ctx: &Ctx,
+    template: &Template,
+    period: &Period,
+) -> AppResult<Vec<catalogue::Indicator>> {
     let principal = ctx.principal.as_deref().filter(|p| p.is_complete());
     let own_report = match principal {
         Some(p) if template.level() == registry::Level::Nation => {
-            match templates::unit_for(&state.db, &template, "VN", &period).await? {
+            match templates::unit_for(&state.db, template, "VN", period).await? {
                 Some(vn) => p.allowed(
                     Permission::ViewData,
-                    &templates::target(&state.db, &template, &vn).await?,
+                    &templates::target(&state.db, template, &vn).await?,
                 ),
                 None => false,
             }
         }
         _ => false,
     };
-    let indicators: Vec<_> = template
+    let indicators: Vec<catalogue::Indicator> = template
         .indicators
         .iter()
         .filter(|i| own_report || crate::may_view_national(principal, i))
         .cloned()
         .collect();
-    // Completeness and the list of reports the caller may see.
-    let provinces = templates::reporting_units(&state.db, &template, &period).await?;
+    Ok(indicators)
+}
+
+/// Periods of the same kind from the start of the year (lũy kế).
+fn to_date(p: &Period) -> Vec<Period> {
+    let mut out = vec![*p];
+    let mut q = *p;
+    while q.index > 1 {
+        q = q.previous();
+        out.insert(0, q);
+    }
+    out
+}
+
+/// One row per indicator: the national figure, last year's, growth and year to date.
+async fn indicator_rows(
+    state: &AppState,
+    template: &Template,
+    indicators: &[catalogue::Indicator],
+    period: &Period,
+    expected: i64,
+    lang: &str,
+) -> AppResult<Vec<OverviewRow>> {
     let last_year = period.same_period_last_year();
-    let to_date = |p: &Period| -> Vec<Period> {
-        // Periods of the same kind from the start of the year (lũy kế).
-        let mut out = vec![*p];
-        let mut q = *p;
-        while q.index > 1 {
-            q = q.previous();
-            out.insert(0, q);
-        }
-        out
-    };
-    let mut months = to_date(&period);
+    let mut months = to_date(period);
     months.extend(to_date(&last_year));
     // A ministry's report: the figures it reported for the country; otherwise the provinces' sum.
     let totals = if template.level() == registry::Level::Nation {
-        data::nation_values(&state.db, &indicators, &months)
+        data::nation_values(&state.db, indicators, &months)
             .await?
             .into_iter()
             .map(|(k, value)| {
@@ -155,17 +216,16 @@ pub(super) async fn overview(
             })
             .collect()
     } else {
-        data::national(&state.db, &indicators, &months).await?
+        data::national(&state.db, indicators, &months).await?
     };
     let get = |id: i64, p: &Period| totals.get(&(id, p.id())).copied();
     let dash = || "—".to_owned();
-    let expected = provinces.len() as i64;
     let rows: Vec<OverviewRow> = indicators
         .iter()
         .map(|ind| {
-            let cur = get(ind.id, &period);
+            let cur = get(ind.id, period);
             let base = get(ind.id, &last_year);
-            let ytd_months: Vec<Option<f64>> = to_date(&period)
+            let ytd_months: Vec<Option<f64>> = to_date(period)
                 .iter()
                 .map(|m| get(ind.id, m).map(|a| a.value))
                 .collect();
@@ -199,20 +259,23 @@ pub(super) async fn overview(
             }
         })
         .collect();
+    Ok(rows)
+}
 
-    let subs = submissions::for_period(&state.db, template.id, &period).await?;
-    let cal = catalogue::holidays(&state.db).await?;
-    let deadline = template.deadline(&period, &cal);
-    let deadline_ms = deadline
-        .with_hms(23, 59, 59)
-        .map(|t| (t.assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000)
-        .unwrap_or(i64::MAX);
+/// The completeness of the period's reports, and those the caller may see.
+fn completeness(
+    ctx: &Ctx,
+    template: &Template,
+    provinces: &[registry::store::Unit],
+    subs: &[crate::model::submission::Submission],
+    deadline_ms: i64,
+) -> (data::Completeness, Vec<ReportRow>) {
     let mut c = data::Completeness {
         expected: provinces.len() as i64,
         ..Default::default()
     };
     let mut reports = Vec::new();
-    for u in &provinces {
+    for u in provinces {
         let s = subs.iter().find(|s| s.unit_id == u.id);
         match s.map(|s| s.status) {
             Some(Status::Approved) => c.approved += 1,
@@ -254,32 +317,5 @@ pub(super) async fn overview(
             });
         }
     }
-    let next = period.next();
-    let all = templates::list(&state.db).await?;
-    let due = reports_due(&state, &ctx, &all, &cal).await?;
-    render(OverviewPage {
-        period_label: period.label(lang),
-        period: period.id(),
-        prev_period: period.previous().id(),
-        next_period: (next <= template.latest_due(today).next()).then(|| next.id()),
-        templates: all
-            .iter()
-            .map(|t| TemplateChoice {
-                code: t.code.clone(),
-                name: t.name(lang).to_owned(),
-                selected: t.code == template.code,
-            })
-            .collect(),
-        template_name: template.name(lang).to_owned(),
-        tq: template_query(&template, '&'),
-        tq_q: template_query(&template, '?'),
-        template_code: template.code.clone(),
-        due,
-        any_provisional: rows.iter().any(|r: &OverviewRow| r.provisional),
-        rows,
-        completeness_pct: format_number(c.percent(), 0, lang),
-        completeness: c,
-        reports,
-        ctx,
-    })
+    (c, reports)
 }
