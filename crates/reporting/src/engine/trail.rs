@@ -323,8 +323,18 @@ async fn report_name(db: &Db, (t, u, p): &ReportKey) -> String {
 pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
     let mut rec = read_trail(&db, &mut problems).await?;
+    check_approved(&db, &mut rec.approved, &mut problems).await?;
+    check_change_sets(&db, &mut rec.change_sets, &mut problems).await?;
+    check_legacy(&db, rec.legacy.as_ref(), &mut problems).await?;
+    Ok(problems)
+}
 
-    // Approved values of every approved report against the latest digest recorded for it.
+/// Every approved report's values against the digest the trail last recorded for it.
+async fn check_approved(
+    db: &Db,
+    recorded: &mut HashMap<ReportKey, (i64, String)>,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let ids: Vec<i64> = db
         .fetch_all(store::APPROVED_IDS, params![])
         .await?
@@ -338,29 +348,36 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
         let values = db.fetch_all(sql, a).await?;
         for (t, u, p, digest) in combine(&meta, &values)? {
             let key = (t, u, p);
-            match rec.approved.remove(&key) {
+            match recorded.remove(&key) {
                 Some((_, d)) if d == digest => {}
                 Some((seq, _)) => problems.push(format!(
                     "{}: the approved values differ from those entry {seq} recorded (changed outside the application)",
-                    report_name(&db, &key).await
+                    report_name(db, &key).await
                 )),
                 None => problems.push(format!(
                     "{}: approved, but the audit trail records no approval of its values",
-                    report_name(&db, &key).await
+                    report_name(db, &key).await
                 )),
             }
         }
     }
-    let mut gone: Vec<_> = rec.approved.into_iter().collect();
+    let mut gone: Vec<_> = std::mem::take(recorded).into_iter().collect();
     gone.sort_by_key(|(_, (seq, _))| *seq);
     for (key, (seq, _)) in gone {
         problems.push(format!(
             "{}: entry {seq} recorded its approved values, but it is no longer approved (or was deleted)",
-            report_name(&db, &key).await
+            report_name(db, &key).await
         ));
     }
+    Ok(())
+}
 
-    // Change sets that name an entry, against the digest that entry recorded.
+/// The change sets naming each entry against the digest that entry recorded.
+async fn check_change_sets(
+    db: &Db,
+    recorded: &mut HashMap<i64, (i64, String)>,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let mut current: Option<(i64, ChangeSetDigest)> = None;
     let finish = |cur: Option<(i64, ChangeSetDigest)>,
                   change_sets: &mut HashMap<i64, (i64, String)>,
@@ -394,7 +411,7 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
             last_seq = seq;
             last_id = r.get("id")?;
             if current.as_ref().is_none_or(|(s, _)| *s != seq) {
-                finish(current.take(), &mut rec.change_sets, &mut problems);
+                finish(current.take(), recorded, problems);
                 current = Some((seq, ChangeSetDigest::default()));
             }
             if let Some((_, d)) = current.as_mut() {
@@ -405,8 +422,8 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
             break;
         }
     }
-    finish(current.take(), &mut rec.change_sets, &mut problems);
-    let mut missing: Vec<_> = rec.change_sets.into_iter().collect();
+    finish(current.take(), recorded, problems);
+    let mut missing: Vec<_> = std::mem::take(recorded).into_iter().collect();
     missing.sort_by_key(|(seq, _)| *seq);
     for (seq, (rows, _)) in missing {
         if rows > 0 {
@@ -415,9 +432,17 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
             ));
         }
     }
+    Ok(())
+}
 
-    // Change sets that name no entry: only those the trail start anchored.
-    let (legacy_max, legacy) = match &rec.legacy {
+/// The change sets from before the trail start against its digest; any other change set naming
+/// no entry is a stray.
+async fn check_legacy(
+    db: &Db,
+    legacy: Option<&(i64, i64, i64, String)>,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let (legacy_max, legacy) = match legacy {
         Some((seq, max_id, rows, digest)) => (*max_id, Some((*seq, *rows, digest.clone()))),
         None => (0, None),
     };
@@ -462,5 +487,5 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
                 .join(", ")
         ));
     }
-    Ok(problems)
+    Ok(())
 }
