@@ -386,3 +386,21 @@ pub async fn approved_indicators(
         .map(|r| Ok((r.get("code")?, r.get::<i64>("national")? != 0)))
         .collect()
 }
+
+/// The stored explanations of a report's values by indicator code: through the primary key, its
+/// template's indicators.
+pub async fn explanations(
+    db: &Db,
+    sub: &crate::model::submission::Submission,
+) -> DbResult<HashMap<String, String>> {
+    db.fetch_all(
+        "SELECT i.code, dv.explanation FROM data_values dv JOIN indicators i ON i.id = dv.indicator_id \
+         WHERE dv.indicator_id IN (SELECT indicator_id FROM template_indicators WHERE template_id = $2) \
+         AND dv.period = $3 AND dv.unit_id = $4 AND dv.submission_id = $1 AND dv.explanation IS NOT NULL",
+        params![sub.id, sub.template_id, &sub.period, sub.unit_id],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.get("code")?, r.get("explanation")?)))
+    .collect()
+}

@@ -86,28 +86,9 @@ async fn render_form(
     let may_approve = auth.principal.allowed(Permission::ApproveData, &target);
     let status = sub.as_ref().map(|s| s.status);
     let editable = sub.as_ref().is_none_or(|s| s.is_editable());
-    let explanations: std::collections::HashMap<String, String> = if let Some(s) = &sub {
-        // The report's own values: through the primary key, its template's indicators.
-        state
-            .db
-            .fetch_all(
-                "SELECT i.code, dv.explanation FROM data_values dv JOIN indicators i ON i.id = dv.indicator_id \
-                 WHERE dv.indicator_id IN (SELECT indicator_id FROM template_indicators WHERE template_id = $2) \
-                 AND dv.period = $3 AND dv.unit_id = $4 AND dv.submission_id = $1 AND dv.explanation IS NOT NULL",
-                platform::params![s.id, template.id, &s.period, s.unit_id],
-            )
-            .await?
-            .iter()
-            .filter_map(|r| Some((r.get::<String>("code").ok()?, r.get::<String>("explanation").ok()?)))
-            .collect()
-    } else {
-        Default::default()
-    };
-    let fmt = |ind: &catalogue::Indicator, p: &Period| {
-        values
-            .get(&(ind.id, p.id()))
-            .map(|v| ind.format(*v, lang))
-            .unwrap_or_else(|| "—".into())
+    let explanations = match &sub {
+        Some(s) => crate::store::values::explanations(&state.db, s).await?,
+        None => Default::default(),
     };
     let targets: std::collections::HashMap<String, f64> =
         crate::targets::query(&state.db, None, Some(&unit.code), Some(period.year as i64))
@@ -115,51 +96,14 @@ async fn render_form(
             .into_iter()
             .map(|t| (t.indicator, t.value))
             .collect();
-    // Indicators not in force in this period (retired, or not yet valid) are not asked for.
-    let rows = template
-        .indicators
-        .iter()
-        .filter(|ind| ind.valid_for(&period))
-        .map(|ind| {
-            let field = format!("v_{}", ind.code);
-            let typed_value = typed.and_then(|t| t.get(&field)).cloned();
-            // In the input box, the value as stored, formatted as in the other columns (the
-            // form reads it back exactly).
-            let stored = values
-                .get(&(ind.id, period.id()))
-                .map(|v| ind.format(*v, lang));
-            FormRow {
-                code: ind.code.clone(),
-                name: ind.name(lang).to_owned(),
-                unit: ind.unit(lang).to_owned(),
-                value: typed_value.or(stored).unwrap_or_default(),
-                previous: fmt(ind, &prev),
-                last_year: fmt(ind, &ly),
-                target: targets
-                    .get(&ind.code)
-                    .map(|t| {
-                        format!(
-                            "{} {}: {}",
-                            auth.ctx.t("reporting.target"),
-                            period.year,
-                            ind.format(*t, lang)
-                        )
-                    })
-                    .unwrap_or_default(),
-                explanation: typed
-                    .and_then(|t| t.get(&format!("e_{}", ind.code)).cloned())
-                    .or_else(|| explanations.get(&ind.code).cloned())
-                    .unwrap_or_default(),
-                error: errors
-                    .iter()
-                    .find(|p| {
-                        p.field.as_deref() == Some(field.as_str())
-                            || p.field.as_deref() == Some(&format!("e_{}", ind.code))
-                    })
-                    .map(|p| p.detail(auth.ctx.lang)),
-            }
-        })
-        .collect();
+    let shown = Shown {
+        values: &values,
+        explanations: &explanations,
+        targets: &targets,
+        typed,
+        errors,
+    };
+    let rows = form_rows(&auth.ctx, &template, &period, &shown);
     let cal = catalogue::holidays(&state.db).await?;
     let deadline = template.deadline(&period, &cal);
     let key = status_key(status);
@@ -189,6 +133,85 @@ async fn render_form(
     })?;
     *res.status_mut() = status_code;
     Ok(res)
+}
+
+/// What a form shows besides the indicators: values of this period, the previous one and the
+/// same period last year; stored explanations; the year's targets; what was typed and refused.
+struct Shown<'a> {
+    values: &'a std::collections::HashMap<(i64, String), f64>,
+    explanations: &'a std::collections::HashMap<String, String>,
+    targets: &'a std::collections::HashMap<String, f64>,
+    typed: Option<&'a std::collections::HashMap<String, String>>,
+    errors: &'a [Problem],
+}
+
+/// One row per indicator in force in this period (retired ones, or those not yet valid, are not
+/// asked for).
+fn form_rows(
+    ctx: &Ctx,
+    template: &catalogue::Template,
+    period: &Period,
+    shown: &Shown<'_>,
+) -> Vec<FormRow> {
+    let lang = ctx.lang_code();
+    let (prev, ly) = (period.previous(), period.same_period_last_year());
+    let Shown {
+        values,
+        explanations,
+        targets,
+        typed,
+        errors,
+    } = shown;
+    let fmt = |ind: &catalogue::Indicator, p: &Period| {
+        values
+            .get(&(ind.id, p.id()))
+            .map(|v| ind.format(*v, lang))
+            .unwrap_or_else(|| "—".into())
+    };
+    template
+        .indicators
+        .iter()
+        .filter(|ind| ind.valid_for(period))
+        .map(|ind| {
+            let field = format!("v_{}", ind.code);
+            let typed_value = typed.and_then(|t| t.get(&field)).cloned();
+            // In the input box, the value as stored, formatted as in the other columns (the
+            // form reads it back exactly).
+            let stored = values
+                .get(&(ind.id, period.id()))
+                .map(|v| ind.format(*v, lang));
+            FormRow {
+                code: ind.code.clone(),
+                name: ind.name(lang).to_owned(),
+                unit: ind.unit(lang).to_owned(),
+                value: typed_value.or(stored).unwrap_or_default(),
+                previous: fmt(ind, &prev),
+                last_year: fmt(ind, &ly),
+                target: targets
+                    .get(&ind.code)
+                    .map(|t| {
+                        format!(
+                            "{} {}: {}",
+                            ctx.t("reporting.target"),
+                            period.year,
+                            ind.format(*t, lang)
+                        )
+                    })
+                    .unwrap_or_default(),
+                explanation: typed
+                    .and_then(|t| t.get(&format!("e_{}", ind.code)).cloned())
+                    .or_else(|| explanations.get(&ind.code).cloned())
+                    .unwrap_or_default(),
+                error: errors
+                    .iter()
+                    .find(|p| {
+                        p.field.as_deref() == Some(field.as_str())
+                            || p.field.as_deref() == Some(&format!("e_{}", ind.code))
+                    })
+                    .map(|p| p.detail(ctx.lang)),
+            }
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
