@@ -32,7 +32,7 @@ use utoipa::OpenApi;
         reporting::http::targets::import_targets,
         reporting::http::data::query_data,
         reporting::http::data::post_batch,
-        reporting::bulk::post_bulk,
+        reporting::http::bulk::post_bulk,
         reporting::http::dhis2::import,
         reporting::http::dhis2::import_versioned,
     ),
@@ -157,7 +157,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
     // Data written before a derived table existed is carried into it once.
     reporting::store::series::ensure(&db).await?;
     // Approved values and value history from before the trail recorded them: anchored once.
-    reporting::trail::start(&db).await?;
+    reporting::engine::trail::start(&db).await?;
     // Second-factor secrets written before they were encrypted are sealed with the key.
     if let Some(key) = platform::identity::sealed::SecretKey::from_config(config)? {
         let n = platform::identity::sealed::seal_plain_secrets(&db, &key).await?;
@@ -187,7 +187,7 @@ pub fn router(state: AppState) -> Router {
 /// The checks `egov audit verify` runs after the chain: each capability registers its own.
 pub fn audit_checks() -> platform::audit::Checks {
     let mut checks = platform::audit::Checks::default();
-    reporting::trail::register(&mut checks);
+    reporting::engine::trail::register(&mut checks);
     checks
 }
 
@@ -205,7 +205,7 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
     r.register("reporting.reminders", |db, _job| async move {
         let today = registry::Day::today().0;
         // Every template's report now due, and the one before if it is still missing (overdue).
-        let n = reporting::reminders::queue_all(&db, today).await?;
+        let n = reporting::engine::reminders::queue_all(&db, today).await?;
         tracing::info!(queued = n, "report reminders queued");
         Ok(())
     });

@@ -471,6 +471,20 @@ impl Backend {
     }
 }
 
+/// A bound value as `sea-query` takes it (for rows built in code: `values_panic(row.map(Into::into))`).
+impl From<Value> for sea_query::Value {
+    fn from(v: Value) -> sea_query::Value {
+        use sea_query::Value as S;
+        match v {
+            Value::Int(v) => S::BigInt(v),
+            Value::Real(v) => S::Double(v),
+            Value::Text(v) => S::String(v),
+            Value::Bool(v) => S::Bool(v),
+            Value::Bytes(v) => S::Bytes(v),
+        }
+    }
+}
+
 fn from_sea_value(v: sea_query::Value) -> DbResult<Value> {
     use sea_query::Value as S;
     let wide = |v: Option<u64>| -> DbResult<Value> {

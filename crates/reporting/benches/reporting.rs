@@ -113,11 +113,10 @@ async fn raw_rate(db: &Db, n: usize) -> (f64, String) {
         let start = Instant::now();
         let mut tx = db.begin().await.unwrap();
         for chunk in order.chunks(per) {
-            let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
-            let mut groups = String::new();
-            for (k, &j) in chunk.iter().enumerate() {
+            let mut rows: Vec<[Value; 7]> = Vec::with_capacity(chunk.len());
+            for &j in chunk {
                 let (i, u, p) = row(j);
-                args.extend([
+                rows.push([
                     Value::from(i as i64),
                     Value::from(u as i64),
                     Value::from(p),
@@ -126,26 +125,9 @@ async fn raw_rate(db: &Db, n: usize) -> (f64, String) {
                     Value::from(true),
                     Value::Text(None),
                 ]);
-                let b = 1 + k * 7;
-                let _ = write!(
-                    groups,
-                    "{}(${},${},${},${},${},${},${})",
-                    if k > 0 { "," } else { "" },
-                    b,
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6
-                );
             }
-            tx.execute(
-                Sql::trusted(format!("INSERT INTO bench_raw_{table} VALUES {groups}")),
-                args,
-            )
-            .await
-            .unwrap();
+            let (sql, args) = insert_rows(db.backend(), &format!("bench_raw_{table}"), rows);
+            tx.execute(sql, args).await.unwrap();
         }
         tx.commit().await.unwrap();
         let rate = n as f64 / start.elapsed().as_secs_f64();
@@ -212,30 +194,26 @@ async fn raw_into_data_values(db: &Db, indicators: &[i64], units: &[i64], n: usi
         ));
     }
     rows.sort_by_key(|&(i, u, p)| (i, p, u));
-    let sql = |n: usize| {
-        format!(
-            "INSERT INTO data_values (indicator_id, unit_id, period, value, submission_id, approved, explanation) VALUES {}",
-            platform::db::row_placeholders(n, 7)
-        )
-    };
     let start = Instant::now();
     let mut tx = db.begin().await.unwrap();
     for chunk in rows.chunks(2000) {
-        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
-        for (k, (i, u, p)) in chunk.iter().enumerate() {
-            args.extend([
-                Value::from(*i),
-                Value::from(*u),
-                Value::from(p.id()),
-                Value::from(k as f64 * 0.5),
-                Value::from(submission),
-                Value::from(false),
-                Value::Text(None),
-            ]);
-        }
-        tx.execute(Sql::trusted(sql(chunk.len())), args)
-            .await
-            .unwrap();
+        let rows: Vec<[Value; 7]> = chunk
+            .iter()
+            .enumerate()
+            .map(|(k, (i, u, p))| {
+                [
+                    Value::from(*i),
+                    Value::from(*u),
+                    Value::from(p.id()),
+                    Value::from(k as f64 * 0.5),
+                    Value::from(submission),
+                    Value::from(false),
+                    Value::Text(None),
+                ]
+            })
+            .collect();
+        let (sql, args) = insert_rows(db.backend(), "data_values", rows);
+        tx.execute(sql, args).await.unwrap();
     }
     tx.commit().await.unwrap();
     let rate = n as f64 / start.elapsed().as_secs_f64();
@@ -428,29 +406,26 @@ async fn approve(db: &Db, reports: &[(i64, Period)], indicators: &std::collectio
     let mut periods: Vec<String> = reports.iter().map(|(_, p)| p.id()).collect();
     periods.sort();
     periods.dedup();
-    let ph: Vec<String> = (1..=periods.len()).map(|i| format!("${}", i + 1)).collect();
-    let mut args = vec![Value::from(true)];
-    args.extend(periods.iter().map(Value::from));
-    let mut vargs = args.clone();
-    let iph = platform::db::bind_list(&mut vargs, indicators.iter().copied());
-    db.execute(
-        Sql::trusted(format!(
-            "UPDATE data_values SET approved = $1 WHERE indicator_id IN ({iph}) AND period IN ({})",
-            ph.join(",")
-        )),
-        vargs,
-    )
-    .await
-    .unwrap();
-    db.execute(
-        Sql::trusted(format!(
-            "UPDATE submissions SET status = 'approved' WHERE $1 AND period IN ({})",
-            ph.join(",")
-        )),
-        args,
-    )
-    .await
-    .unwrap();
+    use sea_query::{Expr, ExprTrait, Query};
+    let (sql, args) = {
+        let q = Query::update()
+            .table("data_values")
+            .value("approved", true)
+            .and_where(Expr::col("indicator_id").is_in(indicators.iter().copied()))
+            .and_where(Expr::col("period").is_in(periods.iter().cloned()))
+            .to_owned();
+        db.backend().build(&q).unwrap()
+    };
+    db.execute(sql, args).await.unwrap();
+    let (sql, args) = {
+        let q = Query::update()
+            .table("submissions")
+            .value("status", "approved")
+            .and_where(Expr::col("period").is_in(periods.iter().cloned()))
+            .to_owned();
+        db.backend().build(&q).unwrap()
+    };
+    db.execute(sql, args).await.unwrap();
     let mut tx = db.begin().await.unwrap();
     reporting::store::data::refresh_area_totals(&mut tx, &periods, None)
         .await
@@ -655,11 +630,11 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         .await
         .unwrap()[&(retail.id, latest.id())]
         .value;
-    let entries: Vec<reporting::submission::Entry> = ptemplate
+    let entries: Vec<reporting::engine::save::Entry> = ptemplate
         .indicators
         .iter()
         .enumerate()
-        .map(|(i, ind)| reporting::submission::Entry {
+        .map(|(i, ind)| reporting::engine::save::Entry {
             indicator: ind.code.clone(),
             raw: if ind.code == "RETAIL_SALES" {
                 "250".into()
@@ -671,7 +646,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         })
         .collect();
     let s = Instant::now();
-    reporting::submission::save(
+    reporting::http::save::save(
         &db,
         &actor,
         &ptemplate,
@@ -679,7 +654,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
         &latest,
         &entries,
         None,
-        reporting::submission::Action::Correct,
+        reporting::model::status::Action::Correct,
         Some("bench"),
     )
     .await
@@ -809,4 +784,27 @@ fn main() {
             ),
         }
     });
+}
+
+/// The columns of `data_values` (and of the raw reference tables shaped like it).
+const VALUE_COLUMNS: [&str; 7] = [
+    "indicator_id",
+    "unit_id",
+    "period",
+    "value",
+    "submission_id",
+    "approved",
+    "explanation",
+];
+
+/// A multi-row INSERT of value rows into `table`, built with sea-query as the engine builds its
+/// own (`?` parameters on SQLite, `$N` on PostgreSQL).
+fn insert_rows(backend: Backend, table: &str, rows: Vec<[Value; 7]>) -> (Sql, Vec<Value>) {
+    let mut q = sea_query::Query::insert();
+    q.into_table(sea_query::Alias::new(table))
+        .columns(VALUE_COLUMNS.map(sea_query::Alias::new));
+    for r in rows {
+        q.values_panic(r.map(|v| sea_query::Value::from(v).into()));
+    }
+    backend.build(&q).unwrap()
 }

@@ -8,9 +8,9 @@ use platform::db::{Db, DbResult, Tx, now_ms};
 use registry::store::Unit;
 
 use crate::model::indicator::{AggTime, Indicator};
+use crate::model::period::Period;
 use crate::model::target::NATIONAL;
 use crate::model::template::{MONTHLY_PROVINCIAL, Template};
-use crate::period::Period;
 use crate::store::demo::{DemoSubmission, DemoValue, insert_submission, insert_values};
 use crate::store::{self, units};
 
@@ -142,8 +142,8 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         // The series of approved values, for the outlier check.
         crate::store::series::rebuild(&mut tx).await?;
         // The approved reports' values, for `egov audit verify`.
-        let ids = crate::trail::approved_ids(&mut tx).await?;
-        let approved = crate::trail::approved_digests(&mut tx, &ids).await?;
+        let ids = crate::engine::trail::approved_ids(&mut tx).await?;
+        let approved = crate::engine::trail::approved_digests(&mut tx, &ids).await?;
         audit::append(
             &mut tx,
             actor,
@@ -154,7 +154,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
                 before: None,
                 after: Some(serde_json::json!({
                     "values": count, "months": MONTHS, "latest": latest.id(), "templates": filled,
-                    crate::trail::APPROVED_DIGESTS: approved,
+                    crate::engine::trail::APPROVED_DIGESTS: approved,
                 })),
             },
         )

@@ -155,8 +155,8 @@ on_both!(
 
 use platform::audit::{Checkpoint, Entry};
 use reporting::Period;
+use reporting::model::status::Action;
 use reporting::model::template::MONTHLY_PROVINCIAL;
-use reporting::submission::{self, Action};
 
 /// A directory for this test's published checkpoints.
 fn checkpoint_dir(app: &TestApp) -> std::path::PathBuf {
@@ -183,10 +183,10 @@ async fn reporting_history(app: &TestApp) -> Period {
         .await
         .unwrap()
         .unwrap();
-    let entries = |v: f64| -> Vec<submission::Entry> {
+    let entries = |v: f64| -> Vec<reporting::engine::save::Entry> {
         t.indicators
             .iter()
-            .map(|i| submission::Entry {
+            .map(|i| reporting::engine::save::Entry {
                 indicator: i.code.clone(),
                 raw: if i.code == "RETAIL_SALES" {
                     format!("{v}")
@@ -211,7 +211,7 @@ async fn reporting_history(app: &TestApp) -> Period {
     for k in 0..3 {
         p = p.previous();
         periods.push(p);
-        let s = submission::save(
+        let s = reporting::http::save::save(
             &app.db,
             &actor,
             &t,
@@ -224,7 +224,7 @@ async fn reporting_history(app: &TestApp) -> Period {
         )
         .await
         .unwrap();
-        submission::decide(
+        reporting::engine::decide::decide(
             &app.db,
             &actor,
             s.submission.id,
@@ -235,7 +235,7 @@ async fn reporting_history(app: &TestApp) -> Period {
         .await
         .unwrap();
     }
-    submission::save(
+    reporting::http::save::save(
         &app.db,
         &actor,
         &t,
@@ -249,10 +249,10 @@ async fn reporting_history(app: &TestApp) -> Period {
     .await
     .unwrap();
     // A system's batch, then its approval.
-    let inputs: Vec<reporting::bulk::Input> = t
+    let inputs: Vec<reporting::engine::bulk::Input> = t
         .indicators
         .iter()
-        .map(|i| reporting::bulk::Input {
+        .map(|i| reporting::engine::bulk::Input {
             indicator: i.code.clone(),
             value: Some(if i.code == "RETAIL_SALES" {
                 900.0
@@ -263,10 +263,10 @@ async fn reporting_history(app: &TestApp) -> Period {
         })
         .collect();
     let mut tx = app.db.begin().await.unwrap();
-    let out = reporting::bulk::apply(
+    let out = reporting::engine::bulk::apply(
         &mut tx,
         &actor,
-        &[reporting::bulk::Report {
+        &[reporting::engine::bulk::Report {
             template: &t,
             unit_id: ha_tinh,
             period: periods[1],
@@ -275,12 +275,12 @@ async fn reporting_history(app: &TestApp) -> Period {
             action: Action::Submit,
             reason: None,
         }],
-        reporting::bulk::Audit::Batch,
+        reporting::engine::bulk::Audit::Batch,
     )
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    submission::decide(
+    reporting::engine::decide::decide(
         &app.db,
         &actor,
         out[0].submission_id,
@@ -597,7 +597,7 @@ on_both!(
             .await
             .unwrap();
         assert!(verify_all(app, &dir).await.is_intact());
-        let s = reporting::submission::save(
+        let s = reporting::http::save::save(
             &app.db,
             &platform::audit::Actor::system("t"),
             &reporting::store::templates::template(&app.db, MONTHLY_PROVINCIAL)
@@ -845,9 +845,9 @@ on_both!(
             "{before}"
         );
         // The first start anchors them, once.
-        reporting::trail::start(&app.db).await.unwrap();
+        reporting::engine::trail::start(&app.db).await.unwrap();
         let n = app.audit_count().await;
-        reporting::trail::start(&app.db).await.unwrap();
+        reporting::engine::trail::start(&app.db).await.unwrap();
         assert_eq!(app.audit_count().await, n);
         let report = verify_all(app, &dir).await;
         assert!(report.is_intact(), "{report}");
@@ -877,7 +877,7 @@ on_both!(
             )
             .await
             .unwrap();
-        reporting::trail::start(&app.db).await.unwrap();
+        reporting::engine::trail::start(&app.db).await.unwrap();
         let report = verify_all(app, &dir).await.to_string();
         assert!(
             report.contains("a trail start after values were already recorded"),

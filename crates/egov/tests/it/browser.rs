@@ -386,7 +386,12 @@ async fn reporter_submits_approver_returns_then_approves_and_the_national_total_
         let prev = previous_value(&c, &ind.code).await;
         let typed = if ind.code == "RETAIL_SALES" {
             usual_retail = prev.clone();
-            let v = reporting::submission::parse_number(&prev, "vi").unwrap() * 10.0;
+            let v = reporting::model::number::parse_number(
+                &prev,
+                reporting::model::number::Notation::Typed(platform::i18n::Lang::Vi),
+            )
+            .unwrap()
+                * 10.0;
             format!("{v:.1}").replace('.', ",")
         } else {
             prev

@@ -425,7 +425,7 @@ async fn rewrite_plain(db: &platform::db::Db, from: i64) {
 
 #[test]
 fn audit_verify_names_every_attack() {
-    use reporting::submission::{self, Action};
+    use reporting::model::status::Action;
     let dir = temp_dir("attacks");
     let key_file = dir.join("audit.key");
     std::fs::write(&key_file, format!("{}\n", "5a".repeat(32))).unwrap();
@@ -456,10 +456,10 @@ fn audit_verify_names_every_attack() {
             .await
             .unwrap()
             .unwrap();
-        let entries = |v: &str| -> Vec<submission::Entry> {
+        let entries = |v: &str| -> Vec<reporting::engine::save::Entry> {
             t.indicators
                 .iter()
-                .map(|i| submission::Entry {
+                .map(|i| reporting::engine::save::Entry {
                     indicator: i.code.clone(),
                     raw: if i.code == "RETAIL_SALES" { v } else { "100" }.to_owned(),
                     explanation: None,
@@ -469,7 +469,7 @@ fn audit_verify_names_every_attack() {
         };
         for (p, v) in [("202507", "1000"), ("202508", "1010")] {
             let p = reporting::Period::parse(p).unwrap();
-            let s = submission::save(
+            let s = reporting::http::save::save(
                 &db,
                 &actor,
                 &t,
@@ -482,7 +482,7 @@ fn audit_verify_names_every_attack() {
             )
             .await
             .unwrap();
-            submission::decide(
+            reporting::engine::decide::decide(
                 &db,
                 &actor,
                 s.submission.id,
@@ -493,7 +493,7 @@ fn audit_verify_names_every_attack() {
             .await
             .unwrap();
         }
-        submission::save(
+        reporting::http::save::save(
             &db,
             &actor,
             &t,

@@ -18,10 +18,12 @@ use super::resolve::{
     Unresolved, is_default_combo, resolve_combo, resolve_data_set, resolve_element, resolve_unit,
 };
 use super::{Conflict, DataValueSet, ImportCount, Options, Strategy};
+use crate::engine::save::Entry;
+use crate::http::save as submission;
+use crate::model::period::Period;
+use crate::model::status::Action;
 use crate::model::template::Template;
-use crate::period::Period;
 use crate::store;
-use crate::submission::{self, Action, Entry};
 
 /// How an import ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

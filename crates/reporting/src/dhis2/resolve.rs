@@ -6,8 +6,8 @@ use registry::store::Unit;
 
 use super::Scheme;
 use crate::model::indicator::Indicator;
+use crate::model::period::Period;
 use crate::model::template::Template;
-use crate::period::Period;
 
 pub fn is_default_combo(c: &str) -> bool {
     let c = c.trim();

@@ -10,7 +10,7 @@ use serde_json::{Value as Json, json};
 
 use crate::engine::catalogue::{self as import, Format};
 use crate::model::indicator::Indicator;
-use crate::period::PeriodKind;
+use crate::model::period::PeriodKind;
 use crate::store;
 use crate::store::templates::TemplateRecord;
 use crate::store::validation_rules::RULE_FIELDS;
@@ -112,9 +112,9 @@ impl ReferenceSet for Indicators {
             import::sync_breakdown_rules(tx).await?;
             // Derived indicators must parse and must not depend on themselves, directly or not.
             let defs = store::catalogue::formulas_in(tx).await?;
-            let parsed = crate::formula::parse_catalogue(defs)
+            let parsed = crate::model::formula::parse_catalogue(defs)
                 .map_err(|(code, e)| anyhow::anyhow!("indicator {code}: {e}"))?;
-            crate::formula::check_cycles(&parsed).map_err(|path| {
+            crate::model::formula::check_cycles(&parsed).map_err(|path| {
                 anyhow::anyhow!("derived indicators form a cycle: {}", path.join(" → "))
             })?;
             Ok(())
@@ -311,7 +311,7 @@ impl ReferenceSet for Rules {
             .iter()
             .map(|r| {
                 let f: Vec<&str> = (0..7).map(|i| r[i].trim()).collect();
-                crate::rules::parse(f[0], f[1], f[2], f[3], f[4], f[5], f[6])?;
+                crate::model::rules::parse(f[0], f[1], f[2], f[3], f[4], f[5], f[6])?;
                 let v: serde_json::Map<String, Json> = RULE_FIELDS
                     .iter()
                     .zip(&f)
@@ -349,7 +349,8 @@ impl ReferenceSet for Rules {
                     .clone()
                     .try_into()
                     .map_err(|_| anyhow::anyhow!("rule: seven fields"))?;
-                let rule = crate::rules::parse(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6])?;
+                let rule =
+                    crate::model::rules::parse(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6])?;
                 for code in rule
                     .left
                     .references()

@@ -26,8 +26,8 @@ pub(crate) fn column_letter(c: u16) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::period::Period;
     use crate::model::template::Template;
-    use crate::period::Period;
     use rust_xlsxwriter::Workbook;
     use std::collections::HashMap;
 

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use platform::error::Problem;
 
 use super::{COL_EXPLANATION, COL_VALUE, HEADER_ROW, SHEET, column_letter};
+use crate::engine::save::Entry;
 use crate::model::template::Template;
-use crate::submission::Entry;
 
 /// One problem of an uploaded workbook, with its cell.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::{COL_EXPLANATION, COL_VALUE, HEADER_ROW, SHEET};
+use crate::model::period::Period;
 use crate::model::template::Template;
-use crate::period::Period;
 
 /// Build the workbook for a unit × period.
 pub fn workbook(

@@ -14,11 +14,13 @@ use platform::web::{Json, Query};
 use serde::{Deserialize, Serialize};
 
 use super::download::{download_csv, download_xlsx};
+use crate::engine::save::Entry;
+use crate::http::save as submission;
 use crate::model::indicator::Indicator;
-use crate::period::Period;
+use crate::model::period::Period;
+use crate::model::status::Action;
 use crate::query::{self, FigureStatus};
 use crate::store::catalogue;
-use crate::submission::{self, Action, Entry};
 
 pub fn router() -> Router<AppState> {
     Router::new()

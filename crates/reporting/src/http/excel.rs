@@ -13,10 +13,11 @@ use platform::web::{AppState, Auth};
 use platform::web::{Multipart, Path, Query};
 
 use crate::excel::{SHEET, read, workbook};
+use crate::http::save as submission;
+use crate::model::period::Period;
+use crate::model::status::Action;
 use crate::model::template::Template;
-use crate::period::Period;
 use crate::query;
-use crate::submission::{self, Action};
 
 pub fn router() -> Router<AppState> {
     Router::new()

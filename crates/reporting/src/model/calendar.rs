@@ -1,8 +1,8 @@
 //! The reporting calendar: which period is due on a given day. Pure: the caller passes today's
-//! date (the holiday calendar itself is [`crate::period::HolidayCalendar`], loaded by
+//! date (the holiday calendar itself is [`crate::model::period::HolidayCalendar`], loaded by
 //! `store::holidays`).
 
-use crate::period::{Period, PeriodKind};
+use crate::model::period::{Period, PeriodKind};
 
 /// The latest monthly period whose data cut-off has passed by `today` (the report now due or
 /// just due).

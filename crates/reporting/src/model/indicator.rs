@@ -65,7 +65,7 @@ pub struct Indicator {
 impl Indicator {
     /// Is the indicator in force during any part of `period`? A retired indicator (valid_to
     /// before the period) or one not yet in force is not asked for and its values are refused.
-    pub fn valid_for(&self, period: &crate::period::Period) -> bool {
+    pub fn valid_for(&self, period: &crate::model::period::Period) -> bool {
         let (first, last) = period.calendar();
         let day = |s: &Option<String>| s.as_deref().and_then(registry::Day::parse).map(|d| d.0);
         day(&self.valid_from).is_none_or(|from| from <= last)

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::period::{Period, PeriodKind};
+use crate::model::period::{Period, PeriodKind};
 
 /// Bytes of one point: indicator id (u32 LE), period kind (1), period ordinal (i32 LE), value
 /// (f64 LE bits).

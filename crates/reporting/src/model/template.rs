@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::calendar::latest_due;
 use super::indicator::Indicator;
-use crate::period::{HolidayCalendar, Period, PeriodKind};
+use crate::model::period::{HolidayCalendar, Period, PeriodKind};
 
 /// The monthly socio-economic report every province files online (the default template).
 pub const MONTHLY_PROVINCIAL: &str = "BC-KTXH-THANG";
@@ -78,7 +78,7 @@ impl Template {
 
     /// The submission deadline of `period`.
     pub fn deadline(&self, period: &Period, cal: &HolidayCalendar) -> time::Date {
-        crate::period::deadline(period, self.deadline_days.max(0) as u32, cal)
+        crate::model::period::deadline(period, self.deadline_days.max(0) as u32, cal)
     }
 
     /// The latest period of the template's kind whose cut-off has passed by `day` (the report

@@ -8,9 +8,9 @@ use registry::Day;
 use registry::store::Unit;
 
 use super::{Coverage, FigureStatus, NationalView, QueryError, over_time};
-use crate::formula::NoValue;
+use crate::model::formula::NoValue;
 use crate::model::indicator::Indicator;
-use crate::period::{Period, PeriodKind};
+use crate::model::period::{Period, PeriodKind};
 use crate::store;
 
 /// A national figure (`VN`) of an indicator in a period, computed once with its coverage.

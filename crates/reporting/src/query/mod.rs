@@ -20,7 +20,7 @@ use platform::db::{Db, DbError, DbResult};
 use serde::Serialize;
 
 use crate::model::indicator::Indicator;
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::store;
 
 pub use crate::store::data::Aggregate;

@@ -10,7 +10,7 @@ use registry::{Day, Level};
 use serde::Serialize;
 
 use crate::model::indicator::Indicator;
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::store;
 
 /// National figures of reported and derived indicators for some periods: the aggregates of the
@@ -19,7 +19,7 @@ use crate::store;
 /// reason).
 pub struct NationalView {
     indicators: HashMap<String, Indicator>,
-    formulas: std::collections::BTreeMap<String, crate::formula::Formula>,
+    formulas: std::collections::BTreeMap<String, crate::model::formula::Formula>,
     monthly: HashMap<(String, String), f64>,
     /// How many units contributed to each reported indicator's figure (indicator id, period).
     units: HashMap<(i64, String), i64>,
@@ -84,7 +84,7 @@ impl NationalView {
             .iter()
             .map(|i| (i.code.clone(), i.clone()))
             .collect();
-        let formulas = crate::formula::parse_catalogue(
+        let formulas = crate::model::formula::parse_catalogue(
             catalogue
                 .iter()
                 .filter_map(|i| i.formula.clone().map(|f| (i.code.clone(), f))),
@@ -224,7 +224,7 @@ impl NationalView {
             }
             return worst;
         }
-        if period.kind != crate::period::PeriodKind::Month
+        if period.kind != crate::model::period::PeriodKind::Month
             && let Some(c) = self.coverage_at(ind.id, &period.id())
         {
             return Some(c);
@@ -248,7 +248,7 @@ impl NationalView {
     }
 
     fn reported_in(&self, ind: &Indicator, period: &Period) -> Option<f64> {
-        if period.kind != crate::period::PeriodKind::Month
+        if period.kind != crate::model::period::PeriodKind::Month
             && let Some(v) = self.monthly.get(&(ind.code.clone(), period.id()))
         {
             return Some(*v);
@@ -269,7 +269,11 @@ impl NationalView {
     }
 
     /// The national value of `code` in `period`, or why there is none.
-    pub fn value(&self, code: &str, period: &Period) -> Result<f64, crate::formula::NoValue> {
+    pub fn value(
+        &self,
+        code: &str,
+        period: &Period,
+    ) -> Result<f64, crate::model::formula::NoValue> {
         self.value_depth(code, period, 0)
     }
 
@@ -278,8 +282,8 @@ impl NationalView {
         code: &str,
         period: &Period,
         depth: u32,
-    ) -> Result<f64, crate::formula::NoValue> {
-        use crate::formula::{NoValue, PeriodShift, decimal_from_f64};
+    ) -> Result<f64, crate::model::formula::NoValue> {
+        use crate::model::formula::{NoValue, PeriodShift, decimal_from_f64};
         use rust_decimal::prelude::ToPrimitive;
         let missing = || NoValue::Missing(code.to_owned());
         let ind = self.indicators.get(code).ok_or_else(missing)?;

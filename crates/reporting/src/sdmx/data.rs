@@ -89,7 +89,7 @@ pub async fn observations(
                     // marked as such, not left out.
                     match national.as_ref().map(|n| n.value(&ind.code, m)) {
                         Some(Ok(v)) if v.is_finite() => Some(ind.round(v)),
-                        Some(Ok(_)) | Some(Err(crate::formula::NoValue::Overflow)) => {
+                        Some(Ok(_)) | Some(Err(crate::model::formula::NoValue::Overflow)) => {
                             Some(f64::NAN)
                         }
                         _ => None,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{AGENCY, DIMENSIONS, Error, FLOW, Flow, MAX_MONTHS, VERSION};
-use crate::period::Period;
+use crate::model::period::Period;
 
 /// The months of a period bound: `2025`, `2025-01`, `202501`, `2025-M01`, `2025-01-15`,
 /// `2025-Q1`, `2025Q1`, `2025-S1`, `2025S1`. A start bound is the first month it covers, an end

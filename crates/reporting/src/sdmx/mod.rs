@@ -43,7 +43,7 @@ use registry::store::Unit;
 use serde_json::json;
 
 use crate::model::indicator::Indicator;
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::store::catalogue;
 
 pub use data::{Series, observations};

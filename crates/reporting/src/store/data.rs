@@ -13,7 +13,7 @@ use sea_query::{Expr, ExprTrait, IntoTableRef, JoinType, Query, SelectStatement}
 use serde::Serialize;
 
 use crate::model::indicator::Indicator;
-use crate::period::Period;
+use crate::model::period::Period;
 
 /// An aggregate over the units that reported.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

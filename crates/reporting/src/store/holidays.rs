@@ -3,7 +3,7 @@
 use platform::db::{Db, DbResult, Tx};
 use platform::params;
 
-use crate::period::HolidayCalendar;
+use crate::model::period::HolidayCalendar;
 
 /// The holiday calendar.
 pub async fn holidays(db: &Db) -> DbResult<HolidayCalendar> {

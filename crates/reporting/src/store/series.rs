@@ -13,8 +13,8 @@ use std::collections::{HashMap, HashSet};
 use platform::db::{Db, DbError, DbResult, Tx};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 
+use crate::model::period::Period;
 use crate::model::series::{History, Key, key_of, kind_code, replaced};
-use crate::period::Period;
 
 /// Units per statement.
 const UNITS_PER_QUERY: usize = 2000;

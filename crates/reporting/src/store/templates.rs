@@ -5,8 +5,8 @@ use platform::db::{Db, DbError, DbResult, Row, Tx};
 use platform::params;
 use registry::Level;
 
+use crate::model::period::PeriodKind;
 use crate::model::template::{MONTHLY_PROVINCIAL, Template};
-use crate::period::PeriodKind;
 
 const SELECT_BY_CODE: &str = "SELECT * FROM report_templates WHERE code = $1";
 const SELECT_BY_ID: &str = "SELECT * FROM report_templates WHERE id = $1";

@@ -8,8 +8,8 @@ use platform::identity::access::Target;
 use registry::Level;
 use registry::store::Unit;
 
+use crate::model::period::Period;
 use crate::model::template::Template;
-use crate::period::Period;
 
 /// The permission target of a unit: the unit and its ancestors.
 pub async fn unit_target(db: &Db, unit: &Unit) -> DbResult<Target> {

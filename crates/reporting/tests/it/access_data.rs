@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::submission::{self, Status};
+use reporting::model::status::Status;
 
 use crate::on_both;
 use crate::support::{Client, TestApp, form, setup};
@@ -15,12 +15,12 @@ async fn report(
     app: &TestApp,
     t: &reporting::model::template::Template,
     period: &str,
-) -> submission::Submission {
+) -> reporting::model::submission::Submission {
     let unit = registry::store::unit_by_code(&app.db, "40", registry::Day::today())
         .await
         .unwrap()
         .unwrap();
-    submission::find(&app.db, t.id, unit.id, &Period::parse(period).unwrap())
+    reporting::store::submissions::find(&app.db, t.id, unit.id, &Period::parse(period).unwrap())
         .await
         .unwrap()
         .unwrap()
@@ -215,13 +215,25 @@ on_both!(
             .await
             .unwrap()
             .unwrap();
-        let s = submission::find(&app.db, t.id, unit.id, &Period::parse("2025Q3").unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        submission::decide(&app.db, &Actor::system("t"), s.id, s.version, true, None)
-            .await
-            .unwrap();
+        let s = reporting::store::submissions::find(
+            &app.db,
+            t.id,
+            unit.id,
+            &Period::parse("2025Q3").unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        reporting::engine::decide::decide(
+            &app.db,
+            &Actor::system("t"),
+            s.id,
+            s.version,
+            true,
+            None,
+        )
+        .await
+        .unwrap();
 
         // Without a sign-in: 401.
         let r = app.client().get(NATIONAL_INTERNAL).await;

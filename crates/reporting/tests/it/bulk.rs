@@ -112,7 +112,7 @@ on_both!(
             .await
             .unwrap()
             .unwrap();
-        let h = reporting::submission::value_history(
+        let h = reporting::store::values::history(
             &app.db,
             t.indicators[0].id,
             unit.id,
@@ -442,11 +442,11 @@ on_both!(
                 .await
                 .unwrap()
                 .unwrap();
-            let s = reporting::submission::find(&app.db, t.id, unit.id, &q4)
+            let s = reporting::store::submissions::find(&app.db, t.id, unit.id, &q4)
                 .await
                 .unwrap()
                 .unwrap();
-            reporting::submission::decide(&app.db, &actor, s.id, s.version, true, None)
+            reporting::engine::decide::decide(&app.db, &actor, s.id, s.version, true, None)
                 .await
                 .unwrap();
             let got = total().await.unwrap();
@@ -458,10 +458,10 @@ on_both!(
             .await
             .unwrap()
             .unwrap();
-        let entries: Vec<reporting::submission::Entry> = t
+        let entries: Vec<reporting::engine::save::Entry> = t
             .indicators
             .iter()
-            .map(|i| reporting::submission::Entry {
+            .map(|i| reporting::engine::save::Entry {
                 indicator: i.code.clone(),
                 raw: if i.id == ind.id {
                     "25".into()
@@ -472,7 +472,7 @@ on_both!(
                 lang: "en",
             })
             .collect();
-        reporting::submission::save(
+        reporting::http::save::save(
             &app.db,
             &actor,
             &t,
@@ -480,7 +480,7 @@ on_both!(
             &q4,
             &entries,
             None,
-            reporting::submission::Action::Correct,
+            reporting::model::status::Action::Correct,
             Some("Sổ theo dõi ghi thiếu"),
         )
         .await

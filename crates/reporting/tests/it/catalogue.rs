@@ -9,8 +9,9 @@ use platform::i18n::Lang;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
 use reporting::engine::catalogue::{self as catalogue_io, Format};
+use reporting::engine::save::Entry;
+use reporting::model::status::Action;
 use reporting::model::template::MONTHLY_PROVINCIAL;
-use reporting::submission::{self, Action, Entry};
 
 use crate::on_both;
 use crate::support::{Client, Res, TestApp};
@@ -433,7 +434,7 @@ on_both!(
             .unwrap()
             .unwrap();
         let may = Period::parse("202505").unwrap();
-        submission::save(
+        reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -480,7 +481,7 @@ on_both!(
             .unwrap()
             .unwrap();
         let sep = Period::parse("202509").unwrap();
-        let e = submission::save(
+        let e = reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -500,7 +501,7 @@ on_both!(
             "Indicator RETAIL_SALES is not in force in period 202509 (valid from … to 2025-06-30); no figures are accepted for this period."
         );
         // Not asked for: a report without it can be submitted; the form does not show it.
-        submission::save(
+        reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -632,7 +633,7 @@ on_both!(
             })
             .to_vec()
         };
-        let e = submission::save(
+        let e = reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -654,7 +655,7 @@ on_both!(
             e.problems[0].detail(Lang::En)
         );
         // Within 0.5 %: accepted.
-        submission::save(
+        reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -778,7 +779,7 @@ on_both!(
             .unwrap();
         for m in 1..=12 {
             let p = Period::parse(&format!("2025{m:02}")).unwrap();
-            let s = submission::save(
+            let s = reporting::http::save::save(
                 &app.db,
                 &Actor::system("t"),
                 &t,
@@ -791,7 +792,7 @@ on_both!(
             )
             .await
             .unwrap();
-            submission::decide(
+            reporting::engine::decide::decide(
                 &app.db,
                 &Actor::system("t"),
                 s.submission.id,

@@ -80,7 +80,7 @@ on_both!(
             .iter()
             .find(|i| i.code == "RETAIL_SALES")
             .unwrap();
-        let h = reporting::submission::value_history(
+        let h = reporting::store::values::history(
             &app.db,
             retail.id,
             unit.id,

@@ -5,8 +5,8 @@
 use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::Role;
+use reporting::model::period::{Period, PeriodKind};
 use reporting::model::template::MONTHLY_PROVINCIAL;
-use reporting::period::{Period, PeriodKind};
 use serde_json::json;
 
 use crate::on_both;

@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use reporting::Period;
-use reporting::submission::{self, Action, Entry};
+use reporting::engine::save::Entry;
+use reporting::model::status::Action;
 
 use crate::on_both;
 use crate::support::{Client, TestApp, entries, form, setup, submit_and_approve};
@@ -27,7 +28,7 @@ async fn history(app: &TestApp, t: &reporting::model::template::Template) -> i64
 }
 
 async fn version(app: &TestApp, t: &reporting::model::template::Template, unit_id: i64) -> String {
-    submission::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
+    reporting::store::submissions::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
         .await
         .unwrap()
         .unwrap()
@@ -94,7 +95,7 @@ on_both!(
             r.body
         );
         assert!(
-            submission::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
+            reporting::store::submissions::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
                 .await
                 .unwrap()
                 .is_none()
@@ -270,9 +271,14 @@ on_both!(
             .await
             .unwrap()
             .unwrap();
-        let h = submission::value_history(&app.db, retail.id, unit_id, &Period::parse(P).unwrap())
-            .await
-            .unwrap();
+        let h = reporting::store::values::history(
+            &app.db,
+            retail.id,
+            unit_id,
+            &Period::parse(P).unwrap(),
+        )
+        .await
+        .unwrap();
         let trail: Vec<(Option<f64>, Option<f64>, &str)> = h
             .iter()
             .map(|e| (e.old_value, e.new_value, e.action.as_str()))
@@ -534,7 +540,7 @@ on_both!(
                     };
                     x.raw = format!("{v}").replace('.', ",");
                 }
-                let s = submission::save(
+                let s = reporting::http::save::save(
                     &app.db,
                     &Actor::system("t"),
                     &t,
@@ -547,7 +553,7 @@ on_both!(
                 )
                 .await
                 .unwrap();
-                submission::decide(
+                reporting::engine::decide::decide(
                     &app.db,
                     &Actor::system("t"),
                     s.submission.id,
@@ -599,7 +605,7 @@ on_both!(
                 .await
                 .unwrap()
                 .unwrap();
-            let s = submission::save(
+            let s = reporting::http::save::save(
                 &app.db,
                 &Actor::system("t"),
                 &t,
@@ -612,7 +618,7 @@ on_both!(
             )
             .await
             .unwrap();
-            submission::decide(
+            reporting::engine::decide::decide(
                 &app.db,
                 &Actor::system("t"),
                 s.submission.id,
@@ -727,11 +733,11 @@ on_both!(excel_round_trip_and_exports, async |app: &TestApp| {
         app.count("SELECT COUNT(*) AS n FROM data_values").await,
         t.indicators.len() as i64
     );
-    let s = submission::find(&app.db, t.id, unit.id, &period)
+    let s = reporting::store::submissions::find(&app.db, t.id, unit.id, &period)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(s.status, submission::Status::Submitted);
+    assert_eq!(s.status, reporting::model::status::Status::Submitted);
 
     // Exports of a query: CSV (with BOM for Excel) and XLSX, the same observations as JSON.
     let q = format!("/api/v1/data?indicator=RETAIL_SALES,EXPORTS&unit=40&period={P}");
@@ -787,7 +793,7 @@ on_both!(
         let actor = Actor::system("t");
         // An error rule: a draft may hold it (with a warning), a submission may not.
         let e = with(&[("NEW_ENTERPRISES", "50000")], None);
-        let saved = submission::save(
+        let saved = reporting::http::save::save(
             &app.db,
             &actor,
             &t,
@@ -801,7 +807,7 @@ on_both!(
         .await
         .unwrap();
         assert!(saved.warnings.iter().any(|w| w.code == "rule_violated"));
-        let err = submission::save(
+        let err = reporting::http::save::save(
             &app.db,
             &actor,
             &t,
@@ -828,7 +834,7 @@ on_both!(
         );
         // A warning rule: imports far above exports need an explanation on imports.
         let e = with(&[("IMPORTS", "5000"), ("EXPORTS", "10")], None);
-        let err = submission::save(
+        let err = reporting::http::save::save(
             &app.db,
             &actor,
             &t,
@@ -846,7 +852,7 @@ on_both!(
             ("rule_warning_unexplained", Some("e_IMPORTS"))
         );
         let e = with(&[("IMPORTS", "5000"), ("EXPORTS", "10")], Some("IMPORTS"));
-        let saved = submission::save(
+        let saved = reporting::http::save::save(
             &app.db,
             &actor,
             &t,
@@ -859,7 +865,10 @@ on_both!(
         )
         .await
         .unwrap();
-        assert_eq!(saved.submission.status, submission::Status::Submitted);
+        assert_eq!(
+            saved.submission.status,
+            reporting::model::status::Status::Submitted
+        );
         assert!(saved.warnings.iter().any(|w| w.code == "rule_warning"));
     }
 );
@@ -930,7 +939,7 @@ on_both!(
             .await
             .unwrap()
             .unwrap();
-        submission::save(
+        reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &t,
@@ -946,26 +955,26 @@ on_both!(
         let day = |s: &str| registry::Day::parse(s).unwrap().0;
         // Cut-off 14/9/2025 (Sunday), deadline 3 working days later: 17/9; reminders from 15/9.
         assert_eq!(
-            reporting::reminders::queue(&app.db, &p, day("2025-09-10"))
+            reporting::engine::reminders::queue(&app.db, &p, day("2025-09-10"))
                 .await
                 .unwrap(),
             0
         );
         assert_eq!(
-            reporting::reminders::queue(&app.db, &p, day("2025-09-16"))
+            reporting::engine::reminders::queue(&app.db, &p, day("2025-09-16"))
                 .await
                 .unwrap(),
             1
         );
         assert_eq!(
-            reporting::reminders::queue(&app.db, &p, day("2025-09-16"))
+            reporting::engine::reminders::queue(&app.db, &p, day("2025-09-16"))
                 .await
                 .unwrap(),
             0,
             "sent once"
         );
         assert_eq!(
-            reporting::reminders::queue(&app.db, &p, day("2025-09-22"))
+            reporting::engine::reminders::queue(&app.db, &p, day("2025-09-22"))
                 .await
                 .unwrap(),
             1,
@@ -1016,7 +1025,7 @@ on_both!(
         let path = format!("/reporting/40/{P}");
         let draft = |v: &'static str| [("action", "save"), ("version", v)];
         let nothing_saved = async || {
-            submission::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
+            reporting::store::submissions::find(&app.db, t.id, unit_id, &Period::parse(P).unwrap())
                 .await
                 .unwrap()
                 .is_none()
@@ -1112,7 +1121,7 @@ on_both!(
                 .await
                 .unwrap()
                 .unwrap();
-            let s = submission::save(
+            let s = reporting::http::save::save(
                 &app.db,
                 &Actor::system("t"),
                 &t,
@@ -1125,7 +1134,7 @@ on_both!(
             )
             .await
             .unwrap();
-            submission::decide(
+            reporting::engine::decide::decide(
                 &app.db,
                 &Actor::system("t"),
                 s.submission.id,

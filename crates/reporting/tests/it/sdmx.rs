@@ -8,8 +8,9 @@ use axum::http::{StatusCode, header};
 use platform::audit::Actor;
 use platform::db::Db;
 use reporting::Period;
+use reporting::engine::save::Entry;
+use reporting::model::status::Action;
 use reporting::model::template::MONTHLY_PROVINCIAL;
-use reporting::submission::{self, Action, Entry};
 
 use crate::on_both;
 use crate::support::{Req, Res, TestApp};
@@ -54,7 +55,7 @@ async fn fixture(db: &Db) {
                 lang: "vi",
             })
             .collect();
-        let s = submission::save(
+        let s = reporting::http::save::save(
             db,
             &Actor::system("t"),
             &t,
@@ -68,7 +69,7 @@ async fn fixture(db: &Db) {
         .await
         .unwrap_or_else(|e| panic!("{code} {month}: {:?}", e.problems));
         if approve {
-            submission::decide(
+            reporting::engine::decide::decide(
                 db,
                 &Actor::system("t"),
                 s.submission.id,

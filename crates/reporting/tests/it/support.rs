@@ -5,8 +5,9 @@ use platform::audit::Actor;
 use platform::config::Config;
 use platform::db::Db;
 use reporting::Period;
+use reporting::engine::save::Entry;
+use reporting::model::status::Action;
 use reporting::model::template::MONTHLY_PROVINCIAL;
-use reporting::submission::{self, Action, Entry};
 pub use testkit::stories::report_form;
 pub use testkit::{BoxFuture, Client, Req, Res, TestApp, Wiring};
 
@@ -29,7 +30,7 @@ fn connect(config: &Config) -> BoxFuture<'_, anyhow::Result<Db>> {
     Box::pin(async move {
         let db = testkit::connect_and_migrate(config).await?;
         reporting::store::series::ensure(&db).await?;
-        reporting::trail::start(&db).await?;
+        reporting::engine::trail::start(&db).await?;
         Ok(db)
     })
 }
@@ -40,7 +41,7 @@ pub fn router(state: platform::web::AppState) -> axum::Router {
 
 pub fn audit_checks() -> platform::audit::Checks {
     let mut checks = platform::audit::Checks::default();
-    reporting::trail::register(&mut checks);
+    reporting::engine::trail::register(&mut checks);
     checks
 }
 
@@ -94,7 +95,7 @@ pub async fn submit_and_approve(
     period: &str,
     retail: &str,
 ) {
-    let s = submission::save(
+    let s = reporting::http::save::save(
         &app.db,
         &Actor::system("t"),
         t,
@@ -107,7 +108,7 @@ pub async fn submit_and_approve(
     )
     .await
     .unwrap();
-    submission::decide(
+    reporting::engine::decide::decide(
         &app.db,
         &Actor::system("t"),
         s.submission.id,

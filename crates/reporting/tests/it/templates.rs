@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::Role;
 use reporting::Period;
-use reporting::submission;
 
 use crate::on_both;
 use crate::support::{Client, TestApp};
@@ -47,11 +46,16 @@ async fn approve(app: &TestApp, template: &str, unit_id: i64, period: &str) {
         .await
         .unwrap()
         .unwrap();
-    let s = submission::find(&app.db, t.id, unit_id, &Period::parse(period).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    submission::decide(&app.db, &Actor::system("t"), s.id, s.version, true, None)
+    let s = reporting::store::submissions::find(
+        &app.db,
+        t.id,
+        unit_id,
+        &Period::parse(period).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    reporting::engine::decide::decide(&app.db, &Actor::system("t"), s.id, s.version, true, None)
         .await
         .unwrap();
 }
@@ -144,10 +148,14 @@ on_both!(
         2
     );
         assert!(
-            submission::for_period(&app.db, monthly.id, &Period::parse("2025Q3").unwrap())
-                .await
-                .unwrap()
-                .is_empty()
+            reporting::store::submissions::for_period(
+                &app.db,
+                monthly.id,
+                &Period::parse("2025Q3").unwrap()
+            )
+            .await
+            .unwrap()
+            .is_empty()
         );
     }
 );
@@ -233,11 +241,16 @@ on_both!(
                 .unwrap()
                 .unwrap();
             let vn = unit_id(app, "BC-BTC-NSNN-THANG", "VN", "202509").await;
-            submission::find(&app.db, t.id, vn, &Period::parse("202509").unwrap())
-                .await
-                .unwrap()
-                .unwrap()
-                .version
+            reporting::store::submissions::find(
+                &app.db,
+                t.id,
+                vn,
+                &Period::parse("202509").unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .version
         };
         let r = approver
             .post(
@@ -483,8 +496,9 @@ on_both!(
             )
             .await
             .unwrap();
-        let queue =
-            |d: &'static str| reporting::reminders::queue_template(&app.db, &t, &q3, day(d));
+        let queue = |d: &'static str| {
+            reporting::engine::reminders::queue_template(&app.db, &t, &q3, day(d))
+        };
         assert_eq!(queue("2025-09-16").await.unwrap(), 0, "too early");
         assert_eq!(queue("2025-09-18").await.unwrap(), 1);
         let subject: String = app
@@ -497,7 +511,7 @@ on_both!(
         assert!(subject.contains("Quý III/2025"), "{subject}");
         // A period of another kind never gets reminders from this template.
         assert_eq!(
-            reporting::reminders::queue_template(
+            reporting::engine::reminders::queue_template(
                 &app.db,
                 &t,
                 &Period::parse("202509").unwrap(),
@@ -517,11 +531,12 @@ async fn return_national(app: &TestApp) {
         .unwrap()
         .unwrap();
     let vn = unit_id(app, "BC-BTC-NSNN-THANG", "VN", "202509").await;
-    let s = submission::find(&app.db, t.id, vn, &Period::parse("202509").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    submission::decide(
+    let s =
+        reporting::store::submissions::find(&app.db, t.id, vn, &Period::parse("202509").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    reporting::engine::decide::decide(
         &app.db,
         &Actor::system("t"),
         s.id,
@@ -550,10 +565,10 @@ on_both!(
             .await
             .unwrap();
         assert_eq!(provinces.len(), 34);
-        let entries: Vec<submission::Entry> = monthly
+        let entries: Vec<reporting::engine::save::Entry> = monthly
             .indicators
             .iter()
-            .map(|i| submission::Entry {
+            .map(|i| reporting::engine::save::Entry {
                 indicator: i.code.clone(),
                 raw: "100".into(),
                 explanation: None,
@@ -592,7 +607,7 @@ on_both!(
         };
         // Until every province has reported, there is nothing to compare with.
         for u in &provinces[..33] {
-            let s = submission::save(
+            let s = reporting::http::save::save(
                 &app.db,
                 &Actor::system("t"),
                 &monthly,
@@ -600,12 +615,12 @@ on_both!(
                 &p,
                 &entries,
                 None,
-                submission::Action::Submit,
+                reporting::model::status::Action::Submit,
                 None,
             )
             .await
             .unwrap();
-            submission::decide(
+            reporting::engine::decide::decide(
                 &app.db,
                 &Actor::system("t"),
                 s.submission.id,
@@ -621,7 +636,7 @@ on_both!(
         // The Government Office returns it, to be sent again once every province has reported.
         return_national(app).await;
         let last = &provinces[33];
-        let s = submission::save(
+        let s = reporting::http::save::save(
             &app.db,
             &Actor::system("t"),
             &monthly,
@@ -629,12 +644,12 @@ on_both!(
             &p,
             &entries,
             None,
-            submission::Action::Submit,
+            reporting::model::status::Action::Submit,
             None,
         )
         .await
         .unwrap();
-        submission::decide(
+        reporting::engine::decide::decide(
             &app.db,
             &Actor::system("t"),
             s.submission.id,

@@ -347,7 +347,7 @@ fn parse_rules(c: &Cells, errors: &mut Vec<CellError>) -> Rules {
     }
     let formula = c.opt("formula");
     if let Some(f) = &formula
-        && let Err(e) = crate::formula::Formula::parse(f)
+        && let Err(e) = crate::model::formula::Formula::parse(f)
     {
         errors.push(c.error_with("formula", "catalogue_bad_formula", &format!("{f}: {e}")));
     }

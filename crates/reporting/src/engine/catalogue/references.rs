@@ -42,7 +42,7 @@ pub fn check_references(
             err("agg_weight", "catalogue_unknown_indicator", w);
         }
         if let Some(f) = &i.formula
-            && let Ok(f) = crate::formula::Formula::parse(f)
+            && let Ok(f) = crate::model::formula::Formula::parse(f)
         {
             let missing: Vec<String> = f.references().into_iter().filter(|c| !known(c)).collect();
             if !missing.is_empty() {
@@ -83,8 +83,8 @@ pub fn check_references(
         .values()
         .filter_map(|i| Some((i.code.clone(), i.formula.clone()?)))
         .collect();
-    if let Ok(parsed) = crate::formula::parse_catalogue(defs)
-        && let Err(path) = crate::formula::check_cycles(&parsed)
+    if let Ok(parsed) = crate::model::formula::parse_catalogue(defs)
+        && let Err(path) = crate::model::formula::check_cycles(&parsed)
     {
         let row = rows
             .iter()

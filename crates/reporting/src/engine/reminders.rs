@@ -3,13 +3,13 @@
 //! daily job; the outbox's dedupe key makes it send each reminder once.
 
 use platform::db::{Db, now_ms};
-use platform::identity::access::Role;
-use platform::params;
 use time::Date;
 
+use crate::model::period::Period;
+use crate::model::status::Status;
 use crate::model::template::{MONTHLY_PROVINCIAL, Template};
-use crate::period::Period;
-use crate::submission::{self, Status};
+use crate::store::reminders::{Reminder, queue as queue_one, reporter_grants};
+use crate::store::submissions;
 
 /// Working days before the deadline when reminders start, unless a template says otherwise.
 pub const DAYS_BEFORE: u32 = 2;
@@ -66,7 +66,7 @@ pub async fn queue_template(
     }
     let overdue = today > due;
     let units = crate::store::units::reporting_units(db, template, period).await?;
-    let subs = submission::for_period(db, template.id, period).await?;
+    let subs = submissions::for_period(db, template.id, period).await?;
     let mut tx = db.begin().await?;
     let mut queued = 0;
     for unit in units {
@@ -77,32 +77,18 @@ pub async fn queue_template(
             continue;
         }
         let target = crate::store::units::target(db, template, &unit).await?;
-        let mut recipients = Vec::new();
-        for r in tx
-            .fetch_all(
-                "SELECT DISTINCT u.email, u.display_name, g.scope_kind, g.scope_id, a.unit_id AS agency_unit \
-                 FROM users u JOIN grants g ON g.user_id = u.id \
-                 LEFT JOIN agencies a ON g.scope_kind = 'agency' AND a.id = g.scope_id \
-                 WHERE u.is_active AND u.email IS NOT NULL AND g.revoked_at IS NULL AND g.role = $1 \
-                 AND g.scope_kind IN ('unit', 'agency')",
-                params![Role::Reporter.as_str()],
-            )
-            .await?
-        {
-            let kind: String = r.get("scope_kind")?;
-            let id: Option<i64> = r.get("scope_id")?;
-            let agency_unit: Option<i64> = r.get("agency_unit")?;
+        let mut recipients: Vec<(String, String)> = Vec::new();
+        for g in reporter_grants(&mut tx).await? {
             // The same containment rule as permissions (a national scope is not reminded).
-            let reaches = match kind.as_str() {
-                "unit" => id.is_some_and(|u| target.units.contains(&u)),
+            let reaches = match g.scope_kind.as_str() {
+                "unit" => g.scope_id.is_some_and(|u| target.units.contains(&u)),
                 _ => {
-                    target.agency.is_some() && target.agency == id
-                        || agency_unit.is_some_and(|u| target.units.contains(&u))
+                    target.agency.is_some() && target.agency == g.scope_id
+                        || g.agency_unit.is_some_and(|u| target.units.contains(&u))
                 }
             };
-            let email: String = r.get("email")?;
-            if reaches && !recipients.iter().any(|(e, _)| *e == email) {
-                recipients.push((email, r.get::<String>("display_name")?));
+            if reaches && !recipients.iter().any(|(e, _)| *e == g.email) {
+                recipients.push((g.email, g.display_name));
             }
         }
         for (email, name) in recipients {
@@ -120,13 +106,13 @@ pub async fn queue_template(
                 email,
                 if overdue { "overdue" } else { "due" }
             );
-            queued += tx
-                .execute(
-                    "INSERT INTO notifications (channel, recipient, subject, body, dedupe_key, created_at) \
-                     VALUES ('email', $1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING",
-                    params![email, subject, body, key, now_ms()],
-                )
-                .await? as usize;
+            let reminder = Reminder {
+                recipient: &email,
+                subject: &subject,
+                body: &body,
+                dedupe_key: &key,
+            };
+            queued += queue_one(&mut tx, &reminder, now_ms()).await? as usize;
         }
     }
     tx.commit().await?;

@@ -13,10 +13,12 @@
 use std::collections::HashMap;
 
 use platform::audit::{self, Actor, Change, Checks};
-use platform::db::{Db, DbResult, Row, Sql, Tx, Value};
+use platform::db::{Db, DbResult, Row, Tx, Value};
 use platform::params;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
+
+use crate::store::trail as store;
 
 /// Key of the approved values' digests in an audit entry's `after` JSON.
 pub const APPROVED_DIGESTS: &str = "approved_digests";
@@ -97,14 +99,8 @@ impl ChangeSetDigest {
     }
 }
 
-const META_SQL: &str = "SELECT id, template_id, unit_id, period FROM submissions WHERE id IN";
-const VALUES_SQL: &str = "SELECT s.id AS sid, dv.indicator_id, dv.value FROM submissions s \
-     JOIN template_indicators ti ON ti.template_id = s.template_id \
-     JOIN data_values dv ON dv.indicator_id = ti.indicator_id AND dv.period = s.period \
-          AND dv.unit_id = s.unit_id AND dv.submission_id = s.id \
-     WHERE dv.approved AND s.id IN";
-
-/// (template, unit, period) → digest, from the rows of [`META_SQL`] and [`VALUES_SQL`].
+/// (template, unit, period) → digest, from the rows of [`store::submissions_sql`] and
+/// [`store::approved_values_sql`].
 fn combine(meta: &[Row], values: &[Row]) -> DbResult<Vec<(i64, i64, String, String)>> {
     let mut by_sub: HashMap<i64, Vec<(i64, f64)>> = HashMap::new();
     for r in values {
@@ -128,20 +124,15 @@ fn combine(meta: &[Row], values: &[Row]) -> DbResult<Vec<(i64, i64, String, Stri
     Ok(out)
 }
 
-fn in_list(sql: &str, ids: &[i64], args: &mut Vec<Value>) -> Sql {
-    let list = platform::db::bind_list(args, ids.iter().copied());
-    Sql::trusted(format!("{sql} ({list})"))
-}
-
 /// The digests of some submissions' approved values, as recorded in an audit entry:
 /// `[[template_id, unit_id, period, digest], …]`.
 pub async fn approved_digests(tx: &mut Tx, submission_ids: &[i64]) -> DbResult<Vec<Json>> {
     let mut out = Vec::new();
     for chunk in submission_ids.chunks(500) {
-        let mut a = Vec::new();
-        let meta = tx.fetch_all(in_list(META_SQL, chunk, &mut a), a).await?;
-        let mut a = Vec::new();
-        let values = tx.fetch_all(in_list(VALUES_SQL, chunk, &mut a), a).await?;
+        let (sql, a) = store::submissions_sql(tx.backend(), chunk)?;
+        let meta = tx.fetch_all(sql, a).await?;
+        let (sql, a) = store::approved_values_sql(tx.backend(), chunk)?;
+        let values = tx.fetch_all(sql, a).await?;
         out.extend(
             combine(&meta, &values)?
                 .into_iter()
@@ -153,14 +144,11 @@ pub async fn approved_digests(tx: &mut Tx, submission_ids: &[i64]) -> DbResult<V
 
 /// The ids of every approved submission.
 pub async fn approved_ids(tx: &mut Tx) -> DbResult<Vec<i64>> {
-    tx.fetch_all(
-        "SELECT id FROM submissions WHERE status = 'approved' ORDER BY id",
-        params![],
-    )
-    .await?
-    .iter()
-    .map(|r| r.get("id"))
-    .collect()
+    tx.fetch_all(store::APPROVED_IDS, params![])
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect()
 }
 
 /// Anchor, once, what an older version left without digests: the approved values of every
@@ -168,10 +156,7 @@ pub async fn approved_ids(tx: &mut Tx) -> DbResult<Vec<i64>> {
 /// data when migration 0015 ran is marked for it; one audit entry, `reporting.trail_start`.
 pub async fn start(db: &Db) -> anyhow::Result<()> {
     let pending = db
-        .fetch_optional(
-            "SELECT pending FROM reporting_trail_start WHERE id = 1",
-            params![],
-        )
+        .fetch_optional(store::START_PENDING, params![])
         .await?
         .map(|r| r.get::<bool>("pending"))
         .transpose()?
@@ -181,12 +166,7 @@ pub async fn start(db: &Db) -> anyhow::Result<()> {
     }
     let mut tx = db.begin().await?;
     // One node does it: the row is claimed in the transaction that writes the entry.
-    let claimed = tx
-        .execute(
-            "UPDATE reporting_trail_start SET pending = $1 WHERE id = 1 AND pending = $2",
-            params![false, true],
-        )
-        .await?;
+    let claimed = tx.execute(store::START_CLAIM, params![false, true]).await?;
     if claimed == 0 {
         return Ok(());
     }
@@ -196,13 +176,7 @@ pub async fn start(db: &Db) -> anyhow::Result<()> {
     let mut max_id = 0i64;
     loop {
         let rows = tx
-            .fetch_all(
-                Sql::trusted(format!(
-                    "SELECT id, {CHANGE_SET_COLUMNS} FROM value_changes \
-                     WHERE audit_seq IS NULL AND id > $1 ORDER BY id LIMIT 5000"
-                )),
-                params![max_id],
-            )
+            .fetch_all(store::UNSEALED_CHANGE_SETS, params![max_id])
             .await?;
         let n = rows.len();
         for r in &rows {
@@ -262,11 +236,7 @@ async fn read_trail(db: &Db, problems: &mut Vec<String>) -> anyhow::Result<Recor
     let mut after_seq = 0i64;
     loop {
         let rows = db
-            .fetch_all(
-                "SELECT seq, action, after_json FROM audit_log \
-                 WHERE object_type IN ('report', 'reporting') AND seq > $1 ORDER BY seq LIMIT 2000",
-                params![after_seq],
-            )
+            .fetch_all(store::REPORT_ENTRIES, params![after_seq])
             .await?;
         let n = rows.len();
         for r in &rows {
@@ -332,17 +302,14 @@ async fn read_trail(db: &Db, problems: &mut Vec<String>) -> anyhow::Result<Recor
 /// "template code unit code period", for a message.
 async fn report_name(db: &Db, (t, u, p): &ReportKey) -> String {
     let t_code = db
-        .fetch_optional(
-            "SELECT code FROM report_templates WHERE id = $1",
-            params![*t],
-        )
+        .fetch_optional(store::TEMPLATE_CODE, params![*t])
         .await
         .ok()
         .flatten()
         .and_then(|r| r.get::<String>("code").ok())
         .unwrap_or_else(|| format!("#{t}"));
     let u_code = db
-        .fetch_optional("SELECT code FROM units WHERE id = $1", params![*u])
+        .fetch_optional(store::UNIT_CODE, params![*u])
         .await
         .ok()
         .flatten()
@@ -356,47 +323,61 @@ async fn report_name(db: &Db, (t, u, p): &ReportKey) -> String {
 pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
     let mut rec = read_trail(&db, &mut problems).await?;
+    check_approved(&db, &mut rec.approved, &mut problems).await?;
+    check_change_sets(&db, &mut rec.change_sets, &mut problems).await?;
+    check_legacy(&db, rec.legacy.as_ref(), &mut problems).await?;
+    Ok(problems)
+}
 
-    // Approved values of every approved report against the latest digest recorded for it.
+/// Every approved report's values against the digest the trail last recorded for it.
+async fn check_approved(
+    db: &Db,
+    recorded: &mut HashMap<ReportKey, (i64, String)>,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let ids: Vec<i64> = db
-        .fetch_all(
-            "SELECT id FROM submissions WHERE status = 'approved' ORDER BY id",
-            params![],
-        )
+        .fetch_all(store::APPROVED_IDS, params![])
         .await?
         .iter()
         .map(|r| r.get("id"))
         .collect::<DbResult<_>>()?;
     for chunk in ids.chunks(500) {
-        let mut a = Vec::new();
-        let meta = db.fetch_all(in_list(META_SQL, chunk, &mut a), a).await?;
-        let mut a = Vec::new();
-        let values = db.fetch_all(in_list(VALUES_SQL, chunk, &mut a), a).await?;
+        let (sql, a) = store::submissions_sql(db.backend(), chunk)?;
+        let meta = db.fetch_all(sql, a).await?;
+        let (sql, a) = store::approved_values_sql(db.backend(), chunk)?;
+        let values = db.fetch_all(sql, a).await?;
         for (t, u, p, digest) in combine(&meta, &values)? {
             let key = (t, u, p);
-            match rec.approved.remove(&key) {
+            match recorded.remove(&key) {
                 Some((_, d)) if d == digest => {}
                 Some((seq, _)) => problems.push(format!(
                     "{}: the approved values differ from those entry {seq} recorded (changed outside the application)",
-                    report_name(&db, &key).await
+                    report_name(db, &key).await
                 )),
                 None => problems.push(format!(
                     "{}: approved, but the audit trail records no approval of its values",
-                    report_name(&db, &key).await
+                    report_name(db, &key).await
                 )),
             }
         }
     }
-    let mut gone: Vec<_> = rec.approved.into_iter().collect();
+    let mut gone: Vec<_> = std::mem::take(recorded).into_iter().collect();
     gone.sort_by_key(|(_, (seq, _))| *seq);
     for (key, (seq, _)) in gone {
         problems.push(format!(
             "{}: entry {seq} recorded its approved values, but it is no longer approved (or was deleted)",
-            report_name(&db, &key).await
+            report_name(db, &key).await
         ));
     }
+    Ok(())
+}
 
-    // Change sets that name an entry, against the digest that entry recorded.
+/// The change sets naming each entry against the digest that entry recorded.
+async fn check_change_sets(
+    db: &Db,
+    recorded: &mut HashMap<i64, (i64, String)>,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let mut current: Option<(i64, ChangeSetDigest)> = None;
     let finish = |cur: Option<(i64, ChangeSetDigest)>,
                   change_sets: &mut HashMap<i64, (i64, String)>,
@@ -422,14 +403,7 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
     let (mut last_seq, mut last_id) = (i64::MIN, 0i64);
     loop {
         let rows = db
-            .fetch_all(
-                Sql::trusted(format!(
-                    "SELECT audit_seq, id, {CHANGE_SET_COLUMNS} FROM value_changes \
-                     WHERE audit_seq > $1 OR (audit_seq = $1 AND id > $2) \
-                     ORDER BY audit_seq, id LIMIT 5000"
-                )),
-                params![last_seq, last_id],
-            )
+            .fetch_all(store::CHANGE_SETS_BY_SEQ, params![last_seq, last_id])
             .await?;
         let n = rows.len();
         for r in &rows {
@@ -437,7 +411,7 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
             last_seq = seq;
             last_id = r.get("id")?;
             if current.as_ref().is_none_or(|(s, _)| *s != seq) {
-                finish(current.take(), &mut rec.change_sets, &mut problems);
+                finish(current.take(), recorded, problems);
                 current = Some((seq, ChangeSetDigest::default()));
             }
             if let Some((_, d)) = current.as_mut() {
@@ -448,8 +422,8 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
             break;
         }
     }
-    finish(current.take(), &mut rec.change_sets, &mut problems);
-    let mut missing: Vec<_> = rec.change_sets.into_iter().collect();
+    finish(current.take(), recorded, problems);
+    let mut missing: Vec<_> = std::mem::take(recorded).into_iter().collect();
     missing.sort_by_key(|(seq, _)| *seq);
     for (seq, (rows, _)) in missing {
         if rows > 0 {
@@ -458,9 +432,17 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
             ));
         }
     }
+    Ok(())
+}
 
-    // Change sets that name no entry: only those the trail start anchored.
-    let (legacy_max, legacy) = match &rec.legacy {
+/// The change sets from before the trail start against its digest; any other change set naming
+/// no entry is a stray.
+async fn check_legacy(
+    db: &Db,
+    legacy: Option<&(i64, i64, i64, String)>,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let (legacy_max, legacy) = match legacy {
         Some((seq, max_id, rows, digest)) => (*max_id, Some((*seq, *rows, digest.clone()))),
         None => (0, None),
     };
@@ -469,13 +451,7 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
     let mut strays = Vec::new();
     loop {
         let rows = db
-            .fetch_all(
-                Sql::trusted(format!(
-                    "SELECT id, {CHANGE_SET_COLUMNS} FROM value_changes \
-                     WHERE audit_seq IS NULL AND id > $1 ORDER BY id LIMIT 5000"
-                )),
-                params![after_id],
-            )
+            .fetch_all(store::UNSEALED_CHANGE_SETS, params![after_id])
             .await?;
         let n = rows.len();
         for r in &rows {
@@ -511,5 +487,5 @@ pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
                 .join(", ")
         ));
     }
-    Ok(problems)
+    Ok(())
 }

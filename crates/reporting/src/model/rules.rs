@@ -3,11 +3,10 @@
 //! blocks a submission; a `warning` rule needs an explanation. A rule whose inputs are missing does
 //! not apply. Messages come in Vietnamese and English from the rule's own names.
 
-use platform::db::{Row, Tx};
-use platform::params;
+use platform::i18n::Lang;
 use rust_decimal::Decimal;
 
-use crate::formula::{Context, Formula, NoValue};
+use super::formula::{Context, Formula, NoValue};
 
 /// A comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,12 +66,19 @@ pub struct Rule {
 }
 
 impl Rule {
-    pub fn name(&self, lang_code: &str) -> &str {
-        if lang_code == "en" {
-            &self.name_en
-        } else {
-            &self.name_vi
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.name_en,
+            Lang::Vi => &self.name_vi,
         }
+    }
+
+    /// The indicator codes the rule reads, on either side.
+    pub fn references(&self) -> impl Iterator<Item = String> {
+        self.left
+            .references()
+            .into_iter()
+            .chain(self.right.references())
     }
 
     /// The first indicator the rule reads (where its explanation goes).
@@ -94,18 +100,6 @@ impl Rule {
             (Err(NoValue::Missing(_)), _) | (_, Err(NoValue::Missing(_))) => None,
             _ => None,
         }
-    }
-
-    fn from_row(r: &Row) -> anyhow::Result<Rule> {
-        parse(
-            &r.get::<String>("code")?,
-            &r.get::<String>("name_vi")?,
-            &r.get::<String>("name_en")?,
-            &r.get::<String>("left_expr")?,
-            &r.get::<String>("op")?,
-            &r.get::<String>("right_expr")?,
-            &r.get::<String>("severity")?,
-        )
     }
 }
 
@@ -135,23 +129,14 @@ pub fn parse(
     })
 }
 
-/// Every rule.
-pub async fn all(tx: &mut Tx) -> anyhow::Result<Vec<Rule>> {
-    tx.fetch_all("SELECT * FROM validation_rules ORDER BY code", params![])
-        .await?
-        .iter()
-        .map(Rule::from_row)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formula::PeriodShift;
+    use crate::model::formula::PeriodShift;
 
     #[test]
     fn shipped_rules_parse() {
-        let mut rdr = csv::Reader::from_reader(include_str!("../seed/rules.csv").as_bytes());
+        let mut rdr = csv::Reader::from_reader(include_str!("../../seed/rules.csv").as_bytes());
         for rec in rdr.records() {
             let r = rec.unwrap();
             parse(&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]).unwrap();

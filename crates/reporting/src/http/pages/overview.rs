@@ -1,0 +1,322 @@
+//! The national overview (tổng quan): every indicator of a template for a period, with its fresh
+//! national total, growth and completeness, and the reports due to the signed-in official.
+
+use axum::extract::State;
+use axum::response::Response;
+use platform::error::{AppError, AppResult};
+use platform::identity::access::Permission;
+use platform::web::Query;
+use platform::web::admin::{fmt_ms, render};
+use platform::web::{AppState, Ctx};
+use serde::Deserialize;
+
+use crate::model::format::format_number;
+use crate::model::period::Period;
+use crate::model::status::Status;
+use crate::model::template::Template;
+use crate::query as data;
+use crate::store::submissions;
+
+use super::reports_due::reports_due;
+use super::{status_key, template_query};
+use crate::http::report::parse_period;
+
+struct OverviewRow {
+    code: String,
+    name: String,
+    unit: String,
+    value: String,
+    last_year: String,
+    growth: String,
+    ytd: String,
+    units: String,
+    /// A figure not every unit due has reported yet: marked in words on the page.
+    provisional: bool,
+}
+
+struct ReportRow {
+    unit_code: String,
+    unit_name: String,
+    status: String,
+    status_key: &'static str,
+    submitted: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    ctx: Ctx,
+    period: String,
+    period_label: String,
+    prev_period: String,
+    next_period: Option<String>,
+    rows: Vec<OverviewRow>,
+    /// Some figure is provisional: the note saying what that means is shown.
+    any_provisional: bool,
+    completeness: data::Completeness,
+    completeness_pct: String,
+    reports: Vec<ReportRow>,
+    templates: Vec<TemplateChoice>,
+    template_name: String,
+    template_code: String,
+    tq: String,
+    tq_q: String,
+    due: Vec<DueRow>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PeriodQuery {
+    period: Option<String>,
+    template: Option<String>,
+}
+
+/// A template the overview can switch to.
+struct TemplateChoice {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+/// A report the signed-in reporter or approver has to deal with.
+pub(super) struct DueRow {
+    pub(super) template: String,
+    pub(super) unit_name: String,
+    pub(super) period_label: String,
+    pub(super) href: String,
+    pub(super) status: String,
+    pub(super) status_key: &'static str,
+    pub(super) deadline: String,
+}
+
+pub(super) async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let lang = ctx.lang_code();
+    let template =
+        crate::http::templates::resolve(&state.db, q.template.as_deref(), "template").await?;
+    let today = registry::Day::today().0;
+    let period = match q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => template.latest_due(today),
+        some => parse_period(some)?,
+    };
+    template.check_period(&period).map_err(AppError::invalid)?;
+    let indicators = visible_indicators(&state, &ctx, &template, &period).await?;
+    // Completeness and the list of reports the caller may see.
+    let provinces = crate::store::units::reporting_units(&state.db, &template, &period).await?;
+    let expected = provinces.len() as i64;
+    let rows = indicator_rows(&state, &template, &indicators, &period, expected, lang).await?;
+    let subs = submissions::for_period(&state.db, template.id, &period).await?;
+    let cal = crate::store::holidays::holidays(&state.db).await?;
+    let deadline = template.deadline(&period, &cal);
+    let deadline_ms = deadline
+        .with_hms(23, 59, 59)
+        .map(|t| (t.assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000)
+        .unwrap_or(i64::MAX);
+    let (c, reports) = completeness(&ctx, &template, &provinces, &subs, deadline_ms);
+    let next = period.next();
+    let all = crate::store::templates::list(&state.db).await?;
+    let due = reports_due(&state, &ctx, &all, &cal).await?;
+    render(OverviewPage {
+        period_label: period.label(lang),
+        period: period.id(),
+        prev_period: period.previous().id(),
+        next_period: (next <= template.latest_due(today).next()).then(|| next.id()),
+        templates: all
+            .iter()
+            .map(|t| TemplateChoice {
+                code: t.code.clone(),
+                name: t.name(lang).to_owned(),
+                selected: t.code == template.code,
+            })
+            .collect(),
+        template_name: template.name(lang).to_owned(),
+        tq: template_query(&template, '&'),
+        tq_q: template_query(&template, '?'),
+        template_code: template.code.clone(),
+        due,
+        any_provisional: rows.iter().any(|r: &OverviewRow| r.provisional),
+        rows,
+        completeness_pct: format_number(c.percent(), 0, lang),
+        completeness: c,
+        reports,
+        ctx,
+    })
+}
+
+/// The template's indicators whose national figures the caller may read. National figures of
+/// internal indicators: for national-scope officials only (`crate::model::access::may_view_national`); a
+/// ministry's report (a national template) shows its own figures also to those who may read
+/// that report.
+async fn visible_indicators(
+    state: &AppState,
+    ctx: &Ctx,
+    template: &Template,
+    period: &Period,
+) -> AppResult<Vec<crate::model::indicator::Indicator>> {
+    let principal = ctx.principal.as_deref().filter(|p| p.is_complete());
+    let own_report = match principal {
+        Some(p) if template.level() == registry::Level::Nation => {
+            match crate::store::units::unit_for(&state.db, template, "VN", period).await? {
+                Some(vn) => p.allowed(
+                    Permission::ViewData,
+                    &crate::store::units::target(&state.db, template, &vn).await?,
+                ),
+                None => false,
+            }
+        }
+        _ => false,
+    };
+    let indicators: Vec<crate::model::indicator::Indicator> = template
+        .indicators
+        .iter()
+        .filter(|i| own_report || crate::model::access::may_view_national(principal, i))
+        .cloned()
+        .collect();
+    Ok(indicators)
+}
+
+/// Periods of the same kind from the start of the year (lũy kế).
+fn to_date(p: &Period) -> Vec<Period> {
+    let mut out = vec![*p];
+    let mut q = *p;
+    while q.index > 1 {
+        q = q.previous();
+        out.insert(0, q);
+    }
+    out
+}
+
+/// One row per indicator: the national figure, last year's, growth and year to date.
+async fn indicator_rows(
+    state: &AppState,
+    template: &Template,
+    indicators: &[crate::model::indicator::Indicator],
+    period: &Period,
+    expected: i64,
+    lang: &str,
+) -> AppResult<Vec<OverviewRow>> {
+    let last_year = period.same_period_last_year();
+    let mut months = to_date(period);
+    months.extend(to_date(&last_year));
+    // A ministry's report: the figures it reported for the country; otherwise the provinces' sum.
+    let totals = if template.level() == registry::Level::Nation {
+        data::nation_values(&state.db, indicators, &months)
+            .await?
+            .into_iter()
+            .map(|(k, value)| {
+                (
+                    k,
+                    data::Aggregate {
+                        value,
+                        units: 1,
+                        from_communes: false,
+                    },
+                )
+            })
+            .collect()
+    } else {
+        data::national(&state.db, indicators, &months).await?
+    };
+    let get = |id: i64, p: &Period| totals.get(&(id, p.id())).copied();
+    let dash = || "—".to_owned();
+    let rows: Vec<OverviewRow> = indicators
+        .iter()
+        .map(|ind| {
+            let cur = get(ind.id, period);
+            let base = get(ind.id, &last_year);
+            let ytd_months: Vec<Option<f64>> = to_date(period)
+                .iter()
+                .map(|m| get(ind.id, m).map(|a| a.value))
+                .collect();
+            // Growth and year-to-date compare like with like: only once every province's
+            // figure for the period is approved.
+            let complete = cur.is_some_and(|a| a.units >= expected);
+            OverviewRow {
+                code: ind.code.clone(),
+                name: ind.name(lang).to_owned(),
+                unit: ind.unit(lang).to_owned(),
+                value: cur.map(|a| ind.format(a.value, lang)).unwrap_or_else(dash),
+                last_year: base.map(|a| ind.format(a.value, lang)).unwrap_or_else(dash),
+                growth: data::growth(cur.map(|a| a.value), base.map(|a| a.value))
+                    .filter(|_| complete)
+                    .map(|g| {
+                        format!(
+                            "{}{} %",
+                            if g >= 0.0 { "+" } else { "" },
+                            format_number(g, 1, lang)
+                        )
+                    })
+                    .unwrap_or_else(dash),
+                ytd: data::over_time(ind, &ytd_months)
+                    .filter(|_| complete)
+                    .map(|v| ind.format(v, lang))
+                    .unwrap_or_else(dash),
+                units: cur
+                    .map(|a| format!("{}/{expected}", a.units))
+                    .unwrap_or_default(),
+                provisional: cur.is_some() && !complete,
+            }
+        })
+        .collect();
+    Ok(rows)
+}
+
+/// The completeness of the period's reports, and those the caller may see.
+fn completeness(
+    ctx: &Ctx,
+    template: &Template,
+    provinces: &[registry::store::Unit],
+    subs: &[crate::model::submission::Submission],
+    deadline_ms: i64,
+) -> (data::Completeness, Vec<ReportRow>) {
+    let mut c = data::Completeness {
+        expected: provinces.len() as i64,
+        ..Default::default()
+    };
+    let mut reports = Vec::new();
+    for u in provinces {
+        let s = subs.iter().find(|s| s.unit_id == u.id);
+        match s.map(|s| s.status) {
+            Some(Status::Approved) => c.approved += 1,
+            Some(Status::Submitted) => c.submitted += 1,
+            Some(_) => c.draft_or_returned += 1,
+            None => c.missing += 1,
+        }
+        if let Some(at) = s.and_then(|s| s.submitted_at) {
+            if at <= deadline_ms {
+                c.on_time += 1
+            } else {
+                c.late += 1
+            }
+        }
+        let visible = ctx
+            .principal
+            .as_ref()
+            .filter(|p| p.is_complete())
+            .is_some_and(|p| {
+                // The unit and its parent (a commune's province) without a query per unit.
+                let target = platform::identity::access::Target {
+                    national: false,
+                    agency: template.agency_id,
+                    units: std::iter::once(u.id).chain(u.parent_id).collect(),
+                };
+                p.allowed(Permission::ViewData, &target)
+            });
+        if visible {
+            let key = status_key(s.map(|s| s.status));
+            reports.push(ReportRow {
+                unit_code: u.code.clone(),
+                unit_name: u.name.clone(),
+                status: ctx.t(&format!("reporting.status_{key}")),
+                status_key: key,
+                submitted: s
+                    .and_then(|s| s.submitted_at)
+                    .map(fmt_ms)
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    (c, reports)
+}
