@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+#[cfg(test)]
+mod layers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

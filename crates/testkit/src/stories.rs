@@ -4,7 +4,7 @@
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 
-use crate::{Client, Res, TestApp};
+use crate::app::{Client, Res, TestApp};
 
 impl TestApp {
     /// A new API token named `name` with one role over `scope`; returns its secret.

@@ -17,7 +17,6 @@
 //! handlers are in `http::dhis2`.
 
 pub mod csv;
-pub mod import;
 pub mod options;
 pub mod resolve;
 
@@ -27,7 +26,6 @@ use platform::error::Problem;
 use serde::{Deserialize, Serialize};
 
 pub use csv::{check_csv, parse_csv};
-pub use import::{Outcome, Report, import};
 pub use options::{Options, PARAMETERS, Scheme, Strategy};
 
 /// Problems with the request itself (its parameters or cells), all listed at once: the edge
@@ -165,6 +163,28 @@ pub struct Conflict {
 
 /// Conflicts listed in one answer; `conflictsTotal` counts them all.
 pub const MAX_CONFLICTS: usize = 100;
+
+/// How an import ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every value imported (or unchanged, or left alone by the strategy).
+    Done,
+    /// Valid values imported, the others listed (`atomicMode=NONE`).
+    Partial,
+    /// Nothing written.
+    Refused,
+}
+
+/// What an import did: the counts, the conflicts and the payload positions not imported.
+#[derive(Debug)]
+pub struct Report {
+    pub count: ImportCount,
+    pub conflicts: Vec<Conflict>,
+    pub rejected: Vec<usize>,
+    /// The `dataSetComplete` echoed: the payload's `completeDate`, else `false`.
+    pub complete: String,
+    pub outcome: Outcome,
+}
 
 impl Report {
     /// The import summary of this report, in `lang`.

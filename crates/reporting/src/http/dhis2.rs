@@ -103,7 +103,9 @@ async fn run(
     };
     options.apply_payload(&set).map_err(invalid)?;
     let may_submit = |t: &Target| auth.principal.allowed(Permission::SubmitData, t);
-    let report = dhis2::import(&state.db, &auth.actor(), lang, &may_submit, &set, &options).await?;
+    let report =
+        super::dhis2_import::import(&state.db, &auth.actor(), lang, &may_submit, &set, &options)
+            .await?;
     let outcome = report.outcome;
     let summary = report.summary(lang, &options);
     if legacy {

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod catalogue;
 pub mod data;
 pub mod dhis2;
+pub mod dhis2_import;
 pub mod download;
 pub mod errors;
 pub mod excel;

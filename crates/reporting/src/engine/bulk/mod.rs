@@ -16,7 +16,6 @@
 
 mod against;
 mod alone;
-mod audit;
 mod state;
 mod write;
 

@@ -17,7 +17,7 @@ use crate::model::template::Template;
 use crate::query as data;
 use crate::store::submissions;
 
-use super::reports_due::reports_due;
+use super::reports_due::{DueRow, reports_due};
 use super::{status_key, template_query};
 use crate::http::report::parse_period;
 
@@ -75,17 +75,6 @@ struct TemplateChoice {
     code: String,
     name: String,
     selected: bool,
-}
-
-/// A report the signed-in reporter or approver has to deal with.
-pub(super) struct DueRow {
-    pub(super) template: String,
-    pub(super) unit_name: String,
-    pub(super) period_label: String,
-    pub(super) href: String,
-    pub(super) status: String,
-    pub(super) status_key: &'static str,
-    pub(super) deadline: String,
 }
 
 pub(super) async fn overview(

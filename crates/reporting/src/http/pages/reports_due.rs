@@ -10,8 +10,6 @@ use crate::store::submissions;
 
 use super::{status_key, template_query};
 
-use super::overview::DueRow;
-
 /// The reports now due that the signed-in official files or approves: for each template, its
 /// latest due period and the units within the caller's scope that have not finished it. Officials
 /// with a national scope see the completeness tables instead.
@@ -66,4 +64,15 @@ pub(super) async fn reports_due(
         }
     }
     Ok(out)
+}
+
+/// A report the signed-in reporter or approver has to deal with.
+pub(super) struct DueRow {
+    pub(super) template: String,
+    pub(super) unit_name: String,
+    pub(super) period_label: String,
+    pub(super) href: String,
+    pub(super) status: String,
+    pub(super) status_key: &'static str,
+    pub(super) deadline: String,
 }

@@ -9,8 +9,10 @@ use platform::audit::Actor;
 use platform::db::{Tx, Value, now_ms};
 use platform::params;
 
+mod audit;
+
+use self::audit::Pending;
 use super::against::{Plan, is_change};
-use super::audit::{self, Pending};
 use super::state::State;
 use super::{Audit, Checked, Outcome, Report};
 use crate::engine::error::{Error, Result};

@@ -13,39 +13,17 @@ use platform::identity::access::Target;
 use platform::params;
 use registry::store::Unit;
 
-use super::options::{Object, parse_bool};
-use super::resolve::{
+use crate::dhis2::options::{Object, parse_bool};
+use crate::dhis2::resolve::{
     Unresolved, is_default_combo, resolve_combo, resolve_data_set, resolve_element, resolve_unit,
 };
-use super::{Conflict, DataValueSet, ImportCount, Options, Strategy};
+use crate::dhis2::{Conflict, DataValueSet, ImportCount, Options, Outcome, Report, Strategy};
 use crate::engine::save::Entry;
 use crate::http::save as submission;
 use crate::model::period::Period;
 use crate::model::status::Action;
 use crate::model::template::Template;
 use crate::store;
-
-/// How an import ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Every value imported (or unchanged, or left alone by the strategy).
-    Done,
-    /// Valid values imported, the others listed (`atomicMode=NONE`).
-    Partial,
-    /// Nothing written.
-    Refused,
-}
-
-/// What an import did: the counts, the conflicts and the payload positions not imported.
-#[derive(Debug)]
-pub struct Report {
-    pub count: ImportCount,
-    pub conflicts: Vec<Conflict>,
-    pub rejected: Vec<usize>,
-    /// The `dataSetComplete` echoed: the payload's `completeDate`, else `false`.
-    pub complete: String,
-    pub outcome: Outcome,
-}
 
 /// A conflict with one of DHIS2's codes; its text is `dhis2.<code>` in the locales.
 fn conflict(

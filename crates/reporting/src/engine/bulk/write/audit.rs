@@ -6,8 +6,8 @@ use platform::audit::{self as platform_audit, Actor, Change};
 use platform::db::{Tx, Value};
 use serde_json::json;
 
-use super::write::{self, Writes};
-use super::{Audit, Outcome, Report};
+use super::super::{Audit, Outcome, Report};
+use super::{self as write, Writes};
 use crate::engine::error::Result;
 use crate::engine::trail::{self, APPROVED_DIGESTS, ChangeSetDigest, VALUE_CHANGES_DIGEST};
 use crate::model::status::{Action, Status};
@@ -15,7 +15,7 @@ use crate::model::submission::Submission;
 use crate::store::values::CHANGE_SET_WIDTH;
 
 /// What one report wrote, for its audit.
-pub(super) struct Entry<'a, 'c> {
+pub(in crate::engine::bulk) struct Entry<'a, 'c> {
     pub report: usize,
     pub sub: &'a Submission,
     pub new_status: Status,
@@ -28,7 +28,7 @@ pub(super) struct Entry<'a, 'c> {
 
 /// A report's audit, appended once the values are written (an approved report's entry carries
 /// the digest of its approved values): its own entry, or its key in the batch's entry.
-pub(super) enum Pending {
+pub(in crate::engine::bulk) enum Pending {
     Entry {
         report: usize,
         action: &'static str,
@@ -40,7 +40,7 @@ pub(super) enum Pending {
     Key(serde_json::Value),
 }
 
-pub(super) fn pending(mode: Audit, r: &Report<'_>, e: Entry<'_, '_>) -> Pending {
+pub(in crate::engine::bulk) fn pending(mode: Audit, r: &Report<'_>, e: Entry<'_, '_>) -> Pending {
     let pid = r.period.id();
     if mode == Audit::Batch {
         return Pending::Key(json!([
@@ -76,7 +76,7 @@ pub(super) fn pending(mode: Audit, r: &Report<'_>, e: Entry<'_, '_>) -> Pending 
 }
 
 /// Append the batch's audit entries, and set the audit seq of each change set.
-pub(super) async fn append(
+pub(in crate::engine::bulk) async fn append(
     tx: &mut Tx,
     actor: &Actor,
     reports: &[Report<'_>],
