@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, DbResult, Row, Sql, Tx, now_ms};
+use crate::db::{Db, DbResult, Row, Tx, now_ms};
 use crate::jobs::BoxFuture;
 use crate::params;
 
@@ -662,32 +662,34 @@ pub struct Filter {
 
 /// Newest first, at most `limit` entries.
 pub async fn search(db: &Db, f: &Filter, limit: i64) -> DbResult<Vec<Entry>> {
-    let mut sql = String::from("SELECT * FROM audit_log WHERE 1=1");
-    let mut p = Vec::new();
-    let mut add = |cond: &str, v: crate::db::Value, sql: &mut String| {
-        p.push(v);
-        sql.push_str(&cond.replace('?', &format!("${}", p.len())));
+    use sea_query::{Expr, ExprTrait, Order, Query};
+    let (sql, p) = {
+        let mut q = Query::select();
+        q.column(sea_query::Asterisk).from("audit_log");
+        let text = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+        if let Some(a) = text(&f.actor) {
+            q.and_where(Expr::col("actor_name").eq(a));
+        }
+        if let Some(t) = text(&f.object_type) {
+            q.and_where(Expr::col("object_type").eq(t));
+        }
+        if let Some(o) = text(&f.object_id) {
+            q.and_where(Expr::col("object_id").eq(o));
+        }
+        if let Some(v) = f.from_ms {
+            q.and_where(Expr::col("at").gte(v));
+        }
+        if let Some(v) = f.to_ms {
+            q.and_where(Expr::col("at").lte(v));
+        }
+        if let Some(v) = f.before_seq {
+            q.and_where(Expr::col("seq").lt(v));
+        }
+        q.order_by("seq", Order::Desc)
+            .limit(u64::try_from(Ord::max(limit, 0)).unwrap_or(0));
+        db.backend().build(&q)?
     };
-    if let Some(a) = f.actor.as_deref().filter(|s| !s.is_empty()) {
-        add(" AND actor_name = ?", a.into(), &mut sql);
-    }
-    if let Some(t) = f.object_type.as_deref().filter(|s| !s.is_empty()) {
-        add(" AND object_type = ?", t.into(), &mut sql);
-    }
-    if let Some(o) = f.object_id.as_deref().filter(|s| !s.is_empty()) {
-        add(" AND object_id = ?", o.into(), &mut sql);
-    }
-    if let Some(v) = f.from_ms {
-        add(" AND at >= ?", v.into(), &mut sql);
-    }
-    if let Some(v) = f.to_ms {
-        add(" AND at <= ?", v.into(), &mut sql);
-    }
-    if let Some(v) = f.before_seq {
-        add(" AND seq < ?", v.into(), &mut sql);
-    }
-    add(" ORDER BY seq DESC LIMIT ?", limit.into(), &mut sql);
-    db.fetch_all(Sql::trusted(sql), p)
+    db.fetch_all(sql, p)
         .await?
         .iter()
         .map(Entry::from_row)

@@ -70,55 +70,61 @@ pub struct UnitQuery {
 
 /// Units matching the query, ordered by code, and the total count.
 pub async fn list_units(db: &Db, q: &UnitQuery) -> DbResult<(Vec<Unit>, i64)> {
-    let mut where_ = String::from(" WHERE 1=1");
-    let mut p: Vec<Value> = Vec::new();
-    if let Some(d) = q.valid_on {
-        p.push(d.iso().into());
-        let n = p.len();
-        where_.push_str(&format!(
-            " AND (valid_from IS NULL OR valid_from <= ${n}) AND (valid_to IS NULL OR valid_to >= ${n})"
-        ));
-    }
-    if let Some(l) = q.level {
-        p.push(l.as_str().into());
-        where_.push_str(&format!(" AND level = ${}", p.len()));
-    }
-    if let Some(pid) = q.parent_id {
-        p.push(pid.into());
-        where_.push_str(&format!(" AND parent_id = ${}", p.len()));
-    }
-    if let Some(raw) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = fold(raw)
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        p.push(format!("%{escaped}%").into());
-        p.push(raw.into());
-        let (a, b) = (p.len() - 1, p.len());
-        where_.push_str(&format!(
-            " AND (name_search LIKE ${a} ESCAPE '\\' OR code = ${b})"
-        ));
-    }
-    let total: i64 = db
-        .fetch_one(
-            Sql::trusted(format!("SELECT COUNT(*) AS n FROM units{where_}")),
-            p.clone(),
-        )
-        .await?
-        .get("n")?;
-    let n = p.len();
-    p.push(q.limit.into());
-    p.push(q.offset.into());
-    let rows = db
-        .fetch_all(
-            Sql::trusted(format!(
-                "SELECT * FROM units{where_} ORDER BY code, valid_from LIMIT ${} OFFSET ${}",
-                n + 1,
-                n + 2
-            )),
-            p,
-        )
-        .await?;
+    use sea_query::{Cond, Expr, ExprTrait, Func, Order, Query};
+    // Built before the first `.await`: sea-query statements are not `Send`.
+    let (count_sql, count_args, rows_sql, rows_args) = {
+        let mut cond = Cond::all();
+        if let Some(d) = q.valid_on {
+            let day = d.iso();
+            cond = cond
+                .add(
+                    Expr::col("valid_from")
+                        .is_null()
+                        .or(Expr::col("valid_from").lte(day.clone())),
+                )
+                .add(
+                    Expr::col("valid_to")
+                        .is_null()
+                        .or(Expr::col("valid_to").gte(day)),
+                );
+        }
+        if let Some(l) = q.level {
+            cond = cond.add(Expr::col("level").eq(l.as_str()));
+        }
+        if let Some(pid) = q.parent_id {
+            cond = cond.add(Expr::col("parent_id").eq(pid));
+        }
+        if let Some(raw) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let escaped = fold(raw)
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            cond = cond.add(
+                Expr::col("name_search")
+                    .like(sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+                    .or(Expr::col("code").eq(raw)),
+            );
+        }
+        let count = Query::select()
+            .expr_as(Func::count(Expr::col(sea_query::Asterisk)), "n")
+            .from("units")
+            .cond_where(cond.clone())
+            .to_owned();
+        let rows = Query::select()
+            .column(sea_query::Asterisk)
+            .from("units")
+            .cond_where(cond)
+            .order_by("code", Order::Asc)
+            .order_by("valid_from", Order::Asc)
+            .limit(u64::try_from(Ord::max(q.limit, 0)).unwrap_or(0))
+            .offset(u64::try_from(Ord::max(q.offset, 0)).unwrap_or(0))
+            .to_owned();
+        let (cs, ca) = db.backend().build(&count)?;
+        let (rs, ra) = db.backend().build(&rows)?;
+        (cs, ca, rs, ra)
+    };
+    let total: i64 = db.fetch_one(count_sql, count_args).await?.get("n")?;
+    let rows = db.fetch_all(rows_sql, rows_args).await?;
     Ok((
         rows.iter().map(Unit::from_row).collect::<DbResult<_>>()?,
         total,
@@ -163,18 +169,16 @@ pub async fn units_with_code(db: &Db, code: &str) -> DbResult<Vec<Unit>> {
 pub async fn units_with_codes(db: &Db, codes: &[&str]) -> DbResult<Vec<Unit>> {
     let mut out = Vec::new();
     for chunk in codes.chunks(2000) {
-        let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let args: Vec<Value> = chunk.iter().map(|c| Value::from(*c)).collect();
-        for r in db
-            .fetch_all(
-                Sql::trusted(format!(
-                    "SELECT * FROM units WHERE code IN ({})",
-                    ph.join(",")
-                )),
-                args,
-            )
-            .await?
-        {
+        let (sql, args) = {
+            use sea_query::{Expr, ExprTrait, Query};
+            let q = Query::select()
+                .column(sea_query::Asterisk)
+                .from("units")
+                .and_where(Expr::col("code").is_in(chunk.iter().copied()))
+                .to_owned();
+            db.backend().build(&q)?
+        };
+        for r in db.fetch_all(sql, args).await? {
             out.push(Unit::from_row(&r)?);
         }
     }
@@ -326,13 +330,16 @@ pub async fn chains(db: &Db, unit_ids: &[i64]) -> DbResult<HashMap<i64, Vec<i64>
         }
         let mut next = Vec::new();
         for chunk in todo.chunks(2000) {
-            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let args = chunk.iter().map(|id| Value::from(*id)).collect();
-            let sql = format!(
-                "SELECT id, parent_id FROM units WHERE id IN ({})",
-                ph.join(",")
-            );
-            for r in db.fetch_all(Sql::trusted(sql), args).await? {
+            let (sql, args) = {
+                use sea_query::{Expr, ExprTrait, Query};
+                let q = Query::select()
+                    .columns(["id", "parent_id"])
+                    .from("units")
+                    .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+                    .to_owned();
+                db.backend().build(&q)?
+            };
+            for r in db.fetch_all(sql, args).await? {
                 let p: Option<i64> = r.get("parent_id")?;
                 parent.insert(r.get("id")?, p);
                 next.extend(p);
