@@ -25,19 +25,7 @@ use utoipa::OpenApi;
     info(title = "egov API", version = "1",
          description = "JSON API of the egov platform. Errors: {\"errors\":[{\"code\",\"detail\",\"field\"}]}; \
                         collections: {\"items\":[…],\"meta\":{…}}. Authenticate other systems with `Authorization: Bearer <token>`."),
-    // platform's and registry's operations come from their OpenApiRouter (`openapi_json`).
-    paths(
-        reporting::http::indicators::list_indicators,
-        reporting::http::catalogue::import_indicators,
-        reporting::http::catalogue::get_indicator,
-        reporting::http::targets::list_targets,
-        reporting::http::targets::import_targets,
-        reporting::http::data::query_data,
-        reporting::http::data::post_batch,
-        reporting::http::bulk::post_bulk,
-        reporting::http::dhis2::import,
-        reporting::http::dhis2::import_versioned,
-    ),
+    // Every operation comes from its crate's OpenApiRouter (`openapi_json`).
     tags((name = "registry", description = "Administrative units and agencies"),
          (name = "identity", description = "The caller"),
          (name = "reporting", description = "Indicators and reported data"))
@@ -49,6 +37,7 @@ pub fn openapi_json() -> serde_json::Value {
     let mut api = ApiDoc::openapi();
     api.merge(platform::web::openapi());
     api.merge(registry::openapi());
+    api.merge(reporting::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serialises");
     shared_contract(&mut doc);
     doc

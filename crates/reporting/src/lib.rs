@@ -20,13 +20,16 @@ pub use model::period::Period;
 
 /// The reporting routes: JSON API and pages.
 pub fn router() -> Router<AppState> {
-    http::data::router()
-        .merge(http::indicators::router())
-        .merge(http::bulk::router())
+    http::api()
+        .split_for_parts()
+        .0
         .merge(http::catalogue::router())
-        .merge(http::targets::router())
-        .merge(http::dhis2::router())
         .merge(http::excel::router())
         .merge(http::pages::router())
         .merge(http::sdmx::router())
+}
+
+/// The OpenAPI entries of reporting's JSON API (the binary merges every crate's).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    http::api().into_openapi()
 }

@@ -3,11 +3,11 @@
 //! written whole by [`crate::engine::bulk::apply`].
 
 use std::collections::{HashMap, HashSet};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::Permission;
 use platform::web::Json;
@@ -21,8 +21,9 @@ use crate::model::status::Action;
 use crate::model::template::Template;
 
 /// The body limit is in `platform::web::limits::ROUTES` (64 MiB).
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/data/bulk", post(post_bulk))
+/// `POST /api/v1/data/bulk` with its OpenAPI entry.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(post_bulk))
 }
 
 /// An indicator code as sent, trimmed and in capitals (kept without copying when it already is).

@@ -13,6 +13,8 @@ use platform::web::admin::render;
 use platform::web::{AppState, Auth, Ctx};
 use platform::web::{Bytes, Json, Multipart, Path, Query};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::engine::catalogue::{self as import, CatalogueError, CellError, Format, ImportReport};
 use crate::model::breakdown::{Part, breakdown};
@@ -20,12 +22,18 @@ use crate::model::indicator::Indicator;
 use crate::model::target;
 use crate::store;
 
+/// The catalogue's pages.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/indicators/import", post(import_indicators))
-        .route("/api/v1/indicators/{code}", get(get_indicator))
         .route("/reporting/catalogue", get(page))
         .route("/reporting/catalogue/import", post(page_import))
+}
+
+/// The catalogue's JSON API, each route with its OpenAPI entry.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import_indicators))
+        .routes(routes!(get_indicator))
 }
 
 /// `?dry_run=` and `?format=` of an import.

@@ -3,15 +3,15 @@
 //! (token auth). A batch is accepted whole or rejected whole; sending the same batch again
 //! changes nothing.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::Permission;
 use platform::web::{AppState, Auth, Ctx};
 use platform::web::{Json, Query};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::download::{download_csv, download_xlsx};
 use crate::engine::save::Entry;
@@ -22,10 +22,11 @@ use crate::model::status::Action;
 use crate::query::{self, FigureStatus};
 use crate::store::catalogue;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/data", get(query_data))
-        .route("/api/v1/data/batch", post(post_batch))
+/// The data API, each route with its OpenAPI entry.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(query_data))
+        .routes(routes!(post_batch))
 }
 
 // For the OpenAPI document.

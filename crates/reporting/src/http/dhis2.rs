@@ -2,22 +2,24 @@
 //! CSV), the import run ([`crate::dhis2`]) and its answer, a WebMessage or (versions up to 37)
 //! the bare import summary.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::{Permission, Target};
 use platform::web::{AppState, Auth};
 use platform::web::{Bytes, Path, Query};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::dhis2::{self, DataValueSet, ImportSummary, Options, Outcome, WebMessage};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/dataValueSets", post(import))
-        .route("/api/{version}/dataValueSets", post(import_versioned))
+/// DHIS2's `dataValueSets`, each route with its OpenAPI entry.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import))
+        .routes(routes!(import_versioned))
 }
 
 /// Import a data value set (JSON, or CSV with `Content-Type: application/csv`), answered with

@@ -1,21 +1,22 @@
 //! `GET /api/v1/indicators`: the indicator catalogue, as JSON or as a download in the catalogue
 //! file format.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use platform::error::{AppError, AppResult, Problem};
 use platform::web::{AppState, Ctx};
 use platform::web::{Json, Query};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::download::{download_csv, download_xlsx};
 use crate::engine::catalogue as catalogue_io;
 use crate::model::indicator::Indicator;
 use crate::store::catalogue;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/indicators", get(list_indicators))
+/// `GET /api/v1/indicators` with its OpenAPI entry.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_indicators))
 }
 
 /// The indicator catalogue.

@@ -18,3 +18,14 @@ pub mod save;
 pub mod sdmx;
 pub mod targets;
 pub mod templates;
+
+/// The JSON API of reporting: every route registered with its OpenAPI entry, so the document
+/// cannot miss a route or describe one that is not served.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<platform::web::AppState> {
+    data::api()
+        .merge(indicators::api())
+        .merge(catalogue::api())
+        .merge(targets::api())
+        .merge(bulk::api())
+        .merge(dhis2::api())
+}

@@ -1,24 +1,25 @@
 //! Targets over HTTP: the targets query (chỉ tiêu kế hoạch) and the targets import.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
 use platform::error::AppResult;
 use platform::identity::access::{Permission, Target as Scope};
 use platform::web::{AppState, Auth, Ctx};
 use platform::web::{Bytes, Json, Query};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::catalogue::{ImportParams, failed, format_of, rejected};
 use crate::engine::targets::{self, TargetReport};
 use crate::model::target::Target;
 use crate::store;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/targets", get(list_targets))
-        .route("/api/v1/targets/import", post(import_targets))
+/// The targets' JSON API, each route with its OpenAPI entry.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_targets))
+        .routes(routes!(import_targets))
 }
 
 /// Filters of `GET /api/v1/targets`.
