@@ -598,3 +598,55 @@ async fn every_page_loads_without_console_errors() {
     c.close().await.unwrap();
     let _ = stop.send(());
 }
+
+/// What scrolls sideways at the current window size: the page itself (never wanted), and each
+/// `.table-wrap` whose table is wider than it (scrolls inside its box, with its shadows).
+async fn sideways(c: &Client) -> (i64, i64, i64) {
+    let v = c
+        .execute(
+            "const d = document.documentElement; \
+             const inner = [...document.querySelectorAll('.table-wrap')] \
+               .filter(w => w.scrollWidth > w.clientWidth).length; \
+             return [d.scrollWidth, d.clientWidth, inner];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let n = |i: usize| v[i].as_i64().unwrap();
+    (n(0), n(1), n(2))
+}
+
+/// At a phone's width (390 px) the report form and the national table never make the page
+/// scroll sideways: wide tables scroll inside their box (issue 11, item 15).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn the_report_form_and_national_table_fit_a_phone() {
+    let (base, accounts, stop) = start_server().await;
+    let c = browser().await;
+    c.set_window_size(390, 844).await.unwrap();
+    login(
+        &c,
+        &base,
+        "baocao.nghean",
+        password_of(&accounts, "baocao.nghean"),
+    )
+    .await;
+    let period = reporting::model::calendar::latest_due_month(registry::Day::today().0)
+        .next()
+        .id();
+    for path in [format!("/reporting/40/{period}"), "/reporting".to_owned()] {
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        wait_loaded(&c).await;
+        let (page_width, viewport, inner) = sideways(&c).await;
+        assert!(
+            page_width <= viewport,
+            "{path}: the page is {page_width} px wide in a {viewport} px window"
+        );
+        assert!(
+            inner >= 1,
+            "{path}: no table scrolls inside its box at 390 px"
+        );
+    }
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}
