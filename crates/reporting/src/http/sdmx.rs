@@ -229,6 +229,33 @@ fn respond(content_type: &'static str, body: impl Into<axum::body::Body>) -> Res
     res
 }
 
+/// A message saved from a browser gets a name that says what it holds and an extension
+/// (`egov_DF_KTXH_THANG_M.VN.RETAIL_SALES_2025-08_2025-09.xml`), not the last path segment.
+/// `inline`: the browser still shows it.
+fn named(mut res: Response, parts: &[&str], ext: &str) -> Response {
+    let stem: String = parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("_");
+    let name: String = format!("egov_{stem}").chars().take(150).collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}.{ext}\"")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
 /// The query parameters (read by [`Query`]: empty ones dropped, repeated ones and control
 /// characters refused with a 422).
 fn params(query: Query<Vec<(String, String)>>) -> AppResult<HashMap<String, String>> {
@@ -315,12 +342,27 @@ async fn structure(
     let flow = Flow::load(&state.db).await?;
     let chosen = sdmx::structure::select(kind, &path, &references, &flow).map_err(sdmx_error)?;
     let lang = ctx.lang;
+    let name: Vec<&str> = std::iter::once(kind.path())
+        .chain(
+            ["agency", "id", "version"]
+                .iter()
+                .filter_map(|k| path.get(*k).map(String::as_str)),
+        )
+        .collect();
     Ok(match format {
-        StructureFormat::Json => respond(
-            MT_STRUCTURE_JSON,
-            structure_json(&flow, &chosen, lang).to_string(),
+        StructureFormat::Json => named(
+            respond(
+                MT_STRUCTURE_JSON,
+                structure_json(&flow, &chosen, lang).to_string(),
+            ),
+            &name,
+            "json",
         ),
-        StructureFormat::Xml => respond(MT_STRUCTURE_XML, structure_xml(&flow, &chosen)),
+        StructureFormat::Xml => named(
+            respond(MT_STRUCTURE_XML, structure_xml(&flow, &chosen)),
+            &name,
+            "xml",
+        ),
     })
 }
 
@@ -374,7 +416,18 @@ async fn data(
         return Err(sdmx_error(Error::NoResults));
     }
     let (all_dimensions, with_units) = (query.all_dimensions, query.with_units());
-    Ok(match format {
+    let name = [
+        flow_id,
+        path.get("key").map(String::as_str).unwrap_or("all"),
+        q.get("startPeriod").map(String::as_str).unwrap_or(""),
+        q.get("endPeriod").map(String::as_str).unwrap_or(""),
+    ];
+    let ext = match format {
+        DataFormat::GenericXml | DataFormat::SpecificXml => "xml",
+        DataFormat::Json => "json",
+        DataFormat::Csv | DataFormat::Csv2 => "csv",
+    };
+    let res = match format {
         DataFormat::GenericXml => respond(
             MT_DATA_GENERIC,
             xml::write(
@@ -407,7 +460,8 @@ async fn data(
             MT_DATA_CSV2,
             sdmx::data::data_csv(&flow, &series, true, with_units).map_err(sdmx_error)?,
         ),
-    })
+    };
+    Ok(named(res, &name, ext))
 }
 
 #[cfg(test)]

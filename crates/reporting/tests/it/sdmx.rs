@@ -827,3 +827,39 @@ async fn sdmx1_client_reads_a_running_server() {
     );
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }
+
+// Issue 11, item 7: a message saved from a browser says what it holds and has an extension.
+on_both!(sdmx_messages_are_named_for_saving, async |app: &TestApp| {
+    fixture(&app.db).await;
+    let mut c = app.client();
+    let disposition = |r: &Res| {
+        r.headers
+            .get(axum::http::header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let r = c
+        .get("/sdmx/data/DF_KTXH_THANG/M.VN+40.RETAIL_SALES?startPeriod=2025-08&endPeriod=2025-09")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        disposition(&r),
+        "inline; filename=\"egov_DF_KTXH_THANG_M.VN+40.RETAIL_SALES_2025-08_2025-09.xml\""
+    );
+    let r = c
+        .get("/sdmx/data/DF_KTXH_THANG/M.40.RETAIL_SALES?startPeriod=2025-08&format=csv")
+        .await;
+    assert_eq!(
+        disposition(&r),
+        "inline; filename=\"egov_DF_KTXH_THANG_M.40.RETAIL_SALES_2025-08.csv\""
+    );
+    let r = c.get("/sdmx/dataflow").await;
+    assert_eq!(disposition(&r), "inline; filename=\"egov_dataflow.xml\"");
+    let r = c.get("/sdmx/codelist/all/all/latest?format=json").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        disposition(&r),
+        "inline; filename=\"egov_codelist_all_all_latest.json\""
+    );
+});
