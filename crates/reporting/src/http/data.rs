@@ -205,6 +205,8 @@ pub async fn query_data(
     mark_retired_and_targets(&state, &indicators, &mut items).await?;
     export(
         &format,
+        ctx.lang,
+        &indicators,
         DataResponse {
             meta: serde_json::json!({ "total": items.len() }),
             items,
@@ -373,10 +375,17 @@ fn download_name(items: &[Observation]) -> String {
 }
 
 /// The observations as JSON, or as a CSV or XLSX download.
-fn export(format: &str, data: DataResponse) -> AppResult<axum::response::Response> {
+fn export(
+    format: &str,
+    lang: platform::i18n::Lang,
+    indicators: &[Indicator],
+    data: DataResponse,
+) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let header: Vec<String> = [
+    const COLUMNS: [&str; 11] = [
         "indicator",
+        "indicator_name",
+        "measure",
         "unit",
         "period",
         "value",
@@ -385,43 +394,66 @@ fn export(format: &str, data: DataResponse) -> AppResult<axum::response::Respons
         "reported_units",
         "expected_units",
         "status",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ];
+    // The CSV keeps the codes of its columns and no names (machines read it); the workbook, read
+    // by people, names each column and each indicator in the reader's language.
+    let csv = format == "csv";
+    let columns: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !csv || !matches!(*c, "indicator_name" | "measure"))
+        .collect();
+    let header: Vec<String> = columns.iter().map(|s| s.to_string()).collect();
     let rows: Vec<Vec<String>> = data
         .items
         .iter()
         .map(|o| {
-            vec![
-                o.indicator.clone(),
-                o.unit.clone(),
-                o.period.clone(),
-                o.value.map(|v| v.to_string()).unwrap_or_default(),
-                o.reason.clone().unwrap_or_default(),
-                o.rolled_from
-                    .as_ref()
-                    .map(|r| r.join("; "))
-                    .unwrap_or_default(),
-                o.coverage
-                    .map(|c| c.reported.to_string())
-                    .unwrap_or_default(),
-                o.coverage
-                    .map(|c| c.expected.to_string())
-                    .unwrap_or_default(),
-                o.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
-            ]
+            let ind = indicators.iter().find(|i| i.code == o.indicator);
+            columns
+                .iter()
+                .map(|c| match *c {
+                    "indicator" => o.indicator.clone(),
+                    "indicator_name" => ind.map(|i| i.name(lang).to_owned()).unwrap_or_default(),
+                    "measure" => ind.map(|i| i.unit(lang).to_owned()).unwrap_or_default(),
+                    "unit" => o.unit.clone(),
+                    "period" => o.period.clone(),
+                    "value" => o.value.map(|v| v.to_string()).unwrap_or_default(),
+                    "reason" => o.reason.clone().unwrap_or_default(),
+                    "rolled_from" => o
+                        .rolled_from
+                        .as_ref()
+                        .map(|r| r.join("; "))
+                        .unwrap_or_default(),
+                    "reported_units" => o
+                        .coverage
+                        .map(|c| c.reported.to_string())
+                        .unwrap_or_default(),
+                    "expected_units" => o
+                        .coverage
+                        .map(|c| c.expected.to_string())
+                        .unwrap_or_default(),
+                    _ => o.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                })
+                .collect()
         })
         .collect();
     let name = download_name(&data.items);
     match format {
         "csv" => download_csv(&format!("{name}.csv"), &header, &rows),
-        "xlsx" => download_xlsx(
-            &format!("{name}.xlsx"),
-            &header,
-            &rows,
-            &["value", "reported_units", "expected_units"],
-        ),
+        "xlsx" => {
+            let labels: Vec<String> = columns
+                .iter()
+                .map(|c| platform::i18n::t(lang, &format!("download.{c}")))
+                .collect();
+            download_xlsx(
+                &format!("{name}.xlsx"),
+                &platform::i18n::t(lang, "download.sheet_data"),
+                &header,
+                &labels,
+                &rows,
+                &["value", "reported_units", "expected_units"],
+            )
+        }
         _ => Ok(Json(data).into_response()),
     }
 }

@@ -38,16 +38,20 @@ pub fn download_csv(
         .into_response())
 }
 
-/// An XLSX download: one sheet, a bold header row; the columns named in `numeric` hold numbers,
+/// An XLSX download: one named sheet, a bold header row (`labels`, in the reader's language,
+/// else the column codes); the columns named in `numeric` hold numbers,
 /// the others text (codes such as `01` and periods such as `202510` stay text).
 pub fn download_xlsx(
     name: &str,
+    sheet: &str,
     header: &[String],
+    labels: &[String],
     rows: &[Vec<String>],
     numeric: &[&str],
 ) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let bytes = catalogue_io::xlsx_bytes(header, rows, numeric).map_err(AppError::internal)?;
+    let bytes = catalogue_io::xlsx_bytes(sheet, header, labels, rows, numeric)
+        .map_err(AppError::internal)?;
     Ok((
         [
             (

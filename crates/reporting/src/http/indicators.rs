@@ -70,9 +70,12 @@ pub async fn list_indicators(
         })
         .into_response()),
         "csv" => download_csv("egov-indicators.csv", &header, &rows),
+        // The catalogue's own file format (it imports back): column codes as headers.
         "xlsx" => download_xlsx(
             "egov-indicators.xlsx",
+            "indicators",
             &header,
+            &[],
             &rows,
             &catalogue_io::NUMERIC,
         ),

@@ -759,11 +759,42 @@ on_both!(excel_round_trip_and_exports, async |app: &TestApp| {
     ));
     std::fs::write(&path, &xlsx).unwrap();
     let table = registry::import::read_table(&path).unwrap();
+    // A workbook for people (issue 11, item 7): a named sheet, headers and the indicator's name
+    // and unit of measure in the reader's language.
+    let sheets = {
+        use calamine::Reader;
+        calamine::open_workbook_auto(&path).unwrap().sheet_names()
+    };
     std::fs::remove_file(&path).ok();
-    assert_eq!(table[0][0], "indicator");
+    assert_eq!(sheets, ["Số liệu"]);
     assert_eq!(
-        (table[1][0].as_str(), table[1][3].as_str()),
-        ("RETAIL_SALES", "100")
+        &table[0][..6],
+        [
+            "Mã chỉ tiêu",
+            "Chỉ tiêu",
+            "Đơn vị tính",
+            "Địa bàn",
+            "Kỳ",
+            "Giá trị"
+        ]
+    );
+    let retail = reporting::store::catalogue::by_code(&app.db, "RETAIL_SALES")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            table[1][0].as_str(),
+            table[1][1].as_str(),
+            table[1][2].as_str(),
+            table[1][5].as_str()
+        ),
+        (
+            "RETAIL_SALES",
+            retail.name_vi.as_str(),
+            retail.unit_vi.as_str(),
+            "100"
+        )
     );
     let r = reporter.get(&format!("{q}&format=pdf")).await;
     assert_eq!(r.error_code(), "format_invalid");

@@ -110,7 +110,7 @@ pub fn export(items: &[Indicator], format: Format) -> anyhow::Result<Vec<u8>> {
     let rows: Vec<Vec<String>> = items.iter().map(export_row).collect();
     Ok(match format {
         Format::Csv => csv_bytes(&header(), &rows)?,
-        Format::Xlsx => xlsx_bytes(&header(), &rows, &NUMERIC)?,
+        Format::Xlsx => xlsx_bytes("indicators", &header(), &[], &rows, &NUMERIC)?,
         Format::Json => serde_json::to_vec_pretty(&json!({
             "items": items,
             "meta": { "total": items.len() },

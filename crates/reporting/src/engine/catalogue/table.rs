@@ -56,15 +56,20 @@ pub fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> anyhow::Result<Vec<
 /// XLSX bytes: one sheet, a bold header row; the columns named in `numeric` hold numbers, the
 /// others text (codes such as `01` and periods such as `202510` stay text).
 pub fn xlsx_bytes(
+    sheet: &str,
     header: &[String],
+    labels: &[String],
     rows: &[Vec<String>],
     numeric: &[&str],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
+    ws.set_name(sheet)?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
+    // The first row: the labels people read (the column codes when there are none).
     for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold)?;
+        let label = labels.get(c).unwrap_or(h);
+        ws.write_string_with_format(0, c as u16, label, &bold)?;
     }
     for (i, r) in rows.iter().enumerate() {
         for (c, cell) in r.iter().enumerate() {
