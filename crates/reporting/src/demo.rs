@@ -120,6 +120,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
         rng: Rng::new(20_250_701),
         now: now_ms(),
     };
+    let cal = crate::store::holidays::holidays(db).await?;
     let mut filled = Vec::new();
     for (code, n) in DEMO_TEMPLATES {
         let template = store::templates::template(db, code)
@@ -129,7 +130,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
             continue;
         }
         filled.push(code);
-        fill(db, &mut w, &template, n, day).await?;
+        fill(db, &mut w, &template, n, day, &cal).await?;
     }
     let Writer {
         mut tx,
@@ -264,14 +265,38 @@ async fn unit_size(db: &Db, u: &Unit) -> DbResult<f64> {
 }
 
 /// The status of a report in the latest period, from its key's hash: some missing (None), some
-/// drafts, some awaiting approval, most approved.
-fn latest_status(key: &str) -> Option<&'static str> {
+/// drafts, some awaiting approval, most approved. Nghệ An's monthly report of the latest month is
+/// left to the README's story (the reporter fills it, the approver decides).
+fn latest_status(key: &str, unit_code: &str, template: &str) -> Option<&'static str> {
+    if unit_code == "40" && template == MONTHLY_PROVINCIAL {
+        return None;
+    }
     match hash(key) % 10 {
         0 | 1 => None,
         2 => Some("draft"),
         3..=5 => Some("submitted"),
         _ => Some("approved"),
     }
+}
+
+/// When a generated report was submitted and decided: most a few days before the deadline, about
+/// one in eight one to five days late; decided one to three days later; never after `now`.
+fn times(key: &str, deadline: time::Date, now: i64) -> (i64, i64) {
+    const DAY: i64 = 86_400_000;
+    let h = hash(&format!("{key}:submitted")) % 100;
+    // 10:00 in Vietnam on the deadline day, moved by whole days.
+    let at_deadline = deadline
+        .with_hms(10, 0, 0)
+        .map(|t| t.assume_offset(time::macros::offset!(+7)).unix_timestamp() * 1000)
+        .unwrap_or(now);
+    let submitted = if h < 12 {
+        at_deadline + (1 + (h % 5) as i64) * DAY
+    } else {
+        at_deadline - (h % 6) as i64 * DAY
+    };
+    let submitted = submitted.min(now);
+    let decided = (submitted + (1 + (h % 3) as i64) * DAY).min(now);
+    (submitted, decided)
 }
 
 /// `n` periods of `template`'s reports up to the latest due on `day`, for every unit due.
@@ -281,6 +306,7 @@ async fn fill(
     template: &Template,
     n: u32,
     day: time::Date,
+    cal: &crate::model::period::HolidayCalendar,
 ) -> anyhow::Result<()> {
     let code = template.code.as_str();
     let last = template.latest_due(day);
@@ -303,18 +329,21 @@ async fn fill(
             let status = if *p != last {
                 "approved"
             } else {
-                match latest_status(&key) {
+                match latest_status(&key, &u.code, code) {
                     Some(s) => s,
                     None => continue,
                 }
             };
             let approved = status == "approved";
+            let (submitted_at, decided_at) = times(&key, template.deadline(p, cal), w.now);
             let submission = DemoSubmission {
                 template_id: template.id,
                 unit_id: u.id,
                 period: &p.id(),
                 status,
                 agency_id: template.agency_id,
+                submitted_at: (status != "draft").then_some(submitted_at),
+                decided_at: Some(decided_at),
                 now: w.now,
             };
             let sub_id = insert_submission(&mut w.tx, &submission).await?;

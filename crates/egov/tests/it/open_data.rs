@@ -13,6 +13,7 @@ on_both!(
         std::fs::create_dir_all(&dir).unwrap();
         egov::demo::load(&app.db, &dir).await.unwrap();
         let _ = std::fs::remove_dir_all(&dir);
+        demo_reports_have_realistic_times(app).await;
         let mut visitor = app.client();
         let page = visitor.get("/open-data").await;
         assert_eq!(page.status, StatusCode::OK);
@@ -92,3 +93,61 @@ on_both!(
         assert!(csv.body.lines().count() > 1, "{}", csv.body);
     }
 );
+
+/// The demo's reports (issue 11, item 19): submitted at realistic times — most on time, some
+/// late — not all at the moment the demo was loaded; drafts not submitted at all; Nghệ An's
+/// monthly report of the latest month left for the README's story.
+async fn demo_reports_have_realistic_times(app: &TestApp) {
+    use reporting::model::status::Status;
+    let t = reporting::store::templates::template(
+        &app.db,
+        reporting::model::template::MONTHLY_PROVINCIAL,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let cal = reporting::store::holidays::holidays(&app.db).await.unwrap();
+    let latest = reporting::model::calendar::latest_due_month(registry::Day::today().0);
+    let mut late = 0;
+    let mut on_time = 0;
+    for period in [latest.previous(), latest.previous().previous()] {
+        let deadline_ms = t
+            .deadline(&period, &cal)
+            .with_hms(23, 59, 59)
+            .unwrap()
+            .assume_offset(time::macros::offset!(+7))
+            .unix_timestamp()
+            * 1000;
+        for s in reporting::store::submissions::for_period(&app.db, t.id, &period)
+            .await
+            .unwrap()
+        {
+            match s.submitted_at {
+                Some(at) if at <= deadline_ms => on_time += 1,
+                Some(_) => late += 1,
+                None => panic!("an approved past report without a submission time"),
+            }
+        }
+    }
+    assert!(
+        late >= 1 && late * 4 < on_time,
+        "late {late}, on time {on_time}"
+    );
+    for s in reporting::store::submissions::for_period(&app.db, t.id, &latest)
+        .await
+        .unwrap()
+    {
+        assert_eq!(s.submitted_at.is_none(), s.status == Status::Draft, "{s:?}");
+    }
+    let nghe_an = reporting::store::units::unit_for_period(&app.db, "40", &latest)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        reporting::store::submissions::find(&app.db, t.id, nghe_an.id, &latest)
+            .await
+            .unwrap()
+            .is_none(),
+        "Nghệ An's latest monthly report should be left open for the README's story"
+    );
+}

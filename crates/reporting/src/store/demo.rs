@@ -12,6 +12,9 @@ pub struct DemoSubmission<'a> {
     pub period: &'a str,
     pub status: &'a str,
     pub agency_id: Option<i64>,
+    /// When it was submitted (none for a draft) and decided (approved ones), in ms.
+    pub submitted_at: Option<i64>,
+    pub decided_at: Option<i64>,
     pub now: i64,
 }
 
@@ -21,17 +24,18 @@ pub async fn insert_submission(tx: &mut Tx, s: &DemoSubmission<'_>) -> DbResult<
     let approved = s.status == "approved";
     tx.fetch_one(
         "INSERT INTO submissions (template_id, unit_id, period, status, version, submitted_at, submitted_by, \
-         decided_at, decided_by, updated_at, agency_id) VALUES ($1,$2,$3,$4,1,$5,$6,$7,$8,$5,$9) RETURNING id",
+         decided_at, decided_by, updated_at, agency_id) VALUES ($1,$2,$3,$4,1,$5,$6,$7,$8,$10,$9) RETURNING id",
         params![
             s.template_id,
             s.unit_id,
             s.period,
             s.status,
-            s.now,
+            s.submitted_at,
             if s.status == "draft" { None } else { Some(by) },
-            if approved { Some(s.now) } else { None },
+            if approved { s.decided_at } else { None },
             if approved { Some(by) } else { None },
-            s.agency_id
+            s.agency_id,
+            s.now
         ],
     )
     .await?
