@@ -742,19 +742,7 @@ async fn import_units(
 
 /// How many rows a (possibly cut) list of rejected rows stands for.
 fn rejected_total(errors: &[registry::model::RowError]) -> usize {
-    errors
-        .iter()
-        .map(|e| {
-            if e.code == platform::error::TRUNCATED {
-                e.value
-                    .parse::<usize>()
-                    .unwrap_or(0)
-                    .saturating_sub(platform::error::MAX_PROBLEMS)
-            } else {
-                1
-            }
-        })
-        .sum()
+    platform::error::listed_total(errors.iter().map(|e| (e.code, e.value.as_str())))
 }
 
 /// Print every rejected cell in Vietnamese and English; exit 1.

@@ -31,6 +31,24 @@ pub fn cap<T>(items: &mut Vec<T>) -> usize {
     dropped
 }
 
+/// How many problems a (possibly cut) list stands for, from each item's (code, value): a
+/// [`TRUNCATED`] item whose value is the total counts what it stands for beyond the listed ones.
+pub fn listed_total<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
+    items
+        .into_iter()
+        .map(|(code, value)| {
+            if code == TRUNCATED {
+                value
+                    .parse::<usize>()
+                    .unwrap_or(0)
+                    .saturating_sub(MAX_PROBLEMS)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
 /// The problems to show: at most [`MAX_PROBLEMS`], then one [`TRUNCATED`] item with the total
 /// (counting what earlier cuts, marked by their own [`TRUNCATED`] items, already dropped).
 pub fn bounded(problems: &[Problem]) -> Vec<Problem> {

@@ -30,7 +30,9 @@ impl Problem {
     }
 }
 
-/// A bounded list of problems: at most [`Problems::MAX`] are kept, and the count of the rest.
+/// A bounded list of problems, by the platform's rule: at most
+/// [`platform::error::MAX_PROBLEMS`] are kept, then one [`platform::error::TRUNCATED`] item
+/// counting the rest.
 #[derive(Debug, Default)]
 pub struct Problems {
     list: Vec<Problem>,
@@ -38,7 +40,7 @@ pub struct Problems {
 }
 
 impl Problems {
-    pub const MAX: usize = 100;
+    pub const MAX: usize = platform::error::MAX_PROBLEMS;
 
     pub fn push(&mut self, p: Problem) {
         if self.list.len() < Self::MAX {

@@ -148,19 +148,7 @@ pub(crate) fn file_error(code: &'static str, reason: impl ToString) -> Vec<CellE
 
 /// How many errors a (possibly cut) list stands for.
 pub fn error_count(errors: &[CellError]) -> usize {
-    errors
-        .iter()
-        .map(|e| {
-            if e.code == platform::error::TRUNCATED {
-                e.value
-                    .parse::<usize>()
-                    .unwrap_or(0)
-                    .saturating_sub(platform::error::MAX_PROBLEMS)
-            } else {
-                1
-            }
-        })
-        .sum()
+    platform::error::listed_total(errors.iter().map(|e| (e.code, e.value.as_str())))
 }
 
 /// At most [`platform::error::MAX_PROBLEMS`] errors in their order, then one item counting them
