@@ -21,6 +21,7 @@ fn fingerprint(der: &[u8]) -> String {
 
 struct World {
     axis: Axis,
+    _dir: RemovedOnDrop,
     vpcp: Agency,
     nghe_an: Agency,
     btc: Agency,
@@ -29,7 +30,8 @@ struct World {
 async fn world() -> World {
     let db = Db::connect("sqlite::memory:", 1).await.unwrap();
     db.migrate().await.unwrap();
-    let files = FileStore::new(std::env::temp_dir().join(format!("egov-axis-{}", rand_suffix())));
+    let dir = RemovedOnDrop(std::env::temp_dir().join(format!("egov-axis-{}", rand_suffix())));
+    let files = FileStore::new(dir.0.clone());
     let mut tx = db.begin().await.unwrap();
     for (id, name, crt) in [
         ("000.00.00.G22", "Văn phòng Chính phủ", RSA_CRT),
@@ -61,6 +63,7 @@ async fn world() -> World {
         }
     };
     World {
+        _dir: dir,
         vpcp: get("G22").await,
         nghe_an: get("H41").await,
         btc: get("G09").await,
@@ -69,6 +72,15 @@ async fn world() -> World {
             files,
             delivery_ttl_ms: DEFAULT_DELIVERY_TTL_MS,
         },
+    }
+}
+
+/// The test's file store directory, removed when the test ends (pass or fail).
+struct RemovedOnDrop(std::path::PathBuf);
+
+impl Drop for RemovedOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
