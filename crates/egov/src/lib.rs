@@ -159,15 +159,19 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// Application state for a database and configuration.
-pub fn state(db: Db, config: Config) -> AppState {
-    AppState {
+/// Application state for a database and configuration (its live hub starts after the newest
+/// stored event; `serve` runs it).
+pub async fn state(db: Db, config: Config) -> anyhow::Result<AppState> {
+    let live = platform::live::Live::new(db.clone()).await?;
+    Ok(AppState {
         directory: Arc::new(registry::RegistryDirectory { db: db.clone() }),
+        cache: platform::cache::ReadCache::new(db.clone(), live.clone()),
+        live,
         db,
         config: Arc::new(config),
         metrics: Arc::default(),
         openapi: Arc::new(openapi_json()),
-    }
+    })
 }
 
 /// The whole router.
@@ -314,6 +318,13 @@ pub async fn serve(
             }
         })
     };
+    // Live updates: this node follows every node's events and pushes them to its open pages.
+    let hub = {
+        let mut stop = stop_rx.clone();
+        tokio::spawn(state.live.clone().run(async move {
+            let _ = stop.changed().await;
+        }))
+    };
     let db = state.db.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     tracing::info!(addr = %listener.local_addr()?, "egov listening");
@@ -328,6 +339,7 @@ pub async fn serve(
         let _ = w.await;
     }
     let _ = scheduler.await;
+    let _ = hub.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

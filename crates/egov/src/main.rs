@@ -310,7 +310,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 started.elapsed().as_secs_f64(),
                 listener.local_addr()?
             );
-            egov::serve(egov::state(db, config), listener, egov::shutdown_signal()).await?;
+            egov::serve(
+                egov::state(db, config).await?,
+                listener,
+                egov::shutdown_signal(),
+            )
+            .await?;
         }
         Command::Serve { listen } => {
             if let Some(l) = listen {
@@ -336,7 +341,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
-            egov::serve(egov::state(db, config), listener, egov::shutdown_signal()).await?;
+            egov::serve(
+                egov::state(db, config).await?,
+                listener,
+                egov::shutdown_signal(),
+            )
+            .await?;
         }
         Command::Migrate { reference: args } => {
             let db = egov::connect(&config).await?;

@@ -6,6 +6,8 @@
 //! wraps one typed pool and binds our own small [`Value`] type to either backend.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -220,6 +222,8 @@ pub struct Db {
     pool: Pool,
     /// The key that seals audit entries (from configuration, never from the database).
     audit_key: Option<crate::audit_key::AuditKey>,
+    /// Writes this node has made through the pool (see [`Db::writes`]).
+    writes: Arc<AtomicU64>,
 }
 
 #[derive(Clone, Debug)]
@@ -264,6 +268,7 @@ impl Db {
             Ok(Db {
                 pool: Pool::Sqlite(pool),
                 audit_key: None,
+                writes: Arc::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?.application_name("egov");
@@ -275,6 +280,7 @@ impl Db {
             Ok(Db {
                 pool: Pool::Postgres(pool),
                 audit_key: None,
+                writes: Arc::default(),
             })
         } else {
             Err(DbError::BadUrl)
@@ -290,6 +296,14 @@ impl Db {
     /// The configured audit key, if any.
     pub fn audit_key(&self) -> Option<&crate::audit_key::AuditKey> {
         self.audit_key.as_ref()
+    }
+
+    /// How many writes this node has made: committed transactions and statements run with
+    /// [`Db::execute`], counted when they finish. A read cache that saw the same count before
+    /// computing a result knows no write of this node has happened since (other nodes announce
+    /// theirs through `live`).
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
     }
 
     /// The PostgreSQL pool, for what needs the driver itself (LISTEN in `live`).
@@ -355,6 +369,7 @@ impl Db {
         Ok(Tx {
             inner,
             audit_key: self.audit_key.clone(),
+            writes: self.writes.clone(),
         })
     }
 
@@ -367,10 +382,14 @@ impl Db {
 
     pub async fn execute(&self, sql: impl Into<Sql>, params: Vec<Value>) -> DbResult<u64> {
         let sql = sql.into();
-        Ok(match &self.pool {
+        let n = match &self.pool {
             Pool::Sqlite(p) => bind_sqlite(sql, params).execute(p).await?.rows_affected(),
             Pool::Postgres(p) => bind_pg(sql, params).execute(p).await?.rows_affected(),
-        })
+        };
+        if n > 0 {
+            self.writes.fetch_add(1, Ordering::AcqRel);
+        }
+        Ok(n)
     }
 
     pub async fn fetch_all(&self, sql: impl Into<Sql>, params: Vec<Value>) -> DbResult<Vec<Row>> {
@@ -657,6 +676,7 @@ impl Sql {
 pub struct Tx {
     inner: TxInner,
     audit_key: Option<crate::audit_key::AuditKey>,
+    writes: Arc<AtomicU64>,
 }
 
 enum TxInner {
@@ -682,6 +702,7 @@ impl Tx {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
+        self.writes.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 

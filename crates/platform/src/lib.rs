@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod audit_key;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -453,7 +453,7 @@ async fn run(label: &str, pg: Option<&str>, scale: usize) {
     reporting::engine::reference::load_default(&db, &actor)
         .await
         .unwrap();
-    let state = testkit::state(&support::WIRING, db.clone(), config);
+    let state = testkit::state(&support::WIRING, db.clone(), config).await;
     let router = support::router(state);
     let setup = Instant::now();
 

@@ -69,9 +69,15 @@ pub async fn connect_and_migrate(config: &Config) -> anyhow::Result<Db> {
 }
 
 /// The application state every wiring uses (the registry answers the directory).
-pub fn state(wiring: &Wiring, db: Db, config: Config) -> AppState {
+/// (Its live hub is not running: [`TestApp`] runs it, as `serve` does.)
+pub async fn state(wiring: &Wiring, db: Db, config: Config) -> AppState {
+    let live = platform::live::Live::new(db.clone())
+        .await
+        .expect("live hub");
     AppState {
         directory: Arc::new(registry::RegistryDirectory { db: db.clone() }),
+        cache: platform::cache::ReadCache::new(db.clone(), live.clone()),
+        live,
         db,
         config: Arc::new(config),
         metrics: Arc::default(),
@@ -222,6 +228,12 @@ pub struct TestApp {
     owns_database: bool,
     /// Set by a test that tampers with the database: its trail is not checked at the end.
     tampered: std::sync::atomic::AtomicBool,
+    /// Stops the node's live hub (which holds a listener connection on PostgreSQL) before the
+    /// pool closes.
+    hub: Option<(
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    )>,
 }
 
 /// A response with its body read.
@@ -285,8 +297,14 @@ impl TestApp {
         if seed_it {
             seed(&db).await;
         }
-        let router = (wiring.router)(state(wiring, db.clone(), config));
+        let state = state(wiring, db.clone(), config).await;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let hub = tokio::spawn(state.live.clone().run(async move {
+            let _ = stopped.await;
+        }));
+        let router = (wiring.router)(state);
         TestApp {
+            hub: Some((stop, hub)),
             router,
             db,
             url: url.to_owned(),
@@ -404,10 +422,14 @@ impl TestApp {
         assert!(report.is_intact(), "{report}");
     }
 
-    pub async fn close(self) {
+    pub async fn close(mut self) {
         (self.wiring.on_close)(&self).await;
         if !self.tampered.load(std::sync::atomic::Ordering::Relaxed) {
             self.assert_trail_intact().await;
+        }
+        if let Some((stop, hub)) = self.hub.take() {
+            let _ = stop.send(());
+            let _ = hub.await;
         }
         self.db.close().await;
         if self.owns_database

@@ -43,9 +43,13 @@ async fn start_server() -> (
     let base = format!("http://{}", listener.local_addr().unwrap());
     SERVERS.lock().unwrap().push((base.clone(), db_url));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(egov::serve(egov::state(db, config), listener, async {
-        let _ = rx.await;
-    }));
+    tokio::spawn(egov::serve(
+        egov::state(db, config).await.unwrap(),
+        listener,
+        async {
+            let _ = rx.await;
+        },
+    ));
     (base, outcome.created, tx)
 }
 

@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod extract;
 pub mod format;
 pub mod limits;
+pub mod live;
 pub mod ops;
 pub mod render;
 
@@ -38,6 +39,10 @@ pub struct AppState {
     pub metrics: Arc<ops::Metrics>,
     /// The OpenAPI document of the whole product, served at /api/v1/openapi.json.
     pub openapi: Arc<serde_json::Value>,
+    /// This node's live-update hub (`crate::live`): `serve` runs it.
+    pub live: crate::live::Live,
+    /// This node's read cache (`crate::cache`), current with `db` and `live`.
+    pub cache: crate::cache::ReadCache,
 }
 
 /// The OpenAPI entries of the platform's JSON API (the binary merges every crate's).
@@ -51,7 +56,8 @@ pub fn app(state: AppState, capabilities: Vec<Router<AppState>>) -> Router {
     let mut router = Router::new()
         .merge(auth::router())
         .merge(admin::router())
-        .merge(ops::router());
+        .merge(ops::router())
+        .merge(live::router());
     for r in capabilities {
         router = router.merge(r);
     }

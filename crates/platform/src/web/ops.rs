@@ -152,6 +152,15 @@ async fn metrics(State(s): State<AppState>) -> Result<Response, AppError> {
         "# HELP egov_db_pool_connections Database pool connections.\n# TYPE egov_db_pool_connections gauge\n\
          egov_db_pool_connections{{state=\"open\"}} {size}\negov_db_pool_connections{{state=\"idle\"}} {idle}"
     );
+    let (hits, misses) = s.cache.counts();
+    let _ = writeln!(
+        out,
+        "# HELP egov_read_cache_total Read-cache lookups by result.\n# TYPE egov_read_cache_total counter\n\
+         egov_read_cache_total{{result=\"hit\"}} {hits}\negov_read_cache_total{{result=\"miss\"}} {misses}\n\
+         # HELP egov_live_streams Open live-update streams on this node.\n# TYPE egov_live_streams gauge\n\
+         egov_live_streams {}",
+        s.live.open_subscriptions()
+    );
     out.push_str("# HELP egov_jobs Jobs in the queue by state.\n# TYPE egov_jobs gauge\n");
     for (state, n) in crate::jobs::counts(&s.db).await? {
         let _ = writeln!(out, "egov_jobs{{state=\"{state}\"}} {n}");

@@ -103,6 +103,8 @@ pub async fn decide(
         after: Some(after),
     };
     audit::append(&mut tx, actor, change).await?;
+    let change = (sub.template_id, sub.period.clone(), new_status, approve);
+    super::announce::reports_changed(&mut tx, &[change]).await?;
     let decided = submissions::by_id(&mut tx, sub.id)
         .await?
         .ok_or(Error::NotFound)?;

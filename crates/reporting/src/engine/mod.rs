@@ -3,6 +3,7 @@
 //! catalogue and targets imports, and the reference data. Errors are `thiserror` enums with stable
 //! snake_case codes (no status codes, no HTML field names); the `http` layer maps them.
 
+pub mod announce;
 pub mod bulk;
 pub mod catalogue;
 pub mod decide;

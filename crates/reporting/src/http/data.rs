@@ -178,6 +178,25 @@ pub async fn query_data(
     if indicators.iter().any(|i| !i.is_public) && principal.is_none() {
         return Err(AppError::unauthenticated());
     }
+    if units.iter().all(|u| u.eq_ignore_ascii_case("VN")) {
+        // National figures only (what dashboards, walls and the public ask for): the same for
+        // everyone allowed to see them, so computed once per data version on this node.
+        crate::http::access::require_national_view(principal.map(|p| &**p), &indicators)?;
+        let items = national_items(&state, &catalogue, &indicators, &periods).await?;
+        let items: Vec<Observation> = std::iter::repeat_n(items.iter(), units.len())
+            .flatten()
+            .cloned()
+            .collect();
+        return export(
+            &format,
+            ctx.lang,
+            &indicators,
+            DataResponse {
+                meta: serde_json::json!({ "total": items.len() }),
+                items,
+            },
+        );
+    }
     // The national figures are computed once, however often `VN` is asked for.
     let mut national: Option<Vec<Observation>> = None;
     let mut items = Vec::new();
@@ -214,6 +233,41 @@ pub async fn query_data(
     )
 }
 
+/// National observations of `indicators` × `periods`, marked (retired, targets), from the node's
+/// read cache (`platform::cache`): computed at most once per data version.
+async fn national_items(
+    state: &AppState,
+    catalogue: &[Indicator],
+    indicators: &[Indicator],
+    periods: &[Period],
+) -> AppResult<std::sync::Arc<Vec<Observation>>> {
+    let codes: Vec<&str> = indicators.iter().map(|i| i.code.as_str()).collect();
+    let ids: Vec<String> = periods.iter().map(Period::id).collect();
+    let key = format!("reporting.national:{}|{}", codes.join(","), ids.join(","));
+    state
+        .cache
+        .get_or_compute(&key, async {
+            let figures = query::national_figures(&state.db, catalogue, indicators, periods)
+                .await
+                .map_err(query_error)?;
+            let mut items: Vec<Observation> =
+                figures.into_iter().map(Observation::national).collect();
+            mark_retired_and_targets(state, indicators, &mut items).await?;
+            Ok::<_, AppError>(items)
+        })
+        .await
+}
+
+/// The whole catalogue, from the node's read cache (national figures need every formula).
+pub(crate) async fn cached_catalogue(
+    state: &AppState,
+) -> AppResult<std::sync::Arc<Vec<Indicator>>> {
+    Ok(state
+        .cache
+        .get_or_compute("reporting.catalogue", catalogue::list(&state.db))
+        .await?)
+}
+
 /// The indicators asked for, and the catalogue when national figures are: they need the whole
 /// catalogue (formulas), read once and the indicators found in it. A unit's own values need
 /// only those indicators: one lookup each, far cheaper than the whole catalogue (~160 rows of
@@ -222,11 +276,11 @@ async fn indicators(
     state: &AppState,
     codes: &Option<String>,
     national: bool,
-) -> AppResult<(Vec<Indicator>, Vec<Indicator>)> {
+) -> AppResult<(std::sync::Arc<Vec<Indicator>>, Vec<Indicator>)> {
     let catalogue = if national {
-        catalogue::list(&state.db).await?
+        cached_catalogue(state).await?
     } else {
-        Vec::new()
+        Default::default()
     };
     let mut indicators = Vec::new();
     for code in list(codes, "indicator")? {

@@ -11,6 +11,7 @@
 //!
 //! Errors are [`QueryError`], with stable snake_case codes; the HTTP layer maps them.
 
+mod board;
 mod figures;
 mod national;
 
@@ -24,6 +25,10 @@ use crate::model::period::Period;
 use crate::store;
 
 pub use crate::store::data::Aggregate;
+pub use board::{
+    Compliance, ProvinceValue, Timeliness, UnitRecord, compliance, national_targets,
+    province_values,
+};
 pub use figures::{
     NationalFigure, UnitFigure, UnitsMode, national_figures, no_value_reason, source_units,
     unit_figures,

@@ -780,7 +780,7 @@ async fn start_server() -> (String, tokio::sync::oneshot::Sender<()>) {
         .await
         .unwrap();
     fixture(&db).await;
-    let router = crate::support::router(testkit::state(&crate::support::WIRING, db, config));
+    let router = crate::support::router(testkit::state(&crate::support::WIRING, db, config).await);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let base = testkit::serve(router, async {
         let _ = rx.await;

@@ -114,10 +114,22 @@ pub async fn apply(
     // 3. Every report checked against what is stored.
     let mut plans = against::check_all(tx, actor, reports, &checked, &mut state, &lookups).await?;
     // 4. Writes, then the audit entries.
-    write::write(
+    let outcomes = write::write(
         tx, actor, reports, &checked, &mut state, &mut plans, audit_mode,
     )
-    .await
+    .await?;
+    // 5. Open pages hear of it (worklists, boards; national figures when approved values moved).
+    let changes: Vec<(i64, String, Status, bool)> = reports
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| o.changed)
+        .map(|(r, o)| {
+            let approved = o.status == Status::Approved;
+            (r.template.id, r.period.id(), o.status, approved)
+        })
+        .collect();
+    super::announce::reports_changed(tx, &changes).await?;
+    Ok(outcomes)
 }
 
 /// Refused when any report failed.
