@@ -13,6 +13,7 @@
 
 mod figures;
 mod national;
+pub mod worklist;
 
 use std::collections::HashMap;
 
