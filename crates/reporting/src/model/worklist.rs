@@ -56,16 +56,22 @@ pub fn is_overdue(status: Option<Status>, deadline: Date, today: Date) -> bool {
     today > deadline && !matches!(status, Some(Status::Submitted | Status::Approved))
 }
 
-/// The periods of `kind` open for filing on `today`, latest first: the latest period due and
-/// the earlier ones whose cut-off ended within [`MISSING_LOOKBACK_MONTHS`] before it (twelve
-/// months, four quarters, two halves, one nine-month period, one year).
+/// The periods of `kind` open for filing on `today`, latest first: the period in progress (its
+/// data cut-off not over yet: reporters prepare it before its deadline), the latest period due,
+/// and the earlier ones whose cut-off ended within [`MISSING_LOOKBACK_MONTHS`] before it
+/// (twelve months, four quarters, two halves, one nine-month period, one year).
 pub fn open_periods(kind: PeriodKind, today: Date) -> Vec<Period> {
     let latest = latest_due(kind, today);
     let end = latest.cutoff().1;
     let since = end
         .replace_year(end.year() - MISSING_LOOKBACK_MONTHS / 12)
         .unwrap_or(end);
-    let mut out = vec![latest];
+    let current = Period::current(kind, today);
+    let mut out = Vec::new();
+    if current > latest {
+        out.push(current);
+    }
+    out.push(latest);
     let mut p = latest.previous();
     while p.cutoff().1 > since {
         out.push(p);
@@ -116,7 +122,7 @@ mod tests {
     }
 
     #[test]
-    fn open_periods_reach_back_a_year() {
+    fn open_periods_reach_back_a_year_from_the_period_in_progress() {
         let d = date!(2026 - 12 - 2);
         let ids = |k| {
             open_periods(k, d)
@@ -125,16 +131,25 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let months = ids(PeriodKind::Month);
-        assert_eq!(months.len(), 12);
-        assert_eq!(months[0], "202611");
-        assert_eq!(months[11], "202512");
+        assert_eq!(months.len(), 13);
+        assert_eq!(months[..2], ["202612", "202611"]);
+        assert_eq!(months[12], "202512");
         assert_eq!(
             ids(PeriodKind::Quarter),
-            ["2026Q3", "2026Q2", "2026Q1", "2025Q4"]
+            ["2026Q4", "2026Q3", "2026Q2", "2026Q1", "2025Q4"]
         );
-        assert_eq!(ids(PeriodKind::HalfYear), ["2026S1", "2025S2"]);
+        assert_eq!(ids(PeriodKind::HalfYear), ["2026S2", "2026S1", "2025S2"]);
+        // The nine months of 2026 are both in progress and due: once.
         assert_eq!(ids(PeriodKind::NineMonths), ["2026N9"]);
-        assert_eq!(ids(PeriodKind::Year), ["2025"]);
+        assert_eq!(ids(PeriodKind::Year), ["2026", "2025"]);
+        // After the December cut-off the year 2026 is the latest due, 2027 in progress.
+        assert_eq!(
+            open_periods(PeriodKind::Year, date!(2026 - 12 - 20))
+                .iter()
+                .map(Period::id)
+                .collect::<Vec<_>>(),
+            ["2027", "2026"]
+        );
     }
 
     #[test]

@@ -155,20 +155,23 @@ on_both!(
     async |app: &TestApp| {
         let t = template(app, "BC-KTXH-THANG").await;
         let na = app.scope("unit", "40").await;
+        // The month in progress (submitted early), the latest due and an earlier one.
+        let current = Period::current(PeriodKind::Month, today());
         let latest = due(&t, 0);
         let earlier = due(&t, 5);
-        report(app, &t, "40", &latest, "bc.40", Action::Submit).await;
-        report(app, &t, "40", &earlier, "bc.40", Action::Submit).await;
+        for p in [&current, &latest, &earlier] {
+            report(app, &t, "40", p, "bc.40", Action::Submit).await;
+        }
         // A draft awaits its reporter, not the approver.
         report(app, &t, "40", &due(&t, 1), "bc.40", Action::SaveDraft).await;
         let mut approver = app.signed_in("wl.pd", Role::Approver, na).await;
         let items = worklist(&mut approver).await;
-        for p in [&latest, &earlier] {
+        for p in [&current, &latest, &earlier] {
             let i = item(&items, &format!("/reporting/40/{}", p.id()))
                 .unwrap_or_else(|| panic!("no {p} in {items:#?}"));
             assert!(i.contains("Cần duyệt"), "{i}");
         }
-        assert_eq!(items.len(), 2, "{items:#?}");
+        assert_eq!(items.len(), 3, "{items:#?}");
         // English.
         approver.lang = Some("en");
         let page = approver.get("/reporting/worklist").await;
@@ -350,5 +353,29 @@ on_both!(
             .await;
         assert!(!form.body.contains("Quá hạn"), "{}", form.body);
         assert!(item(&worklist(&mut reporter).await, &href).is_none());
+    }
+);
+
+on_both!(
+    a_long_list_is_cut_and_says_how_many_more,
+    async |app: &TestApp| {
+        template(app, "BC-KTXH-THANG").await;
+        // A reporter for the whole country has every province's missing reports to fill.
+        let mut c = app
+            .signed_in("wl.bc.tw", Role::Reporter, Scope::National)
+            .await;
+        let page = c.get("/reporting/worklist").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let items = page.body.matches("<li class=\"worklist-item").count();
+        assert_eq!(items, 100);
+        let summary = page.body.split("id=\"worklist-summary\">").nth(1).unwrap();
+        let total: usize = summary.split(' ').next().unwrap().parse().unwrap();
+        assert!(total > 100, "{summary}");
+        assert!(
+            page.body
+                .contains(&format!("Còn {} báo cáo nữa không hiện ở đây", total - 100)),
+            "{}",
+            page.body
+        );
     }
 );
