@@ -172,6 +172,15 @@ on_both!(
             assert!(i.contains("Cần duyệt"), "{i}");
         }
         assert_eq!(items.len(), 3, "{items:#?}");
+        // Four eyes: a report the approver submitted is not theirs to approve.
+        let own = due(&t, 7);
+        report(app, &t, "40", &own, "wl.pd", Action::Submit).await;
+        let items = worklist(&mut approver).await;
+        assert!(
+            item(&items, &format!("/reporting/40/{}", own.id())).is_none(),
+            "{items:#?}"
+        );
+        assert_eq!(items.len(), 3, "{items:#?}");
         // English.
         approver.lang = Some("en");
         let page = approver.get("/reporting/worklist").await;
