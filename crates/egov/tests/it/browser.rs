@@ -667,3 +667,33 @@ async fn the_report_form_and_national_table_fit_a_phone() {
     c.close().await.unwrap();
     let _ = stop.send(());
 }
+
+/// Officials land on their worklist (báo cáo cần xử lý), which fits a phone's width: the
+/// province's reporter has its province's reports, the Ministry of Finance's reporter its
+/// ministry's (issue 11, item 8).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn officials_land_on_a_worklist_that_fits_a_phone() {
+    let (base, accounts, stop) = start_server().await;
+    let c = browser().await;
+    c.set_window_size(390, 844).await.unwrap();
+    for (user, expected) in [
+        ("baocao.nghean", "/reporting/40/"),
+        ("baocao.btc", "template=BC-BTC-NSNN-THANG"),
+    ] {
+        login(&c, &base, user, password_of(&accounts, user)).await;
+        wait_for_url(&c, "/reporting/worklist").await;
+        let (page_width, viewport, _) = sideways(&c).await;
+        assert!(
+            page_width <= viewport,
+            "{user}: the worklist is {page_width} px wide in a {viewport} px window"
+        );
+        let body = page(&c).await;
+        assert!(body.contains("id=\"worklist\""), "{user}: {body}");
+        assert!(body.contains(expected), "{user}: {body}");
+        click(&c, "#logout").await;
+        wait_loaded(&c).await;
+    }
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}

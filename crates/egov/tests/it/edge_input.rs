@@ -142,6 +142,7 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("GET", "/units/{code}", &["valid_on"]),
     ("GET", "/agencies", &["q", "kind", "valid_on"]),
     ("GET", "/reporting", &["period", "template"]),
+    ("GET", "/reporting/worklist", &[]),
     ("GET", "/reporting/{unit}/{period}", &["done", "template"]),
     (
         "POST",
@@ -196,6 +197,7 @@ const NO_QUERY: &[&str] = &[
     "/admin/users/{id}",
     "/admin/tokens",
     "/reporting/catalogue",
+    "/reporting/worklist",
     "/open-data",
     "/healthz",
     "/readyz",

@@ -478,7 +478,7 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
     // A reporter lands on the worklist (issue 11, item 16).
     assert_eq!(
         reporter.sign_in("baocao.40", reporter_password),
-        "/reporting"
+        "/reporting/worklist"
     );
     let page = reporter.get(&form);
     assert_eq!(page.status, 200, "{}", page.body);

@@ -26,8 +26,8 @@ on_both!(officials_land_on_their_worklist, async |app: &TestApp| {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        assert_eq!(r.location(), "/reporting", "{role:?}");
-        let page = c.get("/reporting").await;
+        assert_eq!(r.location(), "/reporting/worklist", "{role:?}");
+        let page = c.get("/reporting/worklist").await;
         assert_eq!(page.status, StatusCode::OK);
         // A page asked for is still honoured.
         let mut c = app.client();

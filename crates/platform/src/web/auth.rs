@@ -97,7 +97,7 @@ fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
 }
 
 /// Where reporters, approvers and viewers land after signing in: the reports due to them.
-const WORKLIST: &str = "/reporting";
+const WORKLIST: &str = "/reporting/worklist";
 
 async fn login_submit(
     State(state): State<AppState>,

@@ -14,6 +14,7 @@
 mod board;
 mod figures;
 mod national;
+pub mod worklist;
 
 use std::collections::HashMap;
 

@@ -17,6 +17,7 @@ pub mod trail;
 pub mod units;
 pub mod validation_rules;
 pub mod values;
+pub mod worklist;
 
 use platform::db::Value;
 

@@ -19,3 +19,4 @@ mod reporting_stories;
 mod sdmx;
 mod templates;
 mod values;
+mod worklist;

@@ -280,10 +280,10 @@ on_both!(
         assert!(page.body.contains("Việt Nam"));
         // A ministry reporter's list of reports due names only the ministry's templates.
         let mut reporter = app.signed_in("baocao.btc", Role::Reporter, btc).await;
-        let page = reporter.get("/reporting").await;
+        let page = reporter.get("/reporting/worklist").await;
         assert_eq!(page.status, StatusCode::OK);
-        let due = page.body.split("id=\"due-table\"").nth(1).unwrap_or("");
-        let due = due.split("</table>").next().unwrap_or("");
+        let due = page.body.split("id=\"worklist\"").nth(1).unwrap_or("");
+        let due = due.split("</ol>").next().unwrap_or("");
         assert!(due.contains("Bộ Tài chính"), "{}", page.body);
         assert!(!due.contains("Bộ Công Thương") && !due.contains("tỉnh, thành phố"));
     }
@@ -366,8 +366,9 @@ on_both!(
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let reports = page.body.split("id=\"reports-table\"").nth(1).unwrap_or("");
         assert!(reports.contains("Phường Hoàn Kiếm"), "{}", page.body);
-        let due = page.body.split("id=\"due-table\"").nth(1).unwrap_or("");
-        let due = due.split("</table>").next().unwrap_or("");
+        let page = reporter.get("/reporting/worklist").await;
+        let due = page.body.split("id=\"worklist\"").nth(1).unwrap_or("");
+        let due = due.split("</ol>").next().unwrap_or("");
         assert!(
             due.contains("Phường Hoàn Kiếm") && due.contains("Hà Nội"),
             "{}",

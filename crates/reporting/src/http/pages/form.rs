@@ -18,7 +18,7 @@ use crate::model::status::{Action, Status};
 use crate::query as data;
 use crate::store::submissions;
 
-use super::{status_key, template_query};
+use super::{shown_status, template_query};
 use crate::http::report::ReportAt;
 
 struct FormRow {
@@ -105,7 +105,7 @@ async fn render_form(
     let rows = form_rows(&auth.ctx, &template, &period, &shown);
     let cal = crate::store::holidays::holidays(&state.db).await?;
     let deadline = template.deadline(&period, &cal);
-    let key = status_key(status);
+    let (key, status_text) = shown_status(&auth.ctx, status, deadline, registry::Day::today().0);
     let mut res = render(FormPage {
         unit_code: unit.code.clone(),
         unit_name: unit.name.clone(),
@@ -113,7 +113,7 @@ async fn render_form(
         period_label: period.label(lang),
         template_name: template.name(lang).to_owned(),
         status_key: key,
-        status: auth.ctx.t(&format!("reporting.status_{key}")),
+        status: status_text,
         version: sub.as_ref().map(|s| s.version).unwrap_or(0),
         return_reason: sub
             .as_ref()

@@ -1,12 +1,12 @@
 //! Pages of the reporting system: the national overview of the indicators (fresh totals, growth
-//! versus the same period last year, completeness) with the reports due to the signed-in
-//! official, the report form of a unit for a period, where reporters enter and submit and
+//! versus the same period last year, completeness), the worklist of the reports awaiting the
+//! signed-in official's action, the report form of a unit for a period, where reporters enter and submit and
 //! approvers approve or return, and the open data page.
 
 mod form;
 mod open_data;
 mod overview;
-mod reports_due;
+mod worklist;
 
 use axum::Router;
 use axum::routing::get;
@@ -18,6 +18,7 @@ use crate::model::template::Template;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reporting", get(overview::overview))
+        .route("/reporting/worklist", get(worklist::worklist_page))
         .route(
             "/reporting/{unit}/{period}",
             get(form::form_page).post(form::form_submit),
@@ -31,6 +32,23 @@ pub(super) fn template_query(t: &Template, sep: char) -> String {
         String::new()
     } else {
         format!("{sep}template={}", t.code)
+    }
+}
+
+/// The state of a report as a page shows it (a CSS key and the words): its workflow state, or
+/// overdue (quá hạn) when its deadline has passed on `today` before it was submitted — for every
+/// periodicity alike ([`crate::model::worklist::is_overdue`]).
+pub(super) fn shown_status(
+    ctx: &platform::web::Ctx,
+    s: Option<Status>,
+    deadline: time::Date,
+    today: time::Date,
+) -> (&'static str, String) {
+    let key = status_key(s);
+    if crate::model::worklist::is_overdue(s, deadline, today) {
+        ("overdue", ctx.t(&format!("worklist.overdue_{key}")))
+    } else {
+        (key, ctx.t(&format!("reporting.status_{key}")))
     }
 }
 

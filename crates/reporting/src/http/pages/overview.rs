@@ -1,5 +1,6 @@
 //! The national overview (tổng quan): every indicator of a template for a period, with its fresh
-//! national total, growth and completeness, and the reports due to the signed-in official.
+//! national total, growth and completeness (the reports awaiting the signed-in official are on
+//! the worklist page, linked from here).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -17,8 +18,7 @@ use crate::model::template::Template;
 use crate::query as data;
 use crate::store::submissions;
 
-use super::reports_due::{DueRow, reports_due};
-use super::{status_key, template_query};
+use super::{shown_status, template_query};
 use crate::http::report::parse_period;
 
 struct OverviewRow {
@@ -61,7 +61,6 @@ struct OverviewPage {
     template_code: String,
     tq: String,
     tq_q: String,
-    due: Vec<DueRow>,
 }
 
 #[derive(Deserialize)]
@@ -103,10 +102,16 @@ pub(super) async fn overview(
         .with_hms(23, 59, 59)
         .map(|t| (t.assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000)
         .unwrap_or(i64::MAX);
-    let (c, reports) = completeness(&ctx, &template, &provinces, &subs, deadline_ms);
+    let (c, reports) = completeness(
+        &ctx,
+        &template,
+        &provinces,
+        &subs,
+        deadline_ms,
+        (deadline, today),
+    );
     let next = period.next();
     let all = crate::store::templates::list(&state.db).await?;
-    let due = reports_due(&state, &ctx, &all, &cal).await?;
     render(OverviewPage {
         period_label: period.label(lang),
         period: period.id(),
@@ -124,7 +129,6 @@ pub(super) async fn overview(
         tq: template_query(&template, '&'),
         tq_q: template_query(&template, '?'),
         template_code: template.code.clone(),
-        due,
         any_provisional: rows.iter().any(|r: &OverviewRow| r.provisional),
         rows,
         completeness_pct: format_number(c.percent(), 0, lang),
@@ -259,6 +263,7 @@ fn completeness(
     provinces: &[registry::store::Unit],
     subs: &[crate::model::submission::Submission],
     deadline_ms: i64,
+    (deadline, today): (time::Date, time::Date),
 ) -> (data::Completeness, Vec<ReportRow>) {
     let mut c = data::Completeness {
         expected: provinces.len() as i64,
@@ -294,11 +299,11 @@ fn completeness(
                 p.allowed(Permission::ViewData, &target)
             });
         if visible {
-            let key = status_key(s.map(|s| s.status));
+            let (key, status) = shown_status(ctx, s.map(|s| s.status), deadline, today);
             reports.push(ReportRow {
                 unit_code: u.code.clone(),
                 unit_name: u.name.clone(),
-                status: ctx.t(&format!("reporting.status_{key}")),
+                status,
                 status_key: key,
                 submitted: s
                     .and_then(|s| s.submitted_at)
