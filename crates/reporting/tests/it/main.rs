@@ -14,6 +14,7 @@ mod coverage;
 mod dhis2;
 mod explanations;
 mod future_periods;
+mod pages;
 mod reporting_stories;
 mod sdmx;
 mod templates;
