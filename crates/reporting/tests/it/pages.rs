@@ -138,6 +138,14 @@ on_both!(
             .await;
         assert_eq!(form.status, StatusCode::OK);
         assert!(!form.body.contains("Tình hình kinh tế – xã hội"));
+        // Nor does its reporter read of a province on it.
+        let btc_scope = app.scope("agency", "btc").await;
+        let mut reporter = app.signed_in("baocao.btc", Role::Reporter, btc_scope).await;
+        let form = reporter
+            .get("/reporting/VN/202509?template=BC-BTC-NSNN-THANG")
+            .await;
+        assert!(form.body.contains("id=\"excel-download\""), "{}", form.body);
+        assert!(!form.body.contains("tỉnh"), "{}", form.body);
         // In English.
         c.lang = Some("en");
         let b = c.get(btc).await.body;
