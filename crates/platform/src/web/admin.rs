@@ -10,11 +10,12 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::extract::{Path, Query};
+use super::form::{FormError, error_at};
 use super::{AppState, Auth, CsrfForm, Ctx};
 use crate::audit;
 use crate::error::{AppError, AppResult, Problem};
 use crate::i18n::Lang;
-use crate::identity::access::{Permission, Role, Scope, Target};
+use crate::identity::access::{self, Permission, Refusal, Role, Scope, Target};
 use crate::identity::{self, NewUser, User, manage, tokens};
 
 pub fn router() -> Router<AppState> {
@@ -110,16 +111,6 @@ struct UserRow {
     created: String,
 }
 
-#[derive(Template)]
-#[template(path = "admin_users.html")]
-struct UsersPage {
-    ctx: Ctx,
-    users: Vec<UserRow>,
-    errors: Vec<String>,
-    created: Option<(String, String)>,
-    roles: Vec<(&'static str, String)>,
-}
-
 /// The roles the caller may hand out somewhere (none above their own).
 fn role_options(ctx: &Ctx, auth: &Auth) -> Vec<(&'static str, String)> {
     let top = auth
@@ -137,11 +128,223 @@ fn role_options(ctx: &Ctx, auth: &Auth) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// The role and scope fields of a form (scope_fields.html): only the choices the caller may
+/// make, what was typed (kept when the form comes back with errors) and the errors beside each
+/// field.
+struct ScopeForm {
+    roles: Vec<(&'static str, String)>,
+    /// Scope kinds offered: national only to those who hold the permission nationally.
+    kinds: Vec<(&'static str, String)>,
+    /// Where the caller may grant: the example codes, or the caller's own scopes by name.
+    hint: String,
+    role: String,
+    kind: String,
+    code: String,
+    role_error: Option<String>,
+    kind_error: Option<String>,
+    code_error: Option<String>,
+}
+
+/// What a form's role and scope fields held when it was sent.
+#[derive(Default, Clone)]
+struct TypedScope {
+    role: String,
+    kind: String,
+    code: String,
+}
+
+/// Does the caller hold `permission` with a national scope?
+fn national_for(auth: &Auth, permission: Permission) -> bool {
+    access::allowed(&auth.principal.grants, permission, &Target::national())
+}
+
+/// The caller's scopes where it holds `permission`, by name, with the unit an agency stands
+/// for: "Ủy ban nhân dân tỉnh Nghệ An — Nghệ An (40)".
+async fn own_scopes(state: &AppState, auth: &Auth, permission: Permission) -> AppResult<String> {
+    let mut names: Vec<String> = Vec::new();
+    for g in &auth.principal.grants {
+        if g.scope == Scope::National {
+            continue;
+        }
+        let target = identity::scope_target(state.directory.as_ref(), g.scope)
+            .await?
+            .unwrap_or_default();
+        if !access::allowed(std::slice::from_ref(g), permission, &target) {
+            continue;
+        }
+        let mut name = state.directory.scope_label(g.scope, auth.ctx.lang).await?;
+        if let (Scope::Agency(_), Some(u)) = (g.scope, g.scope_unit) {
+            name = format!(
+                "{name} — {}",
+                state
+                    .directory
+                    .scope_label(Scope::Unit(u), auth.ctx.lang)
+                    .await?
+            );
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Ok(names.join("; "))
+}
+
+/// The role and scope fields as the caller may fill them, holding `typed` and `errors` (whose
+/// fields carry `prefix`).
+async fn scope_form(
+    state: &AppState,
+    auth: &Auth,
+    permission: Permission,
+    roles: Vec<(&'static str, String)>,
+    typed: &TypedScope,
+    errors: &[FormError],
+    prefix: &str,
+) -> AppResult<ScopeForm> {
+    let ctx = &auth.ctx;
+    let national = national_for(auth, permission);
+    let mut kinds = vec![
+        ("unit", ctx.t("scope.unit")),
+        ("agency", ctx.t("scope.agency")),
+    ];
+    if national {
+        kinds.push(("national", ctx.t("scope.national")));
+    }
+    let hint = if national {
+        ctx.t("admin.scope_hint")
+    } else {
+        crate::i18n::t_args(
+            ctx.lang,
+            "pages.scope_hint_within",
+            &[("within", own_scopes(state, auth, permission).await?)],
+        )
+    };
+    // A kept choice the form does not offer falls back to the usual one.
+    let role = if roles.iter().any(|(r, _)| *r == typed.role) {
+        typed.role.clone()
+    } else if roles.iter().any(|(r, _)| *r == "reporter") {
+        "reporter".to_owned()
+    } else {
+        roles.first().map(|r| r.0.to_owned()).unwrap_or_default()
+    };
+    let kind = if kinds.iter().any(|(k, _)| *k == typed.kind) {
+        typed.kind.clone()
+    } else {
+        kinds[0].0.to_owned()
+    };
+    let at = |f: &str| error_at(errors, &format!("{prefix}{f}")).map(str::to_owned);
+    Ok(ScopeForm {
+        roles,
+        kinds,
+        hint,
+        role,
+        kind,
+        code: typed.code.clone(),
+        role_error: at("role"),
+        kind_error: at("scope_kind"),
+        code_error: at("scope_code"),
+    })
+}
+
+/// The role and scope a form asks for, checked against what the caller may hand out before
+/// anything is done, so that a refused choice comes back on the form (422, on its field)
+/// rather than as a bare 403 page: a role above the caller's own, a scope the caller's grants
+/// with `permission` do not contain (national, another province, another ministry). The
+/// domain functions check again.
+async fn chosen_grant(
+    state: &AppState,
+    auth: &Auth,
+    permission: Permission,
+    typed: &TypedScope,
+) -> AppResult<(Role, Scope)> {
+    let role = Role::parse(&typed.role)
+        .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
+    let (scope, target) = form_scope(state, &typed.kind, &typed.code).await?;
+    match access::may_act_on(&auth.principal.grants, permission, role, &target) {
+        Ok(()) => Ok((role, scope)),
+        Err(Refusal::RoleAbove) => Err(AppError::invalid(
+            Problem::new("role_above_own").field("role"),
+        )),
+        // A refusal on the field: the form names the scope and where the caller may grant.
+        Err(Refusal::OutOfScope) => Err(AppError::invalid(Problem::new("forbidden").field(
+            if scope == Scope::National {
+                "scope_kind"
+            } else {
+                "scope_code"
+            },
+        ))),
+    }
+}
+
+/// The problems of a refused form as the form shows them: a scope refused on its field names the
+/// scope and where the caller may grant; a problem about the scope as a whole sits on its kind
+/// field.
+async fn form_errors(
+    state: &AppState,
+    auth: &Auth,
+    permission: Permission,
+    typed: &TypedScope,
+    e: &AppError,
+    prefix: &str,
+) -> AppResult<Vec<FormError>> {
+    let mut out = Vec::new();
+    for p in crate::error::bounded(&e.problems) {
+        let field = match p.field.as_deref() {
+            Some("scope") => Some("scope_kind"),
+            f => f,
+        };
+        let text = if p.code == "forbidden" && field.is_some() {
+            let scope = match typed.kind.as_str() {
+                "national" => auth.ctx.t("scope.national"),
+                _ => typed.code.trim().to_owned(),
+            };
+            crate::i18n::t_args(
+                auth.ctx.lang,
+                "pages.scope_outside",
+                &[
+                    ("scope", scope),
+                    ("within", own_scopes(state, auth, permission).await?),
+                ],
+            )
+        } else {
+            p.detail(auth.ctx.lang)
+        };
+        out.push(FormError {
+            text,
+            field: field.map(|f| format!("{prefix}{f}")),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    users: Vec<UserRow>,
+    form_errors: Vec<FormError>,
+    created: Option<(String, String)>,
+    typed: TypedUser,
+    scope_form: ScopeForm,
+    username_error: Option<String>,
+    display_name_error: Option<String>,
+    email_error: Option<String>,
+    password_error: Option<String>,
+}
+
+/// What the new-user form held when it was refused (never the password).
+#[derive(Default)]
+struct TypedUser {
+    username: String,
+    display_name: String,
+    email: String,
+}
+
 async fn users_page_with(
     state: &AppState,
     auth: Auth,
-    errors: Vec<String>,
+    errors: Vec<FormError>,
     created: Option<(String, String)>,
+    typed: (TypedUser, TypedScope),
     status: StatusCode,
 ) -> AppResult<Response> {
     require_somewhere(&auth, Permission::ManageUsers)?;
@@ -165,19 +368,43 @@ async fn users_page_with(
         });
     }
     let roles = role_options(&auth.ctx, &auth);
+    let scope_form = scope_form(
+        state,
+        &auth,
+        Permission::ManageUsers,
+        roles,
+        &typed.1,
+        &errors,
+        "",
+    )
+    .await?;
+    let at = |f: &str| error_at(&errors, f).map(str::to_owned);
     let mut res = render(UsersPage {
         ctx: auth.ctx,
         users,
-        errors,
+        username_error: at("username"),
+        display_name_error: at("display_name"),
+        email_error: at("email"),
+        password_error: at("password"),
+        form_errors: errors,
         created,
-        roles,
+        typed: typed.0,
+        scope_form,
     })?;
     *res.status_mut() = status;
     Ok(res)
 }
 
 async fn users_page(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
-    users_page_with(&state, auth, Vec::new(), None, StatusCode::OK).await
+    users_page_with(
+        &state,
+        auth,
+        Vec::new(),
+        None,
+        Default::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -197,15 +424,13 @@ async fn create_user(
     CsrfForm(form): CsrfForm<CreateUserForm>,
 ) -> AppResult<Response> {
     require_somewhere(&auth, Permission::ManageUsers)?;
+    let typed = TypedScope {
+        role: form.role.clone(),
+        kind: form.scope_kind.clone(),
+        code: form.scope_code.clone().unwrap_or_default(),
+    };
     let result: AppResult<(String, String)> = async {
-        let role = Role::parse(&form.role)
-            .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
-        let (scope, _) = form_scope(
-            &state,
-            &form.scope_kind,
-            form.scope_code.as_deref().unwrap_or(""),
-        )
-        .await?;
+        let (role, scope) = chosen_grant(&state, &auth, Permission::ManageUsers, &typed).await?;
         let password = form
             .password
             .clone()
@@ -233,12 +458,27 @@ async fn create_user(
     .await;
     match result {
         Ok(created) => {
-            users_page_with(&state, auth, Vec::new(), Some(created), StatusCode::CREATED).await
+            users_page_with(
+                &state,
+                auth,
+                Vec::new(),
+                Some(created),
+                Default::default(),
+                StatusCode::CREATED,
+            )
+            .await
         }
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
         Err(e) => {
-            let msgs = e.problems.iter().map(|p| p.detail(auth.ctx.lang)).collect();
-            users_page_with(&state, auth, msgs, None, e.status).await
+            // The form comes back as sent (the password aside), each error on its field.
+            let errors =
+                form_errors(&state, &auth, Permission::ManageUsers, &typed, &e, "").await?;
+            let kept = TypedUser {
+                username: form.username,
+                display_name: form.display_name,
+                email: form.email.unwrap_or_default(),
+            };
+            users_page_with(&state, auth, errors, None, (kept, typed), e.status).await
         }
     }
 }
@@ -254,9 +494,9 @@ struct UserPage {
     ctx: Ctx,
     user: User,
     grants: Vec<GrantRow>,
-    roles: Vec<(&'static str, String)>,
+    scope_form: ScopeForm,
     new_password: Option<String>,
-    errors: Vec<String>,
+    form_errors: Vec<FormError>,
     history: Vec<audit::Entry>,
 }
 
@@ -265,7 +505,8 @@ async fn user_page_with(
     auth: Auth,
     id: i64,
     new_password: Option<String>,
-    errors: Vec<String>,
+    errors: Vec<FormError>,
+    typed: TypedScope,
 ) -> AppResult<Response> {
     // Never for an account above the caller (this page also shows a temporary password).
     let user = manage::view_user(
@@ -293,23 +534,43 @@ async fn user_page_with(
     )
     .await?;
     let roles = role_options(&auth.ctx, &auth);
-    render(UserPage {
+    let scope_form = scope_form(
+        state,
+        &auth,
+        Permission::ManageUsers,
+        roles,
+        &typed,
+        &errors,
+        GRANT_PREFIX,
+    )
+    .await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(UserPage {
         ctx: auth.ctx,
         user,
         grants,
-        roles,
+        scope_form,
         new_password,
-        errors,
+        form_errors: errors,
         history,
-    })
+    })?;
+    *res.status_mut() = status;
+    Ok(res)
 }
+
+/// The ids of the grant form's fields on the user page (`g-role`…).
+const GRANT_PREFIX: &str = "g-";
 
 async fn user_page(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    user_page_with(&state, auth, id, None, Vec::new()).await
+    user_page_with(&state, auth, id, None, Vec::new(), TypedScope::default()).await
 }
 
 #[derive(Deserialize)]
@@ -326,25 +587,42 @@ async fn add_grant(
     CsrfForm(form): CsrfForm<GrantForm>,
 ) -> AppResult<Response> {
     let caller = auth.principal.admin_caller(auth.actor());
+    // An account the caller may not manage: refused as such (403), whatever the form says.
     manage::view_user(&state.db, state.directory.as_ref(), &caller, id).await?;
-    let role = Role::parse(&form.role)
-        .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
-    let (scope, _) = form_scope(
-        &state,
-        &form.scope_kind,
-        form.scope_code.as_deref().unwrap_or(""),
-    )
-    .await?;
-    manage::add_grant(
-        &state.db,
-        state.directory.as_ref(),
-        &caller,
-        id,
-        role,
-        scope,
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+    let typed = TypedScope {
+        role: form.role,
+        kind: form.scope_kind,
+        code: form.scope_code.unwrap_or_default(),
+    };
+    let result = async {
+        let (role, scope) = chosen_grant(&state, &auth, Permission::ManageUsers, &typed).await?;
+        manage::add_grant(
+            &state.db,
+            state.directory.as_ref(),
+            &caller,
+            id,
+            role,
+            scope,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let errors = form_errors(
+                &state,
+                &auth,
+                Permission::ManageUsers,
+                &typed,
+                &e,
+                GRANT_PREFIX,
+            )
+            .await?;
+            user_page_with(&state, auth, id, None, errors, typed).await
+        }
+    }
 }
 
 async fn revoke_grant(
@@ -411,7 +689,15 @@ async fn reset_password(
         id,
     )
     .await?;
-    user_page_with(&state, auth, id, Some(password), Vec::new()).await
+    user_page_with(
+        &state,
+        auth,
+        id,
+        Some(password),
+        Vec::new(),
+        TypedScope::default(),
+    )
+    .await
 }
 
 struct TokenRow {
@@ -430,15 +716,16 @@ struct TokensPage {
     ctx: Ctx,
     tokens: Vec<TokenRow>,
     created: Option<String>,
-    errors: Vec<String>,
-    roles: Vec<(&'static str, String)>,
+    form_errors: Vec<FormError>,
+    scope_form: ScopeForm,
 }
 
 async fn tokens_page_with(
     state: &AppState,
     auth: Auth,
     created: Option<String>,
-    errors: Vec<String>,
+    errors: Vec<FormError>,
+    typed: TypedScope,
     status: StatusCode,
 ) -> AppResult<Response> {
     require_somewhere(&auth, Permission::ManageTokens)?;
@@ -464,19 +751,37 @@ async fn tokens_page_with(
         .into_iter()
         .filter(|(r, _)| *r != "system_admin")
         .collect();
+    let scope_form = scope_form(
+        state,
+        &auth,
+        Permission::ManageTokens,
+        roles,
+        &typed,
+        &errors,
+        "",
+    )
+    .await?;
     let mut res = render(TokensPage {
         ctx: auth.ctx,
         tokens: rows,
         created,
-        errors,
-        roles,
+        form_errors: errors,
+        scope_form,
     })?;
     *res.status_mut() = status;
     Ok(res)
 }
 
 async fn tokens_page(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
-    tokens_page_with(&state, auth, None, Vec::new(), StatusCode::OK).await
+    tokens_page_with(
+        &state,
+        auth,
+        None,
+        Vec::new(),
+        TypedScope::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -494,15 +799,13 @@ async fn create_token(
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> AppResult<Response> {
     require_somewhere(&auth, Permission::ManageTokens)?;
+    let typed = TypedScope {
+        role: form.role.clone(),
+        kind: form.scope_kind.clone(),
+        code: form.scope_code.clone().unwrap_or_default(),
+    };
     let result: AppResult<String> = async {
-        let role = Role::parse(&form.role)
-            .ok_or_else(|| AppError::invalid(Problem::new("role_invalid").field("role")))?;
-        let (scope, _) = form_scope(
-            &state,
-            &form.scope_kind,
-            form.scope_code.as_deref().unwrap_or(""),
-        )
-        .await?;
+        let (role, scope) = chosen_grant(&state, &auth, Permission::ManageTokens, &typed).await?;
         let (_, secret) = manage::create_token(
             &state.db,
             state.directory.as_ref(),
@@ -518,12 +821,21 @@ async fn create_token(
     .await;
     match result {
         Ok(secret) => {
-            tokens_page_with(&state, auth, Some(secret), Vec::new(), StatusCode::CREATED).await
+            tokens_page_with(
+                &state,
+                auth,
+                Some(secret),
+                Vec::new(),
+                TypedScope::default(),
+                StatusCode::CREATED,
+            )
+            .await
         }
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
         Err(e) => {
-            let msgs = e.problems.iter().map(|p| p.detail(auth.ctx.lang)).collect();
-            tokens_page_with(&state, auth, None, msgs, e.status).await
+            let errors =
+                form_errors(&state, &auth, Permission::ManageTokens, &typed, &e, "").await?;
+            tokens_page_with(&state, auth, None, errors, typed, e.status).await
         }
     }
 }

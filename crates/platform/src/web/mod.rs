@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod ctx;
 pub mod extract;
+pub mod form;
 pub mod format;
 pub mod limits;
 pub mod live;

@@ -6,6 +6,7 @@ mod support;
 
 use testkit::on_both;
 
+mod admin_forms;
 mod extract;
 mod identity_flows;
 mod signin_security;

@@ -115,6 +115,71 @@ impl Period {
         Ok(p)
     }
 
+    /// Parse a period as people type it and as the pages display it: the ids of [`Period::parse`]
+    /// (`202611`, `2026Q3`…, in either case), the short form of [`Period::short`] (`11/2026`,
+    /// `Q3/2026`, `S1/2026`, `N9/2026`), ISO-like `2026-11` / `2026-Q3`, and the labels of
+    /// [`Period::label`] in both languages (`Tháng 11/2026`, `Quý III/2026`, `November 2026`,
+    /// `6 tháng đầu năm 2026`…), with or without Vietnamese diacritics. The one reader of typed
+    /// periods: forms parse here, at the edge, and keep the [`Period`].
+    pub fn parse_typed(s: &str) -> Result<Period, BadPeriod> {
+        let bad = || BadPeriod(s.to_owned());
+        let t = s.trim();
+        if let Ok(p) = Period::parse(t) {
+            return Ok(p);
+        }
+        // Longer than any form a page shows: refused before any work.
+        if t.chars().count() > 40 {
+            return Err(bad());
+        }
+        let lower = t.to_lowercase();
+        let tokens: Vec<&str> = lower
+            .split(|c: char| c.is_whitespace() || matches!(c, '/' | '-' | '.' | ','))
+            .filter(|w| !w.is_empty())
+            .collect();
+        // One four-digit year, said once; every other token says which period of it.
+        let is_year = |w: &&str| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit());
+        let years: Vec<&str> = tokens.iter().copied().filter(is_year).collect();
+        let rest: Vec<&str> = tokens
+            .iter()
+            .copied()
+            .filter(|w| !is_year(w))
+            .filter(|w| !matches!(*w, "năm" | "nam" | "year" | "of" | "the"))
+            .collect();
+        let id = match (years.as_slice(), rest.as_slice()) {
+            // `2026q3`, `2026h1`: an id typed in lower case or with H for a half.
+            ([], [one]) => one.to_uppercase().replace('H', "S"),
+            ([y], rest) => format!("{y}{}", typed_rest(rest).ok_or_else(bad)?),
+            _ => return Err(bad()),
+        };
+        Period::parse(&id).map_err(|_| bad())
+    }
+
+    /// The short form a form field shows and reads back: `11/2026`, `Q3/2026`, `S1/2026`,
+    /// `N9/2026`, `2026`.
+    pub fn short(&self) -> String {
+        match self.kind {
+            PeriodKind::Month => format!("{}/{:04}", self.index, self.year),
+            PeriodKind::Quarter => format!("Q{}/{:04}", self.index, self.year),
+            PeriodKind::HalfYear => format!("S{}/{:04}", self.index, self.year),
+            PeriodKind::NineMonths => format!("N9/{:04}", self.year),
+            PeriodKind::Year => format!("{:04}", self.year),
+        }
+    }
+
+    /// Ways to type this period that [`Period::parse_typed`] reads, for hints and messages:
+    /// `11/2026, 2026-11, 202611`.
+    pub fn typed_examples(&self) -> Vec<String> {
+        match self.kind {
+            PeriodKind::Month => vec![
+                self.short(),
+                format!("{:04}-{:02}", self.year, self.index),
+                self.id(),
+            ],
+            PeriodKind::Year => vec![self.id()],
+            _ => vec![self.short(), self.id()],
+        }
+    }
+
     /// The canonical id.
     pub fn id(&self) -> String {
         match self.kind {
@@ -335,6 +400,74 @@ impl std::fmt::Display for Period {
     }
 }
 
+/// What follows the year in a typed period, as the suffix of its id (`11` → `"11"`, `q3` →
+/// `"Q3"`, `quý iii` → `"Q3"`, `6 tháng đầu` → `"S1"`, `9 tháng` → `"N9"`, nothing → `""`).
+fn typed_rest(rest: &[&str]) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let number = |w: &str, max: u8| -> Option<u8> {
+        let n: u8 = (w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| w.parse().ok())
+            .flatten()?;
+        (1..=max).contains(&n).then_some(n)
+    };
+    let roman = |w: &str| -> Option<u8> {
+        match w {
+            "i" => Some(1),
+            "ii" => Some(2),
+            "iii" => Some(3),
+            "iv" => Some(4),
+            _ => number(w, 4),
+        }
+    };
+    // `q3`, `s1`, `h1`, `n9` as one token.
+    let letter = |w: &str, l: char, max: u8| -> Option<u8> {
+        let n = w.strip_prefix(l)?;
+        number(n, max)
+    };
+    let month_name = |w: &str| -> Option<u8> {
+        let i = MONTHS
+            .iter()
+            .position(|m| *m == w || (w.len() == 3 && m.starts_with(w)))?;
+        Some(i as u8 + 1)
+    };
+    let month = |m: u8| Some(format!("{m:02}"));
+    match rest {
+        [] => Some(String::new()),
+        [w] => {
+            if let Some(m) = number(w, 12).or_else(|| month_name(w)) {
+                month(m)
+            } else if let Some(q) = letter(w, 'q', 4) {
+                Some(format!("Q{q}"))
+            } else if let Some(h) = letter(w, 's', 2).or_else(|| letter(w, 'h', 2)) {
+                Some(format!("S{h}"))
+            } else if *w == "n9" {
+                Some("N9".into())
+            } else {
+                None
+            }
+        }
+        ["tháng" | "thang" | "month", m] => month(number(m, 12)?),
+        ["quý" | "quy" | "quarter", q] => Some(format!("Q{}", roman(q)?)),
+        ["6", "tháng" | "thang", "đầu" | "dau"] | ["first", "half"] => Some("S1".into()),
+        ["6", "tháng" | "thang", "cuối" | "cuoi"] | ["second", "half"] => Some("S2".into()),
+        ["9", "tháng" | "thang"] | ["nine", "months"] => Some("N9".into()),
+        _ => None,
+    }
+}
+
 fn month(m: u8) -> Month {
     Month::try_from(m).expect("month 1–12")
 }
@@ -409,6 +542,73 @@ mod tests {
         ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn typed_forms_of_the_pages() {
+        for (typed, id) in [
+            ("11/2026", "202611"),
+            ("1/2026", "202601"),
+            ("01/2026", "202601"),
+            ("2026-11", "202611"),
+            ("2026/11", "202611"),
+            ("202611", "202611"),
+            ("Tháng 11/2026", "202611"),
+            ("thang 11 nam 2026", "202611"),
+            ("November 2026", "202611"),
+            ("nov 2026", "202611"),
+            ("Q3/2026", "2026Q3"),
+            ("q3 2026", "2026Q3"),
+            ("2026Q3", "2026Q3"),
+            ("2026q3", "2026Q3"),
+            ("2026-Q3", "2026Q3"),
+            ("Quý III/2026", "2026Q3"),
+            ("quy 3/2026", "2026Q3"),
+            ("Q3 2026", "2026Q3"),
+            ("S1/2026", "2026S1"),
+            ("2026H2", "2026S2"),
+            ("6 tháng đầu năm 2026", "2026S1"),
+            ("6 tháng cuối năm 2026", "2026S2"),
+            ("First half of 2026", "2026S1"),
+            ("N9/2026", "2026N9"),
+            ("9 tháng năm 2026", "2026N9"),
+            ("Nine months of 2026", "2026N9"),
+            ("2026", "2026"),
+            ("Năm 2026", "2026"),
+            ("Year 2026", "2026"),
+        ] {
+            assert_eq!(
+                Period::parse_typed(typed).map(|p| p.id()),
+                Ok(id.to_owned()),
+                "{typed}"
+            );
+        }
+        for bad in [
+            "",
+            "13/2026",
+            "0/2026",
+            "11/26",
+            "11/2026/2027",
+            "2026-13",
+            "Q5/2026",
+            "Quý V/2026",
+            "S3/2026",
+            "N8/2026",
+            "tháng 2026",
+            "11 12 2026",
+            "1/1/2026",
+            "2026Q",
+            "hôm qua",
+            "1899",
+            "11/20266",
+        ] {
+            assert!(Period::parse_typed(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Period::month(2026, 11).short(), "11/2026");
+        assert_eq!(
+            Period::month(2026, 11).typed_examples(),
+            ["11/2026", "2026-11", "202611"]
+        );
     }
 
     #[test]
@@ -495,6 +695,35 @@ mod tests {
         #[test]
         fn parser_never_panics(s in "\\PC{0,10}") {
             let _ = Period::parse(&s);
+            let _ = Period::parse_typed(&s);
+        }
+
+        /// Every form a page shows a period in reads back as that period: its id, its short
+        /// form, the examples of hints, its label in both languages, in any letter case.
+        #[test]
+        fn typed_periods_read_back(year in 1900i32..2200, m in 1u8..=12, q in 1u8..=4, s in 1u8..=2) {
+            for p in [Period::month(year, m), Period { year, kind: PeriodKind::Quarter, index: q },
+                      Period { year, kind: PeriodKind::HalfYear, index: s },
+                      Period { year, kind: PeriodKind::NineMonths, index: 0 },
+                      Period { year, kind: PeriodKind::Year, index: 0 }] {
+                let mut shown = vec![p.id(), p.short(), p.label("vi"), p.label("en")];
+                shown.extend(p.typed_examples());
+                for text in shown {
+                    for t in [text.clone(), text.to_lowercase(), text.to_uppercase(), format!("  {text} ")] {
+                        prop_assert_eq!(Period::parse_typed(&t), Ok(p), "{}", t);
+                    }
+                }
+            }
+        }
+
+        /// A typed period is never read as another one: whatever it reads, its short form and
+        /// its id say the same period.
+        #[test]
+        fn typed_reading_is_stable(s in "[0-9QqSsNnHh/ -]{1,9}") {
+            if let Ok(p) = Period::parse_typed(&s) {
+                prop_assert_eq!(Period::parse_typed(&p.short()), Ok(p));
+                prop_assert_eq!(Period::parse(&p.id()), Ok(p));
+            }
         }
     }
 }

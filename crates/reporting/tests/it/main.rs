@@ -15,6 +15,7 @@ mod dhis2;
 mod explanations;
 mod future_periods;
 mod live;
+mod pages;
 mod reporting_stories;
 mod sdmx;
 mod templates;

@@ -1,14 +1,24 @@
 //! The national overview (tổng quan): every indicator of a template for a period, with its fresh
 //! national total, growth and completeness (the reports awaiting the signed-in official are on
 //! the worklist page, linked from here).
+//!
+//! Each template's page speaks of its own reporting units (a ministry for the country, the
+//! provinces, the communes) and notes only what applies to its own indicators. The period field
+//! reads the forms the page shows (`11/2026`, `2026-11`, `202611`…, [`Period::parse_typed`]); a
+//! period it cannot read, or of another kind than the template's, is answered 422 with the page
+//! and the typed text kept, the error linked to the field.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
-use platform::error::{AppError, AppResult};
+use platform::error::AppResult;
+use platform::i18n::t_args;
 use platform::identity::access::Permission;
 use platform::web::Query;
 use platform::web::admin::{fmt_ms, render};
+use platform::web::form::{FormError, error_at};
 use platform::web::{AppState, Ctx};
+use registry::Level;
 use serde::Deserialize;
 
 use crate::model::format::format_number;
@@ -19,7 +29,6 @@ use crate::query as data;
 use crate::store::submissions;
 
 use super::{shown_status, template_query};
-use crate::http::report::parse_period;
 
 struct OverviewRow {
     code: String,
@@ -35,7 +44,10 @@ struct OverviewRow {
 }
 
 struct ReportRow {
+    /// The code of the report's unit in its address (`VN` for a ministry's national report).
     unit_code: String,
+    /// Who files it as people know them: the province or commune, or the ministry.
+    code: String,
     unit_name: String,
     status: String,
     status_key: &'static str,
@@ -48,6 +60,13 @@ struct OverviewPage {
     ctx: Ctx,
     period: String,
     period_label: String,
+    /// The period field: the period's short form, or what was typed when it was refused.
+    period_typed: String,
+    period_hint: String,
+    period_error: Option<String>,
+    form_errors: Vec<FormError>,
+    /// The template's own words: who reports, what is due, what the notes say.
+    words: Words,
     prev_period: String,
     next_period: Option<String>,
     rows: Vec<OverviewRow>,
@@ -69,6 +88,125 @@ pub(super) struct PeriodQuery {
     template: Option<String>,
 }
 
+/// What the page says of a template's reporting units and indicators.
+struct Words {
+    /// "Đơn vị báo cáo: các tỉnh, thành phố (34)." / "…: Bộ Tài chính, số liệu của cả nước."
+    reporters: String,
+    national_caption: String,
+    expected: String,
+    with_data: String,
+    reports_caption: String,
+    /// How the national figures are made (added up from the units, or the ministry's own).
+    aggregation_note: String,
+    /// The template's indicators not added up from the units' figures, if any.
+    not_added_note: Option<String>,
+    growth_note: String,
+    provisional_note: String,
+}
+
+/// The words of `template` in `lang`; `ministry` is the name of the ministry filing a national
+/// template, `expected` the number of units due.
+fn words(
+    lang: platform::i18n::Lang,
+    template: &Template,
+    ministry: Option<&str>,
+    indicators: &[crate::model::indicator::Indicator],
+    period_label: &str,
+    expected: i64,
+) -> Words {
+    let level = match template.level() {
+        Level::Nation => "nation",
+        Level::Province => "province",
+        Level::District => "district",
+        Level::Commune => "commune",
+    };
+    let t = |key: &str, args: &[(&str, String)]| t_args(lang, &format!("pages.{key}"), args);
+    let ministry = ministry.unwrap_or(&template.code).to_owned();
+    let units = t(&format!("units_{level}"), &[]);
+    let with_data = t(&format!("with_data_{level}"), &[]);
+    let nation = template.level() == Level::Nation;
+    // Figures of indicators that do not add up over units (indices, rates, averages) are not
+    // the units' sum: said once, naming them, only where the template has such indicators.
+    let not_added: Vec<&str> = indicators
+        .iter()
+        .filter(|i| i.agg_units != "sum")
+        .map(|i| i.name(lang))
+        .collect();
+    Words {
+        reporters: if nation {
+            t("reporters_nation", &[("ministry", ministry.clone())])
+        } else {
+            t(
+                "reporters_units",
+                &[("units", units.clone()), ("count", expected.to_string())],
+            )
+        },
+        national_caption: t("national_caption", &[("period", period_label.to_owned())]),
+        expected: t(&format!("expected_{level}"), &[]),
+        reports_caption: t(&format!("reports_caption_{level}"), &[]),
+        aggregation_note: if nation {
+            t("aggregation_nation", &[("ministry", ministry.clone())])
+        } else {
+            t("aggregation_units", &[("units", units.clone())])
+        },
+        not_added_note: (!nation && !not_added.is_empty()).then(|| {
+            t(
+                "not_added_note",
+                &[("units", units.clone()), ("names", not_added.join("; "))],
+            )
+        }),
+        growth_note: if nation {
+            t("growth_note_nation", &[("ministry", ministry)])
+        } else {
+            t("growth_note_units", &[("units", units)])
+        },
+        provisional_note: t("provisional_note", &[("column", with_data.clone())]),
+        with_data,
+    }
+}
+
+/// The period of the page: the one asked for, or the latest due with the problem of what was
+/// typed (unreadable, or of another kind than the template's), to show on the field.
+fn asked_period(
+    lang: platform::i18n::Lang,
+    template: &Template,
+    typed: Option<&str>,
+    today: time::Date,
+) -> (Period, Option<String>) {
+    let latest = template.latest_due(today);
+    let Some(typed) = typed.map(str::trim).filter(|s| !s.is_empty()) else {
+        return (latest, None);
+    };
+    let examples = latest.typed_examples().join(", ");
+    let kind = crate::model::template::kind_label(template.kind(), lang).to_owned();
+    let t = |key: &str, args: &[(&str, String)]| t_args(lang, &format!("pages.{key}"), args);
+    match Period::parse_typed(typed) {
+        Ok(p) if p.kind == template.kind() => (p, None),
+        Ok(p) => (
+            latest,
+            Some(t(
+                "period_wrong_kind",
+                &[
+                    ("label", p.label(lang.code())),
+                    ("kind", kind),
+                    ("examples", examples),
+                ],
+            )),
+        ),
+        Err(_) => (
+            latest,
+            Some(t(
+                "period_unreadable",
+                &[
+                    ("value", typed.chars().take(40).collect()),
+                    ("kind", kind),
+                    ("examples", examples),
+                ],
+            )),
+        ),
+    }
+}
+
 /// A template the overview can switch to.
 struct TemplateChoice {
     code: String,
@@ -85,11 +223,11 @@ pub(super) async fn overview(
     let template =
         crate::http::templates::resolve(&state.db, q.template.as_deref(), "template").await?;
     let today = registry::Day::today().0;
-    let period = match q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => template.latest_due(today),
-        some => parse_period(some)?,
-    };
-    template.check_period(&period).map_err(AppError::invalid)?;
+    let (period, period_error) = asked_period(ctx.lang, &template, q.period.as_deref(), today);
+    let form_errors: Vec<FormError> = period_error
+        .into_iter()
+        .map(|e| FormError::at("period", e))
+        .collect();
     let indicators = visible_indicators(&state, &ctx, &template, &period).await?;
     // Completeness and the list of reports the caller may see.
     let provinces = crate::store::units::reporting_units(&state.db, &template, &period).await?;
@@ -102,9 +240,15 @@ pub(super) async fn overview(
         .with_hms(23, 59, 59)
         .map(|t| (t.assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000)
         .unwrap_or(i64::MAX);
+    // A ministry's national report is filed by the ministry: named as such, not as "VN".
+    let ministry = match template.agency_id {
+        Some(id) => registry::store::agency(&state.db, id).await?,
+        None => None,
+    };
     let (c, reports) = completeness(
         &ctx,
         &template,
+        ministry.as_ref(),
         &provinces,
         &subs,
         deadline_ms,
@@ -112,8 +256,31 @@ pub(super) async fn overview(
     );
     let next = period.next();
     let all = crate::store::templates::list(&state.db).await?;
-    render(OverviewPage {
-        period_label: period.label(lang),
+    let period_label = period.label(lang);
+    let words = words(
+        ctx.lang,
+        &template,
+        ministry.as_ref().map(|a| a.name(ctx.lang)),
+        &indicators,
+        &period_label,
+        expected,
+    );
+    let period_error = error_at(&form_errors, "period").map(str::to_owned);
+    let refused = !form_errors.is_empty();
+    let mut res = render(OverviewPage {
+        period_typed: match &period_error {
+            Some(_) => q.period.clone().unwrap_or_default(),
+            None => period.short(),
+        },
+        period_hint: t_args(
+            ctx.lang,
+            "pages.period_hint",
+            &[("examples", period.typed_examples().join(", "))],
+        ),
+        period_error,
+        form_errors,
+        words,
+        period_label,
         period: period.id(),
         prev_period: period.previous().id(),
         next_period: (next <= template.latest_due(today).next()).then(|| next.id()),
@@ -135,7 +302,11 @@ pub(super) async fn overview(
         completeness: c,
         reports,
         ctx,
-    })
+    })?;
+    if refused {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
 }
 
 /// The template's indicators whose national figures the caller may read. National figures of
@@ -260,6 +431,7 @@ async fn indicator_rows(
 fn completeness(
     ctx: &Ctx,
     template: &Template,
+    ministry: Option<&registry::store::Agency>,
     provinces: &[registry::store::Unit],
     subs: &[crate::model::submission::Submission],
     deadline_ms: i64,
@@ -300,9 +472,16 @@ fn completeness(
             });
         if visible {
             let (key, status) = shown_status(ctx, s.map(|s| s.status), deadline, today);
+            let (code, unit_name) = match ministry {
+                Some(m) if template.level() == registry::Level::Nation => {
+                    (m.code.clone(), m.name(ctx.lang).to_owned())
+                }
+                _ => (u.code.clone(), u.name.clone()),
+            };
             reports.push(ReportRow {
                 unit_code: u.code.clone(),
-                unit_name: u.name.clone(),
+                code,
+                unit_name,
                 status,
                 status_key: key,
                 submitted: s
