@@ -17,3 +17,4 @@ pub mod status;
 pub mod submission;
 pub mod target;
 pub mod template;
+pub mod warning;

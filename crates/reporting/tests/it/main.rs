@@ -18,3 +18,4 @@ mod reporting_stories;
 mod sdmx;
 mod templates;
 mod values;
+mod warnings;
