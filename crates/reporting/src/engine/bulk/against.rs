@@ -191,14 +191,17 @@ fn unusual(
     let by_code = &lookups[&r.template.id];
     let indicator = |code: &str| by_code.get(code).copied();
     let now = |code: &str| current.get(code).copied().flatten();
+    let history = state.history.get(&r.unit_id);
+    // The previous period as stored (read for the rules' indicators), else its approved value
+    // in the history (what an outlier's message compares with).
     let before = |code: &str| {
         let ind = by_code.get(code)?;
         state
             .prev_stored
             .get(&(ind.id, r.unit_id, prev))
             .map(|x| x.value)
+            .or_else(|| history?.get(ind.id, &prev))
     };
-    let history = state.history.get(&r.unit_id);
     let earlier = |ind: &Indicator, into: &mut Vec<f64>| {
         if let Some(h) = history {
             into.extend(h.before(ind.id, &r.period, HISTORY));
