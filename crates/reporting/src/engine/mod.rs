@@ -10,6 +10,7 @@ pub mod decide;
 pub mod error;
 pub mod reference;
 pub mod reminders;
+pub mod review;
 pub mod save;
 pub mod targets;
 #[cfg(test)]

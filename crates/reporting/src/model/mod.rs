@@ -17,4 +17,5 @@ pub mod status;
 pub mod submission;
 pub mod target;
 pub mod template;
+pub mod warning;
 pub mod worklist;

@@ -34,16 +34,29 @@ pub fn modified_z(x: f64, history: &[f64]) -> Option<f64> {
     (mad != 0.0).then(|| 0.6745 * (x - m) / mad)
 }
 
+/// A value found far from its unit's history: how far in robust terms, and what the history
+/// usually holds (its median) over how many periods — what a message tells an official.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outlier {
+    /// The modified z-score (for logs and tests; never shown to people).
+    pub z: f64,
+    /// The median of the history: the unit's usual level.
+    pub usual: f64,
+    /// How many earlier periods the history holds.
+    pub periods: usize,
+}
+
 /// Is `x` an outlier for this history? Both far in robust terms (|modified z| above
 /// [`OUTLIER_Z`]) and materially different (more than [`OUTLIER_MIN_CHANGE`] from the median), so
-/// that a very steady series does not flag ordinary movements. Returns the z-score if so.
-pub fn outlier(x: f64, history: &[f64]) -> Option<f64> {
+/// that a very steady series does not flag ordinary movements.
+pub fn outlier(x: f64, history: &[f64]) -> Option<Outlier> {
     outlier_in(x, &mut history.to_vec())
 }
 
 /// [`outlier`] working in the history's own buffer (which it reorders): the bulk path checks
 /// millions of values and reuses one buffer.
-pub fn outlier_in(x: f64, history: &mut [f64]) -> Option<f64> {
+pub fn outlier_in(x: f64, history: &mut [f64]) -> Option<Outlier> {
+    let periods = history.len();
     let (m, mad) = median_and_mad(history)?;
     if mad == 0.0 {
         return None;
@@ -54,8 +67,16 @@ pub fn outlier_in(x: f64, history: &mut [f64]) -> Option<f64> {
     } else {
         ((x - m) / m).abs()
     };
-    (z.abs() > OUTLIER_Z && relative > OUTLIER_MIN_CHANGE).then_some(z)
+    (z.abs() > OUTLIER_Z && relative > OUTLIER_MIN_CHANGE).then_some(Outlier {
+        z,
+        usual: m,
+        periods,
+    })
 }
+
+/// How many periods of approved history the outlier check reads (at submission, and when a
+/// report is reviewed).
+pub const HISTORY_PERIODS: usize = 24;
 
 /// Smallest relative change from the median that can be an outlier.
 pub const OUTLIER_MIN_CHANGE: f64 = 0.15;
@@ -80,7 +101,9 @@ mod tests {
             1000.0, 1010.0, 1020.0, 1030.0, 1040.0, 1050.0, 1060.0, 1070.0,
         ];
         assert_eq!(outlier(1150.0, &steady), None);
-        assert!(outlier(4000.0, &steady).is_some());
+        let o = outlier(4000.0, &steady).unwrap();
+        assert_eq!((o.usual, o.periods), (1035.0, 8));
+        assert!(o.z > OUTLIER_Z);
     }
 
     proptest::proptest! {

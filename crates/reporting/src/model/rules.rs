@@ -1,12 +1,16 @@
 //! Validation rules as expressions (quy tắc kiểm tra): `left op right`, both sides formulas over
 //! the report's indicators (with `prev(X)` and the other period functions). An `error` rule
 //! blocks a submission; a `warning` rule needs an explanation. A rule whose inputs are missing does
-//! not apply. Messages come in Vietnamese and English from the rule's own names.
+//! not apply. Messages come in Vietnamese and English from the rule's own names (its
+//! description in the catalogue); a broken rule also tells what each side came to and which
+//! values it read ([`Breach`]), so that a message can say it in figures, never as the expression.
+
+use std::cell::RefCell;
 
 use platform::i18n::Lang;
 use rust_decimal::Decimal;
 
-use super::formula::{Context, Formula, NoValue};
+use super::formula::{Context, Formula, NoValue, PeriodShift};
 
 /// A comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,12 +69,76 @@ pub struct Rule {
     pub blocking: bool,
 }
 
+/// One value a rule read: the indicator, the period (relative to the report's), the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub code: String,
+    pub shift: PeriodShift,
+    pub value: Decimal,
+}
+
+/// A rule found broken: what each side came to and the values each side read (each once, in
+/// the order read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breach {
+    pub left: Decimal,
+    pub right: Decimal,
+    pub left_inputs: Vec<Input>,
+    pub right_inputs: Vec<Input>,
+}
+
+/// Evaluate a side of a rule, keeping the values it reads.
+fn eval_recording(f: &Formula, ctx: &dyn Context) -> Option<(Decimal, Vec<Input>)> {
+    let read: RefCell<Vec<Input>> = RefCell::new(Vec::new());
+    let recording = |code: &str, shift: PeriodShift| -> Option<Decimal> {
+        let v = ctx.value(code, shift)?;
+        let mut read = read.borrow_mut();
+        if !read.iter().any(|i| i.code == code && i.shift == shift) {
+            read.push(Input {
+                code: code.to_owned(),
+                shift,
+                value: v,
+            });
+        }
+        Some(v)
+    };
+    let v = f.eval(&recording).ok()?;
+    Some((v, read.into_inner()))
+}
+
 impl Rule {
+    /// The rule's name in `lang`: its description in the catalogue (may be empty).
     pub fn name(&self, lang: Lang) -> &str {
         match lang {
             Lang::En => &self.name_en,
             Lang::Vi => &self.name_vi,
         }
+    }
+
+    /// The catalogue's description of the rule in `lang`, if it has one.
+    pub fn description(&self, lang: Lang) -> Option<&str> {
+        Some(self.name(lang).trim()).filter(|d| !d.is_empty())
+    }
+
+    /// Is the left side the rule's subject alone (`RETAIL_SALES <= …`), so that the rule
+    /// compares the subject's value with the right side?
+    pub fn subject_alone(&self) -> bool {
+        self.subject().as_deref() == Some(self.left.source().trim())
+    }
+
+    /// The rule as broken in this context: None when it holds or does not apply.
+    pub fn breach(&self, ctx: &dyn Context) -> Option<Breach> {
+        if self.check(ctx) != Some(false) {
+            return None;
+        }
+        let (left, left_inputs) = eval_recording(&self.left, ctx)?;
+        let (right, right_inputs) = eval_recording(&self.right, ctx)?;
+        Some(Breach {
+            left,
+            right,
+            left_inputs,
+            right_inputs,
+        })
     }
 
     /// The indicator codes the rule reads, on either side.
@@ -177,5 +245,55 @@ mod tests {
                 .contains("left side")
         );
         assert!(parse("R", "r", "r", "A", "<", "B", "fatal").is_err());
+    }
+
+    #[test]
+    fn a_breach_tells_both_sides_and_what_they_read() {
+        let rule = parse(
+            "R",
+            "Tăng hơn ba lần",
+            "",
+            "RETAIL_SALES",
+            "<=",
+            "prev(RETAIL_SALES) * 3",
+            "warning",
+        )
+        .unwrap();
+        assert!(rule.subject_alone());
+        assert_eq!(rule.description(Lang::Vi), Some("Tăng hơn ba lần"));
+        assert_eq!(
+            rule.description(Lang::En),
+            None,
+            "an empty name is no description"
+        );
+        let ctx = |_: &str, shift: PeriodShift| match shift {
+            PeriodShift::Current => Some(Decimal::from(400)),
+            PeriodShift::Previous => Some(Decimal::from(100)),
+            _ => None,
+        };
+        let b = rule.breach(&ctx).unwrap();
+        assert_eq!((b.left, b.right), (Decimal::from(400), Decimal::from(300)));
+        assert_eq!(b.left_inputs.len(), 1);
+        assert_eq!(
+            b.right_inputs,
+            [Input {
+                code: "RETAIL_SALES".into(),
+                shift: PeriodShift::Previous,
+                value: Decimal::from(100)
+            }]
+        );
+        let holds = |_: &str, _: PeriodShift| Some(Decimal::from(100));
+        assert_eq!(rule.breach(&holds), None);
+        let parts = parse(
+            "P",
+            "p",
+            "p",
+            "abs(A + B - T)",
+            "<=",
+            "0.005 * T",
+            "warning",
+        )
+        .unwrap();
+        assert!(!parts.subject_alone());
     }
 }

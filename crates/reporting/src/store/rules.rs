@@ -1,6 +1,6 @@
 //! The validation rules as stored (`validation_rules`).
 
-use platform::db::{Row, Tx};
+use platform::db::{Db, Row, Tx};
 use platform::params;
 
 use crate::model::rules::{Rule, parse};
@@ -21,6 +21,15 @@ fn from_row(r: &Row) -> anyhow::Result<Rule> {
 /// Every rule.
 pub async fn all(tx: &mut Tx) -> anyhow::Result<Vec<Rule>> {
     tx.fetch_all("SELECT * FROM validation_rules ORDER BY code", params![])
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Every rule, outside a transaction (a page reviewing a report).
+pub async fn all_of(db: &Db) -> anyhow::Result<Vec<Rule>> {
+    db.fetch_all("SELECT * FROM validation_rules ORDER BY code", params![])
         .await?
         .iter()
         .map(from_row)

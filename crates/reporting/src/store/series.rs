@@ -56,6 +56,25 @@ pub async fn load(tx: &mut Tx, units: &HashSet<i64>) -> DbResult<HashMap<i64, Hi
     Ok(out)
 }
 
+/// One unit's approved history, outside a transaction (a page reviewing a report).
+pub async fn of_unit(db: &Db, unit_id: i64) -> DbResult<Option<History>> {
+    let Some(row) = db
+        .fetch_optional(
+            "SELECT points FROM unit_series WHERE unit_id = $1",
+            platform::params![unit_id],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    History::from_bytes(row.get("points")?)
+        .map(Some)
+        .ok_or_else(|| DbError::Decode {
+            column: "points".into(),
+            problem: "not a list of 17-byte points sorted by indicator and period".into(),
+        })
+}
+
 /// Bring the histories of the units in line with the approved values of `indicators` stored
 /// for the given (unit, period) pairs: call in the transaction that approved, corrected,
 /// overwrote or deleted them (the indicators are the reports' templates'). Reads those values

@@ -650,7 +650,7 @@ on_both!(
         assert!(
             e.problems[0]
                 .detail(Lang::En)
-                .contains("Parts by sex must add up to Average population"),
+                .contains("parts by sex must add up to Average population"),
             "{}",
             e.problems[0].detail(Lang::En)
         );

@@ -20,4 +20,5 @@ mod reporting_stories;
 mod sdmx;
 mod templates;
 mod values;
+mod warnings;
 mod worklist;

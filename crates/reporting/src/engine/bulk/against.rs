@@ -12,12 +12,11 @@ use super::state::State;
 use super::{Checked, HISTORY, Lookups, Report, failure, refuse_if_any};
 use crate::engine::decide::is_author;
 use crate::engine::error::{Issue, Kind, Result};
-use crate::model::formula::{PeriodShift, decimal_from_f64};
 use crate::model::indicator::Indicator;
-use crate::model::outlier::outlier_in;
 use crate::model::period::Period;
 use crate::model::status::{Action, Status};
 use crate::model::submission::Submission;
+use crate::model::warning;
 use crate::store::values::Stored;
 
 /// What to do with one report once every report has passed.
@@ -87,8 +86,15 @@ pub(super) async fn check_all(
         }
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
-        outliers(r, c, state, &mut hist, &mut problems, &mut warnings);
-        rules(r, c, state, lookups, &mut problems, &mut warnings);
+        unusual(
+            r,
+            c,
+            state,
+            lookups,
+            &mut hist,
+            &mut problems,
+            &mut warnings,
+        );
         if r.template.unit_level == "nation" {
             national(tx, r, c, &mut problems, &mut warnings).await?;
         }
@@ -154,41 +160,6 @@ async fn state_problem(
     })
 }
 
-/// Values far from the unit's own history must be explained to submit.
-fn outliers(
-    r: &Report<'_>,
-    c: &Checked<'_>,
-    state: &State,
-    hist: &mut Vec<f64>,
-    problems: &mut Vec<Issue>,
-    warnings: &mut Vec<Issue>,
-) {
-    let Some(h) = state.history.get(&r.unit_id) else {
-        return;
-    };
-    for (ind, value, explanation) in &c.values {
-        let Some(v) = value else { continue };
-        hist.clear();
-        hist.extend(h.before(ind.id, &r.period, HISTORY));
-        if let Some(z) = outlier_in(*v, hist) {
-            if r.action != Action::SaveDraft && explanation.is_none() {
-                problems.push(Issue::explanation(
-                    &ind.code,
-                    Problem::new("value_outlier_unexplained")
-                        .arg("indicator", &ind.name_vi)
-                        .arg("z", format!("{z:.1}")),
-                ));
-            }
-            warnings.push(Issue::value(
-                &ind.code,
-                Problem::new("value_outlier")
-                    .arg("indicator", &ind.name_vi)
-                    .arg("z", format!("{z:.1}")),
-            ));
-        }
-    }
-}
-
 /// The indicators of the report that carry an explanation.
 fn explained<'a>(c: &'a Checked<'_>) -> HashSet<&'a str> {
     c.values
@@ -198,73 +169,73 @@ fn explained<'a>(c: &'a Checked<'_>) -> HashSet<&'a str> {
         .collect()
 }
 
-/// Validation rules over the report's values (this period as sent, the previous one as
-/// stored): errors block, warnings need an explanation on the indicator they concern.
-fn rules(
+/// Values far from the unit's own history, and validation rules over the report's values (this
+/// period as sent, the previous one as stored): one problem or warning per value
+/// ([`warning::Flagged::judge`]) — a broken error rule blocks a submission, a warning or an
+/// outlier needs an explanation on the indicator it concerns.
+fn unusual(
     r: &Report<'_>,
     c: &Checked<'_>,
     state: &State,
     lookups: &Lookups<'_>,
+    hist: &mut Vec<f64>,
     problems: &mut Vec<Issue>,
     warnings: &mut Vec<Issue>,
 ) {
-    let rules_here = &state.rules_of[&r.template.id];
-    if rules_here.is_empty() {
-        return;
-    }
     let prev = r.period.previous();
     let current: HashMap<&str, Option<f64>> = c
         .values
         .iter()
         .map(|(i, v, _)| (i.code.as_str(), *v))
         .collect();
-    let explained = explained(c);
     let by_code = &lookups[&r.template.id];
-    let ctx = |code: &str, shift: PeriodShift| -> Option<rust_decimal::Decimal> {
-        let v = match shift {
-            PeriodShift::Current => current.get(code).copied().flatten(),
-            PeriodShift::Previous => {
-                let ind = by_code.get(code)?;
-                state
-                    .prev_stored
-                    .get(&(ind.id, r.unit_id, prev))
-                    .map(|x| x.value)
-            }
-            _ => None,
-        }?;
-        decimal_from_f64(v).ok()
+    let indicator = |code: &str| by_code.get(code).copied();
+    let now = |code: &str| current.get(code).copied().flatten();
+    let history = state.history.get(&r.unit_id);
+    // The previous period as stored (read for the rules' indicators), else its approved value
+    // in the history (what an outlier's message compares with).
+    let before = |code: &str| {
+        let ind = by_code.get(code)?;
+        state
+            .prev_stored
+            .get(&(ind.id, r.unit_id, prev))
+            .map(|x| x.value)
+            .or_else(|| history?.get(ind.id, &prev))
     };
-    for rule in rules_here.iter().map(|&k| &state.rules[k]) {
-        if rule.check(&ctx) != Some(false) {
-            continue;
+    let earlier = |ind: &Indicator, into: &mut Vec<f64>| {
+        if let Some(h) = history {
+            into.extend(h.before(ind.id, &r.period, HISTORY));
         }
-        let subject = rule.subject().unwrap_or_default();
-        let detail = |code: &'static str| {
-            Problem::new(code)
-                .arg("rule_vi", &rule.name_vi)
-                .arg("rule_en", &rule.name_en)
-                .arg(
-                    "expr",
-                    format!(
-                        "{} {} {}",
-                        rule.left.source(),
-                        rule.op.as_str(),
-                        rule.right.source()
-                    ),
-                )
-        };
-        if rule.blocking && r.action != Action::SaveDraft {
-            problems.push(Issue::value(&subject, detail("rule_violated")));
-        } else if rule.blocking {
-            // A draft may hold it; submitting will not.
-            warnings.push(Issue::value(&subject, detail("rule_violated")));
-        } else if r.action != Action::SaveDraft && !explained.contains(subject.as_str()) {
-            problems.push(Issue::explanation(
-                &subject,
-                detail("rule_warning_unexplained"),
-            ));
-        } else {
-            warnings.push(Issue::value(&subject, detail("rule_warning")));
+    };
+    let src = warning::Sources {
+        indicator: &indicator,
+        current: &now,
+        previous: &before,
+        history: &earlier,
+    };
+    let rules = state.rules_of[&r.template.id]
+        .iter()
+        .map(|&k| &state.rules[k]);
+    let flagged = warning::evaluate(
+        &r.period,
+        c.values.iter().map(|(i, v, _)| (*i, *v)),
+        rules,
+        &src,
+        hist,
+    );
+    if flagged.is_empty() {
+        return;
+    }
+    let explained = explained(c);
+    let submitting = r.action != Action::SaveDraft;
+    for f in &flagged {
+        let code = f.indicator.code.as_str();
+        let j = f.judge(submitting, explained.contains(code));
+        let p = f.problem(j, &indicator);
+        match (j.refuses, j.on_explanation) {
+            (true, true) => problems.push(Issue::explanation(code, p)),
+            (true, false) => problems.push(Issue::value(code, p)),
+            (false, _) => warnings.push(Issue::value(code, p)),
         }
     }
 }

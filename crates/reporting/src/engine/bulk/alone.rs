@@ -146,6 +146,8 @@ fn check_alone<'a>(
 fn value_required(ind: &Indicator) -> Issue {
     Issue::value(
         &ind.code,
-        Problem::new("value_required").arg("indicator", &ind.name_vi),
+        Problem::new("value_required")
+            .arg("indicator", &ind.name_vi)
+            .arg("indicator_en", &ind.name_en),
     )
 }

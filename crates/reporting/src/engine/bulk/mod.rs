@@ -78,7 +78,7 @@ pub enum Audit {
 }
 
 /// How many periods of approved history the outlier check reads.
-const HISTORY: usize = 24;
+const HISTORY: usize = crate::model::outlier::HISTORY_PERIODS;
 
 /// One report's values resolved against its template: (indicator, value, explanation).
 struct Checked<'a> {

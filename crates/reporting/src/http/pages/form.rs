@@ -30,6 +30,9 @@ struct FormRow {
     last_year: String,
     explanation: String,
     error: Option<String>,
+    /// What the reporter was warned about on this value, re-evaluated from the stored values
+    /// (issue 11, item 9): shown to whoever reads the report, the approver first.
+    flag: Option<String>,
     /// The year's target for this unit (chỉ tiêu kế hoạch), if one is set.
     target: String,
 }
@@ -48,6 +51,8 @@ struct FormPage {
     version: i64,
     return_reason: Option<String>,
     rows: Vec<FormRow>,
+    /// How many rows carry a flag.
+    flagged: usize,
     can_edit: bool,
     can_decide: bool,
     can_correct: bool,
@@ -95,14 +100,31 @@ async fn render_form(
             .into_iter()
             .map(|t| (t.indicator, t.value))
             .collect();
+    // The warnings of the report as stored (not of a form just refused: its errors say it).
+    let flags = match (&sub, typed) {
+        (Some(_), None) => {
+            crate::engine::review::flags(
+                &state.db,
+                &template,
+                unit.id,
+                &period,
+                &values,
+                auth.ctx.lang,
+            )
+            .await?
+        }
+        _ => Vec::new(),
+    };
     let shown = Shown {
         values: &values,
         explanations: &explanations,
         targets: &targets,
         typed,
         errors,
+        flags: &flags,
     };
     let rows = form_rows(&auth.ctx, &template, &period, &shown);
+    let flagged = rows.iter().filter(|r| r.flag.is_some()).count();
     let cal = crate::store::holidays::holidays(&state.db).await?;
     let deadline = template.deadline(&period, &cal);
     let (key, status_text) = shown_status(&auth.ctx, status, deadline, registry::Day::today().0);
@@ -120,6 +142,7 @@ async fn render_form(
             .filter(|s| s.status == Status::Returned)
             .and_then(|s| s.return_reason.clone()),
         rows,
+        flagged,
         can_edit: may_submit && editable,
         can_decide: may_approve && status == Some(Status::Submitted),
         can_correct: may_approve && status == Some(Status::Approved),
@@ -135,13 +158,15 @@ async fn render_form(
 }
 
 /// What a form shows besides the indicators: values of this period, the previous one and the
-/// same period last year; stored explanations; the year's targets; what was typed and refused.
+/// same period last year; stored explanations; the year's targets; what was typed and refused;
+/// the warnings of the stored values.
 struct Shown<'a> {
     values: &'a std::collections::HashMap<(i64, String), f64>,
     explanations: &'a std::collections::HashMap<String, String>,
     targets: &'a std::collections::HashMap<String, f64>,
     typed: Option<&'a std::collections::HashMap<String, String>>,
     errors: &'a [Problem],
+    flags: &'a [crate::engine::review::Flag],
 }
 
 /// One row per indicator in force in this period (retired ones, or those not yet valid, are not
@@ -160,6 +185,7 @@ fn form_rows(
         targets,
         typed,
         errors,
+        flags,
     } = shown;
     let fmt = |ind: &crate::model::indicator::Indicator, p: &Period| {
         values
@@ -208,6 +234,10 @@ fn form_rows(
                             || p.field.as_deref() == Some(&format!("e_{}", ind.code))
                     })
                     .map(|p| p.detail(ctx.lang)),
+                flag: flags
+                    .iter()
+                    .find(|f| f.indicator == ind.code)
+                    .map(|f| f.text.clone()),
             }
         })
         .collect()
