@@ -28,7 +28,8 @@ use utoipa::OpenApi;
     // Every operation comes from its crate's OpenApiRouter (`openapi_json`).
     tags((name = "registry", description = "Administrative units and agencies"),
          (name = "identity", description = "The caller"),
-         (name = "reporting", description = "Indicators and reported data"))
+         (name = "reporting", description = "Indicators and reported data"),
+         (name = "operations", description = "The operations center: the national overview"))
 )]
 pub struct ApiDoc;
 
@@ -38,6 +39,7 @@ pub fn openapi_json() -> serde_json::Value {
     api.merge(platform::web::openapi());
     api.merge(registry::openapi());
     api.merge(reporting::openapi());
+    api.merge(operations::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serialises");
     shared_contract(&mut doc);
     doc
@@ -176,7 +178,10 @@ pub async fn state(db: Db, config: Config) -> anyhow::Result<AppState> {
 
 /// The whole router.
 pub fn router(state: AppState) -> Router {
-    web::app(state, vec![registry::router(), reporting::router()])
+    web::app(
+        state,
+        vec![registry::router(), reporting::router(), operations::router()],
+    )
 }
 
 /// The checks `egov audit verify` runs after the chain: each capability registers its own.

@@ -11,3 +11,48 @@
     });
   });
 })();
+
+// Live updates: a region marked data-live-topics="data,reports" follows /api/v1/live and, when
+// one of its topics changes, is redrawn from the same page fetched again (its id names it). The
+// browser's EventSource resumes after a dropped connection with Last-Event-ID.
+(function () {
+  "use strict";
+  if (!window.EventSource || !window.fetch || !window.DOMParser) { return; }
+  document.addEventListener("DOMContentLoaded", function () {
+    var region = document.querySelector("[data-live-topics]");
+    if (!region || !region.id) { return; }
+    var topics = region.getAttribute("data-live-topics");
+    var source = new EventSource("/api/v1/live?topics=" + encodeURIComponent(topics));
+    var pending = null;
+    var redraw = function () {
+      pending = null;
+      fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(region.id);
+          if (!fresh) { return; }
+          // Keep open <details> open across the redraw.
+          var open = [];
+          region.querySelectorAll("details[open]").forEach(function (d) {
+            var owner = d.closest("[id]");
+            if (owner) { open.push(owner.id); }
+          });
+          region.innerHTML = fresh.innerHTML;
+          open.forEach(function (id) {
+            var owner = document.getElementById(id);
+            var d = owner && owner.querySelector("details");
+            if (d) { d.open = true; }
+          });
+          region.setAttribute("data-live-updated", String(Date.now()));
+        })
+        .catch(function () {});
+    };
+    topics.split(",").forEach(function (t) {
+      source.addEventListener(t.trim(), function () {
+        // A burst of approvals redraws once.
+        if (!pending) { pending = setTimeout(redraw, 250); }
+      });
+    });
+  });
+})();

@@ -60,7 +60,7 @@ fn topics(raw: Option<&str>) -> AppResult<BTreeSet<String>> {
         out.insert(t.to_owned());
         if out.len() > MAX_TOPICS {
             return Err(AppError::invalid(
-                Problem::new("too_many_items")
+                Problem::new("too_many_topics")
                     .field("topics")
                     .arg("max", MAX_TOPICS),
             ));

@@ -258,16 +258,6 @@ async fn national_items(
         .await
 }
 
-/// The whole catalogue, from the node's read cache (national figures need every formula).
-pub(crate) async fn cached_catalogue(
-    state: &AppState,
-) -> AppResult<std::sync::Arc<Vec<Indicator>>> {
-    Ok(state
-        .cache
-        .get_or_compute("reporting.catalogue", catalogue::list(&state.db))
-        .await?)
-}
-
 /// The indicators asked for, and the catalogue when national figures are: they need the whole
 /// catalogue (formulas), read once and the indicators found in it. A unit's own values need
 /// only those indicators: one lookup each, far cheaper than the whole catalogue (~160 rows of
@@ -278,7 +268,7 @@ async fn indicators(
     national: bool,
 ) -> AppResult<(std::sync::Arc<Vec<Indicator>>, Vec<Indicator>)> {
     let catalogue = if national {
-        cached_catalogue(state).await?
+        query::shared_catalogue(&state.cache, &state.db).await?
     } else {
         Default::default()
     };

@@ -35,6 +35,20 @@ pub use figures::{
     unit_figures,
 };
 pub use national::{Coverage, FigureStatus, NationalView};
+/// The indicator catalogue and the report templates, as other crates read them.
+pub use crate::store::catalogue::list as catalogue;
+pub use crate::store::templates::list as templates;
+
+/// The whole catalogue from the node's read cache (`platform::cache`): national figures need
+/// every formula, and many readers ask at once.
+pub async fn shared_catalogue(
+    cache: &platform::cache::ReadCache,
+    db: &Db,
+) -> DbResult<std::sync::Arc<Vec<Indicator>>> {
+    cache
+        .get_or_compute("reporting.catalogue", store::catalogue::list(db))
+        .await
+}
 
 /// Why a query has no answer.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,20 @@
+//! The operations center over HTTP: the overview page (`/operations`) and its data
+//! (`/api/v1/operations/overview`), both served from the node's read cache.
+
+mod overview;
+
+use axum::Router;
+use axum::routing::get;
+use platform::web::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The JSON API, each route with its OpenAPI entry.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(overview::overview_json))
+}
+
+/// The pages.
+pub fn pages() -> Router<AppState> {
+    Router::new().route("/operations", get(overview::page))
+}

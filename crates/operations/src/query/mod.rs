@@ -1,0 +1,9 @@
+//! The operations center's read models, composed from reporting's query API and kept in the
+//! node's read cache (`platform::cache`): one computation per data version serves every wall and
+//! reader who may see the same indicators.
+
+mod overview;
+
+pub use overview::{
+    Board, BoardUnit, KeyFigure, MAX_BOARD_UNITS, Overview, Ranked, Ranking, SeriesPoint, overview,
+};
