@@ -9,6 +9,7 @@ use testkit::on_both;
 mod access_matrix;
 mod api_contract;
 mod audit_chain;
+mod audit_page;
 mod browser;
 mod catalogue_cli;
 mod cli;

@@ -3,6 +3,7 @@
 //! pages and operational endpoints.
 
 pub mod admin;
+mod audit_view;
 pub mod auth;
 pub mod ctx;
 pub mod extract;
