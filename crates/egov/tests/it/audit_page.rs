@@ -173,6 +173,19 @@ on_both!(
             "{}",
             page.body
         );
+        // People are named by their user name, roles by their labels.
+        let users = admin.get("/admin/audit?object_type=user").await;
+        assert!(
+            users.body.contains("<td>Người dùng kiem.toan</td>"),
+            "{}",
+            users.body
+        );
+        let role = platform::i18n::t(platform::i18n::Lang::Vi, "role.system_admin");
+        assert!(
+            users.body.contains(&format!("<td>—</td><td>{role}</td>")),
+            "{}",
+            users.body
+        );
         // Digests are bookkeeping: in the recorded JSON only, folded for auditors.
         let (visible, raw) = page.body.split_once("<details").unwrap();
         assert!(!visible.contains("approved_digests"));

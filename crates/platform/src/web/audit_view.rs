@@ -69,7 +69,8 @@ pub async fn object_names(
         out.entry(e.seq).or_insert_with(|| {
             let kind = known(lang, &format!("audit_page.type_{}", e.object_type))
                 .unwrap_or_else(|| e.object_type.clone());
-            format!("{kind} {}", e.object_id)
+            // A list of ids (`reporting.indicators,reporting.rules`) may wrap.
+            format!("{kind} {}", e.object_id.replace(',', ", "))
         });
     }
     Ok(out)
@@ -153,7 +154,7 @@ pub fn change_rows(
 }
 
 /// A recorded value as a reader of `lang` writes it: numbers with the language's separators,
-/// yes/no, a report's status by its label, nothing as "—"; lists and records as compact JSON.
+/// yes/no, a report's status and a role by their labels, nothing as "—"; lists and records as compact JSON.
 fn value(field: &str, v: &Value, lang: Lang) -> String {
     match v {
         Value::Null => NONE.to_owned(),
@@ -170,10 +171,28 @@ fn value(field: &str, v: &Value, lang: Lang) -> String {
         Value::String(s) if field == "status" => {
             known(lang, &format!("reporting.status_{s}")).unwrap_or_else(|| s.clone())
         }
+        Value::String(s) if field == "role" => {
+            known(lang, &format!("role.{s}")).unwrap_or_else(|| s.clone())
+        }
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => {
+            let text = other.to_string();
+            if text.chars().count() <= LONG {
+                return text;
+            }
+            let n = match other {
+                Value::Array(a) => a.len(),
+                Value::Object(o) => o.len(),
+                _ => 1,
+            };
+            i18n::t_args(lang, "audit_page.long_value", &[("n", n.to_string())])
+        }
     }
 }
+
+/// Lists and records longer than this many characters are counted, not shown, in the table
+/// (the recorded JSON below holds them whole).
+const LONG: usize = 120;
 
 /// A JSON number's digits with the language's separators (vi `1.234,5`, en `1,234.5`), every
 /// digit kept: the page never rounds what the trail recorded.
@@ -255,5 +274,18 @@ mod tests {
             2,
             "no version, reason, digests or object: {got:?}"
         );
+    }
+
+    #[test]
+    fn long_records_are_counted_not_shown() {
+        let keys: Vec<_> = (0..40)
+            .map(|i| serde_json::json!(["T", i, "202612"]))
+            .collect();
+        let after = serde_json::json!({"reports": 40, "keys": keys}).to_string();
+        let rows = change_rows(None, Some(&after), &Names::default(), Lang::Vi);
+        let keys_row = rows.iter().find(|r| r.field == "keys").unwrap();
+        let counted = i18n::t_args(Lang::Vi, "audit_page.long_value", &[("n", "40".into())]);
+        assert_eq!(keys_row.after, counted);
+        assert_eq!(keys_row.before, "—");
     }
 }

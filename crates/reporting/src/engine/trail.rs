@@ -258,11 +258,29 @@ pub async fn report_object_of(
 /// that are bookkeeping (the digests [`check`] recomputes), not changes.
 pub fn register_names(names: &mut audit::Names) {
     names.register("report", name_reports);
+    names.register("reporting", name_reporting);
     names.bookkeeping(&[
         APPROVED_DIGESTS,
         VALUE_CHANGES_DIGEST,
         "legacy_value_changes",
     ]);
+}
+
+/// Names of reporting's entries about the whole system: the catalogue, targets, demo data, the
+/// trail start ("Danh mục chỉ tiêu").
+async fn name_reporting(
+    _db: Db,
+    entries: Vec<audit::Entry>,
+    lang: Lang,
+) -> anyhow::Result<HashMap<i64, String>> {
+    Ok(entries
+        .into_iter()
+        .filter_map(|e| {
+            let key = format!("audit_page.reporting_{}", e.object_id.replace('-', "_"));
+            let name = i18n::t(lang, &key);
+            (name != key).then_some((e.seq, name))
+        })
+        .collect())
 }
 
 /// A report as the audit page names it.
