@@ -176,12 +176,25 @@ pub async fn state(db: Db, config: Config) -> anyhow::Result<AppState> {
     })
 }
 
-/// The whole router.
+/// The whole router. The audit page names objects with every capability's [`audit_names`].
 pub fn router(state: AppState) -> Router {
     web::app(
         state,
-        vec![registry::router(), reporting::router(), operations::router()],
+        vec![
+            registry::router(),
+            reporting::router(),
+            operations::router(),
+        ],
     )
+    .layer(axum::Extension(Arc::new(audit_names())))
+}
+
+/// How the audit page names each capability's objects ("Báo cáo BC-KTXH-THANG · Nghệ An (40) ·
+/// Tháng 12/2026"): each capability registers its own.
+pub fn audit_names() -> platform::audit::Names {
+    let mut names = platform::audit::Names::default();
+    reporting::engine::trail::register_names(&mut names);
+    names
 }
 
 /// The checks `egov audit verify` runs after the chain: each capability registers its own.

@@ -648,6 +648,80 @@ pub async fn verify_all(
     })
 }
 
+/// Key of an entry's `after` JSON that describes its object as people know it at the time of the
+/// change (codes and names, e.g. a report's template code, its unit's statistical code and name,
+/// its period): written by the capability with the change, shown as the object's name, never as a
+/// change itself.
+pub const OBJECT: &str = "object";
+
+/// A capability's way of naming the objects of its entries for the audit page, as people know
+/// them ("Báo cáo BC-KTXH-THANG · Nghệ An (40) · Tháng 12/2026"): the entries of its object type
+/// in, a name per entry (by seq) out; an entry it cannot name keeps its type and id.
+pub type Namer = Arc<
+    dyn Fn(Db, Vec<Entry>, crate::i18n::Lang) -> BoxFuture<anyhow::Result<HashMap<i64, String>>>
+        + Send
+        + Sync,
+>;
+
+/// The namers of object types, and the keys of `after` JSON that are bookkeeping (digests the
+/// checks recompute) rather than changes: the audit page shows those in the raw JSON only.
+/// Platform knows none of them: each capability registers its own (like [`Checks`]).
+#[derive(Clone, Default)]
+pub struct Names {
+    namers: HashMap<String, Namer>,
+    bookkeeping: Vec<&'static str>,
+}
+
+impl Names {
+    /// Name the entries of `object_type` with `f`.
+    pub fn register<F, Fut>(&mut self, object_type: &str, f: F)
+    where
+        F: Fn(Db, Vec<Entry>, crate::i18n::Lang) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<HashMap<i64, String>>> + Send + 'static,
+    {
+        self.namers.insert(
+            object_type.to_owned(),
+            Arc::new(move |db, entries, lang| Box::pin(f(db, entries, lang))),
+        );
+    }
+
+    /// Keys of `after` JSON that record bookkeeping, not a change.
+    pub fn bookkeeping(&mut self, keys: &[&'static str]) {
+        self.bookkeeping.extend_from_slice(keys);
+    }
+
+    /// Is `key` of an entry's JSON bookkeeping (or the object's description)?
+    pub fn is_bookkeeping(&self, key: &str) -> bool {
+        key == OBJECT || self.bookkeeping.contains(&key)
+    }
+
+    /// The names of `entries` the registered namers give, by seq. A namer that fails is logged
+    /// and its entries keep their type and id: the page still shows every entry.
+    pub async fn name(
+        &self,
+        db: &Db,
+        entries: &[Entry],
+        lang: crate::i18n::Lang,
+    ) -> HashMap<i64, String> {
+        let mut out = HashMap::new();
+        for (object_type, namer) in &self.namers {
+            let mine: Vec<Entry> = entries
+                .iter()
+                .filter(|e| &e.object_type == object_type)
+                .cloned()
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            match namer(db.clone(), mine, lang).await {
+                Ok(names) => out.extend(names),
+                Err(e) => tracing::warn!(object_type, error = %e, "audit entries left unnamed"),
+            }
+        }
+        out
+    }
+}
+
 /// Filters of the audit page.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct Filter {

@@ -8,7 +8,9 @@ use testkit::on_both;
 
 mod access_matrix;
 mod api_contract;
+mod api_docs;
 mod audit_chain;
+mod audit_page;
 mod browser;
 mod catalogue_cli;
 mod cli;

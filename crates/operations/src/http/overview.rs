@@ -39,7 +39,11 @@ async fn load(state: &AppState, ctx: &Ctx) -> AppResult<(Arc<Overview>, String)>
     let (catalogue, visible) = visible(state, ctx).await?;
     let signed_in = ctx.principal.as_deref().is_some_and(|p| p.is_complete());
     let codes: Vec<&str> = visible.iter().map(|i| i.code.as_str()).collect();
-    let key = format!("operations.overview:{}:{}", codes.join(","), u8::from(signed_in));
+    let key = format!(
+        "operations.overview:{}:{}",
+        codes.join(","),
+        u8::from(signed_in)
+    );
     let overview = state
         .cache
         .get_or_compute(&key, async {
@@ -139,7 +143,11 @@ fn dash() -> String {
 }
 
 fn signed_pct(v: f64, lang: Lang) -> String {
-    format!("{}{} %", if v >= 0.0 { "+" } else { "" }, format_number(v, 1, lang))
+    format!(
+        "{}{} %",
+        if v >= 0.0 { "+" } else { "" },
+        format_number(v, 1, lang)
+    )
 }
 
 fn period_label(id: &str, lang: Lang) -> String {
@@ -177,7 +185,10 @@ fn figure_view(f: &query::KeyFigure, ctx: &Ctx) -> FigureView {
             ),
             _ => String::new(),
         },
-        change: f.change_pct.map(|g| signed_pct(g, lang)).unwrap_or_else(dash),
+        change: f
+            .change_pct
+            .map(|g| signed_pct(g, lang))
+            .unwrap_or_else(dash),
         change_class: match f.change_pct {
             Some(g) if g > 0.0 => "up",
             Some(g) if g < 0.0 => "down",
@@ -186,7 +197,10 @@ fn figure_view(f: &query::KeyFigure, ctx: &Ctx) -> FigureView {
         ytd: fmt(f.ytd),
         target: fmt(f.target),
         target_status: f.target_status.map(|s| {
-            let pct = f.target_pct.map(|p| format_number(p, 1, lang)).unwrap_or_default();
+            let pct = f
+                .target_pct
+                .map(|p| format_number(p, 1, lang))
+                .unwrap_or_default();
             (
                 s.as_str(),
                 platform::i18n::t_args(
@@ -253,7 +267,11 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         .boards
         .iter()
         .map(|b| BoardView {
-            name: if lang == Lang::En { b.name_en.clone() } else { b.name_vi.clone() },
+            name: if lang == Lang::En {
+                b.name_en.clone()
+            } else {
+                b.name_vi.clone()
+            },
             period: period_label(&b.period, lang),
             deadline: time::Date::parse(
                 &b.deadline,

@@ -44,13 +44,20 @@ mod tests {
 
     #[test]
     fn gaps_split_the_line_and_extremes_touch_the_edges() {
-        let l = polylines(&[Some(1.0), Some(3.0), None, Some(2.0), Some(2.0)], 40.0, 10.0);
+        let l = polylines(
+            &[Some(1.0), Some(3.0), None, Some(2.0), Some(2.0)],
+            40.0,
+            10.0,
+        );
         assert_eq!(l, vec!["0.0,10.0 10.0,0.0", "30.0,5.0 40.0,5.0"]);
     }
 
     #[test]
     fn nothing_to_draw_without_values_and_a_flat_line_in_the_middle() {
         assert!(polylines(&[None, None], 10.0, 10.0).is_empty());
-        assert_eq!(polylines(&[Some(5.0), Some(5.0)], 10.0, 10.0), vec!["0.0,5.0 10.0,5.0"]);
+        assert_eq!(
+            polylines(&[Some(5.0), Some(5.0)], 10.0, 10.0),
+            vec!["0.0,5.0 10.0,5.0"]
+        );
     }
 }

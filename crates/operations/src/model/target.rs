@@ -61,9 +61,18 @@ mod tests {
     #[test]
     fn a_flow_is_compared_pro_rata() {
         // 6 months of a 1,200 target: 600 is on track, 570 at risk, 500 off track.
-        assert_eq!(assess(Some(600.0), Some(1200.0), 6, true).unwrap().1, TargetStatus::OnTrack);
-        assert_eq!(assess(Some(570.0), Some(1200.0), 6, true).unwrap().1, TargetStatus::AtRisk);
-        assert_eq!(assess(Some(500.0), Some(1200.0), 6, true).unwrap().1, TargetStatus::OffTrack);
+        assert_eq!(
+            assess(Some(600.0), Some(1200.0), 6, true).unwrap().1,
+            TargetStatus::OnTrack
+        );
+        assert_eq!(
+            assess(Some(570.0), Some(1200.0), 6, true).unwrap().1,
+            TargetStatus::AtRisk
+        );
+        assert_eq!(
+            assess(Some(500.0), Some(1200.0), 6, true).unwrap().1,
+            TargetStatus::OffTrack
+        );
         let (pct, _) = assess(Some(300.0), Some(1200.0), 6, true).unwrap();
         assert!((pct - 50.0).abs() < 1e-9);
     }

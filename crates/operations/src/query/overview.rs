@@ -129,7 +129,15 @@ pub async fn overview(
     let targets = data::national_targets(db, i64::from(period.year)).await?;
     let key_figures = visible
         .iter()
-        .map(|ind| key_figure(ind, period, &months, &by_key, targets.get(&ind.code).copied()))
+        .map(|ind| {
+            key_figure(
+                ind,
+                period,
+                &months,
+                &by_key,
+                targets.get(&ind.code).copied(),
+            )
+        })
         .collect();
     let ranking = ranking(db, visible, &months, &by_key).await?;
     let mut boards = Vec::new();
@@ -232,11 +240,7 @@ async fn ranking(
     }))
 }
 
-fn board(
-    t: &reporting::model::template::Template,
-    c: data::Compliance,
-    with_units: bool,
-) -> Board {
+fn board(t: &reporting::model::template::Template, c: data::Compliance, with_units: bool) -> Board {
     let order = |x: Timeliness| match x {
         Timeliness::Overdue => 0,
         Timeliness::Late => 1,

@@ -441,17 +441,16 @@ pub async fn set_password(
     Ok(user)
 }
 
-pub async fn set_locale(db: &Db, actor: &Actor, user_id: i64, locale: &str) -> AppResult<User> {
-    update_user(
-        db,
-        actor,
-        user_id,
-        "user.locale",
-        "locale = $1",
-        params![locale],
-        false,
+/// Remember a user's interface language. Not audited: it is the user's own display preference,
+/// no record anyone relies on, and the chain is kept forever — an entry per click on the
+/// language switch would bury the changes of record.
+pub async fn set_locale(db: &Db, user_id: i64, locale: &str) -> DbResult<()> {
+    db.execute(
+        "UPDATE users SET locale = $1 WHERE id = $2 AND (locale IS NULL OR locale <> $1)",
+        params![locale, user_id],
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// Store a (not yet confirmed) second-factor secret, sealed with `key`.

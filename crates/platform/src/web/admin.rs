@@ -872,7 +872,11 @@ struct AuditRow {
     actor: String,
     ip: String,
     action: String,
+    /// The object as people know it ("Báo cáo BC-KTXH-THANG · Nghệ An (40) · Tháng 12/2026").
     object: String,
+    /// The recorded type and id (what the filter takes), for auditors.
+    raw_object: String,
+    changes: Vec<super::audit_view::ChangeRow>,
     before: String,
     after: String,
 }
@@ -904,9 +908,13 @@ fn day_bound(s: &str, end: bool) -> Option<i64> {
     Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
+/// The audit log, newest first: each entry's object named as people know it (the capabilities'
+/// [`audit::Names`], added to the router by the binary) and its change as field, before, after;
+/// the recorded JSON below each for auditors.
 async fn audit_page(
     State(state): State<AppState>,
     auth: Auth,
+    names: Option<axum::Extension<std::sync::Arc<audit::Names>>>,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
     auth.require(Permission::ViewAudit, &Target::national())?;
@@ -944,6 +952,9 @@ async fn audit_page(
     let next_before = (entries.len() as i64 == PAGE)
         .then(|| entries.last().map(|e| e.seq))
         .flatten();
+    let names = names.map(|n| n.0).unwrap_or_default();
+    let lang = auth.ctx.lang;
+    let mut objects = super::audit_view::object_names(&state.db, &names, &entries, lang).await?;
     let rows = entries
         .into_iter()
         .map(|e| AuditRow {
@@ -951,8 +962,15 @@ async fn audit_page(
             at: fmt_ms(e.at),
             actor: e.actor_name,
             ip: e.ip.unwrap_or_default(),
-            action: e.action,
-            object: format!("{} {}", e.object_type, e.object_id),
+            action: super::audit_view::action_label(&e.action, lang),
+            object: objects.remove(&e.seq).unwrap_or_default(),
+            raw_object: format!("{} {} · {}", e.object_type, e.object_id, e.action),
+            changes: super::audit_view::change_rows(
+                e.before_json.as_deref(),
+                e.after_json.as_deref(),
+                &names,
+                lang,
+            ),
             before: e.before_json.unwrap_or_default(),
             after: e.after_json.unwrap_or_default(),
         })

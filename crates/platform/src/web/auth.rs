@@ -333,7 +333,7 @@ async fn set_lang(
     let lang = Lang::parse(&form.lang)
         .ok_or_else(|| AppError::invalid(Problem::new("lang_invalid").field("lang")))?;
     if let Some(uid) = ctx.principal.as_ref().and_then(|p| p.user_id()) {
-        identity::set_locale(&state.db, &ctx.actor(), uid, lang.code()).await?;
+        identity::set_locale(&state.db, uid, lang.code()).await?;
     }
     let mut res = Redirect::to(&safe_next(form.next.as_deref())).into_response();
     res.headers_mut().append(

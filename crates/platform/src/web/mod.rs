@@ -3,6 +3,8 @@
 //! pages and operational endpoints.
 
 pub mod admin;
+pub mod api_docs;
+mod audit_view;
 pub mod auth;
 pub mod ctx;
 pub mod extract;

@@ -13,8 +13,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::extract::Path;
-use super::{AppState, Ctx};
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {
@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
         .route("/assets/{*file}", get(asset))
         .route("/api/v1/openapi.json", get(openapi_json))
-        .route("/api/docs", get(api_docs))
+        .route("/api/docs", get(super::api_docs::api_docs))
 }
 
 /// The process is up.
@@ -230,78 +230,4 @@ async fn asset(Path(file): Path<String>) -> Response {
 
 async fn openapi_json(State(s): State<AppState>) -> Response {
     axum::Json(s.openapi.as_ref().clone()).into_response()
-}
-
-/// One operation of the OpenAPI document, for the docs page.
-pub struct DocOp {
-    pub method: String,
-    pub path: String,
-    pub summary: String,
-    pub params: Vec<(String, String, bool, String)>,
-    pub responses: Vec<(String, String)>,
-}
-
-#[derive(askama::Template)]
-#[template(path = "api_docs.html")]
-struct ApiDocsPage {
-    ctx: Ctx,
-    title: String,
-    version: String,
-    ops: Vec<DocOp>,
-}
-
-/// A server-rendered reference of the API, built from the OpenAPI document (works offline).
-async fn api_docs(State(s): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let doc = s.openapi.as_ref();
-    let mut ops = Vec::new();
-    if let Some(paths) = doc["paths"].as_object() {
-        for (path, item) in paths {
-            let Some(item) = item.as_object() else {
-                continue;
-            };
-            for (method, op) in item {
-                let params = op["parameters"]
-                    .as_array()
-                    .map(|ps| {
-                        ps.iter()
-                            .map(|p| {
-                                (
-                                    p["name"].as_str().unwrap_or("").to_owned(),
-                                    p["in"].as_str().unwrap_or("").to_owned(),
-                                    p["required"].as_bool().unwrap_or(false),
-                                    p["description"].as_str().unwrap_or("").to_owned(),
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let responses = op["responses"]
-                    .as_object()
-                    .map(|rs| {
-                        rs.iter()
-                            .map(|(code, r)| {
-                                (
-                                    code.clone(),
-                                    r["description"].as_str().unwrap_or("").to_owned(),
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                ops.push(DocOp {
-                    method: method.to_uppercase(),
-                    path: path.clone(),
-                    summary: op["summary"].as_str().unwrap_or("").to_owned(),
-                    params,
-                    responses,
-                });
-            }
-        }
-    }
-    super::render::render(ApiDocsPage {
-        ctx,
-        title: doc["info"]["title"].as_str().unwrap_or("egov").to_owned(),
-        version: doc["info"]["version"].as_str().unwrap_or("").to_owned(),
-        ops,
-    })
 }

@@ -91,6 +91,9 @@ pub async fn decide(
         // What was approved, so that `egov audit verify` notices values changed afterwards.
         after[trail::APPROVED_DIGESTS] = trail::approved_digests(&mut tx, &[sub.id]).await?.into();
     }
+    let (object_id, object) =
+        trail::report_object_of(&mut tx, sub.template_id, sub.unit_id, &sub.period).await?;
+    after[audit::OBJECT] = object;
     let change = Change {
         action: if approve {
             "report.approve"
@@ -98,7 +101,7 @@ pub async fn decide(
             "report.return"
         },
         object_type: "report",
-        object_id: format!("{}/{}", sub.unit_id, sub.period),
+        object_id,
         before: Some(serde_json::json!({"status": sub.status})),
         after: Some(after),
     };

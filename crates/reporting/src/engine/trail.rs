@@ -14,10 +14,12 @@ use std::collections::HashMap;
 
 use platform::audit::{self, Actor, Change, Checks};
 use platform::db::{Db, DbResult, Row, Tx, Value};
+use platform::i18n::{self, Lang};
 use platform::params;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
+use crate::model::period::Period;
 use crate::store::trail as store;
 
 /// Key of the approved values' digests in an audit entry's `after` JSON.
@@ -210,6 +212,181 @@ pub async fn start(db: &Db) -> anyhow::Result<()> {
         "reporting trail start: approved values and older value history anchored in the audit trail"
     );
     Ok(())
+}
+
+/// A report's audit object as people know it: the id `BC-KTXH-THANG/40/202612` (template code,
+/// the unit's statistical code — not the internal id, which no one knows —, period id) and its
+/// description for the entry's `after` under [`audit::OBJECT`], with the unit's name at the time
+/// of the change (units are renamed and merged; the trail keeps what the official saw).
+pub async fn report_object(
+    tx: &mut Tx,
+    template: &str,
+    unit_id: i64,
+    period: &str,
+) -> DbResult<(String, Json)> {
+    let (code, name) = match tx
+        .fetch_optional(store::UNIT_NAMED, params![unit_id])
+        .await?
+    {
+        Some(r) => (r.get::<String>("code")?, r.get::<String>("name")?),
+        None => (format!("#{unit_id}"), String::new()),
+    };
+    Ok((
+        format!("{template}/{code}/{period}"),
+        json!({"template": template, "unit": code, "unit_name": name, "period": period}),
+    ))
+}
+
+/// [`report_object`] of a template known by its id.
+pub async fn report_object_of(
+    tx: &mut Tx,
+    template_id: i64,
+    unit_id: i64,
+    period: &str,
+) -> DbResult<(String, Json)> {
+    let template = match tx
+        .fetch_optional(store::TEMPLATE_CODE, params![template_id])
+        .await?
+    {
+        Some(r) => r.get::<String>("code")?,
+        None => format!("#{template_id}"),
+    };
+    report_object(tx, &template, unit_id, period).await
+}
+
+/// Register the names of reports with the audit page, and the keys of reporting's entries
+/// that are bookkeeping (the digests [`check`] recomputes), not changes.
+pub fn register_names(names: &mut audit::Names) {
+    names.register("report", name_reports);
+    names.register("reporting", name_reporting);
+    names.bookkeeping(&[
+        APPROVED_DIGESTS,
+        VALUE_CHANGES_DIGEST,
+        "legacy_value_changes",
+    ]);
+}
+
+/// Names of reporting's entries about the whole system: the catalogue, targets, demo data, the
+/// trail start ("Danh mục chỉ tiêu").
+async fn name_reporting(
+    _db: Db,
+    entries: Vec<audit::Entry>,
+    lang: Lang,
+) -> anyhow::Result<HashMap<i64, String>> {
+    Ok(entries
+        .into_iter()
+        .filter_map(|e| {
+            let key = format!("audit_page.reporting_{}", e.object_id.replace('-', "_"));
+            let name = i18n::t(lang, &key);
+            (name != key).then_some((e.seq, name))
+        })
+        .collect())
+}
+
+/// A report as the audit page names it.
+struct ReportName {
+    template: Option<String>,
+    unit_code: String,
+    unit_name: String,
+    period: String,
+}
+
+impl ReportName {
+    /// "Báo cáo BC-KTXH-THANG · Nghệ An (40) · Tháng 12/2026".
+    fn label(&self, lang: Lang) -> String {
+        let period = Period::parse(&self.period)
+            .map(|p| p.label(lang.code()))
+            .unwrap_or_else(|_| self.period.clone());
+        let unit = if self.unit_name.is_empty() {
+            self.unit_code.clone()
+        } else {
+            format!("{} ({})", self.unit_name, self.unit_code)
+        };
+        let mut head = i18n::t(lang, "audit_page.report");
+        if let Some(t) = &self.template {
+            head = format!("{head} {t}");
+        }
+        format!("{head} · {unit} · {period}")
+    }
+}
+
+/// Names of report entries: from the object they recorded, or, for entries written before
+/// they recorded one (`36/202612` of a decision, `BC-KTXH-THANG/36/202612` of a save, with the
+/// unit's internal id), from the unit's code and name today.
+async fn name_reports(
+    db: Db,
+    entries: Vec<audit::Entry>,
+    lang: Lang,
+) -> anyhow::Result<HashMap<i64, String>> {
+    let mut out = HashMap::new();
+    for e in entries {
+        let recorded = e
+            .after_json
+            .as_deref()
+            .and_then(|t| serde_json::from_str::<Json>(t).ok())
+            .map(|a| a[audit::OBJECT].clone())
+            .filter(Json::is_object);
+        let name = match recorded {
+            Some(o) => Some(ReportName {
+                template: o["template"].as_str().map(str::to_owned),
+                unit_code: o["unit"].as_str().unwrap_or_default().to_owned(),
+                unit_name: o["unit_name"].as_str().unwrap_or_default().to_owned(),
+                period: o["period"].as_str().unwrap_or_default().to_owned(),
+            }),
+            None => {
+                if let Some(n) = e.object_id.strip_prefix("bulk/") {
+                    out.insert(
+                        e.seq,
+                        i18n::t_args(lang, "audit_page.report_bulk", &[("n", n.to_owned())]),
+                    );
+                    continue;
+                }
+                older_report(&db, &e.object_id).await?
+            }
+        };
+        if let Some(n) = name {
+            out.insert(e.seq, n.label(lang));
+        }
+    }
+    Ok(out)
+}
+
+/// An entry's object id from before reports were named by codes: `unit_id/period` or
+/// `template/unit_id/period`.
+async fn older_report(db: &Db, object_id: &str) -> DbResult<Option<ReportName>> {
+    let parts: Vec<&str> = object_id.split('/').collect();
+    let (template, unit_id, period) = match parts.as_slice() {
+        [u, p] => (None, u.parse::<i64>().ok(), *p),
+        [t, u, p] => (Some((*t).to_owned()), u.parse::<i64>().ok(), *p),
+        _ => return Ok(None),
+    };
+    let Some(unit_id) = unit_id else {
+        return Ok(None);
+    };
+    let Some(unit) = db
+        .fetch_optional(store::UNIT_NAMED, params![unit_id])
+        .await?
+    else {
+        return Ok(None);
+    };
+    let template = match template {
+        Some(t) => Some(t),
+        None => {
+            let rows = db
+                .fetch_all(store::TEMPLATES_OF_REPORT, params![unit_id, period])
+                .await?;
+            match rows.as_slice() {
+                [one] => Some(one.get::<String>("code")?),
+                _ => None,
+            }
+        }
+    };
+    Ok(Some(ReportName {
+        template,
+        unit_code: unit.get("code")?,
+        unit_name: unit.get("name")?,
+        period: period.to_owned(),
+    }))
 }
 
 /// Register [`check`] as `reporting.values`.

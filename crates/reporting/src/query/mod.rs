@@ -25,7 +25,10 @@ use crate::model::indicator::Indicator;
 use crate::model::period::Period;
 use crate::store;
 
+/// The indicator catalogue and the report templates, as other crates read them.
+pub use crate::store::catalogue::list as catalogue;
 pub use crate::store::data::Aggregate;
+pub use crate::store::templates::list as templates;
 pub use board::{
     Compliance, ProvinceValue, Timeliness, UnitRecord, compliance, national_targets,
     province_values,
@@ -35,9 +38,6 @@ pub use figures::{
     unit_figures,
 };
 pub use national::{Coverage, FigureStatus, NationalView};
-/// The indicator catalogue and the report templates, as other crates read them.
-pub use crate::store::catalogue::list as catalogue;
-pub use crate::store::templates::list as templates;
 
 /// The whole catalogue from the node's read cache (`platform::cache`): national figures need
 /// every formula, and many readers ask at once.

@@ -67,6 +67,15 @@ pub const TEMPLATE_CODE: &str = "SELECT code FROM report_templates WHERE id = $1
 /// A unit's code by id (merge note: a registry read).
 pub const UNIT_CODE: &str = "SELECT code FROM units WHERE id = $1";
 
+/// A unit's statistical code and name by id, for the audit object of a report (merge note: a
+/// registry read).
+pub const UNIT_NAMED: &str = "SELECT code, name FROM units WHERE id = $1";
+/// The templates of a unit's reports for a period, at most two (an older entry of a decision
+/// named no template: it is named only when one report matches).
+pub const TEMPLATES_OF_REPORT: &str = "SELECT t.code FROM submissions s \
+     JOIN report_templates t ON t.id = s.template_id \
+     WHERE s.unit_id = $1 AND s.period = $2 ORDER BY t.code LIMIT 2";
+
 /// Is the trail start still to be done?
 pub const START_PENDING: &str = "SELECT pending FROM reporting_trail_start WHERE id = 1";
 /// Claim the trail start (`$1` false, `$2` true): one node does it.

@@ -32,7 +32,6 @@ pub(in crate::engine::bulk) enum Pending {
     Entry {
         report: usize,
         action: &'static str,
-        object_id: String,
         before: serde_json::Value,
         after: serde_json::Value,
         change_row: Option<usize>,
@@ -68,7 +67,6 @@ pub(in crate::engine::bulk) fn pending(mode: Audit, r: &Report<'_>, e: Entry<'_,
             Action::Submit => "report.submit",
             Action::Correct => "report.correct",
         },
-        object_id: format!("{}/{}/{}", r.template.code, r.unit_id, pid),
         before: json!({"status": e.sub.status, "version": e.sub.version}),
         after: json!({"status": e.new_status, "changes": list, "reason": r.reason}),
         change_row: e.change_row,
@@ -102,7 +100,7 @@ pub(in crate::engine::bulk) async fn append(
     };
     let mut keys = Vec::new();
     for p in std::mem::take(&mut w.pending) {
-        let (report, action, object_id, before, mut after, change_row) = match p {
+        let (report, action, before, mut after, change_row) = match p {
             Pending::Key(k) => {
                 keys.push(k);
                 continue;
@@ -110,13 +108,17 @@ pub(in crate::engine::bulk) async fn append(
             Pending::Entry {
                 report,
                 action,
-                object_id,
                 before,
                 after,
                 change_row,
-            } => (report, action, object_id, before, after, change_row),
+            } => (report, action, before, after, change_row),
         };
-        let digest = digest_of(&reports[report]);
+        // Named as people know the report: template, the unit's statistical code, period.
+        let r = &reports[report];
+        let (object_id, object) =
+            trail::report_object(tx, &r.template.code, r.unit_id, &r.period.id()).await?;
+        after[platform_audit::OBJECT] = object;
+        let digest = digest_of(r);
         if !digest.is_empty() {
             after[APPROVED_DIGESTS] = json!(digest);
         }
