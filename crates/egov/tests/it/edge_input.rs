@@ -158,6 +158,7 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("GET", "/reporting/catalogue", &[]),
     ("POST", "/reporting/catalogue/import", &["dry_run"]),
     ("GET", "/open-data", &[]),
+    ("GET", "/operations", &[]),
     ("GET", "/healthz", &[]),
     ("GET", "/readyz", &[]),
     ("GET", "/metrics", &[]),
@@ -219,7 +220,12 @@ const NO_QUERY: &[&str] = &[
 fn every_declared_route_is_enumerated() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut declared = BTreeSet::new();
-    for dir in ["platform/src", "registry/src", "reporting/src"] {
+    for dir in [
+        "platform/src",
+        "registry/src",
+        "reporting/src",
+        "operations/src",
+    ] {
         let mut stack = vec![root.join(dir)];
         while let Some(d) = stack.pop() {
             for e in std::fs::read_dir(&d).unwrap() {
