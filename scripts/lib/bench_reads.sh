@@ -1,10 +1,21 @@
-# Concurrent reads of the data API beside /healthz, in the same run: a release `egov demo` on
-# loopback (five years of synthetic reports of every province), then wrk with 2 threads and 50
-# connections on each URL. Prints req/s, p50 and p99, and the server's memory. Sourced by
-# scripts/bench; ROOT and WORK are set.
+# Concurrent reads of the data API and the operations overview beside /healthz, in the same run:
+# a release `egov demo` on loopback (five years of synthetic reports of every province), on SQLite
+# and, when PG_URL is set, on PostgreSQL; then wrk with 2 threads and 50 connections on each URL.
+# Prints req/s, p50 and p99, and the server's memory. Sourced by scripts/bench; ROOT and WORK are
+# set.
 #   EGOV_BENCH_READS_SECONDS  seconds per URL (default 10)
 #   EGOV_BENCH_READS_QUERY    the data API query (default: 3 indicators × 3 periods, national)
 egov_bench_reads() {
+    egov_bench_reads_on "SQLite" ""
+    if [ -n "${PG_URL:-}" ]; then
+        psql "$PG_URL" -qc "DROP DATABASE IF EXISTS egov_reads" -c "CREATE DATABASE egov_reads" >/dev/null
+        egov_bench_reads_on "PostgreSQL" "${PG_URL%/*}/egov_reads"
+    fi
+}
+
+# egov_bench_reads_on LABEL DATABASE_URL (empty: the demo's own SQLite file)
+egov_bench_reads_on() {
+    local label=$1 dburl=$2
     if ! command -v wrk >/dev/null; then
         echo "installing wrk (Debian) …"
         apt-get install -y wrk >/dev/null
@@ -15,8 +26,15 @@ egov_bench_reads() {
     local port
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     local base="http://127.0.0.1:$port"
-    "$ROOT/target/release/egov" demo --listen "127.0.0.1:$port" --data "$WORK/demo" \
-        >"$WORK/demo.log" 2>&1 &
+    local data="$WORK/demo-$label"
+    if [ -n "$dburl" ]; then
+        EGOV_DATABASE_URL="$dburl" EGOV_DB_MAX_CONNECTIONS=16 \
+            "$ROOT/target/release/egov" demo --listen "127.0.0.1:$port" --data "$data" \
+            >"$WORK/demo.log" 2>&1 &
+    else
+        "$ROOT/target/release/egov" demo --listen "127.0.0.1:$port" --data "$data" \
+            >"$WORK/demo.log" 2>&1 &
+    fi
     local pid=$!
     local waited=0
     until curl -fs "$base/readyz" >/dev/null 2>&1; do
@@ -29,13 +47,14 @@ egov_bench_reads() {
     done
     # The demo answers as it will under load (a warm cache).
     curl -fs "$base$query" >/dev/null
+    curl -fs "$base/api/v1/operations/overview" >/dev/null
     mem() { awk '/^VmRSS|^VmHWM/ {printf "%s %d MiB  ", $1, $2/1024}' "/proc/$pid/status"; }
     echo
-    echo "concurrent reads: wrk -t2 -c50 -d${secs}s --latency (release egov demo, $(nproc) cores, loopback)"
+    echo "concurrent reads on $label: wrk -t2 -c50 -d${secs}s --latency (release egov demo, $(nproc) cores, loopback)"
     echo "server memory at start: $(mem)"
     printf '%-62s %12s %10s %10s %8s\n' "url" "req/s" "p50" "p99" "non-2xx"
     local url out
-    for url in "/healthz" "$query"; do
+    for url in "/healthz" "$query" "/api/v1/operations/overview"; do
         out=$(wrk -t2 -c50 -d"${secs}s" --latency "$base$url")
         printf '%-62s %12s %10s %10s %8s\n' "${url:0:62}" \
             "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" \

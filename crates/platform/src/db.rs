@@ -373,6 +373,14 @@ impl Db {
         })
     }
 
+    /// Has [`Db::close`] been called (background loops stop and give their connections back)?
+    pub fn is_closed(&self) -> bool {
+        match &self.pool {
+            Pool::Sqlite(p) => p.is_closed(),
+            Pool::Postgres(p) => p.is_closed(),
+        }
+    }
+
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,

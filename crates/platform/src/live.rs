@@ -199,11 +199,18 @@ impl Live {
             Duration::from_secs(1)
         };
         loop {
+            // A closing pool waits for every connection, the listener's too: stop and give it back.
+            if self.inner.db.is_closed() {
+                return;
+            }
             let woke = async {
                 match listener.as_mut() {
-                    // Errors (a dropped connection) are retried by PgListener on the next call.
+                    // Errors (a dropped connection) are retried by PgListener on the next call,
+                    // after the poll interval rather than at once (no busy loop while it is down).
                     Some(l) => {
-                        let _ = tokio::time::timeout(poll, l.recv()).await;
+                        if let Ok(Err(_)) = tokio::time::timeout(poll, l.recv()).await {
+                            tokio::time::sleep(poll).await;
+                        }
                     }
                     None => tokio::time::sleep(poll).await,
                 }

@@ -697,3 +697,96 @@ async fn officials_land_on_a_worklist_that_fits_a_phone() {
     c.close().await.unwrap();
     let _ = stop.send(());
 }
+
+/// Issue 12: an open operations page redraws by itself within 2 s of an approval (server-sent
+/// events from `/api/v1/live`, the region fetched again), with no console error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn the_operations_page_updates_itself_after_an_approval() {
+    use platform::audit::Actor;
+    use reporting::model::status::Action;
+    let (base, _accounts, stop) = start_server().await;
+    let c = browser().await;
+    c.goto(&format!("{base}/operations")).await.unwrap();
+    wait_loaded(&c).await;
+    let tile = || async {
+        c.find(Locator::Css("#kpi-RETAIL_SALES"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let before = tile().await;
+    // Give the page's EventSource a moment to connect.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    // Nghệ An files the month the demo left open, with last month's figures, and it is approved
+    // — written by another connection, as another node would.
+    let db = egov_db(&base).await;
+    let t = reporting::store::templates::template(&db, "BC-KTXH-THANG")
+        .await
+        .unwrap()
+        .unwrap();
+    let period = t.latest_due(registry::Day::today().0);
+    let unit = reporting::store::units::unit_for(&db, &t, "40", &period)
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<i64> = t.indicators.iter().map(|i| i.id).collect();
+    let last = reporting::query::unit_values(&db, unit.id, &ids, &[period.previous()])
+        .await
+        .unwrap();
+    let entries: Vec<reporting::engine::save::Entry> = t
+        .indicators
+        .iter()
+        .filter_map(|i| {
+            let v = last.get(&(i.id, period.previous().id()))?;
+            Some(reporting::engine::save::Entry {
+                indicator: i.code.clone(),
+                raw: v.to_string().replace('.', ","),
+                explanation: Some("Số liệu kiểm thử".to_owned()),
+                lang: "vi",
+            })
+        })
+        .collect();
+    assert!(!entries.is_empty());
+    let s = reporting::http::save::save(
+        &db,
+        &Actor::system("kiểm thử"),
+        &t,
+        unit.id,
+        &period,
+        &entries,
+        None,
+        Action::Submit,
+        None,
+    )
+    .await
+    .unwrap();
+    reporting::engine::decide::decide(
+        &db,
+        &Actor::system("phê duyệt"),
+        s.submission.id,
+        s.submission.version,
+        true,
+        None,
+    )
+    .await
+    .unwrap();
+    let approved = std::time::Instant::now();
+    loop {
+        let now = tile().await;
+        if now != before {
+            break;
+        }
+        assert!(
+            approved.elapsed() < std::time::Duration::from_secs(2),
+            "the page still shows {before:?} 2 s after the approval"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(console_errors(&c).await.is_empty());
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}

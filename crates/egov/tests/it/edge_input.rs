@@ -201,6 +201,8 @@ const NO_QUERY: &[&str] = &[
     "/admin/tokens",
     "/reporting/catalogue",
     "/reporting/worklist",
+    "/operations",
+    "/api/v1/operations/overview",
     "/open-data",
     "/healthz",
     "/readyz",
