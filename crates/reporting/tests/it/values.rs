@@ -181,6 +181,17 @@ on_both!(
             "{}",
             r.body
         );
+        // The error summary's item leads to its field (issue 11 item 13), and the field keeps
+        // what was typed.
+        assert!(
+            r.body.contains("<a href=\"#v_NEW_ENTERPRISES\">"),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body
+                .contains("id=\"v_NEW_ENTERPRISES\" name=\"v_NEW_ENTERPRISES\" value=\"170,5\"")
+        );
         nothing_written(app).await;
 
         // The Excel upload.

@@ -56,7 +56,7 @@ struct FormPage {
     can_edit: bool,
     can_decide: bool,
     can_correct: bool,
-    errors: Vec<String>,
+    form_errors: Vec<platform::web::form::FormError>,
     notices: Vec<String>,
     deadline: String,
     /// `?template=CODE` for links, empty for the monthly provincial report.
@@ -146,7 +146,7 @@ async fn render_form(
         can_edit: may_submit && editable,
         can_decide: may_approve && status == Some(Status::Submitted),
         can_correct: may_approve && status == Some(Status::Approved),
-        errors: errors.iter().map(|p| p.detail(auth.ctx.lang)).collect(),
+        form_errors: platform::web::form::FormError::from_problems(errors, auth.ctx.lang, ""),
         notices,
         deadline: auth.ctx.lang.date(deadline),
         tq: template_query(&template, '?'),
