@@ -215,6 +215,14 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
             Ok(())
         }
     });
+    // The daily brief: composed each morning (operations::engine::brief).
+    r.register("operations.brief", |db, _job| async move {
+        let day = operations::engine::brief::today();
+        if operations::engine::brief::compose_if_missing(&db, day).await? {
+            tracing::info!(%day, "daily brief composed");
+        }
+        Ok(())
+    });
     r.register("reporting.reminders", |db, _job| async move {
         let today = registry::Day::today().0;
         // Every template's report now due, and the one before if it is still missing (overdue).
@@ -294,6 +302,17 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
     )
     .await?;
     let day = registry::Day::today().iso();
+    let vn_hour = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+7))
+        .hour();
+    if vn_hour >= operations::engine::brief::COMPOSE_FROM_HOUR {
+        jobs::enqueue_now(
+            db,
+            NewJob::new("operations.brief", serde_json::json!({}))
+                .dedupe(format!("operations.brief:{day}")),
+        )
+        .await?;
+    }
     jobs::enqueue_now(
         db,
         NewJob::new("reporting.reminders", serde_json::json!({}))

@@ -36,6 +36,29 @@ pub struct Email {
     pub body: String,
 }
 
+/// Put `email` in the outbox as part of the caller's transaction, once per `dedupe_key` (a
+/// capability's own key: `reminder:…`, `alert:…`, `brief:…`): 1 when queued, 0 when a message with
+/// that key is already there. The `mail.deliver` job sends it after the commit.
+pub async fn queue(
+    tx: &mut crate::db::Tx,
+    email: &Email,
+    dedupe_key: &str,
+    now: i64,
+) -> DbResult<u64> {
+    tx.execute(
+        "INSERT INTO notifications (channel, recipient, subject, body, dedupe_key, created_at) \
+         VALUES ('email', $1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING",
+        params![
+            email.to.as_str(),
+            email.subject.as_str(),
+            email.body.as_str(),
+            dedupe_key,
+            now
+        ],
+    )
+    .await
+}
+
 /// Why a message was not sent.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {

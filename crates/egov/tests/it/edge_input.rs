@@ -159,6 +159,23 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("POST", "/reporting/catalogue/import", &["dry_run"]),
     ("GET", "/open-data", &[]),
     ("GET", "/operations", &[]),
+    ("GET", "/operations/brief", &[]),
+    ("GET", "/operations/brief/archive", &[]),
+    ("GET", "/operations/brief/{day}", &[]),
+    ("POST", "/operations/brief/compose", &[]),
+    (
+        "POST",
+        "/operations/brief/subscribers",
+        &["email", "action"],
+    ),
+    ("POST", "/operations/brief/{day}/lead", &["lead"]),
+    (
+        "POST",
+        "/operations/brief/{day}/news",
+        &["title", "source", "summary", "link"],
+    ),
+    ("POST", "/operations/brief/{day}/news/{id}/delete", &[]),
+    ("POST", "/operations/brief/{day}/publish", &[]),
     ("GET", "/healthz", &[]),
     ("GET", "/readyz", &[]),
     ("GET", "/metrics", &[]),
@@ -203,6 +220,9 @@ const NO_QUERY: &[&str] = &[
     "/reporting/worklist",
     "/operations",
     "/api/v1/operations/overview",
+    "/operations/brief",
+    "/operations/brief/archive",
+    "/operations/brief/{day}",
     "/open-data",
     "/healthz",
     "/readyz",
@@ -342,6 +362,7 @@ fn fill(path: &str, value: &str) -> String {
         ("{agency}", "EGOV"),
         ("{id}", "DF_KTXH_THANG"),
         ("{version}", "1.0"),
+        ("{day}", "2026-12-01"),
     ];
     let mut out = path.to_owned();
     for (k, v) in base {

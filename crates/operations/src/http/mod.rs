@@ -1,6 +1,7 @@
 //! The operations center over HTTP: the overview page (`/operations`) and its data
 //! (`/api/v1/operations/overview`), both served from the node's read cache.
 
+mod brief;
 mod overview;
 
 use axum::Router;
@@ -16,5 +17,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// The pages.
 pub fn pages() -> Router<AppState> {
-    Router::new().route("/operations", get(overview::page))
+    Router::new()
+        .route("/operations", get(overview::page))
+        .merge(brief::router())
 }

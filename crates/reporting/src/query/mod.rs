@@ -14,6 +14,7 @@
 mod board;
 mod figures;
 mod national;
+mod recent;
 pub mod worklist;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use crate::store;
 /// The indicator catalogue and the report templates, as other crates read them.
 pub use crate::store::catalogue::list as catalogue;
 pub use crate::store::data::Aggregate;
+pub use crate::store::holidays::holidays as holiday_calendar;
 pub use crate::store::templates::list as templates;
 pub use board::{
     Compliance, ProvinceValue, Timeliness, UnitRecord, compliance, national_targets,
@@ -38,6 +40,7 @@ pub use figures::{
     unit_figures,
 };
 pub use national::{Coverage, FigureStatus, NationalView};
+pub use recent::{RecentApproval, approved_since};
 
 /// The whole catalogue from the node's read cache (`platform::cache`): national figures need
 /// every formula, and many readers ask at once.

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod data;
 pub mod demo;
 pub mod holidays;
+pub mod recent;
 pub mod reminders;
 pub mod rules;
 pub mod series;

@@ -49,12 +49,13 @@ pub struct Reminder<'a> {
     pub dedupe_key: &'a str,
 }
 
-/// Queue a reminder once (its dedupe key): 1 when queued, 0 when already there.
+/// Queue a reminder once (its dedupe key): 1 when queued, 0 when already there (the platform's
+/// outbox, `platform::mail::queue`).
 pub async fn queue(tx: &mut Tx, r: &Reminder<'_>, now: i64) -> DbResult<u64> {
-    tx.execute(
-        "INSERT INTO notifications (channel, recipient, subject, body, dedupe_key, created_at) \
-         VALUES ('email', $1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING",
-        params![r.recipient, r.subject, r.body, r.dedupe_key, now],
-    )
-    .await
+    let email = platform::mail::Email {
+        to: r.recipient.to_owned(),
+        subject: r.subject.to_owned(),
+        body: r.body.to_owned(),
+    };
+    platform::mail::queue(tx, &email, r.dedupe_key, now).await
 }

@@ -1,0 +1,292 @@
+//! The daily brief (điểm tin hàng ngày): what it says, composed from the overview and the reports
+//! approved lately, without I/O; and the checks on what an editor types.
+
+use platform::error::Problem;
+use serde::{Deserialize, Serialize};
+
+use crate::query::Overview;
+
+/// The most reports named under "data received"; the rest are counted.
+pub const MAX_RECEIVED: usize = 50;
+/// The largest movements named.
+pub const MAX_MOVEMENTS: usize = 5;
+/// News items on one brief.
+pub const MAX_NEWS: usize = 30;
+/// Deadlines this many days ahead are "coming".
+pub const DEADLINE_HORIZON_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BriefContent {
+    /// The latest month due when composed (YYYYMM).
+    pub period: String,
+    pub received: Vec<Received>,
+    pub received_more: usize,
+    pub movements: Vec<Movement>,
+    pub targets: Vec<TargetNote>,
+    pub late: Vec<LateNote>,
+    pub deadlines: Vec<DeadlineNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Received {
+    pub template: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub period: String,
+    pub decided_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Movement {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub change_pct: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetNote {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    /// on_track | at_risk | off_track
+    pub status: String,
+    pub target_pct: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LateNote {
+    pub template: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub period: String,
+    pub deadline: String,
+    pub overdue: usize,
+    pub late: usize,
+    pub expected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadlineNote {
+    pub template: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub period: String,
+    /// ISO date.
+    pub deadline: String,
+}
+
+/// The brief's sections from the overview (national figures, boards), the reports approved in
+/// the last 24 hours (newest first; `received_total` of them in all) and the coming deadlines.
+pub fn compose(
+    overview: &Overview,
+    received: Vec<Received>,
+    received_total: usize,
+    deadlines: Vec<DeadlineNote>,
+) -> BriefContent {
+    let mut movements: Vec<Movement> = overview
+        .figures
+        .iter()
+        .filter_map(|f| {
+            Some(Movement {
+                code: f.code.clone(),
+                name_vi: f.name_vi.clone(),
+                name_en: f.name_en.clone(),
+                change_pct: f.change_pct?,
+            })
+        })
+        .collect();
+    movements.sort_by(|a, b| b.change_pct.abs().total_cmp(&a.change_pct.abs()));
+    movements.truncate(MAX_MOVEMENTS);
+    let targets = overview
+        .figures
+        .iter()
+        .filter_map(|f| {
+            Some(TargetNote {
+                code: f.code.clone(),
+                name_vi: f.name_vi.clone(),
+                name_en: f.name_en.clone(),
+                status: f.target_status?.as_str().to_owned(),
+                target_pct: f.target_pct?,
+            })
+        })
+        .collect();
+    let late = overview
+        .boards
+        .iter()
+        .filter(|b| b.overdue > 0 || b.late > 0)
+        .map(|b| LateNote {
+            template: b.template.clone(),
+            name_vi: b.name_vi.clone(),
+            name_en: b.name_en.clone(),
+            period: b.period.clone(),
+            deadline: b.deadline.clone(),
+            overdue: b.overdue,
+            late: b.late,
+            expected: b.expected,
+        })
+        .collect();
+    let shown = received.len().min(MAX_RECEIVED);
+    BriefContent {
+        period: overview.period.clone(),
+        received: received.into_iter().take(MAX_RECEIVED).collect(),
+        received_more: received_total.saturating_sub(shown),
+        movements,
+        targets,
+        late,
+        deadlines,
+    }
+}
+
+/// A news item as an editor typed it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewsInput {
+    pub title: String,
+    pub source: String,
+    pub summary: String,
+    #[serde(default)]
+    pub link: String,
+}
+
+/// The problems of a news item (each on its field), none when it may be added.
+pub fn check_news(n: &NewsInput) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (field, value, max) in [
+        ("title", n.title.trim(), 300),
+        ("source", n.source.trim(), 200),
+        ("summary", n.summary.trim(), 3000),
+    ] {
+        if value.is_empty() {
+            out.push(Problem::new("field_required").field(field));
+        } else if value.chars().count() > max {
+            out.push(
+                Problem::new("text_too_long")
+                    .field(field)
+                    .arg("field", field)
+                    .arg("max", max)
+                    .arg("length", value.chars().count()),
+            );
+        }
+    }
+    let link = n.link.trim();
+    if !link.is_empty()
+        && (!(link.starts_with("https://") || link.starts_with("http://"))
+            || link.len() > 500
+            || link.contains(char::is_whitespace))
+    {
+        out.push(
+            Problem::new("link_invalid")
+                .field("link")
+                .arg("value", link),
+        );
+    }
+    out
+}
+
+/// An e-mail address worth storing (the SMTP server is the final judge).
+pub fn check_email(s: &str) -> Result<String, Problem> {
+    let s = s.trim();
+    let ok = s.len() <= 254
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !s.contains(char::is_whitespace)
+        && s.matches('@').count() == 1;
+    if ok {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(Problem::new("email_invalid").field("email").arg("value", s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::{Board, KeyFigure};
+
+    fn figure(code: &str, change: Option<f64>) -> KeyFigure {
+        KeyFigure {
+            code: code.into(),
+            name_vi: code.into(),
+            name_en: code.into(),
+            unit_vi: String::new(),
+            unit_en: String::new(),
+            value: Some(1.0),
+            last_year: None,
+            change_pct: change,
+            reported: None,
+            expected: None,
+            status: None,
+            ytd: None,
+            target: None,
+            target_pct: None,
+            target_status: None,
+            series: Vec::new(),
+            indicator: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_largest_movements_either_way_come_first_and_late_boards_are_named() {
+        let overview = Overview {
+            period: "202611".into(),
+            figures: vec![
+                figure("A", Some(2.0)),
+                figure("B", Some(-15.0)),
+                figure("C", None),
+                figure("D", Some(9.5)),
+            ],
+            ranking: None,
+            boards: vec![Board {
+                template: "T".into(),
+                name_vi: "T".into(),
+                name_en: "T".into(),
+                period: "202611".into(),
+                deadline: "2026-12-10".into(),
+                expected: 34,
+                on_time: 30,
+                late: 1,
+                not_yet: 0,
+                overdue: 3,
+                units: Vec::new(),
+                units_more: 0,
+            }],
+            generated_at: 0,
+        };
+        let c = compose(&overview, Vec::new(), 0, Vec::new());
+        let order: Vec<&str> = c.movements.iter().map(|m| m.code.as_str()).collect();
+        assert_eq!(order, ["B", "D", "A"]);
+        assert_eq!(c.late.len(), 1);
+        assert_eq!((c.late[0].overdue, c.late[0].late), (3, 1));
+    }
+
+    #[test]
+    fn news_items_are_checked_field_by_field() {
+        let bad = NewsInput {
+            title: " ".into(),
+            source: "TTXVN".into(),
+            summary: "x".repeat(3001),
+            link: "javascript:alert(1)".into(),
+        };
+        let fields: Vec<_> = check_news(&bad)
+            .into_iter()
+            .map(|p| p.field.unwrap_or_default())
+            .collect();
+        assert_eq!(fields, ["title", "summary", "link"]);
+        let good = NewsInput {
+            title: "Tin".into(),
+            source: "Cổng TTĐT Chính phủ".into(),
+            summary: "Tóm tắt".into(),
+            link: "https://baochinhphu.vn/".into(),
+        };
+        assert!(check_news(&good).is_empty());
+    }
+
+    #[test]
+    fn addresses_are_checked() {
+        assert_eq!(check_email(" A@Gov.VN ").unwrap(), "a@gov.vn");
+        for bad in ["a", "a@b", "@b.vn", "a b@c.vn", "a@@b.vn"] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+    }
+}

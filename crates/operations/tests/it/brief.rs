@@ -1,0 +1,165 @@
+//! Issue 12: the daily brief (điểm tin hàng ngày) — composed, edited and published by an editor,
+//! read by officials, sent once to each subscriber.
+
+use axum::http::StatusCode;
+use platform::identity::access::{Role, Scope};
+
+use crate::on_both;
+use crate::support::{TestApp, approve, latest_month, provinces, setup};
+
+fn today() -> String {
+    registry::Day::today().0.to_string()
+}
+
+async fn queued(app: &TestApp) -> i64 {
+    app.count_where(
+        "SELECT COUNT(*) AS n FROM notifications WHERE dedupe_key LIKE $1",
+        "brief:%",
+    )
+    .await
+}
+
+on_both!(
+    an_editor_composes_edits_and_publishes_and_each_subscriber_gets_it_once,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        let p = latest_month();
+        let units = provinces(app, &p).await;
+        approve(app, &t, units[0].0, &p, "100").await;
+        let mut editor = app
+            .signed_in("bientap", Role::Approver, Scope::National)
+            .await;
+        let r = editor.post("/operations/brief/compose", &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let day = today();
+        assert_eq!(r.location(), format!("/operations/brief/{day}"));
+        let page = editor.get(&r.location()).await;
+        assert_eq!(page.status, StatusCode::OK);
+        // The report approved a moment ago is "data received", named as people know it.
+        assert!(page.body.contains("Số liệu nhận được trong 24 giờ qua"));
+        assert!(
+            page.body.contains(&format!("({})</td>", units[0].1)),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(&t.code), "{}", page.body);
+        assert!(page.body.contains("Bản nháp"));
+
+        let r = editor
+            .post(
+                "/operations/brief/subscribers",
+                &[("email", "LanhDao@VPCP.gov.vn"), ("action", "add")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // A news item with a bad link comes back with the error on its field and the input kept.
+        let news_path = format!("/operations/brief/{day}/news");
+        let r = editor
+            .post(
+                &news_path,
+                &[
+                    ("title", "Hội nghị trực tuyến"),
+                    ("source", "Cổng TTĐT Chính phủ"),
+                    ("summary", "Thủ tướng chủ trì."),
+                    ("link", "javascript:alert(1)"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("<a href=\"#link\">"), "{}", r.body);
+        assert!(r.body.contains("value=\"Hội nghị trực tuyến\""));
+        let r = editor
+            .post(
+                &news_path,
+                &[
+                    ("title", "Hội nghị trực tuyến"),
+                    ("source", "Cổng TTĐT Chính phủ"),
+                    ("summary", "Thủ tướng chủ trì."),
+                    ("link", "https://baochinhphu.vn/"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = editor
+            .post(&format!("/operations/brief/{day}/publish"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(queued(app).await, 1, "one message to the one subscriber");
+        let body: String = app
+            .db
+            .fetch_one(
+                "SELECT body FROM notifications WHERE dedupe_key LIKE 'brief:%'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .get("body")
+            .unwrap();
+        assert!(
+            body.contains("Hội nghị trực tuyến — Cổng TTĐT Chính phủ"),
+            "{body}"
+        );
+        assert!(body.contains(&t.code), "{body}");
+        // Published: it no longer changes, and nothing goes out twice.
+        let r = editor
+            .post(&format!("/operations/brief/{day}/publish"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert_eq!(
+            editor.post("/operations/brief/compose", &[]).await.status,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(queued(app).await, 1);
+    }
+);
+
+on_both!(
+    officials_read_published_briefs_never_drafts_and_only_editors_edit,
+    async |app: &TestApp| {
+        setup(app).await;
+        let mut editor = app
+            .signed_in("bientap", Role::Approver, Scope::National)
+            .await;
+        let mut reader = app
+            .signed_in("lanhdao", Role::Viewer, Scope::National)
+            .await;
+        let na = app.scope("unit", "40").await;
+        let mut reporter = app.signed_in("baocao", Role::Reporter, na).await;
+        editor.post("/operations/brief/compose", &[]).await;
+        let day = today();
+        let path = format!("/operations/brief/{day}");
+        assert_eq!(
+            reader.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "a draft"
+        );
+        assert!(
+            reader
+                .get("/operations/brief")
+                .await
+                .body
+                .contains("Chưa có số điểm tin")
+        );
+        assert_eq!(
+            reporter.post("/operations/brief/compose", &[]).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            reporter.post(&format!("{path}/publish"), &[]).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let anonymous = app.client().get(&path).await;
+        assert!(anonymous.status.is_redirection() || anonymous.status == StatusCode::UNAUTHORIZED);
+        editor.post(&format!("{path}/publish"), &[]).await;
+        let page = reader.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page.body.contains("id=\"publish\""),
+            "no editing for readers"
+        );
+        let archive = reader.get("/operations/brief/archive").await;
+        assert!(archive.body.contains(&path), "{}", archive.body);
+        reader.lang = Some("en");
+        assert!(reader.get(&path).await.body.contains("Daily brief"));
+    }
+);
