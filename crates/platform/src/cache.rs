@@ -11,7 +11,9 @@
 //! result is never older than the version it carries.
 //!
 //! Concurrent misses of one key compute it once (the others wait for that result); a failed
-//! computation is not kept. The cache holds at most [`MAX_ENTRIES`] results; when full, expired
+//! computation is not kept. A result past half its lifetime whose version has not moved is
+//! recomputed by one caller while the others are still served it, so a routine refresh never
+//! makes a crowd wait (only a change of data does, once). The cache holds at most [`MAX_ENTRIES`] results; when full, expired
 //! entries go first, then everything (a rare, cheap reset rather than bookkeeping on every hit).
 //!
 //! Keys are strings, namespaced by the capability (`"reporting.national:…"`); values are any
@@ -47,6 +49,21 @@ struct Slot {
     version: Version,
     at: Instant,
     cell: Arc<OnceCell<Value>>,
+    /// A caller is computing the next value (see [`Lookup::Refresh`]).
+    refreshing: bool,
+}
+
+/// What a caller does with a key.
+enum Lookup {
+    /// Read (or fill) this cell.
+    Use(Arc<OnceCell<Value>>),
+    /// Past half its lifetime at an unchanged version: compute the next value (the others keep
+    /// reading `current`), kept with the version and time read before computing.
+    Refresh {
+        current: Arc<OnceCell<Value>>,
+        version: Version,
+        at: Instant,
+    },
 }
 
 /// See the module notes. Cheap to clone (one shared cache per node).
@@ -98,7 +115,33 @@ impl ReadCache {
         F: Future<Output = Result<T, E>>,
     {
         // The type is part of the key, so a value always downcasts to what its caller asks for.
-        let cell = self.slot(&format!("{key}\u{1f}{}", std::any::type_name::<T>()));
+        let key = format!("{key}\u{1f}{}", std::any::type_name::<T>());
+        let downcast = |v: Value| {
+            v.downcast::<T>()
+                .unwrap_or_else(|_| unreachable!("the key names the type"))
+        };
+        let cell = match self.slot(&key) {
+            Lookup::Use(cell) => cell,
+            Lookup::Refresh { current, version, at } => {
+                // This caller computes the next value while everyone else is still served the
+                // current one (younger than MAX_AGE): nobody waits for a routine refresh.
+                self.inner.misses.fetch_add(1, Ordering::Relaxed);
+                return match compute.await {
+                    Ok(v) => {
+                        let v = Arc::new(v) as Value;
+                        self.install(&key, &current, version, at, v.clone());
+                        Ok(downcast(v))
+                    }
+                    Err(e) => {
+                        self.refresh_failed(&key, &current);
+                        match current.get() {
+                            Some(v) => Ok(downcast(v.clone())),
+                            None => Err(e),
+                        }
+                    }
+                };
+            }
+        };
         let mut computed = false;
         let value = cell
             .get_or_try_init(|| async {
@@ -113,21 +156,28 @@ impl ReadCache {
             &self.inner.hits
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        Ok(value
-            .downcast::<T>()
-            .unwrap_or_else(|_| unreachable!("the key names the type")))
+        Ok(downcast(value))
     }
 
-    /// The slot that holds `key` at the current version: the kept one, or a new empty one.
-    fn slot(&self, key: &str) -> Arc<OnceCell<Value>> {
+    /// The slot that holds `key` at the current version: the kept one (and, past half its
+    /// lifetime, a refresh for one caller to make), or a new empty one.
+    fn slot(&self, key: &str) -> Lookup {
         let version = self.version();
         let now = Instant::now();
         let mut slots = self.inner.slots.lock().expect("cache lock");
-        if let Some(s) = slots.get(key)
+        if let Some(s) = slots.get_mut(key)
             && s.version == version
             && now.duration_since(s.at) < MAX_AGE
         {
-            return s.cell.clone();
+            if now.duration_since(s.at) >= MAX_AGE / 2 && !s.refreshing && s.cell.initialized() {
+                s.refreshing = true;
+                return Lookup::Refresh {
+                    current: s.cell.clone(),
+                    version,
+                    at: now,
+                };
+            }
+            return Lookup::Use(s.cell.clone());
         }
         if slots.len() >= MAX_ENTRIES && !slots.contains_key(key) {
             slots.retain(|_, s| s.version == version && now.duration_since(s.at) < MAX_AGE);
@@ -142,9 +192,44 @@ impl ReadCache {
                 version,
                 at: now,
                 cell: cell.clone(),
+                refreshing: false,
             },
         );
-        cell
+        Lookup::Use(cell)
+    }
+
+    /// A refreshed value replaces the one it was computed to follow (unless the slot moved on:
+    /// a newer version's value is not overwritten). Its age counts from before it was computed.
+    fn install(
+        &self,
+        key: &str,
+        after: &Arc<OnceCell<Value>>,
+        version: Version,
+        at: Instant,
+        value: Value,
+    ) {
+        let mut slots = self.inner.slots.lock().expect("cache lock");
+        if let Some(s) = slots.get_mut(key)
+            && Arc::ptr_eq(&s.cell, after)
+        {
+            let cell = OnceCell::new();
+            let _ = cell.set(value);
+            *s = Slot {
+                version,
+                at,
+                cell: Arc::new(cell),
+                refreshing: false,
+            };
+        }
+    }
+
+    fn refresh_failed(&self, key: &str, after: &Arc<OnceCell<Value>>) {
+        let mut slots = self.inner.slots.lock().expect("cache lock");
+        if let Some(s) = slots.get_mut(key)
+            && Arc::ptr_eq(&s.cell, after)
+        {
+            s.refreshing = false;
+        }
     }
 
     /// (hits, misses) since the node started, for /metrics.
@@ -265,6 +350,33 @@ mod tests {
             assert_eq!(t.await.unwrap(), 0);
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn past_half_its_life_one_caller_refreshes_while_the_others_are_served() {
+        let (_db, c) = cache().await;
+        let calls = Arc::new(AtomicU64::new(0));
+        assert_eq!(count(&c, &calls).await, 1);
+        tokio::time::sleep(MAX_AGE / 2 + Duration::from_millis(20)).await;
+        // The first caller past half-life computes the next value (slowly); meanwhile another
+        // is served the current one at once.
+        let (c2, calls2) = (c.clone(), calls.clone());
+        let refresher = tokio::spawn(async move {
+            *c2.get_or_compute("t.count", async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                Ok::<_, ()>(calls2.fetch_add(1, Ordering::SeqCst) + 1)
+            })
+            .await
+            .unwrap()
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        assert_eq!(count(&c, &calls).await, 1, "the current value, not a wait");
+        assert!(started.elapsed() < Duration::from_millis(100));
+        assert_eq!(refresher.await.unwrap(), 2);
+        assert_eq!(count(&c, &calls).await, 2, "the refreshed value from now on");
+        // Its age counts from its computation: kept, not computed again at once.
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
