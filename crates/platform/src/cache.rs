@@ -122,7 +122,11 @@ impl ReadCache {
         };
         let cell = match self.slot(&key) {
             Lookup::Use(cell) => cell,
-            Lookup::Refresh { current, version, at } => {
+            Lookup::Refresh {
+                current,
+                version,
+                at,
+            } => {
                 // This caller computes the next value while everyone else is still served the
                 // current one (younger than MAX_AGE): nobody waits for a routine refresh.
                 self.inner.misses.fetch_add(1, Ordering::Relaxed);
@@ -374,7 +378,11 @@ mod tests {
         assert_eq!(count(&c, &calls).await, 1, "the current value, not a wait");
         assert!(started.elapsed() < Duration::from_millis(100));
         assert_eq!(refresher.await.unwrap(), 2);
-        assert_eq!(count(&c, &calls).await, 2, "the refreshed value from now on");
+        assert_eq!(
+            count(&c, &calls).await,
+            2,
+            "the refreshed value from now on"
+        );
         // Its age counts from its computation: kept, not computed again at once.
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod jobs;
 pub mod live;
 pub mod mail;
+pub mod pdf;
 pub mod reference;
 pub mod web;
 

@@ -162,6 +162,7 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("GET", "/operations/brief", &[]),
     ("GET", "/operations/brief/archive", &[]),
     ("GET", "/operations/brief/{day}", &[]),
+    ("GET", "/operations/brief/{day}/pdf", &[]),
     ("POST", "/operations/brief/compose", &[]),
     (
         "POST",
@@ -223,6 +224,7 @@ const NO_QUERY: &[&str] = &[
     "/operations/brief",
     "/operations/brief/archive",
     "/operations/brief/{day}",
+    "/operations/brief/{day}/pdf",
     "/open-data",
     "/healthz",
     "/readyz",

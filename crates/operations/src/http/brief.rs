@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/operations/brief/compose", post(compose))
         .route("/operations/brief/subscribers", post(subscribers))
         .route("/operations/brief/{day}", get(show))
+        .route("/operations/brief/{day}/pdf", get(pdf))
         .route("/operations/brief/{day}/lead", post(lead))
         .route("/operations/brief/{day}/news", post(add_news))
         .route(
@@ -500,6 +501,100 @@ fn email(
     body.push_str(&format!("/operations/brief/{day}\n"));
     let subject = platform::i18n::t_args(lang, "brief.email_subject", &[("day", lang.date(day))]);
     (subject, body)
+}
+
+/// `/operations/brief/{day}/pdf`: the brief as an A4 PDF in the reader's language (fonts
+/// embedded), for printing and filing.
+async fn pdf(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(day): Path<String>,
+) -> AppResult<Response> {
+    let date = parse_day(&day)?;
+    let day = date.to_string();
+    let b = briefs::by_day(&state.db, &day)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if b.status == "draft" && !is_editor(&auth) {
+        return Err(AppError::not_found());
+    }
+    let lang = auth.ctx.lang;
+    let content: BriefContent = serde_json::from_str(&b.content).map_err(AppError::internal)?;
+    let news = briefs::news(&state.db, b.id).await?;
+    let s = sections(&content, lang);
+    let t = |k: &str| platform::i18n::t(lang, k);
+    let title = format!("{} — {}", t("brief.title"), lang.date(date));
+    let mut doc = platform::pdf::Pdf::new(&title, lang.code(), &t("app.name"));
+    doc.title(&title);
+    if b.status == "draft" {
+        doc.note(&t("brief.draft"));
+    }
+    if !b.lead.is_empty() {
+        doc.paragraph(&b.lead);
+    }
+    let list = |doc: &mut platform::pdf::Pdf, heading: &str, items: Vec<String>| {
+        doc.heading(heading);
+        if items.is_empty() {
+            doc.paragraph(&t("brief.none"));
+        }
+        for i in items {
+            doc.bullet(&i);
+        }
+    };
+    list(
+        &mut doc,
+        &t("brief.received_title"),
+        s.received
+            .iter()
+            .map(|(tpl, u, p, at)| format!("{tpl} · {u} · {p} ({at})"))
+            .collect(),
+    );
+    list(
+        &mut doc,
+        &t("brief.movements_title"),
+        s.movements
+            .iter()
+            .map(|(n, c)| format!("{n}: {c} {}", t("brief.on_last_year")))
+            .collect(),
+    );
+    if !s.targets.is_empty() {
+        list(
+            &mut doc,
+            &t("brief.targets_title"),
+            s.targets
+                .iter()
+                .map(|(n, _, x)| format!("{n}: {x}"))
+                .collect(),
+        );
+    }
+    list(&mut doc, &t("brief.late_title"), s.late.clone());
+    list(&mut doc, &t("brief.deadlines_title"), s.deadlines.clone());
+    doc.heading(&t("brief.news_title"));
+    if news.is_empty() {
+        doc.paragraph(&t("brief.no_news"));
+    }
+    for n in &news {
+        doc.bullet(&format!("{} — {}", n.title, n.source));
+        doc.paragraph(&n.summary);
+        if let Some(l) = &n.link {
+            doc.note(l);
+        }
+    }
+    let bytes = doc.finish().map_err(AppError::internal)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"diem-tin-{day}.pdf\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

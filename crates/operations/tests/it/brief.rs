@@ -7,6 +7,38 @@ use platform::identity::access::{Role, Scope};
 use crate::on_both;
 use crate::support::{TestApp, approve, latest_month, provinces, setup};
 
+/// The text of a PDF as poppler's `pdftotext` reads it (scripts/test installs poppler-utils).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("egov-pdf-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("brief.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-raw"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian poppler-utils; scripts/test installs it)");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn rand_suffix() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
 fn today() -> String {
     registry::Day::today().0.to_string()
 }
@@ -100,6 +132,21 @@ on_both!(
             "{body}"
         );
         assert!(body.contains(&t.code), "{body}");
+        // The A4 PDF: Vietnamese text that a standard tool (poppler's pdftotext) reads back.
+        let (status, pdf) = editor
+            .get_bytes(&format!("/operations/brief/{day}/pdf"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let text = pdf_text(&pdf);
+        assert!(text.contains("Điểm tin hàng ngày"), "{text}");
+        assert!(
+            text.contains("Hội nghị trực tuyến — Cổng TTĐT Chính phủ"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Số liệu nhận được trong 24 giờ qua"),
+            "{text}"
+        );
         // Published: it no longer changes, and nothing goes out twice.
         let r = editor
             .post(&format!("/operations/brief/{day}/publish"), &[])
