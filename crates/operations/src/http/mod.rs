@@ -1,7 +1,11 @@
 //! The operations center over HTTP: the overview page (`/operations`) and its data
-//! (`/api/v1/operations/overview`), both served from the node's read cache.
+//! (`/api/v1/operations/overview`), both served from the node's read cache; an indicator's page
+//! with the provinces' map, and a province's page.
 
+mod indicator;
+mod map;
 mod overview;
+mod province;
 
 use axum::Router;
 use axum::routing::get;
@@ -16,5 +20,8 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// The pages.
 pub fn pages() -> Router<AppState> {
-    Router::new().route("/operations", get(overview::page))
+    Router::new()
+        .route("/operations", get(overview::page))
+        .route("/operations/indicators/{code}", get(indicator::page))
+        .route("/operations/provinces/{code}", get(province::page))
 }

@@ -5,4 +5,6 @@ mod support;
 
 use testkit::on_both;
 
+mod map;
 mod overview;
+mod pages;

@@ -14,6 +14,7 @@
 mod board;
 mod figures;
 mod national;
+mod record;
 pub mod worklist;
 
 use std::collections::HashMap;
@@ -38,6 +39,9 @@ pub use figures::{
     unit_figures,
 };
 pub use national::{Coverage, FigureStatus, NationalView};
+pub use record::{
+    ProvinceFigures, RecordEntry, current_province_figures, current_unit_series, unit_record,
+};
 
 /// The whole catalogue from the node's read cache (`platform::cache`): national figures need
 /// every formula, and many readers ask at once.
