@@ -61,24 +61,36 @@ pub(super) struct MapView {
     /// (fill, text) per class, then "no data".
     pub legend: Vec<(&'static str, String)>,
     pub rows: Vec<Row>,
+    /// Whether the page shows the table under the map (the overview has its ranking instead).
+    pub with_table: bool,
 }
 
 /// The provinces' shapes from the configured GeoJSON file, read once per data version (none
-/// configured: the tile grid). An unreadable file is an error the operator sees in the log.
+/// configured: the tile grid). A file that cannot be read or is not a province GeoJSON is logged
+/// and the tile grid drawn: the map stays readable while the operator fixes it.
 async fn shapes(state: &AppState) -> AppResult<Option<Arc<Vec<Shape>>>> {
     let Some(path) = state.config.provinces_geojson.clone() else {
         return Ok(None);
     };
-    let shapes = state
+    let read = state
         .cache
         .get_or_compute("operations.geojson", async move {
-            // A small file, read once per data version.
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| AppError::internal(format!("{}: {e}", path.display())))?;
-            parse_geojson(&text).map_err(|e| AppError::internal(format!("{}: {e}", path.display())))
+            // A small file, read once per data version; a failure is kept as such.
+            let shapes = std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| parse_geojson(&text))
+                .map(Arc::new)
+                .map_err(|e| format!("{}: {e}", path.display()));
+            Ok::<_, AppError>(shapes)
         })
         .await?;
-    Ok(Some(shapes))
+    match &*read {
+        Ok(shapes) => Ok(Some(shapes.clone())),
+        Err(e) => {
+            tracing::error!(cause = %e, "provinces_geojson unreadable: drawing the tile grid");
+            Ok(None)
+        }
+    }
 }
 
 /// The map of `data` for the page.
@@ -222,5 +234,39 @@ pub(super) async fn view(
         cells,
         legend,
         rows,
+        with_table: true,
     })
+}
+
+/// The overview's ranking drawn as a map (none without a ranking), with the indicator's unit.
+pub(super) async fn of_ranking(
+    state: &AppState,
+    ctx: &Ctx,
+    o: &crate::query::Overview,
+) -> AppResult<(Option<MapView>, String)> {
+    let Some(r) = &o.ranking else {
+        return Ok((None, String::new()));
+    };
+    let Some(f) = o.figures.iter().find(|f| f.code == r.indicator) else {
+        return Ok((None, String::new()));
+    };
+    let data = MapData {
+        indicator: r.indicator.clone(),
+        period: r.period.clone(),
+        rolled: false,
+        provinces: r
+            .provinces
+            .iter()
+            .map(|p| crate::query::MapProvince {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                value: p.value,
+                rank: p.rank,
+                rolled_from: Vec::new(),
+            })
+            .collect(),
+    };
+    let mut map = view(state, ctx, &f.indicator, &data).await?;
+    map.with_table = false;
+    Ok((Some(map), f.indicator.unit(ctx.lang).to_owned()))
 }

@@ -88,6 +88,10 @@ on_both!(
         let first = table.find(&format!("({})</a>", units[4].1)).unwrap();
         let second = table.find(&format!("({})</a>", units[3].1)).unwrap();
         assert!(first < second);
+        // The overview draws its ranking on a small map too.
+        let o = c.get("/operations").await;
+        assert_eq!(cells(svg(&o.body)).len(), 34);
+        assert!(svg(&o.body).contains(&format!("({}): 5.000,5</title>", units[4].1)));
         c.lang = Some("en");
         let r = c
             .get(&format!(
