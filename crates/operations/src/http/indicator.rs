@@ -81,6 +81,9 @@ struct IndicatorPage {
     public: bool,
     spark: Vec<String>,
     spark_label: String,
+    /// The chart's scale: the largest and smallest value (top and bottom).
+    spark_max: String,
+    spark_min: String,
     months: Vec<FigureRow>,
     quarters: Vec<FigureRow>,
     years: Vec<FigureRow>,
@@ -242,7 +245,11 @@ pub async fn page(
     let values: Vec<Option<f64>> = series.months.iter().map(|f| f.value).collect();
     let fmt = |v: Option<f64>| v.map(|v| ind.format(v, lang)).unwrap_or_else(dash);
     let name = ind.name(lang).to_owned();
+    let known = values.iter().flatten().copied();
+    let (lo, hi) = (known.clone().reduce(f64::min), known.reduce(f64::max));
     render(IndicatorPage {
+        spark_max: fmt(hi),
+        spark_min: fmt(lo),
         spark: polylines(&values, 600.0, 160.0),
         spark_label: t_args(
             lang,
