@@ -69,6 +69,9 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// The sender of egov's e-mail.
     pub mail_from: String,
+    /// A GeoJSON file of the provinces' boundaries whose features carry the province code in the
+    /// property `code`: the operations center's map draws them instead of its tile grid.
+    pub provinces_geojson: Option<PathBuf>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -102,6 +105,7 @@ impl Default for Config {
             target_lead_years: DEFAULT_TARGET_LEAD_YEARS,
             smtp_url: None,
             mail_from: "egov <no-reply@egov.local>".into(),
+            provinces_geojson: None,
             demo: false,
         }
     }
@@ -204,6 +208,9 @@ impl Config {
         }
         if let Some(v) = get("EGOV_MAIL_FROM") {
             self.mail_from = v;
+        }
+        if let Some(v) = get("EGOV_PROVINCES_GEOJSON") {
+            self.provinces_geojson = Some(PathBuf::from(v));
         }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v

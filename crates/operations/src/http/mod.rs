@@ -1,8 +1,12 @@
 //! The operations center over HTTP: the overview page (`/operations`) and its data
-//! (`/api/v1/operations/overview`), both served from the node's read cache.
+//! (`/api/v1/operations/overview`), both served from the node's read cache; an indicator's page
+//! with the provinces' map, and a province's page.
 
 mod brief;
+mod indicator;
+mod map;
 mod overview;
+mod province;
 
 use axum::Router;
 use axum::routing::get;
@@ -20,4 +24,6 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/operations", get(overview::page))
         .merge(brief::router())
+        .route("/operations/indicators/{code}", get(indicator::page))
+        .route("/operations/provinces/{code}", get(province::page))
 }

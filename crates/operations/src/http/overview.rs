@@ -134,6 +134,9 @@ struct OverviewPage {
     period_label: String,
     figures: Vec<FigureView>,
     ranking: Option<(String, String, Vec<RankView>)>,
+    /// The ranking on the map (its unit for the map's table).
+    map: Option<super::map::MapView>,
+    unit: String,
     boards: Vec<BoardView>,
     signed_in: bool,
 }
@@ -299,8 +302,11 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
             units_more: b.units_more,
         })
         .collect();
+    let (map, unit) = super::map::of_ranking(&state, &ctx, &o).await?;
     let signed_in = ctx.principal.as_deref().is_some_and(|p| p.is_complete());
     render(OverviewPage {
+        map,
+        unit,
         period_label: period_label(&o.period, lang),
         figures,
         ranking,

@@ -1,7 +1,9 @@
 //! The operations center's domain, without I/O: which indicators are key, how a figure stands
-//! against its target, and the geometry of a sparkline.
+//! against its target, the geometry of a sparkline, and the map's layout and colour classes.
 
 pub mod brief;
+pub mod choropleth;
 pub mod key;
 pub mod spark;
 pub mod target;
+pub mod tilegrid;

@@ -2,8 +2,14 @@
 //! node's read cache (`platform::cache`): one computation per data version serves every wall and
 //! reader who may see the same indicators.
 
+mod indicator;
+mod map;
 mod overview;
+mod province;
 
+pub use indicator::{Figure, IndicatorSeries, Lateness, YearToDate, series};
+pub use map::{MapData, MapProvince, map};
 pub use overview::{
     Board, BoardUnit, KeyFigure, MAX_BOARD_UNITS, Overview, Ranked, Ranking, SeriesPoint, overview,
 };
+pub use province::{ProvinceFigure, ProvinceView, RECORD_MONTHS, province};

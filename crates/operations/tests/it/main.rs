@@ -6,4 +6,6 @@ mod support;
 use testkit::on_both;
 
 mod brief;
+mod map;
 mod overview;
+mod pages;

@@ -81,7 +81,7 @@ fn period_id<S: serde::Serializer>(p: &Period, s: S) -> Result<S::Ok, S::Error> 
 }
 
 /// The end of a deadline day in Vietnam (UTC+7), in ms.
-fn end_of_day_ms(d: time::Date) -> i64 {
+pub(super) fn end_of_day_ms(d: time::Date) -> i64 {
     d.with_hms(23, 59, 59)
         .map(|t| t.assume_offset(time::macros::offset!(+7)).unix_timestamp() * 1000 + 999)
         .unwrap_or(i64::MAX)

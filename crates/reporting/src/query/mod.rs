@@ -15,6 +15,7 @@ mod board;
 mod figures;
 mod national;
 mod recent;
+mod record;
 pub mod worklist;
 
 use std::collections::HashMap;
@@ -41,6 +42,9 @@ pub use figures::{
 };
 pub use national::{Coverage, FigureStatus, NationalView};
 pub use recent::{RecentApproval, approved_since};
+pub use record::{
+    ProvinceFigures, RecordEntry, current_province_figures, current_unit_series, unit_record,
+};
 
 /// The whole catalogue from the node's read cache (`platform::cache`): national figures need
 /// every formula, and many readers ask at once.

@@ -1,0 +1,337 @@
+//! `/operations/indicators/{code}`: an indicator's page — its national series by month, quarter,
+//! year and year to date with coverage and status, the provinces compared on a map and in a
+//! table for a chosen period, downloads, its definition and source, and the late reports.
+//! Public indicators for everyone; internal ones for officials who may read national figures.
+
+use axum::extract::State;
+use axum::response::Response;
+use platform::error::{AppError, AppResult, Problem};
+use platform::i18n::{Lang, t_args};
+use platform::web::admin::render;
+use platform::web::extract::{Path, Query};
+use platform::web::{AppState, Ctx};
+use reporting::Period;
+use reporting::model::format::format_number;
+use reporting::model::indicator::Indicator;
+use serde::Deserialize;
+
+use super::map::{MapView, dash, period_label, view};
+use crate::model::spark::polylines;
+use crate::query::{self, Figure};
+
+/// The indicator `code` if the caller may read its national figures: unknown is 404, internal
+/// is 401 for anonymous callers and 403 for officials without a national grant.
+pub(super) async fn readable(state: &AppState, ctx: &Ctx, code: &str) -> AppResult<Indicator> {
+    let catalogue = reporting::query::shared_catalogue(&state.cache, &state.db).await?;
+    let ind = catalogue
+        .iter()
+        .find(|i| i.code == code)
+        .cloned()
+        .ok_or_else(AppError::not_found)?;
+    let principal = ctx.principal.as_deref().filter(|p| p.is_complete());
+    if !reporting::model::access::may_view_national(principal, &ind) {
+        return Err(if principal.is_none() {
+            AppError::unauthenticated()
+        } else {
+            AppError::forbidden()
+        });
+    }
+    Ok(ind)
+}
+
+pub(super) fn query_error(e: reporting::query::QueryError) -> AppError {
+    match e {
+        reporting::query::QueryError::Db(e) => AppError::from(e),
+        other => AppError::internal(other),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IndicatorParams {
+    /// The period of the map and the comparison (`202611`, `2026Q3`, `2026`…).
+    pub period: Option<String>,
+    /// `old`: the provinces of the time (before July 2025), as a table; default: rolled into
+    /// today's 34.
+    pub view: Option<String>,
+}
+
+struct FigureRow {
+    period: String,
+    value: String,
+    coverage: String,
+    provisional: bool,
+}
+
+struct OldRow {
+    rank: String,
+    code: String,
+    name: String,
+    value: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "ops_indicator.html")]
+struct IndicatorPage {
+    ctx: Ctx,
+    code: String,
+    name: String,
+    unit: String,
+    definition: String,
+    source: String,
+    public: bool,
+    spark: Vec<String>,
+    spark_label: String,
+    /// The chart's scale: the largest and smallest value (top and bottom).
+    spark_max: String,
+    spark_min: String,
+    months: Vec<FigureRow>,
+    quarters: Vec<FigureRow>,
+    years: Vec<FigureRow>,
+    ytd_label: String,
+    ytd: String,
+    ytd_last: String,
+    ytd_change: String,
+    lateness: Vec<String>,
+    period: String,
+    period_label: String,
+    periods: Vec<(String, String, bool)>,
+    old_view: bool,
+    rolled: bool,
+    old_rows: Vec<OldRow>,
+    map: MapView,
+    national_csv: String,
+    national_xlsx: String,
+    provinces_csv: String,
+    provinces_xlsx: String,
+}
+
+fn rows(ind: &Indicator, figures: &[Figure], lang: Lang) -> Vec<FigureRow> {
+    figures
+        .iter()
+        .map(|f| FigureRow {
+            period: period_label(&f.period, lang),
+            value: f.value.map(|v| ind.format(v, lang)).unwrap_or_else(dash),
+            coverage: match (f.reported, f.expected) {
+                (Some(r), Some(e)) => format!("{r}/{e}"),
+                _ => String::new(),
+            },
+            provisional: f.status.as_deref() == Some("provisional"),
+        })
+        .collect()
+}
+
+fn parse_period(raw: &str) -> AppResult<Period> {
+    Period::parse(raw).map_err(|_| {
+        AppError::invalid(
+            Problem::new("period_invalid")
+                .field("period")
+                .arg("value", raw),
+        )
+    })
+}
+
+/// `/operations/indicators/{code}`.
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(params): Query<IndicatorParams>,
+) -> AppResult<Response> {
+    let ind = readable(&state, &ctx, &code).await?;
+    let chosen = params.period.as_deref().map(parse_period).transpose()?;
+    let old_view = match params.view.as_deref() {
+        None | Some("rolled") => false,
+        Some("old") => true,
+        Some(other) => {
+            return Err(AppError::invalid(
+                Problem::new("param_invalid")
+                    .field("view")
+                    .arg("value", other),
+            ));
+        }
+    };
+    let lang = ctx.lang;
+    let catalogue = reporting::query::shared_catalogue(&state.cache, &state.db).await?;
+    let series = state
+        .cache
+        .get_or_compute(
+            &format!(
+                "operations.indicator:{}:{}",
+                ind.code,
+                chosen.map(|p| p.id()).unwrap_or_default()
+            ),
+            query::series(
+                &state.db,
+                &catalogue,
+                &ind,
+                registry::Day::today().0,
+                platform::db::now_ms(),
+                chosen,
+            ),
+        )
+        .await
+        .map_err(query_error)?;
+    let period = match chosen {
+        Some(p) => p,
+        None => Period::parse(&series.default_period).map_err(|_| AppError::not_found())?,
+    };
+    let map_data = state
+        .cache
+        .get_or_compute(
+            &format!("operations.map:{}:{}", ind.code, period.id()),
+            query::map(&state.db, &ind, period),
+        )
+        .await
+        .map_err(query_error)?;
+    let map = view(&state, &ctx, &ind, &map_data).await?;
+    let mut old_rows = Vec::new();
+    if old_view {
+        let old = state
+            .cache
+            .get_or_compute(
+                &format!("operations.old:{}:{}", ind.code, period.id()),
+                reporting::query::province_values(&state.db, &ind, &period),
+            )
+            .await?;
+        old_rows = old
+            .iter()
+            .enumerate()
+            .map(|(i, p)| OldRow {
+                rank: if p.value.is_some() {
+                    (i + 1).to_string()
+                } else {
+                    dash()
+                },
+                code: p.code.clone(),
+                name: p.name.clone(),
+                value: p
+                    .value
+                    .map(|v| ind.format(v, lang))
+                    .unwrap_or_else(|| ctx.t("ops_pages.no_data")),
+            })
+            .collect();
+    }
+    // The periods offered: the series' months, quarters and years, newest first.
+    let mut periods: Vec<(String, String, bool)> = series
+        .months
+        .iter()
+        .rev()
+        .chain(series.quarters.iter().rev())
+        .chain(series.years.iter().rev())
+        .map(|f| {
+            (
+                f.period.clone(),
+                period_label(&f.period, lang),
+                f.period == period.id(),
+            )
+        })
+        .collect();
+    if !periods.iter().any(|p| p.2) {
+        periods.insert(0, (period.id(), period_label(&period.id(), lang), true));
+    }
+    let month_ids: Vec<&str> = series.months.iter().map(|f| f.period.as_str()).collect();
+    let national = format!(
+        "/api/v1/data?indicator={}&unit=VN&period={}",
+        ind.code,
+        month_ids.join(",")
+    );
+    let codes: Vec<&str> = map_data.provinces.iter().map(|p| p.code.as_str()).collect();
+    let provinces = format!(
+        "/api/v1/data?indicator={}&unit={}&period={}&units=current",
+        ind.code,
+        codes.join(","),
+        period.id()
+    );
+    let values: Vec<Option<f64>> = series.months.iter().map(|f| f.value).collect();
+    let fmt = |v: Option<f64>| v.map(|v| ind.format(v, lang)).unwrap_or_else(dash);
+    let name = ind.name(lang).to_owned();
+    let known = values.iter().flatten().copied();
+    let (lo, hi) = (known.clone().reduce(f64::min), known.reduce(f64::max));
+    render(IndicatorPage {
+        spark_max: fmt(hi),
+        spark_min: fmt(lo),
+        spark: polylines(&values, 600.0, 160.0),
+        spark_label: t_args(
+            lang,
+            "operations.spark_label",
+            &[
+                ("name", name.clone()),
+                (
+                    "from",
+                    period_label(month_ids.first().copied().unwrap_or_default(), lang),
+                ),
+                (
+                    "to",
+                    period_label(month_ids.last().copied().unwrap_or_default(), lang),
+                ),
+            ],
+        ),
+        months: rows(&ind, &series.months, lang),
+        quarters: rows(&ind, &series.quarters, lang),
+        years: rows(&ind, &series.years, lang),
+        ytd_label: t_args(
+            lang,
+            "ops_pages.ytd_through",
+            &[("period", period_label(&series.ytd.through, lang))],
+        ),
+        ytd: fmt(series.ytd.value),
+        ytd_last: fmt(series.ytd.last_year),
+        ytd_change: series
+            .ytd
+            .change_pct
+            .map(|g| {
+                format!(
+                    "{}{} %",
+                    if g >= 0.0 { "+" } else { "" },
+                    format_number(g, 1, lang)
+                )
+            })
+            .unwrap_or_else(dash),
+        lateness: series
+            .lateness
+            .iter()
+            .map(|l| {
+                t_args(
+                    lang,
+                    "ops_pages.lateness",
+                    &[
+                        (
+                            "template",
+                            if lang == Lang::En {
+                                l.name_en.clone()
+                            } else {
+                                l.name_vi.clone()
+                            },
+                        ),
+                        ("period", period_label(&l.period, lang)),
+                        ("late", l.late.to_string()),
+                        ("overdue", l.overdue.to_string()),
+                        ("expected", l.expected.to_string()),
+                    ],
+                )
+            })
+            .collect(),
+        code: ind.code.clone(),
+        unit: ind.unit(lang).to_owned(),
+        definition: match lang {
+            Lang::En => ind.definition_en.clone(),
+            Lang::Vi => ind.definition_vi.clone(),
+        }
+        .unwrap_or_default(),
+        source: ind.source.clone().unwrap_or_default(),
+        public: ind.is_public,
+        name,
+        period: period.id(),
+        period_label: period_label(&period.id(), lang),
+        periods,
+        old_view,
+        rolled: map_data.rolled,
+        old_rows,
+        map,
+        national_csv: format!("{national}&format=csv"),
+        national_xlsx: format!("{national}&format=xlsx"),
+        provinces_csv: format!("{provinces}&format=csv"),
+        provinces_xlsx: format!("{provinces}&format=xlsx"),
+        ctx,
+    })
+}

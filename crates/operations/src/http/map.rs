@@ -1,0 +1,272 @@
+//! The choropleth as the pages draw it: the tile grid of the 34 provinces (or their boundaries
+//! from the operator's GeoJSON file), five classes of a single-hue blue scale with a text legend,
+//! "no data" hatched, every province a link to its page, and the same data as a table.
+
+use std::sync::Arc;
+
+use platform::error::{AppError, AppResult};
+use platform::i18n::{Lang, t_args};
+use platform::web::{AppState, Ctx};
+use reporting::model::indicator::Indicator;
+
+use crate::model::choropleth::{Classes, INK, PALETTE, Shape, parse_geojson, project};
+use crate::model::tilegrid;
+use crate::query::MapData;
+
+/// A tile's side and the gap between tiles, in SVG units.
+const TILE: f64 = 44.0;
+const GAP: f64 = 4.0;
+/// The width of a map drawn from boundaries.
+const GEO_WIDTH: f64 = 320.0;
+
+pub(super) fn dash() -> String {
+    "—".to_owned()
+}
+
+pub(super) fn period_label(id: &str, lang: Lang) -> String {
+    reporting::Period::parse(id)
+        .map(|p| p.label(lang.code()))
+        .unwrap_or_else(|_| id.to_owned())
+}
+
+pub(super) struct Cell {
+    pub code: String,
+    pub label: String,
+    pub fill: &'static str,
+    pub ink: &'static str,
+    pub x: String,
+    pub y: String,
+    pub w: String,
+    pub tx: String,
+    pub ty: String,
+    /// A boundary path (GeoJSON), else a tile.
+    pub path: Option<String>,
+}
+
+pub(super) struct Row {
+    pub rank: String,
+    pub code: String,
+    pub name: String,
+    pub value: String,
+    pub rolled_from: String,
+}
+
+pub(super) struct MapView {
+    pub title: String,
+    pub note: Option<String>,
+    pub geo: bool,
+    pub width: String,
+    pub height: String,
+    pub cells: Vec<Cell>,
+    /// (fill, text) per class, then "no data".
+    pub legend: Vec<(&'static str, String)>,
+    pub rows: Vec<Row>,
+    /// Whether the page shows the table under the map (the overview has its ranking instead).
+    pub with_table: bool,
+}
+
+/// The provinces' shapes from the configured GeoJSON file, read once per data version (none
+/// configured: the tile grid). A file that cannot be read or is not a province GeoJSON is logged
+/// and the tile grid drawn: the map stays readable while the operator fixes it.
+async fn shapes(state: &AppState) -> AppResult<Option<Arc<Vec<Shape>>>> {
+    let Some(path) = state.config.provinces_geojson.clone() else {
+        return Ok(None);
+    };
+    let read = state
+        .cache
+        .get_or_compute("operations.geojson", async move {
+            // A small file, read once per data version; a failure is kept as such.
+            let shapes = std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| parse_geojson(&text))
+                .map(Arc::new)
+                .map_err(|e| format!("{}: {e}", path.display()));
+            Ok::<_, AppError>(shapes)
+        })
+        .await?;
+    match &*read {
+        Ok(shapes) => Ok(Some(shapes.clone())),
+        Err(e) => {
+            tracing::error!(cause = %e, "provinces_geojson unreadable: drawing the tile grid");
+            Ok(None)
+        }
+    }
+}
+
+/// The map of `data` for the page.
+pub(super) async fn view(
+    state: &AppState,
+    ctx: &Ctx,
+    ind: &Indicator,
+    data: &MapData,
+) -> AppResult<MapView> {
+    let lang = ctx.lang;
+    let fmt = |v: f64| ind.format(v, lang);
+    let values: Vec<f64> = data.provinces.iter().filter_map(|p| p.value).collect();
+    let classes = Classes::of(&values);
+    let shade = |v: Option<f64>| v.and_then(|v| classes.class(v)).map(|c| classes.shade(c));
+    let name_of = |code: &str| {
+        data.provinces
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let label = |code: &str, v: Option<f64>| {
+        format!(
+            "{} ({code}): {}",
+            name_of(code),
+            v.map(fmt).unwrap_or_else(|| ctx.t("ops_pages.no_data"))
+        )
+    };
+    let value_of = |code: &str| {
+        data.provinces
+            .iter()
+            .find(|p| p.code == code)
+            .and_then(|p| p.value)
+    };
+    let colours = |v: Option<f64>| match shade(v) {
+        Some(s) => (PALETTE[s], INK[s]),
+        None => ("url(#ops-nodata)", "#0b1f3a"),
+    };
+    let geo = shapes(state).await?;
+    let (cells, width, height) = match geo.as_deref() {
+        Some(shapes) => {
+            let (paths, height) = project(shapes, GEO_WIDTH);
+            let cells = paths
+                .into_iter()
+                .map(|(code, d)| {
+                    let v = value_of(&code);
+                    let (fill, ink) = colours(v);
+                    Cell {
+                        label: label(&code, v),
+                        code,
+                        fill,
+                        ink,
+                        x: String::new(),
+                        y: String::new(),
+                        w: String::new(),
+                        tx: String::new(),
+                        ty: String::new(),
+                        path: Some(d),
+                    }
+                })
+                .collect();
+            (cells, GEO_WIDTH, height)
+        }
+        None => {
+            let (cols, rows) = tilegrid::size();
+            let pitch = TILE + GAP;
+            let cells = tilegrid::TILES
+                .iter()
+                .map(|&(code, col, row)| {
+                    let v = value_of(code);
+                    let (fill, ink) = colours(v);
+                    let (x, y) = (f64::from(col) * pitch, f64::from(row) * pitch);
+                    Cell {
+                        code: code.to_owned(),
+                        label: label(code, v),
+                        fill,
+                        ink,
+                        x: format!("{x:.0}"),
+                        y: format!("{y:.0}"),
+                        w: format!("{TILE:.0}"),
+                        tx: format!("{:.0}", x + TILE / 2.0),
+                        ty: format!("{:.0}", y + TILE / 2.0 + 5.0),
+                        path: None,
+                    }
+                })
+                .collect();
+            (
+                cells,
+                f64::from(cols) * pitch - GAP,
+                f64::from(rows) * pitch - GAP,
+            )
+        }
+    };
+    let mut legend: Vec<(&'static str, String)> = classes
+        .bounds
+        .iter()
+        .enumerate()
+        .map(|(i, (lo, hi))| {
+            let text = if lo == hi {
+                fmt(*lo)
+            } else {
+                format!("{} – {}", fmt(*lo), fmt(*hi))
+            };
+            (PALETTE[classes.shade(i)], text)
+        })
+        .collect();
+    legend.push(("url(#ops-nodata)", ctx.t("ops_pages.no_data")));
+    let mut rows: Vec<Row> = data
+        .provinces
+        .iter()
+        .map(|p| Row {
+            rank: p.rank.map(|r| r.to_string()).unwrap_or_else(dash),
+            code: p.code.clone(),
+            name: p.name.clone(),
+            value: p
+                .value
+                .map(fmt)
+                .unwrap_or_else(|| ctx.t("ops_pages.no_data")),
+            rolled_from: p.rolled_from.join(", "),
+        })
+        .collect();
+    rows.sort_by_key(|r| {
+        (
+            r.rank.parse::<usize>().unwrap_or(usize::MAX),
+            r.code.clone(),
+        )
+    });
+    Ok(MapView {
+        title: t_args(
+            lang,
+            "ops_pages.map_title",
+            &[
+                ("name", ind.name(lang).to_owned()),
+                ("period", period_label(&data.period, lang)),
+            ],
+        ),
+        note: data.rolled.then(|| ctx.t("ops_pages.rolled_note")),
+        geo: geo.is_some(),
+        width: format!("{width:.0}"),
+        height: format!("{height:.0}"),
+        cells,
+        legend,
+        rows,
+        with_table: true,
+    })
+}
+
+/// The overview's ranking drawn as a map (none without a ranking), with the indicator's unit.
+pub(super) async fn of_ranking(
+    state: &AppState,
+    ctx: &Ctx,
+    o: &crate::query::Overview,
+) -> AppResult<(Option<MapView>, String)> {
+    let Some(r) = &o.ranking else {
+        return Ok((None, String::new()));
+    };
+    let Some(f) = o.figures.iter().find(|f| f.code == r.indicator) else {
+        return Ok((None, String::new()));
+    };
+    let data = MapData {
+        indicator: r.indicator.clone(),
+        period: r.period.clone(),
+        rolled: false,
+        provinces: r
+            .provinces
+            .iter()
+            .map(|p| crate::query::MapProvince {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                value: p.value,
+                rank: p.rank,
+                rolled_from: Vec::new(),
+            })
+            .collect(),
+    };
+    let mut map = view(state, ctx, &f.indicator, &data).await?;
+    map.with_table = false;
+    Ok((Some(map), f.indicator.unit(ctx.lang).to_owned()))
+}
