@@ -1,10 +1,12 @@
 //! The operations center over HTTP: the overview page (`/operations`) and its data
-//! (`/api/v1/operations/overview`), both served from the node's read cache.
+//! (`/api/v1/operations/overview`), both served from the node's read cache; alerts
+//! (`/operations/alerts`) and their rules.
 
+mod alerts;
 mod overview;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use platform::web::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,5 +18,19 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// The pages.
 pub fn pages() -> Router<AppState> {
-    Router::new().route("/operations", get(overview::page))
+    Router::new()
+        .route("/operations", get(overview::page))
+        .route("/operations/alerts", get(alerts::page))
+        .route(
+            "/operations/alerts/{id}/acknowledge",
+            post(alerts::acknowledge),
+        )
+        .route(
+            "/operations/alerts/rules",
+            get(alerts::rules_page).post(alerts::create_rule),
+        )
+        .route(
+            "/operations/alerts/rules/{id}/active",
+            post(alerts::set_active),
+        )
 }

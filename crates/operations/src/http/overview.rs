@@ -136,6 +136,8 @@ struct OverviewPage {
     ranking: Option<(String, String, Vec<RankView>)>,
     boards: Vec<BoardView>,
     signed_in: bool,
+    alerts: Vec<super::alerts::AlertView>,
+    alerts_more: usize,
 }
 
 fn dash() -> String {
@@ -300,7 +302,10 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         })
         .collect();
     let signed_in = ctx.principal.as_deref().is_some_and(|p| p.is_complete());
+    let (alerts, alerts_more) = super::alerts::overview_section(&state, &ctx).await?;
     render(OverviewPage {
+        alerts,
+        alerts_more,
         period_label: period_label(&o.period, lang),
         figures,
         ranking,

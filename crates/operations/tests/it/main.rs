@@ -5,4 +5,5 @@ mod support;
 
 use testkit::on_both;
 
+mod alerts;
 mod overview;
