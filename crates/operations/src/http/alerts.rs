@@ -14,10 +14,10 @@ use platform::i18n::{Lang, t_args};
 use platform::identity::access::{Permission, Target};
 use platform::web::admin::{fmt_ms, render};
 use platform::web::form::{FormError, error_at};
-use platform::web::{AppState, Auth, CsrfForm, Ctx, Path, Query};
+use platform::web::{AppState, Auth, CsrfForm, Ctx, Json, Path, Query};
 use reporting::model::indicator::Indicator;
 use reporting::model::number::{Notation, read_number};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::alerts::{self as engine, AlertError, NewRule};
 use crate::model::alerts::{Alert, Kind, State as Filter, describe, parse_recipients, units_named};
@@ -158,9 +158,58 @@ struct AlertsPage {
     form_errors: Vec<FormError>,
 }
 
-#[derive(Deserialize)]
+/// `?state=` of a list of alerts.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// `open` (default), `acknowledged` or `all`.
     state: Option<String>,
+}
+
+/// The alerts the caller may see.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AlertList {
+    /// Newest first, at most 100 before the caller's visibility is applied.
+    pub items: Vec<Alert>,
+    pub meta: AlertMeta,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AlertMeta {
+    /// Alerts in this state, whoever may see them.
+    pub total: i64,
+    pub limit: i64,
+    pub state: String,
+}
+
+/// Alerts raised by the operations center's rules, newest first: open ones by default, or
+/// acknowledged ones with who acknowledged them and when, or all. An alert on an indicator is
+/// listed for whoever may read that indicator's national figures; one on missing reports for
+/// signed-in callers.
+#[utoipa::path(get, path = "/api/v1/operations/alerts", tag = "operations",
+    operation_id = "list_alerts",
+    params(ListParams),
+    responses((status = 200, description = "The alerts", body = AlertList),
+              (status = 422, description = "An unknown state", body = platform::error::ErrorEnvelope)))]
+pub async fn list_json(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListParams>,
+) -> AppResult<Json<AlertList>> {
+    let filter = parse_filter(q.state.as_deref())?;
+    let (alerts, total) = store::list(&state.db, filter, MAX_LISTED).await?;
+    let catalogue = reporting::query::shared_catalogue(&state.cache, &state.db).await?;
+    Ok(Json(AlertList {
+        items: alerts
+            .into_iter()
+            .filter(|a| visible(&ctx, &catalogue, a))
+            .collect(),
+        meta: AlertMeta {
+            total,
+            limit: MAX_LISTED,
+            state: filter.as_str().to_owned(),
+        },
+    }))
 }
 
 fn parse_filter(raw: Option<&str>) -> AppResult<Filter> {

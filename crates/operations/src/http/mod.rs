@@ -2,7 +2,7 @@
 //! (`/api/v1/operations/overview`), both served from the node's read cache; alerts
 //! (`/operations/alerts`) and their rules.
 
-mod alerts;
+pub(crate) mod alerts;
 mod overview;
 
 use axum::Router;
@@ -13,7 +13,9 @@ use utoipa_axum::routes;
 
 /// The JSON API, each route with its OpenAPI entry.
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(overview::overview_json))
+    OpenApiRouter::new()
+        .routes(routes!(overview::overview_json))
+        .routes(routes!(alerts::list_json))
 }
 
 /// The pages.

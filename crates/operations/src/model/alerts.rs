@@ -19,7 +19,7 @@ pub const MAX_RECIPIENTS: usize = 20;
 pub const MAX_UNITS_NAMED: usize = 100;
 
 /// What a rule watches (loại cảnh báo).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// The national value is above the threshold.
@@ -278,15 +278,22 @@ impl Finding {
 }
 
 /// An alert as stored, with its history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Alert {
     pub id: i64,
     pub rule_id: Option<i64>,
     pub kind: Kind,
+    /// What it is about: an indicator's code, or a template's code for missing reports.
     pub subject: String,
+    /// The period's id (`202610`).
     pub period: String,
+    /// The value judged: the national figure, the change in percent, the year to date as a
+    /// percentage of the pro-rata target, or how many units had not reported by the deadline.
     pub value: Option<f64>,
+    /// The threshold crossed (as the rule holds it).
     pub threshold: Option<f64>,
+    /// Names, units, the deadline and the units missing (at most 100, with their total).
+    #[schema(value_type = Object)]
     pub detail: serde_json::Value,
     /// When it was raised (ms since the epoch).
     pub raised_at: i64,

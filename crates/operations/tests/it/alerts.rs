@@ -286,6 +286,16 @@ on_both!(
         );
         let o = app.client().get("/operations").await;
         assert!(!o.body.contains("đơn vị chưa gửi báo cáo đúng hạn"));
+        let public = app.client().get("/api/v1/operations/alerts").await.json();
+        assert!(public["items"].as_array().unwrap().is_empty(), "{public}");
+        let listed = official.get("/api/v1/operations/alerts").await.json();
+        assert!(
+            listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["kind"] == "report_missing" && a["period"] == p.id().as_str())
+        );
         assert_eq!(
             app.client().get("/operations/alerts").await.status,
             StatusCode::SEE_OTHER,
