@@ -292,9 +292,12 @@ pub async fn acknowledge(
 ) -> AppResult<Response> {
     let filter = parse_filter(form.state.as_deref()).unwrap_or(Filter::Open);
     let ctx = auth.ctx.clone();
-    let field = format!("ack-{id}");
     if !may_acknowledge(&ctx) {
-        let e = FormError::at(field, ctx.t("alerts.err_ack_forbidden"));
+        // About the form as a whole: this caller has no button to link to.
+        let e = FormError {
+            text: ctx.t("alerts.err_ack_forbidden"),
+            field: None,
+        };
         return list_page(&state, ctx, filter, vec![e], StatusCode::FORBIDDEN).await;
     }
     match engine::acknowledge(&state.db, &auth.actor(), id).await {
