@@ -496,3 +496,97 @@ on_both!(
         assert_eq!(again.sent, 0);
     }
 );
+
+on_both!(
+    a_figure_off_its_yearly_target_raises_an_alert,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(app, Kind::OffTarget, "RETAIL_SALES", None, &[]).await;
+        // Judged early in a year, so that the year to date is a month or two.
+        let today = time::macros::date!(2026 - 03 - 01);
+        let p = reporting::model::calendar::latest_due_month(today);
+        for m in p.year_to_date() {
+            approve_all(app, &t, &m, "10").await;
+        }
+        let n = provinces(app, &p).await.len() as f64;
+        let ytd = 10.0 * n * f64::from(p.index);
+        // A yearly target twelve times the pace: the year to date is at about 8 %.
+        let ind = reporting::store::catalogue::by_code(&app.db, "RETAIL_SALES")
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx = app.db.begin().await.unwrap();
+        reporting::store::targets::upsert_in(
+            &mut tx,
+            ind.id,
+            &reporting::model::target::Target {
+                indicator: "RETAIL_SALES".into(),
+                unit: "VN".into(),
+                year: i64::from(p.year),
+                value: ytd * 144.0 / f64::from(p.index),
+            },
+            platform::db::now_ms(),
+            "test",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let now = platform::db::now_ms();
+        // The latest month due and the month before are judged: each of this year is behind.
+        let judged = usize::from(p.index.min(2));
+        assert_eq!(engine::evaluate(&app.db, today, now).await.unwrap(), judged);
+        assert_eq!(engine::evaluate(&app.db, today, now).await.unwrap(), 0);
+        let row = app
+            .db
+            .fetch_one(
+                "SELECT kind, period, value, threshold FROM alerts WHERE period = $1",
+                params![p.id()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<String>("kind").unwrap(), "off_target");
+        assert_eq!(row.get::<String>("period").unwrap(), p.id());
+        let pct = row.get::<f64>("value").unwrap();
+        assert!((pct - 100.0 / 12.0).abs() < 1e-9, "{pct}");
+        assert_eq!(row.get::<f64>("threshold").unwrap(), 90.0);
+    }
+);
+
+on_both!(
+    a_rule_turned_off_raises_nothing_until_turned_on_again,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(app, Kind::ReportMissing, &t.code, None, &[]).await;
+        let id: i64 = app
+            .db
+            .fetch_one("SELECT id FROM alert_rules", params![])
+            .await
+            .unwrap()
+            .get("id")
+            .unwrap();
+        let mut admin = app
+            .signed_in("qt.tw", Role::SystemAdmin, Scope::National)
+            .await;
+        let path = format!("/operations/alerts/rules/{id}/active");
+        let r = admin.post(&path, &[("active", "false")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(evaluate(app).await, 0);
+        let r = admin.post(&path, &[("active", "true")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(evaluate(app).await >= 1);
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('alert_rule.disable', 'alert_rule.enable')"
+            )
+            .await,
+            2
+        );
+        // Only national system administrators may.
+        let mut approver = app
+            .signed_in("pheduyet.tw", Role::Approver, Scope::National)
+            .await;
+        let r = approver.post(&path, &[("active", "false")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+);
