@@ -393,7 +393,11 @@ pub fn describe(
             let template = text(detail, "template", lang);
             let n = value.map(|n| format_number(n, 0, lang)).unwrap_or_default();
             let expected = detail["expected"].as_i64().unwrap_or_default();
-            let deadline = detail["deadline"].as_str().unwrap_or_default();
+            let raw = detail["deadline"].as_str().unwrap_or_default();
+            let deadline =
+                time::Date::parse(raw, &time::format_description::well_known::Iso8601::DATE)
+                    .map(|d| lang.date(d))
+                    .unwrap_or_else(|_| raw.to_owned());
             if vi {
                 format!(
                     "{template} ({period}): {n}/{expected} đơn vị chưa gửi báo cáo đúng hạn ({deadline})"
@@ -609,6 +613,19 @@ mod tests {
                 Lang::En
             ),
             "Retail (10/2026): -15.0 % on the same period last year, beyond ±10 %"
+        );
+        let r = serde_json::json!({"template_vi": "Báo cáo tháng", "template_en": "Monthly report",
+            "deadline": "2026-11-20", "expected": 34});
+        assert_eq!(
+            describe(
+                Kind::ReportMissing,
+                Some(3.0),
+                None,
+                &r,
+                "Tháng 10/2026",
+                Lang::Vi
+            ),
+            "Báo cáo tháng (Tháng 10/2026): 3/34 đơn vị chưa gửi báo cáo đúng hạn (20/11/2026)"
         );
     }
 }
