@@ -344,6 +344,8 @@ on_both!(
         );
         // A national approver acknowledges it: who and when are recorded and audited.
         let before = platform::db::now_ms();
+        let events = "SELECT COUNT(*) AS n FROM live_events WHERE topic = 'alerts'";
+        let events_before = count(app, events).await;
         let mut approver = app
             .signed_in("pheduyet.tw", Role::Approver, Scope::National)
             .await;
@@ -364,6 +366,11 @@ on_both!(
             )
             .await,
             1
+        );
+        assert_eq!(
+            count(app, events).await,
+            events_before + 1,
+            "open pages hear of it"
         );
         // Once only.
         let r = approver.post(&path, &[("state", "open")]).await;
