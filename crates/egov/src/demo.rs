@@ -137,6 +137,8 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
     )
     .await?;
 
+    demo_alert_rules(db, &actor).await?;
+
     let dir = registry::RegistryDirectory { db: db.clone() };
     let mut created = Vec::new();
     for a in ACCOUNTS {
@@ -181,6 +183,35 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
         write_accounts(&data_dir.join("demo-accounts.txt"), &created)?;
     }
     Ok(DemoOutcome { created })
+}
+
+/// Two alert rules for the operations center (once): the monthly provincial reports not in by
+/// their deadline, and retail sales moving more than 15 % on the same month last year.
+async fn demo_alert_rules(db: &Db, actor: &Actor) -> anyhow::Result<()> {
+    use operations::engine::alerts::{NewRule, create_rule};
+    use operations::model::alerts::Kind;
+    if !operations::store::alerts::rules(db, 1).await?.is_empty() {
+        return Ok(());
+    }
+    for (kind, indicator, template, threshold) in [
+        (
+            Kind::ReportMissing,
+            None,
+            Some(reporting::model::template::MONTHLY_PROVINCIAL),
+            None,
+        ),
+        (Kind::YoyChange, Some("RETAIL_SALES"), None, Some(15.0)),
+    ] {
+        let rule = NewRule {
+            kind,
+            indicator: indicator.map(str::to_owned),
+            template: template.map(str::to_owned),
+            threshold,
+            recipients: Vec::new(),
+        };
+        create_rule(db, actor, rule).await?;
+    }
+    Ok(())
 }
 
 /// The demo's audit key file, `audit.key` in the data directory: created once (32 random bytes

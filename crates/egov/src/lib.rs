@@ -230,6 +230,19 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
         tracing::info!(queued = n, "report reminders queued");
         Ok(())
     });
+    // The operations center's alert rules, every minute: each new alert once, with its e-mails.
+    r.register("operations.alerts", |db, _job| async move {
+        let n = operations::engine::alerts::evaluate(
+            &db,
+            registry::Day::today().0,
+            platform::db::now_ms(),
+        )
+        .await?;
+        if n > 0 {
+            tracing::info!(raised = n, "alerts raised");
+        }
+        Ok(())
+    });
     // The notifications outbox over SMTP (platform::mail); without `smtp_url` messages wait.
     let mailer: Option<Arc<platform::mail::SmtpMailer>> = match &config.smtp_url {
         Some(url) => match platform::mail::SmtpMailer::new(url.expose(), &config.mail_from) {
@@ -294,6 +307,12 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
     jobs::enqueue_now(
         db,
         NewJob::new("mail.deliver", serde_json::json!({})).dedupe(format!("mail.deliver:{minute}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("operations.alerts", serde_json::json!({}))
+            .dedupe(format!("operations.alerts:{minute}")),
     )
     .await?;
     jobs::enqueue_now(

@@ -139,6 +139,8 @@ struct OverviewPage {
     unit: String,
     boards: Vec<BoardView>,
     signed_in: bool,
+    alerts: Vec<super::alerts::AlertView>,
+    alerts_more: usize,
 }
 
 fn dash() -> String {
@@ -304,9 +306,12 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         .collect();
     let (map, unit) = super::map::of_ranking(&state, &ctx, &o).await?;
     let signed_in = ctx.principal.as_deref().is_some_and(|p| p.is_complete());
+    let (alerts, alerts_more) = super::alerts::overview_section(&state, &ctx).await?;
     render(OverviewPage {
         map,
         unit,
+        alerts,
+        alerts_more,
         period_label: period_label(&o.period, lang),
         figures,
         ranking,

@@ -1,6 +1,8 @@
 //! The operations center's domain, without I/O: which indicators are key, how a figure stands
-//! against its target, the geometry of a sparkline, and the map's layout and colour classes.
+//! against its target, the geometry of a sparkline, the map's layout and colour classes, alert
+//! rules and the daily brief.
 
+pub mod alerts;
 pub mod brief;
 pub mod choropleth;
 pub mod key;

@@ -1,4 +1,5 @@
-//! Every SQL statement of the operations center (its own tables only; indicator data comes
-//! through `reporting::query`).
+//! Every SQL statement of the operations center, one file per group of its own tables (indicator
+//! data comes through `reporting::query`).
 
+pub mod alerts;
 pub mod briefs;

@@ -5,6 +5,7 @@ mod support;
 
 use testkit::on_both;
 
+mod alerts;
 mod brief;
 mod map;
 mod overview;

@@ -1,0 +1,599 @@
+//! Issue 12, alerts: rules kept in the database, evaluated by the `operations.alerts` job, each
+//! alert raised once with its e-mails, acknowledged by an authorised official, shown on the
+//! overview and on `/operations/alerts`.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use platform::audit::Actor;
+use platform::identity::access::{Role, Scope};
+use platform::params;
+use reporting::Period;
+use reporting::model::template::Template;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use operations::engine::alerts::{self as engine, NewRule};
+use operations::model::alerts::Kind;
+
+use crate::on_both;
+use crate::support::{TestApp, approve, latest_month, provinces, setup};
+
+async fn evaluate(app: &TestApp) -> usize {
+    engine::evaluate(&app.db, registry::Day::today().0, platform::db::now_ms())
+        .await
+        .unwrap()
+}
+
+/// Every province due for `period` approves a report whose retail sales are `retail`.
+async fn approve_all(app: &TestApp, t: &Template, period: &Period, retail: &str) {
+    for (id, _) in provinces(app, period).await {
+        approve(app, t, id, period, retail).await;
+    }
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    app.db
+        .fetch_one(sql, params![])
+        .await
+        .unwrap()
+        .get("n")
+        .unwrap()
+}
+
+async fn rule(app: &TestApp, kind: Kind, subject: &str, threshold: Option<f64>, to: &[&str]) {
+    let (indicator, template) = if kind.watches_indicator() {
+        (Some(subject.to_owned()), None)
+    } else {
+        (None, Some(subject.to_owned()))
+    };
+    engine::create_rule(
+        &app.db,
+        &Actor::system("test"),
+        NewRule {
+            kind,
+            indicator,
+            template,
+            threshold,
+            recipients: to.iter().map(|s| s.to_string()).collect(),
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// The monthly provincial report of the month before the latest due: its deadline has passed.
+fn overdue_period(t: &Template) -> Period {
+    t.latest_due(registry::Day::today().0).previous()
+}
+
+on_both!(
+    a_threshold_rule_raises_one_alert_when_the_figure_crosses_it,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        let mut admin = app
+            .signed_in("qt.tw", Role::SystemAdmin, Scope::National)
+            .await;
+        // The rule, from the administrator's form: 1.000 in Vietnamese is one thousand.
+        let r = admin
+            .post(
+                "/operations/alerts/rules",
+                &[
+                    ("kind", "above"),
+                    ("indicator", "RETAIL_SALES"),
+                    ("threshold", "1.000"),
+                    ("recipients", "lanhdao@vpcp.gov.vn"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = admin.get("/operations/alerts/rules").await;
+        assert!(page.body.contains("lanhdao@vpcp.gov.vn"), "{}", page.body);
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'alert_rule.create'"
+            )
+            .await,
+            1
+        );
+        assert_eq!(evaluate(app).await, 0, "no figure, no alert");
+        let p = latest_month();
+        // 40 in every province: the national sum is above 1,000 once all have reported.
+        approve_all(app, &t, &p, "40").await;
+        let n = provinces(app, &p).await.len() as f64;
+        assert_eq!(evaluate(app).await, 1);
+        assert_eq!(evaluate(app).await, 0, "raised once");
+        let row = app
+            .db
+            .fetch_one(
+                "SELECT kind, subject, period, value, threshold FROM alerts",
+                params![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<String>("kind").unwrap(), "above");
+        assert_eq!(row.get::<String>("subject").unwrap(), "RETAIL_SALES");
+        assert_eq!(row.get::<String>("period").unwrap(), p.id());
+        assert_eq!(row.get::<f64>("value").unwrap(), 40.0 * n);
+        assert_eq!(row.get::<f64>("threshold").unwrap(), 1000.0);
+        assert_eq!(count(app, "SELECT COUNT(*) AS n FROM alerts").await, 1);
+        // Its e-mail is in the outbox once.
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM notifications WHERE dedupe_key LIKE 'alert:%'"
+            )
+            .await,
+            1
+        );
+        // Pages that follow `alerts` hear of it.
+        assert!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM live_events WHERE topic = 'alerts'"
+            )
+            .await
+                >= 1
+        );
+        // Anyone sees an alert on a public indicator on the overview, in both languages.
+        let mut c = app.client();
+        let o = c.get("/operations").await;
+        assert!(o.body.contains("Cảnh báo"), "{}", o.body);
+        assert!(o.body.contains("trên ngưỡng 1.000"), "{}", o.body);
+        assert!(o.body.contains("data-live-topics=\"data,reports,alerts\""));
+        c.lang = Some("en");
+        let o = c.get("/operations").await;
+        assert!(
+            o.body.contains("above the threshold of 1,000"),
+            "{}",
+            o.body
+        );
+    }
+);
+
+on_both!(
+    a_rule_form_with_mistakes_comes_back_with_each_one_and_writes_nothing,
+    async |app: &TestApp| {
+        setup(app).await;
+        let mut admin = app
+            .signed_in("qt.tw", Role::SystemAdmin, Scope::National)
+            .await;
+        let r = admin
+            .post(
+                "/operations/alerts/rules",
+                &[
+                    ("kind", "above"),
+                    ("indicator", "RETAIL_SALES"),
+                    ("threshold", "mười"),
+                    ("recipients", "a@b.vn, khong-phai-dia-chi"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("“mười” không phải là một số"), "{}", r.body);
+        assert!(
+            r.body
+                .contains("“khong-phai-dia-chi” không phải là một địa chỉ")
+        );
+        assert!(
+            r.body.contains("href=\"#threshold\""),
+            "the summary links to the field"
+        );
+        assert!(
+            r.body.contains("a@b.vn, khong-phai-dia-chi"),
+            "what was typed is kept"
+        );
+        let r = admin
+            .post(
+                "/operations/alerts/rules",
+                &[
+                    ("kind", "yoy_change"),
+                    ("indicator", "KHONG_CO"),
+                    ("threshold", "5"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("Không có chỉ tiêu mã “KHONG_CO”"),
+            "{}",
+            r.body
+        );
+        assert_eq!(count(app, "SELECT COUNT(*) AS n FROM alert_rules").await, 0);
+        // Rules are for national system administrators.
+        let mut viewer = app.signed_in("xem.tw", Role::Viewer, Scope::National).await;
+        assert_eq!(
+            viewer.get("/operations/alerts/rules").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+);
+
+on_both!(
+    a_change_on_last_year_beyond_the_rule_raises_an_alert,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(app, Kind::YoyChange, "RETAIL_SALES", Some(10.0), &[]).await;
+        let p = latest_month();
+        approve_all(app, &t, &p, "30").await;
+        assert_eq!(evaluate(app).await, 0, "no last year, no change");
+        approve_all(app, &t, &p.same_period_last_year(), "20").await;
+        assert_eq!(evaluate(app).await, 1);
+        assert_eq!(evaluate(app).await, 0);
+        let row = app
+            .db
+            .fetch_one(
+                "SELECT kind, period, value, threshold FROM alerts",
+                params![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<String>("kind").unwrap(), "yoy_change");
+        assert_eq!(row.get::<String>("period").unwrap(), p.id());
+        let change = row.get::<f64>("value").unwrap();
+        assert!((change - 50.0).abs() < 1e-9, "{change}");
+        assert_eq!(row.get::<f64>("threshold").unwrap(), 10.0);
+    }
+);
+
+on_both!(
+    reports_missing_at_their_deadline_raise_an_alert_naming_the_units,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(app, Kind::ReportMissing, &t.code, None, &[]).await;
+        let p = overdue_period(&t);
+        let units = provinces(app, &p).await;
+        // One province reports after the deadline: late, so named too.
+        approve(app, &t, units[0].0, &p, "1").await;
+        assert!(evaluate(app).await >= 1);
+        assert_eq!(evaluate(app).await, 0);
+        let row = app
+            .db
+            .fetch_one(
+                "SELECT value, detail FROM alerts WHERE kind = 'report_missing' AND period = $1",
+                params![p.id()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<f64>("value").unwrap(), units.len() as f64);
+        let detail: serde_json::Value =
+            serde_json::from_str(&row.get::<String>("detail").unwrap()).unwrap();
+        assert_eq!(detail["units_total"].as_u64(), Some(units.len() as u64));
+        assert!(
+            detail["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u[0] == units[0].1.as_str())
+        );
+        // Officials see it with the units; the public does not.
+        let mut official = app.signed_in("xem.tw", Role::Viewer, Scope::National).await;
+        let page = official.get("/operations/alerts").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains(&format!(
+                "{n}/{n} đơn vị chưa gửi báo cáo đúng hạn",
+                n = units.len()
+            )),
+            "{}",
+            page.body
+        );
+        let o = official.get("/operations").await;
+        assert!(
+            o.body.contains("đơn vị chưa gửi báo cáo đúng hạn"),
+            "{}",
+            o.body
+        );
+        let o = app.client().get("/operations").await;
+        assert!(!o.body.contains("đơn vị chưa gửi báo cáo đúng hạn"));
+        let public = app.client().get("/api/v1/operations/alerts").await.json();
+        assert!(public["items"].as_array().unwrap().is_empty(), "{public}");
+        let listed = official.get("/api/v1/operations/alerts").await.json();
+        assert!(
+            listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["kind"] == "report_missing" && a["period"] == p.id().as_str())
+        );
+        assert_eq!(
+            app.client().get("/operations/alerts").await.status,
+            StatusCode::SEE_OTHER,
+            "the list needs a sign-in"
+        );
+    }
+);
+
+on_both!(
+    an_alert_is_acknowledged_by_an_authorised_official_only,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(app, Kind::ReportMissing, &t.code, None, &[]).await;
+        evaluate(app).await;
+        let p = overdue_period(&t);
+        let id: i64 = app
+            .db
+            .fetch_one("SELECT id FROM alerts WHERE period = $1", params![p.id()])
+            .await
+            .unwrap()
+            .get("id")
+            .unwrap();
+        let path = format!("/operations/alerts/{id}/acknowledge");
+        let acked = async || {
+            app.db
+                .fetch_one(
+                    "SELECT acknowledged_at, acknowledged_by FROM alerts WHERE id = $1",
+                    params![id],
+                )
+                .await
+                .unwrap()
+        };
+        // A viewer gets the list back with the reason, in their language; nothing changes.
+        let mut viewer = app.signed_in("xem.tw", Role::Viewer, Scope::National).await;
+        let r = viewer.post(&path, &[("state", "open")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(
+            r.body.contains("Bạn không có quyền xác nhận cảnh báo"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("error-summary"));
+        assert_eq!(
+            acked().await.get::<Option<i64>>("acknowledged_at").unwrap(),
+            None
+        );
+        // A national approver acknowledges it: who and when are recorded and audited.
+        let before = platform::db::now_ms();
+        let events = "SELECT COUNT(*) AS n FROM live_events WHERE topic = 'alerts'";
+        let events_before = count(app, events).await;
+        let mut approver = app
+            .signed_in("pheduyet.tw", Role::Approver, Scope::National)
+            .await;
+        let r = approver.post(&path, &[("state", "open")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let row = acked().await;
+        assert_eq!(
+            row.get::<Option<String>>("acknowledged_by")
+                .unwrap()
+                .as_deref(),
+            Some("pheduyet.tw")
+        );
+        assert!(row.get::<Option<i64>>("acknowledged_at").unwrap().unwrap() >= before);
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'alert.acknowledge'"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(app, events).await,
+            events_before + 1,
+            "open pages hear of it"
+        );
+        // Once only.
+        let r = approver.post(&path, &[("state", "open")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.body.contains("đã được xác nhận trước đó"));
+        // The history shows it; the open list and the overview no longer do.
+        let page = approver.get("/operations/alerts?state=acknowledged").await;
+        assert!(
+            page.body.contains("Đã xác nhận bởi pheduyet.tw"),
+            "{}",
+            page.body
+        );
+        let page = approver.get("/operations/alerts").await;
+        assert!(!page.body.contains(&format!("id=\"alert-{id}\"")));
+        let o = approver.get("/operations").await;
+        assert!(!o.body.contains(&format!("id=\"alert-{id}\"")));
+        assert_eq!(
+            approver.get("/operations/alerts?state=closed").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+);
+
+/// A minimal SMTP server on loopback that keeps what it receives (EHLO, MAIL, RCPT, DATA, QUIT).
+async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let keep = got.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(d) = data.as_mut() {
+                        if line == "." {
+                            keep.lock().unwrap().push(data.take().unwrap_or_default());
+                            w.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            d.push_str(&line);
+                            d.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
+                        "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 ok\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"502 no\r\n",
+                    };
+                    w.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (format!("smtp://{addr}"), got)
+}
+
+on_both!(
+    each_new_alert_is_e_mailed_once_with_the_reminders_over_smtp,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(
+            app,
+            Kind::ReportMissing,
+            &t.code,
+            None,
+            &["lanhdao@vpcp.gov.vn", "truc.ban@vpcp.gov.vn"],
+        )
+        .await;
+        let raised = evaluate(app).await;
+        assert!(raised >= 1);
+        evaluate(app).await;
+        let queued = count(
+            app,
+            "SELECT COUNT(*) AS n FROM notifications WHERE dedupe_key LIKE 'alert:%'",
+        )
+        .await;
+        assert_eq!(queued, 2 * raised as i64, "one per recipient, once");
+        // A reporting reminder waiting in the same outbox.
+        let mut tx = app.db.begin().await.unwrap();
+        reporting::store::reminders::queue(
+            &mut tx,
+            &reporting::store::reminders::Reminder {
+                recipient: "baocao@nghean.gov.vn",
+                subject: "[egov] Sắp đến hạn báo cáo",
+                body: "Kính gửi anh/chị,",
+                dedupe_key: "reminder:test",
+            },
+            platform::db::now_ms(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        // The `mail.deliver` job's round sends every one of them over SMTP, once.
+        let (url, got) = smtp_sink().await;
+        let mailer = platform::mail::SmtpMailer::new(&url, "egov <egov@example.gov.vn>").unwrap();
+        let done = platform::mail::deliver_pending(&app.db, &mailer, 200)
+            .await
+            .unwrap();
+        assert_eq!(done.sent as i64, queued + 1);
+        assert_eq!(done.failed, 0);
+        let received = got.lock().unwrap().clone();
+        assert_eq!(received.len() as i64, queued + 1);
+        assert!(
+            received
+                .iter()
+                .any(|m| m.contains("To: lanhdao@vpcp.gov.vn"))
+        );
+        assert!(
+            received
+                .iter()
+                .any(|m| m.contains("To: baocao@nghean.gov.vn"))
+        );
+        let again = platform::mail::deliver_pending(&app.db, &mailer, 200)
+            .await
+            .unwrap();
+        assert_eq!(again.sent, 0);
+    }
+);
+
+on_both!(
+    a_figure_off_its_yearly_target_raises_an_alert,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(app, Kind::OffTarget, "RETAIL_SALES", None, &[]).await;
+        // Judged early in a year, so that the year to date is a month or two.
+        let today = time::macros::date!(2026 - 03 - 01);
+        let p = reporting::model::calendar::latest_due_month(today);
+        for m in p.year_to_date() {
+            approve_all(app, &t, &m, "10").await;
+        }
+        let n = provinces(app, &p).await.len() as f64;
+        let ytd = 10.0 * n * f64::from(p.index);
+        // A yearly target twelve times the pace: the year to date is at about 8 %.
+        let ind = reporting::store::catalogue::by_code(&app.db, "RETAIL_SALES")
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx = app.db.begin().await.unwrap();
+        reporting::store::targets::upsert_in(
+            &mut tx,
+            ind.id,
+            &reporting::model::target::Target {
+                indicator: "RETAIL_SALES".into(),
+                unit: "VN".into(),
+                year: i64::from(p.year),
+                value: ytd * 144.0 / f64::from(p.index),
+            },
+            platform::db::now_ms(),
+            "test",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let now = platform::db::now_ms();
+        // The latest month due and the month before are judged: each of this year is behind.
+        let judged = usize::from(p.index.min(2));
+        assert_eq!(engine::evaluate(&app.db, today, now).await.unwrap(), judged);
+        assert_eq!(engine::evaluate(&app.db, today, now).await.unwrap(), 0);
+        let row = app
+            .db
+            .fetch_one(
+                "SELECT kind, period, value, threshold FROM alerts WHERE period = $1",
+                params![p.id()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<String>("kind").unwrap(), "off_target");
+        assert_eq!(row.get::<String>("period").unwrap(), p.id());
+        let pct = row.get::<f64>("value").unwrap();
+        assert!((pct - 100.0 / 12.0).abs() < 1e-9, "{pct}");
+        assert_eq!(row.get::<f64>("threshold").unwrap(), 90.0);
+    }
+);
+
+on_both!(
+    a_rule_turned_off_raises_nothing_until_turned_on_again,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(app, Kind::ReportMissing, &t.code, None, &[]).await;
+        let id: i64 = app
+            .db
+            .fetch_one("SELECT id FROM alert_rules", params![])
+            .await
+            .unwrap()
+            .get("id")
+            .unwrap();
+        let mut admin = app
+            .signed_in("qt.tw", Role::SystemAdmin, Scope::National)
+            .await;
+        let path = format!("/operations/alerts/rules/{id}/active");
+        let r = admin.post(&path, &[("active", "false")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(evaluate(app).await, 0);
+        let r = admin.post(&path, &[("active", "true")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(evaluate(app).await >= 1);
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action IN ('alert_rule.disable', 'alert_rule.enable')"
+            )
+            .await,
+            2
+        );
+        // Only national system administrators may.
+        let mut approver = app
+            .signed_in("pheduyet.tw", Role::Approver, Scope::National)
+            .await;
+        let r = approver.post(&path, &[("active", "false")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+);
