@@ -105,15 +105,12 @@ async fn raise(
         .unwrap_or_else(|_| (f.period.clone(), f.period.clone()));
     let (subject, body) = email(f, &label_vi, &label_en);
     for to in recipients {
-        store::queue_email(
-            &mut tx,
-            to,
-            &subject,
-            &body,
-            &format!("alert:{id}:{to}"),
-            now_ms,
-        )
-        .await?;
+        let email = platform::mail::Email {
+            to: to.clone(),
+            subject: subject.clone(),
+            body: body.clone(),
+        };
+        platform::mail::queue(&mut tx, &email, &format!("alert:{id}:{to}"), now_ms).await?;
     }
     platform::live::publish(&mut tx, TOPIC, &json!({"id": id, "event": "raised"})).await?;
     tx.commit().await?;

@@ -4,8 +4,6 @@
 use platform::error::Problem;
 use serde::{Deserialize, Serialize};
 
-use crate::query::Overview;
-
 /// The most reports named under "data received"; the rest are counted.
 pub const MAX_RECEIVED: usize = 50;
 /// The largest movements named.
@@ -76,68 +74,6 @@ pub struct DeadlineNote {
     pub deadline: String,
 }
 
-/// The brief's sections from the overview (national figures, boards), the reports approved in
-/// the last 24 hours (newest first; `received_total` of them in all) and the coming deadlines.
-pub fn compose(
-    overview: &Overview,
-    received: Vec<Received>,
-    received_total: usize,
-    deadlines: Vec<DeadlineNote>,
-) -> BriefContent {
-    let mut movements: Vec<Movement> = overview
-        .figures
-        .iter()
-        .filter_map(|f| {
-            Some(Movement {
-                code: f.code.clone(),
-                name_vi: f.name_vi.clone(),
-                name_en: f.name_en.clone(),
-                change_pct: f.change_pct?,
-            })
-        })
-        .collect();
-    movements.sort_by(|a, b| b.change_pct.abs().total_cmp(&a.change_pct.abs()));
-    movements.truncate(MAX_MOVEMENTS);
-    let targets = overview
-        .figures
-        .iter()
-        .filter_map(|f| {
-            Some(TargetNote {
-                code: f.code.clone(),
-                name_vi: f.name_vi.clone(),
-                name_en: f.name_en.clone(),
-                status: f.target_status?.as_str().to_owned(),
-                target_pct: f.target_pct?,
-            })
-        })
-        .collect();
-    let late = overview
-        .boards
-        .iter()
-        .filter(|b| b.overdue > 0 || b.late > 0)
-        .map(|b| LateNote {
-            template: b.template.clone(),
-            name_vi: b.name_vi.clone(),
-            name_en: b.name_en.clone(),
-            period: b.period.clone(),
-            deadline: b.deadline.clone(),
-            overdue: b.overdue,
-            late: b.late,
-            expected: b.expected,
-        })
-        .collect();
-    let shown = received.len().min(MAX_RECEIVED);
-    BriefContent {
-        period: overview.period.clone(),
-        received: received.into_iter().take(MAX_RECEIVED).collect(),
-        received_more: received_total.saturating_sub(shown),
-        movements,
-        targets,
-        late,
-        deadlines,
-    }
-}
-
 /// A news item as an editor typed it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct NewsInput {
@@ -157,7 +93,11 @@ pub fn check_news(n: &NewsInput) -> Vec<Problem> {
         ("summary", n.summary.trim(), 3000),
     ] {
         if value.is_empty() {
-            out.push(Problem::new("field_required").field(field));
+            out.push(
+                Problem::new("field_required")
+                    .field(field)
+                    .arg("field", field),
+            );
         } else if value.chars().count() > max {
             out.push(
                 Problem::new("text_too_long")
@@ -202,63 +142,6 @@ pub fn check_email(s: &str) -> Result<String, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::{Board, KeyFigure};
-
-    fn figure(code: &str, change: Option<f64>) -> KeyFigure {
-        KeyFigure {
-            code: code.into(),
-            name_vi: code.into(),
-            name_en: code.into(),
-            unit_vi: String::new(),
-            unit_en: String::new(),
-            value: Some(1.0),
-            last_year: None,
-            change_pct: change,
-            reported: None,
-            expected: None,
-            status: None,
-            ytd: None,
-            target: None,
-            target_pct: None,
-            target_status: None,
-            series: Vec::new(),
-            indicator: Default::default(),
-        }
-    }
-
-    #[test]
-    fn the_largest_movements_either_way_come_first_and_late_boards_are_named() {
-        let overview = Overview {
-            period: "202611".into(),
-            figures: vec![
-                figure("A", Some(2.0)),
-                figure("B", Some(-15.0)),
-                figure("C", None),
-                figure("D", Some(9.5)),
-            ],
-            ranking: None,
-            boards: vec![Board {
-                template: "T".into(),
-                name_vi: "T".into(),
-                name_en: "T".into(),
-                period: "202611".into(),
-                deadline: "2026-12-10".into(),
-                expected: 34,
-                on_time: 30,
-                late: 1,
-                not_yet: 0,
-                overdue: 3,
-                units: Vec::new(),
-                units_more: 0,
-            }],
-            generated_at: 0,
-        };
-        let c = compose(&overview, Vec::new(), 0, Vec::new());
-        let order: Vec<&str> = c.movements.iter().map(|m| m.code.as_str()).collect();
-        assert_eq!(order, ["B", "D", "A"]);
-        assert_eq!(c.late.len(), 1);
-        assert_eq!((c.late[0].overdue, c.late[0].late), (3, 1));
-    }
 
     #[test]
     fn news_items_are_checked_field_by_field() {

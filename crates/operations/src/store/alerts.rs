@@ -232,20 +232,3 @@ pub async fn acknowledge(
     )
     .await
 }
-
-/// An e-mail for the outbox, once per key (1 when queued, 0 when already there).
-pub async fn queue_email(
-    tx: &mut Tx,
-    to: &str,
-    subject: &str,
-    body: &str,
-    key: &str,
-    now: i64,
-) -> DbResult<u64> {
-    tx.execute(
-        "INSERT INTO notifications (channel, recipient, subject, body, dedupe_key, created_at) \
-         VALUES ('email', $1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING",
-        params![to, subject, body, key, now],
-    )
-    .await
-}
