@@ -790,3 +790,52 @@ async fn the_operations_page_updates_itself_after_an_approval() {
     c.close().await.unwrap();
     let _ = stop.send(());
 }
+
+/// Issue 12: axe-core (injected through the driver: the pages' CSP forbids injected scripts)
+/// finds no serious or critical violation on the operations center's pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and axe-core: scripts/test provides them"]
+async fn the_operations_pages_have_no_serious_accessibility_violation() {
+    let axe = std::fs::read_to_string(
+        std::env::var("EGOV_TEST_AXE").expect("EGOV_TEST_AXE: scripts/test fetches axe-core"),
+    )
+    .unwrap();
+    let (base, accounts, stop) = start_server().await;
+    let c = browser().await;
+    let mut found = Vec::new();
+    let mut visit = async |path: &str| {
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        wait_loaded(&c).await;
+        c.execute(&format!("{axe}\nreturn true;"), vec![])
+            .await
+            .expect("inject axe-core");
+        let r = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+                   r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ' (' + v.impact + '): ' +
+                          v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        for v in r.as_array().cloned().unwrap_or_default() {
+            found.push(format!("{path}: {}", v.as_str().unwrap_or_default()));
+        }
+    };
+    for path in [
+        "/operations",
+        "/operations/indicators/RETAIL_SALES",
+        "/operations/provinces/40",
+    ] {
+        visit(path).await;
+    }
+    login(&c, &base, "xem.vpcp", password_of(&accounts, "xem.vpcp")).await;
+    for path in ["/operations", "/operations/brief", "/operations/alerts"] {
+        visit(path).await;
+    }
+    assert!(found.is_empty(), "axe-core: {found:#?}");
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}

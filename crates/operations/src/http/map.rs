@@ -113,8 +113,10 @@ pub(super) async fn view(
             .unwrap_or_else(|| code.to_owned())
     };
     let label = |code: &str, v: Option<f64>| {
+        // The code first: it is the cell's visible text, and a link's name must contain what it
+        // shows (WCAG 2.5.3, axe "label-content-name-mismatch").
         format!(
-            "{} ({code}): {}",
+            "{code} {}: {}",
             name_of(code),
             v.map(fmt).unwrap_or_else(|| ctx.t("ops_pages.no_data"))
         )
