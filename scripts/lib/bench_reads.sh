@@ -63,6 +63,20 @@ egov_bench_reads_on() {
             "$(awk '/Non-2xx/ {print $NF}' <<<"$out" | grep . || echo 0)"
     done
     echo "server memory after: $(mem)"
+    # The overview's page weight: the page and what it loads (egov does not compress responses
+    # itself; a reverse proxy does — gzip -9 stands in for it).
+    local total=0 gz=0 part
+    for part in /operations /assets/egov.css /assets/egov.js /assets/vendor/htmx.min.js /assets/favicon.svg; do
+        curl -fs "$base$part" -o "$WORK/part"
+        total=$((total + $(wc -c <"$WORK/part")))
+        gz=$((gz + $(gzip -9c "$WORK/part" | wc -c)))
+    done
+    echo "overview page weight: $((total / 1024)) KiB, $((gz / 1024)) KiB gzip-compressed (page, CSS, JS, htmx, icon)"
+    if [ -z "$dburl" ]; then
+        # Live fan-out: 1,000 displays on this node, one change written by another connection.
+        python3 "$ROOT/scripts/lib/bench_live.py" "$base" "$data/egov.db" 1000
+        echo "server memory after the 1,000 streams (VmHWM: the peak): $(mem)"
+    fi
     kill $pid
     wait $pid 2>/dev/null || true
 }
