@@ -5,9 +5,11 @@
 //! readers cost one computation per data version.
 #![forbid(unsafe_code)]
 
+pub mod engine;
 pub mod http;
 pub mod model;
 pub mod query;
+pub mod store;
 
 use axum::Router;
 use platform::web::AppState;

@@ -1,10 +1,13 @@
 //! The operations center over HTTP: the overview page (`/operations`) and its data
 //! (`/api/v1/operations/overview`), both served from the node's read cache.
 
+mod admin;
 mod overview;
+mod wall;
+mod widgets;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use platform::web::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,5 +19,28 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// The pages.
 pub fn pages() -> Router<AppState> {
-    Router::new().route("/operations", get(overview::page))
+    Router::new()
+        .route("/operations", get(overview::page))
+        .route("/operations/wall", get(wall::wall_page))
+        .route("/operations/dashboards/{id}", get(wall::dashboard_page))
+        .route("/wall", get(wall::display_wall))
+        .route(
+            "/wall/activate",
+            get(wall::activate_page).post(wall::activate),
+        )
+        .route("/operations/admin", get(admin::page))
+        .route(
+            "/operations/admin/dashboards",
+            post(admin::create_dashboard),
+        )
+        .route(
+            "/operations/admin/dashboards/{id}",
+            get(admin::edit_page).post(admin::update_dashboard),
+        )
+        .route("/operations/admin/playlists", post(admin::create_playlist))
+        .route("/operations/admin/displays", post(admin::create_display))
+        .route(
+            "/operations/admin/displays/{id}/revoke",
+            post(admin::revoke_display),
+        )
 }

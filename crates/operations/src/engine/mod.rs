@@ -1,0 +1,3 @@
+//! The operations center's use cases that write: dashboards and playlists, audited.
+
+pub mod dashboards;

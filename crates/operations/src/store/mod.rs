@@ -1,0 +1,3 @@
+//! Every SQL statement of the operations center.
+
+pub mod dashboards;
