@@ -177,6 +177,12 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         &["name", "audience", "widgets"],
     ),
     ("POST", "/operations/admin/playlists", &["name", "entries"]),
+    ("GET", "/operations/admin/playlists/{id}", &[]),
+    (
+        "POST",
+        "/operations/admin/playlists/{id}",
+        &["name", "entries"],
+    ),
     (
         "POST",
         "/operations/admin/displays",
@@ -229,6 +235,7 @@ const NO_QUERY: &[&str] = &[
     "/operations/dashboards/{id}",
     "/operations/admin",
     "/operations/admin/dashboards/{id}",
+    "/operations/admin/playlists/{id}",
     "/api/v1/operations/overview",
     "/open-data",
     "/healthz",

@@ -73,8 +73,15 @@ pub async fn save(
     Ok(id)
 }
 
-/// Create a playlist from its name and entries typed one a line (`<dashboard> <seconds>`).
-pub async fn create_playlist(db: &Db, actor: &Actor, name: &str, entries: &str) -> AppResult<i64> {
+/// Create (`id` None) or replace a playlist from its name and entries typed one a line
+/// (`<dashboard> <seconds>`); returns its id.
+pub async fn save_playlist(
+    db: &Db,
+    actor: &Actor,
+    id: Option<i64>,
+    name: &str,
+    entries: &str,
+) -> AppResult<i64> {
     let name = dashboard::parse_name(name, "playlist_name_invalid");
     let entries = dashboard::parse_entries(entries);
     let (name, entries) = match (name, entries) {
@@ -94,16 +101,36 @@ pub async fn create_playlist(db: &Db, actor: &Actor, name: &str, entries: &str) 
                 .arg("id", first),
         ));
     }
+    let before = match id {
+        Some(id) => Some(
+            store::playlist(db, id)
+                .await?
+                .ok_or_else(AppError::not_found)?,
+        ),
+        None => None,
+    };
     let mut tx = db.begin().await?;
-    let id = store::insert_playlist(&mut tx, &name, &entries).await?;
+    let id = match id {
+        Some(id) => {
+            if !store::update_playlist(&mut tx, id, &name, &entries).await? {
+                return Err(AppError::not_found());
+            }
+            id
+        }
+        None => store::insert_playlist(&mut tx, &name, &entries).await?,
+    };
     audit::append(
         &mut tx,
         actor,
         Change {
-            action: "playlist.create",
+            action: if before.is_some() {
+                "playlist.update"
+            } else {
+                "playlist.create"
+            },
             object_type: "playlist",
             object_id: id.to_string(),
-            before: None,
+            before: before.map(|b| json!({"name": b.name, "entries": b.entries})),
             after: Some(json!({"name": name, "entries": entries})),
         },
     )

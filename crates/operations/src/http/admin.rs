@@ -307,7 +307,7 @@ pub async fn create_playlist(
     CsrfForm(f): CsrfForm<PlaylistForm>,
 ) -> AppResult<Response> {
     require(&auth)?;
-    match engine::create_playlist(&state.db, &auth.actor(), &f.name, &f.entries).await {
+    match engine::save_playlist(&state.db, &auth.actor(), None, &f.name, &f.entries).await {
         Ok(_) => Ok(Redirect::to("/operations/admin").into_response()),
         Err(e) => {
             let typed = Typed {
@@ -317,6 +317,70 @@ pub async fn create_playlist(
             };
             refused(&state, auth, e, typed, "p-").await
         }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "ops_playlist_edit.html")]
+struct PlaylistEditPage {
+    ctx: Ctx,
+    id: i64,
+    name: String,
+    entries: String,
+    form_errors: Vec<FormError>,
+}
+
+impl PlaylistEditPage {
+    fn error_at(&self, id: &str) -> Option<&str> {
+        error_at(&self.form_errors, id)
+    }
+}
+
+/// `GET /operations/admin/playlists/{id}`: the edit form, one step a line.
+pub async fn playlist_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    require(&auth)?;
+    let p = store::playlist(&state.db, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    render(PlaylistEditPage {
+        id,
+        name: p.name,
+        entries: p
+            .entries
+            .iter()
+            .map(|e| format!("{} {}\n", e.dashboard_id, e.seconds))
+            .collect(),
+        form_errors: Vec::new(),
+        ctx: auth.ctx,
+    })
+}
+
+/// `POST /operations/admin/playlists/{id}`: save the edit.
+pub async fn update_playlist(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<PlaylistForm>,
+) -> AppResult<Response> {
+    require(&auth)?;
+    match engine::save_playlist(&state.db, &auth.actor(), Some(id), &f.name, &f.entries).await {
+        Ok(_) => Ok(Redirect::to("/operations/admin").into_response()),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let mut res = render(PlaylistEditPage {
+                id,
+                form_errors: FormError::from_problems(&e.problems, auth.ctx.lang, ""),
+                name: f.name,
+                entries: f.entries,
+                ctx: auth.ctx,
+            })?;
+            *res.status_mut() = e.status;
+            Ok(res)
+        }
+        Err(e) => Err(e),
     }
 }
 

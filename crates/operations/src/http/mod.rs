@@ -38,6 +38,10 @@ pub fn pages() -> Router<AppState> {
             get(admin::edit_page).post(admin::update_dashboard),
         )
         .route("/operations/admin/playlists", post(admin::create_playlist))
+        .route(
+            "/operations/admin/playlists/{id}",
+            get(admin::playlist_page).post(admin::update_playlist),
+        )
         .route("/operations/admin/displays", post(admin::create_display))
         .route(
             "/operations/admin/displays/{id}/revoke",

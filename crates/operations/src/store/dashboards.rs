@@ -186,3 +186,35 @@ pub async fn insert_playlist(tx: &mut Tx, name: &str, entries: &[Entry]) -> DbRe
     }
     Ok(id)
 }
+
+/// Replace a playlist's name and entries; false if there is none.
+pub async fn update_playlist(
+    tx: &mut Tx,
+    id: i64,
+    name: &str,
+    entries: &[Entry],
+) -> DbResult<bool> {
+    if tx
+        .execute(
+            "UPDATE ops_playlists SET name = $1, updated_at = $2 WHERE id = $3",
+            params![name, now_ms(), id],
+        )
+        .await?
+        != 1
+    {
+        return Ok(false);
+    }
+    tx.execute(
+        "DELETE FROM ops_playlist_entries WHERE playlist_id = $1",
+        params![id],
+    )
+    .await?;
+    for (pos, e) in entries.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO ops_playlist_entries (playlist_id, position, dashboard_id, seconds) VALUES ($1, $2, $3, $4)",
+            params![id, pos as i64, e.dashboard_id, e.seconds],
+        )
+        .await?;
+    }
+    Ok(true)
+}

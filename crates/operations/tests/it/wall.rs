@@ -266,6 +266,11 @@ on_both!(
         );
         assert!(r.location().starts_with("/login?next="));
         assert_eq!(public_wall.get(&path).await.status, StatusCode::FORBIDDEN);
+        // Nor is a public display sent to a sign-in step it cannot take.
+        assert_eq!(
+            public_wall.get("/operations/admin").await.status,
+            StatusCode::FORBIDDEN
+        );
         let r = national_wall.get(&path).await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.body.contains("Nội bộ"));
@@ -384,13 +389,47 @@ on_both!(
             "{}",
             r.body
         );
+        // Edited: the wall follows the new steps.
+        let r = admin
+            .get(&format!("/operations/admin/playlists/{id}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("2 15\n1 45"), "{}", r.body);
+        let r = admin
+            .post(
+                &format!("/operations/admin/playlists/{id}"),
+                &[("name", "Sáng thứ Hai"), ("entries", "1 5\n1 8\n2 9")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = c
+            .get(&format!("/operations/wall?playlist={id}&step=2"))
+            .await;
+        assert!(r.body.contains("data-seconds=\"9\""), "{}", r.body);
+        assert!(r.body.contains("3/3"));
+        let r = admin
+            .post(
+                &format!("/operations/admin/playlists/{id}"),
+                &[("name", "Sáng thứ Hai"), ("entries", "1 5\n1 abc")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Dòng 2 (“1 abc”)"), "{}", r.body);
+        assert_eq!(
+            app.count_where(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = $1",
+                "playlist.update"
+            )
+            .await,
+            1
+        );
         // In English too.
         c.lang = Some("en");
         let r = c
             .get(&format!("/operations/wall?playlist={id}&step=1"))
             .await;
         assert!(r.body.contains("National overview"));
-        assert!(r.body.contains("data-seconds=\"45\""));
+        assert!(r.body.contains("data-seconds=\"8\""));
     }
 );
 

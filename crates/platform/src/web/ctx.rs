@@ -251,6 +251,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
             });
         };
         if !principal.is_complete() {
+            // A wall display showing public figures only: nothing to sign in to here.
+            if principal.display.is_some() {
+                return Err(AppError::forbidden().into_response());
+            }
             if api {
                 return Err(AppError::unauthenticated().into_response());
             }
