@@ -839,3 +839,61 @@ async fn the_operations_pages_have_no_serious_accessibility_violation() {
     c.close().await.unwrap();
     let _ = stop.send(());
 }
+
+/// Issue 12: wall mode rotates through its playlist by itself (wall.js), dark and full screen,
+/// with no console error; the page stays live meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn the_wall_rotates_through_its_playlist() {
+    let (base, _accounts, stop) = start_server().await;
+    let db = egov_db(&base).await;
+    // The shipped dashboards: 1 the national overview, 2 the compliance board; 5 s each.
+    let playlist = operations::engine::dashboards::save_playlist(
+        &db,
+        &platform::audit::Actor::system("kiểm thử"),
+        None,
+        "Kiểm thử",
+        "1 5\n2 5",
+    )
+    .await
+    .unwrap();
+    let c = browser().await;
+    c.goto(&format!("{base}/operations/wall?playlist={playlist}"))
+        .await
+        .unwrap();
+    wait_loaded(&c).await;
+    let heading = || async {
+        c.find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(heading().await.contains("Tổng quan quốc gia"));
+    let body_class = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap();
+    assert_eq!(body_class.as_deref(), Some("wall"));
+    let start = std::time::Instant::now();
+    loop {
+        let url = c.current_url().await.unwrap();
+        if url.as_str().ends_with("step=1") {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(9),
+            "the wall did not move on after 5 s: {url}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    wait_loaded(&c).await;
+    assert!(heading().await.contains("Bảng tuân thủ báo cáo"));
+    assert!(console_errors(&c).await.is_empty());
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}

@@ -3,12 +3,15 @@
 //! with the provinces' map, a province's page; alerts
 //! (`/operations/alerts`) and their rules; the daily brief.
 
+mod admin;
 pub(crate) mod alerts;
 mod brief;
 mod indicator;
 mod map;
 mod overview;
 mod province;
+mod wall;
+mod widgets;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -42,5 +45,31 @@ pub fn pages() -> Router<AppState> {
         .route(
             "/operations/alerts/rules/{id}/active",
             post(alerts::set_active),
+        )
+        .route("/operations/wall", get(wall::wall_page))
+        .route("/operations/dashboards/{id}", get(wall::dashboard_page))
+        .route("/wall", get(wall::display_wall))
+        .route(
+            "/wall/activate",
+            get(wall::activate_page).post(wall::activate),
+        )
+        .route("/operations/admin", get(admin::page))
+        .route(
+            "/operations/admin/dashboards",
+            post(admin::create_dashboard),
+        )
+        .route(
+            "/operations/admin/dashboards/{id}",
+            get(admin::edit_page).post(admin::update_dashboard),
+        )
+        .route("/operations/admin/playlists", post(admin::create_playlist))
+        .route(
+            "/operations/admin/playlists/{id}",
+            get(admin::playlist_page).post(admin::update_playlist),
+        )
+        .route("/operations/admin/displays", post(admin::create_display))
+        .route(
+            "/operations/admin/displays/{id}/revoke",
+            post(admin::revoke_display),
         )
 }

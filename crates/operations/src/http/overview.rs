@@ -35,7 +35,7 @@ async fn visible(state: &AppState, ctx: &Ctx) -> AppResult<(Arc<Vec<Indicator>>,
 
 /// The overview for the caller, from the read cache: keyed by what it depends on (the indicators
 /// the caller may see, and whether units are listed).
-async fn load(state: &AppState, ctx: &Ctx) -> AppResult<(Arc<Overview>, String)> {
+pub(crate) async fn load(state: &AppState, ctx: &Ctx) -> AppResult<(Arc<Overview>, String)> {
     let (catalogue, visible) = visible(state, ctx).await?;
     let signed_in = ctx.principal.as_deref().is_some_and(|p| p.is_complete());
     let codes: Vec<&str> = visible.iter().map(|i| i.code.as_str()).collect();

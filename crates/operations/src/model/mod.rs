@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod brief;
 pub mod choropleth;
+pub mod dashboard;
 pub mod key;
 pub mod spark;
 pub mod target;

@@ -3,3 +3,4 @@
 
 pub mod alerts;
 pub mod briefs;
+pub mod dashboards;

@@ -10,3 +10,4 @@ mod brief;
 mod map;
 mod overview;
 mod pages;
+mod wall;

@@ -2,6 +2,7 @@
 //! Every change here is audited in the same transaction.
 
 pub mod access;
+pub mod display;
 pub mod manage;
 pub mod password;
 pub mod sealed;

@@ -27,6 +27,8 @@ pub struct Principal {
     pub user: Option<User>,
     pub token: Option<tokens::ApiToken>,
     pub session: Option<sessions::Session>,
+    /// A wall display signed in with its display session (view-only: `identity::display`).
+    pub display: Option<identity::display::Display>,
     pub grants: Vec<Grant>,
 }
 
@@ -35,6 +37,9 @@ impl Principal {
         match (&self.user, &self.token) {
             (Some(u), _) => u.username.clone(),
             (None, Some(t)) => format!("token:{}", t.token_prefix),
+            (None, None) if self.display.is_some() => {
+                format!("display:{}", self.display.as_ref().map_or(0, |d| d.id))
+            }
             _ => "anonymous".into(),
         }
     }
@@ -43,7 +48,9 @@ impl Principal {
     }
     /// Signed in with the second factor done (or a token).
     pub fn is_complete(&self) -> bool {
-        self.token.is_some() || self.session.as_ref().is_some_and(|s| s.second_factor_ok)
+        self.token.is_some()
+            || self.session.as_ref().is_some_and(|s| s.second_factor_ok)
+            || self.display.as_ref().is_some_and(|d| d.scope().is_some())
     }
     /// A person whose session passed a TOTP code of an enrolled second factor (at sign-in, or
     /// when enrolling it). Administration needs this: a password-only session of someone who was
@@ -144,6 +151,12 @@ impl Ctx {
         self.complete()
             .is_some_and(|p| p.can_somewhere(Permission::ManageTokens))
     }
+    /// May manage the operations center's wall displays and dashboards (national token
+    /// managers: `/operations/admin`).
+    pub fn can_manage_wall(&self) -> bool {
+        self.complete()
+            .is_some_and(|p| p.allowed(Permission::ManageTokens, &Target::national()))
+    }
     pub fn can_view_audit(&self) -> bool {
         self.complete()
             .is_some_and(|p| p.can_somewhere(Permission::ViewAudit))
@@ -238,6 +251,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
             });
         };
         if !principal.is_complete() {
+            // A wall display showing public figures only: nothing to sign in to here.
+            if principal.display.is_some() {
+                return Err(AppError::forbidden().into_response());
+            }
             if api {
                 return Err(AppError::unauthenticated().into_response());
             }
@@ -283,7 +300,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
                 .extensions()
                 .get::<Ctx>()
                 .and_then(|c| c.principal.as_ref())
-                .is_some_and(|p| p.token.is_some())
+                .is_some_and(|p| p.token.is_some() || p.display.is_some())
         {
             return Err(AppError::new(
                 StatusCode::FORBIDDEN,
@@ -453,14 +470,30 @@ pub async fn resolve_principal(
             user: None,
             token: Some(tok),
             session: None,
+            display: None,
             grants,
         }));
     }
-    let Some(token) = cookies.get(sessions::COOKIE) else {
-        return Ok(None);
+    let session = match cookies.get(sessions::COOKIE) {
+        Some(token) => sessions::lookup(&state.db, &state.config, token).await?,
+        None => None,
     };
-    let Some(session) = sessions::lookup(&state.db, &state.config, token).await? else {
-        return Ok(None);
+    let Some(session) = session else {
+        // A wall display's session (view-only; see identity::display).
+        let Some(secret) = cookies.get(identity::display::COOKIE) else {
+            return Ok(None);
+        };
+        let Some(d) = identity::display::lookup(&state.db, secret).await? else {
+            return Ok(None);
+        };
+        let grants = identity::display::grants_of(dir, &d).await?;
+        return Ok(Some(Principal {
+            user: None,
+            token: None,
+            session: None,
+            display: Some(d),
+            grants,
+        }));
     };
     let Some(user) = identity::get_user(&state.db, session.user_id).await? else {
         return Ok(None);
@@ -470,6 +503,7 @@ pub async fn resolve_principal(
         user: Some(user),
         token: None,
         session: Some(session),
+        display: None,
         grants,
     }))
 }

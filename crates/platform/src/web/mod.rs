@@ -138,6 +138,20 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
         Ok(p) => p,
         Err(e) => return early_error(e),
     };
+    // A wall display is view-only: it submits nothing, and outside the operations center it
+    // reads as an anonymous visitor.
+    let principal = match principal {
+        Some(p) if p.display.is_some() => {
+            if !req.method().is_safe() {
+                return early_error(crate::error::AppError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    crate::error::Problem::new("display_read_only"),
+                ));
+            }
+            crate::identity::display::may_visit(&path).then_some(p)
+        }
+        other => other,
+    };
     let lang = ctx::lang_from(
         &headers,
         &cookies,

@@ -186,6 +186,14 @@ pub fn asset_bytes(name: &str) -> Option<(&'static [u8], &'static str)> {
             include_bytes!("../../assets/egov.js").as_slice(),
             "text/javascript; charset=utf-8",
         ),
+        "wall.js" => (
+            include_bytes!("../../assets/wall.js").as_slice(),
+            "text/javascript; charset=utf-8",
+        ),
+        "wall.css" => (
+            include_bytes!("../../assets/wall.css").as_slice(),
+            "text/css; charset=utf-8",
+        ),
         "vendor/htmx.min.js" => (
             include_bytes!("../../assets/vendor/htmx.min.js").as_slice(),
             "text/javascript; charset=utf-8",

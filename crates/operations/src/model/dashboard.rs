@@ -1,0 +1,382 @@
+//! Configurable dashboards (bảng điều hành) and wall playlists, without I/O: who may see a
+//! dashboard (its audience), its widgets (a JSON list of widget kinds with their parameters, read
+//! strictly), and a playlist's entries (a dashboard and a duration each).
+
+use platform::error::Problem;
+use platform::identity::access::{Grant, Role};
+use serde::Serialize;
+
+/// Longest dashboard or playlist name, in characters.
+pub const MAX_NAME: usize = 100;
+/// Most widgets on a dashboard.
+pub const MAX_WIDGETS: usize = 12;
+/// Most entries in a playlist.
+pub const MAX_ENTRIES: usize = 50;
+/// A dashboard stays on the wall this long at least and at most (seconds).
+pub const MIN_SECONDS: i64 = 5;
+pub const MAX_SECONDS: i64 = 3600;
+/// Most provinces a ranking widget lists.
+pub const MAX_RANKING: usize = 34;
+/// Most dashboards or playlists listed.
+pub const MAX_LISTED: i64 = 200;
+
+/// Who may open a dashboard (đối tượng xem).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any complete sign-in (an official, or a display carrying the viewer role).
+    SignedIn,
+    /// Those holding this role somewhere.
+    Role(Role),
+}
+
+impl Audience {
+    /// From the stored columns (`audience`, `audience_role`).
+    pub fn from_parts(kind: &str, role: Option<&str>) -> Option<Audience> {
+        match kind {
+            "public" => Some(Audience::Public),
+            "signed_in" => Some(Audience::SignedIn),
+            "role" => role.and_then(Role::parse).map(Audience::Role),
+            _ => None,
+        }
+    }
+    /// From a form's single field: `public`, `signed_in` or `role:<role>`.
+    pub fn parse(s: &str) -> Result<Audience, Problem> {
+        let bad = || {
+            Problem::new("dashboard_audience_invalid")
+                .field("audience")
+                .arg("value", s)
+        };
+        match s.split_once(':') {
+            Some(("role", r)) => Audience::from_parts("role", Some(r)).ok_or_else(bad),
+            None => Audience::from_parts(s, None).ok_or_else(bad),
+            _ => Err(bad()),
+        }
+    }
+    pub fn kind(self) -> &'static str {
+        match self {
+            Audience::Public => "public",
+            Audience::SignedIn => "signed_in",
+            Audience::Role(_) => "role",
+        }
+    }
+    pub fn role(self) -> Option<Role> {
+        match self {
+            Audience::Role(r) => Some(r),
+            _ => None,
+        }
+    }
+    /// The form's value (`role:viewer`…).
+    pub fn form_value(self) -> String {
+        match self {
+            Audience::Role(r) => format!("role:{}", r.as_str()),
+            other => other.kind().to_owned(),
+        }
+    }
+    /// Does a reader with `grants` (signed in completely: `signed_in`) belong to this audience?
+    pub fn admits(self, signed_in: bool, grants: &[Grant]) -> bool {
+        match self {
+            Audience::Public => true,
+            Audience::SignedIn => signed_in,
+            Audience::Role(r) => signed_in && grants.iter().any(|g| g.role == r),
+        }
+    }
+}
+
+/// One widget of a dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Widget {
+    /// Key-indicator tiles; `indicators` narrows them (empty: every key indicator the reader
+    /// may see).
+    Kpi {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        indicators: Vec<String>,
+    },
+    /// The provinces' ranking, the first `limit`.
+    Ranking { limit: usize },
+    /// The reporting compliance board; `templates` narrows it (empty: every template).
+    Compliance {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        templates: Vec<String>,
+    },
+}
+
+/// The widget kinds a dashboard may hold today (the map joins when it exists).
+pub const WIDGET_KINDS: &str = "kpi, ranking, compliance";
+
+/// Read a dashboard's widgets from the JSON an administrator typed: a list of 1 to
+/// [`MAX_WIDGETS`] objects, each with a known `kind` and only that kind's parameters. The first
+/// problem is said precisely (where the JSON breaks, which widget, which parameter).
+pub fn parse_widgets(text: &str) -> Result<Vec<Widget>, Problem> {
+    let field = "widgets";
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Problem::new("dashboard_widgets_json")
+            .field(field)
+            .arg("line", e.line())
+            .arg("column", e.column())
+    })?;
+    let Some(items) = value.as_array() else {
+        return Err(Problem::new("dashboard_widgets_not_list").field(field));
+    };
+    if items.is_empty() || items.len() > MAX_WIDGETS {
+        return Err(Problem::new("dashboard_widgets_count")
+            .field(field)
+            .arg("count", items.len())
+            .arg("max", MAX_WIDGETS));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let n = i + 1;
+        let param = |name: &str| {
+            Problem::new("dashboard_widget_param")
+                .field(field)
+                .arg("n", n)
+                .arg("param", name)
+        };
+        let Some(obj) = item.as_object() else {
+            return Err(Problem::new("dashboard_widget_unknown")
+                .field(field)
+                .arg("n", n)
+                .arg("kind", item.to_string())
+                .arg("kinds", WIDGET_KINDS));
+        };
+        let kind = obj.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        let allowed: &[&str] = match kind {
+            "kpi" => &["kind", "indicators"],
+            "ranking" => &["kind", "limit"],
+            "compliance" => &["kind", "templates"],
+            _ => {
+                return Err(Problem::new("dashboard_widget_unknown")
+                    .field(field)
+                    .arg("n", n)
+                    .arg("kind", kind)
+                    .arg("kinds", WIDGET_KINDS));
+            }
+        };
+        if let Some(extra) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(param(extra));
+        }
+        let codes = |name: &str| -> Result<Vec<String>, Problem> {
+            match obj.get(name) {
+                None => Ok(Vec::new()),
+                Some(v) => {
+                    let list = v.as_array().ok_or_else(|| param(name))?;
+                    if list.len() > 50 {
+                        return Err(param(name));
+                    }
+                    list.iter()
+                        .map(|c| {
+                            c.as_str()
+                                .filter(|s| {
+                                    !s.is_empty()
+                                        && s.len() <= 64
+                                        && s.chars().all(|ch| {
+                                            ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'
+                                        })
+                                })
+                                .map(str::to_owned)
+                                .ok_or_else(|| param(name))
+                        })
+                        .collect()
+                }
+            }
+        };
+        out.push(match kind {
+            "kpi" => Widget::Kpi {
+                indicators: codes("indicators")?,
+            },
+            "ranking" => Widget::Ranking {
+                limit: match obj.get("limit") {
+                    None => 10,
+                    Some(v) => v
+                        .as_u64()
+                        .filter(|l| (1..=MAX_RANKING as u64).contains(l))
+                        .ok_or_else(|| param("limit"))? as usize,
+                },
+            },
+            _ => Widget::Compliance {
+                templates: codes("templates")?,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// The widgets as stored (canonical JSON).
+pub fn widgets_json(widgets: &[Widget]) -> String {
+    serde_json::to_string(widgets).unwrap_or_else(|_| "[]".into())
+}
+
+/// One step of a playlist: a dashboard and how long it stays (seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub dashboard_id: i64,
+    pub seconds: i64,
+}
+
+/// Read a playlist typed one entry a line, `<dashboard number> <seconds>` (blank lines
+/// skipped): 1 to [`MAX_ENTRIES`] entries, each duration within [`MIN_SECONDS`]–[`MAX_SECONDS`].
+/// Whether each dashboard exists is the caller's check.
+pub fn parse_entries(text: &str) -> Result<Vec<Entry>, Problem> {
+    let field = "entries";
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let (Some(d), Some(s), 2) = (parts.first(), parts.get(1), parts.len()) else {
+            return Err(Problem::new("playlist_entry_invalid")
+                .field(field)
+                .arg("line", line_no)
+                .arg("text", line));
+        };
+        let (Ok(dashboard_id), Ok(seconds)) = (d.parse::<i64>(), s.parse::<i64>()) else {
+            return Err(Problem::new("playlist_entry_invalid")
+                .field(field)
+                .arg("line", line_no)
+                .arg("text", line));
+        };
+        if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
+            return Err(Problem::new("playlist_seconds_invalid")
+                .field(field)
+                .arg("line", line_no)
+                .arg("seconds", seconds)
+                .arg("min", MIN_SECONDS)
+                .arg("max", MAX_SECONDS));
+        }
+        out.push(Entry {
+            dashboard_id,
+            seconds,
+        });
+        if out.len() > MAX_ENTRIES {
+            return Err(Problem::new("playlist_entries_count")
+                .field(field)
+                .arg("max", MAX_ENTRIES));
+        }
+    }
+    if out.is_empty() {
+        return Err(Problem::new("playlist_entries_count")
+            .field(field)
+            .arg("max", MAX_ENTRIES));
+    }
+    Ok(out)
+}
+
+/// A name typed for a dashboard or playlist: trimmed, 1 to [`MAX_NAME`] characters.
+pub fn parse_name(s: &str, code: &'static str) -> Result<String, Problem> {
+    let name = s.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(Problem::new(code).field("name").arg("max", MAX_NAME));
+    }
+    Ok(name.to_owned())
+}
+
+/// The step shown after `step` in a playlist of `len` entries (round and round).
+pub fn next_step(step: usize, len: usize) -> usize {
+    if len == 0 { 0 } else { (step + 1) % len }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widgets_are_read_strictly() {
+        let w = parse_widgets(r#"[{"kind":"kpi","indicators":["CPI"]},{"kind":"ranking","limit":5},{"kind":"compliance"}]"#)
+            .unwrap();
+        assert_eq!(
+            w,
+            vec![
+                Widget::Kpi {
+                    indicators: vec!["CPI".into()]
+                },
+                Widget::Ranking { limit: 5 },
+                Widget::Compliance { templates: vec![] }
+            ]
+        );
+        assert_eq!(
+            parse_widgets("[{\"kind\":\"kpi\"").unwrap_err().code,
+            "dashboard_widgets_json"
+        );
+        assert_eq!(
+            parse_widgets("{}").unwrap_err().code,
+            "dashboard_widgets_not_list"
+        );
+        assert_eq!(
+            parse_widgets("[]").unwrap_err().code,
+            "dashboard_widgets_count"
+        );
+        let e = parse_widgets(r#"[{"kind":"kpi"},{"kind":"pie"}]"#).unwrap_err();
+        assert_eq!(e.code, "dashboard_widget_unknown");
+        assert!(e.args.contains(&("n", "2".into())));
+        let e = parse_widgets(r#"[{"kind":"ranking","limit":0}]"#).unwrap_err();
+        assert_eq!(e.code, "dashboard_widget_param");
+        let e = parse_widgets(r#"[{"kind":"ranking","limit":5.5}]"#).unwrap_err();
+        assert_eq!(e.code, "dashboard_widget_param", "never rounded");
+        let e = parse_widgets(r#"[{"kind":"kpi","colour":"red"}]"#).unwrap_err();
+        assert!(e.args.contains(&("param", "colour".into())));
+    }
+
+    #[test]
+    fn playlist_entries_name_their_line() {
+        assert_eq!(
+            parse_entries("1 30\n\n2 20\n").unwrap(),
+            vec![
+                Entry {
+                    dashboard_id: 1,
+                    seconds: 30
+                },
+                Entry {
+                    dashboard_id: 2,
+                    seconds: 20
+                }
+            ]
+        );
+        let e = parse_entries("1 30\n2 2\n").unwrap_err();
+        assert_eq!(e.code, "playlist_seconds_invalid");
+        assert!(e.args.contains(&("line", "2".into())));
+        assert_eq!(
+            parse_entries("1 30.5").unwrap_err().code,
+            "playlist_entry_invalid"
+        );
+        assert_eq!(
+            parse_entries(" \n").unwrap_err().code,
+            "playlist_entries_count"
+        );
+    }
+
+    #[test]
+    fn audiences() {
+        let viewer = Grant {
+            id: 1,
+            role: Role::Viewer,
+            scope: platform::identity::access::Scope::National,
+            scope_unit: None,
+        };
+        assert!(Audience::Public.admits(false, &[]));
+        assert!(!Audience::SignedIn.admits(false, &[]));
+        assert!(Audience::SignedIn.admits(true, &[]));
+        let approvers = Audience::parse("role:approver").unwrap();
+        assert!(!approvers.admits(true, std::slice::from_ref(&viewer)));
+        assert!(
+            Audience::parse("role:viewer")
+                .unwrap()
+                .admits(true, &[viewer])
+        );
+        assert!(Audience::parse("everyone").is_err());
+        assert!(Audience::parse("role:king").is_err());
+    }
+
+    #[test]
+    fn the_playlist_goes_round() {
+        assert_eq!(next_step(0, 2), 1);
+        assert_eq!(next_step(1, 2), 0);
+        assert_eq!(next_step(0, 1), 0);
+    }
+}
