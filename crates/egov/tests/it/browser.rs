@@ -544,9 +544,25 @@ async fn crawl(c: &Client, base: &str, start: &str, limit: usize) -> Vec<(String
     let mut seen = std::collections::HashSet::new();
     let mut queue = std::collections::VecDeque::from([start.to_owned()]);
     let mut visited = Vec::new();
+    // Pages of one kind (a province's, an indicator's, a report's…) are visited twice at most:
+    // the crawl covers every kind of page rather than every province.
+    let mut kinds: std::collections::HashMap<String, usize> = Default::default();
     console_errors(c).await;
     while let Some(path) = queue.pop_front() {
         if visited.len() >= limit || !seen.insert(path.clone()) {
+            continue;
+        }
+        let kind: String = path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .split('/')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("/");
+        let n = kinds.entry(kind).or_default();
+        *n += 1;
+        if *n > 2 {
             continue;
         }
         c.goto(&format!("{base}{path}")).await.unwrap();
@@ -573,6 +589,8 @@ async fn crawl(c: &Client, base: &str, start: &str, limit: usize) -> Vec<(String
                 "/api/dataValueSets",
                 "/sdmx",
                 "format=",
+                // Downloads, not pages (a PDF navigation never finishes loading in the driver).
+                "/pdf",
             ];
             if link.starts_with('/') && !skip.iter().any(|s| link.contains(s)) {
                 queue.push_back(link.to_owned());
