@@ -435,6 +435,36 @@ async fn publish(
     Ok(Redirect::to(&format!("/operations/brief/{day}")).into_response())
 }
 
+/// The brief's sections as titled lists of lines, for e-mail and PDF (the page draws its own).
+fn outline(s: &Sections, lang: Lang) -> Vec<(String, Vec<String>)> {
+    let t = |k: &str| platform::i18n::t(lang, k);
+    vec![
+        (
+            t("brief.received_title"),
+            s.received
+                .iter()
+                .map(|(tpl, u, p, at)| format!("{tpl} · {u} · {p} ({at})"))
+                .collect(),
+        ),
+        (
+            t("brief.movements_title"),
+            s.movements
+                .iter()
+                .map(|(n, c)| format!("{n}: {c} {}", t("brief.on_last_year")))
+                .collect(),
+        ),
+        (
+            t("brief.targets_title"),
+            s.targets
+                .iter()
+                .map(|(n, _, x)| format!("{n}: {x}"))
+                .collect(),
+        ),
+        (t("brief.late_title"), s.late.clone()),
+        (t("brief.deadlines_title"), s.deadlines.clone()),
+    ]
+}
+
 /// The brief as plain text for e-mail (Vietnamese).
 fn email(
     lead: &str,
@@ -462,29 +492,9 @@ fn email(
             body.push('\n');
         }
     };
-    section(
-        &t("brief.received_title"),
-        s.received
-            .iter()
-            .map(|(t, u, p, _)| format!("{t} · {u} · {p}"))
-            .collect(),
-    );
-    section(
-        &t("brief.movements_title"),
-        s.movements
-            .iter()
-            .map(|(n, c)| format!("{n}: {c}"))
-            .collect(),
-    );
-    section(
-        &t("brief.targets_title"),
-        s.targets
-            .iter()
-            .map(|(n, _, x)| format!("{n}: {x}"))
-            .collect(),
-    );
-    section(&t("brief.late_title"), s.late.clone());
-    section(&t("brief.deadlines_title"), s.deadlines.clone());
+    for (title, lines) in outline(&s, lang) {
+        section(&title, lines);
+    }
     section(
         &t("brief.news_title"),
         news.iter()
@@ -532,43 +542,15 @@ async fn pdf(
     if !b.lead.is_empty() {
         doc.paragraph(&b.lead);
     }
-    let list = |doc: &mut platform::pdf::Pdf, heading: &str, items: Vec<String>| {
-        doc.heading(heading);
+    for (heading, items) in outline(&s, lang) {
+        doc.heading(&heading);
         if items.is_empty() {
             doc.paragraph(&t("brief.none"));
         }
         for i in items {
             doc.bullet(&i);
         }
-    };
-    list(
-        &mut doc,
-        &t("brief.received_title"),
-        s.received
-            .iter()
-            .map(|(tpl, u, p, at)| format!("{tpl} · {u} · {p} ({at})"))
-            .collect(),
-    );
-    list(
-        &mut doc,
-        &t("brief.movements_title"),
-        s.movements
-            .iter()
-            .map(|(n, c)| format!("{n}: {c} {}", t("brief.on_last_year")))
-            .collect(),
-    );
-    if !s.targets.is_empty() {
-        list(
-            &mut doc,
-            &t("brief.targets_title"),
-            s.targets
-                .iter()
-                .map(|(n, _, x)| format!("{n}: {x}"))
-                .collect(),
-        );
     }
-    list(&mut doc, &t("brief.late_title"), s.late.clone());
-    list(&mut doc, &t("brief.deadlines_title"), s.deadlines.clone());
     doc.heading(&t("brief.news_title"));
     if news.is_empty() {
         doc.paragraph(&t("brief.no_news"));

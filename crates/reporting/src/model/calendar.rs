@@ -4,6 +4,14 @@
 
 use crate::model::period::{Period, PeriodKind};
 
+/// The last moment of a deadline day in Vietnam (UTC+7), in ms since the epoch: a report
+/// submitted at or before it is on time.
+pub fn deadline_end_ms(d: time::Date) -> i64 {
+    d.with_hms(23, 59, 59)
+        .map(|t| t.assume_offset(time::macros::offset!(+7)).unix_timestamp() * 1000 + 999)
+        .unwrap_or(i64::MAX)
+}
+
 /// The latest monthly period whose data cut-off has passed by `today` (the report now due or
 /// just due).
 pub fn latest_due_month(today: time::Date) -> Period {

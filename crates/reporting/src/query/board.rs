@@ -5,6 +5,7 @@
 use platform::db::{Db, DbResult};
 use serde::Serialize;
 
+use crate::model::calendar::deadline_end_ms;
 use crate::model::indicator::Indicator;
 use crate::model::period::Period;
 use crate::model::status::Status;
@@ -80,13 +81,6 @@ fn period_id<S: serde::Serializer>(p: &Period, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_str(&p.id())
 }
 
-/// The end of a deadline day in Vietnam (UTC+7), in ms.
-pub(super) fn end_of_day_ms(d: time::Date) -> i64 {
-    d.with_hms(23, 59, 59)
-        .map(|t| t.assume_offset(time::macros::offset!(+7)).unix_timestamp() * 1000 + 999)
-        .unwrap_or(i64::MAX)
-}
-
 /// Every unit due to report `template` for `period`, with its record, at `now_ms`.
 pub async fn compliance(
     db: &Db,
@@ -98,7 +92,7 @@ pub async fn compliance(
     let subs = store::submissions::for_period(db, template.id, period).await?;
     let cal = store::holidays::holidays(db).await?;
     let deadline = template.deadline(period, &cal);
-    let end = end_of_day_ms(deadline);
+    let end = deadline_end_ms(deadline);
     let units = units
         .into_iter()
         .map(|u| {
@@ -196,7 +190,7 @@ mod tests {
         // 2026-12-10 23:59:59.999 +07:00 = 16:59:59.999 UTC.
         let utc = time::macros::datetime!(2026-12-10 16:59:59.999 UTC);
         assert_eq!(
-            end_of_day_ms(d),
+            deadline_end_ms(d),
             (utc.unix_timestamp_nanos() / 1_000_000) as i64
         );
     }

@@ -10,8 +10,9 @@ use registry::Day;
 use registry::store::Unit;
 use serde::Serialize;
 
-use super::board::{Timeliness, end_of_day_ms};
+use super::board::Timeliness;
 use super::over_time;
+use crate::model::calendar::deadline_end_ms;
 use crate::model::indicator::Indicator;
 use crate::model::period::{Period, PeriodKind};
 use crate::model::template::Template;
@@ -210,7 +211,7 @@ pub async fn unit_record(
             period: *period,
             deadline: deadline.to_string(),
             submitted_at,
-            timeliness: Timeliness::of(submitted_at, end_of_day_ms(deadline), now_ms),
+            timeliness: Timeliness::of(submitted_at, deadline_end_ms(deadline), now_ms),
         });
     }
     Ok(out)

@@ -236,10 +236,7 @@ pub(super) async fn overview(
     let subs = submissions::for_period(&state.db, template.id, &period).await?;
     let cal = crate::store::holidays::holidays(&state.db).await?;
     let deadline = template.deadline(&period, &cal);
-    let deadline_ms = deadline
-        .with_hms(23, 59, 59)
-        .map(|t| (t.assume_offset(time::macros::offset!(+7)).unix_timestamp()) * 1000)
-        .unwrap_or(i64::MAX);
+    let deadline_ms = crate::model::calendar::deadline_end_ms(deadline);
     // A ministry's national report is filed by the ministry: named as such, not as "VN".
     let ministry = match template.agency_id {
         Some(id) => registry::store::agency(&state.db, id).await?,
