@@ -2,15 +2,12 @@
 //! alert raised once with its e-mails, acknowledged by an authorised official, shown on the
 //! overview and on `/operations/alerts`.
 
-use std::sync::{Arc, Mutex};
-
 use axum::http::StatusCode;
 use platform::audit::Actor;
 use platform::identity::access::{Role, Scope};
 use platform::params;
 use reporting::Period;
 use reporting::model::template::Template;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use operations::engine::alerts::{self as engine, NewRule};
 use operations::model::alerts::Kind;
@@ -394,53 +391,6 @@ on_both!(
     }
 );
 
-/// A minimal SMTP server on loopback that keeps what it receives (EHLO, MAIL, RCPT, DATA, QUIT).
-async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let keep = got.clone();
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let keep = keep.clone();
-            tokio::spawn(async move {
-                let (r, mut w) = sock.into_split();
-                let mut lines = BufReader::new(r).lines();
-                w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
-                let mut data: Option<String> = None;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Some(d) = data.as_mut() {
-                        if line == "." {
-                            keep.lock().unwrap().push(data.take().unwrap_or_default());
-                            w.write_all(b"250 queued\r\n").await.unwrap();
-                        } else {
-                            d.push_str(&line);
-                            d.push('\n');
-                        }
-                        continue;
-                    }
-                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-                    let answer: &[u8] = match verb.as_str() {
-                        "EHLO" | "HELO" => b"250-sink\r\n250 8BITMIME\r\n",
-                        "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 ok\r\n",
-                        "DATA" => {
-                            data = Some(String::new());
-                            b"354 go on\r\n"
-                        }
-                        "QUIT" => {
-                            let _ = w.write_all(b"221 bye\r\n").await;
-                            break;
-                        }
-                        _ => b"502 no\r\n",
-                    };
-                    w.write_all(answer).await.unwrap();
-                }
-            });
-        }
-    });
-    (format!("smtp://{addr}"), got)
-}
-
 on_both!(
     each_new_alert_is_e_mailed_once_with_the_reminders_over_smtp,
     async |app: &TestApp| {
@@ -478,7 +428,7 @@ on_both!(
         .unwrap();
         tx.commit().await.unwrap();
         // The `mail.deliver` job's round sends every one of them over SMTP, once.
-        let (url, got) = smtp_sink().await;
+        let (url, got) = platform::mail::sink::smtp_sink(false).await;
         let mailer = platform::mail::SmtpMailer::new(&url, "egov <egov@example.gov.vn>").unwrap();
         let done = platform::mail::deliver_pending(&app.db, &mailer, 200)
             .await
