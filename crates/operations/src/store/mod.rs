@@ -4,3 +4,4 @@
 pub mod alerts;
 pub mod briefs;
 pub mod dashboards;
+pub mod sites;
