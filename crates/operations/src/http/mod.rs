@@ -6,6 +6,7 @@
 mod admin;
 pub(crate) mod alerts;
 mod brief;
+mod charts;
 mod indicator;
 mod map;
 mod overview;

@@ -11,3 +11,4 @@ mod map;
 mod overview;
 mod pages;
 mod wall;
+mod widgets;
