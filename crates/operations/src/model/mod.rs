@@ -5,9 +5,12 @@
 pub mod alerts;
 pub mod brief;
 pub mod choropleth;
+pub mod conference;
 pub mod dashboard;
 pub mod key;
 pub mod site;
+pub mod site_layer;
+pub mod sites_csv;
 pub mod spark;
 pub mod target;
 pub mod tilegrid;
