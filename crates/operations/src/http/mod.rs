@@ -6,10 +6,13 @@
 mod admin;
 pub(crate) mod alerts;
 mod brief;
+mod conferences;
 mod indicator;
 mod map;
 mod overview;
 mod province;
+mod site_layer;
+mod sites;
 mod wall;
 mod widgets;
 
@@ -24,6 +27,8 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(overview::overview_json))
         .routes(routes!(alerts::list_json))
+        .routes(routes!(sites::list_json))
+        .routes(routes!(sites::import_json))
 }
 
 /// The pages.
@@ -31,6 +36,8 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/operations", get(overview::page))
         .merge(brief::router())
+        .merge(sites::router())
+        .merge(conferences::router())
         .route("/operations/indicators/{code}", get(indicator::page))
         .route("/operations/provinces/{code}", get(province::page))
         .route("/operations/alerts", get(alerts::page))

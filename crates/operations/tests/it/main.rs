@@ -7,7 +7,9 @@ use testkit::on_both;
 
 mod alerts;
 mod brief;
+mod conferences;
 mod map;
 mod overview;
 mod pages;
+mod sites;
 mod wall;
