@@ -37,6 +37,7 @@ pub fn pages() -> Router<AppState> {
         .route("/operations", get(overview::page))
         .merge(brief::router())
         .merge(sites::router())
+        .route("/operations/sites/map", get(site_layer::page))
         .merge(conferences::router())
         .route("/operations/indicators/{code}", get(indicator::page))
         .route("/operations/provinces/{code}", get(province::page))

@@ -780,7 +780,6 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/operations/sites", get(list_page).post(create))
         .route("/operations/sites/new", get(new_page))
-        .route("/operations/sites/map", get(super::site_layer::page))
         .route("/operations/sites/export.csv", get(export))
         .route(
             "/operations/sites/import",
