@@ -92,10 +92,11 @@ pub struct Typed {
 impl Typed {
     fn of_form(f: &HashMap<String, String>) -> Typed {
         let g = |k: &str| f.get(k).cloned().unwrap_or_default();
+        // A point field that names no number stands for a point that does not exist.
         let mut points: Vec<i64> = f
             .keys()
             .filter_map(|k| k.strip_prefix("point_"))
-            .filter_map(|id| id.parse().ok())
+            .map(|id| id.parse().unwrap_or(-1))
             .collect();
         points.sort_unstable();
         Typed {

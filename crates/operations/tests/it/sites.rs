@@ -92,6 +92,18 @@ on_both!(
                 .body
                 .contains("Camera sảnh tiếp dân")
         );
+        // An edit with an error changes nothing and says why beside the field.
+        let mut wrong = edited.clone();
+        wrong[7] = ("longitude", "");
+        let r = admin.post(&format!("/operations/sites/{id}"), &wrong).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body
+                .contains("id=\"latitude-error\">Cần nhập cả vĩ độ và kinh độ"),
+            "{}",
+            r.body
+        );
+        assert_eq!(audited(app, "site.update").await, 1);
         // Off and on again.
         let r = admin
             .post(
