@@ -675,7 +675,6 @@ pub async fn import_form(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SiteList {
     /// By kind then code; at most 5,000.
-    #[schema(value_type = Vec<Object>)]
     pub items: Vec<Site>,
     pub meta: SiteListMeta,
 }

@@ -117,7 +117,7 @@ pub struct SiteDraft {
 }
 
 /// A site's description, checked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SiteSpec {
     pub code: String,
     pub kind: SiteKind,
@@ -133,7 +133,7 @@ pub struct SiteSpec {
 }
 
 /// A site as stored, with its health.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Site {
     pub id: i64,
     #[serde(flatten)]
