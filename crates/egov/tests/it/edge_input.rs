@@ -83,6 +83,19 @@ fn api_operations() -> Vec<(String, String, Vec<String>)> {
     ops
 }
 
+const SITE_FIELDS: &[&str] = &[
+    "code",
+    "kind",
+    "category",
+    "name",
+    "unit_code",
+    "place",
+    "latitude",
+    "longitude",
+    "url",
+];
+const CONFERENCE_FIELDS: &[&str] = &["title", "day", "start", "end", "chair", "host"];
+
 /// Pages and forms (not in the OpenAPI document): (method, path template, query or form fields).
 const PAGES: &[(&str, &str, &[&str])] = &[
     ("GET", "/", &[]),
@@ -218,6 +231,33 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         &["name", "playlist", "access"],
     ),
     ("POST", "/operations/admin/displays/{id}/revoke", &[]),
+    (
+        "GET",
+        "/operations/sites",
+        &["kind", "category", "unit", "done"],
+    ),
+    ("POST", "/operations/sites", SITE_FIELDS),
+    ("GET", "/operations/sites/new", &[]),
+    ("GET", "/operations/sites/map", &[]),
+    ("GET", "/operations/sites/export.csv", &[]),
+    ("GET", "/operations/sites/import", &[]),
+    ("POST", "/operations/sites/import", &[]),
+    ("GET", "/operations/sites/{id}", &["done"]),
+    ("POST", "/operations/sites/{id}", SITE_FIELDS),
+    ("GET", "/operations/sites/{id}/edit", &[]),
+    ("POST", "/operations/sites/{id}/active", &["active"]),
+    ("GET", "/operations/conferences", &["done"]),
+    ("POST", "/operations/conferences", CONFERENCE_FIELDS),
+    ("GET", "/operations/conferences/{id}", &["done"]),
+    ("POST", "/operations/conferences/{id}", CONFERENCE_FIELDS),
+    ("GET", "/operations/conferences/{id}/edit", &[]),
+    ("POST", "/operations/conferences/{id}/cancel", &[]),
+    ("POST", "/operations/conferences/{id}/attendance", &[]),
+    (
+        "POST",
+        "/operations/conferences/{id}/points/{site}/confirm",
+        &[],
+    ),
     ("GET", "/healthz", &[]),
     ("GET", "/readyz", &[]),
     ("GET", "/metrics", &[]),
@@ -271,6 +311,12 @@ const NO_QUERY: &[&str] = &[
     "/operations/brief/archive",
     "/operations/brief/{day}",
     "/operations/brief/{day}/pdf",
+    "/operations/sites/new",
+    "/operations/sites/map",
+    "/operations/sites/export.csv",
+    "/operations/sites/import",
+    "/operations/sites/{id}/edit",
+    "/operations/conferences/{id}/edit",
     "/open-data",
     "/healthz",
     "/readyz",
@@ -338,12 +384,20 @@ fn json_body(path: &str) -> Value {
             "agg_time": "last"}]),
         "/api/v1/targets/import" => json!([{"indicator": "RETAIL_SALES", "unit": "40",
             "year": "2026", "target": "5"}]),
+        // A CSV endpoint: a JSON body is refused as a whole (415).
+        "/api/v1/operations/sites/import" => json!({"code": "CAM-1"}),
         other => panic!("no sample body for POST {other}: add one"),
     }
 }
 
 /// The CSV bodies of the API's file endpoints: (path, content type, text with `@` for the char).
 const CSV_BODIES: &[(&str, &str, &str)] = &[
+    (
+        "/api/v1/operations/sites/import",
+        "text/csv",
+        "code,kind,category,name,unit_code,place,latitude,longitude,url\n\
+         CAM-1,camera,dam,Đ@p,40,,,,http://h/a.m3u8\n",
+    ),
     (
         "/api/dataValueSets",
         "application/csv",

@@ -4,4 +4,6 @@
 
 pub mod alerts;
 pub mod brief;
+pub mod conferences;
 pub mod dashboards;
+pub mod sites;

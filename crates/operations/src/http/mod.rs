@@ -7,10 +7,13 @@ mod admin;
 pub(crate) mod alerts;
 mod brief;
 mod charts;
+mod conferences;
 mod indicator;
 mod map;
 mod overview;
 mod province;
+mod site_layer;
+mod sites;
 mod wall;
 mod widgets;
 
@@ -25,6 +28,8 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(overview::overview_json))
         .routes(routes!(alerts::list_json))
+        .routes(routes!(sites::list_json))
+        .routes(routes!(sites::import_json))
 }
 
 /// The pages.
@@ -32,6 +37,9 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/operations", get(overview::page))
         .merge(brief::router())
+        .merge(sites::router())
+        .route("/operations/sites/map", get(site_layer::page))
+        .merge(conferences::router())
         .route("/operations/indicators/{code}", get(indicator::page))
         .route("/operations/provinces/{code}", get(province::page))
         .route("/operations/alerts", get(alerts::page))

@@ -80,6 +80,7 @@ struct WallPage {
     position: usize,
     count: usize,
     display_name: Option<String>,
+    conferences: Vec<crate::http::conferences::SessionRow>,
 }
 
 /// The wall: the playlist's entries the caller may see, the `step`th shown (round and round),
@@ -135,6 +136,7 @@ async fn wall(
         position: step + 1,
         count: shown.len(),
         display_name,
+        conferences: crate::http::conferences::wall_block(state, &ctx).await?,
         ctx,
     })
 }

@@ -117,7 +117,7 @@ pub struct SiteDraft {
 }
 
 /// A site's description, checked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SiteSpec {
     pub code: String,
     pub kind: SiteKind,
@@ -133,7 +133,7 @@ pub struct SiteSpec {
 }
 
 /// A site as stored, with its health.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Site {
     pub id: i64,
     #[serde(flatten)]
@@ -262,7 +262,7 @@ impl SiteDraft {
         }
         let latitude = coordinate(&mut problems, "latitude", &self.latitude, 90.0);
         let longitude = coordinate(&mut problems, "longitude", &self.longitude, 180.0);
-        if latitude.is_some() != longitude.is_some() {
+        if self.latitude.trim().is_empty() != self.longitude.trim().is_empty() {
             problems.push(Problem::new("site_coordinates_pair").field("latitude"));
         }
         let url = self.url.trim().to_owned();

@@ -3,5 +3,6 @@
 
 pub mod alerts;
 pub mod briefs;
+pub mod conferences;
 pub mod dashboards;
 pub mod sites;

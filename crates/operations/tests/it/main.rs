@@ -7,8 +7,10 @@ use testkit::on_both;
 
 mod alerts;
 mod brief;
+mod conferences;
 mod map;
 mod overview;
 mod pages;
+mod sites;
 mod wall;
 mod widgets;
