@@ -7,6 +7,7 @@ pub mod brief;
 pub mod choropleth;
 pub mod dashboard;
 pub mod key;
+pub mod relay;
 pub mod site;
 pub mod spark;
 pub mod target;

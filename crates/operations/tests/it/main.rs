@@ -7,6 +7,7 @@ use testkit::on_both;
 
 mod alerts;
 mod brief;
+mod cameras;
 mod map;
 mod overview;
 mod pages;
