@@ -842,10 +842,28 @@ async fn the_operations_pages_have_no_serious_accessibility_violation() {
             found.push(format!("{path}: {}", v.as_str().unwrap_or_default()));
         }
     };
+    // A dashboard with every kind of widget that draws an indicator.
+    let db = egov_db(&base).await;
+    let dashboard = operations::engine::dashboards::save(
+        &db,
+        &registry::RegistryDirectory { db: db.clone() },
+        &platform::audit::Actor::system("kiểm thử"),
+        None,
+        &operations::engine::dashboards::DashboardInput {
+            name: "Bán lẻ",
+            audience: "public",
+            widgets: r#"[{"kind":"line","indicator":"RETAIL_SALES"},{"kind":"bar","indicator":"RETAIL_SALES"},
+                         {"kind":"map","indicator":"RETAIL_SALES"},{"kind":"table","indicator":"RETAIL_SALES"}]"#,
+        },
+    )
+    .await
+    .unwrap();
+    let dashboard = format!("/operations/dashboards/{dashboard}");
     for path in [
         "/operations",
         "/operations/indicators/RETAIL_SALES",
         "/operations/provinces/40",
+        &dashboard,
     ] {
         visit(path).await;
     }

@@ -5,6 +5,7 @@
 use platform::audit::{self, Actor, Change};
 use platform::db::Db;
 use platform::error::{AppError, AppResult, Problem};
+use platform::identity::Directory;
 use serde_json::json;
 
 use crate::model::dashboard::{self, Audience, Widget};
@@ -17,18 +18,53 @@ pub struct DashboardInput<'a> {
     pub widgets: &'a str,
 }
 
-fn read(input: &DashboardInput) -> Result<(String, Audience, Vec<Widget>), AppError> {
+/// The form read strictly, and the names it uses checked against the database: the unit of a
+/// scope audience (a code valid today) and each widget's indicator (in the catalogue). Every
+/// problem at once, each on its field.
+async fn read(
+    db: &Db,
+    directory: &dyn Directory,
+    input: &DashboardInput<'_>,
+) -> Result<(String, Audience, Vec<Widget>), AppError> {
     let name = dashboard::parse_name(input.name, "dashboard_name_invalid");
     let audience = Audience::parse(input.audience.trim());
     let widgets = dashboard::parse_widgets(input.widgets);
+    let mut problems: Vec<Problem> = Vec::new();
+    if let Ok(Audience::Scope(code)) = &audience
+        && directory.find_scope("unit", code).await?.is_none()
+    {
+        problems.push(
+            Problem::new("dashboard_scope_unknown")
+                .field("audience")
+                .arg("code", code),
+        );
+    }
+    if let Ok(widgets) = &widgets
+        && widgets.iter().any(|w| w.indicator().is_some())
+    {
+        let catalogue = reporting::query::catalogue(db).await?;
+        for (i, w) in widgets.iter().enumerate() {
+            if let Some(code) = w.indicator()
+                && !catalogue.iter().any(|c| c.code == code)
+            {
+                problems.push(
+                    Problem::new("dashboard_widget_indicator_unknown")
+                        .field("widgets")
+                        .arg("n", i + 1)
+                        .arg("code", code),
+                );
+                break;
+            }
+        }
+    }
     match (name, audience, widgets) {
-        (Ok(n), Ok(a), Ok(w)) => Ok((n, a, w)),
+        (Ok(n), Ok(a), Ok(w)) if problems.is_empty() => Ok((n, a, w)),
         (n, a, w) => {
-            let problems: Vec<Problem> =
-                [n.err(), a.err(), w.err()].into_iter().flatten().collect();
+            let mut all: Vec<Problem> = [n.err(), a.err(), w.err()].into_iter().flatten().collect();
+            all.extend(problems);
             Err(AppError::many(
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                problems,
+                all,
             ))
         }
     }
@@ -37,11 +73,12 @@ fn read(input: &DashboardInput) -> Result<(String, Audience, Vec<Widget>), AppEr
 /// Create (`id` None) or update a dashboard; returns its id.
 pub async fn save(
     db: &Db,
+    directory: &dyn Directory,
     actor: &Actor,
     id: Option<i64>,
     input: &DashboardInput<'_>,
 ) -> AppResult<i64> {
-    let (name, audience, widgets) = read(input)?;
+    let (name, audience, widgets) = read(db, directory, input).await?;
     let widgets_json = dashboard::widgets_json(&widgets);
     let before = match id {
         Some(id) => Some(store::get(db, id).await?.ok_or_else(AppError::not_found)?),
@@ -50,12 +87,12 @@ pub async fn save(
     let mut tx = db.begin().await?;
     let id = match id {
         Some(id) => {
-            if !store::update(&mut tx, id, &name, audience, &widgets_json).await? {
+            if !store::update(&mut tx, id, &name, &audience, &widgets_json).await? {
                 return Err(AppError::not_found());
             }
             id
         }
-        None => store::insert(&mut tx, &name, audience, &widgets_json).await?,
+        None => store::insert(&mut tx, &name, &audience, &widgets_json).await?,
     };
     audit::append(
         &mut tx,

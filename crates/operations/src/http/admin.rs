@@ -23,7 +23,8 @@ fn require(auth: &Auth) -> AppResult<()> {
     auth.require_admin(Permission::ManageTokens, &Target::national())
 }
 
-/// The audiences a form offers: public, signed in, each role.
+/// The audiences a form offers: public, signed in, each role, a unit's scope (its code typed in
+/// the field beside).
 fn audience_options(ctx: &Ctx) -> Vec<(String, String)> {
     let mut out = vec![
         ("public".to_owned(), ctx.t("wall.audience_public")),
@@ -39,7 +40,25 @@ fn audience_options(ctx: &Ctx) -> Vec<(String, String)> {
             ),
         ));
     }
+    out.push(("scope".to_owned(), ctx.t("ops_widgets2.audience_scope")));
     out
+}
+
+/// The form's audience as one value: the choice, or `scope:<code>` for a scope.
+fn audience_value(choice: &str, unit: &str) -> String {
+    if choice == "scope" {
+        format!("scope:{}", unit.trim())
+    } else {
+        choice.to_owned()
+    }
+}
+
+/// A stored or typed audience value as the form shows it: the choice and the unit code.
+fn audience_fields(value: &str) -> (String, String) {
+    match value.strip_prefix("scope:") {
+        Some(code) => ("scope".to_owned(), code.to_owned()),
+        None => (value.to_owned(), String::new()),
+    }
 }
 
 struct DashRow {
@@ -64,6 +83,7 @@ struct DisplayRow {
 struct Typed {
     d_name: String,
     d_audience: String,
+    d_unit: String,
     d_widgets: String,
     p_name: String,
     p_entries: String,
@@ -107,13 +127,18 @@ async fn page_with(
         .map(|d| DashRow {
             id: d.id,
             name: dashboard_name(&d, &ctx),
-            audience: match d.audience.role() {
-                Some(r) => format!(
+            audience: match (d.audience.role(), d.audience.scope()) {
+                (Some(r), _) => format!(
                     "{}: {}",
                     ctx.t("wall.audience_role"),
                     ctx.t(&format!("role.{}", r.as_str()))
                 ),
-                None => ctx.t(&format!("wall.audience_{}", d.audience.kind())),
+                (None, Some(code)) => platform::i18n::t_args(
+                    ctx.lang,
+                    "ops_widgets2.audience_scope_of",
+                    &[("code", code.to_owned())],
+                ),
+                (None, None) => ctx.t(&format!("wall.audience_{}", d.audience.kind())),
             },
             widgets: widgets_json(&d.widgets),
         })
@@ -194,6 +219,9 @@ async fn refused(
 pub struct DashboardForm {
     name: String,
     audience: String,
+    /// The unit code of a scope audience (`audience` = `scope`).
+    #[serde(default)]
+    audience_unit: String,
     widgets: String,
 }
 
@@ -204,17 +232,27 @@ pub async fn create_dashboard(
     CsrfForm(f): CsrfForm<DashboardForm>,
 ) -> AppResult<Response> {
     require(&auth)?;
+    let audience = audience_value(&f.audience, &f.audience_unit);
     let input = DashboardInput {
         name: &f.name,
-        audience: &f.audience,
+        audience: &audience,
         widgets: &f.widgets,
     };
-    match engine::save(&state.db, &auth.actor(), None, &input).await {
+    match engine::save(
+        &state.db,
+        state.directory.as_ref(),
+        &auth.actor(),
+        None,
+        &input,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/operations/admin").into_response()),
         Err(e) => {
             let typed = Typed {
                 d_name: f.name,
                 d_audience: f.audience,
+                d_unit: f.audience_unit,
                 d_widgets: f.widgets,
                 ..Typed::default()
             };
@@ -230,6 +268,7 @@ struct EditPage {
     id: i64,
     name: String,
     audience: String,
+    audience_unit: String,
     widgets: String,
     audiences: Vec<(String, String)>,
     form_errors: Vec<FormError>,
@@ -251,11 +290,13 @@ pub async fn edit_page(
     let d = store::get(&state.db, id)
         .await?
         .ok_or_else(AppError::not_found)?;
+    let (audience, audience_unit) = audience_fields(&d.audience.form_value());
     render(EditPage {
         audiences: audience_options(&auth.ctx),
         id,
         name: d.name,
-        audience: d.audience.form_value(),
+        audience,
+        audience_unit,
         widgets: widgets_json(&d.widgets),
         form_errors: Vec::new(),
         ctx: auth.ctx,
@@ -270,12 +311,21 @@ pub async fn update_dashboard(
     CsrfForm(f): CsrfForm<DashboardForm>,
 ) -> AppResult<Response> {
     require(&auth)?;
+    let audience = audience_value(&f.audience, &f.audience_unit);
     let input = DashboardInput {
         name: &f.name,
-        audience: &f.audience,
+        audience: &audience,
         widgets: &f.widgets,
     };
-    match engine::save(&state.db, &auth.actor(), Some(id), &input).await {
+    match engine::save(
+        &state.db,
+        state.directory.as_ref(),
+        &auth.actor(),
+        Some(id),
+        &input,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/operations/admin").into_response()),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let mut res = render(EditPage {
@@ -284,6 +334,7 @@ pub async fn update_dashboard(
                 form_errors: FormError::from_problems(&e.problems, auth.ctx.lang, ""),
                 name: f.name,
                 audience: f.audience,
+                audience_unit: f.audience_unit,
                 widgets: f.widgets,
                 ctx: auth.ctx,
             })?;

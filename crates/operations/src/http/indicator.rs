@@ -15,8 +15,8 @@ use reporting::model::format::format_number;
 use reporting::model::indicator::Indicator;
 use serde::Deserialize;
 
+use super::charts::{LineChart, line_chart};
 use super::map::{MapView, dash, period_label, view};
-use crate::model::spark::polylines;
 use crate::query::{self, Figure};
 
 /// The indicator `code` if the caller may read its national figures: unknown is 404, internal
@@ -79,11 +79,8 @@ struct IndicatorPage {
     definition: String,
     source: String,
     public: bool,
-    spark: Vec<String>,
-    spark_label: String,
-    /// The chart's scale: the largest and smallest value (top and bottom).
-    spark_max: String,
-    spark_min: String,
+    /// The months' line (`chart_line.html`).
+    line: LineChart,
     months: Vec<FigureRow>,
     quarters: Vec<FigureRow>,
     years: Vec<FigureRow>,
@@ -245,27 +242,8 @@ pub async fn page(
     let values: Vec<Option<f64>> = series.months.iter().map(|f| f.value).collect();
     let fmt = |v: Option<f64>| v.map(|v| ind.format(v, lang)).unwrap_or_else(dash);
     let name = ind.name(lang).to_owned();
-    let known = values.iter().flatten().copied();
-    let (lo, hi) = (known.clone().reduce(f64::min), known.reduce(f64::max));
     render(IndicatorPage {
-        spark_max: fmt(hi),
-        spark_min: fmt(lo),
-        spark: polylines(&values, 600.0, 160.0),
-        spark_label: t_args(
-            lang,
-            "operations.spark_label",
-            &[
-                ("name", name.clone()),
-                (
-                    "from",
-                    period_label(month_ids.first().copied().unwrap_or_default(), lang),
-                ),
-                (
-                    "to",
-                    period_label(month_ids.last().copied().unwrap_or_default(), lang),
-                ),
-            ],
-        ),
+        line: line_chart(&ind, &month_ids, &values, lang),
         months: rows(&ind, &series.months, lang),
         quarters: rows(&ind, &series.quarters, lang),
         years: rows(&ind, &series.years, lang),

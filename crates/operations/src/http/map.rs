@@ -52,6 +52,9 @@ pub(super) struct Row {
 }
 
 pub(super) struct MapView {
+    /// The prefix of the map's element ids (`map`: `map-title`, `map-table`…); a dashboard's
+    /// map widget has its own.
+    pub id: String,
     pub title: String,
     pub note: Option<String>,
     pub geo: bool,
@@ -221,6 +224,7 @@ pub(super) async fn view(
         )
     });
     Ok(MapView {
+        id: "map".to_owned(),
         title: t_args(
             lang,
             "ops_pages.map_title",

@@ -7,6 +7,7 @@ mod admin;
 pub(crate) mod alerts;
 mod brief;
 mod cameras;
+mod charts;
 mod indicator;
 mod map;
 mod overview;

@@ -48,7 +48,7 @@ pub async fn dashboard_page(
     let d = store::get(&state.db, id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    if !admitted(&d, &ctx) {
+    if !admitted(&state, &d, &ctx).await? {
         return refuse(&ctx);
     }
     let (period_label, widgets) = views(&state, &ctx, &d.widgets).await?;
@@ -106,7 +106,7 @@ async fn wall(
     let mut shown = Vec::new();
     for e in &playlist.entries {
         if let Some(d) = store::get(&state.db, e.dashboard_id).await?
-            && admitted(&d, &ctx)
+            && admitted(state, &d, &ctx).await?
         {
             shown.push((d, e.seconds));
         }

@@ -3,7 +3,8 @@
 //! strictly), and a playlist's entries (a dashboard and a duration each).
 
 use platform::error::Problem;
-use platform::identity::access::{Grant, Role};
+use platform::identity::access::{Grant, Role, Target};
+use reporting::Period;
 use serde::Serialize;
 
 /// Longest dashboard or playlist name, in characters.
@@ -17,11 +18,21 @@ pub const MIN_SECONDS: i64 = 5;
 pub const MAX_SECONDS: i64 = 3600;
 /// Most provinces a ranking widget lists.
 pub const MAX_RANKING: usize = 34;
+/// Most provinces a bar or table widget lists (every province); the bar chart shows 10 unless
+/// told otherwise, the table every province.
+pub const MAX_PROVINCES: usize = 34;
+pub const DEFAULT_BARS: usize = 10;
+/// Months a line widget covers: at least, at most, unless told otherwise.
+pub const MIN_MONTHS: usize = 6;
+pub const MAX_MONTHS: usize = 60;
+pub const DEFAULT_MONTHS: usize = 24;
+/// Longest unit code a scope audience names.
+pub const MAX_UNIT_CODE: usize = 32;
 /// Most dashboards or playlists listed.
 pub const MAX_LISTED: i64 = 200;
 
 /// Who may open a dashboard (đối tượng xem).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// Anyone, signed in or not.
@@ -30,19 +41,35 @@ pub enum Audience {
     SignedIn,
     /// Those holding this role somewhere.
     Role(Role),
+    /// Signed-in readers holding a grant whose scope covers the unit bearing this code today
+    /// (its own officials, those of a unit above it, national ones).
+    Scope(String),
+}
+
+/// Is `code` shaped like a unit code (letters, digits, `-`, `_`; 1 to [`MAX_UNIT_CODE`])?
+fn unit_code_shaped(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= MAX_UNIT_CODE
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl Audience {
-    /// From the stored columns (`audience`, `audience_role`).
-    pub fn from_parts(kind: &str, role: Option<&str>) -> Option<Audience> {
+    /// From the stored columns (`audience`, `audience_role`, `audience_scope`).
+    pub fn from_parts(kind: &str, role: Option<&str>, scope: Option<&str>) -> Option<Audience> {
         match kind {
             "public" => Some(Audience::Public),
             "signed_in" => Some(Audience::SignedIn),
             "role" => role.and_then(Role::parse).map(Audience::Role),
+            "scope" => scope
+                .filter(|c| unit_code_shaped(c))
+                .map(|c| Audience::Scope(c.to_owned())),
             _ => None,
         }
     }
-    /// From a form's single field: `public`, `signed_in` or `role:<role>`.
+    /// From a form's single field: `public`, `signed_in`, `role:<role>` or
+    /// `scope:<unit code>` (whether the unit exists is the caller's check).
     pub fn parse(s: &str) -> Result<Audience, Problem> {
         let bad = || {
             Problem::new("dashboard_audience_invalid")
@@ -50,37 +77,52 @@ impl Audience {
                 .arg("value", s)
         };
         match s.split_once(':') {
-            Some(("role", r)) => Audience::from_parts("role", Some(r)).ok_or_else(bad),
-            None => Audience::from_parts(s, None).ok_or_else(bad),
+            Some(("role", r)) => Audience::from_parts("role", Some(r), None).ok_or_else(bad),
+            Some(("scope", c)) => Audience::from_parts("scope", None, Some(c)).ok_or_else(bad),
+            None => Audience::from_parts(s, None, None).ok_or_else(bad),
             _ => Err(bad()),
         }
     }
-    pub fn kind(self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Audience::Public => "public",
             Audience::SignedIn => "signed_in",
             Audience::Role(_) => "role",
+            Audience::Scope(_) => "scope",
         }
     }
-    pub fn role(self) -> Option<Role> {
+    pub fn role(&self) -> Option<Role> {
         match self {
-            Audience::Role(r) => Some(r),
+            Audience::Role(r) => Some(*r),
             _ => None,
         }
     }
-    /// The form's value (`role:viewer`…).
-    pub fn form_value(self) -> String {
+    /// The unit code of a scope audience.
+    pub fn scope(&self) -> Option<&str> {
+        match self {
+            Audience::Scope(c) => Some(c),
+            _ => None,
+        }
+    }
+    /// The form's value (`role:viewer`, `scope:40`…).
+    pub fn form_value(&self) -> String {
         match self {
             Audience::Role(r) => format!("role:{}", r.as_str()),
+            Audience::Scope(c) => format!("scope:{c}"),
             other => other.kind().to_owned(),
         }
     }
     /// Does a reader with `grants` (signed in completely: `signed_in`) belong to this audience?
-    pub fn admits(self, signed_in: bool, grants: &[Grant]) -> bool {
+    /// `unit`: for a scope audience, the permission target of its unit (none: no such unit
+    /// today, and then nobody belongs).
+    pub fn admits(&self, signed_in: bool, grants: &[Grant], unit: Option<&Target>) -> bool {
         match self {
             Audience::Public => true,
             Audience::SignedIn => signed_in,
-            Audience::Role(r) => signed_in && grants.iter().any(|g| g.role == r),
+            Audience::Role(r) => signed_in && grants.iter().any(|g| g.role == *r),
+            Audience::Scope(_) => {
+                signed_in && unit.is_some_and(|t| grants.iter().any(|g| g.contains(t)))
+            }
         }
     }
 }
@@ -102,10 +144,35 @@ pub enum Widget {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         templates: Vec<String>,
     },
+    /// One indicator's national figures over the last `months` months, as a line.
+    Line { indicator: String, months: usize },
+    /// One indicator across provinces in its latest period, the `limit` largest as bars.
+    Bar { indicator: String, limit: usize },
+    /// The provinces' map of one indicator, in `period` (none: its latest period).
+    Map {
+        indicator: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        period: Option<String>,
+    },
+    /// One indicator's values by province in its latest period, the first `limit` by rank.
+    Table { indicator: String, limit: usize },
 }
 
-/// The widget kinds a dashboard may hold today (the map joins when it exists).
-pub const WIDGET_KINDS: &str = "kpi, ranking, compliance";
+impl Widget {
+    /// The indicator a single-indicator widget shows.
+    pub fn indicator(&self) -> Option<&str> {
+        match self {
+            Widget::Line { indicator, .. }
+            | Widget::Bar { indicator, .. }
+            | Widget::Map { indicator, .. }
+            | Widget::Table { indicator, .. } => Some(indicator),
+            _ => None,
+        }
+    }
+}
+
+/// The widget kinds a dashboard may hold today (a camera tile joins when cameras exist).
+pub const WIDGET_KINDS: &str = "kpi, ranking, compliance, line, bar, map, table";
 
 /// Read a dashboard's widgets from the JSON an administrator typed: a list of 1 to
 /// [`MAX_WIDGETS`] objects, each with a known `kind` and only that kind's parameters. The first
@@ -148,6 +215,9 @@ pub fn parse_widgets(text: &str) -> Result<Vec<Widget>, Problem> {
             "kpi" => &["kind", "indicators"],
             "ranking" => &["kind", "limit"],
             "compliance" => &["kind", "templates"],
+            "line" => &["kind", "indicator", "months"],
+            "bar" | "table" => &["kind", "indicator", "limit"],
+            "map" => &["kind", "indicator", "period"],
             _ => {
                 return Err(Problem::new("dashboard_widget_unknown")
                     .field(field)
@@ -170,19 +240,40 @@ pub fn parse_widgets(text: &str) -> Result<Vec<Widget>, Problem> {
                     list.iter()
                         .map(|c| {
                             c.as_str()
-                                .filter(|s| {
-                                    !s.is_empty()
-                                        && s.len() <= 64
-                                        && s.chars().all(|ch| {
-                                            ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'
-                                        })
-                                })
+                                .filter(|s| code_shaped(s))
                                 .map(str::to_owned)
                                 .ok_or_else(|| param(name))
                         })
                         .collect()
                 }
             }
+        };
+        // A whole number within `range` (never rounded), `default` when absent.
+        let count = |name: &str, range: std::ops::RangeInclusive<usize>, default: usize| match obj
+            .get(name)
+        {
+            None => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| {
+                    Problem::new("dashboard_widget_range")
+                        .field(field)
+                        .arg("n", n)
+                        .arg("param", name)
+                        .arg("value", v.to_string())
+                        .arg("min", range.start())
+                        .arg("max", range.end())
+                }),
+        };
+        // The one indicator a widget shows: required, shaped like a code.
+        let indicator = || -> Result<String, Problem> {
+            obj.get("indicator")
+                .and_then(|v| v.as_str())
+                .filter(|s| code_shaped(s))
+                .map(str::to_owned)
+                .ok_or_else(|| param("indicator"))
         };
         out.push(match kind {
             "kpi" => Widget::Kpi {
@@ -197,12 +288,52 @@ pub fn parse_widgets(text: &str) -> Result<Vec<Widget>, Problem> {
                         .ok_or_else(|| param("limit"))? as usize,
                 },
             },
-            _ => Widget::Compliance {
+            "compliance" => Widget::Compliance {
                 templates: codes("templates")?,
+            },
+            "line" => Widget::Line {
+                indicator: indicator()?,
+                months: count("months", MIN_MONTHS..=MAX_MONTHS, DEFAULT_MONTHS)?,
+            },
+            "bar" => Widget::Bar {
+                indicator: indicator()?,
+                limit: count("limit", 1..=MAX_PROVINCES, DEFAULT_BARS)?,
+            },
+            "table" => Widget::Table {
+                indicator: indicator()?,
+                limit: count("limit", 1..=MAX_PROVINCES, MAX_PROVINCES)?,
+            },
+            _ => Widget::Map {
+                indicator: indicator()?,
+                period: match obj.get("period") {
+                    None => None,
+                    Some(v) => Some(
+                        v.as_str()
+                            .and_then(|p| Period::parse(p).ok())
+                            .map(|p| p.id())
+                            .ok_or_else(|| {
+                                Problem::new("dashboard_widget_period")
+                                    .field(field)
+                                    .arg("n", n)
+                                    .arg(
+                                        "value",
+                                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                                    )
+                            })?,
+                    ),
+                },
             },
         });
     }
     Ok(out)
+}
+
+/// Is `s` shaped like an indicator or template code (letters, digits, `_`, `-`; 1 to 64)?
+fn code_shaped(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
 }
 
 /// The widgets as stored (canonical JSON).
@@ -324,6 +455,139 @@ mod tests {
     }
 
     #[test]
+    fn line_widgets_take_one_indicator_and_6_to_60_months() {
+        assert_eq!(
+            parse_widgets(r#"[{"kind":"line","indicator":"CPI"},{"kind":"line","indicator":"IIP","months":60}]"#)
+                .unwrap(),
+            vec![
+                Widget::Line {
+                    indicator: "CPI".into(),
+                    months: DEFAULT_MONTHS
+                },
+                Widget::Line {
+                    indicator: "IIP".into(),
+                    months: 60
+                }
+            ]
+        );
+        for bad in ["5", "61", "12.5", "\"12\"", "-1"] {
+            let e = parse_widgets(&format!(
+                r#"[{{"kind":"line","indicator":"CPI","months":{bad}}}]"#
+            ))
+            .unwrap_err();
+            assert_eq!(e.code, "dashboard_widget_range", "{bad}");
+            assert!(e.args.contains(&("param", "months".into())), "{bad}");
+            assert!(e.args.contains(&("min", "6".into())), "{bad}");
+        }
+        let e = parse_widgets(r#"[{"kind":"line"}]"#).unwrap_err();
+        assert_eq!(e.code, "dashboard_widget_param");
+        assert!(e.args.contains(&("param", "indicator".into())));
+        let e = parse_widgets(r#"[{"kind":"line","indicator":"C PI"}]"#).unwrap_err();
+        assert!(e.args.contains(&("param", "indicator".into())));
+        let e = parse_widgets(r#"[{"kind":"line","indicator":"CPI","limit":3}]"#).unwrap_err();
+        assert!(e.args.contains(&("param", "limit".into())), "not a line's");
+    }
+
+    #[test]
+    fn bar_and_table_widgets_take_1_to_34_provinces() {
+        assert_eq!(
+            parse_widgets(r#"[{"kind":"bar","indicator":"RETAIL_SALES"},{"kind":"table","indicator":"RETAIL_SALES","limit":5}]"#)
+                .unwrap(),
+            vec![
+                Widget::Bar {
+                    indicator: "RETAIL_SALES".into(),
+                    limit: DEFAULT_BARS
+                },
+                Widget::Table {
+                    indicator: "RETAIL_SALES".into(),
+                    limit: 5
+                }
+            ]
+        );
+        assert_eq!(
+            parse_widgets(r#"[{"kind":"table","indicator":"X"}]"#).unwrap(),
+            vec![Widget::Table {
+                indicator: "X".into(),
+                limit: MAX_PROVINCES
+            }]
+        );
+        for kind in ["bar", "table"] {
+            for bad in ["0", "35", "2.0e0", "null"] {
+                let e = parse_widgets(&format!(
+                    r#"[{{"kind":"kpi"}},{{"kind":"{kind}","indicator":"X","limit":{bad}}}]"#
+                ))
+                .unwrap_err();
+                assert_eq!(e.code, "dashboard_widget_range", "{kind} {bad}");
+                assert!(e.args.contains(&("n", "2".into())));
+                assert!(e.args.contains(&("max", "34".into())));
+            }
+            let e = parse_widgets(&format!(r#"[{{"kind":"{kind}","indicator":7}}]"#)).unwrap_err();
+            assert!(e.args.contains(&("param", "indicator".into())));
+        }
+    }
+
+    #[test]
+    fn map_widgets_take_a_period_as_typed_or_none() {
+        assert_eq!(
+            parse_widgets(r#"[{"kind":"map","indicator":"CPI"},{"kind":"map","indicator":"CPI","period":"2024Q3"}]"#)
+                .unwrap(),
+            vec![
+                Widget::Map {
+                    indicator: "CPI".into(),
+                    period: None
+                },
+                Widget::Map {
+                    indicator: "CPI".into(),
+                    period: Some("2024Q3".into())
+                }
+            ]
+        );
+        for bad in ["\"2024-13\"", "\"202413\"", "202401", "\"\""] {
+            let e = parse_widgets(&format!(
+                r#"[{{"kind":"map","indicator":"CPI","period":{bad}}}]"#
+            ))
+            .unwrap_err();
+            assert_eq!(e.code, "dashboard_widget_period", "{bad}");
+        }
+        // Stored as read: the canonical JSON reads back the same.
+        let w = parse_widgets(r#"[{"kind":"map","indicator":"CPI","period":"2024Q3"},{"kind":"line","indicator":"CPI","months":12}]"#).unwrap();
+        assert_eq!(parse_widgets(&widgets_json(&w)).unwrap(), w);
+    }
+
+    #[test]
+    fn scope_audiences_name_a_unit_code() {
+        let a = Audience::parse("scope:40").unwrap();
+        assert_eq!(a, Audience::Scope("40".into()));
+        assert_eq!(a.form_value(), "scope:40");
+        assert_eq!((a.kind(), a.scope()), ("scope", Some("40")));
+        assert_eq!(
+            Audience::from_parts("scope", None, Some("40")),
+            Some(a.clone())
+        );
+        for bad in ["scope:", "scope:4 0", "scope:40\u{7}", "scope:<b>", "scope"] {
+            let e = Audience::parse(bad).unwrap_err();
+            assert_eq!(e.code, "dashboard_audience_invalid", "{bad}");
+        }
+        assert!(Audience::parse(&format!("scope:{}", "9".repeat(33))).is_err());
+        let province = |id| Grant {
+            id: 1,
+            role: Role::Viewer,
+            scope: platform::identity::access::Scope::Unit(id),
+            scope_unit: None,
+        };
+        // The unit 400 (a commune) within province 40.
+        let unit = Target {
+            national: false,
+            agency: None,
+            units: vec![400, 40],
+        };
+        assert!(a.admits(true, &[province(40)], Some(&unit)));
+        assert!(!a.admits(true, &[province(41)], Some(&unit)));
+        assert!(!a.admits(false, &[province(40)], Some(&unit)), "signed in");
+        assert!(!a.admits(true, &[province(40)], None), "no such unit");
+    }
+
+    #[test]
     fn playlist_entries_name_their_line() {
         assert_eq!(
             parse_entries("1 30\n\n2 20\n").unwrap(),
@@ -359,15 +623,15 @@ mod tests {
             scope: platform::identity::access::Scope::National,
             scope_unit: None,
         };
-        assert!(Audience::Public.admits(false, &[]));
-        assert!(!Audience::SignedIn.admits(false, &[]));
-        assert!(Audience::SignedIn.admits(true, &[]));
+        assert!(Audience::Public.admits(false, &[], None));
+        assert!(!Audience::SignedIn.admits(false, &[], None));
+        assert!(Audience::SignedIn.admits(true, &[], None));
         let approvers = Audience::parse("role:approver").unwrap();
-        assert!(!approvers.admits(true, std::slice::from_ref(&viewer)));
+        assert!(!approvers.admits(true, std::slice::from_ref(&viewer), None));
         assert!(
             Audience::parse("role:viewer")
                 .unwrap()
-                .admits(true, &[viewer])
+                .admits(true, &[viewer], None)
         );
         assert!(Audience::parse("everyone").is_err());
         assert!(Audience::parse("role:king").is_err());

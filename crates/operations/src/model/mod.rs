@@ -3,6 +3,7 @@
 //! rules and the daily brief.
 
 pub mod alerts;
+pub mod bars;
 pub mod brief;
 pub mod choropleth;
 pub mod dashboard;

@@ -6,6 +6,7 @@ mod indicator;
 mod map;
 mod overview;
 mod province;
+mod widgets;
 
 pub use indicator::{Figure, IndicatorSeries, Lateness, YearToDate, series};
 pub use map::{MapData, MapProvince, map};
@@ -13,3 +14,4 @@ pub use overview::{
     Board, BoardUnit, KeyFigure, MAX_BOARD_UNITS, Overview, Ranked, Ranking, SeriesPoint, overview,
 };
 pub use province::{ProvinceFigure, ProvinceView, RECORD_MONTHS, province};
+pub use widgets::{MonthFigure, MonthSeries, national_months};

@@ -19,6 +19,7 @@ pub struct Dashboard {
 fn dashboard(r: &Row) -> DbResult<Dashboard> {
     let kind: String = r.get("audience")?;
     let role: Option<String> = r.get("audience_role")?;
+    let scope: Option<String> = r.get("audience_scope")?;
     let widgets: String = r.get("widgets")?;
     Ok(Dashboard {
         id: r.get("id")?,
@@ -26,7 +27,8 @@ fn dashboard(r: &Row) -> DbResult<Dashboard> {
         name: r.get("name")?,
         // A row the database's checks let through but this version does not know is shown to
         // signed-in readers only, never to the public.
-        audience: Audience::from_parts(&kind, role.as_deref()).unwrap_or(Audience::SignedIn),
+        audience: Audience::from_parts(&kind, role.as_deref(), scope.as_deref())
+            .unwrap_or(Audience::SignedIn),
         widgets: parse_widgets(&widgets).unwrap_or_default(),
     })
 }
@@ -54,17 +56,18 @@ pub async fn list(db: &Db) -> DbResult<Vec<Dashboard>> {
 pub async fn insert(
     tx: &mut Tx,
     name: &str,
-    audience: Audience,
+    audience: &Audience,
     widgets_json: &str,
 ) -> DbResult<i64> {
     let now = now_ms();
     tx.fetch_one(
-        "INSERT INTO ops_dashboards (name, audience, audience_role, widgets, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        "INSERT INTO ops_dashboards (name, audience, audience_role, audience_scope, widgets, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
         params![
             name,
             audience.kind(),
             audience.role().map(|r| r.as_str()),
+            audience.scope(),
             widgets_json,
             now
         ],
@@ -78,16 +81,17 @@ pub async fn update(
     tx: &mut Tx,
     id: i64,
     name: &str,
-    audience: Audience,
+    audience: &Audience,
     widgets_json: &str,
 ) -> DbResult<bool> {
     Ok(tx
         .execute(
-            "UPDATE ops_dashboards SET name = $1, audience = $2, audience_role = $3, widgets = $4, updated_at = $5 WHERE id = $6",
+            "UPDATE ops_dashboards SET name = $1, audience = $2, audience_role = $3, audience_scope = $4, widgets = $5, updated_at = $6 WHERE id = $7",
             params![
                 name,
                 audience.kind(),
                 audience.role().map(|r| r.as_str()),
+                audience.scope(),
                 widgets_json,
                 now_ms(),
                 id

@@ -12,3 +12,4 @@ mod map;
 mod overview;
 mod pages;
 mod wall;
+mod widgets;
