@@ -3,7 +3,8 @@
 // Source Extensions, or natively (Safari, iOS). The stream comes from egov's own relay
 // (/operations/sites/{id}/hls/…), so the page's CSP stays 'self' and cameras stay behind sign-in.
 // A tile out of view is paused to spare the network; a lost stream says so in the tile's status
-// line (data-status-lost) and is retried every 10 seconds. No inline script: the CSP forbids it.
+// line (data-status-lost) and is retried every 10 seconds; data-player names the player's state
+// (loading, playing, lost, unsupported) for styles and tests. No inline script: the CSP forbids it.
 (function () {
   "use strict";
 
@@ -12,10 +13,12 @@
     if (!line) { return; }
     var text = tile.getAttribute("data-status-" + key);
     if (text) { line.textContent = text; }
-    tile.setAttribute("data-camera-state", key);
+    tile.setAttribute("data-player", key);
   }
 
   function start(tile) {
+    if (tile.hasAttribute("data-camera-started")) { return; }
+    tile.setAttribute("data-camera-started", "");
     var src = tile.getAttribute("data-hls-src");
     // Only a local address, as the server wrote it.
     if (!src || src.charAt(0) !== "/" || src.charAt(1) === "/") { return; }
@@ -30,6 +33,7 @@
       tile.insertBefore(video, tile.firstChild);
     }
     video.addEventListener("playing", function () { status(tile, "playing"); });
+    video.addEventListener("waiting", function () { status(tile, "loading"); });
     status(tile, "loading");
 
     if (window.Hls && window.Hls.isSupported()) {
@@ -69,8 +73,11 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  function startAll() {
     var tiles = document.querySelectorAll("[data-hls-src]");
     for (var i = 0; i < tiles.length; i++) { start(tiles[i]); }
-  });
+  }
+  document.addEventListener("DOMContentLoaded", startAll);
+  // A live redraw (egov.js) may bring new tiles; the ones already playing are kept as they are.
+  document.addEventListener("egov:redrawn", startAll);
 })();

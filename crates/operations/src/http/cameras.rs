@@ -16,12 +16,13 @@ use platform::web::admin::{fmt_ms, render};
 use platform::web::{AppState, Ctx, Path, Query};
 use serde::Deserialize;
 
+use crate::model::dashboard::MAX_CAMERAS;
 use crate::model::relay::{self, RelayError, Upstream};
 use crate::model::site::{Category, Site, SiteKind, SiteState};
 use crate::store::sites as store;
 
 /// Camera tiles on one page of the grid (a 3 × 3 wall).
-pub const PER_PAGE: usize = 9;
+pub const PER_PAGE: usize = MAX_CAMERAS;
 
 fn client() -> &'static HttpClient {
     static CLIENT: OnceLock<HttpClient> = OnceLock::new();
@@ -35,7 +36,7 @@ fn client() -> &'static HttpClient {
 }
 
 /// May the caller watch cameras? Any complete sign-in: officials, API tokens, wall displays.
-fn may_watch(ctx: &Ctx) -> bool {
+pub(crate) fn may_watch(ctx: &Ctx) -> bool {
     ctx.principal.as_deref().is_some_and(|p| p.is_complete())
 }
 
@@ -155,6 +156,37 @@ impl CameraTile {
             src: format!("/operations/sites/{}/hls/{}", site.id, up.entry),
         })
     }
+}
+
+/// The tiles of a camera widget: the active cameras named in `codes` (in that order), else the
+/// first [`MAX_CAMERAS`] of `category` (none: of every category).
+pub(crate) async fn tiles(
+    state: &AppState,
+    ctx: &Ctx,
+    codes: &[String],
+    category: Option<&str>,
+) -> AppResult<Vec<CameraTile>> {
+    let cameras: Vec<Site> = store::list(&state.db, Some(SiteKind::Camera))
+        .await?
+        .into_iter()
+        .filter(|s| s.active)
+        .collect();
+    let chosen: Vec<&Site> = if codes.is_empty() {
+        cameras
+            .iter()
+            .filter(|s| category.is_none_or(|c| s.spec.category.as_str() == c))
+            .take(MAX_CAMERAS)
+            .collect()
+    } else {
+        codes
+            .iter()
+            .filter_map(|c| cameras.iter().find(|s| &s.spec.code == c))
+            .collect()
+    };
+    Ok(chosen
+        .into_iter()
+        .filter_map(|s| CameraTile::of(s, ctx))
+        .collect())
 }
 
 #[derive(Deserialize, Default)]

@@ -169,3 +169,47 @@ on_both!(
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 );
+
+on_both!(
+    a_camera_widget_plays_its_cameras_for_officials_and_is_left_out_for_the_public,
+    async |app: &TestApp| {
+        let base = camera_server().await;
+        let one = camera(app, "CAM-A", &format!("{base}/live/index.m3u8")).await;
+        let two = camera(app, "CAM-B", &format!("{base}/live/index.m3u8")).await;
+        let directory = registry::RegistryDirectory { db: app.db.clone() };
+        let id = operations::engine::dashboards::save(
+            &app.db,
+            &directory,
+            &platform::audit::Actor::system("test"),
+            None,
+            &operations::engine::dashboards::DashboardInput {
+                name: "Cửa khẩu",
+                audience: "public",
+                widgets: r#"[{"kind":"camera","sites":["CAM-B","CAM-A"]},{"kind":"compliance"}]"#,
+            },
+        )
+        .await
+        .unwrap();
+
+        let mut public = app.client();
+        let r = public.get(&format!("/operations/dashboards/{id}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(!r.body.contains("data-hls-src"), "{}", r.body);
+        assert!(!r.body.contains("Cửa khẩu CAM-A"));
+
+        let mut official = app
+            .signed_in("xem.widget", Role::Viewer, Scope::National)
+            .await;
+        let r = official.get(&format!("/operations/dashboards/{id}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let (a, b) = (
+            r.body
+                .find(&format!("/operations/sites/{one}/hls/index.m3u8"))
+                .expect("camera A"),
+            r.body
+                .find(&format!("/operations/sites/{two}/hls/index.m3u8"))
+                .expect("camera B"),
+        );
+        assert!(b < a, "the widget keeps the order it names the cameras in");
+    }
+);
