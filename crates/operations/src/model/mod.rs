@@ -3,9 +3,12 @@
 //! rules and the daily brief.
 
 pub mod alerts;
+pub mod availability;
 pub mod brief;
 pub mod choropleth;
 pub mod dashboard;
+pub mod health;
+pub mod hls;
 pub mod key;
 pub mod site;
 pub mod spark;

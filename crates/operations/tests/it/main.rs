@@ -10,4 +10,5 @@ mod brief;
 mod map;
 mod overview;
 mod pages;
+mod sites_health;
 mod wall;
