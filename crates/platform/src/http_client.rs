@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -129,6 +129,15 @@ impl HttpClient {
     /// GET `url`; the answer whatever its status (redirects are not followed), its body read up
     /// to the size cap, all within the total timeout.
     pub async fn get(&self, url: &str) -> Result<Response, FetchError> {
+        self.send(Method::GET, url).await
+    }
+
+    /// HEAD `url`: the status and headers (e.g. a segment's Last-Modified) without the body.
+    pub async fn head(&self, url: &str) -> Result<Response, FetchError> {
+        self.send(Method::HEAD, url).await
+    }
+
+    async fn send(&self, method: Method, url: &str) -> Result<Response, FetchError> {
         let parsed = url::Url::parse(url).map_err(|_| FetchError::InvalidUrl)?;
         if !matches!(parsed.scheme(), "http" | "https")
             || parsed.host_str().is_none()
@@ -137,7 +146,9 @@ impl HttpClient {
         {
             return Err(FetchError::InvalidUrl);
         }
-        let req = Request::get(parsed.as_str())
+        let req = Request::builder()
+            .method(method)
+            .uri(parsed.as_str())
             .header(header::USER_AGENT, "egov-probe/1")
             .body(Empty::<Bytes>::new())
             .map_err(|_| FetchError::InvalidUrl)?;
@@ -289,6 +300,8 @@ mod tests {
             c.get(&format!("{base}/big")).await.unwrap_err(),
             FetchError::TooLarge(4096)
         );
+        let head = c.head(&format!("{base}/big")).await.unwrap();
+        assert_eq!((head.status, head.body.len()), (StatusCode::OK, 0));
         let small = c.get(&format!("{base}/small")).await.unwrap();
         assert_eq!(
             (small.status, &small.body[..]),

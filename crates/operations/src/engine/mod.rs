@@ -5,3 +5,4 @@
 pub mod alerts;
 pub mod brief;
 pub mod dashboards;
+pub mod probe;

@@ -4,9 +4,12 @@
 
 pub mod alerts;
 pub mod bars;
+pub mod availability;
 pub mod brief;
 pub mod choropleth;
 pub mod dashboard;
+pub mod health;
+pub mod hls;
 pub mod key;
 pub mod relay;
 pub mod site;

@@ -11,5 +11,6 @@ mod cameras;
 mod map;
 mod overview;
 mod pages;
+mod sites_health;
 mod wall;
 mod widgets;
