@@ -3,8 +3,8 @@
 //! rules and the daily brief.
 
 pub mod alerts;
-pub mod bars;
 pub mod availability;
+pub mod bars;
 pub mod brief;
 pub mod choropleth;
 pub mod dashboard;
