@@ -243,6 +243,25 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
         }
         Ok(())
     });
+    // The connected sites' health, every minute: cameras' streams and conference points probed
+    // concurrently, changes kept, alerts raised (operations::engine::probe).
+    let probe_client = operations::engine::probe::client();
+    r.register("operations.sites", move |db, _job| {
+        let client = probe_client.clone();
+        async move {
+            let round = operations::engine::probe::run(&db, &client).await?;
+            if round.changed > 0 {
+                tracing::info!(
+                    probed = round.probed,
+                    up = round.up,
+                    down = round.down,
+                    changed = round.changed,
+                    "connected sites probed"
+                );
+            }
+            Ok(())
+        }
+    });
     // The notifications outbox over SMTP (platform::mail); without `smtp_url` messages wait.
     let mailer: Option<Arc<platform::mail::SmtpMailer>> = match &config.smtp_url {
         Some(url) => match platform::mail::SmtpMailer::new(url.expose(), &config.mail_from) {
@@ -313,6 +332,12 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
         db,
         NewJob::new("operations.alerts", serde_json::json!({}))
             .dedupe(format!("operations.alerts:{minute}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("operations.sites", serde_json::json!({}))
+            .dedupe(format!("operations.sites:{minute}")),
     )
     .await?;
     jobs::enqueue_now(

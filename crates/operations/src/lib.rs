@@ -10,6 +10,7 @@ pub mod http;
 pub mod model;
 pub mod query;
 pub mod store;
+pub mod streams;
 
 use axum::Router;
 use platform::web::AppState;

@@ -38,7 +38,21 @@
             var owner = d.closest("[id]");
             if (owner) { open.push(owner.id); }
           });
+          // Camera tiles keep playing across the redraw: the live ones go back in place of
+          // their fresh copies (same id and stream), with the fresh state line.
+          var playing = {};
+          region.querySelectorAll("[data-hls-src][id]").forEach(function (t) { playing[t.id] = t; });
           region.innerHTML = fresh.innerHTML;
+          Object.keys(playing).forEach(function (id) {
+            var now = document.getElementById(id);
+            var kept = playing[id];
+            if (!now || now.getAttribute("data-hls-src") !== kept.getAttribute("data-hls-src")) { return; }
+            var state = now.querySelector(".site-state");
+            var old = kept.querySelector(".site-state");
+            if (state && old) { old.replaceWith(state); }
+            now.replaceWith(kept);
+          });
+          region.dispatchEvent(new CustomEvent("egov:redrawn", { bubbles: true }));
           open.forEach(function (id) {
             var owner = document.getElementById(id);
             var d = owner && owner.querySelector("details");

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod http_client;
 pub mod i18n;
 pub mod identity;
 pub mod jobs;

@@ -933,3 +933,148 @@ async fn the_wall_rotates_through_its_playlist() {
     c.close().await.unwrap();
     let _ = stop.send(());
 }
+
+/// Issue 12: a camera plays in Chromium — ffmpeg writes a live test-pattern HLS stream, a loopback
+/// server serves it as a camera would, hls.js plays it through egov's relay (the `<video>`'s
+/// `currentTime` advances) — and when ffmpeg stops, the probe finds the camera down and the
+/// alerts page shows the outage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and ffmpeg: scripts/test provides them"]
+async fn a_camera_plays_and_its_outage_raises_an_alert() {
+    use operations::model::site::{SiteDraft, SiteState};
+    use operations::streams::{self, TestStream};
+    use std::time::{Duration, Instant};
+    assert!(
+        streams::ffmpeg_available(),
+        "ffmpeg is missing: scripts/test installs it"
+    );
+    let dir = std::env::temp_dir().join(format!("egov-camera-{}", std::process::id()));
+    let mut stream = TestStream::start(&dir.join("cam"), "CAM-TEST", 1).unwrap();
+    assert!(
+        stream.ready(Duration::from_secs(30)).await,
+        "ffmpeg wrote no segment"
+    );
+    let (camera_stop, camera_stopped) = tokio::sync::oneshot::channel::<()>();
+    let camera_base = testkit::serve(streams::router(dir.clone()), async {
+        let _ = camera_stopped.await;
+    })
+    .await;
+
+    let (base, accounts, stop) = start_server().await;
+    let db = egov_db(&base).await;
+    let actor = platform::audit::Actor::system("kiểm thử");
+    let spec = SiteDraft {
+        code: "CAM-TEST".into(),
+        kind: "camera".into(),
+        category: "border_gate".into(),
+        name: "Cửa khẩu kiểm thử".into(),
+        url: format!("{camera_base}/cam/index.m3u8"),
+        ..SiteDraft::default()
+    }
+    .check(|_| true)
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let id = operations::store::sites::insert(&mut tx, &spec, platform::db::now_ms())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    operations::engine::alerts::create_rule(
+        &db,
+        &actor,
+        operations::engine::alerts::NewRule {
+            kind: operations::model::alerts::Kind::SiteDown,
+            indicator: None,
+            template: None,
+            threshold: None,
+            recipients: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let client = operations::engine::probe::client();
+    operations::engine::probe::run(&db, &client).await.unwrap();
+
+    let c = browser().await;
+    login(&c, &base, "xem.vpcp", password_of(&accounts, "xem.vpcp")).await;
+    c.goto(&format!("{base}/operations/cameras")).await.unwrap();
+    wait_loaded(&c).await;
+    let played = |c: &Client| {
+        let c = c.clone();
+        async move {
+            c.execute(
+                "var v = document.querySelector('#camera-' + arguments[0] + ' video'); \
+                 return v ? v.currentTime : -1;",
+                vec![serde_json::json!(id)],
+            )
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap_or(-1.0)
+        }
+    };
+    let start = Instant::now();
+    let mut first = -1.0;
+    loop {
+        let t = played(&c).await;
+        if first < 0.0 && t > 0.0 {
+            first = t;
+        }
+        if first > 0.0 && t > first + 1.0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the camera did not play: currentTime {t}; page: {}",
+            page(&c).await
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let player = c
+        .find(Locator::Css(&format!("#camera-{id}")))
+        .await
+        .unwrap()
+        .attr("data-player")
+        .await
+        .unwrap();
+    assert_eq!(player.as_deref(), Some("playing"));
+    assert!(console_errors(&c).await.is_empty());
+
+    // The camera goes dark: within a few segment lengths the probe says so, once.
+    stream.stop().await;
+    let start = Instant::now();
+    loop {
+        operations::engine::probe::run(&db, &client).await.unwrap();
+        let site = operations::store::sites::get(&db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        if site.state == SiteState::Down {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the probe still finds the camera {:?}: {}",
+            site.state,
+            site.finding
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    c.goto(&format!("{base}/operations/alerts")).await.unwrap();
+    wait_loaded(&c).await;
+    let alerts = c
+        .find(Locator::Css("#alerts"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        alerts.contains("CAM-TEST") || alerts.contains("Cửa khẩu kiểm thử"),
+        "{alerts}"
+    );
+
+    c.close().await.unwrap();
+    let _ = stop.send(());
+    let _ = camera_stop.send(());
+    let _ = std::fs::remove_dir_all(&dir);
+}

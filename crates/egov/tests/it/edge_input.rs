@@ -201,6 +201,8 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         &["kind", "indicator", "template", "threshold", "recipients"],
     ),
     ("POST", "/operations/alerts/rules/{id}/active", &["active"]),
+    ("GET", "/operations/cameras", &["category", "page"]),
+    ("GET", "/operations/sites/{id}/hls/{*path}", &[]),
     ("GET", "/operations/wall", &["playlist", "step"]),
     ("GET", "/operations/dashboards/{id}", &[]),
     ("GET", "/wall", &["step"]),
@@ -330,7 +332,7 @@ const NO_QUERY: &[&str] = &[
     "/api/dataValueSets",
 ];
 
-/// Every route path declared with `.route("…")` in the sources is covered by PAGES or the
+/// Every route path declared with `.route("…")` in the sources (outside unit tests) is covered by PAGES or the
 /// OpenAPI document, so a new route cannot escape this test.
 #[test]
 fn every_declared_route_is_enumerated() {
@@ -350,6 +352,8 @@ fn every_declared_route_is_enumerated() {
                     stack.push(p);
                 } else if p.extension().is_some_and(|x| x == "rs") {
                     let src = std::fs::read_to_string(&p).unwrap();
+                    // A module's own tests may serve throwaway routes (an upstream to fetch).
+                    let src = src.split("#[cfg(test)]").next().unwrap_or_default();
                     let compact: String = src.split_whitespace().collect();
                     for part in compact.split(".route(\"").skip(1) {
                         declared.insert(part.split('"').next().unwrap().to_owned());
@@ -458,6 +462,7 @@ fn fill(path: &str, value: &str) -> String {
         ("{unit}", "40"),
         ("{period}", "202509"),
         ("{*file}", "app.css"),
+        ("{*path}", "index.m3u8"),
         ("{flow}", "DF_KTXH_THANG"),
         ("{key}", "M.VN.RETAIL_SALES"),
         ("{provider}", "all"),

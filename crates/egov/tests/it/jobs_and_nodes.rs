@@ -256,6 +256,12 @@ on_both!(
                 .await,
             1
         );
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'operations.sites'")
+                .await,
+            1,
+            "the connected sites' probe, once a minute"
+        );
         let reg = egov::job_registry(&platform::config::Config::default());
         app.user("het.han", Role::Viewer, Scope::National).await;
         app.db

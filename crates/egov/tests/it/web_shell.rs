@@ -108,6 +108,9 @@ on_both!(assets_are_embedded, async |app: &TestApp| {
     for (path, ct) in [
         ("/assets/vendor/htmx.min.js", "text/javascript"),
         ("/assets/vendor/echarts.min.js", "text/javascript"),
+        ("/assets/vendor/hls.light.min.js", "text/javascript"),
+        ("/assets/camera.js", "text/javascript"),
+        ("/assets/vendor/hls.LICENSE", "text/plain"),
         ("/assets/egov.css", "text/css"),
         ("/assets/vendor/htmx.LICENSE", "text/plain"),
     ] {

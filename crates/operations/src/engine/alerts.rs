@@ -97,8 +97,25 @@ async fn raise(
     now_ms: i64,
 ) -> Result<bool, AlertError> {
     let mut tx = db.begin().await?;
-    let Some(id) = store::raise(&mut tx, f, now_ms).await? else {
+    if raise_in(&mut tx, f, recipients, now_ms).await?.is_none() {
         return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Store one alert with its e-mails (one per recipient, once) and its live event in the
+/// caller's transaction: its id, or None when an alert with its key exists (nothing written).
+/// The connected sites' probe raises its alerts through this, in the transaction that records
+/// the change of state.
+pub async fn raise_in(
+    tx: &mut platform::db::Tx,
+    f: &Finding,
+    recipients: &[String],
+    now_ms: i64,
+) -> Result<Option<i64>, AlertError> {
+    let Some(id) = store::raise(tx, f, now_ms).await? else {
+        return Ok(None);
     };
     let (label_vi, label_en) = Period::parse(&f.period)
         .map(|p| (p.label("vi"), p.label("en")))
@@ -110,12 +127,34 @@ async fn raise(
             subject: subject.clone(),
             body: body.clone(),
         };
-        platform::mail::queue(&mut tx, &email, &format!("alert:{id}:{to}"), now_ms).await?;
+        platform::mail::queue(tx, &email, &format!("alert:{id}:{to}"), now_ms).await?;
     }
-    platform::live::publish(&mut tx, TOPIC, &json!({"id": id, "event": "raised"})).await?;
-    tx.commit().await?;
+    platform::live::publish(tx, TOPIC, &json!({"id": id, "event": "raised"})).await?;
     tracing::info!(alert = id, kind = f.kind.as_str(), subject = %f.subject, period = %f.period, "alert raised");
-    Ok(true)
+    Ok(Some(id))
+}
+
+/// The rules asking for a site's alerts of `kind`: the oldest one (the alert names it) and the
+/// recipients of all of them, each once. Those of a `site_down` rule also hear when a site
+/// comes back up: whoever is told of an outage wants to know its end.
+pub fn site_recipients(rules: &[Rule], kind: Kind) -> (Option<i64>, Vec<String>) {
+    let wanted = |r: &&Rule| {
+        r.active && (r.kind == kind || (kind == Kind::SiteUp && r.kind == Kind::SiteDown))
+    };
+    let owner = rules
+        .iter()
+        .filter(|r| r.active && r.kind == kind)
+        .map(|r| r.id)
+        .min();
+    let mut to: Vec<String> = Vec::new();
+    for r in rules.iter().filter(wanted) {
+        for a in &r.recipients {
+            if !to.iter().any(|t| t.eq_ignore_ascii_case(a)) {
+                to.push(a.clone());
+            }
+        }
+    }
+    (owner, to)
 }
 
 /// The months judged: the latest month due and the one before (a month completed late is
@@ -190,7 +229,7 @@ async fn value_findings(
             if let Some(c) = judge(rule, &figure) {
                 out.push((
                     Finding {
-                        rule_id: rule.id,
+                        rule_id: Some(rule.id),
                         kind: rule.kind,
                         subject: ind.code.clone(),
                         period: p.id(),
@@ -256,7 +295,7 @@ async fn report_findings(
                 .collect();
             out.push((
                 Finding {
-                    rule_id: rule.id,
+                    rule_id: Some(rule.id),
                     kind: Kind::ReportMissing,
                     subject: t.code.clone(),
                     period: p.id(),
@@ -327,7 +366,9 @@ pub async fn create_rule(db: &Db, actor: &Actor, new: NewRule) -> Result<i64, Al
         new.template.as_deref(),
         new.threshold,
     )?;
-    let (indicator, template) = if new.kind.watches_indicator() {
+    let (indicator, template) = if new.kind.watches_sites() {
+        (None, None)
+    } else if new.kind.watches_indicator() {
         let code = new.indicator.clone().unwrap_or_default();
         if !data::catalogue(db).await?.iter().any(|i| i.code == code) {
             return Err(AlertError::IndicatorUnknown(code));

@@ -7,3 +7,4 @@ pub mod brief;
 pub mod conferences;
 pub mod dashboards;
 pub mod sites;
+pub mod probe;

@@ -65,6 +65,8 @@ fn kind_label(ctx: &Ctx, kind: Kind) -> String {
         Kind::OffTarget => ctx.t("alerts.kind_off_target"),
         Kind::YoyChange => ctx.t("alerts.kind_yoy_change"),
         Kind::ReportMissing => ctx.t("alerts.kind_report_missing"),
+        Kind::SiteDown => ctx.t("ops_health.kind_site_down"),
+        Kind::SiteUp => ctx.t("ops_health.kind_site_up"),
     }
 }
 
@@ -391,6 +393,7 @@ async fn rules_page_with(
                     .find(|t| &t.code == code)
                     .map(|t| format!("{} ({code})", t.name(lang)))
                     .unwrap_or_else(|| code.clone()),
+                _ if rule.kind.watches_sites() => ctx.t("ops_health.all_sites"),
                 _ => String::new(),
             };
             RuleView {
@@ -564,7 +567,7 @@ pub async fn create_rule(
         let new = NewRule {
             kind,
             indicator: opt(&form.indicator).filter(|_| kind.watches_indicator()),
-            template: opt(&form.template).filter(|_| !kind.watches_indicator()),
+            template: opt(&form.template).filter(|_| kind.watches_template()),
             threshold,
             recipients,
         };

@@ -6,6 +6,7 @@
 mod admin;
 pub(crate) mod alerts;
 mod brief;
+mod cameras;
 mod charts;
 mod conferences;
 mod indicator;
@@ -55,6 +56,8 @@ pub fn pages() -> Router<AppState> {
             "/operations/alerts/rules/{id}/active",
             post(alerts::set_active),
         )
+        .route("/operations/cameras", get(cameras::grid))
+        .route("/operations/sites/{id}/hls/{*path}", get(cameras::relay))
         .route("/operations/wall", get(wall::wall_page))
         .route("/operations/dashboards/{id}", get(wall::dashboard_page))
         .route("/wall", get(wall::display_wall))

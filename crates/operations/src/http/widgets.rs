@@ -13,6 +13,7 @@ use reporting::Period;
 use reporting::model::format::format_number;
 use reporting::model::indicator::Indicator;
 
+use super::cameras::CameraTile;
 use super::charts::{BarChart, LineChart, bar_chart, line_chart};
 use super::indicator::query_error;
 use super::map::MapView;
@@ -71,6 +72,7 @@ pub(crate) struct WidgetView {
     pub series: Vec<SeriesRow>,
     pub bars: Option<BarChart>,
     pub map: Option<MapView>,
+    pub cameras: Vec<CameraTile>,
 }
 
 fn dash() -> String {
@@ -206,6 +208,7 @@ pub(crate) async fn views(
             series: Vec::new(),
             bars: None,
             map: None,
+            cameras: Vec::new(),
         };
         let ind = match w.indicator() {
             Some(code) => match readable(state, ctx, code).await? {
@@ -386,6 +389,16 @@ pub(crate) async fn views(
                 let mut v = empty("map", map.title.clone());
                 v.unit = ind.unit(lang).to_owned();
                 v.map = Some(map);
+                out.push(v);
+            }
+            Widget::Camera { sites, category } => {
+                // Cameras are for signed-in officials and displays: not on a public reader's
+                // dashboard at all.
+                if !super::cameras::may_watch(ctx) {
+                    continue;
+                }
+                let mut v = empty("camera", ctx.t("cameras.title"));
+                v.cameras = super::cameras::tiles(state, ctx, sites, category.as_deref()).await?;
                 out.push(v);
             }
         }

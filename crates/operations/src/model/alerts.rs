@@ -7,10 +7,12 @@
 //! text and parsed here, so the connected sites' kinds (a camera or a conference point down, back
 //! up) join the enum without a migration.
 
-use platform::i18n::Lang;
+use platform::i18n::{Lang, t_args};
+use platform::web::format::fmt_ms;
 use reporting::model::format::format_number;
 use serde::Serialize;
 
+use crate::model::health::describe_stored;
 use crate::model::target::{OFF_TRACK_BELOW, TargetStatus, assess};
 
 /// The most e-mail recipients a rule may have.
@@ -32,16 +34,22 @@ pub enum Kind {
     YoyChange,
     /// Units had not submitted a template's report by its deadline.
     ReportMissing,
+    /// A connected site (camera, conference point) went down.
+    SiteDown,
+    /// A connected site came back up.
+    SiteUp,
 }
 
 impl Kind {
     /// Every kind a rule may have, in the order the form offers them.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Above,
         Kind::Below,
         Kind::OffTarget,
         Kind::YoyChange,
         Kind::ReportMissing,
+        Kind::SiteDown,
+        Kind::SiteUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +59,8 @@ impl Kind {
             Kind::OffTarget => "off_target",
             Kind::YoyChange => "yoy_change",
             Kind::ReportMissing => "report_missing",
+            Kind::SiteDown => "site_down",
+            Kind::SiteUp => "site_up",
         }
     }
 
@@ -58,9 +68,20 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// A rule of this kind watches an indicator (else a template).
+    /// A rule of this kind watches an indicator.
     pub fn watches_indicator(self) -> bool {
-        !matches!(self, Kind::ReportMissing)
+        !matches!(self, Kind::ReportMissing | Kind::SiteDown | Kind::SiteUp)
+    }
+
+    /// A rule of this kind watches a template's reports.
+    pub fn watches_template(self) -> bool {
+        self == Kind::ReportMissing
+    }
+
+    /// A rule of this kind watches every connected site (no indicator, no template): its
+    /// alerts are raised by the probe, one per change of a site's state.
+    pub fn watches_sites(self) -> bool {
+        matches!(self, Kind::SiteDown | Kind::SiteUp)
     }
 
     /// A rule of this kind needs a threshold.
@@ -161,7 +182,7 @@ pub fn check_rule(
     if kind.watches_indicator() && indicator.is_none() {
         return Err(RuleError::IndicatorMissing);
     }
-    if !kind.watches_indicator() && template.is_none() {
+    if kind.watches_template() && template.is_none() {
         return Err(RuleError::TemplateMissing);
     }
     if kind.needs_threshold() && threshold.is_none() {
@@ -226,7 +247,7 @@ pub fn judge(rule: &Rule, figure: &Figure) -> Option<Crossing> {
                 _ => None,
             }
         }
-        Kind::ReportMissing => None,
+        Kind::ReportMissing | Kind::SiteDown | Kind::SiteUp => None,
     }
 }
 
@@ -256,15 +277,23 @@ pub fn dedupe_key(rule_id: i64, subject: &str, period: &str) -> String {
     format!("rule:{rule_id}:{subject}:{period}")
 }
 
+/// The key of a site's alert: its kind, the site and when its state changed, so each change is
+/// one alert whichever rules ask for it.
+pub fn site_dedupe_key(kind: Kind, code: &str, at_ms: i64) -> String {
+    format!("site:{}:{code}:{at_ms}", kind.as_str())
+}
+
 /// An alert a rule found, before it is stored: what it is about, the period, the value judged
 /// and the threshold, and what a reader needs to understand it (names, units, the units missing).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    pub rule_id: i64,
+    /// The rule that found it; a site's alert is raised whether or not a rule asks for its
+    /// e-mail (it names the oldest rule of its kind when there is one).
+    pub rule_id: Option<i64>,
     pub kind: Kind,
-    /// An indicator's code, a template's code (later a site's).
+    /// An indicator's code, a template's code or a site's code.
     pub subject: String,
-    /// The period's id (`202610`).
+    /// The period's id (`202610`); for a site, when its state changed (ms since the epoch).
     pub period: String,
     pub value: Option<f64>,
     pub threshold: Option<f64>,
@@ -273,7 +302,15 @@ pub struct Finding {
 
 impl Finding {
     pub fn dedupe_key(&self) -> String {
-        dedupe_key(self.rule_id, &self.subject, &self.period)
+        if self.kind.watches_sites() {
+            let at = self.period.parse().unwrap_or_default();
+            return site_dedupe_key(self.kind, &self.subject, at);
+        }
+        dedupe_key(
+            self.rule_id.unwrap_or_default(),
+            &self.subject,
+            &self.period,
+        )
     }
 }
 
@@ -389,6 +426,30 @@ pub fn describe(
                 )
             }
         }
+        Kind::SiteDown | Kind::SiteUp => {
+            let at = detail["at"].as_i64().map(fmt_ms).unwrap_or_default();
+            let args = [
+                (
+                    "name",
+                    detail["name"].as_str().unwrap_or_default().to_owned(),
+                ),
+                (
+                    "code",
+                    detail["code"].as_str().unwrap_or_default().to_owned(),
+                ),
+                ("at", at),
+                (
+                    "finding",
+                    describe_stored(detail["finding"].as_str().unwrap_or_default(), lang),
+                ),
+            ];
+            let key = if kind == Kind::SiteDown {
+                "ops_health.alert_down"
+            } else {
+                "ops_health.alert_up"
+            };
+            t_args(lang, key, &args)
+        }
         Kind::ReportMissing => {
             let template = text(detail, "template", lang);
             let n = value.map(|n| format_number(n, 0, lang)).unwrap_or_default();
@@ -473,7 +534,11 @@ mod tests {
         for k in Kind::ALL {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
-        assert_eq!(Kind::parse("site_down"), None);
+        assert_eq!(Kind::parse("site_down"), Some(Kind::SiteDown));
+        assert_eq!(Kind::parse("site_gone"), None);
+        assert!(Kind::SiteDown.watches_sites() && !Kind::SiteUp.watches_indicator());
+        assert!(!Kind::SiteUp.watches_template() && !Kind::SiteUp.needs_threshold());
+        assert_eq!(check_rule(Kind::SiteDown, None, None, None), Ok(()));
         assert!(Kind::Above.needs_threshold() && !Kind::OffTarget.needs_threshold());
         assert!(!Kind::ReportMissing.watches_indicator());
     }

@@ -7,6 +7,8 @@ use platform::identity::access::{Grant, Role, Target};
 use reporting::Period;
 use serde::Serialize;
 
+use crate::model::site::Category;
+
 /// Longest dashboard or playlist name, in characters.
 pub const MAX_NAME: usize = 100;
 /// Most widgets on a dashboard.
@@ -156,7 +158,18 @@ pub enum Widget {
     },
     /// One indicator's values by province in its latest period, the first `limit` by rank.
     Table { indicator: String, limit: usize },
+    /// Camera tiles playing live: the cameras named in `sites` (in that order), else the first
+    /// [`MAX_CAMERAS`] of `category` (none: of every category). Only signed-in readers see it.
+    Camera {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        sites: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+    },
 }
+
+/// Most camera tiles in one camera widget (a 3 × 3 grid).
+pub const MAX_CAMERAS: usize = 9;
 
 impl Widget {
     /// The indicator a single-indicator widget shows.
@@ -171,8 +184,8 @@ impl Widget {
     }
 }
 
-/// The widget kinds a dashboard may hold today (a camera tile joins when cameras exist).
-pub const WIDGET_KINDS: &str = "kpi, ranking, compliance, line, bar, map, table";
+/// The widget kinds a dashboard may hold.
+pub const WIDGET_KINDS: &str = "kpi, ranking, compliance, line, bar, map, table, camera";
 
 /// Read a dashboard's widgets from the JSON an administrator typed: a list of 1 to
 /// [`MAX_WIDGETS`] objects, each with a known `kind` and only that kind's parameters. The first
@@ -218,6 +231,7 @@ pub fn parse_widgets(text: &str) -> Result<Vec<Widget>, Problem> {
             "line" => &["kind", "indicator", "months"],
             "bar" | "table" => &["kind", "indicator", "limit"],
             "map" => &["kind", "indicator", "period"],
+            "camera" => &["kind", "sites", "category"],
             _ => {
                 return Err(Problem::new("dashboard_widget_unknown")
                     .field(field)
@@ -303,6 +317,35 @@ pub fn parse_widgets(text: &str) -> Result<Vec<Widget>, Problem> {
                 indicator: indicator()?,
                 limit: count("limit", 1..=MAX_PROVINCES, MAX_PROVINCES)?,
             },
+            "camera" => Widget::Camera {
+                sites: match obj.get("sites") {
+                    None => Vec::new(),
+                    Some(v) => {
+                        let list = v
+                            .as_array()
+                            .filter(|l| l.len() <= MAX_CAMERAS)
+                            .ok_or_else(|| param("sites"))?;
+                        list.iter()
+                            .map(|c| {
+                                c.as_str()
+                                    .filter(|s| site_code_shaped(s))
+                                    .map(str::to_owned)
+                                    .ok_or_else(|| param("sites"))
+                            })
+                            .collect::<Result<_, _>>()?
+                    }
+                },
+                category: match obj.get("category") {
+                    None => None,
+                    Some(v) => Some(
+                        v.as_str()
+                            .filter(|c| !c.is_empty())
+                            .and_then(Category::parse)
+                            .map(|c| c.as_str().to_owned())
+                            .ok_or_else(|| param("category"))?,
+                    ),
+                },
+            },
             _ => Widget::Map {
                 indicator: indicator()?,
                 period: match obj.get("period") {
@@ -329,6 +372,14 @@ pub fn parse_widgets(text: &str) -> Result<Vec<Widget>, Problem> {
 }
 
 /// Is `s` shaped like an indicator or template code (letters, digits, `_`, `-`; 1 to 64)?
+/// Shaped like a site's code ([`crate::model::site`]).
+fn site_code_shaped(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= crate::model::site::MAX_CODE
+        && s.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
+}
+
 fn code_shaped(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
@@ -552,6 +603,45 @@ mod tests {
         // Stored as read: the canonical JSON reads back the same.
         let w = parse_widgets(r#"[{"kind":"map","indicator":"CPI","period":"2024Q3"},{"kind":"line","indicator":"CPI","months":12}]"#).unwrap();
         assert_eq!(parse_widgets(&widgets_json(&w)).unwrap(), w);
+    }
+
+    #[test]
+    fn camera_widgets_name_up_to_nine_cameras_or_a_category() {
+        let w = parse_widgets(
+            r#"[{"kind":"camera","sites":["CAM-HN.01","CAM-2"]},{"kind":"camera","category":"dam"},{"kind":"camera"}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            w,
+            vec![
+                Widget::Camera {
+                    sites: vec!["CAM-HN.01".into(), "CAM-2".into()],
+                    category: None
+                },
+                Widget::Camera {
+                    sites: vec![],
+                    category: Some("dam".into())
+                },
+                Widget::Camera {
+                    sites: vec![],
+                    category: None
+                },
+            ]
+        );
+        assert_eq!(parse_widgets(&widgets_json(&w)).unwrap(), w);
+        let ten: Vec<String> = (0..10).map(|i| format!("\"C{i}\"")).collect();
+        for (bad, param) in [
+            (format!("\"sites\":[{}]", ten.join(",")), "sites"),
+            ("\"sites\":[\"a b\"]".to_owned(), "sites"),
+            ("\"sites\":\"CAM-1\"".to_owned(), "sites"),
+            ("\"category\":\"zoo\"".to_owned(), "category"),
+            ("\"category\":\"\"".to_owned(), "category"),
+            ("\"indicator\":\"CPI\"".to_owned(), "indicator"),
+        ] {
+            let e = parse_widgets(&format!(r#"[{{"kind":"camera",{bad}}}]"#)).unwrap_err();
+            assert_eq!(e.code, "dashboard_widget_param", "{bad}");
+            assert!(e.args.contains(&("param", param.into())), "{bad}: {e:?}");
+        }
     }
 
     #[test]

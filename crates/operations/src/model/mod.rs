@@ -3,12 +3,16 @@
 //! rules and the daily brief.
 
 pub mod alerts;
+pub mod availability;
 pub mod bars;
 pub mod brief;
 pub mod choropleth;
 pub mod conference;
 pub mod dashboard;
+pub mod health;
+pub mod hls;
 pub mod key;
+pub mod relay;
 pub mod site;
 pub mod site_layer;
 pub mod sites_csv;

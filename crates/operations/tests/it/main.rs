@@ -7,10 +7,12 @@ use testkit::on_both;
 
 mod alerts;
 mod brief;
+mod cameras;
 mod conferences;
 mod map;
 mod overview;
 mod pages;
 mod sites;
+mod sites_health;
 mod wall;
 mod widgets;

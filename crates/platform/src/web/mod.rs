@@ -240,7 +240,7 @@ pub fn security_headers(h: &mut HeaderMap) {
         h,
         header::CONTENT_SECURITY_POLICY,
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         media-src 'self' blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'",
     );
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");

@@ -190,6 +190,18 @@ pub fn asset_bytes(name: &str) -> Option<(&'static [u8], &'static str)> {
             include_bytes!("../../assets/wall.js").as_slice(),
             "text/javascript; charset=utf-8",
         ),
+        "camera.js" => (
+            include_bytes!("../../assets/camera.js").as_slice(),
+            "text/javascript; charset=utf-8",
+        ),
+        "vendor/hls.light.min.js" => (
+            include_bytes!("../../assets/vendor/hls.light.min.js").as_slice(),
+            "text/javascript; charset=utf-8",
+        ),
+        "vendor/hls.LICENSE" => (
+            include_bytes!("../../assets/vendor/hls.LICENSE").as_slice(),
+            "text/plain; charset=utf-8",
+        ),
         "wall.css" => (
             include_bytes!("../../assets/wall.css").as_slice(),
             "text/css; charset=utf-8",

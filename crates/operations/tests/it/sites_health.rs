@@ -1,0 +1,386 @@
+//! Issue 12, the connected sites' health: the `operations.sites` probe against real HLS streams
+//! (ffmpeg writing a test pattern, served on loopback), conference points' join URLs, broken
+//! sites with their findings; a change between up and down raised as one alert and e-mailed
+//! once; the status board and its JSON twin.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use platform::audit::Actor;
+use platform::identity::access::{Role, Scope};
+use platform::params;
+
+use operations::engine::alerts::{self as alerts, NewRule};
+use operations::engine::probe;
+use operations::model::alerts::Kind;
+use operations::model::health::Finding;
+use operations::model::site::{Category, SiteKind, SiteSpec, SiteState};
+use operations::store::sites as store;
+use operations::streams::{self, TestStream};
+
+use crate::on_both;
+use crate::support::TestApp;
+
+/// A directory of its own under the system's temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!(
+            "egov-streams-{tag}-{}-{}",
+            std::process::id(),
+            platform::db::now_ms()
+        ));
+        std::fs::create_dir_all(&d).unwrap();
+        TempDir(d)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Serve `router` on loopback until the returned sender is dropped.
+async fn serve(router: axum::Router) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let base = testkit::serve(router, async move {
+        let _ = rx.await;
+    })
+    .await;
+    (base, tx)
+}
+
+async fn add_site(app: &TestApp, code: &str, kind: SiteKind, url: &str) -> i64 {
+    let spec = SiteSpec {
+        code: code.into(),
+        kind,
+        category: if kind == SiteKind::Camera {
+            Category::AdminCentre
+        } else {
+            Category::Other
+        },
+        name: format!("Điểm {code}"),
+        unit_code: None,
+        place: String::new(),
+        latitude: None,
+        longitude: None,
+        url: url.into(),
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let id = store::insert(&mut tx, &spec, platform::db::now_ms())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn site_down_rule(app: &TestApp, to: &str) {
+    alerts::create_rule(
+        &app.db,
+        &Actor::system("test"),
+        NewRule {
+            kind: Kind::SiteDown,
+            indicator: None,
+            template: None,
+            threshold: None,
+            recipients: vec![to.to_owned()],
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn state(app: &TestApp, id: i64) -> (SiteState, Option<Finding>) {
+    let s = store::get(&app.db, id).await.unwrap().unwrap();
+    (s.state, Finding::decode(&s.finding))
+}
+
+/// Probe rounds until the site is in `want` (at most `within`); the state and finding reached.
+async fn probe_until(
+    app: &TestApp,
+    id: i64,
+    want: SiteState,
+    within: Duration,
+) -> (SiteState, Option<Finding>) {
+    let client = probe::client();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        probe::run(&app.db, &client).await.unwrap();
+        let got = state(app, id).await;
+        if got.0 == want || tokio::time::Instant::now() >= deadline {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+}
+
+async fn count(app: &TestApp, sql: &'static str, p: Vec<platform::db::Value>) -> i64 {
+    app.db.fetch_one(sql, p).await.unwrap().get("n").unwrap()
+}
+
+async fn alerts_of(app: &TestApp, kind: Kind, code: &str) -> i64 {
+    count(
+        app,
+        "SELECT COUNT(*) AS n FROM alerts WHERE kind = $1 AND subject = $2",
+        params![kind.as_str(), code],
+    )
+    .await
+}
+
+on_both!(
+    a_live_stream_is_up_goes_down_when_ffmpeg_stops_and_comes_back,
+    async |app: &TestApp| {
+        assert!(
+            streams::ffmpeg_available(),
+            "ffmpeg is needed (scripts/test installs it)"
+        );
+        let root = TempDir::new("probe");
+        let mut stream = TestStream::start(&root.0.join("cam1"), "CAM 1", 1).unwrap();
+        assert!(
+            stream.ready(Duration::from_secs(15)).await,
+            "ffmpeg wrote no segment"
+        );
+        let (base, _stop) = serve(streams::router(root.0.clone())).await;
+        site_down_rule(app, "trucban@vpcp.gov.vn").await;
+        let cam = add_site(
+            app,
+            "CAM-1",
+            SiteKind::Camera,
+            &format!("{base}/cam1/index.m3u8"),
+        )
+        .await;
+
+        // Live: the playlist answers and its newest segment is fresh.
+        let (s, f) = probe_until(app, cam, SiteState::Up, Duration::from_secs(6)).await;
+        assert_eq!(s, SiteState::Up, "{f:?}");
+        assert!(matches!(f, Some(Finding::Live { .. })), "{f:?}");
+        assert_eq!(
+            alerts_of(app, Kind::SiteUp, "CAM-1").await,
+            0,
+            "unknown → up is no alert"
+        );
+
+        // ffmpeg stops: the playlist still answers, its newest segment ages past 3 × 1 s.
+        stream.stop().await;
+        let (s, f) = probe_until(app, cam, SiteState::Down, Duration::from_secs(15)).await;
+        assert_eq!(s, SiteState::Down, "{f:?}");
+        match f {
+            Some(Finding::Stale { age_ms, target_s }) => {
+                assert_eq!(target_s, 1);
+                assert!(age_ms > 3000, "{age_ms}");
+            }
+            other => panic!("expected a stale stream, got {other:?}"),
+        }
+        assert_eq!(alerts_of(app, Kind::SiteDown, "CAM-1").await, 1);
+        // The next round finds it down again: no second alert, no second e-mail.
+        probe::run(&app.db, &probe::client()).await.unwrap();
+        assert_eq!(alerts_of(app, Kind::SiteDown, "CAM-1").await, 1);
+        let down_alert: i64 = app
+            .db
+            .fetch_one(
+                "SELECT id FROM alerts WHERE kind = 'site_down' AND subject = 'CAM-1'",
+                params![],
+            )
+            .await
+            .unwrap()
+            .get("id")
+            .unwrap();
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM notifications WHERE dedupe_key = $1",
+                params![format!("alert:{down_alert}:trucban@vpcp.gov.vn")],
+            )
+            .await,
+            1
+        );
+
+        // The stream comes back: one site_up alert, told to the site_down rule's recipients.
+        let _again = TestStream::start(&root.0.join("cam1"), "CAM 1", 1).unwrap();
+        let (s, f) = probe_until(app, cam, SiteState::Up, Duration::from_secs(20)).await;
+        assert_eq!(s, SiteState::Up, "{f:?}");
+        assert_eq!(alerts_of(app, Kind::SiteUp, "CAM-1").await, 1);
+        let states: Vec<String> = app
+            .db
+            .fetch_all(
+                "SELECT state FROM site_transitions WHERE site_id = $1 ORDER BY at, id",
+                params![cam],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("state").unwrap())
+            .collect();
+        assert_eq!(states, ["up", "down", "up"]);
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM live_events WHERE topic = 'sites'",
+                params![]
+            )
+            .await,
+            3
+        );
+
+        // Delivered over SMTP: the outage and the return, each once.
+        let (url, got) = platform::mail::sink::smtp_sink(false).await;
+        let mailer = platform::mail::SmtpMailer::new(&url, "egov <egov@example.gov.vn>").unwrap();
+        let done = platform::mail::deliver_pending(&app.db, &mailer, 200)
+            .await
+            .unwrap();
+        assert_eq!((done.sent, done.failed), (2, 0));
+        let received = got.lock().unwrap().clone();
+        assert!(
+            received
+                .iter()
+                .all(|m| m.contains("To: trucban@vpcp.gov.vn"))
+        );
+        assert_eq!(
+            platform::mail::deliver_pending(&app.db, &mailer, 200)
+                .await
+                .unwrap()
+                .sent,
+            0
+        );
+    }
+);
+
+const LIVE_PLAYLIST: &str = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nlive.ts\n";
+const VOD_PLAYLIST: &str =
+    "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nlive.ts\n#EXT-X-ENDLIST\n";
+
+/// A small server of fixed answers: a conference system, a master playlist whose variant is
+/// live (its segment's Last-Modified is now), an on-demand playlist, a broken one.
+fn fixtures() -> axum::Router {
+    use axum::routing::get;
+    let now_date = || {
+        let f = time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        );
+        time::OffsetDateTime::now_utc().format(&f).unwrap()
+    };
+    axum::Router::new()
+        .route("/join/123", get(|| async { "Phòng họp trực tuyến" }))
+        .route(
+            "/join/busy",
+            get(|| async { StatusCode::SERVICE_UNAVAILABLE }),
+        )
+        .route(
+            "/cam/master.m3u8",
+            get(|| async { "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000\nlow/index.m3u8\n" }),
+        )
+        .route("/cam/low/index.m3u8", get(|| async { LIVE_PLAYLIST }))
+        .route(
+            "/cam/low/live.ts",
+            get(move || async move { ([(axum::http::header::LAST_MODIFIED, now_date())], "ts") }),
+        )
+        .route("/vod/index.m3u8", get(|| async { VOD_PLAYLIST }))
+        .route(
+            "/bad/index.m3u8",
+            get(|| async { "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:two,\na.ts\n" }),
+        )
+}
+
+on_both!(
+    each_broken_site_is_down_with_what_was_found,
+    async |app: &TestApp| {
+        let (base, _stop) = serve(fixtures()).await;
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let sites = [
+            ("VC-OK", SiteKind::Conference, format!("{base}/join/123")),
+            ("VC-BUSY", SiteKind::Conference, format!("{base}/join/busy")),
+            (
+                "CAM-MASTER",
+                SiteKind::Camera,
+                format!("{base}/cam/master.m3u8"),
+            ),
+            ("CAM-404", SiteKind::Camera, format!("{base}/cam/gone.m3u8")),
+            (
+                "CAM-REFUSED",
+                SiteKind::Camera,
+                format!("http://127.0.0.1:{closed}/x.m3u8"),
+            ),
+            (
+                "CAM-VOD",
+                SiteKind::Camera,
+                format!("{base}/vod/index.m3u8"),
+            ),
+            (
+                "CAM-BAD",
+                SiteKind::Camera,
+                format!("{base}/bad/index.m3u8"),
+            ),
+        ];
+        let mut ids = Vec::new();
+        for (code, kind, url) in &sites {
+            ids.push(add_site(app, code, *kind, url).await);
+        }
+        let started = std::time::Instant::now();
+        let round = probe::run(&app.db, &probe::client()).await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!((round.probed, round.up, round.down), (7, 2, 5));
+        let want = [
+            (SiteState::Up, Finding::Answered(200)),
+            (SiteState::Down, Finding::Http(503)),
+            (SiteState::Up, Finding::Live { age_ms: 0 }),
+            (SiteState::Down, Finding::Http(404)),
+            (SiteState::Down, Finding::Refused),
+            (SiteState::Down, Finding::NotLive),
+            (
+                SiteState::Down,
+                Finding::Playlist(operations::model::hls::HlsError::ExtinfInvalid(3)),
+            ),
+        ];
+        for ((id, (code, ..)), (w_state, w_finding)) in ids.iter().zip(&sites).zip(want) {
+            let (s, f) = state(app, *id).await;
+            assert_eq!(s, w_state, "{code}");
+            match (f, w_finding) {
+                // Last-Modified has whole seconds: the age is under a second or two.
+                (Some(Finding::Live { age_ms }), Finding::Live { .. }) => {
+                    assert!(age_ms < 3000, "{code}: {age_ms}")
+                }
+                (f, w) => assert_eq!(f, Some(w), "{code}"),
+            }
+        }
+        // A new site found down is an alert (no rule: none e-mailed); one found up is not.
+        assert_eq!(alerts_of(app, Kind::SiteDown, "CAM-404").await, 1);
+        assert_eq!(alerts_of(app, Kind::SiteUp, "VC-OK").await, 0);
+        assert_eq!(round.alerts, 5);
+        assert_eq!(
+            count(app, "SELECT COUNT(*) AS n FROM notifications", params![]).await,
+            0
+        );
+    }
+);
+
+on_both!(
+    site_down_rules_are_made_on_the_rules_form,
+    async |app: &TestApp| {
+        crate::support::setup(app).await;
+        let mut admin = app
+            .signed_in("qt.ht", Role::SystemAdmin, Scope::National)
+            .await;
+        let r = admin
+            .post(
+                "/operations/alerts/rules",
+                &[
+                    ("kind", "site_down"),
+                    ("indicator", ""),
+                    ("template", ""),
+                    ("threshold", ""),
+                    ("recipients", "trucban@vpcp.gov.vn"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = admin.get("/operations/alerts/rules").await;
+        assert!(page.body.contains("Mọi điểm kết nối"), "{}", page.body);
+        assert!(page.body.contains("Điểm kết nối mất tín hiệu"));
+    }
+);
