@@ -267,6 +267,8 @@ const NO_QUERY: &[&str] = &[
     "/operations/admin/dashboards/{id}",
     "/operations/admin/playlists/{id}",
     "/api/v1/operations/overview",
+    "/api/v1/operations/provinces/{code}",
+    "/api/v1/operations/alerts/{id}/acknowledge",
     "/operations/brief",
     "/operations/brief/archive",
     "/operations/brief/{day}",
@@ -338,6 +340,8 @@ fn json_body(path: &str) -> Value {
             "agg_time": "last"}]),
         "/api/v1/targets/import" => json!([{"indicator": "RETAIL_SALES", "unit": "40",
             "year": "2026", "target": "5"}]),
+        // No body: the path's segments are what the test mutates.
+        "/api/v1/operations/alerts/{id}/acknowledge" => json!({}),
         other => panic!("no sample body for POST {other}: add one"),
     }
 }

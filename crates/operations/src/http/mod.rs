@@ -5,6 +5,7 @@
 
 mod admin;
 pub(crate) mod alerts;
+mod api;
 mod brief;
 mod indicator;
 mod map;
@@ -24,6 +25,10 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(overview::overview_json))
         .routes(routes!(alerts::list_json))
+        .routes(routes!(alerts::acknowledge_json))
+        .routes(routes!(api::map))
+        .routes(routes!(api::indicator))
+        .routes(routes!(api::province))
 }
 
 /// The pages.
