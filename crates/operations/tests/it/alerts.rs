@@ -16,9 +16,14 @@ use crate::on_both;
 use crate::support::{TestApp, approve, latest_month, provinces, setup};
 
 async fn evaluate(app: &TestApp) -> usize {
-    engine::evaluate(&app.db, registry::Day::today().0, platform::db::now_ms())
-        .await
-        .unwrap()
+    engine::evaluate(
+        &app.db,
+        registry::Day::today().0,
+        platform::db::now_ms(),
+        &[],
+    )
+    .await
+    .unwrap()
 }
 
 /// Every province due for `period` approves a report whose retail sales are `retail`.
@@ -491,8 +496,11 @@ on_both!(
         let now = platform::db::now_ms();
         // The latest month due and the month before are judged: each of this year is behind.
         let judged = usize::from(p.index.min(2));
-        assert_eq!(engine::evaluate(&app.db, today, now).await.unwrap(), judged);
-        assert_eq!(engine::evaluate(&app.db, today, now).await.unwrap(), 0);
+        assert_eq!(
+            engine::evaluate(&app.db, today, now, &[]).await.unwrap(),
+            judged
+        );
+        assert_eq!(engine::evaluate(&app.db, today, now, &[]).await.unwrap(), 0);
         let row = app
             .db
             .fetch_one(
@@ -677,5 +685,74 @@ on_both!(
         let r = approver.request("POST", &path, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.json()["acknowledged_by"], "pheduyet.tw");
+    }
+);
+
+/// The recipients of the alerts' e-mails in the outbox, sorted.
+async fn alert_recipients(app: &TestApp) -> Vec<String> {
+    let mut out: Vec<String> = app
+        .db
+        .fetch_all(
+            "SELECT recipient FROM notifications WHERE dedupe_key LIKE 'alert:%'",
+            params![],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String>("recipient").unwrap())
+        .collect();
+    out.sort();
+    out
+}
+
+on_both!(
+    a_rule_without_recipients_e_mails_the_configured_default_recipients,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        // The setting as an operator writes it, read and checked as at start.
+        let mut config = platform::config::Config::default();
+        config
+            .apply_env(|k| {
+                (k == "EGOV_ALERT_RECIPIENTS")
+                    .then(|| "truc.ban@example.gov.vn, lanh.dao@example.gov.vn".into())
+            })
+            .unwrap();
+        config.check_alert_recipients().unwrap();
+        let defaults = config.alert_recipients.clone();
+        // A rule of its own recipients, and one without.
+        rule(app, Kind::ReportMissing, &t.code, None, &[]).await;
+        let today = registry::Day::today().0;
+        let raised = engine::evaluate(&app.db, today, platform::db::now_ms(), &defaults)
+            .await
+            .unwrap();
+        assert!(raised > 0);
+        let alerts = count(app, "SELECT COUNT(*) AS n FROM alerts").await as usize;
+        let got = alert_recipients(app).await;
+        assert_eq!(got.len(), alerts * 2, "{got:?}");
+        assert!(got.iter().all(|r| defaults.contains(r)), "{got:?}");
+        // A rule with recipients of its own e-mails them only.
+        rule(
+            app,
+            Kind::Above,
+            "RETAIL_SALES",
+            Some(1.0),
+            &["phong.tk@example.gov.vn"],
+        )
+        .await;
+        let p = latest_month();
+        approve_all(app, &t, &p, "5").await;
+        let before = got.len();
+        let raised = engine::evaluate(&app.db, today, platform::db::now_ms(), &defaults)
+            .await
+            .unwrap();
+        assert!(raised > 0);
+        let got = alert_recipients(app).await;
+        assert_eq!(
+            got.iter()
+                .filter(|r| *r == "phong.tk@example.gov.vn")
+                .count(),
+            got.len() - before,
+            "{got:?}"
+        );
     }
 );
