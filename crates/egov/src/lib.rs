@@ -231,17 +231,23 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
         Ok(())
     });
     // The operations center's alert rules, every minute: each new alert once, with its e-mails.
-    r.register("operations.alerts", |db, _job| async move {
-        let n = operations::engine::alerts::evaluate(
-            &db,
-            registry::Day::today().0,
-            platform::db::now_ms(),
-        )
-        .await?;
-        if n > 0 {
-            tracing::info!(raised = n, "alerts raised");
+    // A rule without recipients of its own e-mails the configured `alert_recipients`.
+    let defaults = Arc::new(config.alert_recipients.clone());
+    r.register("operations.alerts", move |db, _job| {
+        let defaults = defaults.clone();
+        async move {
+            let n = operations::engine::alerts::evaluate(
+                &db,
+                registry::Day::today().0,
+                platform::db::now_ms(),
+                &defaults,
+            )
+            .await?;
+            if n > 0 {
+                tracing::info!(raised = n, "alerts raised");
+            }
+            Ok(())
         }
-        Ok(())
     });
     // The connected sites' health, every minute: cameras' streams and conference points probed
     // concurrently, changes kept, alerts raised (operations::engine::probe).

@@ -72,10 +72,16 @@ pub struct Config {
     /// A GeoJSON file of the provinces' boundaries whose features carry the province code in the
     /// property `code`: the operations center's map draws them instead of its tile grid.
     pub provinces_geojson: Option<PathBuf>,
+    /// Who receives the operations center's alerts when a rule names no recipients of its own
+    /// (e.g. the duty officers' mailbox). Empty: such alerts are shown, not e-mailed.
+    pub alert_recipients: Vec<String>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
 }
+
+/// The most default alert recipients (the outbox queues one message per recipient and alert).
+pub const MAX_ALERT_RECIPIENTS: usize = 50;
 
 /// Targets may be set up to five years ahead: the span of a socio-economic development plan.
 pub const DEFAULT_TARGET_LEAD_YEARS: u32 = 5;
@@ -106,6 +112,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "egov <no-reply@egov.local>".into(),
             provinces_geojson: None,
+            alert_recipients: Vec::new(),
             demo: false,
         }
     }
@@ -144,6 +151,7 @@ impl Config {
             None => Config::default(),
         };
         cfg.apply_env(|k| std::env::var(k).ok())?;
+        cfg.check_alert_recipients()?;
         Ok(cfg)
     }
 
@@ -212,6 +220,14 @@ impl Config {
         if let Some(v) = get("EGOV_PROVINCES_GEOJSON") {
             self.provinces_geojson = Some(PathBuf::from(v));
         }
+        if let Some(v) = get("EGOV_ALERT_RECIPIENTS") {
+            self.alert_recipients = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v
                 .split(',')
@@ -219,6 +235,24 @@ impl Config {
                 .filter(|a| !a.is_empty())
                 .map(|a| parse("EGOV_TRUSTED_PROXIES", a.to_owned()))
                 .collect::<Result<_, _>>()?;
+        }
+        Ok(())
+    }
+
+    /// Every default alert recipient is an e-mail address (at most [`MAX_ALERT_RECIPIENTS`]):
+    /// a typo is refused at start, not discovered when an alert is not delivered.
+    pub fn check_alert_recipients(&self) -> Result<(), ConfigError> {
+        let bad = |message: String| ConfigError::Env {
+            name: "alert_recipients (EGOV_ALERT_RECIPIENTS)".into(),
+            message,
+        };
+        if self.alert_recipients.len() > MAX_ALERT_RECIPIENTS {
+            return Err(bad(format!("at most {MAX_ALERT_RECIPIENTS} addresses")));
+        }
+        for a in &self.alert_recipients {
+            if a.parse::<lettre::Address>().is_err() || a.chars().any(char::is_control) {
+                return Err(bad(format!("{a:?} is not an e-mail address")));
+            }
         }
         Ok(())
     }
@@ -291,6 +325,7 @@ impl Config {
             #[serde(skip_serializing_if = "Option::is_none")]
             smtp_url: Option<String>,
             mail_from: &'a str,
+            alert_recipients: &'a [String],
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -320,6 +355,7 @@ impl Config {
             trusted_proxies: self.trusted_proxies.iter().map(|a| a.to_string()).collect(),
             smtp_url: self.smtp_url.as_ref().map(|u| redact_url(u.expose())),
             mail_from: &self.mail_from,
+            alert_recipients: &self.alert_recipients,
         };
         toml::to_string(&shown).unwrap_or_default()
     }
@@ -428,5 +464,32 @@ mod tests {
         cfg.apply_env(|k| (k == "EGOV_TRUSTED_PROXIES").then(|| "10.0.0.1, ::1".into()))
             .unwrap();
         assert_eq!(cfg.trusted_proxies.len(), 2);
+    }
+
+    #[test]
+    fn default_alert_recipients_are_read_and_checked() {
+        let mut cfg = Config::default();
+        assert!(cfg.alert_recipients.is_empty());
+        cfg.apply_env(|k| {
+            (k == "EGOV_ALERT_RECIPIENTS")
+                .then(|| " truc.ban@example.gov.vn, ,lanh.dao@example.gov.vn ".into())
+        })
+        .unwrap();
+        assert_eq!(
+            cfg.alert_recipients,
+            vec!["truc.ban@example.gov.vn", "lanh.dao@example.gov.vn"]
+        );
+        cfg.check_alert_recipients().unwrap();
+        let toml: Config = toml::from_str("alert_recipients = [\"a@example.gov.vn\"]").unwrap();
+        assert_eq!(toml.alert_recipients, vec!["a@example.gov.vn"]);
+        assert!(cfg.redacted_toml().contains("truc.ban@example.gov.vn"));
+        cfg.alert_recipients.push("truc ban".into());
+        let err = cfg.check_alert_recipients().unwrap_err().to_string();
+        assert!(
+            err.contains("EGOV_ALERT_RECIPIENTS") && err.contains("truc ban"),
+            "{err}"
+        );
+        cfg.alert_recipients = vec!["a@example.gov.vn".into(); MAX_ALERT_RECIPIENTS + 1];
+        assert!(cfg.check_alert_recipients().is_err());
     }
 }

@@ -1078,3 +1078,71 @@ async fn a_camera_plays_and_its_outage_raises_an_alert() {
     let _ = camera_stop.send(());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 12: the map in Chromium — the 34 provinces' cells for a current period; for a period
+/// before July 2025 the figures rolled into today's 34, or the 63 provinces of the time when
+/// the reader chooses them; a click on a province's cell opens that province's page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn the_map_shows_34_provinces_or_the_63_of_an_old_period_and_opens_a_province() {
+    let (base, _accounts, stop) = start_server().await;
+    let c = browser().await;
+    c.goto(&format!("{base}/operations/indicators/RETAIL_SALES"))
+        .await
+        .unwrap();
+    wait_loaded(&c).await;
+    // The cells the reader sees: links drawn with a size.
+    let cells = || async {
+        c.execute(
+            "return [...document.querySelectorAll('svg.ops-map-svg a')]
+               .filter(a => { const r = a.getBoundingClientRect(); return r.width > 0 && r.height > 0; })
+               .map(a => a.getAttribute('href'));",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect::<std::collections::BTreeSet<String>>()
+    };
+    let current = cells().await;
+    assert_eq!(current.len(), 34, "{current:?}");
+    assert!(current.contains("/operations/provinces/40"));
+    // June 2025, before the provinces merged, chosen from the period list.
+    c.find(Locator::Css("#ops-period option[value='202506']"))
+        .await
+        .expect("June 2025 among the periods offered")
+        .click()
+        .await
+        .unwrap();
+    click(&c, ".ops-period-form button[type='submit']").await;
+    wait_for_url(&c, "period=202506").await;
+    assert_eq!(cells().await, current, "rolled into today's 34");
+    assert!(c.find(Locator::Css("#map-note")).await.is_ok());
+    // The 63 provinces of the time, at the reader's choice.
+    click(&c, ".ops-views a[href$='view=old']").await;
+    wait_for_url(&c, "view=old").await;
+    let rows = c
+        .find_all(Locator::Css("#old-provinces tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 63);
+    let text = page(&c).await;
+    assert!(text.contains("Hà Giang (02)"), "a province of the time");
+    // A click on Nghệ An's cell opens its page.
+    click(&c, "svg.ops-map-svg a[href='/operations/provinces/40']").await;
+    wait_for_url(&c, "/operations/provinces/40").await;
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(h1.contains("Nghệ An"), "{h1}");
+    assert!(console_errors(&c).await.is_empty());
+    c.close().await.unwrap();
+    let _ = stop.send(());
+}

@@ -309,6 +309,8 @@ const NO_QUERY: &[&str] = &[
     "/operations/admin/dashboards/{id}",
     "/operations/admin/playlists/{id}",
     "/api/v1/operations/overview",
+    "/api/v1/operations/provinces/{code}",
+    "/api/v1/operations/alerts/{id}/acknowledge",
     "/operations/brief",
     "/operations/brief/archive",
     "/operations/brief/{day}",
@@ -390,6 +392,8 @@ fn json_body(path: &str) -> Value {
             "year": "2026", "target": "5"}]),
         // A CSV endpoint: a JSON body is refused as a whole (415).
         "/api/v1/operations/sites/import" => json!({"code": "CAM-1"}),
+        // No body: the path's segments are what the test mutates.
+        "/api/v1/operations/alerts/{id}/acknowledge" => json!({}),
         other => panic!("no sample body for POST {other}: add one"),
     }
 }

@@ -70,8 +70,14 @@ impl From<QueryError> for AlertError {
     }
 }
 
-/// Evaluate every active rule on `today` at `now_ms`; returns how many alerts were raised.
-pub async fn evaluate(db: &Db, today: Date, now_ms: i64) -> Result<usize, AlertError> {
+/// Evaluate every active rule on `today` at `now_ms`; returns how many alerts were raised. A
+/// rule that names no recipients e-mails `default_recipients` (the `alert_recipients` setting).
+pub async fn evaluate(
+    db: &Db,
+    today: Date,
+    now_ms: i64,
+    default_recipients: &[String],
+) -> Result<usize, AlertError> {
     let rules = store::active_rules(db).await?;
     if rules.is_empty() {
         return Ok(0);
@@ -83,7 +89,12 @@ pub async fn evaluate(db: &Db, today: Date, now_ms: i64) -> Result<usize, AlertE
         if store::exists(db, &finding.dedupe_key()).await? {
             continue;
         }
-        raised += usize::from(raise(db, &finding, &rule.recipients, now_ms).await?);
+        let to = if rule.recipients.is_empty() {
+            default_recipients
+        } else {
+            &rule.recipients
+        };
+        raised += usize::from(raise(db, &finding, to, now_ms).await?);
     }
     Ok(raised)
 }

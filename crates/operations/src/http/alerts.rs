@@ -321,6 +321,57 @@ pub async fn acknowledge(
     }
 }
 
+/// Acknowledge an alert: national approvers and system administrators, by API token (or by a
+/// session, from the same origin: the JSON API's CSRF defence). Audited; the answer is the alert
+/// with who acknowledged it and when. An alert acknowledged already is 409
+/// `alert_already_acknowledged` naming who did it first and when, and nothing changes.
+#[utoipa::path(post, path = "/api/v1/operations/alerts/{id}/acknowledge", tag = "operations",
+    operation_id = "acknowledge_alert",
+    params(("id" = i64, Path, description = "The alert's number")),
+    responses((status = 200, description = "Acknowledged", body = Alert),
+              (status = 401, description = "No valid token or session", body = platform::error::ErrorEnvelope),
+              (status = 403, description = "The caller may not acknowledge alerts", body = platform::error::ErrorEnvelope),
+              (status = 404, description = "No such alert (or one the caller may not see)", body = platform::error::ErrorEnvelope),
+              (status = 409, description = "Acknowledged already: by whom and when", body = platform::error::ErrorEnvelope)))]
+pub async fn acknowledge_json(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Alert>> {
+    auth.require(Permission::ApproveData, &Target::national())?;
+    let catalogue = reporting::query::shared_catalogue(&state.cache, &state.db).await?;
+    let seen = |a: &Alert| visible(&auth.ctx, &catalogue, a);
+    let current = {
+        let mut tx = state.db.begin().await?;
+        store::alert(&mut tx, id).await?
+    };
+    match current {
+        Some(a) if seen(&a) => {}
+        _ => return Err(AppError::not_found()),
+    }
+    match engine::acknowledge(&state.db, &auth.actor(), id).await {
+        Ok(a) => Ok(Json(a)),
+        Err(AlertError::Db(e)) => Err(AppError::from(e)),
+        Err(AlertError::AlreadyAcknowledged) => {
+            let first = {
+                let mut tx = state.db.begin().await?;
+                store::alert(&mut tx, id).await?
+            };
+            let (by, at) = first
+                .and_then(|a| Some((a.acknowledged_by?, a.acknowledged_at?)))
+                .unwrap_or_default();
+            Err(AppError::conflict(
+                platform::error::Problem::new("alert_already_acknowledged")
+                    .arg("id", id)
+                    .arg("name", by)
+                    .arg("at", fmt_ms(at)),
+            ))
+        }
+        Err(AlertError::NotFound) => Err(AppError::not_found()),
+        Err(e) => Err(AppError::internal(e)),
+    }
+}
+
 /// A rule as the rules page lists it.
 struct RuleView {
     id: i64,

@@ -3,6 +3,8 @@
 //! table for a chosen period, downloads, its definition and source, and the late reports.
 //! Public indicators for everyone; internal ones for officials who may read national figures.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::Response;
 use platform::error::{AppError, AppResult, Problem};
@@ -17,7 +19,7 @@ use serde::Deserialize;
 
 use super::charts::{LineChart, line_chart};
 use super::map::{MapView, dash, period_label, view};
-use crate::query::{self, Figure};
+use crate::query::{self, Figure, IndicatorSeries, MapData};
 
 /// The indicator `code` if the caller may read its national figures: unknown is 404, internal
 /// is 401 for anonymous callers and 403 for officials without a national grant.
@@ -117,7 +119,82 @@ fn rows(ind: &Indicator, figures: &[Figure], lang: Lang) -> Vec<FigureRow> {
         .collect()
 }
 
-fn parse_period(raw: &str) -> AppResult<Period> {
+/// The national series of `ind` from the node's read cache, with the report compliance of
+/// `chosen` (none: of the default period). The page and the API read the same entry.
+pub(super) async fn load_series(
+    state: &AppState,
+    ind: &Indicator,
+    chosen: Option<Period>,
+) -> AppResult<Arc<IndicatorSeries>> {
+    let catalogue = reporting::query::shared_catalogue(&state.cache, &state.db).await?;
+    state
+        .cache
+        .get_or_compute(
+            &format!(
+                "operations.indicator:{}:{}",
+                ind.code,
+                chosen.map(|p| p.id()).unwrap_or_default()
+            ),
+            query::series(
+                &state.db,
+                &catalogue,
+                ind,
+                registry::Day::today().0,
+                platform::db::now_ms(),
+                chosen,
+            ),
+        )
+        .await
+        .map_err(query_error)
+}
+
+/// Today's provinces' figures of `ind` in `period` (rolled up before July 2025), from the
+/// node's read cache.
+pub(super) async fn load_map(
+    state: &AppState,
+    ind: &Indicator,
+    period: Period,
+) -> AppResult<Arc<MapData>> {
+    state
+        .cache
+        .get_or_compute(
+            &format!("operations.map:{}:{}", ind.code, period.id()),
+            query::map(&state.db, ind, period),
+        )
+        .await
+        .map_err(query_error)
+}
+
+/// The provinces of the time in `period` with their figures of `ind`, largest first, from the
+/// node's read cache.
+pub(super) async fn load_old(
+    state: &AppState,
+    ind: &Indicator,
+    period: Period,
+) -> AppResult<Arc<Vec<reporting::query::ProvinceValue>>> {
+    Ok(state
+        .cache
+        .get_or_compute(
+            &format!("operations.old:{}:{}", ind.code, period.id()),
+            reporting::query::province_values(&state.db, ind, &period),
+        )
+        .await?)
+}
+
+/// The `?view=` of an indicator's page: `old` for the provinces of the time.
+pub(super) fn parse_view(raw: Option<&str>) -> AppResult<bool> {
+    match raw {
+        None | Some("rolled") => Ok(false),
+        Some("old") => Ok(true),
+        Some(other) => Err(AppError::invalid(
+            Problem::new("param_invalid")
+                .field("view")
+                .arg("value", other),
+        )),
+    }
+}
+
+pub(super) fn parse_period(raw: &str) -> AppResult<Period> {
     Period::parse(raw).map_err(|_| {
         AppError::invalid(
             Problem::new("period_invalid")
@@ -136,60 +213,18 @@ pub async fn page(
 ) -> AppResult<Response> {
     let ind = readable(&state, &ctx, &code).await?;
     let chosen = params.period.as_deref().map(parse_period).transpose()?;
-    let old_view = match params.view.as_deref() {
-        None | Some("rolled") => false,
-        Some("old") => true,
-        Some(other) => {
-            return Err(AppError::invalid(
-                Problem::new("param_invalid")
-                    .field("view")
-                    .arg("value", other),
-            ));
-        }
-    };
+    let old_view = parse_view(params.view.as_deref())?;
     let lang = ctx.lang;
-    let catalogue = reporting::query::shared_catalogue(&state.cache, &state.db).await?;
-    let series = state
-        .cache
-        .get_or_compute(
-            &format!(
-                "operations.indicator:{}:{}",
-                ind.code,
-                chosen.map(|p| p.id()).unwrap_or_default()
-            ),
-            query::series(
-                &state.db,
-                &catalogue,
-                &ind,
-                registry::Day::today().0,
-                platform::db::now_ms(),
-                chosen,
-            ),
-        )
-        .await
-        .map_err(query_error)?;
+    let series = load_series(&state, &ind, chosen).await?;
     let period = match chosen {
         Some(p) => p,
         None => Period::parse(&series.default_period).map_err(|_| AppError::not_found())?,
     };
-    let map_data = state
-        .cache
-        .get_or_compute(
-            &format!("operations.map:{}:{}", ind.code, period.id()),
-            query::map(&state.db, &ind, period),
-        )
-        .await
-        .map_err(query_error)?;
+    let map_data = load_map(&state, &ind, period).await?;
     let map = view(&state, &ctx, &ind, &map_data).await?;
     let mut old_rows = Vec::new();
     if old_view {
-        let old = state
-            .cache
-            .get_or_compute(
-                &format!("operations.old:{}:{}", ind.code, period.id()),
-                reporting::query::province_values(&state.db, &ind, &period),
-            )
-            .await?;
+        let old = load_old(&state, &ind, period).await?;
         old_rows = old
             .iter()
             .enumerate()

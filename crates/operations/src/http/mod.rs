@@ -5,6 +5,7 @@
 
 mod admin;
 pub(crate) mod alerts;
+mod api;
 mod brief;
 mod cameras;
 mod charts;
@@ -31,6 +32,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::list_json))
         .routes(routes!(sites::list_json))
         .routes(routes!(sites::import_json))
+        .routes(routes!(alerts::acknowledge_json))
+        .routes(routes!(api::map))
+        .routes(routes!(api::indicator))
+        .routes(routes!(api::province))
 }
 
 /// The pages.

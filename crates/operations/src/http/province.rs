@@ -3,6 +3,8 @@
 //! its record with the monthly report. The indicators shown are those the caller may read
 //! nationally, as on the overview.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::Response;
 use platform::error::{AppError, AppResult};
@@ -16,7 +18,7 @@ use super::indicator::query_error;
 use super::map::{dash, period_label};
 use crate::model::key::KEY_INDICATORS;
 use crate::model::spark::polylines;
-use crate::query;
+use crate::query::{self, ProvinceView};
 
 struct Row {
     code: String,
@@ -51,13 +53,11 @@ struct ProvincePage {
     overdue: usize,
 }
 
-/// `/operations/provinces/{code}`.
-pub async fn page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> AppResult<Response> {
-    let unit = registry::store::unit_by_code(&state.db, &code, registry::Day::today())
+/// Today's province `code` for the caller (the key indicators they may read nationally), from
+/// the node's read cache; 404 for a code that is not one of today's provinces. The page and the
+/// API read the same entry.
+pub(super) async fn load(state: &AppState, ctx: &Ctx, code: &str) -> AppResult<Arc<ProvinceView>> {
+    let unit = registry::store::unit_by_code(&state.db, code, registry::Day::today())
         .await?
         .filter(|u| u.level == registry::Level::Province)
         .ok_or_else(AppError::not_found)?;
@@ -71,7 +71,7 @@ pub async fn page(
         .cloned()
         .collect();
     let codes: Vec<&str> = visible.iter().map(|i| i.code.as_str()).collect();
-    let v = state
+    state
         .cache
         .get_or_compute(
             &format!("operations.province:{}:{}", unit.code, codes.join(",")),
@@ -85,7 +85,16 @@ pub async fn page(
             ),
         )
         .await
-        .map_err(query_error)?;
+        .map_err(query_error)
+}
+
+/// `/operations/provinces/{code}`.
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let v = load(&state, &ctx, &code).await?;
     let lang = ctx.lang;
     let first = v
         .months

@@ -64,7 +64,7 @@ pub async fn province(
         .cloned()
         .collect();
     let all = data::current_province_figures(db, &reported, &period).await?;
-    let series = data::current_unit_series(db, unit, &reported, &months).await?;
+    let series = data::unit_series_batch(db, unit, &reported, &months).await?;
     let figures = visible
         .iter()
         .map(|ind| {
@@ -110,7 +110,7 @@ pub async fn province(
             let earlier = periods.last().expect("one").previous();
             periods.push(earlier);
         }
-        record = data::unit_record(db, &t, unit, &periods, now_ms).await?;
+        record = data::unit_record_batch(db, &t, unit, &periods, now_ms).await?;
     }
     Ok(ProvinceView {
         code: unit.code.clone(),

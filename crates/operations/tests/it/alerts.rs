@@ -16,9 +16,14 @@ use crate::on_both;
 use crate::support::{TestApp, approve, latest_month, provinces, setup};
 
 async fn evaluate(app: &TestApp) -> usize {
-    engine::evaluate(&app.db, registry::Day::today().0, platform::db::now_ms())
-        .await
-        .unwrap()
+    engine::evaluate(
+        &app.db,
+        registry::Day::today().0,
+        platform::db::now_ms(),
+        &[],
+    )
+    .await
+    .unwrap()
 }
 
 /// Every province due for `period` approves a report whose retail sales are `retail`.
@@ -491,8 +496,11 @@ on_both!(
         let now = platform::db::now_ms();
         // The latest month due and the month before are judged: each of this year is behind.
         let judged = usize::from(p.index.min(2));
-        assert_eq!(engine::evaluate(&app.db, today, now).await.unwrap(), judged);
-        assert_eq!(engine::evaluate(&app.db, today, now).await.unwrap(), 0);
+        assert_eq!(
+            engine::evaluate(&app.db, today, now, &[]).await.unwrap(),
+            judged
+        );
+        assert_eq!(engine::evaluate(&app.db, today, now, &[]).await.unwrap(), 0);
         let row = app
             .db
             .fetch_one(
@@ -545,5 +553,206 @@ on_both!(
             .await;
         let r = approver.post(&path, &[("active", "false")]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+);
+
+on_both!(
+    an_api_token_acknowledges_an_alert_once_and_a_lower_role_cannot,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(app, Kind::ReportMissing, &t.code, None, &[]).await;
+        evaluate(app).await;
+        let p = overdue_period(&t);
+        let id: i64 = app
+            .db
+            .fetch_one("SELECT id FROM alerts WHERE period = $1", params![p.id()])
+            .await
+            .unwrap()
+            .get("id")
+            .unwrap();
+        let path = format!("/api/v1/operations/alerts/{id}/acknowledge");
+        let audited = "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'alert.acknowledge'";
+        let open = "SELECT COUNT(*) AS n FROM alerts WHERE acknowledged_at IS NULL";
+        let open_before = count(app, open).await;
+        // No credentials; a viewer's token; a provincial approver's token: refused, nothing
+        // changes.
+        let r = app.client().request("POST", &path, None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+        let mut viewer = app.token_client("xem", Role::Viewer, Scope::National).await;
+        let r = viewer.request("POST", &path, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert_eq!(r.error_code(), "forbidden");
+        let province = app.scope("unit", "40").await;
+        let mut local = app.token_client("pd.na", Role::Approver, province).await;
+        let r = local.request("POST", &path, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert_eq!(count(app, audited).await, 0);
+        assert_eq!(count(app, open).await, open_before);
+        // A national approver's token: acknowledged, audited, the alert returned.
+        let mut approver = app
+            .token_client("he-thong-dieu-hanh", Role::Approver, Scope::National)
+            .await;
+        let before = platform::db::now_ms();
+        let r = approver.request("POST", &path, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let j = r.json();
+        assert_eq!(j["id"], id);
+        let by = j["acknowledged_by"].as_str().unwrap().to_owned();
+        // The token as the audit trail names it.
+        assert!(by.starts_with("token:egov_"), "{by}");
+        assert!(j["acknowledged_at"].as_i64().unwrap() >= before);
+        assert_eq!(count(app, audited).await, 1);
+        assert_eq!(count(app, open).await, open_before - 1);
+        // A second time, by anyone: 409 naming the first acknowledger; nothing changes.
+        let mut other = app
+            .token_client("other", Role::Approver, Scope::National)
+            .await;
+        for c in [&mut approver, &mut other] {
+            let r = c.request("POST", &path, None).await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+            assert_eq!(r.error_code(), "alert_already_acknowledged");
+            let detail = r.json()["errors"][0]["detail"].as_str().unwrap().to_owned();
+            assert!(detail.contains(&by), "{detail}");
+        }
+        other.lang = Some("en");
+        let r = other.request("POST", &path, None).await;
+        assert!(r.body.contains("acknowledged already, by"), "{}", r.body);
+        assert_eq!(count(app, audited).await, 1);
+        let row = app
+            .db
+            .fetch_one(
+                "SELECT acknowledged_by FROM alerts WHERE id = $1",
+                params![id],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            row.get::<Option<String>>("acknowledged_by").unwrap(),
+            Some(by)
+        );
+        // An unknown alert.
+        let r = other
+            .request("POST", "/api/v1/operations/alerts/999999/acknowledge", None)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // The cookie form is never driven by a token.
+        let r = other
+            .request(
+                "POST",
+                &format!("/operations/alerts/{id}/acknowledge"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(
+            r.body
+                .contains("API tokens are accepted by the JSON API only")
+        );
+    }
+);
+
+on_both!(
+    a_session_acknowledges_by_json_from_its_own_origin_only,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        rule(app, Kind::ReportMissing, &t.code, None, &[]).await;
+        evaluate(app).await;
+        let id: i64 = app
+            .db
+            .fetch_one("SELECT MIN(id) AS id FROM alerts", params![])
+            .await
+            .unwrap()
+            .get("id")
+            .unwrap();
+        let path = format!("/api/v1/operations/alerts/{id}/acknowledge");
+        let mut approver = app
+            .signed_in("pheduyet.tw", Role::Approver, Scope::National)
+            .await;
+        // Another site's page posting with the official's cookies: refused.
+        let req = testkit::Req::new("POST", &path)
+            .cookies(&approver)
+            .header(axum::http::header::ORIGIN, "https://evil.example");
+        let r = approver.send(req).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM alerts WHERE acknowledged_at IS NOT NULL"
+            )
+            .await,
+            0
+        );
+        let r = approver.request("POST", &path, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["acknowledged_by"], "pheduyet.tw");
+    }
+);
+
+/// The recipients of the alerts' e-mails in the outbox, sorted.
+async fn alert_recipients(app: &TestApp) -> Vec<String> {
+    let mut out: Vec<String> = app
+        .db
+        .fetch_all(
+            "SELECT recipient FROM notifications WHERE dedupe_key LIKE 'alert:%'",
+            params![],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String>("recipient").unwrap())
+        .collect();
+    out.sort();
+    out
+}
+
+on_both!(
+    a_rule_without_recipients_e_mails_the_configured_default_recipients,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        // The setting as an operator writes it, read and checked as at start.
+        let mut config = platform::config::Config::default();
+        config
+            .apply_env(|k| {
+                (k == "EGOV_ALERT_RECIPIENTS")
+                    .then(|| "truc.ban@example.gov.vn, lanh.dao@example.gov.vn".into())
+            })
+            .unwrap();
+        config.check_alert_recipients().unwrap();
+        let defaults = config.alert_recipients.clone();
+        // A rule of its own recipients, and one without.
+        rule(app, Kind::ReportMissing, &t.code, None, &[]).await;
+        let today = registry::Day::today().0;
+        let raised = engine::evaluate(&app.db, today, platform::db::now_ms(), &defaults)
+            .await
+            .unwrap();
+        assert!(raised > 0);
+        let alerts = count(app, "SELECT COUNT(*) AS n FROM alerts").await as usize;
+        let got = alert_recipients(app).await;
+        assert_eq!(got.len(), alerts * 2, "{got:?}");
+        assert!(got.iter().all(|r| defaults.contains(r)), "{got:?}");
+        // A rule with recipients of its own e-mails them only.
+        rule(
+            app,
+            Kind::Above,
+            "RETAIL_SALES",
+            Some(1.0),
+            &["phong.tk@example.gov.vn"],
+        )
+        .await;
+        let p = latest_month();
+        approve_all(app, &t, &p, "5").await;
+        let before = got.len();
+        let raised = engine::evaluate(&app.db, today, platform::db::now_ms(), &defaults)
+            .await
+            .unwrap();
+        assert!(raised > 0);
+        let got = alert_recipients(app).await;
+        assert_eq!(
+            got.iter()
+                .filter(|r| *r == "phong.tk@example.gov.vn")
+                .count(),
+            got.len() - before,
+            "{got:?}"
+        );
     }
 );

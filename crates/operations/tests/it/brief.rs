@@ -28,6 +28,61 @@ fn pdf_text(pdf: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The resolution page 1 is rendered at: A4 (210 × 297 mm) is 827 × 1170 pixels at 100 dpi.
+const DPI: f64 = 100.0;
+
+/// Page 1 of a PDF rendered by poppler's `pdftoppm` (scripts/test installs poppler-utils): the
+/// PNG's bytes, and the same page in grey levels (a PGM's pixels) to see that ink was drawn.
+fn pdf_page1(pdf: &[u8]) -> (Vec<u8>, (usize, usize), Vec<u8>) {
+    let dir = std::env::temp_dir().join(format!("egov-ppm-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("brief.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let render = |format: &str| {
+        let out = std::process::Command::new("pdftoppm")
+            .args([
+                format,
+                "-r",
+                &DPI.to_string(),
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+            ])
+            .arg(&path)
+            .arg(dir.join("page"))
+            .output()
+            .expect("pdftoppm (Debian poppler-utils; scripts/test installs it)");
+        assert!(
+            out.status.success(),
+            "pdftoppm {format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    render("-png");
+    render("-gray");
+    let png = std::fs::read(dir.join("page.png")).unwrap();
+    let pgm = std::fs::read(dir.join("page.pgm")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    // A binary PGM: "P5", width, height, maximum, each after white space, then the pixels.
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !pgm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8(pgm[start..at].to_vec()).unwrap());
+    }
+    assert_eq!(fields[0], "P5");
+    let size = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (png, size, pgm[at + 1..].to_vec())
+}
+
 fn rand_suffix() -> String {
     format!(
         "{}-{}",
@@ -138,6 +193,26 @@ on_both!(
             .await;
         assert_eq!(status, StatusCode::OK);
         let text = pdf_text(&pdf);
+        // Page 1 renders: a PNG of an A4 page at the chosen resolution, with ink on it.
+        let (png, (w, h), grey) = pdf_page1(&pdf);
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+        // IHDR, the first chunk: width and height, big-endian, from byte 16.
+        let dim = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as f64;
+        let a4 = (210.0 / 25.4 * DPI, 297.0 / 25.4 * DPI);
+        assert!(
+            (dim(16) - a4.0).abs() <= 1.0 && (dim(20) - a4.1).abs() <= 1.0,
+            "A4 at {DPI} dpi is {a4:?} pixels, the PNG is {} × {}",
+            dim(16),
+            dim(20)
+        );
+        assert_eq!((w as f64, h as f64), (dim(16), dim(20)));
+        assert_eq!(grey.len(), w * h, "one byte a pixel");
+        let inked = grey.iter().filter(|&&g| g < 128).count();
+        assert!(
+            inked > w * h / 1000,
+            "page 1 has text on it: {inked} dark pixels of {}",
+            w * h
+        );
         assert!(text.contains("Điểm tin hàng ngày"), "{text}");
         assert!(
             text.contains("Hội nghị trực tuyến — Cổng TTĐT Chính phủ"),

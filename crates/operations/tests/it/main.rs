@@ -6,6 +6,7 @@ mod support;
 use testkit::on_both;
 
 mod alerts;
+mod api;
 mod brief;
 mod cameras;
 mod conferences;

@@ -140,3 +140,76 @@ on_both!(
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 );
+
+on_both!(
+    a_provinces_history_read_at_once_equals_the_period_by_period_read,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        // Today's Tuyên Quang (08) was Hà Giang (02) and Tuyên Quang (08) before July 2025:
+        // figures on both sides of the change, and reports on time, late and missing.
+        let before = reporting::Period::month(2025, 5);
+        let old = provinces(app, &before).await;
+        let id = |code: &str| old.iter().find(|u| u.1 == code).unwrap().0;
+        approve(app, &t, id("02"), &before, "10").await;
+        approve(app, &t, id("08"), &before, "20,5").await;
+        let p = latest_month();
+        let now = provinces(app, &p).await;
+        let tq = now.iter().find(|u| u.1 == "08").unwrap().0;
+        approve(app, &t, tq, &p, "7").await;
+        approve(app, &t, tq, &p.previous(), "8").await;
+        let unit = registry::store::unit_by_code(&app.db, "08", registry::Day::today())
+            .await
+            .unwrap()
+            .unwrap();
+        let catalogue = reporting::query::catalogue(&app.db).await.unwrap();
+        let indicators: Vec<_> = catalogue
+            .iter()
+            .filter(|i| t.indicators.iter().any(|x| x.code == i.code))
+            .cloned()
+            .collect();
+        let mut months = vec![p];
+        while months.len() < 24 {
+            let earlier = months[0].previous();
+            months.insert(0, earlier);
+        }
+        assert!(months.contains(&before));
+        let one_by_one =
+            reporting::query::current_unit_series(&app.db, &unit, &indicators, &months)
+                .await
+                .unwrap();
+        let at_once = reporting::query::unit_series_batch(&app.db, &unit, &indicators, &months)
+            .await
+            .unwrap();
+        assert_eq!(at_once, one_by_one);
+        assert_eq!(
+            at_once.get(&("RETAIL_SALES".to_owned(), before.id())),
+            Some(&30.5),
+            "rolled up from the provinces of the time"
+        );
+        assert_eq!(
+            at_once.get(&("RETAIL_SALES".to_owned(), p.id())),
+            Some(&7.0)
+        );
+        let mut periods = vec![t.latest_due(registry::Day::today().0)];
+        while periods.len() < 24 {
+            let earlier = periods.last().unwrap().previous();
+            periods.push(earlier);
+        }
+        let now_ms = platform::db::now_ms();
+        let one_by_one = reporting::query::unit_record(&app.db, &t, &unit, &periods, now_ms)
+            .await
+            .unwrap();
+        let at_once = reporting::query::unit_record_batch(&app.db, &t, &unit, &periods, now_ms)
+            .await
+            .unwrap();
+        let json = |r: &[reporting::query::RecordEntry]| serde_json::to_value(r).unwrap();
+        assert_eq!(json(&at_once), json(&one_by_one));
+        assert!(at_once.len() < periods.len(), "not before the unit existed");
+        assert!(at_once.iter().any(|r| r.submitted_at.is_some()));
+        // The page reads the history at once: its trend holds the rolled-up figure.
+        let r = app.client().get("/operations/provinces/08").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let retail = &r.body[r.body.find("id=\"prov-RETAIL_SALES\"").unwrap()..];
+        assert!(retail.contains("30,5"), "{retail}");
+    }
+);

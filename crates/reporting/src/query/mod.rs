@@ -13,6 +13,7 @@
 
 mod board;
 mod figures;
+mod history;
 mod national;
 mod recent;
 mod record;
@@ -40,6 +41,7 @@ pub use figures::{
     NationalFigure, UnitFigure, UnitsMode, national_figures, no_value_reason, source_units,
     unit_figures,
 };
+pub use history::{unit_record_batch, unit_series_batch};
 pub use national::{Coverage, FigureStatus, NationalView};
 pub use recent::{RecentApproval, approved_since};
 pub use record::{

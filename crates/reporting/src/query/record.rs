@@ -120,7 +120,7 @@ async fn sources_then(db: &Db, unit: &Unit, period: &Period) -> DbResult<Vec<Uni
     Ok(out)
 }
 
-type Approved = HashMap<(i64, i64, String), f64>;
+pub(super) type Approved = HashMap<(i64, i64, String), f64>;
 
 /// Approved values of `units` for the period's months and the period itself.
 async fn approved(
@@ -159,7 +159,12 @@ fn unit_figure(ind: &Indicator, unit: i64, values: &Approved, period: &Period) -
 
 /// The figure over the source units: one unit's own, or the sum of several for an additive
 /// indicator when each has one.
-fn combined(ind: &Indicator, src: &[Unit], values: &Approved, period: &Period) -> Option<f64> {
+pub(super) fn combined(
+    ind: &Indicator,
+    src: &[Unit],
+    values: &Approved,
+    period: &Period,
+) -> Option<f64> {
     let parts: Vec<Option<f64>> = src
         .iter()
         .map(|u| unit_figure(ind, u.id, values, period))

@@ -54,6 +54,31 @@ pub async fn find(
     .transpose()
 }
 
+/// A unit's submissions of a template for several periods, in one query.
+pub async fn of_unit(
+    db: &Db,
+    template_id: i64,
+    unit_id: i64,
+    periods: &[Period],
+) -> DbResult<Vec<Submission>> {
+    if periods.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (sql, values) = db.backend().build(
+        Query::select()
+            .column(Asterisk)
+            .from("submissions")
+            .and_where(Expr::col("template_id").eq(template_id))
+            .and_where(Expr::col("unit_id").eq(unit_id))
+            .and_where(Expr::col("period").is_in(periods.iter().map(Period::id))),
+    )?;
+    db.fetch_all(sql, values)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
 /// Submissions of a template for a period (every unit).
 pub async fn for_period(db: &Db, template_id: i64, period: &Period) -> DbResult<Vec<Submission>> {
     db.fetch_all(
