@@ -72,6 +72,9 @@ pub struct Config {
     /// A GeoJSON file of the provinces' boundaries whose features carry the province code in the
     /// property `code`: the operations center's map draws them instead of its tile grid.
     pub provinces_geojson: Option<PathBuf>,
+    /// The largest edXML package the document axis accepts, in MiB (at most 64, the route's
+    /// limit).
+    pub axis_max_package_mib: u64,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -106,6 +109,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "egov <no-reply@egov.local>".into(),
             provinces_geojson: None,
+            axis_max_package_mib: 64,
             demo: false,
         }
     }
@@ -211,6 +215,9 @@ impl Config {
         }
         if let Some(v) = get("EGOV_PROVINCES_GEOJSON") {
             self.provinces_geojson = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("EGOV_AXIS_MAX_PACKAGE_MIB") {
+            self.axis_max_package_mib = parse("EGOV_AXIS_MAX_PACKAGE_MIB", v)?;
         }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v

@@ -430,5 +430,116 @@ impl Axis {
     }
 }
 
+/// Why an agency could not be registered or decided on.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("an agency with this identifier is already registered")]
+    Exists,
+    #[error("no such agency")]
+    NotFound,
+    #[error("the certificate cannot be read: {0}")]
+    Certificate(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl DirectoryError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DirectoryError::Exists => "agency_exists",
+            DirectoryError::NotFound => "agency_not_found",
+            DirectoryError::Certificate(_) => "certificate_invalid",
+            DirectoryError::Db(_) => "internal",
+        }
+    }
+}
+
+/// An agency asks to join the axis with its signing certificate (DER): it waits, `pending`, for
+/// an axis administrator. The certificate is the one its requests and packages are checked by.
+pub async fn register(
+    db: &Db,
+    id: &AgencyId,
+    name: &str,
+    endpoint: Option<&str>,
+    certificate: &[u8],
+) -> Result<Agency, DirectoryError> {
+    xmldsig::certificate_key(certificate)
+        .map_err(|e| DirectoryError::Certificate(e.to_string()))?;
+    if agencies::find(db, id).await?.is_some() {
+        return Err(DirectoryError::Exists);
+    }
+    let fingerprint = hex::encode(ring::digest::digest(&ring::digest::SHA256, certificate));
+    let mut tx = db.begin().await?;
+    let row = agencies::insert(
+        &mut tx,
+        id,
+        name,
+        endpoint,
+        Some((certificate, &fingerprint)),
+        AgencyState::Pending,
+    )
+    .await;
+    let agency_id = match row {
+        Ok(i) => i,
+        // Registered by a concurrent request between the check and the insert.
+        Err(e) if e.is_unique_violation() => return Err(DirectoryError::Exists),
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        &mut tx,
+        &Actor::system(&format!("agency {}", id.short())),
+        Change {
+            action: "documents.agency_registered",
+            object_type: "doc_agency",
+            object_id: id.short(),
+            before: None,
+            after: Some(serde_json::json!({
+                "id": agency_id, "name": name, "endpoint": endpoint, "fingerprint": fingerprint,
+                "state": AgencyState::Pending.as_str(),
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    agencies::find(db, id)
+        .await?
+        .ok_or(DirectoryError::NotFound)
+}
+
+/// An axis administrator approves (`active`) or suspends an agency; audited with the state
+/// before and after. Deciding the state it already has changes nothing and writes nothing.
+pub async fn decide(
+    db: &Db,
+    actor: &Actor,
+    code: &str,
+    state: AgencyState,
+) -> Result<Agency, DirectoryError> {
+    let id = AgencyId::parse(code).map_err(|_| DirectoryError::NotFound)?;
+    let before = agencies::find(db, &id)
+        .await?
+        .ok_or(DirectoryError::NotFound)?;
+    if before.state == state {
+        return Ok(before);
+    }
+    let mut tx = db.begin().await?;
+    agencies::set_state(&mut tx, &before.code, state, &actor.name).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.agency_decided",
+            object_type: "doc_agency",
+            object_id: before.code.clone(),
+            before: Some(serde_json::json!({ "state": before.state.as_str() })),
+            after: Some(serde_json::json!({ "state": state.as_str() })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    agencies::find(db, &id)
+        .await?
+        .ok_or(DirectoryError::NotFound)
+}
+
 #[cfg(test)]
 mod tests;

@@ -218,6 +218,8 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         &["name", "playlist", "access"],
     ),
     ("POST", "/operations/admin/displays/{id}/revoke", &[]),
+    ("GET", "/axis/agencies", &[]),
+    ("POST", "/axis/agencies/{code}/state", &["state"]),
     ("GET", "/healthz", &[]),
     ("GET", "/readyz", &[]),
     ("GET", "/metrics", &[]),
@@ -266,6 +268,8 @@ const NO_QUERY: &[&str] = &[
     "/operations/admin",
     "/operations/admin/dashboards/{id}",
     "/operations/admin/playlists/{id}",
+    "/axis/agencies",
+    "/api/v1/axis/agencies",
     "/api/v1/operations/overview",
     "/operations/brief",
     "/operations/brief/archive",
@@ -338,6 +342,12 @@ fn json_body(path: &str) -> Value {
             "agg_time": "last"}]),
         "/api/v1/targets/import" => json!([{"indicator": "RETAIL_SALES", "unit": "40",
             "year": "2026", "target": "5"}]),
+        // The document axis: unsigned requests are refused before their body is read.
+        "/api/v1/axis/packages" | "/api/v1/axis/statuses" | "/api/v1/axis/packages/{id}/ack" => {
+            json!({"package": "gói tin"})
+        }
+        "/api/v1/axis/agencies" => json!({"id": "G09", "name": "Bộ Tài chính",
+            "certificate": "MIIB"}),
         other => panic!("no sample body for POST {other}: add one"),
     }
 }
