@@ -366,12 +366,28 @@ impl Axis {
         Ok(packages::pending(&self.db, &caller.code, PENDING_PAGE).await?)
     }
 
-    /// The bytes of a package addressed to `caller` (checked against their digest).
+    /// The bytes of a package addressed to `caller` (checked against their digest). Each fetch
+    /// is an access to an official document: it is in the audit chain.
     pub async fn fetch(&self, caller: &Agency, package_id: i64) -> Result<Vec<u8>, AxisError> {
         let key = packages::file_for(&self.db, package_id, &caller.code)
             .await?
             .ok_or(AxisError::NotFound)?;
-        Ok(self.files.get(&key)?)
+        let bytes = self.files.get(&key)?;
+        let mut tx = self.db.begin().await?;
+        audit::append(
+            &mut tx,
+            &actor_of(caller),
+            Change {
+                action: "documents.package_fetched",
+                object_type: "doc_package",
+                object_id: package_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({ "recipient": caller.code, "sha256": key })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(bytes)
     }
 
     /// `caller` has the package: stop offering it. Acknowledging twice is not an error.

@@ -79,3 +79,53 @@ pub fn pages() -> Router<AppState> {
         .route("/axis/agencies", get(admin::page))
         .route("/axis/agencies/{code}/state", post(admin::decide))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every code the transport API refuses with (`Refusal::new(…, "code")`, and the request
+    /// signature's codes) has a message in `[axis_api]` of both locales.
+    #[test]
+    fn every_refusal_code_is_translated() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut codes = std::collections::BTreeSet::new();
+        for file in ["src/http/api.rs", "src/http/auth.rs", "src/http/refusal.rs"] {
+            let text = std::fs::read_to_string(root.join(file)).unwrap();
+            for part in text.split("Refusal::new(").skip(1) {
+                let args = part.split(')').next().unwrap_or_default();
+                if let Some(code) = args.split('"').nth(1) {
+                    codes.insert(code.to_owned());
+                }
+            }
+        }
+        for e in [
+            crate::auth::AuthError::Missing,
+            crate::auth::AuthError::Malformed(String::new()),
+            crate::auth::AuthError::Components,
+            crate::auth::AuthError::Algorithm(String::new()),
+            crate::auth::AuthError::Stale { created: 0, now: 0 },
+            crate::auth::AuthError::Digest,
+            crate::auth::AuthError::DigestMismatch,
+            crate::auth::AuthError::Invalid,
+        ] {
+            codes.insert(e.code().to_owned());
+        }
+        assert!(codes.len() > 20, "{codes:?}");
+        for lang in ["vi", "en"] {
+            let text =
+                std::fs::read_to_string(root.join(format!("../../locales/{lang}.toml"))).unwrap();
+            let section = text
+                .split("\n[axis_api]\n")
+                .nth(1)
+                .unwrap_or_default()
+                .split("\n[")
+                .next()
+                .unwrap_or_default();
+            for c in &codes {
+                assert!(
+                    section.lines().any(|l| l.starts_with(&format!("{c} = "))),
+                    "locales/{lang}.toml [axis_api] has no {c}"
+                );
+            }
+        }
+    }
+}

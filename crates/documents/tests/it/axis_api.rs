@@ -255,6 +255,14 @@ on_both!(
             .await,
             1
         );
+        // Each fetch is an access in the audit chain (B its document, A the status).
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'documents.package_fetched'"
+            )
+            .await,
+            2
+        );
     }
 );
 
@@ -335,6 +343,18 @@ on_both!(
             &get(app, &wrong, path).await,
             StatusCode::UNAUTHORIZED,
             "signature_algorithm",
+        );
+        // Signed as Nghệ An with another ECDSA key than its certificate's.
+        let other = ring::signature::EcdsaKeyPair::generate_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &ring::rand::SystemRandom::new(),
+        )
+        .unwrap();
+        let wrong = AgencyKey::from_pkcs8("H41", other.as_ref(), EC_CRT).unwrap();
+        refused(
+            &get(app, &wrong, path).await,
+            StatusCode::UNAUTHORIZED,
+            "signature_invalid",
         );
         // Signed as the Government Office with an ECDSA key that is not its certificate's.
         let wrong = AgencyKey::from_pkcs8("G22", EC_KEY, EC_CRT).unwrap();
