@@ -719,3 +719,40 @@ pub async fn register_agency(State(state): State<AppState>, ctx: Ctx, req: Reque
         .await,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body is streamed to the store up to the configured cap: over it, 413
+    /// `package_too_large` naming the cap, and no file is kept; under it, the file's key is the
+    /// body's SHA-256 (what `Content-Digest` is checked against).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_body_is_streamed_to_the_store_within_the_cap() {
+        let root = std::env::temp_dir().join(format!(
+            "egov-axis-cap-{}-{}",
+            std::process::id(),
+            platform::db::now_ms()
+        ));
+        let files = FileStore::new(root.clone());
+        let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = (0..64)
+            .map(|_| Ok(axum::body::Bytes::from(vec![b'x'; 1024])))
+            .collect();
+        let big = Body::from_stream(futures_util::stream::iter(chunks));
+        let r = store_body(&files, big, 16 * 1024).await.unwrap_err();
+        assert_eq!(r.code(), "package_too_large");
+        let kept = std::fs::read_dir(&root)
+            .map(|d| d.flatten().filter(|e| e.path().is_file()).count())
+            .unwrap_or(0);
+        assert_eq!(kept, 0, "a refused body leaves no file");
+        let body = vec![b'y'; 40 * 1024];
+        let stored = store_body(&files, Body::from(body.clone()), 64 * 1024)
+            .await
+            .unwrap();
+        assert_eq!(
+            stored.key,
+            hex::encode(ring::digest::digest(&ring::digest::SHA256, &body))
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
