@@ -113,6 +113,32 @@ impl Axis {
             // The same document again, in other bytes (re-signed, re-serialised).
             return self.first_outcome(r).await;
         }
+        let dedupe_key = routed.dedupe_key.clone();
+        match self.route(caller, stored, &bytes_key, signer, routed).await {
+            // A concurrent resend recorded the package first (its transaction committed while
+            // this one waited): the first answer, as for any resend.
+            Err(AxisError::Db(e)) if e.is_unique_violation() => {
+                for key in [&bytes_key, &dedupe_key] {
+                    if let Some(r) = packages::receipt(&self.db, key).await? {
+                        return self.first_outcome(r).await;
+                    }
+                }
+                Err(AxisError::Db(e))
+            }
+            other => other,
+        }
+    }
+
+    /// Store a package that passed every check: its deliveries, trace, receipts and audit
+    /// entry, in one transaction.
+    async fn route(
+        &self,
+        caller: &Agency,
+        stored: &Stored,
+        bytes_key: &str,
+        signer: String,
+        routed: Routed,
+    ) -> Result<Outcome, AxisError> {
         let mut tx = self.db.begin().await?;
         let package_id = packages::insert(
             &mut tx,
@@ -133,7 +159,7 @@ impl Axis {
             packages::deliver(&mut tx, package_id, r, expires).await?;
         }
         packages::trace(&mut tx, package_id, &caller.code, "received", None).await?;
-        for key in [&bytes_key, &routed.dedupe_key] {
+        for key in [bytes_key, routed.dedupe_key.as_str()] {
             packages::record_receipt(
                 &mut tx,
                 key,

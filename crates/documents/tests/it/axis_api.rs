@@ -553,3 +553,33 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    the_same_package_sent_twice_at_once_is_one_package,
+    async |app: &TestApp| {
+        let w = world(app).await;
+        for n in 0..6 {
+            let package =
+                w.a.sign_package(&document(
+                    ("G22", "Văn phòng Chính phủ"),
+                    &[("H41", "UBND tỉnh Nghệ An")],
+                    &format!("{}", 100 + n),
+                ))
+                .unwrap();
+            // A client that timed out and retried while the first request was still running.
+            let ((r1, a1), (r2, a2)) = tokio::join!(
+                send_package(app, &w.a, &package),
+                send_package(app, &w.a, &package)
+            );
+            let mut statuses = [r1.status.as_u16(), r2.status.as_u16()];
+            statuses.sort();
+            assert_eq!(statuses, [200, 201], "{} / {}", r1.body, r2.body);
+            assert_eq!(outcome(&a1).package_id, outcome(&a2).package_id);
+        }
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM doc_packages").await, 6);
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM doc_deliveries").await,
+            6
+        );
+    }
+);
