@@ -91,6 +91,16 @@ impl SignedRequest {
         b.body(axum::body::Body::from(self.body))
             .expect("a valid request")
     }
+
+    /// As an HTTP request to the axis at `base` (`https://truc.example.gov.vn`): the absolute
+    /// URI an HTTP client needs. The signature covers the path and query only, so the same
+    /// request verifies behind any host name or proxy.
+    pub fn into_http_at(self, base: &str) -> axum::http::Request<axum::body::Body> {
+        let uri = format!("{}{}", base.trim_end_matches('/'), self.path_and_query);
+        let mut r = self.into_http();
+        *r.uri_mut() = uri.parse().expect("a valid URI");
+        r
+    }
 }
 
 /// The axis's answer to a package (`POST /api/v1/axis/packages` or `…/statuses`).

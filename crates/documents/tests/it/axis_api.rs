@@ -583,3 +583,61 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    signed_requests_cross_a_real_connection,
+    async |app: &TestApp| {
+        let w = world(app).await;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let base = testkit::serve(app.router.clone(), async move {
+            let _ = stopped.await;
+        })
+        .await;
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<axum::body::Body>();
+        let package =
+            w.a.sign_package(&document(
+                ("G22", "Văn phòng Chính phủ"),
+                &[("H41", "UBND tỉnh Nghệ An")],
+                "55",
+            ))
+            .unwrap();
+        let send = |r: documents::client::SignedRequest| {
+            let client = client.clone();
+            let base = base.clone();
+            async move {
+                let res = client.request(r.into_http_at(&base)).await.unwrap();
+                let status = res.status().as_u16();
+                let body = http_body_util::BodyExt::collect(res.into_body())
+                    .await
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec();
+                (status, body)
+            }
+        };
+        let (status, body) = send(w.a.request("POST", "/api/v1/axis/packages", package)).await;
+        let Reply::Outcome(answer) = documents::client::read_answer(status, &body) else {
+            panic!("{}", String::from_utf8_lossy(&body))
+        };
+        assert_eq!((status, answer.outcome.as_str()), (201, "accepted"));
+        let (status, body) =
+            send(w.b.request("GET", "/api/v1/axis/packages/pending?limit=5", Vec::new())).await;
+        assert_eq!(status, 200);
+        let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(list["items"][0]["package_id"], answer.package_id.unwrap());
+        // A refusal read by the client: the codes of the envelope.
+        let stale =
+            w.b.request_at("GET", "/api/v1/axis/packages/pending", Vec::new(), 0);
+        let (status, body) = send(stale).await;
+        assert_eq!(
+            documents::client::read_answer(status, &body),
+            Reply::Refused {
+                status: 401,
+                codes: vec!["signature_stale".into()]
+            }
+        );
+        let _ = stop.send(());
+    }
+);
