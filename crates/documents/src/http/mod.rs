@@ -40,7 +40,10 @@ impl AxisConfig {
     pub fn from_config(config: &Config) -> AxisConfig {
         AxisConfig::at(
             config.data_dir.join("files"),
-            (config.axis_max_package_mib * 1024 * 1024).min(MAX_PACKAGE_BYTES),
+            config
+                .axis_max_package_mib
+                .saturating_mul(1024 * 1024)
+                .min(MAX_PACKAGE_BYTES),
         )
     }
 
