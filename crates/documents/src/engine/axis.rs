@@ -583,5 +583,55 @@ pub async fn decide(
         .ok_or(DirectoryError::NotFound)
 }
 
+/// How the audit page names the axis's objects: a package by its id and `DocumentId`
+/// ("Gói tin 12 · 000.00.00.G22,2026/11/30,7816/VPCP-TTĐT"), an agency by its code and name.
+pub fn register_names(names: &mut audit::Names) {
+    names.register("doc_package", |db, entries, lang| async move {
+        let mut out = std::collections::HashMap::new();
+        for e in entries {
+            let Ok(id) = e.object_id.parse::<i64>() else {
+                continue;
+            };
+            if let Some(row) = db
+                .fetch_optional(
+                    "SELECT document_id FROM doc_packages WHERE id = $1",
+                    platform::params![id],
+                )
+                .await?
+            {
+                let document: String = row.get("document_id")?;
+                out.insert(
+                    e.seq,
+                    platform::i18n::t_args(
+                        lang,
+                        "axis_api.audit_package",
+                        &[("id", id.to_string()), ("document", document)],
+                    ),
+                );
+            }
+        }
+        Ok(out)
+    });
+    names.register("doc_agency", |db, entries, lang| async move {
+        let mut out = std::collections::HashMap::new();
+        for e in entries {
+            let Ok(id) = AgencyId::parse(&e.object_id) else {
+                continue;
+            };
+            if let Some(a) = agencies::find(&db, &id).await? {
+                out.insert(
+                    e.seq,
+                    platform::i18n::t_args(
+                        lang,
+                        "axis_api.audit_agency",
+                        &[("code", a.code), ("name", a.name)],
+                    ),
+                );
+            }
+        }
+        Ok(out)
+    });
+}
+
 #[cfg(test)]
 mod tests;

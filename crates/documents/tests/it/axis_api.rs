@@ -537,6 +537,14 @@ on_both!(
             .post("/axis/agencies/G09/state", &[("state", "deleted")])
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // The audit page names the agency.
+        let audit = admin.get("/admin/audit").await;
+        assert_eq!(audit.status, StatusCode::OK);
+        assert!(
+            audit.body.contains("Cơ quan G09 · Bộ Tài chính"),
+            "{}",
+            audit.body
+        );
         assert_eq!(
             app.count(
                 "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'documents.agency_decided'"

@@ -36,9 +36,15 @@ pub fn files_root(url: &str) -> PathBuf {
 
 pub fn router(state: platform::web::AppState) -> axum::Router {
     let root = files_root(state.config.database_url.expose());
-    platform::web::app(state, vec![registry::router(), documents::router()]).layer(axum::Extension(
-        documents::http::AxisConfig::at(root, documents::http::MAX_PACKAGE_BYTES),
-    ))
+    // The audit page names the axis's objects, as in the binary (`egov::audit_names`).
+    let mut names = platform::audit::Names::default();
+    documents::engine::axis::register_names(&mut names);
+    platform::web::app(state, vec![registry::router(), documents::router()])
+        .layer(axum::Extension(documents::http::AxisConfig::at(
+            root,
+            documents::http::MAX_PACKAGE_BYTES,
+        )))
+        .layer(axum::Extension(std::sync::Arc::new(names)))
 }
 
 fn on_close(app: &TestApp) -> BoxFuture<'_, ()> {
