@@ -2,15 +2,29 @@
 //! documents (Decree 30/2020/NĐ-CP) exchanged between agencies as edXML packages
 //! (QCVN 102:2016/BTTTT, amended 2022), with statuses flowing back to the sender.
 //!
-//! Built so far: the domain model (`model`) and the edXML reader and writer (`edxml`). The axis,
-//! the agencies' registers, storage, API and pages are not built yet (issue 13).
+//! Built so far: the domain model (`model`), the edXML reader and writer (`edxml`), XML
+//! signatures (`xmldsig`), the axis (`engine::axis`) and its transport API (`http`, agencies
+//! authenticated by signed requests: `auth`, and their side of it: `client`).
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod client;
 pub mod edxml;
 pub mod engine;
+pub mod http;
 pub mod model;
 pub mod store;
 pub mod xmldsig;
+
+/// The routes of the documents crate: the axis's transport API and its administrator's page.
+pub fn router() -> axum::Router<platform::web::AppState> {
+    http::api().split_for_parts().0.merge(http::pages())
+}
+
+/// The OpenAPI entries of the transport API (the binary merges every crate's).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    http::api().into_openapi()
+}
 
 #[cfg(test)]
 mod messages {

@@ -29,7 +29,8 @@ use utoipa::OpenApi;
     tags((name = "registry", description = "Administrative units and agencies"),
          (name = "identity", description = "The caller"),
          (name = "reporting", description = "Indicators and reported data"),
-         (name = "operations", description = "The operations center: the national overview"))
+         (name = "operations", description = "The operations center: the national overview"),
+         (name = "axis", description = "The document axis's transport API: agencies' signed requests (RFC 9421)"))
 )]
 pub struct ApiDoc;
 
@@ -40,6 +41,7 @@ pub fn openapi_json() -> serde_json::Value {
     api.merge(registry::openapi());
     api.merge(reporting::openapi());
     api.merge(operations::openapi());
+    api.merge(documents::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serialises");
     shared_contract(&mut doc);
     doc
@@ -54,6 +56,18 @@ const PUBLIC_OPERATIONS: [&str; 7] = [
     "get_indicator",
     "list_targets",
     "query_data",
+];
+
+/// The document axis's transport API: agencies sign their requests instead of a token.
+const AXIS_OPERATIONS: [&str; 8] = [
+    "send_package",
+    "send_status",
+    "list_pending_packages",
+    "list_sent_packages",
+    "get_package",
+    "acknowledge_package",
+    "list_axis_agencies",
+    "register_agency",
 ];
 
 /// What every operation shares, written once instead of on each handler:
@@ -74,7 +88,9 @@ fn shared_contract(doc: &mut serde_json::Value) {
         "bearer": {"type": "http", "scheme": "bearer",
                    "description": "An API token created by an administrator (`egov admin token create`)."},
         "session": {"type": "apiKey", "in": "cookie", "name": platform::identity::sessions::COOKIE,
-                    "description": "The web interface's session, after a complete sign-in (second factor included)."}
+                    "description": "The web interface's session, after a complete sign-in (second factor included)."},
+        "agency_signature": {"type": "apiKey", "in": "header", "name": "Signature",
+                    "description": "The document axis: an HTTP Message Signature (RFC 9421) by the agency's registered key, with `Signature-Input` and `Content-Digest` (docs/documents.md)."}
     });
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
@@ -84,10 +100,16 @@ fn shared_contract(doc: &mut serde_json::Value) {
             continue;
         };
         for op in ops.values_mut() {
-            let public = op["operationId"]
-                .as_str()
-                .is_some_and(|id| PUBLIC_OPERATIONS.contains(&id));
-            op["security"] = if public {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            let public = PUBLIC_OPERATIONS.contains(&id);
+            op["security"] = if AXIS_OPERATIONS.contains(&id) {
+                // Agencies sign each request (documents::auth); the directory is public.
+                if id == "list_axis_agencies" {
+                    json!([{}])
+                } else {
+                    json!([{"agency_signature": []}])
+                }
+            } else if public {
                 json!([{}, {"bearer": []}, {"session": []}])
             } else {
                 json!([{"bearer": []}, {"session": []}])
@@ -184,6 +206,7 @@ pub fn router(state: AppState) -> Router {
             registry::router(),
             reporting::router(),
             operations::router(),
+            documents::router(),
         ],
     )
     .layer(axum::Extension(Arc::new(audit_names())))
@@ -194,6 +217,7 @@ pub fn router(state: AppState) -> Router {
 pub fn audit_names() -> platform::audit::Names {
     let mut names = platform::audit::Names::default();
     reporting::engine::trail::register_names(&mut names);
+    documents::engine::axis::register_names(&mut names);
     names
 }
 
@@ -292,6 +316,26 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
             Ok(())
         }
     });
+    // The document axis: deliveries no recipient fetched in time are reported to their sender.
+    let axis_config = documents::http::AxisConfig::from_config(config);
+    r.register("documents.expire", move |db, _job| {
+        let axis_config = axis_config.clone();
+        async move {
+            let axis = documents::engine::axis::Axis {
+                db,
+                files: axis_config.files,
+                delivery_ttl_ms: axis_config.delivery_ttl_ms,
+            };
+            let n = axis.expire(platform::db::now_ms()).await?;
+            if n > 0 {
+                tracing::info!(
+                    expired = n,
+                    "undelivered packages reported to their senders"
+                );
+            }
+            Ok(())
+        }
+    });
     // Live-update events older than a day (platform::live).
     r.register("live.prune", |db, _job| async move {
         platform::live::prune(&db).await?;
@@ -349,6 +393,12 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
     jobs::enqueue_now(
         db,
         NewJob::new("live.prune", serde_json::json!({})).dedupe(format!("live.prune:{hour}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("documents.expire", serde_json::json!({}))
+            .dedupe(format!("documents.expire:{minute}")),
     )
     .await?;
     let day = registry::Day::today().iso();

@@ -75,6 +75,9 @@ pub struct Config {
     /// Who receives the operations center's alerts when a rule names no recipients of its own
     /// (e.g. the duty officers' mailbox). Empty: such alerts are shown, not e-mailed.
     pub alert_recipients: Vec<String>,
+    /// The largest edXML package the document axis accepts, in MiB (at most 64, the route's
+    /// limit).
+    pub axis_max_package_mib: u64,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -113,6 +116,7 @@ impl Default for Config {
             mail_from: "egov <no-reply@egov.local>".into(),
             provinces_geojson: None,
             alert_recipients: Vec::new(),
+            axis_max_package_mib: 64,
             demo: false,
         }
     }
@@ -227,6 +231,9 @@ impl Config {
                 .filter(|a| !a.is_empty())
                 .map(str::to_owned)
                 .collect();
+        }
+        if let Some(v) = get("EGOV_AXIS_MAX_PACKAGE_MIB") {
+            self.axis_max_package_mib = parse("EGOV_AXIS_MAX_PACKAGE_MIB", v)?;
         }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v

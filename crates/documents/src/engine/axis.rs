@@ -113,6 +113,32 @@ impl Axis {
             // The same document again, in other bytes (re-signed, re-serialised).
             return self.first_outcome(r).await;
         }
+        let dedupe_key = routed.dedupe_key.clone();
+        match self.route(caller, stored, &bytes_key, signer, routed).await {
+            // A concurrent resend recorded the package first (its transaction committed while
+            // this one waited): the first answer, as for any resend.
+            Err(AxisError::Db(e)) if e.is_unique_violation() => {
+                for key in [&bytes_key, &dedupe_key] {
+                    if let Some(r) = packages::receipt(&self.db, key).await? {
+                        return self.first_outcome(r).await;
+                    }
+                }
+                Err(AxisError::Db(e))
+            }
+            other => other,
+        }
+    }
+
+    /// Store a package that passed every check: its deliveries, trace, receipts and audit
+    /// entry, in one transaction.
+    async fn route(
+        &self,
+        caller: &Agency,
+        stored: &Stored,
+        bytes_key: &str,
+        signer: String,
+        routed: Routed,
+    ) -> Result<Outcome, AxisError> {
         let mut tx = self.db.begin().await?;
         let package_id = packages::insert(
             &mut tx,
@@ -133,7 +159,7 @@ impl Axis {
             packages::deliver(&mut tx, package_id, r, expires).await?;
         }
         packages::trace(&mut tx, package_id, &caller.code, "received", None).await?;
-        for key in [&bytes_key, &routed.dedupe_key] {
+        for key in [bytes_key, routed.dedupe_key.as_str()] {
             packages::record_receipt(
                 &mut tx,
                 key,
@@ -366,12 +392,28 @@ impl Axis {
         Ok(packages::pending(&self.db, &caller.code, PENDING_PAGE).await?)
     }
 
-    /// The bytes of a package addressed to `caller` (checked against their digest).
+    /// The bytes of a package addressed to `caller` (checked against their digest). Each fetch
+    /// is an access to an official document: it is in the audit chain.
     pub async fn fetch(&self, caller: &Agency, package_id: i64) -> Result<Vec<u8>, AxisError> {
         let key = packages::file_for(&self.db, package_id, &caller.code)
             .await?
             .ok_or(AxisError::NotFound)?;
-        Ok(self.files.get(&key)?)
+        let bytes = self.files.get(&key)?;
+        let mut tx = self.db.begin().await?;
+        audit::append(
+            &mut tx,
+            &actor_of(caller),
+            Change {
+                action: "documents.package_fetched",
+                object_type: "doc_package",
+                object_id: package_id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({ "recipient": caller.code, "sha256": key })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(bytes)
     }
 
     /// `caller` has the package: stop offering it. Acknowledging twice is not an error.
@@ -428,6 +470,167 @@ impl Axis {
         tx.commit().await?;
         Ok(expired.len())
     }
+}
+
+/// Why an agency could not be registered or decided on.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("an agency with this identifier is already registered")]
+    Exists,
+    #[error("no such agency")]
+    NotFound,
+    #[error("the certificate cannot be read: {0}")]
+    Certificate(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl DirectoryError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DirectoryError::Exists => "agency_exists",
+            DirectoryError::NotFound => "agency_not_found",
+            DirectoryError::Certificate(_) => "certificate_invalid",
+            DirectoryError::Db(_) => "internal",
+        }
+    }
+}
+
+/// An agency asks to join the axis with its signing certificate (DER): it waits, `pending`, for
+/// an axis administrator. The certificate is the one its requests and packages are checked by.
+pub async fn register(
+    db: &Db,
+    id: &AgencyId,
+    name: &str,
+    endpoint: Option<&str>,
+    certificate: &[u8],
+) -> Result<Agency, DirectoryError> {
+    xmldsig::certificate_key(certificate)
+        .map_err(|e| DirectoryError::Certificate(e.to_string()))?;
+    if agencies::find(db, id).await?.is_some() {
+        return Err(DirectoryError::Exists);
+    }
+    let fingerprint = hex::encode(ring::digest::digest(&ring::digest::SHA256, certificate));
+    let mut tx = db.begin().await?;
+    let row = agencies::insert(
+        &mut tx,
+        id,
+        name,
+        endpoint,
+        Some((certificate, &fingerprint)),
+        AgencyState::Pending,
+    )
+    .await;
+    let agency_id = match row {
+        Ok(i) => i,
+        // Registered by a concurrent request between the check and the insert.
+        Err(e) if e.is_unique_violation() => return Err(DirectoryError::Exists),
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        &mut tx,
+        &Actor::system(&format!("agency {}", id.short())),
+        Change {
+            action: "documents.agency_registered",
+            object_type: "doc_agency",
+            object_id: id.short(),
+            before: None,
+            after: Some(serde_json::json!({
+                "id": agency_id, "name": name, "endpoint": endpoint, "fingerprint": fingerprint,
+                "state": AgencyState::Pending.as_str(),
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    agencies::find(db, id)
+        .await?
+        .ok_or(DirectoryError::NotFound)
+}
+
+/// An axis administrator approves (`active`) or suspends an agency; audited with the state
+/// before and after. Deciding the state it already has changes nothing and writes nothing.
+pub async fn decide(
+    db: &Db,
+    actor: &Actor,
+    code: &str,
+    state: AgencyState,
+) -> Result<Agency, DirectoryError> {
+    let id = AgencyId::parse(code).map_err(|_| DirectoryError::NotFound)?;
+    let before = agencies::find(db, &id)
+        .await?
+        .ok_or(DirectoryError::NotFound)?;
+    if before.state == state {
+        return Ok(before);
+    }
+    let mut tx = db.begin().await?;
+    agencies::set_state(&mut tx, &before.code, state, &actor.name).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.agency_decided",
+            object_type: "doc_agency",
+            object_id: before.code.clone(),
+            before: Some(serde_json::json!({ "state": before.state.as_str() })),
+            after: Some(serde_json::json!({ "state": state.as_str() })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    agencies::find(db, &id)
+        .await?
+        .ok_or(DirectoryError::NotFound)
+}
+
+/// How the audit page names the axis's objects: a package by its id and `DocumentId`
+/// ("Gói tin 12 · 000.00.00.G22,2026/11/30,7816/VPCP-TTĐT"), an agency by its code and name.
+pub fn register_names(names: &mut audit::Names) {
+    names.register("doc_package", |db, entries, lang| async move {
+        let mut out = std::collections::HashMap::new();
+        for e in entries {
+            let Ok(id) = e.object_id.parse::<i64>() else {
+                continue;
+            };
+            if let Some(row) = db
+                .fetch_optional(
+                    "SELECT document_id FROM doc_packages WHERE id = $1",
+                    platform::params![id],
+                )
+                .await?
+            {
+                let document: String = row.get("document_id")?;
+                out.insert(
+                    e.seq,
+                    platform::i18n::t_args(
+                        lang,
+                        "axis_api.audit_package",
+                        &[("id", id.to_string()), ("document", document)],
+                    ),
+                );
+            }
+        }
+        Ok(out)
+    });
+    names.register("doc_agency", |db, entries, lang| async move {
+        let mut out = std::collections::HashMap::new();
+        for e in entries {
+            let Ok(id) = AgencyId::parse(&e.object_id) else {
+                continue;
+            };
+            if let Some(a) = agencies::find(&db, &id).await? {
+                out.insert(
+                    e.seq,
+                    platform::i18n::t_args(
+                        lang,
+                        "axis_api.audit_agency",
+                        &[("code", a.code), ("name", a.name)],
+                    ),
+                );
+            }
+        }
+        Ok(out)
+    });
 }
 
 #[cfg(test)]

@@ -135,3 +135,42 @@ pub async fn set_state(tx: &mut Tx, code: &str, state: AgencyState, by: &str) ->
     )
     .await
 }
+
+/// The registered certificate (DER) of the agency with this code, if any.
+pub async fn certificate(db: &Db, code: &str) -> DbResult<Option<Vec<u8>>> {
+    Ok(db
+        .fetch_optional(
+            "SELECT certificate FROM doc_agencies WHERE code = $1",
+            params![code],
+        )
+        .await?
+        .map(|r| r.get::<Option<Vec<u8>>>("certificate"))
+        .transpose()?
+        .flatten())
+}
+
+/// Remember a request's signature (its SHA-256) until `expires_at`; `false` when it was seen
+/// already (a replay). Signatures past their time are dropped first, so the table stays small.
+pub async fn remember_signature(
+    db: &Db,
+    hash: &str,
+    agency_code: &str,
+    now: i64,
+    expires_at: i64,
+) -> DbResult<bool> {
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "DELETE FROM doc_request_signatures WHERE expires_at < $1",
+        params![now],
+    )
+    .await?;
+    let n = tx
+        .execute(
+            "INSERT INTO doc_request_signatures (signature_hash, agency_code, expires_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (signature_hash) DO NOTHING",
+            params![hash, agency_code, expires_at],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(n == 1)
+}

@@ -205,3 +205,83 @@ pub async fn traces(db: &Db, package_id: i64) -> DbResult<Vec<TraceEntry>> {
     )
     .await
 }
+
+/// One page of what waits for `recipient`, oldest first, and how many wait in all.
+pub async fn pending_page(
+    db: &Db,
+    recipient: &str,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<Pending>, i64)> {
+    let items = db
+        .fetch_all_as(
+            "SELECT p.id AS package_id, p.kind, p.document_id, p.sender_code, p.status_code, p.size, \
+                    p.received_at \
+               FROM doc_deliveries d JOIN doc_packages p ON p.id = d.package_id \
+              WHERE d.recipient_code = $1 AND d.state = 'pending' \
+              ORDER BY d.id LIMIT $2 OFFSET $3",
+            params![recipient, limit, offset],
+        )
+        .await?;
+    let total = db
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM doc_deliveries WHERE recipient_code = $1 AND state = 'pending'",
+            params![recipient],
+        )
+        .await?
+        .get("n")?;
+    Ok((items, total))
+}
+
+/// A package an agency sent.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct Sent {
+    pub package_id: i64,
+    pub kind: String,
+    pub document_id: String,
+    pub status_code: Option<String>,
+    pub size: i64,
+    pub received_at: i64,
+}
+
+/// Where a package stands at one recipient.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct DeliveryState {
+    pub recipient_code: String,
+    pub state: String,
+    pub acknowledged_at: Option<i64>,
+}
+
+/// One page of what `sender` sent, newest first, and how many in all.
+pub async fn sent_page(
+    db: &Db,
+    sender: &str,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<Sent>, i64)> {
+    let items = db
+        .fetch_all_as(
+            "SELECT id AS package_id, kind, document_id, status_code, size, received_at \
+               FROM doc_packages WHERE sender_code = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+            params![sender, limit, offset],
+        )
+        .await?;
+    let total = db
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM doc_packages WHERE sender_code = $1",
+            params![sender],
+        )
+        .await?
+        .get("n")?;
+    Ok((items, total))
+}
+
+/// The deliveries of a package, by recipient.
+pub async fn deliveries(db: &Db, package_id: i64) -> DbResult<Vec<DeliveryState>> {
+    db.fetch_all_as(
+        "SELECT recipient_code, state, acknowledged_at FROM doc_deliveries WHERE package_id = $1 \
+          ORDER BY id LIMIT 1000",
+        params![package_id],
+    )
+    .await
+}

@@ -254,7 +254,7 @@ fn canonical_signed_info(sig: &RecordedSignature) -> Result<Vec<u8>, SignatureEr
     Err(SignatureError::Malformed("no SignedInfo".into()))
 }
 
-fn certificate_key(der: &[u8]) -> Result<(String, Vec<u8>, String), SignatureError> {
+pub(crate) fn certificate_key(der: &[u8]) -> Result<(String, Vec<u8>, String), SignatureError> {
     use x509_cert::der::{Decode, oid::db::rfc5912};
     let cert = x509_cert::Certificate::from_der(der)
         .map_err(|e| SignatureError::Certificate(e.to_string()))?;
@@ -369,14 +369,14 @@ impl Signer {
         })
     }
 
-    fn method(&self) -> &'static str {
+    pub(crate) fn method(&self) -> &'static str {
         match self.key {
             SignerKey::Rsa(_) => RSA_SHA256,
             SignerKey::Ecdsa(_) => ECDSA_SHA256,
         }
     }
 
-    fn sign_bytes(&self, msg: &[u8]) -> Result<Vec<u8>, SignatureError> {
+    pub(crate) fn sign_bytes(&self, msg: &[u8]) -> Result<Vec<u8>, SignatureError> {
         let rng = ring::rand::SystemRandom::new();
         match &self.key {
             SignerKey::Rsa(k) => {

@@ -260,6 +260,8 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         "/operations/conferences/{id}/points/{site}/confirm",
         &[],
     ),
+    ("GET", "/axis/agencies", &[]),
+    ("POST", "/axis/agencies/{code}/state", &["state"]),
     ("GET", "/healthz", &[]),
     ("GET", "/readyz", &[]),
     ("GET", "/metrics", &[]),
@@ -308,6 +310,8 @@ const NO_QUERY: &[&str] = &[
     "/operations/admin",
     "/operations/admin/dashboards/{id}",
     "/operations/admin/playlists/{id}",
+    "/axis/agencies",
+    "/api/v1/axis/agencies",
     "/api/v1/operations/overview",
     "/api/v1/operations/provinces/{code}",
     "/api/v1/operations/alerts/{id}/acknowledge",
@@ -394,6 +398,12 @@ fn json_body(path: &str) -> Value {
         "/api/v1/operations/sites/import" => json!({"code": "CAM-1"}),
         // No body: the path's segments are what the test mutates.
         "/api/v1/operations/alerts/{id}/acknowledge" => json!({}),
+        // The document axis: unsigned requests are refused before their body is read.
+        "/api/v1/axis/packages" | "/api/v1/axis/statuses" | "/api/v1/axis/packages/{id}/ack" => {
+            json!({"package": "gói tin"})
+        }
+        "/api/v1/axis/agencies" => json!({"id": "G09", "name": "Bộ Tài chính",
+            "certificate": "MIIB"}),
         other => panic!("no sample body for POST {other}: add one"),
     }
 }

@@ -37,6 +37,10 @@ pub const ROUTES: &[(&str, &str, usize)] = &[
     ("POST", "/api/v1/targets/import", 8 * MIB),
     ("POST", "/reporting/catalogue/import", 8 * MIB),
     ("POST", "/reporting/{unit}/{period}/upload", 8 * MIB),
+    // An edXML package sent to the document axis (50 MB was seen as the gateway limit), and a
+    // status package; `axis_max_package_mib` may lower the first.
+    ("POST", "/api/v1/axis/packages", 64 * MIB),
+    ("POST", "/api/v1/axis/statuses", 64 * MIB),
 ];
 
 /// The longest explanation of a value (also a DHIS2 `comment`) and the longest reason for a
