@@ -186,12 +186,15 @@ fn http_date(t: std::time::SystemTime) -> Option<String> {
     t.to_offset(time::UtcOffset::UTC).format(&f).ok()
 }
 
-/// Serve the streams under `root` read-only: `GET /{stream}/{file}` for playlists and segments
+/// Where the demo serves its streams: `/demo/streams/{stream}/index.m3u8`.
+pub const PATH_PREFIX: &str = "/demo/streams";
+
+/// Serve the streams under `root` read-only: `GET /demo/streams/{stream}/{file}` for playlists and segments
 /// (safe names and known types only, anything else 404), with Last-Modified and
 /// `Cache-Control: no-cache` (a live playlist changes every segment). HEAD is answered too.
 pub fn router<S: Clone + Send + Sync + 'static>(root: PathBuf) -> Router<S> {
     Router::new().route(
-        "/{stream}/{file}",
+        "/demo/streams/{stream}/{file}",
         get(move |UrlPath((stream, file)): UrlPath<(String, String)>| {
             let root = root.clone();
             async move { serve_file(&root, &stream, &file).await }

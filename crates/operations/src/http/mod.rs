@@ -6,6 +6,7 @@
 mod admin;
 pub(crate) mod alerts;
 mod brief;
+mod health;
 mod indicator;
 mod map;
 mod overview;
@@ -24,6 +25,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(overview::overview_json))
         .routes(routes!(alerts::list_json))
+        .routes(routes!(health::health_json))
 }
 
 /// The pages.
@@ -34,6 +36,7 @@ pub fn pages() -> Router<AppState> {
         .route("/operations/indicators/{code}", get(indicator::page))
         .route("/operations/provinces/{code}", get(province::page))
         .route("/operations/alerts", get(alerts::page))
+        .route("/operations/sites/health", get(health::page))
         .route(
             "/operations/alerts/{id}/acknowledge",
             post(alerts::acknowledge),

@@ -149,7 +149,7 @@ on_both!(
             app,
             "CAM-1",
             SiteKind::Camera,
-            &format!("{base}/cam1/index.m3u8"),
+            &format!("{base}/demo/streams/cam1/index.m3u8"),
         )
         .await;
 
@@ -382,5 +382,150 @@ on_both!(
         let page = admin.get("/operations/alerts/rules").await;
         assert!(page.body.contains("Mọi điểm kết nối"), "{}", page.body);
         assert!(page.body.contains("Điểm kết nối mất tín hiệu"));
+    }
+);
+
+/// Record a probe of site `id` at `at` (ms).
+async fn found(app: &TestApp, id: i64, state: SiteState, finding: &Finding, at: i64) {
+    let site = store::get(&app.db, id).await.unwrap().unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    store::record_probe(&mut tx, &site, state, &finding.encode(), at)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+const HOUR: i64 = 3_600_000;
+
+on_both!(
+    the_status_board_lists_sites_down_first_with_their_availability,
+    async |app: &TestApp| {
+        let now = platform::db::now_ms();
+        let up = add_site(
+            app,
+            "VC-UP",
+            SiteKind::Conference,
+            "https://meet.gov.vn/j/1",
+        )
+        .await;
+        let half = add_site(
+            app,
+            "CAM-HALF",
+            SiteKind::Camera,
+            "https://cam.gov.vn/h.m3u8",
+        )
+        .await;
+        let down = add_site(
+            app,
+            "CAM-DOWN",
+            SiteKind::Camera,
+            "https://cam.gov.vn/d.m3u8",
+        )
+        .await;
+        add_site(
+            app,
+            "CAM-NEW",
+            SiteKind::Camera,
+            "https://cam.gov.vn/n.m3u8",
+        )
+        .await;
+        found(app, up, SiteState::Up, &Finding::Answered(200), now - HOUR).await;
+        // Up 5 hours, down 3, up again for the last 2.
+        found(
+            app,
+            half,
+            SiteState::Up,
+            &Finding::Live { age_ms: 900 },
+            now - 10 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            half,
+            SiteState::Down,
+            &Finding::Stale {
+                age_ms: 41_000,
+                target_s: 2,
+            },
+            now - 5 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            half,
+            SiteState::Up,
+            &Finding::Live { age_ms: 800 },
+            now - 2 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            down,
+            SiteState::Down,
+            &Finding::Http(404),
+            now - 3 * HOUR,
+        )
+        .await;
+
+        // Officials only.
+        let mut anon = app.client();
+        let r = anon.get("/api/v1/operations/sites/health").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+        let r = anon.get("/operations/sites/health").await;
+        assert!(r.status.is_redirection(), "{}", r.status);
+
+        let mut viewer = app.signed_in("xem.ht", Role::Viewer, Scope::National).await;
+        let j = viewer.get("/api/v1/operations/sites/health").await;
+        assert_eq!(j.status, StatusCode::OK, "{}", j.body);
+        let v: serde_json::Value = serde_json::from_str(&j.body).unwrap();
+        let codes: Vec<&str> = v["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["CAM-DOWN", "CAM-NEW", "CAM-HALF", "VC-UP"]);
+        assert_eq!(
+            (v["up"].as_u64(), v["down"].as_u64(), v["unknown"].as_u64()),
+            (Some(2), Some(1), Some(1))
+        );
+        let site = |code: &str| {
+            v["sites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["code"] == code)
+                .unwrap()
+                .clone()
+        };
+        // Up 5 h, down 3 h, up 2 h of the 10 h known: 70 %.
+        let h = site("CAM-HALF");
+        let f = h["availability_day"].as_f64().unwrap();
+        assert!((f - 0.7).abs() < 1e-3, "{f}");
+        assert_eq!(h["availability_month"], h["availability_day"]);
+        assert_eq!(h["state"], "up");
+        assert_eq!(site("CAM-DOWN")["availability_day"].as_f64(), Some(0.0));
+        assert_eq!(site("CAM-DOWN")["finding"], "http:404");
+        assert_eq!(site("VC-UP")["availability_month"].as_f64(), Some(1.0));
+        assert!(
+            site("CAM-NEW")["availability_day"].is_null(),
+            "unknown time is left out"
+        );
+
+        let page = viewer.get("/operations/sites/health").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let b = &page.body;
+        assert!(b.contains("Tình trạng điểm kết nối"));
+        let pos = |s: &str| b.find(s).unwrap_or_else(|| panic!("{s} missing"));
+        assert!(pos("site-CAM-DOWN") < pos("site-CAM-NEW"));
+        assert!(pos("site-CAM-NEW") < pos("site-CAM-HALF"));
+        assert!(pos("site-CAM-HALF") < pos("site-VC-UP"));
+        assert!(b.contains("Mất tín hiệu") && b.contains("HTTP 404"));
+        assert!(b.contains("0,00 %") && b.contains("100,00 %"));
+        assert!(
+            b.contains("Chưa có"),
+            "no availability for a site never checked"
+        );
+        assert!(b.contains("data-live-topics=\"sites\""));
     }
 );
