@@ -529,3 +529,171 @@ on_both!(
         assert!(b.contains("data-live-topics=\"sites\""));
     }
 );
+
+on_both!(
+    the_daily_brief_names_the_sites_that_went_down,
+    async |app: &TestApp| {
+        crate::support::setup(app).await;
+        let now = platform::db::now_ms();
+        let still = add_site(
+            app,
+            "CAM-CK-01",
+            SiteKind::Camera,
+            "https://cam.gov.vn/ck.m3u8",
+        )
+        .await;
+        let back = add_site(app, "VC-NA", SiteKind::Conference, "https://meet.gov.vn/na").await;
+        let old = add_site(
+            app,
+            "CAM-OLD",
+            SiteKind::Camera,
+            "https://cam.gov.vn/old.m3u8",
+        )
+        .await;
+        let long = add_site(
+            app,
+            "CAM-LONG",
+            SiteKind::Camera,
+            "https://cam.gov.vn/long.m3u8",
+        )
+        .await;
+        found(
+            app,
+            still,
+            SiteState::Up,
+            &Finding::Live { age_ms: 1 },
+            now - 30 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            still,
+            SiteState::Down,
+            &Finding::Stale {
+                age_ms: 41_000,
+                target_s: 2,
+            },
+            now - 3 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            back,
+            SiteState::Down,
+            &Finding::Refused,
+            now - 5 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            back,
+            SiteState::Up,
+            &Finding::Answered(200),
+            now - 2 * HOUR,
+        )
+        .await;
+        // Down and back up the day before: not in the brief.
+        found(
+            app,
+            old,
+            SiteState::Down,
+            &Finding::Http(404),
+            now - 30 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            old,
+            SiteState::Up,
+            &Finding::Live { age_ms: 1 },
+            now - 26 * HOUR,
+        )
+        .await;
+        // Down since before the window and still down: named, with since when.
+        found(
+            app,
+            long,
+            SiteState::Down,
+            &Finding::Timeout(5000),
+            now - 40 * HOUR,
+        )
+        .await;
+
+        let mut editor = app
+            .signed_in("bientap.ht", Role::Approver, Scope::National)
+            .await;
+        let r = editor.post("/operations/brief/compose", &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = editor.get(&r.location()).await;
+        let b = &page.body;
+        assert!(b.contains("Điểm kết nối mất tín hiệu"), "{b}");
+        assert!(
+            b.contains("Điểm CAM-CK-01 (CAM-CK-01): mất tín hiệu từ"),
+            "{b}"
+        );
+        assert!(
+            b.contains("đoạn video mới nhất đã cũ 41,0 giây &#62; 3 × 2 giây"),
+            "{b}"
+        );
+        assert!(
+            b.contains("Điểm CAM-LONG (CAM-LONG): mất tín hiệu từ"),
+            "{b}"
+        );
+        assert!(b.contains("Điểm VC-NA (VC-NA): mất tín hiệu lúc"), "{b}");
+        assert!(b.contains("hoạt động trở lại lúc"), "{b}");
+        assert!(
+            !b.contains("CAM-OLD"),
+            "an outage over before the last 24 hours"
+        );
+        // Still-down sites first.
+        assert!(b.find("CAM-LONG").unwrap() < b.find("VC-NA (VC-NA)").unwrap());
+
+        // The e-mail and the PDF list the same section.
+        let day = registry::Day::today().0.to_string();
+        editor
+            .post(
+                "/operations/brief/subscribers",
+                &[("email", "lanhdao@vpcp.gov.vn"), ("action", "add")],
+            )
+            .await;
+        let r = editor
+            .post(&format!("/operations/brief/{day}/publish"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let body: String = app
+            .db
+            .fetch_one(
+                "SELECT body FROM notifications WHERE dedupe_key LIKE 'brief:%'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .get("body")
+            .unwrap();
+        assert!(body.contains("Điểm kết nối mất tín hiệu\n- "), "{body}");
+        assert!(
+            body.contains("Điểm CAM-CK-01 (CAM-CK-01): mất tín hiệu từ"),
+            "{body}"
+        );
+        let (status, pdf) = editor
+            .get_bytes(&format!("/operations/brief/{day}/pdf"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let path = std::env::temp_dir().join(format!(
+            "egov-brief-sites-{}-{}.pdf",
+            std::process::id(),
+            platform::db::now_ms()
+        ));
+        std::fs::write(&path, &pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .args(["-enc", "UTF-8", "-raw"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils)");
+        std::fs::remove_file(&path).unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Điểm kết nối mất tín hiệu"), "{text}");
+        assert!(text.contains("CAM-LONG"), "{text}");
+    }
+);
