@@ -152,6 +152,34 @@ on_both!(
             &format!("{base}/demo/streams/cam1/index.m3u8"),
         )
         .await;
+        // Served read-only with its type, Last-Modified and no caching; nothing else is.
+        let http = probe::client();
+        let r = http
+            .get(&format!("{base}/demo/streams/cam1/index.m3u8"))
+            .await
+            .unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(
+            r.header(axum::http::header::CONTENT_TYPE),
+            Some("application/vnd.apple.mpegurl")
+        );
+        assert_eq!(
+            r.header(axum::http::header::CACHE_CONTROL),
+            Some("no-cache")
+        );
+        assert!(r.header(axum::http::header::LAST_MODIFIED).is_some());
+        for bad in [
+            "cam1/..%2F..%2Fetc%2Fpasswd",
+            "cam1/.index.m3u8",
+            "cam1/x.html",
+            ".%2E/cam1",
+        ] {
+            let r = http
+                .get(&format!("{base}/demo/streams/{bad}"))
+                .await
+                .unwrap();
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+        }
 
         // Live: the playlist answers and its newest segment is fresh.
         let (s, f) = probe_until(app, cam, SiteState::Up, Duration::from_secs(6)).await;
