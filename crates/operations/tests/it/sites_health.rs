@@ -725,3 +725,57 @@ on_both!(
         assert!(text.contains("CAM-LONG"), "{text}");
     }
 );
+
+on_both!(
+    many_sites_are_probed_concurrently_each_within_its_timeout,
+    async |app: &TestApp| {
+        use axum::routing::get;
+        // Each answer takes 300 ms; one path never answers.
+        let slow = axum::Router::new()
+            .route(
+                "/join/{n}",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "ok"
+                }),
+            )
+            .route(
+                "/hang",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(600)).await;
+                    "late"
+                }),
+            );
+        let (base, _stop) = serve(slow).await;
+        for i in 0..64 {
+            add_site(
+                app,
+                &format!("VC-{i:02}"),
+                SiteKind::Conference,
+                &format!("{base}/join/{i}"),
+            )
+            .await;
+        }
+        let hang = add_site(
+            app,
+            "VC-HANG",
+            SiteKind::Conference,
+            &format!("{base}/hang"),
+        )
+        .await;
+        let client = platform::http_client::HttpClient::new(platform::http_client::Limits {
+            total: Duration::from_millis(1500),
+            ..Default::default()
+        });
+        let started = std::time::Instant::now();
+        let round = probe::run(&app.db, &client).await.unwrap();
+        let took = started.elapsed();
+        // One at a time this would take 64 × 0.3 s ≈ 19 s; 16 at once, about 1.2 s.
+        assert!(took < Duration::from_secs(6), "{took:?}");
+        assert_eq!((round.probed, round.up, round.down), (65, 64, 1));
+        assert_eq!(
+            state(app, hang).await,
+            (SiteState::Down, Some(Finding::Timeout(1500)))
+        );
+    }
+);
