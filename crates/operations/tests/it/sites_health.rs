@@ -555,6 +555,14 @@ on_both!(
             "no availability for a site never checked"
         );
         assert!(b.contains("data-live-topics=\"sites\""));
+        // Officials find it from the overview and the alerts.
+        for from in ["/operations", "/operations/alerts"] {
+            let p = viewer.get(from).await;
+            assert!(
+                p.body.contains("href=\"/operations/sites/health\""),
+                "{from}"
+            );
+        }
     }
 );
 
