@@ -43,3 +43,14 @@ async fn redirects_are_answers_and_bodies_are_capped() {
         (StatusCode::OK, &b"ok"[..])
     );
 }
+
+#[tokio::test]
+async fn https_goes_through_tls_and_a_server_without_it_is_a_connection_failure() {
+    let base = serve(axum::Router::new()).await;
+    let c = HttpClient::new(Limits::default());
+    let https = base.replacen("http://", "https://", 1);
+    match c.get(&format!("{https}/")).await {
+        Err(FetchError::Connect(_)) | Err(FetchError::Protocol(_)) => {}
+        other => panic!("a plain HTTP server answered a TLS client: {other:?}"),
+    }
+}
