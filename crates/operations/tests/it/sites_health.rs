@@ -252,6 +252,16 @@ on_both!(
             .await,
             3
         );
+        // The live stream is public: its events name no site.
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM live_events WHERE topic = 'sites' AND data LIKE '%CAM-1%'",
+                params![]
+            )
+            .await,
+            0
+        );
 
         // Delivered over SMTP: the outage and the return, each once.
         let (url, got) = platform::mail::sink::smtp_sink(false).await;
