@@ -157,7 +157,11 @@ impl HttpClient {
         // A HEAD answer's Content-Length is the size a GET would have: no body comes.
         let head = method == Method::HEAD;
         let exchange = async {
-            let res = self.inner.request(req).await.map_err(classify)?;
+            let res = self
+                .inner
+                .request(req)
+                .await
+                .map_err(|e| classify(e, self.limits.connect))?;
             let (parts, body) = res.into_parts();
             if !head
                 && let Some(len) = parts
@@ -193,15 +197,16 @@ impl HttpClient {
     }
 }
 
-/// Name a failed exchange by its deepest cause: refused, timed out, or what the connector said.
-fn classify(e: hyper_util::client::legacy::Error) -> FetchError {
+/// Name a failed exchange by its deepest cause: refused, timed out (connecting: `connect` is
+/// the limit that ran out), or what the connector said.
+fn classify(e: hyper_util::client::legacy::Error, connect: Duration) -> FetchError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     let mut deepest = e.to_string();
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => return FetchError::Refused,
-                std::io::ErrorKind::TimedOut => return FetchError::Timeout(0),
+                std::io::ErrorKind::TimedOut => return FetchError::Timeout(connect.as_millis()),
                 _ => {}
             }
         }
@@ -211,7 +216,7 @@ fn classify(e: hyper_util::client::legacy::Error) -> FetchError {
     if e.is_connect() {
         // hyper-util's connect timeout is an error whose text says so.
         if deepest.contains("timed out") || deepest.contains("timeout") {
-            return FetchError::Timeout(0);
+            return FetchError::Timeout(connect.as_millis());
         }
         FetchError::Connect(deepest)
     } else {
