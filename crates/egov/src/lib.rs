@@ -200,16 +200,19 @@ pub async fn state(db: Db, config: Config) -> anyhow::Result<AppState> {
 
 /// The whole router. The audit page names objects with every capability's [`audit_names`].
 pub fn router(state: AppState) -> Router {
-    web::app(
-        state,
-        vec![
-            registry::router(),
-            reporting::router(),
-            operations::router(),
-            documents::router(),
-        ],
-    )
-    .layer(axum::Extension(Arc::new(audit_names())))
+    let mut routers = vec![
+        registry::router(),
+        reporting::router(),
+        operations::router(),
+        documents::router(),
+    ];
+    // The demo's synthetic camera streams (`egov demo` only; never in production).
+    if state.config.demo {
+        routers.push(operations::streams::router(
+            state.config.data_dir.join("streams"),
+        ));
+    }
+    web::app(state, routers).layer(axum::Extension(Arc::new(audit_names())))
 }
 
 /// How the audit page names each capability's objects ("Báo cáo BC-KTXH-THANG · Nghệ An (40) ·

@@ -305,6 +305,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
+            // The connected sites: three synthetic camera streams (ffmpeg) served by this server,
+            // and a few conference points; the probe job finds their state within a minute.
+            let mut cameras = operations::demo::start_streams(&data.join("streams"));
+            // Their first segments before the first probe, so they do not start "down".
+            for c in &cameras {
+                c.ready(std::time::Duration::from_secs(10)).await;
+            }
+            let mut own = listener.local_addr()?;
+            if own.ip().is_unspecified() {
+                own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            operations::demo::register_sites(&db, &format!("http://{own}")).await?;
+            if cameras.is_empty() {
+                println!(
+                    "Không có ffmpeg: camera mẫu có trong danh sách nhưng không có hình / no ffmpeg: demo cameras are listed but show no video (apt-get install ffmpeg)"
+                );
+                tracing::warn!("no ffmpeg: demo cameras are listed but show no video");
+            } else {
+                println!(
+                    "Camera mẫu / demo cameras: {} luồng thử nghiệm (ffmpeg) tại / test streams at {}/…",
+                    cameras.len(),
+                    operations::streams::PATH_PREFIX
+                );
+            }
             println!(
                 "egov demo sẵn sàng / ready in {:.1}s: http://{}",
                 started.elapsed().as_secs_f64(),
@@ -316,6 +340,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 egov::shutdown_signal(),
             )
             .await?;
+            for c in &mut cameras {
+                c.stop().await;
+            }
         }
         Command::Serve { listen } => {
             if let Some(l) = listen {

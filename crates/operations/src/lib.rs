@@ -5,6 +5,7 @@
 //! readers cost one computation per data version.
 #![forbid(unsafe_code)]
 
+pub mod demo;
 pub mod engine;
 pub mod http;
 pub mod model;

@@ -30,10 +30,15 @@ pub fn ffmpeg_available() -> bool {
 
 /// A running ffmpeg writing a live test-pattern HLS stream into a directory; killed when
 /// stopped or dropped (the files stay, as a camera's server would keep its last playlist).
+///
+/// A process killed outright (SIGKILL) runs no destructor, and its ffmpeg would write forever:
+/// a small `sh` watchdog checks every second that this process is alive and kills ffmpeg when
+/// it is not. Stopping kills the watchdog first, so it never signals a reused process id.
 #[derive(Debug)]
 pub struct TestStream {
     dir: PathBuf,
     child: Option<tokio::process::Child>,
+    watchdog: Option<tokio::process::Child>,
 }
 
 impl TestStream {
@@ -93,9 +98,23 @@ impl TestStream {
         .stderr(Stdio::null())
         .kill_on_drop(true);
         let child = cmd.spawn()?;
+        let watchdog = child.id().and_then(|ff| {
+            let script = format!(
+                "while kill -0 {me} 2>/dev/null && kill -0 {ff} 2>/dev/null; do sleep 1; done; kill -9 {ff} 2>/dev/null",
+                me = std::process::id()
+            );
+            tokio::process::Command::new("sh")
+                .args(["-c", &script])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()
+        });
         Ok(TestStream {
             dir: dir.to_owned(),
             child: Some(child),
+            watchdog,
         })
     }
 
@@ -128,6 +147,9 @@ impl TestStream {
 
     /// Stop ffmpeg (the camera goes dark) and wait for it to end.
     pub async fn stop(&mut self) {
+        if let Some(mut w) = self.watchdog.take() {
+            let _ = w.kill().await;
+        }
         if let Some(mut c) = self.child.take() {
             let _ = c.kill().await;
         }
@@ -136,6 +158,9 @@ impl TestStream {
 
 impl Drop for TestStream {
     fn drop(&mut self) {
+        if let Some(w) = self.watchdog.as_mut() {
+            let _ = w.start_kill();
+        }
         if let Some(c) = self.child.as_mut() {
             let _ = c.start_kill();
         }
@@ -186,12 +211,15 @@ fn http_date(t: std::time::SystemTime) -> Option<String> {
     t.to_offset(time::UtcOffset::UTC).format(&f).ok()
 }
 
-/// Serve the streams under `root` read-only: `GET /{stream}/{file}` for playlists and segments
+/// Where the demo serves its streams: `/demo/streams/{stream}/index.m3u8`.
+pub const PATH_PREFIX: &str = "/demo/streams";
+
+/// Serve the streams under `root` read-only: `GET /demo/streams/{stream}/{file}` for playlists and segments
 /// (safe names and known types only, anything else 404), with Last-Modified and
 /// `Cache-Control: no-cache` (a live playlist changes every segment). HEAD is answered too.
 pub fn router<S: Clone + Send + Sync + 'static>(root: PathBuf) -> Router<S> {
     Router::new().route(
-        "/{stream}/{file}",
+        "/demo/streams/{stream}/{file}",
         get(move |UrlPath((stream, file)): UrlPath<(String, String)>| {
             let root = root.clone();
             async move { serve_file(&root, &stream, &file).await }

@@ -116,6 +116,14 @@ fn demo_prints_accounts_once_and_keeps_data() {
     );
     assert!(http_get(port, "/healthz").ends_with("ok"));
     assert!(http_get(port, "/readyz").contains("ready"));
+    // The demo's camera streams (ffmpeg), or a plain word that there is no video.
+    if operations::streams::ffmpeg_available() {
+        assert!(out.contains("demo cameras: 3"), "{out}");
+        let playlist = http_get(port, "/demo/streams/huu-nghi/index.m3u8");
+        assert!(playlist.contains("#EXTINF"), "{playlist}");
+    } else {
+        assert!(out.contains("no ffmpeg"), "{out}");
+    }
     let accounts = std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap();
     let lines: Vec<&str> = accounts.lines().collect();
     assert_eq!(lines.len(), 9);

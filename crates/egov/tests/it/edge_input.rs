@@ -193,6 +193,9 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("GET", "/operations/indicators/{code}", &["period", "view"]),
     ("GET", "/operations/provinces/{code}", &[]),
     ("GET", "/operations/alerts", &["state"]),
+    ("GET", "/operations/sites/health", &[]),
+    // Served by the demo only (its synthetic camera streams): 404 here.
+    ("GET", "/demo/streams/{stream}/{file}", &[]),
     ("POST", "/operations/alerts/{id}/acknowledge", &["state"]),
     ("GET", "/operations/alerts/rules", &["done"]),
     (
@@ -315,6 +318,9 @@ const NO_QUERY: &[&str] = &[
     "/api/v1/operations/overview",
     "/api/v1/operations/provinces/{code}",
     "/api/v1/operations/alerts/{id}/acknowledge",
+    "/operations/sites/health",
+    "/api/v1/operations/sites/health",
+    "/demo/streams/{stream}/{file}",
     "/operations/brief",
     "/operations/brief/archive",
     "/operations/brief/{day}",

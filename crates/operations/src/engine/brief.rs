@@ -105,7 +105,29 @@ pub fn compose_sections(
         targets,
         late,
         deadlines,
+        sites: Vec::new(),
+        sites_more: 0,
     }
+}
+
+/// The brief's "sites down" section: outages of the last 24 hours, still-down first, at most
+/// [`brief::MAX_SITES_NAMED`] named and the rest counted.
+pub fn site_notes(outages: Vec<crate::query::Outage>) -> (Vec<brief::SiteNote>, usize) {
+    let total = outages.len();
+    let notes: Vec<brief::SiteNote> = outages
+        .into_iter()
+        .take(brief::MAX_SITES_NAMED)
+        .map(|o| brief::SiteNote {
+            code: o.code,
+            name: o.name,
+            kind: o.kind.as_str().to_owned(),
+            down_at: o.down_at,
+            up_at: o.up_at,
+            finding: o.finding,
+        })
+        .collect();
+    let more = total - notes.len();
+    (notes, more)
 }
 
 /// Today in Vietnam (UTC+7), the brief's day.
@@ -157,7 +179,9 @@ pub async fn sections(db: &Db, day: time::Date, now: i64) -> Result<BriefContent
         }
     }
     deadlines.sort_by(|a, b| a.deadline.cmp(&b.deadline));
-    Ok(compose_sections(&overview, received, total, deadlines))
+    let mut content = compose_sections(&overview, received, total, deadlines);
+    (content.sites, content.sites_more) = site_notes(crate::query::outages(db, now).await?);
+    Ok(content)
 }
 
 /// Compose the draft of `day` (a new one, or its sections again — the editor's lead and news

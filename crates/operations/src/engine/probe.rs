@@ -153,12 +153,9 @@ async fn record(
         tx.commit().await?;
         return Ok((false, false));
     };
-    platform::live::publish(
-        &mut tx,
-        TOPIC,
-        &json!({"site": site.spec.code, "state": state.as_str(), "event": "changed"}),
-    )
-    .await?;
+    // The live stream is public: the event says only that something changed (pages fetch
+    // what their reader may see again), never which site or where.
+    platform::live::publish(&mut tx, TOPIC, &json!({"event": "changed"})).await?;
     let kind = match (previous, state) {
         (_, SiteState::Down) => Some(Kind::SiteDown),
         (SiteState::Down, SiteState::Up) => Some(Kind::SiteUp),

@@ -113,6 +113,7 @@ struct Sections {
     targets: Vec<(String, &'static str, String)>,
     late: Vec<String>,
     deadlines: Vec<String>,
+    sites: Vec<String>,
 }
 
 fn name(lang: Lang, vi: &str, en: &str) -> String {
@@ -211,7 +212,48 @@ fn sections(c: &BriefContent, lang: Lang) -> Sections {
                 )
             })
             .collect(),
+        sites: site_lines(c, lang),
     }
+}
+
+/// The "sites down" lines: each outage with its times and finding, then how many more.
+fn site_lines(c: &BriefContent, lang: Lang) -> Vec<String> {
+    let t = |key: &str, args: &[(&str, String)]| platform::i18n::t_args(lang, key, args);
+    let at = platform::web::format::fmt_ms;
+    let mut lines: Vec<String> = c
+        .sites
+        .iter()
+        .map(|s| {
+            let who = [("name", s.name.clone()), ("code", s.code.clone())];
+            match s.up_at {
+                None => t(
+                    "ops_health.brief_down_now",
+                    &[
+                        who[0].clone(),
+                        who[1].clone(),
+                        ("since", at(s.down_at)),
+                        (
+                            "finding",
+                            crate::model::health::describe_stored(&s.finding, lang),
+                        ),
+                    ],
+                ),
+                Some(up) => t(
+                    "ops_health.brief_came_back",
+                    &[
+                        who[0].clone(),
+                        who[1].clone(),
+                        ("down", at(s.down_at)),
+                        ("up", at(up)),
+                    ],
+                ),
+            }
+        })
+        .collect();
+    if c.sites_more > 0 {
+        lines.push(t("ops_health.more", &[("n", c.sites_more.to_string())]));
+    }
+    lines
 }
 
 async fn page(
@@ -462,6 +504,7 @@ fn outline(s: &Sections, lang: Lang) -> Vec<(String, Vec<String>)> {
         ),
         (t("brief.late_title"), s.late.clone()),
         (t("brief.deadlines_title"), s.deadlines.clone()),
+        (t("ops_health.brief_title"), s.sites.clone()),
     ]
 }
 

@@ -10,6 +10,7 @@ mod brief;
 mod cameras;
 mod charts;
 mod conferences;
+mod health;
 mod indicator;
 mod map;
 mod overview;
@@ -36,6 +37,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::map))
         .routes(routes!(api::indicator))
         .routes(routes!(api::province))
+        .routes(routes!(health::health_json))
 }
 
 /// The pages.
@@ -49,6 +51,7 @@ pub fn pages() -> Router<AppState> {
         .route("/operations/indicators/{code}", get(indicator::page))
         .route("/operations/provinces/{code}", get(province::page))
         .route("/operations/alerts", get(alerts::page))
+        .route("/operations/sites/health", get(health::page))
         .route(
             "/operations/alerts/{id}/acknowledge",
             post(alerts::acknowledge),

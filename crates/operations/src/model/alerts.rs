@@ -320,9 +320,11 @@ pub struct Alert {
     pub id: i64,
     pub rule_id: Option<i64>,
     pub kind: Kind,
-    /// What it is about: an indicator's code, or a template's code for missing reports.
+    /// What it is about: an indicator's code, a template's code for missing reports, or a
+    /// connected site's code.
     pub subject: String,
-    /// The period's id (`202610`).
+    /// The period's id (`202610`); for a connected site's alert, when its state changed (ms
+    /// since the epoch, as text).
     pub period: String,
     /// The value judged: the national figure, the change in percent, the year to date as a
     /// percentage of the pro-rata target, or how many units had not reported by the deadline.
@@ -650,6 +652,33 @@ mod tests {
         );
         assert!(check_rule(Kind::OffTarget, Some("X"), None, None).is_ok());
         assert_eq!(dedupe_key(3, "CPI", "202610"), "rule:3:CPI:202610");
+    }
+
+    #[test]
+    fn a_site_alert_names_the_site_its_time_and_finding() {
+        let d = serde_json::json!({"name": "Cửa khẩu Hữu Nghị", "code": "CAM-CK-01",
+            "at": 1_796_226_649_000_i64, "finding": "stale:41000:2"});
+        assert_eq!(
+            describe(Kind::SiteDown, None, None, &d, "", Lang::Vi),
+            "Cửa khẩu Hữu Nghị (CAM-CK-01) mất tín hiệu lúc 2026-12-02 22:50: đoạn video mới nhất đã cũ 41,0 giây > 3 × 2 giây"
+        );
+        assert_eq!(
+            describe(Kind::SiteUp, None, None, &d, "", Lang::En),
+            "Cửa khẩu Hữu Nghị (CAM-CK-01) came back up at 2026-12-02 22:50"
+        );
+        let f = Finding {
+            rule_id: None,
+            kind: Kind::SiteDown,
+            subject: "CAM-CK-01".into(),
+            period: "1796226649000".into(),
+            value: None,
+            threshold: None,
+            detail: d,
+        };
+        assert_eq!(f.dedupe_key(), "site:site_down:CAM-CK-01:1796226649000");
+        let (subject, body) = email(&f, "", "");
+        assert!(subject.contains("CAM-CK-01"), "{subject}");
+        assert!(body.contains("went down at"), "{body}");
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub const MAX_RECEIVED: usize = 50;
 pub const MAX_MOVEMENTS: usize = 5;
 /// News items on one brief.
 pub const MAX_NEWS: usize = 30;
+/// The most connected sites named under "sites down"; the rest are counted.
+pub const MAX_SITES_NAMED: usize = 50;
 /// Deadlines this many days ahead are "coming".
 pub const DEADLINE_HORIZON_DAYS: i64 = 7;
 
@@ -23,6 +25,26 @@ pub struct BriefContent {
     pub targets: Vec<TargetNote>,
     pub late: Vec<LateNote>,
     pub deadlines: Vec<DeadlineNote>,
+    /// Connected sites down now or that went down in the last 24 hours (briefs composed before
+    /// the sites' health existed have none).
+    #[serde(default)]
+    pub sites: Vec<SiteNote>,
+    #[serde(default)]
+    pub sites_more: usize,
+}
+
+/// A connected site that went down: when, what the probe found, and when it came back (None
+/// while still down).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteNote {
+    pub code: String,
+    pub name: String,
+    /// camera | conference
+    pub kind: String,
+    pub down_at: i64,
+    pub up_at: Option<i64>,
+    /// The probe's finding, stored form (`model::health::Finding`).
+    pub finding: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -149,9 +149,37 @@ on_both!(
             app,
             "CAM-1",
             SiteKind::Camera,
-            &format!("{base}/cam1/index.m3u8"),
+            &format!("{base}/demo/streams/cam1/index.m3u8"),
         )
         .await;
+        // Served read-only with its type, Last-Modified and no caching; nothing else is.
+        let http = probe::client();
+        let r = http
+            .get(&format!("{base}/demo/streams/cam1/index.m3u8"))
+            .await
+            .unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(
+            r.header(axum::http::header::CONTENT_TYPE),
+            Some("application/vnd.apple.mpegurl")
+        );
+        assert_eq!(
+            r.header(axum::http::header::CACHE_CONTROL),
+            Some("no-cache")
+        );
+        assert!(r.header(axum::http::header::LAST_MODIFIED).is_some());
+        for bad in [
+            "cam1/..%2F..%2Fetc%2Fpasswd",
+            "cam1/.index.m3u8",
+            "cam1/x.html",
+            ".%2E/cam1",
+        ] {
+            let r = http
+                .get(&format!("{base}/demo/streams/{bad}"))
+                .await
+                .unwrap();
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+        }
 
         // Live: the playlist answers and its newest segment is fresh.
         let (s, f) = probe_until(app, cam, SiteState::Up, Duration::from_secs(6)).await;
@@ -223,6 +251,16 @@ on_both!(
             )
             .await,
             3
+        );
+        // The live stream is public: its events name no site.
+        assert_eq!(
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM live_events WHERE topic = 'sites' AND data LIKE '%CAM-1%'",
+                params![]
+            )
+            .await,
+            0
         );
 
         // Delivered over SMTP: the outage and the return, each once.
@@ -382,5 +420,380 @@ on_both!(
         let page = admin.get("/operations/alerts/rules").await;
         assert!(page.body.contains("Mọi điểm kết nối"), "{}", page.body);
         assert!(page.body.contains("Điểm kết nối mất tín hiệu"));
+    }
+);
+
+/// Record a probe of site `id` at `at` (ms).
+async fn found(app: &TestApp, id: i64, state: SiteState, finding: &Finding, at: i64) {
+    let site = store::get(&app.db, id).await.unwrap().unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    store::record_probe(&mut tx, &site, state, &finding.encode(), at)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+const HOUR: i64 = 3_600_000;
+
+on_both!(
+    the_status_board_lists_sites_down_first_with_their_availability,
+    async |app: &TestApp| {
+        let now = platform::db::now_ms();
+        let up = add_site(
+            app,
+            "VC-UP",
+            SiteKind::Conference,
+            "https://meet.gov.vn/j/1",
+        )
+        .await;
+        let half = add_site(
+            app,
+            "CAM-HALF",
+            SiteKind::Camera,
+            "https://cam.gov.vn/h.m3u8",
+        )
+        .await;
+        let down = add_site(
+            app,
+            "CAM-DOWN",
+            SiteKind::Camera,
+            "https://cam.gov.vn/d.m3u8",
+        )
+        .await;
+        add_site(
+            app,
+            "CAM-NEW",
+            SiteKind::Camera,
+            "https://cam.gov.vn/n.m3u8",
+        )
+        .await;
+        found(app, up, SiteState::Up, &Finding::Answered(200), now - HOUR).await;
+        // Up 5 hours, down 3, up again for the last 2.
+        found(
+            app,
+            half,
+            SiteState::Up,
+            &Finding::Live { age_ms: 900 },
+            now - 10 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            half,
+            SiteState::Down,
+            &Finding::Stale {
+                age_ms: 41_000,
+                target_s: 2,
+            },
+            now - 5 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            half,
+            SiteState::Up,
+            &Finding::Live { age_ms: 800 },
+            now - 2 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            down,
+            SiteState::Down,
+            &Finding::Http(404),
+            now - 3 * HOUR,
+        )
+        .await;
+
+        // Officials only.
+        let mut anon = app.client();
+        let r = anon.get("/api/v1/operations/sites/health").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+        let r = anon.get("/operations/sites/health").await;
+        assert!(r.status.is_redirection(), "{}", r.status);
+
+        let mut viewer = app.signed_in("xem.ht", Role::Viewer, Scope::National).await;
+        let j = viewer.get("/api/v1/operations/sites/health").await;
+        assert_eq!(j.status, StatusCode::OK, "{}", j.body);
+        let v: serde_json::Value = serde_json::from_str(&j.body).unwrap();
+        let codes: Vec<&str> = v["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["CAM-DOWN", "CAM-NEW", "CAM-HALF", "VC-UP"]);
+        assert_eq!(
+            (v["up"].as_u64(), v["down"].as_u64(), v["unknown"].as_u64()),
+            (Some(2), Some(1), Some(1))
+        );
+        let site = |code: &str| {
+            v["sites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["code"] == code)
+                .unwrap()
+                .clone()
+        };
+        // Up 5 h, down 3 h, up 2 h of the 10 h known: 70 %.
+        let h = site("CAM-HALF");
+        let f = h["availability_day"].as_f64().unwrap();
+        assert!((f - 0.7).abs() < 1e-3, "{f}");
+        assert_eq!(h["availability_month"], h["availability_day"]);
+        assert_eq!(h["state"], "up");
+        assert_eq!(site("CAM-DOWN")["availability_day"].as_f64(), Some(0.0));
+        assert_eq!(site("CAM-DOWN")["finding"], "http:404");
+        assert_eq!(site("VC-UP")["availability_month"].as_f64(), Some(1.0));
+        assert!(
+            site("CAM-NEW")["availability_day"].is_null(),
+            "unknown time is left out"
+        );
+
+        let page = viewer.get("/operations/sites/health").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let b = &page.body;
+        assert!(b.contains("Tình trạng điểm kết nối"));
+        let pos = |s: &str| b.find(s).unwrap_or_else(|| panic!("{s} missing"));
+        assert!(pos("site-CAM-DOWN") < pos("site-CAM-NEW"));
+        assert!(pos("site-CAM-NEW") < pos("site-CAM-HALF"));
+        assert!(pos("site-CAM-HALF") < pos("site-VC-UP"));
+        assert!(b.contains("Mất tín hiệu") && b.contains("HTTP 404"));
+        assert!(b.contains("0,00 %") && b.contains("100,00 %"));
+        assert!(
+            b.contains("Chưa có"),
+            "no availability for a site never checked"
+        );
+        assert!(b.contains("data-live-topics=\"sites\""));
+        // Officials find it from the overview and the alerts.
+        for from in ["/operations", "/operations/alerts"] {
+            let p = viewer.get(from).await;
+            assert!(
+                p.body.contains("href=\"/operations/sites/health\""),
+                "{from}"
+            );
+        }
+    }
+);
+
+on_both!(
+    the_daily_brief_names_the_sites_that_went_down,
+    async |app: &TestApp| {
+        crate::support::setup(app).await;
+        let now = platform::db::now_ms();
+        let still = add_site(
+            app,
+            "CAM-CK-01",
+            SiteKind::Camera,
+            "https://cam.gov.vn/ck.m3u8",
+        )
+        .await;
+        let back = add_site(app, "VC-NA", SiteKind::Conference, "https://meet.gov.vn/na").await;
+        let old = add_site(
+            app,
+            "CAM-OLD",
+            SiteKind::Camera,
+            "https://cam.gov.vn/old.m3u8",
+        )
+        .await;
+        let long = add_site(
+            app,
+            "CAM-LONG",
+            SiteKind::Camera,
+            "https://cam.gov.vn/long.m3u8",
+        )
+        .await;
+        found(
+            app,
+            still,
+            SiteState::Up,
+            &Finding::Live { age_ms: 1 },
+            now - 30 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            still,
+            SiteState::Down,
+            &Finding::Stale {
+                age_ms: 41_000,
+                target_s: 2,
+            },
+            now - 3 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            back,
+            SiteState::Down,
+            &Finding::Refused,
+            now - 5 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            back,
+            SiteState::Up,
+            &Finding::Answered(200),
+            now - 2 * HOUR,
+        )
+        .await;
+        // Down and back up the day before: not in the brief.
+        found(
+            app,
+            old,
+            SiteState::Down,
+            &Finding::Http(404),
+            now - 30 * HOUR,
+        )
+        .await;
+        found(
+            app,
+            old,
+            SiteState::Up,
+            &Finding::Live { age_ms: 1 },
+            now - 26 * HOUR,
+        )
+        .await;
+        // Down since before the window and still down: named, with since when.
+        found(
+            app,
+            long,
+            SiteState::Down,
+            &Finding::Timeout(5000),
+            now - 40 * HOUR,
+        )
+        .await;
+
+        let mut editor = app
+            .signed_in("bientap.ht", Role::Approver, Scope::National)
+            .await;
+        let r = editor.post("/operations/brief/compose", &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = editor.get(&r.location()).await;
+        let b = &page.body;
+        assert!(b.contains("Điểm kết nối mất tín hiệu"), "{b}");
+        assert!(
+            b.contains("Điểm CAM-CK-01 (CAM-CK-01): mất tín hiệu từ"),
+            "{b}"
+        );
+        assert!(
+            b.contains("đoạn video mới nhất đã cũ 41,0 giây &#62; 3 × 2 giây"),
+            "{b}"
+        );
+        assert!(
+            b.contains("Điểm CAM-LONG (CAM-LONG): mất tín hiệu từ"),
+            "{b}"
+        );
+        assert!(b.contains("Điểm VC-NA (VC-NA): mất tín hiệu lúc"), "{b}");
+        assert!(b.contains("hoạt động trở lại lúc"), "{b}");
+        assert!(
+            !b.contains("CAM-OLD"),
+            "an outage over before the last 24 hours"
+        );
+        // Still-down sites first.
+        assert!(b.find("CAM-LONG").unwrap() < b.find("VC-NA (VC-NA)").unwrap());
+
+        // The e-mail and the PDF list the same section.
+        let day = registry::Day::today().0.to_string();
+        editor
+            .post(
+                "/operations/brief/subscribers",
+                &[("email", "lanhdao@vpcp.gov.vn"), ("action", "add")],
+            )
+            .await;
+        let r = editor
+            .post(&format!("/operations/brief/{day}/publish"), &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let body: String = app
+            .db
+            .fetch_one(
+                "SELECT body FROM notifications WHERE dedupe_key LIKE 'brief:%'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .get("body")
+            .unwrap();
+        assert!(body.contains("Điểm kết nối mất tín hiệu\n- "), "{body}");
+        assert!(
+            body.contains("Điểm CAM-CK-01 (CAM-CK-01): mất tín hiệu từ"),
+            "{body}"
+        );
+        let (status, pdf) = editor
+            .get_bytes(&format!("/operations/brief/{day}/pdf"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let path = std::env::temp_dir().join(format!(
+            "egov-brief-sites-{}-{}.pdf",
+            std::process::id(),
+            platform::db::now_ms()
+        ));
+        std::fs::write(&path, &pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .args(["-enc", "UTF-8", "-raw"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils)");
+        std::fs::remove_file(&path).unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Điểm kết nối mất tín hiệu"), "{text}");
+        assert!(text.contains("CAM-LONG"), "{text}");
+    }
+);
+
+on_both!(
+    many_sites_are_probed_concurrently_each_within_its_timeout,
+    async |app: &TestApp| {
+        use axum::routing::get;
+        // Each answer takes 300 ms; one path never answers.
+        let slow = axum::Router::new()
+            .route(
+                "/join/{n}",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "ok"
+                }),
+            )
+            .route(
+                "/hang",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(600)).await;
+                    "late"
+                }),
+            );
+        let (base, _stop) = serve(slow).await;
+        for i in 0..64 {
+            add_site(
+                app,
+                &format!("VC-{i:02}"),
+                SiteKind::Conference,
+                &format!("{base}/join/{i}"),
+            )
+            .await;
+        }
+        let hang = add_site(
+            app,
+            "VC-HANG",
+            SiteKind::Conference,
+            &format!("{base}/hang"),
+        )
+        .await;
+        let client = platform::http_client::HttpClient::new(platform::http_client::Limits {
+            total: Duration::from_millis(1500),
+            ..Default::default()
+        });
+        let started = std::time::Instant::now();
+        let round = probe::run(&app.db, &client).await.unwrap();
+        let took = started.elapsed();
+        // One at a time this would take 64 × 0.3 s ≈ 19 s; 16 at once, about 1.2 s.
+        assert!(took < Duration::from_secs(6), "{took:?}");
+        assert_eq!((round.probed, round.up, round.down), (65, 64, 1));
+        assert_eq!(
+            state(app, hang).await,
+            (SiteState::Down, Some(Finding::Timeout(1500)))
+        );
     }
 );

@@ -8,5 +8,6 @@ use testkit::on_both;
 
 mod admin_forms;
 mod extract;
+mod http_client;
 mod identity_flows;
 mod signin_security;
