@@ -8,9 +8,15 @@
 
 pub mod edxml;
 pub mod engine;
+pub mod http;
 pub mod model;
 pub mod store;
 pub mod xmldsig;
+
+/// The agency's document registers' pages (`/documents/outgoing`, `/documents/incoming`).
+pub fn registers_router() -> axum::Router<platform::web::AppState> {
+    http::registers::router()
+}
 
 #[cfg(test)]
 mod messages {

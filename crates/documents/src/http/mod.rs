@@ -1,0 +1,3 @@
+//! The documents crate over HTTP.
+
+pub mod registers;

@@ -1,0 +1,8 @@
+//! documents' integration tests: one binary, the real router on real databases. `on_both!`
+//! stories run on SQLite and on PostgreSQL.
+
+mod support;
+
+use testkit::on_both;
+
+mod registers;
