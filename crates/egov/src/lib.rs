@@ -184,6 +184,7 @@ pub fn router(state: AppState) -> Router {
             registry::router(),
             reporting::router(),
             operations::router(),
+            documents::registers_router(),
         ],
     )
     .layer(axum::Extension(Arc::new(audit_names())))

@@ -656,3 +656,198 @@ on_both!(
         let _ = std::fs::remove_dir_all(&dir);
     }
 );
+
+/// The agency's electronic identifier (Decision 20/2020 form) of a registry agency.
+async fn edoc(app: &TestApp, code: &str) -> String {
+    let a = registry::store::agency_by_any_code(&app.db, code)
+        .await
+        .unwrap()
+        .unwrap();
+    id(&a.edoc_2020.or(a.edoc_qcvn).unwrap()).short()
+}
+
+on_both!(
+    the_pages_serve_the_callers_agency_only_and_check_every_field,
+    async |app: &TestApp| {
+        use platform::identity::access::Role;
+        let na = edoc(app, "ubnd-40").await;
+        let ht = edoc(app, "ubnd-79").await;
+        office(app, &na, "UBND").await;
+        let s40 = app.scope("agency", "ubnd-40").await;
+        let s42 = app.scope("agency", "ubnd-79").await;
+        let mut clerk = app.signed_in("vanthu40", Role::Reporter, s40).await;
+        let mut leader = app.signed_in("lanhdao40", Role::Approver, s40).await;
+        let mut other = app.signed_in("vanthu79", Role::Reporter, s42).await;
+        let mut viewer = app.signed_in("xem40", Role::Viewer, s40).await;
+
+        let page = clerk.get("/documents/outgoing").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("Sổ văn bản đi"));
+        assert!(page.body.contains("draft-form"));
+        // A viewer of the agency holds no register.
+        assert_eq!(viewer.get("/documents/outgoing").await.status, 404);
+
+        // Every bad field beside its field and in the summary; nothing written.
+        let bad = clerk
+            .post(
+                "/documents/outgoing",
+                &[
+                    ("doc_type", "2"),
+                    ("subject", ""),
+                    ("signer_name", "Nguyễn Văn A"),
+                    ("signer_position", "Chủ tịch"),
+                    ("recipients", &format!("{na}, zzz")),
+                    ("urgency", "9"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        for id in ["subject", "recipients", "urgency"] {
+            assert!(
+                bad.body.contains(&format!("id=\"{id}-error\"")),
+                "{id}: {}",
+                bad.body
+            );
+            assert!(bad.body.contains(&format!("href=\"#{id}\"")), "{id}");
+        }
+        assert!(bad.body.contains("Trích yếu: bắt buộc"), "{}", bad.body);
+        assert_eq!(count(app, "doc_outgoing").await, 0);
+
+        let ok = clerk
+            .post(
+                "/documents/outgoing",
+                &[
+                    ("doc_type", "2"),
+                    ("subject", "Về việc phê duyệt kế hoạch"),
+                    ("signer_name", "Nguyễn Văn A"),
+                    ("signer_position", "Chủ tịch"),
+                    ("recipients", &ht),
+                    ("urgency", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let at = ok.location();
+        let id: i64 = at
+            .trim_start_matches("/documents/outgoing/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // Another agency's clerk: not found, and cannot number it.
+        assert_eq!(
+            other.get(&format!("/documents/outgoing/{id}")).await.status,
+            404
+        );
+        assert_eq!(
+            other
+                .post(&format!("/documents/outgoing/{id}/number"), &[])
+                .await
+                .status,
+            404
+        );
+        // A leader does not number (the clerk does).
+        assert_eq!(
+            leader
+                .post(&format!("/documents/outgoing/{id}/number"), &[])
+                .await
+                .status,
+            403
+        );
+        let n = clerk
+            .post(&format!("/documents/outgoing/{id}/number"), &[])
+            .await;
+        assert_eq!(n.status, 303, "{}", n.body);
+        let one = clerk.get(&format!("/documents/outgoing/{id}")).await;
+        assert!(one.body.contains("01/QĐ-UBND"), "{}", one.body);
+        let twice = clerk
+            .post(&format!("/documents/outgoing/{id}/number"), &[])
+            .await;
+        assert_eq!(twice.status, 422);
+        assert!(twice.body.contains("đã được cấp số"));
+        let found = clerk.get("/documents/outgoing?subject=phe%20duyet").await;
+        assert!(found.body.contains("01/QĐ-UBND"));
+        let bad_search = clerk.get("/documents/outgoing?from=2026-13-01").await;
+        assert_eq!(bad_search.status, 422);
+        assert!(bad_search.body.contains("id=\"q-from-error\""));
+
+        // Incoming: urgent first, flagged; the actions by role; impossible moves refused.
+        let me = id_of(&na);
+        let normal = document(&ht, &na, "7", "Thường lệ", Priority::Normal);
+        let urgent = document(&ht, &na, "8", "Hỏa tốc về bão", Priority::Immediate);
+        let r1 = reg::receive(&app.db, &me, &normal, None, &clerk_actor())
+            .await
+            .unwrap();
+        let r2 = reg::receive(&app.db, &me, &urgent, None, &clerk_actor())
+            .await
+            .unwrap();
+        let list = clerk.get("/documents/incoming").await;
+        assert_eq!(list.status, 200);
+        let (p1, p2) = (
+            list.body
+                .find(&format!("id=\"incoming-{}\"", r1.id))
+                .unwrap(),
+            list.body
+                .find(&format!("id=\"incoming-{}\"", r2.id))
+                .unwrap(),
+        );
+        assert!(p2 < p1, "urgent first");
+        assert!(list.body.contains("Hỏa tốc"));
+        let theirs = other.get("/documents/incoming").await;
+        assert_eq!(theirs.status, 200);
+        assert!(!theirs.body.contains("Hỏa tốc về bão"));
+        assert_eq!(
+            other
+                .get(&format!("/documents/incoming/{}", r2.id))
+                .await
+                .status,
+            404
+        );
+        let path = |a: &str| format!("/documents/incoming/{}/{a}", r2.id);
+        assert_eq!(
+            clerk
+                .post(&path("assign"), &[("assignee", "Phòng KT")])
+                .await
+                .status,
+            403
+        );
+        assert_eq!(other.post(&path("register"), &[]).await.status, 404);
+        let done = clerk.post(&path("register"), &[]).await;
+        assert_eq!(done.status, 303);
+        assert!(done.location().ends_with("?done=03"));
+        let empty = leader.post(&path("assign"), &[("assignee", " ")]).await;
+        assert_eq!(empty.status, 422);
+        assert!(empty.body.contains("id=\"assignee-error\""));
+        let days = leader
+            .post(
+                &path("assign"),
+                &[("assignee", "Phòng KT"), ("handling_days", "abc")],
+            )
+            .await;
+        assert_eq!(days.status, 422);
+        assert!(days.body.contains("id=\"handling_days-error\""));
+        let ok = leader
+            .post(
+                &path("assign"),
+                &[("assignee", "Phòng KT"), ("handling_days", "3")],
+            )
+            .await;
+        assert!(ok.location().ends_with("?done=04"), "{}", ok.body);
+        let early = clerk.post(&path("close"), &[]).await;
+        assert_eq!(early.status, 422);
+        assert!(early.body.contains("04"), "{}", early.body);
+        let one = clerk.get(&format!("/documents/incoming/{}", r2.id)).await;
+        assert!(one.body.contains("Phòng KT"));
+        assert!(one.body.contains("data-status=\"04\""));
+        assert_eq!(clerk.post(&path("explode"), &[]).await.status, 404);
+    }
+);
+
+fn id_of(s: &str) -> AgencyId {
+    id(s)
+}
+
+fn clerk_actor() -> Actor {
+    clerk()
+}
