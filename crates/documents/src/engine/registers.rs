@@ -17,7 +17,7 @@ use crate::model::agency::AgencyId;
 use crate::model::document::{Document, SUBJECT_MAX};
 use crate::model::problem::{Problem, Problems};
 use crate::model::register::{
-    self, AttachmentKind, DocType, DraftForm, IncomingAction, OutgoingState, parse_iso_date,
+    self, AttachmentKind, DocType, DraftForm, IncomingAction, OutgoingState, field, parse_iso_date,
 };
 use crate::model::status::StatusCode;
 use crate::store::registers::{self as store, FileRef, Incoming, Outgoing, Register, Search};
@@ -252,7 +252,7 @@ pub async fn revoke(
     }
     if reason.chars().count() > register::NOTE_MAX {
         return Err(RegisterError::Invalid(vec![
-            Problem::new("reason", "too_long").arg("max", register::NOTE_MAX.to_string()),
+            Problem::new(field::REASON, "too_long").arg("max", register::NOTE_MAX.to_string()),
         ]));
     }
     outgoing_move(
@@ -443,7 +443,7 @@ pub async fn act(
         && !(1..=365).contains(&d)
     {
         return Err(RegisterError::Invalid(vec![
-            Problem::new("handling_days", "handling_days_invalid").arg("max", "365"),
+            Problem::new(field::HANDLING_DAYS, "handling_days_invalid").arg("max", "365"),
         ]));
     }
     let incoming_number = if to == StatusCode::Accepted {
@@ -616,7 +616,7 @@ impl SearchForm {
             "" => {}
             n => match n.parse::<i64>() {
                 Ok(v) if v >= 1 => s.number = Some(v),
-                _ => p.push(Problem::new("number", "not_a_number").arg("value", n)),
+                _ => p.push(Problem::new(field::NUMBER, "not_a_number").arg("value", n)),
             },
         }
         s.notation = text(&mut p, "notation", &self.notation);
@@ -637,7 +637,7 @@ impl SearchForm {
         if let (Some(a), Some(b)) = (&s.date_from, &s.date_to)
             && a > b
         {
-            p.push(Problem::new("to", "date_range_reversed"));
+            p.push(Problem::new(field::TO, "date_range_reversed"));
         }
         match self.doc_type.trim() {
             "" => {}
@@ -648,16 +648,16 @@ impl SearchForm {
                 .or_else(|| DocType::from_name(t))
             {
                 Some(t) => s.doc_type = Some(t.code()),
-                None => p.push(Problem::new("doc_type", "unknown_doc_type")),
+                None => p.push(Problem::new(field::DOC_TYPE, "unknown_doc_type")),
             },
         }
         match self.page.trim() {
             "" => {}
             n => match n.parse::<i64>() {
                 Ok(v) if (1..=PAGE_LIMIT).contains(&v) => s.offset = (v - 1) * PAGE,
-                _ => {
-                    p.push(Problem::new("page", "page_invalid").arg("max", PAGE_LIMIT.to_string()))
-                }
+                _ => p.push(
+                    Problem::new(field::PAGE, "page_invalid").arg("max", PAGE_LIMIT.to_string()),
+                ),
             },
         }
         if p.is_empty() {

@@ -27,7 +27,7 @@ use crate::engine::registers::{self as engine, RegisterError, SearchForm, today_
 use crate::model::agency::AgencyId;
 use crate::model::problem::Problem;
 use crate::model::register::{
-    DocType, DraftForm, IncomingAction, OutgoingState, is_overdue, parse_iso_date,
+    DocType, DraftForm, IncomingAction, OutgoingState, field, is_overdue, parse_iso_date,
 };
 use crate::model::status::StatusCode as Status;
 use crate::store::registers as store;
@@ -755,7 +755,8 @@ async fn act(
             Ok(n) => Some(n),
             Err(_) => {
                 let errors = form_errors(
-                    &[Problem::new("handling_days", "handling_days_invalid").arg("max", "365")],
+                    &[Problem::new(field::HANDLING_DAYS, "handling_days_invalid")
+                        .arg("max", "365")],
                     lang,
                 );
                 return incoming_one_with(

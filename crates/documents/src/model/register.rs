@@ -15,6 +15,20 @@ use super::document::{RECIPIENTS_MAX, SUBJECT_MAX, TEXT_MAX};
 use super::problem::{Problem, Problems};
 use super::status::{Priority, StatusCode};
 
+/// The form fields a problem can name (the ids of the pages' inputs).
+pub mod field {
+    pub const DOC_TYPE: &str = "doc_type";
+    pub const DUE_DATE: &str = "due_date";
+    pub const FILE: &str = "file";
+    pub const HANDLING_DAYS: &str = "handling_days";
+    pub const NUMBER: &str = "number";
+    pub const PAGE: &str = "page";
+    pub const REASON: &str = "reason";
+    pub const RECIPIENTS: &str = "recipients";
+    pub const TO: &str = "to";
+    pub const URGENCY: &str = "urgency";
+}
+
 /// The longest signer's name or position, and a department or person assigned, in characters.
 pub const NAME_MAX: usize = 200;
 /// The longest reason (rejection) or note, in characters.
@@ -231,7 +245,7 @@ impl DraftForm {
                     .and_then(DocType::from_code)
                     .or_else(|| DocType::from_name(t));
                 if found.is_none() {
-                    p.push(Problem::new("doc_type", "unknown_doc_type"));
+                    p.push(Problem::new(field::DOC_TYPE, "unknown_doc_type"));
                 }
                 found
             }
@@ -267,27 +281,27 @@ impl DraftForm {
             .find(|&c| c.is_control() && c != '\n' && c != '\r')
         {
             p.push(
-                Problem::new("recipients", "control_character")
+                Problem::new(field::RECIPIENTS, "control_character")
                     .arg("char", format!("U+{:04X}", c as u32)),
             );
         } else if items.is_empty() {
             p.push(Problem::missing("recipients"));
         } else if items.len() > RECIPIENTS_MAX {
             p.push(
-                Problem::new("recipients", "too_many_recipients")
+                Problem::new(field::RECIPIENTS, "too_many_recipients")
                     .arg("max", RECIPIENTS_MAX.to_string()),
             );
         } else {
             for item in items {
                 match AgencyId::parse(item) {
                     Err(_) => {
-                        p.push(Problem::new("recipients", "bad_agency_id").arg("value", item))
+                        p.push(Problem::new(field::RECIPIENTS, "bad_agency_id").arg("value", item))
                     }
                     Ok(id) if id.same_agency(sender) => {
-                        p.push(Problem::new("recipients", "recipient_is_sender"))
+                        p.push(Problem::new(field::RECIPIENTS, "recipient_is_sender"))
                     }
                     Ok(id) if recipients.iter().any(|r| r.same_agency(&id)) => p.push(
-                        Problem::new("recipients", "duplicate_recipient")
+                        Problem::new(field::RECIPIENTS, "duplicate_recipient")
                             .arg("organ_id", id.to_string()),
                     ),
                     Ok(id) => recipients.push(id),
@@ -299,7 +313,7 @@ impl DraftForm {
             u => {
                 let got = Priority::parse(u);
                 if got.is_none() {
-                    p.push(Problem::new("urgency", "bad_priority").arg("value", u));
+                    p.push(Problem::new(field::URGENCY, "bad_priority").arg("value", u));
                 }
                 got
             }
@@ -308,11 +322,11 @@ impl DraftForm {
             "" => None,
             d => match parse_iso_date(d) {
                 None => {
-                    p.push(Problem::new("due_date", "due_date_invalid"));
+                    p.push(Problem::new(field::DUE_DATE, "due_date_invalid"));
                     None
                 }
                 Some(d) if d < today => {
-                    p.push(Problem::new("due_date", "due_date_past"));
+                    p.push(Problem::new(field::DUE_DATE, "due_date_past"));
                     None
                 }
                 Some(d) => Some(d),
@@ -540,18 +554,17 @@ fn has(bytes: &[u8], needle: &[u8]) -> bool {
 pub fn attachment_kind(name: &str, bytes: &[u8]) -> Result<AttachmentKind, Problem> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > NAME_MAX {
-        return Err(Problem::new("file", "attachment_name_invalid"));
+        return Err(Problem::new(field::FILE, "attachment_name_invalid"));
     }
     if name
         .chars()
         .any(|c| c.is_control() || c == '/' || c == '\\')
     {
-        return Err(Problem::new("file", "attachment_name_invalid"));
+        return Err(Problem::new(field::FILE, "attachment_name_invalid"));
     }
     if bytes.len() as u64 > ATTACHMENT_MAX {
-        return Err(
-            Problem::new("file", "attachment_too_large").arg("max", ATTACHMENT_MAX.to_string())
-        );
+        return Err(Problem::new(field::FILE, "attachment_too_large")
+            .arg("max", ATTACHMENT_MAX.to_string()));
     }
     let ext = name
         .rsplit_once('.')
@@ -574,7 +587,7 @@ pub fn attachment_kind(name: &str, bytes: &[u8]) -> Result<AttachmentKind, Probl
     );
     match kind {
         Some(k) if agrees => Ok(k),
-        _ => Err(Problem::new("file", "attachment_type")),
+        _ => Err(Problem::new(field::FILE, "attachment_type")),
     }
 }
 
