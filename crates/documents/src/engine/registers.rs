@@ -99,6 +99,21 @@ pub async fn draft(
     today: Date,
 ) -> Result<i64> {
     let d = form.check(agency, today).map_err(RegisterError::Invalid)?;
+    // Recipients come from the axis directory: connected and active.
+    let mut unknown = Problems::default();
+    for r in &d.recipients {
+        let known = crate::store::agencies::find(db, r)
+            .await?
+            .is_some_and(|a| a.state == crate::store::agencies::AgencyState::Active);
+        if !known {
+            unknown.push(
+                Problem::new(field::RECIPIENTS, "unknown_recipient").arg("organ_id", r.to_string()),
+            );
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(RegisterError::Invalid(unknown.into_vec()));
+    }
     let recipients: Vec<String> = d.recipients.iter().map(AgencyId::short).collect();
     let code = agency.short();
     let mut tx = db.begin().await?;

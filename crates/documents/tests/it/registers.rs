@@ -50,6 +50,25 @@ async fn count(app: &TestApp, table: &'static str) -> i64 {
         .unwrap()
 }
 
+/// Agencies connected to the axis (the directory recipients are chosen from).
+async fn connect(app: &TestApp, codes: &[&str]) {
+    use documents::store::agencies::{self, AgencyState};
+    let mut tx = app.db.begin().await.unwrap();
+    for c in codes {
+        agencies::insert(
+            &mut tx,
+            &id(c),
+            &format!("Cơ quan {c}"),
+            None,
+            None,
+            AgencyState::Active,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
 async fn office(app: &TestApp, agency: &str, abbr: &str) {
     reg::set_office(&app.db, &id(agency), abbr, &clerk())
         .await
@@ -90,6 +109,7 @@ fn document(
 on_both!(
     numbers_run_from_01_per_agency_and_year_with_decree_30_notations,
     async |app: &TestApp| {
+        connect(app, &["G09", "H41"]).await;
         let h41 = id("H41");
         let today = date!(2026 - 12 - 02);
         let a = reg::draft(
@@ -160,6 +180,7 @@ on_both!(
 on_both!(
     two_clerks_numbering_at_once_never_get_the_same_number,
     async |app: &TestApp| {
+        connect(app, &["G09", "H41"]).await;
         let h41 = id("H41");
         let today = date!(2026 - 12 - 02);
         office(app, "H41", "UBND").await;
@@ -258,12 +279,28 @@ on_both!(
             ]
         );
         assert_eq!(count(app, "doc_outgoing").await, before);
+        // A well-formed identifier that is not connected to the axis (or not active) is refused.
+        connect(app, &["G09"]).await;
+        let mut f = form("2", "Gửi cơ quan lạ");
+        f.recipients = "G09, G01".into();
+        let err = reg::draft(&app.db, &id("H41"), &f, &clerk(), date!(2026 - 12 - 02))
+            .await
+            .unwrap_err();
+        let RegisterError::Invalid(p) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (p.len(), p[0].code.as_str(), p[0].args[0].1.as_str()),
+            (1, "unknown_recipient", "G01")
+        );
+        assert_eq!(count(app, "doc_outgoing").await, before);
     }
 );
 
 on_both!(
     outgoing_documents_are_sent_through_the_hook_then_revoked_in_order,
     async |app: &TestApp| {
+        connect(app, &["G09", "H41"]).await;
         let h41 = id("H41");
         let today = date!(2026 - 12 - 02);
         office(app, "H41", "UBND").await;
@@ -595,6 +632,7 @@ on_both!(
 on_both!(
     attachments_are_pdf_docx_or_xlsx_by_their_bytes,
     async |app: &TestApp| {
+        connect(app, &["G09", "H41"]).await;
         let h41 = id("H41");
         let dir = std::env::temp_dir().join(format!("egov-reg-files-{}", std::process::id()));
         let files = platform::files::FileStore::new(&dir);
@@ -673,6 +711,7 @@ on_both!(
         let na = edoc(app, "ubnd-40").await;
         let ht = edoc(app, "ubnd-79").await;
         office(app, &na, "UBND").await;
+        connect(app, &[na.as_str(), ht.as_str()]).await;
         let s40 = app.scope("agency", "ubnd-40").await;
         let s42 = app.scope("agency", "ubnd-79").await;
         let mut clerk = app.signed_in("vanthu40", Role::Reporter, s40).await;
