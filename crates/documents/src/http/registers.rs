@@ -20,7 +20,7 @@ use platform::identity::access::{Role, Scope};
 use platform::web::form::{FormError, error_at};
 use platform::web::format::fmt_ms;
 use platform::web::render::render;
-use platform::web::{AppState, Auth, CsrfForm, Ctx, Path, Query};
+use platform::web::{AppState, Auth, CsrfForm, Ctx, Multipart, Path, Query};
 use serde::Deserialize;
 
 use crate::engine::registers::{self as engine, RegisterError, SearchForm, today_vn};
@@ -38,8 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/documents/outgoing", get(outgoing_page).post(create_draft))
         .route("/documents/outgoing/{id}", get(outgoing_one))
         .route("/documents/outgoing/{id}/number", post(number))
+        .route("/documents/outgoing/{id}/upload", post(upload_outgoing))
         .route("/documents/incoming", get(incoming_page))
         .route("/documents/incoming/{id}", get(incoming_one))
+        .route("/documents/incoming/{id}/upload", post(upload_incoming))
         .route("/documents/incoming/{id}/{action}", post(act))
 }
 
@@ -418,8 +420,15 @@ struct OutgoingOne {
     o: OutgoingView,
     files: Vec<(String, String, i64)>,
     may_number: bool,
+    may_upload: bool,
     form_errors: Vec<FormError>,
     done: String,
+}
+
+impl OutgoingOne {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_at(&self.form_errors, id)
+    }
 }
 
 async fn outgoing_one_with(
@@ -442,6 +451,7 @@ async fn outgoing_one_with(
     let ctx = auth.ctx.clone();
     let mut res = render(OutgoingOne {
         may_number: d.clerk && o.state == OutgoingState::Draft.as_str(),
+        may_upload: d.clerk,
         o: outgoing_view(&ctx, &o),
         files,
         form_errors: errors,
@@ -604,6 +614,7 @@ struct IncomingOne {
     e: IncomingView,
     history: Vec<(String, String, String, String)>,
     files: Vec<(String, String, i64)>,
+    may_upload: bool,
     actions: Vec<&'static str>,
     typed: ActForm,
     form_errors: Vec<FormError>,
@@ -670,6 +681,7 @@ async fn incoming_one_with(
     let current = Status::parse(&e.status).unwrap_or(Status::Arrived);
     let mut res = render(IncomingOne {
         actions: actions_for(d, current),
+        may_upload: d.clerk,
         e: incoming_view(&ctx, &e),
         history,
         files,
@@ -797,4 +809,120 @@ async fn act(
             incoming_one_with(&state, &auth, &d, id, form, errors, String::new(), status).await
         }
     }
+}
+
+/// Where the registers' attachments are stored: `<data_dir>/files`, by SHA-256.
+fn file_store(state: &AppState) -> platform::files::FileStore {
+    platform::files::FileStore::new(state.config.data_dir.join("files"))
+}
+
+/// The multipart form of an upload: its CSRF field and its one file.
+async fn read_upload(auth: &Auth, multipart: &mut Multipart) -> AppResult<(String, Vec<u8>)> {
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart.next_field().await? {
+        match field.name().unwrap_or("") {
+            "csrf" => csrf = field.text().await?,
+            "file" => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                file = Some((name, field.bytes().await?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    if auth.ctx.csrf.len() < 32
+        || !platform::web::ctx::constant_time_eq(csrf.as_bytes(), auth.ctx.csrf.as_bytes())
+    {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            platform::error::Problem::new("csrf_failed"),
+        ));
+    }
+    Ok(file.unwrap_or_default())
+}
+
+/// Attach a PDF, DOCX or XLSX to an entry (clerks; the entry must be the caller's agency's).
+async fn upload(
+    state: &AppState,
+    auth: &Auth,
+    which: store::Register,
+    id: i64,
+    multipart: &mut Multipart,
+) -> AppResult<Response> {
+    let d = desk(state, auth).await?;
+    let (name, bytes) = read_upload(auth, multipart).await?;
+    let base = match which {
+        store::Register::Outgoing => "/documents/outgoing",
+        store::Register::Incoming => "/documents/incoming",
+    };
+    let exists = match which {
+        store::Register::Outgoing => store::outgoing(&state.db, &d.agency.short(), id)
+            .await?
+            .is_some(),
+        store::Register::Incoming => store::incoming(&state.db, &d.agency.short(), id)
+            .await?
+            .is_some(),
+    };
+    if !exists {
+        return Err(AppError::not_found());
+    }
+    if !d.clerk {
+        return Err(AppError::forbidden());
+    }
+    let files = file_store(state);
+    match engine::attach(
+        &state.db,
+        &files,
+        &d.agency,
+        which,
+        id,
+        &name,
+        &bytes,
+        &auth.actor(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("{base}/{id}?done=attached")).into_response()),
+        Err(e) => {
+            let (status, errors) = problems_of(e, auth.ctx.lang)?;
+            match which {
+                store::Register::Outgoing => {
+                    outgoing_one_with(state, auth, &d, id, errors, String::new(), status).await
+                }
+                store::Register::Incoming => {
+                    incoming_one_with(
+                        state,
+                        auth,
+                        &d,
+                        id,
+                        ActForm::default(),
+                        errors,
+                        String::new(),
+                        status,
+                    )
+                    .await
+                }
+            }
+        }
+    }
+}
+
+/// `POST /documents/outgoing/{id}/upload` (multipart: `csrf`, `file`).
+async fn upload_outgoing(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    upload(&state, &auth, store::Register::Outgoing, id, &mut multipart).await
+}
+
+/// `POST /documents/incoming/{id}/upload` (multipart: `csrf`, `file`).
+async fn upload_incoming(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    upload(&state, &auth, store::Register::Incoming, id, &mut multipart).await
 }

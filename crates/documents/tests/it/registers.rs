@@ -805,6 +805,22 @@ on_both!(
             .await;
         assert_eq!(twice.status, 422);
         assert!(twice.body.contains("đã được cấp số"));
+        // Attachments: judged by their bytes; clerks of the agency only.
+        let xlsx = b"PK\x03\x04 ... [Content_Types].xml ... xl/workbook.xml ...";
+        let up = format!("/documents/outgoing/{id}/upload");
+        assert_eq!(other.post_file(&up, &[], "file", xlsx).await.status, 404);
+        assert_eq!(leader.post_file(&up, &[], "file", xlsx).await.status, 403);
+        let files_before = count(app, "doc_register_files").await;
+        let wrong = clerk
+            .post_file(&up, &[], "file", b"%PDF-1.7 named .xlsx")
+            .await;
+        assert_eq!(wrong.status, 422, "{}", wrong.body);
+        assert!(wrong.body.contains("id=\"file-error\""));
+        assert_eq!(count(app, "doc_register_files").await, files_before);
+        let good = clerk.post_file(&up, &[], "file", xlsx).await;
+        assert_eq!(good.status, 303, "{}", good.body);
+        let one = clerk.get(&format!("/documents/outgoing/{id}")).await;
+        assert!(one.body.contains("bao-cao.xlsx"), "{}", one.body);
         let found = clerk.get("/documents/outgoing?subject=phe%20duyet").await;
         assert!(found.body.contains("01/QĐ-UBND"));
         let bad_search = clerk.get("/documents/outgoing?from=2026-13-01").await;

@@ -269,6 +269,8 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ),
     ("GET", "/documents/outgoing/{id}", &["done"]),
     ("POST", "/documents/outgoing/{id}/number", &[]),
+    ("POST", "/documents/outgoing/{id}/upload", &[]),
+    ("POST", "/documents/incoming/{id}/upload", &[]),
     (
         "GET",
         "/documents/incoming",

@@ -37,6 +37,9 @@ pub const ROUTES: &[(&str, &str, usize)] = &[
     ("POST", "/api/v1/targets/import", 8 * MIB),
     ("POST", "/reporting/catalogue/import", 8 * MIB),
     ("POST", "/reporting/{unit}/{period}/upload", 8 * MIB),
+    // A register entry's attachment: at most 20 MiB (documents::model::register::ATTACHMENT_MAX).
+    ("POST", "/documents/outgoing/{id}/upload", 21 * MIB),
+    ("POST", "/documents/incoming/{id}/upload", 21 * MIB),
 ];
 
 /// The longest explanation of a value (also a DHIS2 `comment`) and the longest reason for a
