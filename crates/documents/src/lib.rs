@@ -16,9 +16,14 @@ pub mod model;
 pub mod store;
 pub mod xmldsig;
 
-/// The routes of the documents crate: the axis's transport API and its administrator's page.
+/// The routes of the documents crate: the axis's transport API and its administrator's page,
+/// and the agency's document registers (`/documents/outgoing`, `/documents/incoming`).
 pub fn router() -> axum::Router<platform::web::AppState> {
-    http::api().split_for_parts().0.merge(http::pages())
+    http::api()
+        .split_for_parts()
+        .0
+        .merge(http::pages())
+        .merge(http::registers::router())
 }
 
 /// The OpenAPI entries of the transport API (the binary merges every crate's).

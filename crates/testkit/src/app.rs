@@ -190,6 +190,10 @@ fn config(url: &str) -> Config {
         ..Config::default()
     };
     config.node_id = unique("node");
+    // Files a test stores (register attachments) go to a temporary directory, not the sources.
+    config.data_dir = std::env::temp_dir()
+        .join("egov-test-data")
+        .join(&config.node_id);
     config
 }
 

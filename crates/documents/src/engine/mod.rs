@@ -1,3 +1,4 @@
 //! The axis's use cases.
 
 pub mod axis;
+pub mod registers;

@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod auth;
 mod refusal;
+pub mod registers;
 
 use std::path::PathBuf;
 

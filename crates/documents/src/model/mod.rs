@@ -3,5 +3,6 @@
 pub mod agency;
 pub mod document;
 pub mod problem;
+pub mod register;
 pub mod status;
 pub mod time;

@@ -2,3 +2,4 @@
 
 pub mod agencies;
 pub mod packages;
+pub mod registers;

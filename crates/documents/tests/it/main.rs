@@ -6,3 +6,4 @@ mod support;
 use testkit::on_both;
 
 mod axis_api;
+mod registers;

@@ -293,6 +293,44 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("GET", "/sdmx/datastructure/{agency}", &["format"]),
     ("GET", "/sdmx/codelist/{agency}/{id}", &["references"]),
     ("GET", "/sdmx/conceptscheme", &["format"]),
+    (
+        "GET",
+        "/documents/outgoing",
+        &[
+            "number", "notation", "subject", "party", "from", "to", "doc_type", "page", "done",
+        ],
+    ),
+    (
+        "POST",
+        "/documents/outgoing",
+        &[
+            "doc_type",
+            "subject",
+            "summary",
+            "signer_name",
+            "signer_position",
+            "recipients",
+            "urgency",
+            "due_date",
+        ],
+    ),
+    ("GET", "/documents/outgoing/{id}", &["done"]),
+    ("POST", "/documents/outgoing/{id}/number", &[]),
+    ("POST", "/documents/outgoing/{id}/upload", &[]),
+    ("POST", "/documents/incoming/{id}/upload", &[]),
+    (
+        "GET",
+        "/documents/incoming",
+        &[
+            "number", "notation", "subject", "party", "from", "to", "doc_type", "page", "done",
+        ],
+    ),
+    ("GET", "/documents/incoming/{id}", &["done"]),
+    (
+        "POST",
+        "/documents/incoming/{id}/{action}",
+        &["reason", "assignee", "handling_days"],
+    ),
 ];
 
 /// Routes that read no query string: an ignored parameter there is not input.

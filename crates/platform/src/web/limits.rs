@@ -41,6 +41,9 @@ pub const ROUTES: &[(&str, &str, usize)] = &[
     // status package; `axis_max_package_mib` may lower the first.
     ("POST", "/api/v1/axis/packages", 64 * MIB),
     ("POST", "/api/v1/axis/statuses", 64 * MIB),
+    // A register entry's attachment: at most 20 MiB (documents::model::register::ATTACHMENT_MAX).
+    ("POST", "/documents/outgoing/{id}/upload", 21 * MIB),
+    ("POST", "/documents/incoming/{id}/upload", 21 * MIB),
 ];
 
 /// The longest explanation of a value (also a DHIS2 `comment`) and the longest reason for a
