@@ -580,20 +580,20 @@ impl From<Agency> for AgencyView {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AgencyList {
+pub struct AxisAgencyList {
     pub items: Vec<AgencyView>,
-    pub meta: AgencyMeta,
+    pub meta: AxisAgencyMeta,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AgencyMeta {
+pub struct AxisAgencyMeta {
     pub total: usize,
 }
 
 /// The axis directory: every agency with its identifier in both forms, its name and state.
 /// Public (it is what a sender addresses packages to).
 #[utoipa::path(get, path = "/api/v1/axis/agencies", tag = "axis", operation_id = "list_axis_agencies",
-    responses((status = 200, description = "The directory", body = AgencyList)))]
+    responses((status = 200, description = "The directory", body = AxisAgencyList)))]
 pub async fn list_axis_agencies(State(state): State<AppState>, ctx: Ctx) -> Response {
     respond(
         ctx.lang,
@@ -603,8 +603,8 @@ pub async fn list_axis_agencies(State(state): State<AppState>, ctx: Ctx) -> Resp
                 .into_iter()
                 .map(AgencyView::from)
                 .collect();
-            Ok(axum::Json(AgencyList {
-                meta: AgencyMeta { total: items.len() },
+            Ok(axum::Json(AxisAgencyList {
+                meta: AxisAgencyMeta { total: items.len() },
                 items,
             })
             .into_response())

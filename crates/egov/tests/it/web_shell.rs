@@ -376,3 +376,36 @@ fn every_used_string_is_translated() {
         missing.join("\n")
     );
 }
+
+/// The binary merges every capability's OpenAPI components by name: two capabilities naming two
+/// different schemas alike would leave one operation described by the other's schema (the axis's
+/// agency list once lost its meta to the registry's).
+#[test]
+fn no_two_capabilities_give_one_schema_name_two_shapes() {
+    let docs = [
+        ("platform", platform::web::openapi()),
+        ("registry", registry::openapi()),
+        ("reporting", reporting::openapi()),
+        ("operations", operations::openapi()),
+        ("documents", documents::openapi()),
+    ];
+    let mut seen: std::collections::BTreeMap<String, (&str, serde_json::Value)> =
+        std::collections::BTreeMap::new();
+    for (crate_name, doc) in docs {
+        let doc = serde_json::to_value(doc).unwrap();
+        let Some(schemas) = doc["components"]["schemas"].as_object() else {
+            continue;
+        };
+        for (name, schema) in schemas {
+            if let Some((other, before)) = seen.get(name) {
+                assert_eq!(
+                    before, schema,
+                    "schema {name} of {crate_name} differs from {other}'s: rename one"
+                );
+            } else {
+                seen.insert(name.clone(), (crate_name, schema.clone()));
+            }
+        }
+    }
+    assert!(seen.len() > 20, "{:?}", seen.keys());
+}
