@@ -797,3 +797,88 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    a_site_turned_off_or_given_a_new_url_leaves_the_unknown_time_out_of_its_availability,
+    async |app: &TestApp| {
+        let now = platform::db::now_ms();
+        let off = add_site(
+            app,
+            "CAM-OFF",
+            SiteKind::Camera,
+            "https://cam.gov.vn/o.m3u8",
+        )
+        .await;
+        let moved = add_site(
+            app,
+            "CAM-MOVED",
+            SiteKind::Camera,
+            "https://cam.gov.vn/m.m3u8",
+        )
+        .await;
+        let live = Finding::Live { age_ms: 900 };
+        let gone = Finding::Http(404);
+        // Up 5 h, down 1 h, then turned off 4 h ago and back on 2 h ago (never probed since).
+        found(app, off, SiteState::Up, &live, now - 10 * HOUR).await;
+        found(app, off, SiteState::Down, &gone, now - 5 * HOUR).await;
+        let mut tx = app.db.begin().await.unwrap();
+        store::set_active(&mut tx, off, false, now - 4 * HOUR)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = app.db.begin().await.unwrap();
+        store::set_active(&mut tx, off, true, now - 2 * HOUR)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // Up 2 h, down 2 h, its URL fixed 6 h ago, up again for the last hour.
+        found(app, moved, SiteState::Up, &live, now - 10 * HOUR).await;
+        found(app, moved, SiteState::Down, &gone, now - 8 * HOUR).await;
+        let mut spec = store::get(&app.db, moved).await.unwrap().unwrap().spec;
+        let mut tx = app.db.begin().await.unwrap();
+        // A change that keeps the URL resets nothing.
+        spec.name = "Camera đã chuyển".into();
+        store::update(&mut tx, moved, &spec, now - 7 * HOUR)
+            .await
+            .unwrap();
+        spec.url = "https://cam2.gov.vn/m.m3u8".into();
+        store::update(&mut tx, moved, &spec, now - 6 * HOUR)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(state(app, moved).await.0, SiteState::Unknown);
+        found(app, moved, SiteState::Up, &live, now - HOUR).await;
+
+        // One `unknown` row per reset, none for a second reset in a row or a kept URL.
+        let unknown = |id: i64| {
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM site_transitions WHERE site_id = $1 AND state = 'unknown'",
+                params![id],
+            )
+        };
+        assert_eq!(unknown(off).await, 1);
+        assert_eq!(unknown(moved).await, 1);
+
+        let mut viewer = app.signed_in("xem.ht", Role::Viewer, Scope::National).await;
+        let j = viewer.get("/api/v1/operations/sites/health").await;
+        assert_eq!(j.status, StatusCode::OK, "{}", j.body);
+        let v: serde_json::Value = serde_json::from_str(&j.body).unwrap();
+        let day = |code: &str| {
+            v["sites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["code"] == code)
+                .unwrap_or_else(|| panic!("{code} on the board: {v}"))["availability_day"]
+                .as_f64()
+                .unwrap()
+        };
+        // Up 5 h of the 6 h known (not 5 of 10: the 4 h since the reset are unknown).
+        let f = day("CAM-OFF");
+        assert!((f - 5.0 / 6.0).abs() < 1e-3, "{f}");
+        // Up 2 h + 1 h of the 5 h known (not 3 of 10).
+        let f = day("CAM-MOVED");
+        assert!((f - 0.6).abs() < 1e-3, "{f}");
+    }
+);
