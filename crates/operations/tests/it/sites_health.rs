@@ -882,3 +882,78 @@ on_both!(
         assert!((f - 0.6).abs() < 1e-3, "{f}");
     }
 );
+
+// Creating a site twice at once (the registry's forms, not its health; kept here with the
+// other sites' stories of this file's owner).
+
+fn camera_form(code: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("code", code),
+        ("kind", "camera"),
+        ("category", "admin_centre"),
+        ("name", "Trung tâm Phục vụ hành chính công"),
+        ("unit_code", "01"),
+        ("place", ""),
+        ("latitude", ""),
+        ("longitude", ""),
+        ("url", "http://127.0.0.1:9/cam/index.m3u8"),
+    ]
+}
+
+on_both!(
+    two_creates_of_one_site_code_at_once_give_one_site_and_one_form_error,
+    async |app: &TestApp| {
+        let admin = app
+            .signed_in("qt.race", Role::SystemAdmin, Scope::National)
+            .await;
+        let sites_of = |code: &'static str| {
+            count(
+                app,
+                "SELECT COUNT(*) AS n FROM sites WHERE code = $1",
+                params![code],
+            )
+        };
+        // Deterministic: another create of the code is in flight (inserted, not committed) when
+        // this one checks the code, and commits while this one inserts.
+        let form = camera_form("CAM-RACE");
+        let mut c = admin.clone();
+        let mut tx = app.db.begin().await.unwrap();
+        let spec = SiteSpec {
+            code: "CAM-RACE".into(),
+            kind: SiteKind::Camera,
+            category: Category::AdminCentre,
+            name: "Điểm đang tạo".into(),
+            unit_code: None,
+            place: String::new(),
+            latitude: None,
+            longitude: None,
+            url: "http://127.0.0.1:9/other.m3u8".into(),
+        };
+        store::insert(&mut tx, &spec, platform::db::now_ms())
+            .await
+            .unwrap();
+        let commit = async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            tx.commit().await.unwrap();
+        };
+        let (r, ()) = tokio::join!(c.post("/operations/sites", &form), commit);
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(
+            r.body.contains("Đã có điểm kết nối mã “CAM-RACE”"),
+            "the form says why: {}",
+            r.body
+        );
+        assert_eq!(sites_of("CAM-RACE").await, 1);
+        // Two forms sent at once: one site, one 303 and one 422, never a 500.
+        let form = camera_form("CAM-TWICE");
+        let (mut a, mut b) = (admin.clone(), admin.clone());
+        let (r1, r2) = tokio::join!(
+            a.post("/operations/sites", &form),
+            b.post("/operations/sites", &form)
+        );
+        let mut got = [r1.status.as_u16(), r2.status.as_u16()];
+        got.sort_unstable();
+        assert_eq!(got, [303, 422], "{} / {}", r1.body, r2.body);
+        assert_eq!(sites_of("CAM-TWICE").await, 1);
+    }
+);
