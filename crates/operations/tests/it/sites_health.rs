@@ -957,3 +957,70 @@ on_both!(
         assert_eq!(sites_of("CAM-TWICE").await, 1);
     }
 );
+
+on_both!(
+    the_overview_links_officials_to_the_cameras_sites_health_and_conferences,
+    async |app: &TestApp| {
+        let links = [
+            (
+                "/operations/cameras",
+                "Camera giám sát",
+                "Surveillance cameras",
+            ),
+            ("/operations/sites", "Điểm kết nối", "Connected sites"),
+            (
+                "/operations/sites/health",
+                "Tình trạng điểm kết nối",
+                "Connected sites' health",
+            ),
+            (
+                "/operations/conferences",
+                "Phiên họp trực tuyến",
+                "Video-conference sessions",
+            ),
+        ];
+        let mut viewer = app
+            .signed_in("xem.nav", Role::Viewer, Scope::National)
+            .await;
+        let vi = viewer.get("/operations").await;
+        assert_eq!(vi.status, StatusCode::OK);
+        assert!(vi.body.contains(
+            "<nav class=\"ops-links\" aria-label=\"Công việc của Trung tâm điều hành\">"
+        ));
+        let mut en = viewer.clone();
+        en.lang = Some("en");
+        let en_page = en.get("/operations").await;
+        // (askama escapes the apostrophe.)
+        assert!(
+            en_page
+                .body
+                .contains("aria-label=\"The operations center&#39;s work\""),
+            "{}",
+            en_page.body
+        );
+        for (href, vi_label, en_label) in links {
+            let en_label = en_label.replace('\'', "&#39;");
+            assert!(
+                vi.body
+                    .contains(&format!("<a href=\"{href}\">{vi_label}</a>")),
+                "{href} in Vietnamese"
+            );
+            assert!(
+                en_page
+                    .body
+                    .contains(&format!("<a href=\"{href}\">{en_label}</a>")),
+                "{href} in English: {}",
+                en_page.body
+            );
+            // Each opens for the official who sees the link.
+            let r = viewer.get(href).await;
+            assert_eq!(r.status, StatusCode::OK, "{href}: {}", r.body);
+        }
+        // A reader who is not signed in sees none of them.
+        let anon = app.client().get("/operations").await;
+        assert_eq!(anon.status, StatusCode::OK);
+        for (href, _, _) in links {
+            assert!(!anon.body.contains(&format!("href=\"{href}\"")), "{href}");
+        }
+    }
+);
