@@ -968,7 +968,7 @@ async fn a_camera_plays_and_its_outage_raises_an_alert() {
         kind: "camera".into(),
         category: "border_gate".into(),
         name: "Cửa khẩu kiểm thử".into(),
-        url: format!("{camera_base}/cam/index.m3u8"),
+        url: format!("{camera_base}{}/cam/index.m3u8", streams::PATH_PREFIX),
         ..SiteDraft::default()
     }
     .check(|_| true)

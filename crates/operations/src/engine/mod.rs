@@ -6,5 +6,5 @@ pub mod alerts;
 pub mod brief;
 pub mod conferences;
 pub mod dashboards;
-pub mod sites;
 pub mod probe;
+pub mod sites;

@@ -227,7 +227,14 @@ on_both!(
         );
 
         // The stream comes back: one site_up alert, told to the site_down rule's recipients.
-        let _again = TestStream::start(&root.0.join("cam1"), "CAM 1", 1).unwrap();
+        // A camera's server starting again begins a new playlist: the old one (naming segments
+        // the new encoder deletes) goes first, and the probe looks once the new one is written.
+        std::fs::remove_dir_all(root.0.join("cam1")).unwrap();
+        let again = TestStream::start(&root.0.join("cam1"), "CAM 1", 1).unwrap();
+        assert!(
+            again.ready(Duration::from_secs(30)).await,
+            "the restarted ffmpeg wrote no segment"
+        );
         let (s, f) = probe_until(app, cam, SiteState::Up, Duration::from_secs(20)).await;
         assert_eq!(s, SiteState::Up, "{f:?}");
         assert_eq!(alerts_of(app, Kind::SiteUp, "CAM-1").await, 1);
