@@ -1081,7 +1081,8 @@ async fn a_camera_plays_and_its_outage_raises_an_alert() {
 
 /// Issue 12: the map in Chromium — the 34 provinces' cells for a current period; for a period
 /// before July 2025 the figures rolled into today's 34, or the 63 provinces of the time when
-/// the reader chooses them; a click on a province's cell opens that province's page.
+/// the reader chooses them, drawn as 63 cells; a click on a province's cell opens that
+/// province's page (an old province's cell that of its successor).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
 async fn the_map_shows_34_provinces_or_the_63_of_an_old_period_and_opens_a_province() {
@@ -1096,7 +1097,7 @@ async fn the_map_shows_34_provinces_or_the_63_of_an_old_period_and_opens_a_provi
         c.execute(
             "return [...document.querySelectorAll('svg.ops-map-svg a')]
                .filter(a => { const r = a.getBoundingClientRect(); return r.width > 0 && r.height > 0; })
-               .map(a => a.getAttribute('href'));",
+               .map(a => a.getAttribute('data-code'));",
             vec![],
         )
         .await
@@ -1109,7 +1110,7 @@ async fn the_map_shows_34_provinces_or_the_63_of_an_old_period_and_opens_a_provi
     };
     let current = cells().await;
     assert_eq!(current.len(), 34, "{current:?}");
-    assert!(current.contains("/operations/provinces/40"));
+    assert!(current.contains("40"));
     // June 2025, before the provinces merged, chosen from the period list.
     c.find(Locator::Css("#ops-period option[value='202506']"))
         .await
@@ -1131,8 +1132,29 @@ async fn the_map_shows_34_provinces_or_the_63_of_an_old_period_and_opens_a_provi
     assert_eq!(rows.len(), 63);
     let text = page(&c).await;
     assert!(text.contains("Hà Giang (02)"), "a province of the time");
+    // The map draws the 63 of the time, one cell each, Hà Giang among them.
+    let old = cells().await;
+    assert_eq!(old.len(), 63, "{old:?}");
+    assert!(old.contains("02") && old.contains("40"));
+    // Hà Giang has no page of its own: its cell opens today's Tuyên Quang and says so.
+    let ha_giang = c
+        .find(Locator::Css("svg.ops-map-svg a[data-code='02']"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ha_giang.attr("href").await.unwrap().as_deref(),
+        Some("/operations/provinces/08")
+    );
+    assert!(
+        ha_giang
+            .attr("aria-label")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("(08)")
+    );
     // A click on Nghệ An's cell opens its page.
-    click(&c, "svg.ops-map-svg a[href='/operations/provinces/40']").await;
+    click(&c, "svg.ops-map-svg a[data-code='40']").await;
     wait_for_url(&c, "/operations/provinces/40").await;
     let h1 = c
         .find(Locator::Css("h1"))

@@ -128,6 +128,16 @@ fn code_taken(code: &str) -> SiteError {
     ])
 }
 
+/// A unique violation on `sites` (its only unique column besides the id is the code) as the
+/// form's `site_code_taken`; any other error as it is.
+fn taken_if_unique(e: DbError, code: &str) -> SiteError {
+    if e.is_unique_violation() {
+        code_taken(code)
+    } else {
+        SiteError::Db(e)
+    }
+}
+
 /// Create a site (audited); its id.
 pub async fn create(
     db: &Db,
@@ -145,7 +155,11 @@ pub async fn create(
             Problem::new("site_too_many").arg("max", crate::model::site::MAX_SITES),
         ]));
     }
-    let id = store::insert(&mut tx, &spec, platform::db::now_ms()).await?;
+    // Two creates of one code at once both pass the check above; the database's unique
+    // constraint refuses the second, which is the same refusal.
+    let id = store::insert(&mut tx, &spec, platform::db::now_ms())
+        .await
+        .map_err(|e| taken_if_unique(e, &spec.code))?;
     audit::append(
         &mut tx,
         actor,
@@ -186,7 +200,9 @@ pub async fn update(
     if old.spec == spec {
         return Ok(());
     }
-    store::update(&mut tx, id, &spec, platform::db::now_ms()).await?;
+    store::update(&mut tx, id, &spec, platform::db::now_ms())
+        .await
+        .map_err(|e| taken_if_unique(e, &spec.code))?;
     audit::append(
         &mut tx,
         actor,

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::indicator::{load_map, load_old, load_series, parse_period, readable};
 use crate::model::choropleth::{Classes, PALETTE};
+use crate::model::tilegrid;
 use crate::query::{Figure, Lateness, MapData, ProvinceFigure, YearToDate};
 
 /// `?indicator=&period=&old=` of the map.
@@ -43,6 +44,13 @@ pub struct MapCell {
     pub rolled_from: Vec<String>,
     /// Its class in `classes` (0: the smallest values); none without a value.
     pub class: Option<usize>,
+    /// Its cell on the tile grid the pages draw, `[column, row]` from the top-left cell (north
+    /// at the top): the grid of today's 34 provinces, or with `old=true` for a period before
+    /// July 2025 that of the 63 provinces of the time.
+    pub tile: Option<[u8; 2]>,
+    /// With `old=true` for a period before July 2025: the code of today's province that
+    /// succeeded this one (whose page a click on its cell opens).
+    pub successor: Option<String>,
 }
 
 /// One class of the map's legend: the smallest and largest value in it and its fill.
@@ -116,6 +124,8 @@ fn map_json(data: &MapData) -> MapJson {
                 rank: p.rank,
                 rolled_from: p.rolled_from.clone(),
                 class: p.value.and_then(|v| c.class(v)),
+                tile: tilegrid::cell(&p.code).map(|(x, y)| [x, y]),
+                successor: None,
             })
             .collect(),
         classes: legend,
@@ -148,20 +158,33 @@ pub async fn map(
     let old = load_old(&state, &ind, period).await?;
     let values: Vec<f64> = old.iter().filter_map(|p| p.value).collect();
     let (c, legend) = classes(&values);
-    // Largest first, those without a figure last: the page's ranks.
-    let mut provinces: Vec<MapCell> = old
+    // The page's ranks (largest first), in code order.
+    let data = super::map::old_data(&ind, &period.id(), &old);
+    let before = tilegrid::before_merger(&period);
+    let provinces: Vec<MapCell> = data
+        .provinces
         .iter()
-        .enumerate()
-        .map(|(i, p)| MapCell {
-            code: p.code.clone(),
-            name: p.name.clone(),
-            value: p.value,
-            rank: p.value.map(|_| i + 1),
-            rolled_from: Vec::new(),
-            class: p.value.and_then(|v| c.class(v)),
+        .map(|p| {
+            let (tile, successor) = if before {
+                match tilegrid::old_cell(&p.code) {
+                    Some(((x, y), next)) => (Some([x, y]), Some(next.to_owned())),
+                    None => (None, None),
+                }
+            } else {
+                (tilegrid::cell(&p.code).map(|(x, y)| [x, y]), None)
+            };
+            MapCell {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                value: p.value,
+                rank: p.rank,
+                rolled_from: Vec::new(),
+                class: p.value.and_then(|v| c.class(v)),
+                tile,
+                successor,
+            }
         })
         .collect();
-    provinces.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(Json(MapJson {
         indicator: ind.code.clone(),
         period: period.id(),

@@ -18,7 +18,7 @@ use reporting::model::indicator::Indicator;
 use serde::Deserialize;
 
 use super::charts::{LineChart, line_chart};
-use super::map::{MapView, dash, period_label, view};
+use super::map::{MapView, dash, period_label, view, view_old};
 use crate::query::{self, Figure, IndicatorSeries, MapData};
 
 /// The indicator `code` if the caller may read its national figures: unknown is 404, internal
@@ -221,10 +221,13 @@ pub async fn page(
         None => Period::parse(&series.default_period).map_err(|_| AppError::not_found())?,
     };
     let map_data = load_map(&state, &ind, period).await?;
-    let map = view(&state, &ctx, &ind, &map_data).await?;
+    let mut map = view(&state, &ctx, &ind, &map_data).await?;
     let mut old_rows = Vec::new();
     if old_view {
         let old = load_old(&state, &ind, period).await?;
+        if crate::model::tilegrid::before_merger(&period) {
+            map = view_old(&state, &ctx, &ind, &old, &map_data).await?;
+        }
         old_rows = old
             .iter()
             .enumerate()

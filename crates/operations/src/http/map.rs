@@ -31,6 +31,9 @@ pub(super) fn period_label(id: &str, lang: Lang) -> String {
 
 pub(super) struct Cell {
     pub code: String,
+    /// The page a click opens: the province's own, or for a province of before July 2025 the
+    /// page of today's province that succeeded it.
+    pub href: String,
     pub label: String,
     pub fill: &'static str,
     pub ink: &'static str,
@@ -46,6 +49,7 @@ pub(super) struct Cell {
 pub(super) struct Row {
     pub rank: String,
     pub code: String,
+    pub href: String,
     pub name: String,
     pub value: String,
     pub rolled_from: String,
@@ -96,14 +100,91 @@ async fn shapes(state: &AppState) -> AppResult<Option<Arc<Vec<Shape>>>> {
     }
 }
 
-/// The map of `data` for the page.
+/// The map of `data` (today's 34 provinces) for the page.
 pub(super) async fn view(
     state: &AppState,
     ctx: &Ctx,
     ind: &Indicator,
     data: &MapData,
 ) -> AppResult<MapView> {
+    draw(state, ctx, ind, data, None).await
+}
+
+/// The map of the 63 provinces of a period before July 2025 as they reported (`old`, in the
+/// order [`reporting::query::province_values`] gives: largest first), on their own tile grid; a
+/// cell opens the page of today's province that succeeded it (named from `today`, the same
+/// period's map of today's provinces). A configured GeoJSON carries today's codes (code 15 is
+/// Yên Bái before July 2025 and Lào Cai after), so the 63 are always drawn as tiles.
+pub(super) async fn view_old(
+    state: &AppState,
+    ctx: &Ctx,
+    ind: &Indicator,
+    old: &[reporting::query::ProvinceValue],
+    today: &MapData,
+) -> AppResult<MapView> {
+    let data = old_data(ind, &today.period, old);
+    draw(state, ctx, ind, &data, Some(today)).await
+}
+
+/// The provinces of the time as a map's data: ranked as given (largest first), in code order.
+pub(super) fn old_data(
+    ind: &Indicator,
+    period: &str,
+    old: &[reporting::query::ProvinceValue],
+) -> MapData {
+    let mut provinces: Vec<crate::query::MapProvince> = old
+        .iter()
+        .enumerate()
+        .map(|(i, p)| crate::query::MapProvince {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            value: p.value,
+            rank: p.value.map(|_| i + 1),
+            rolled_from: Vec::new(),
+        })
+        .collect();
+    provinces.sort_by(|a, b| a.code.cmp(&b.code));
+    MapData {
+        indicator: ind.code.clone(),
+        period: period.to_owned(),
+        rolled: false,
+        provinces,
+    }
+}
+
+/// Draws `data`: today's provinces, or (`today` given) those of before July 2025.
+async fn draw(
+    state: &AppState,
+    ctx: &Ctx,
+    ind: &Indicator,
+    data: &MapData,
+    today: Option<&MapData>,
+) -> AppResult<MapView> {
     let lang = ctx.lang;
+    let old = today.is_some();
+    // Today's province that succeeded an old one: its page and the words saying so.
+    let successor = |code: &str| -> Option<(String, String)> {
+        let today = today?;
+        let (_, next) = tilegrid::old_cell(code)?;
+        let name = today
+            .provinces
+            .iter()
+            .find(|p| p.code == next)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| next.to_owned());
+        Some((
+            format!("/operations/provinces/{next}"),
+            t_args(
+                lang,
+                "ops_oldmap.successor",
+                &[("name", name), ("code", next.to_owned())],
+            ),
+        ))
+    };
+    let href = |code: &str| match successor(code) {
+        Some((href, _)) => href,
+        None => format!("/operations/provinces/{code}"),
+    };
     let fmt = |v: f64| ind.format(v, lang);
     let values: Vec<f64> = data.provinces.iter().filter_map(|p| p.value).collect();
     let classes = Classes::of(&values);
@@ -118,11 +199,15 @@ pub(super) async fn view(
     let label = |code: &str, v: Option<f64>| {
         // The code first: it is the cell's visible text, and a link's name must contain what it
         // shows (WCAG 2.5.3, axe "label-content-name-mismatch").
-        format!(
+        let text = format!(
             "{code} {}: {}",
             name_of(code),
             v.map(fmt).unwrap_or_else(|| ctx.t("ops_pages.no_data"))
-        )
+        );
+        match successor(code) {
+            Some((_, now)) => format!("{text} — {now}"),
+            None => text,
+        }
     };
     let value_of = |code: &str| {
         data.provinces
@@ -134,7 +219,7 @@ pub(super) async fn view(
         Some(s) => (PALETTE[s], INK[s]),
         None => ("url(#ops-nodata)", "#0b1f3a"),
     };
-    let geo = shapes(state).await?;
+    let geo = if old { None } else { shapes(state).await? };
     let (cells, width, height) = match geo.as_deref() {
         Some(shapes) => {
             let (paths, height) = project(shapes, GEO_WIDTH);
@@ -145,6 +230,7 @@ pub(super) async fn view(
                     let (fill, ink) = colours(v);
                     Cell {
                         label: label(&code, v),
+                        href: href(&code),
                         code,
                         fill,
                         ink,
@@ -160,16 +246,25 @@ pub(super) async fn view(
             (cells, GEO_WIDTH, height)
         }
         None => {
-            let (cols, rows) = tilegrid::size();
+            let (tiles, (cols, rows)): (Vec<(&str, u8, u8)>, _) = if old {
+                let tiles = tilegrid::OLD_TILES
+                    .iter()
+                    .map(|&(code, col, row, _)| (code, col, row))
+                    .collect();
+                (tiles, tilegrid::old_size())
+            } else {
+                (tilegrid::TILES.to_vec(), tilegrid::size())
+            };
             let pitch = TILE + GAP;
-            let cells = tilegrid::TILES
-                .iter()
-                .map(|&(code, col, row)| {
+            let cells = tiles
+                .into_iter()
+                .map(|(code, col, row)| {
                     let v = value_of(code);
                     let (fill, ink) = colours(v);
                     let (x, y) = (f64::from(col) * pitch, f64::from(row) * pitch);
                     Cell {
                         code: code.to_owned(),
+                        href: href(code),
                         label: label(code, v),
                         fill,
                         ink,
@@ -208,6 +303,7 @@ pub(super) async fn view(
         .iter()
         .map(|p| Row {
             rank: p.rank.map(|r| r.to_string()).unwrap_or_else(dash),
+            href: href(&p.code),
             code: p.code.clone(),
             name: p.name.clone(),
             value: p
@@ -233,14 +329,19 @@ pub(super) async fn view(
                 ("period", period_label(&data.period, lang)),
             ],
         ),
-        note: data.rolled.then(|| ctx.t("ops_pages.rolled_note")),
+        note: if old {
+            Some(ctx.t("ops_oldmap.old_note"))
+        } else {
+            data.rolled.then(|| ctx.t("ops_pages.rolled_note"))
+        },
         geo: geo.is_some(),
         width: format!("{width:.0}"),
         height: format!("{height:.0}"),
         cells,
         legend,
         rows,
-        with_table: true,
+        // The provinces of the time have their own table on the page.
+        with_table: !old,
     })
 }
 

@@ -125,8 +125,38 @@ pub async fn insert(tx: &mut Tx, spec: &SiteSpec, now: i64) -> DbResult<i64> {
     .get("id")
 }
 
-/// Change a site's description. A changed URL makes its state unknown until the next probe.
+/// Record in `site_transitions` that site `id` becomes unknown at `at` — when its URL is not
+/// `url` any more, if given — unless its recorded history ends in unknown already: the
+/// availability board then leaves the time until the next probe out, rather than counting it in
+/// the state before the reset. Runs just before the reset, in the same transaction.
+async fn record_reset(tx: &mut Tx, id: i64, at: i64, url: Option<&str>) -> DbResult<u64> {
+    let last = "COALESCE((SELECT t.state FROM site_transitions t WHERE t.site_id = s.id \
+                ORDER BY t.at DESC, t.id DESC LIMIT 1), 'unknown') <> 'unknown'";
+    match url {
+        Some(url) => {
+            let sql = format!(
+                "INSERT INTO site_transitions (site_id, at, state, finding) \
+                 SELECT s.id, $2, 'unknown', '' FROM sites s \
+                 WHERE s.id = $1 AND s.url <> $3 AND {last}"
+            );
+            tx.execute(platform::db::Sql::trusted(sql), params![id, at, url])
+                .await
+        }
+        None => {
+            let sql = format!(
+                "INSERT INTO site_transitions (site_id, at, state, finding) \
+                 SELECT s.id, $2, 'unknown', '' FROM sites s WHERE s.id = $1 AND {last}"
+            );
+            tx.execute(platform::db::Sql::trusted(sql), params![id, at])
+                .await
+        }
+    }
+}
+
+/// Change a site's description. A changed URL makes its state unknown until the next probe
+/// (recorded as a transition).
 pub async fn update(tx: &mut Tx, id: i64, spec: &SiteSpec, now: i64) -> DbResult<u64> {
+    record_reset(tx, id, now, Some(spec.url.as_str())).await?;
     tx.execute(
         "UPDATE sites SET state = CASE WHEN url = $9 THEN state ELSE 'unknown' END, \
          state_since = CASE WHEN url = $9 THEN state_since ELSE NULL END, \
@@ -149,8 +179,10 @@ pub async fn update(tx: &mut Tx, id: i64, spec: &SiteSpec, now: i64) -> DbResult
     .await
 }
 
-/// Turn a site's probing on or off; a site turned on is unknown until probed.
+/// Turn a site's probing on or off; its state is unknown until probed again (recorded as a
+/// transition: a site turned off is not watched).
 pub async fn set_active(tx: &mut Tx, id: i64, active: bool, now: i64) -> DbResult<u64> {
+    record_reset(tx, id, now, None).await?;
     tx.execute(
         "UPDATE sites SET active = $1, state = 'unknown', state_since = NULL, updated_at = $2 \
          WHERE id = $3",

@@ -21,12 +21,24 @@ fn cells(svg: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The provinces drawn (every cell says its province's code), in the order drawn.
+fn drawn(svg: &str) -> Vec<&str> {
+    svg.split(" data-code=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect()
+}
+
+/// The `<a …>…</a>` of the cell of `code`.
+fn cell_of<'a>(svg: &'a str, code: &str) -> &'a str {
+    let at = svg.find(&format!(" data-code=\"{code}\"")).unwrap();
+    let start = svg[..at].rfind("<a ").unwrap();
+    &svg[start..start + svg[start..].find("</a>").unwrap()]
+}
+
 /// The fill of a province's tile.
 fn fill<'a>(svg: &'a str, code: &str) -> &'a str {
-    let at = svg
-        .find(&format!("<a href=\"/operations/provinces/{code}\""))
-        .unwrap();
-    let rest = &svg[at..];
+    let rest = cell_of(svg, code);
     let f = rest.find("fill=\"").unwrap() + 6;
     &rest[f..f + rest[f..].find('"').unwrap()]
 }
@@ -139,6 +151,84 @@ on_both!(
         let table = &table[..table.find("</table>").unwrap()];
         assert_eq!(table.matches("<tr><td").count(), 63);
         assert!(table.contains("Hà Giang (02)"));
+        // The map draws them: one tile per province of the time, each once, no other.
+        let map = svg(&r.body);
+        let mut codes = drawn(map);
+        assert_eq!(codes.len(), 63, "{map}");
+        assert_eq!(map.matches("<rect x=").count(), 63);
+        codes.sort_unstable();
+        let mut registry: Vec<&str> = old.iter().map(|u| u.1.as_str()).collect();
+        registry.sort_unstable();
+        assert_eq!(codes, registry, "the registry's 63 codes");
+        // No two tiles at the same place.
+        let mut places: Vec<&str> = map
+            .split("<rect x=\"")
+            .skip(1)
+            .map(|s| &s[..s.find(" width").unwrap()])
+            .collect();
+        places.sort_unstable();
+        places.dedup();
+        assert_eq!(places.len(), 63);
+        // Coloured by class, the province without a figure hatched, in the legend.
+        let ha_giang = cell_of(map, "02");
+        let tuyen_quang = cell_of(map, "08");
+        assert!(ha_giang.contains("fill=\"#"), "{ha_giang}");
+        assert!(tuyen_quang.contains("fill=\"#"), "{tuyen_quang}");
+        assert_ne!(
+            fill(map, "02"),
+            fill(map, "08"),
+            "10 and 20,5 in two classes"
+        );
+        assert_eq!(
+            cell_of(map, "01").matches("url(#ops-nodata)").count(),
+            1,
+            "Hà Nội has no figure"
+        );
+        assert!(r.body.contains("ops-legend"));
+        // Hà Giang has no page of its own: its cell opens today's Tuyên Quang, and says so.
+        assert!(
+            ha_giang.starts_with("<a href=\"/operations/provinces/08\""),
+            "{ha_giang}"
+        );
+        assert!(
+            ha_giang.contains("<title>02 Hà Giang: 10,0 — nay thuộc Tuyên Quang (08)</title>"),
+            "{ha_giang}"
+        );
+        assert!(r.body.contains("id=\"map-note\""));
+        // The API describes the same cells: 63 places on the grid, none shared, each with
+        // the province that succeeded it.
+        let r = c
+            .get("/api/v1/operations/map?indicator=RETAIL_SALES&period=202406&old=true")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let j = r.json();
+        let list = j["provinces"].as_array().unwrap();
+        assert_eq!(list.len(), 63);
+        let mut tiles: Vec<String> = list.iter().map(|p| p["tile"].to_string()).collect();
+        tiles.sort_unstable();
+        tiles.dedup();
+        assert_eq!(tiles.len(), 63, "{tiles:?}");
+        assert!(!tiles.contains(&"null".to_owned()));
+        let of = |code: &str| list.iter().find(|p| p["code"] == code).unwrap();
+        assert_eq!(of("02")["successor"], "08");
+        assert_eq!(of("02")["tile"], serde_json::json!([3, 0]));
+        assert_eq!(of("40")["successor"], "40");
+        let r = c
+            .get("/api/v1/operations/map?indicator=RETAIL_SALES&period=202406")
+            .await;
+        let j = r.json();
+        let list = j["provinces"].as_array().unwrap();
+        assert_eq!(list.len(), 34);
+        assert!(
+            list.iter()
+                .all(|p| p["tile"].is_array() && p["successor"].is_null())
+        );
+        // A period after the merger has no provinces of the time to draw: today's 34.
+        let r = c
+            .get("/operations/indicators/RETAIL_SALES?period=202507&view=old")
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(drawn(svg(&r.body)).len(), 34);
         let r = c.get(&format!("{url}&view=other")).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         let r = c
