@@ -1,0 +1,590 @@
+//! An agency endpoint of the axis: what connects an agency's registers to the axis.
+//!
+//! - **Send**: [`send`] writes the edXML package of a numbered outgoing document (its fields,
+//!   recipients and attachments) and queues it in the outbox (`doc_outbox`); [`queue_status`]
+//!   queues a status answering an incoming document (01 at arrival, then 02–06 as clerks act).
+//! - **Deliver** (job `documents.deliver`): [`deliver`] signs each due package with the agency's
+//!   key (XML Signature) and sends it to the axis with a signed request (`client`) over the
+//!   platform's HTTP client; an unreachable or failing axis is tried again with exponential
+//!   backoff (state in the outbox row, so a restart loses nothing). Once the axis accepted a
+//!   document, the register marks it sent (`registers::mark_sent`). A resend after a lost answer
+//!   gets the axis's first outcome (the package is named by its `DocumentId`).
+//! - **Fetch** (job `documents.fetch`): [`fetch`] lists what waits for the agency, gets each
+//!   package, verifies its signature, hands a document to the incoming register
+//!   (`registers::receive`, status 01 queued back) or records a status on the outgoing
+//!   document's timeline (`doc_outgoing_statuses`), and acknowledges only after that committed:
+//!   at-least-once on the wire, exactly-once in the registers.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::Method;
+use platform::audit::{self, Actor, Change};
+use platform::db::{Db, DbError, now_ms};
+use platform::files::{FileError, FileStore};
+use platform::http_client::{HttpClient, Limits};
+use platform::jobs::{self, NewJob};
+
+use crate::client::{AgencyKey, Reply, read_answer};
+use crate::edxml::{self, AttachmentSource, Body, StaffInfo, StatusMessage, TraceHeader};
+use crate::model::agency::AgencyId;
+use crate::model::document::{Draft, Organization, Signer};
+use crate::model::problem::Problem;
+use crate::model::register::{self, DocType, OutgoingState};
+use crate::model::status::{Priority, StatusCode};
+use crate::store::outbox::{self, NewOutbox, NewStatus};
+use crate::store::registers::{self as reg_store, Register};
+
+/// Why an endpoint operation did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    #[error("no such entry in this agency's register")]
+    NotFound,
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<Problem>),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Files(#[from] FileError),
+    #[error("edXML: {0}")]
+    Xml(String),
+}
+
+impl EndpointError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            EndpointError::NotFound => "register_entry_not_found",
+            EndpointError::Invalid(_) => "register_invalid",
+            _ => "internal",
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, EndpointError>;
+
+/// One agency's connection to the axis: who it is, its key, where the axis is.
+#[derive(Clone)]
+pub struct Endpoint {
+    pub agency: AgencyId,
+    pub key: Arc<AgencyKey>,
+    /// The axis's base URL (`https://truc.example.gov.vn`).
+    pub axis_url: String,
+    pub client: HttpClient,
+    pub files: FileStore,
+}
+
+/// The HTTP limits of an endpoint: packages up to the axis's 64 MiB, a minute per exchange.
+pub fn limits() -> Limits {
+    Limits {
+        connect: std::time::Duration::from_secs(3),
+        total: std::time::Duration::from_secs(60),
+        max_body: 64 << 20,
+    }
+}
+
+impl Endpoint {
+    pub fn new(agency: AgencyId, key: AgencyKey, axis_url: &str, files: FileStore) -> Endpoint {
+        Endpoint {
+            agency,
+            key: Arc::new(key),
+            axis_url: axis_url.trim_end_matches('/').to_owned(),
+            client: HttpClient::new(limits()),
+            files,
+        }
+    }
+
+    fn actor(&self) -> Actor {
+        Actor::system(&format!("endpoint {}", self.agency.short()))
+    }
+
+    /// A signed request to the axis; `Err` when no answer came (the axis is down).
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> std::result::Result<(u16, Bytes), String> {
+        let r = self.key.request(method.as_str(), path, body);
+        let url = format!("{}{}", self.axis_url, r.path_and_query);
+        let res = self
+            .client
+            .request(method, &url, &r.headers, Bytes::from(r.body))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((res.status.as_u16(), res.body))
+    }
+}
+
+/// Delay before retry `attempt` (1-based): 5 s, 10 s, 20 s … at most 30 minutes.
+pub fn backoff_ms(attempt: i64) -> i64 {
+    let exp = (attempt.clamp(1, 20) - 1) as u32;
+    (5_000_i64 << exp.min(12)).min(30 * 60_000)
+}
+
+fn write_xml(
+    body: &Body,
+    trace: &[TraceHeader],
+    attachments: &mut [AttachmentSource<'_>],
+) -> Result<Vec<u8>> {
+    edxml::write(Vec::new(), body, trace, None, &[], attachments)
+        .map_err(|e| EndpointError::Xml(e.to_string()))
+}
+
+fn enqueue_deliver(agency: &str) -> NewJob<'static> {
+    NewJob::new("documents.deliver", serde_json::json!({ "agency": agency }))
+        .dedupe(format!("documents.deliver:{agency}:{}", now_ms() / 1000))
+}
+
+/// Queue the package of a numbered outgoing document for the axis (its number, notation, type,
+/// subject, signer, recipients and attachments). Queuing it twice queues one package.
+pub async fn send(
+    db: &Db,
+    files: &FileStore,
+    agency: &AgencyId,
+    outgoing_id: i64,
+    actor: &Actor,
+) -> Result<i64> {
+    let code = agency.short();
+    let o = reg_store::outgoing(db, &code, outgoing_id)
+        .await?
+        .ok_or(EndpointError::NotFound)?;
+    if o.state != OutgoingState::Numbered.as_str() {
+        return Err(EndpointError::Invalid(vec![
+            Problem::new("", "outgoing_transition_invalid")
+                .arg("from", o.state.clone())
+                .arg("to", "sent"),
+        ]));
+    }
+    let doc_type = u32::try_from(o.doc_type)
+        .ok()
+        .and_then(DocType::from_code)
+        .ok_or(EndpointError::Invalid(vec![Problem::new(
+            "doc_type",
+            "unknown_doc_type",
+        )]))?;
+    let date = o
+        .promulgation_date
+        .as_deref()
+        .and_then(register::parse_iso_date)
+        .ok_or(EndpointError::NotFound)?;
+    let recipients: Vec<AgencyId> = o
+        .recipient_codes()
+        .iter()
+        .filter_map(|r| AgencyId::parse(r).ok())
+        .collect();
+    let org = |id: &AgencyId, name: Option<String>| Organization {
+        organ_id: Some(id.clone()),
+        organ_name: name,
+        ..Default::default()
+    };
+    let mut to = Vec::new();
+    for r in &recipients {
+        let name = crate::store::agencies::find(db, r).await?.map(|a| a.name);
+        to.push(org(r, name));
+    }
+    let from_name = crate::store::agencies::find(db, agency)
+        .await?
+        .map(|a| a.name);
+    let number = register::format_number(u32::try_from(o.number.unwrap_or(0)).unwrap_or(0));
+    let document = Draft {
+        from: Some(org(agency, from_name)),
+        to,
+        code_number: Some(number),
+        code_notation: o.notation.clone(),
+        promulgation_date: Some(date),
+        type_code: Some(1),
+        type_detail: Some(u32::from(doc_type.code())),
+        type_name: Some(doc_type.name_vi().to_owned()),
+        subject: Some(o.subject.clone()),
+        content: Some(o.summary.clone()).filter(|s| !s.is_empty()),
+        signer: Signer {
+            competence: None,
+            position: Some(o.signer_position.clone()),
+            full_name: Some(o.signer_name.clone()),
+        },
+        due_date: o.due_date.as_deref().and_then(register::parse_iso_date),
+        other: crate::model::document::OtherInfo {
+            priority: Priority::parse(&o.urgency.to_string()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+    .check()
+    .map_err(EndpointError::Invalid)?;
+    let document_id = document.id();
+    let refs = reg_store::files(db, Register::Outgoing, outgoing_id).await?;
+    let mut contents = Vec::new();
+    for f in &refs {
+        contents.push(files.get(&f.file_key)?);
+    }
+    let mut attachments: Vec<AttachmentSource<'_>> = refs
+        .iter()
+        .zip(&contents)
+        .enumerate()
+        .map(|(i, (f, bytes))| AttachmentSource {
+            content_id: format!("att{}", i + 1),
+            name: f.name.clone(),
+            description: None,
+            content_type: Some(f.content_type.clone()),
+            data: Box::new(std::io::Cursor::new(bytes.as_slice())),
+        })
+        .collect();
+    let trace = [TraceHeader {
+        organ_id: agency.to_string(),
+        timestamp: time::OffsetDateTime::now_utc(),
+    }];
+    let xml = write_xml(
+        &Body::Document(Box::new(document)),
+        &trace,
+        &mut attachments,
+    )?;
+    let stored = files.put(&mut xml.as_slice(), edxml::MAX_PACKAGE_BYTES)?;
+    let mut tx = db.begin().await?;
+    let queued = outbox::enqueue(
+        &mut tx,
+        &NewOutbox {
+            agency_code: &code,
+            kind: "document",
+            outgoing_id: Some(outgoing_id),
+            incoming_id: None,
+            document_id: &document_id,
+            status_code: None,
+            dedupe_key: &format!("document:{code}:{document_id}"),
+            file_key: &stored.key,
+        },
+    )
+    .await?;
+    let Some(id) = queued else {
+        drop(tx);
+        // Queued already (a second click): the first package stands.
+        return Ok(outbox::for_outgoing(db, &code, outgoing_id)
+            .await?
+            .last()
+            .map_or(0, |o| o.id));
+    };
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.outgoing_queued",
+            object_type: "doc_outgoing",
+            object_id: outgoing_id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({
+                "document_id": document_id, "outbox": id, "attachments": refs.len(),
+                "sha256": stored.key,
+            })),
+        },
+    )
+    .await?;
+    jobs::enqueue(&mut tx, enqueue_deliver(&code)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Queue a status answering an incoming document of `agency` (to its sender, through the axis).
+/// The 01 of an arrival is queued once however often the package is fetched.
+pub async fn queue_status(
+    db: &Db,
+    files: &FileStore,
+    agency: &AgencyId,
+    incoming_id: i64,
+    status: StatusCode,
+    description: Option<&str>,
+    actor: &Actor,
+) -> Result<Option<i64>> {
+    let code = agency.short();
+    let e = reg_store::incoming(db, &code, incoming_id)
+        .await?
+        .ok_or(EndpointError::NotFound)?;
+    if e.package_id.is_none() {
+        // Entered by hand (paper): no sender on the axis to answer.
+        return Ok(None);
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let message = StatusMessage {
+        response_for: e.document_id.clone(),
+        from: agency.clone(),
+        code: status,
+        description: description.map(str::to_owned),
+        timestamp: now,
+        staff: Some(StaffInfo {
+            staff: Some(actor.name.clone()),
+            ..Default::default()
+        }),
+    };
+    let xml = write_xml(&Body::Status(message), &[], &mut [])?;
+    let stored = files.put(&mut xml.as_slice(), edxml::MAX_PACKAGE_BYTES)?;
+    let dedupe = if status == StatusCode::Arrived {
+        format!("status:{code}:{}:01", e.document_id)
+    } else {
+        format!(
+            "status:{code}:{}:{}:{}",
+            e.document_id,
+            status.code(),
+            now.unix_timestamp_nanos()
+        )
+    };
+    let mut tx = db.begin().await?;
+    let id = outbox::enqueue(
+        &mut tx,
+        &NewOutbox {
+            agency_code: &code,
+            kind: "status",
+            outgoing_id: None,
+            incoming_id: Some(incoming_id),
+            document_id: &e.document_id,
+            status_code: Some(status.code()),
+            dedupe_key: &dedupe,
+            file_key: &stored.key,
+        },
+    )
+    .await?;
+    if id.is_some() {
+        jobs::enqueue(&mut tx, enqueue_deliver(&code)).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Delivered {
+    pub accepted: usize,
+    pub rejected: usize,
+    /// Not delivered this time (the axis unreachable or failing): tried again later.
+    pub retried: usize,
+}
+
+/// Send what is due in the outbox of `ep`'s agency at `now`.
+pub async fn deliver(db: &Db, ep: &Endpoint, now: i64) -> Result<Delivered> {
+    let code = ep.agency.short();
+    let mut done = Delivered::default();
+    for o in outbox::due(db, &code, now).await? {
+        let unsigned = ep.files.get(&o.file_key)?;
+        let signed = ep
+            .key
+            .sign_package(&unsigned)
+            .map_err(|e| EndpointError::Xml(e.to_string()))?;
+        let path = if o.kind == "status" {
+            "/api/v1/axis/statuses"
+        } else {
+            "/api/v1/axis/packages"
+        };
+        let answer = match ep.call(Method::POST, path, signed).await {
+            Ok((status, body)) => read_answer(status, &body),
+            Err(e) => {
+                outbox::retry(db, o.id, now + backoff_ms(o.attempts + 1), &e).await?;
+                done.retried += 1;
+                continue;
+            }
+        };
+        match answer {
+            Reply::Outcome(a) if a.outcome == "accepted" => {
+                if let (Some(entry), "document") = (o.outgoing_id, o.kind.as_str()) {
+                    match super::registers::mark_sent(
+                        db,
+                        &ep.agency,
+                        entry,
+                        a.package_id,
+                        &ep.actor(),
+                    )
+                    .await
+                    {
+                        // Marked by an earlier round whose outbox update was lost.
+                        Ok(()) | Err(super::registers::RegisterError::Invalid(_)) => {}
+                        Err(e) => {
+                            outbox::retry(
+                                db,
+                                o.id,
+                                now + backoff_ms(o.attempts + 1),
+                                &e.to_string(),
+                            )
+                            .await?;
+                            done.retried += 1;
+                            continue;
+                        }
+                    }
+                }
+                outbox::finish(db, o.id, "accepted", a.package_id, None).await?;
+                done.accepted += 1;
+            }
+            Reply::Outcome(a) => {
+                let why = serde_json::to_string(
+                    &a.problems
+                        .iter()
+                        .map(|p| serde_json::json!({"path": p.path, "code": p.code, "detail": p.detail}))
+                        .collect::<Vec<_>>(),
+                )
+                .unwrap_or_default();
+                outbox::finish(db, o.id, "rejected", None, Some(&why)).await?;
+                done.rejected += 1;
+            }
+            Reply::Refused { status, codes } => {
+                let why = format!("HTTP {status}: {}", codes.join(", "));
+                outbox::retry(db, o.id, now + backoff_ms(o.attempts + 1), &why).await?;
+                done.retried += 1;
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// What one fetch round did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Fetched {
+    /// Documents new in the incoming register.
+    pub documents: usize,
+    /// Statuses new on outgoing documents' timelines.
+    pub statuses: usize,
+    pub acknowledged: usize,
+    /// Packages left pending (unreadable now, or the axis failed): fetched again next round.
+    pub failed: usize,
+}
+
+#[derive(serde::Deserialize)]
+struct PendingPage {
+    items: Vec<PendingItem>,
+}
+
+#[derive(serde::Deserialize)]
+struct PendingItem {
+    package_id: i64,
+}
+
+/// Fetch what waits for `ep`'s agency: each package into the registers, then acknowledged.
+/// `Err` only when the axis cannot be asked at all (the job runs again later).
+pub async fn fetch(db: &Db, ep: &Endpoint) -> Result<Fetched> {
+    let mut done = Fetched::default();
+    let (status, body) = ep
+        .call(
+            Method::GET,
+            "/api/v1/axis/packages/pending?limit=100",
+            Vec::new(),
+        )
+        .await
+        .map_err(EndpointError::Xml)?;
+    if status != 200 {
+        return Err(EndpointError::Xml(format!("pending: HTTP {status}")));
+    }
+    let page: PendingPage =
+        serde_json::from_slice(&body).map_err(|e| EndpointError::Xml(e.to_string()))?;
+    for item in page.items {
+        match take(db, ep, item.package_id, &mut done).await {
+            Ok(true) => {
+                let ack = ep
+                    .call(
+                        Method::POST,
+                        &format!("/api/v1/axis/packages/{}/ack", item.package_id),
+                        Vec::new(),
+                    )
+                    .await;
+                match ack {
+                    Ok((200..=299, _)) => done.acknowledged += 1,
+                    _ => done.failed += 1,
+                }
+            }
+            Ok(false) => done.failed += 1,
+            Err(e) => {
+                tracing::warn!(package = item.package_id, error = %e, "axis package not taken");
+                done.failed += 1;
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Get one package and put it where it belongs; `Ok(true)` once it is committed (or was already
+/// there), so it may be acknowledged.
+async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Result<bool> {
+    let (status, bytes) = match ep
+        .call(
+            Method::GET,
+            &format!("/api/v1/axis/packages/{package_id}"),
+            Vec::new(),
+        )
+        .await
+    {
+        Ok(r) => r,
+        Err(_) => return Ok(false),
+    };
+    if status != 200 {
+        return Ok(false);
+    }
+    if let Err(e) = crate::xmldsig::verify(bytes.as_ref()) {
+        // Changed on the way: never registered; left pending for an operator.
+        tracing::warn!(package = package_id, error = %e, "axis package signature refused");
+        return Ok(false);
+    }
+    let package = match edxml::read(bytes.as_ref(), &mut edxml::Discard) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(package = package_id, error = %e, "axis package unreadable");
+            return Ok(false);
+        }
+    };
+    let actor = ep.actor();
+    match package.body {
+        Body::Document(d) => {
+            let r = super::registers::receive(db, &ep.agency, &d, Some(package_id), &actor)
+                .await
+                .map_err(|e| EndpointError::Xml(e.to_string()))?;
+            if r.new {
+                done.documents += 1;
+            }
+            queue_status(
+                db,
+                &ep.files,
+                &ep.agency,
+                r.id,
+                StatusCode::Arrived,
+                None,
+                &actor,
+            )
+            .await?;
+        }
+        Body::Status(s) => {
+            let code = ep.agency.short();
+            let Some(outgoing_id) = outbox::outgoing_of(db, &code, &s.response_for).await? else {
+                // About a document this endpoint never sent: nothing to record.
+                return Ok(true);
+            };
+            let mut tx = db.begin().await?;
+            let staff = s.staff.as_ref().and_then(|x| x.staff.clone());
+            let new = outbox::add_status(
+                &mut tx,
+                &NewStatus {
+                    agency_code: &code,
+                    outgoing_id,
+                    recipient: &s.from.short(),
+                    status: s.code.code(),
+                    description: s.description.as_deref(),
+                    staff: staff.as_deref(),
+                    at: i64::try_from(s.timestamp.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+                    package_id,
+                },
+            )
+            .await?;
+            if new {
+                audit::append(
+                    &mut tx,
+                    &actor,
+                    Change {
+                        action: "documents.outgoing_status",
+                        object_type: "doc_outgoing",
+                        object_id: outgoing_id.to_string(),
+                        before: None,
+                        after: Some(serde_json::json!({
+                            "recipient": s.from.short(), "status": s.code.code(),
+                            "package_id": package_id,
+                        })),
+                    },
+                )
+                .await?;
+                done.statuses += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(true)
+}

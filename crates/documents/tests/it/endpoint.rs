@@ -1,0 +1,224 @@
+//! Agency endpoints connected to an axis: agency A (G22, RSA key) and B (H41, ECDSA key) run
+//! their endpoints (`engine::endpoint`) in the same test app that serves the axis, over loopback
+//! HTTP with the platform's client. A sends, B receives into its incoming register, B registers
+//! and assigns, A sees 01 → 03 → 04; the axis unreachable (connection refused) keeps the
+//! package queued and it goes later, once.
+
+use documents::client::AgencyKey;
+use documents::engine::endpoint::{self, Endpoint};
+use documents::engine::registers as reg;
+use documents::model::agency::AgencyId;
+use documents::model::register::{DraftForm, IncomingAction};
+use documents::store::agencies::AgencyState;
+use documents::store::outbox;
+use platform::audit::Actor;
+use platform::db::now_ms;
+use platform::files::FileStore;
+
+use crate::on_both;
+use crate::support::*;
+
+fn id(s: &str) -> AgencyId {
+    AgencyId::parse(s).unwrap()
+}
+
+fn clerk() -> Actor {
+    Actor::system("clerk@test")
+}
+
+async fn n(app: &TestApp, sql: &'static str) -> i64 {
+    app.db
+        .fetch_one(sql, vec![])
+        .await
+        .unwrap()
+        .get::<i64>("n")
+        .unwrap()
+}
+
+/// A port nothing listens on: connecting is refused.
+async fn dead_url() -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    url
+}
+
+on_both!(
+    two_agencies_exchange_a_document_and_its_statuses_through_the_axis,
+    async |app: &TestApp| {
+        agency(
+            app,
+            "G22",
+            "Văn phòng Chính phủ",
+            RSA_CRT,
+            AgencyState::Active,
+        )
+        .await;
+        agency(app, "H41", "UBND tỉnh Nghệ An", EC_CRT, AgencyState::Active).await;
+        reg::set_office(&app.db, &id("G22"), "VPCP", &clerk())
+            .await
+            .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let base = testkit::serve(app.router.clone(), async move {
+            let _ = stopped.await;
+        })
+        .await;
+        let dir = files_root(&app.url).join("endpoint");
+        let files = FileStore::new(&dir);
+        let a = Endpoint::new(
+            id("G22"),
+            AgencyKey::from_pkcs8("G22", RSA_KEY, RSA_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let b = Endpoint::new(
+            id("H41"),
+            AgencyKey::from_pkcs8("H41", EC_KEY, EC_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let a_down = Endpoint {
+            axis_url: dead_url().await,
+            ..a.clone()
+        };
+
+        // A drafts, numbers and sends.
+        let today = reg::today_vn();
+        let form = DraftForm {
+            doc_type: "Công văn".into(),
+            subject: "V/v triển khai liên thông văn bản".into(),
+            summary: "Đề nghị triển khai.".into(),
+            signer_name: "Nguyễn Văn A".into(),
+            signer_position: "Phó Chủ nhiệm".into(),
+            recipients: "H41".into(),
+            urgency: "1".into(),
+            due_date: String::new(),
+        };
+        let out = reg::draft(&app.db, &id("G22"), &form, &clerk(), today)
+            .await
+            .unwrap();
+        let numbered = reg::number(&app.db, &id("G22"), out, &clerk(), today)
+            .await
+            .unwrap();
+        endpoint::send(&app.db, &files, &id("G22"), out, &clerk())
+            .await
+            .unwrap();
+        // A second click queues nothing more.
+        endpoint::send(&app.db, &files, &id("G22"), out, &clerk())
+            .await
+            .unwrap();
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_outbox").await, 1);
+
+        // The axis is down: refused, kept, tried later.
+        let now = now_ms();
+        let d = endpoint::deliver(&app.db, &a_down, now).await.unwrap();
+        assert_eq!((d.accepted, d.retried), (0, 1));
+        let row = &outbox::for_outgoing(&app.db, "G22", out).await.unwrap()[0];
+        assert_eq!((row.state.as_str(), row.attempts), ("queued", 1));
+        assert!(row.next_at > now, "backoff");
+        assert!(
+            row.last_error.as_deref().unwrap().contains("refused"),
+            "{row:?}"
+        );
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_packages").await, 0);
+        // Not due yet: nothing sent even though the axis is back.
+        let d = endpoint::deliver(&app.db, &a, now).await.unwrap();
+        assert_eq!(d, endpoint::Delivered::default());
+        // Once due, it goes, and the register marks the document sent.
+        let later = now + endpoint::backoff_ms(1);
+        let d = endpoint::deliver(&app.db, &a, later).await.unwrap();
+        assert_eq!(d.accepted, 1);
+        let o = documents::store::registers::outgoing(&app.db, "G22", out)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.state, "sent");
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_packages").await, 1);
+
+        // B fetches: one entry at 01, acknowledged; fetching again takes nothing.
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!((f.documents, f.acknowledged, f.failed), (1, 1, 0));
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!(f, endpoint::Fetched::default());
+        let (entry, document_id): (i64, String) = {
+            let r = app
+                .db
+                .fetch_one(
+                    "SELECT id, document_id FROM doc_incoming WHERE agency_code = 'H41'",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            (r.get("id").unwrap(), r.get("document_id").unwrap())
+        };
+        assert_eq!(document_id, numbered.document_id);
+
+        // B registers (03) and assigns (04); each queues its status; 01 was queued at arrival.
+        let cal = reporting::query::holiday_calendar(&app.db).await.unwrap();
+        for action in [
+            IncomingAction::Register,
+            IncomingAction::Assign {
+                to: "Phòng Tổng hợp".into(),
+            },
+        ] {
+            let acted = reg::act(
+                &app.db,
+                &id("H41"),
+                entry,
+                &action,
+                None,
+                &cal,
+                &clerk(),
+                today,
+            )
+            .await
+            .unwrap();
+            endpoint::queue_status(
+                &app.db,
+                &files,
+                &id("H41"),
+                entry,
+                acted.status,
+                None,
+                &clerk(),
+            )
+            .await
+            .unwrap();
+        }
+        let d = endpoint::deliver(&app.db, &b, now_ms()).await.unwrap();
+        assert_eq!((d.accepted, d.rejected, d.retried), (3, 0, 0));
+        let f = endpoint::fetch(&app.db, &a).await.unwrap();
+        assert_eq!((f.statuses, f.acknowledged), (3, 3));
+        let timeline = outbox::timeline(&app.db, "G22", out).await.unwrap();
+        let codes: Vec<(&str, &str)> = timeline
+            .iter()
+            .map(|t| (t.recipient.as_str(), t.status.as_str()))
+            .collect();
+        assert_eq!(codes, [("H41", "01"), ("H41", "03"), ("H41", "04")]);
+
+        // A lost answer: the document's package sent again gets the first outcome, and nothing
+        // new reaches B.
+        app.db
+            .execute(
+                "UPDATE doc_outbox SET state = 'queued', next_at = 0 WHERE kind = 'document'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let d = endpoint::deliver(&app.db, &a, now_ms()).await.unwrap();
+        assert_eq!(d.accepted, 1);
+        assert_eq!(
+            n(
+                app,
+                "SELECT COUNT(*) AS n FROM doc_packages WHERE kind = 'document'"
+            )
+            .await,
+            1
+        );
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!(f, endpoint::Fetched::default());
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_incoming").await, 1);
+        let _ = stop.send(());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+);
