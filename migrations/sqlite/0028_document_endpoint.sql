@@ -1,6 +1,6 @@
 -- An agency endpoint of the document axis (documents crate, engine::endpoint): the outbox of
 -- packages waiting to reach the axis (documents sent from the outgoing register, statuses
--- answering incoming documents), delivered by the job `documents.deliver` with retries and
+-- answering incoming documents, queued in the transaction of the register's change), delivered by the job `documents.deliver` with retries and
 -- exponential backoff, and the statuses each recipient sent back about an outgoing document
 -- (its timeline on /documents/outgoing/{id}).
 CREATE TABLE doc_outbox (
@@ -12,7 +12,9 @@ CREATE TABLE doc_outbox (
     document_id   TEXT    NOT NULL,             -- the document (or the one the status answers)
     status_code   TEXT,                         -- a status: 01..06
     dedupe_key    TEXT    NOT NULL UNIQUE,      -- one package per document, per status
-    file_key      TEXT    NOT NULL,             -- the unsigned edXML (platform::files, SHA-256)
+    file_key      TEXT,                         -- a document: its unsigned edXML (platform::files)
+    description   TEXT,                         -- a status: its description and who acted
+    staff         TEXT,
     state         TEXT    NOT NULL CHECK (state IN ('queued', 'accepted', 'rejected')),
     attempts      INTEGER NOT NULL DEFAULT 0,
     next_at       INTEGER NOT NULL,             -- not before (ms)

@@ -1,8 +1,9 @@
 //! An agency endpoint of the axis: what connects an agency's registers to the axis.
 //!
 //! - **Send**: [`send`] writes the edXML package of a numbered outgoing document (its fields,
-//!   recipients and attachments) and queues it in the outbox (`doc_outbox`); [`queue_status`]
-//!   queues a status answering an incoming document (01 at arrival, then 02–06 as clerks act).
+//!   recipients and attachments) and queues it in the outbox (`doc_outbox`). Statuses answering
+//!   an incoming document (01 at arrival, 02–06 as clerks act) are queued by the registers
+//!   themselves, in the transaction of the change (`store::outbox::enqueue_status`).
 //! - **Deliver** (job `documents.deliver`): [`deliver`] signs each due package with the agency's
 //!   key (XML Signature) and sends it to the axis with a signed request (`client`) over the
 //!   platform's HTTP client; an unreachable or failing axis is tried again with exponential
@@ -20,10 +21,10 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::http::Method;
 use platform::audit::{self, Actor, Change};
-use platform::db::{Db, DbError, now_ms};
+use platform::db::{Db, DbError};
 use platform::files::{FileError, FileStore};
 use platform::http_client::{HttpClient, Limits};
-use platform::jobs::{self, NewJob};
+use platform::jobs;
 
 use crate::client::{AgencyKey, Reply, read_answer};
 use crate::edxml::{self, AttachmentSource, Body, StaffInfo, StatusMessage, TraceHeader};
@@ -128,11 +129,6 @@ fn write_xml(
 ) -> Result<Vec<u8>> {
     edxml::write(Vec::new(), body, trace, None, &[], attachments)
         .map_err(|e| EndpointError::Xml(e.to_string()))
-}
-
-fn enqueue_deliver(agency: &str) -> NewJob<'static> {
-    NewJob::new("documents.deliver", serde_json::json!({ "agency": agency }))
-        .dedupe(format!("documents.deliver:{agency}:{}", now_ms() / 1000))
 }
 
 /// Queue the package of a numbered outgoing document for the axis (its number, notation, type,
@@ -250,7 +246,9 @@ pub async fn send(
             document_id: &document_id,
             status_code: None,
             dedupe_key: &format!("document:{code}:{document_id}"),
-            file_key: &stored.key,
+            file_key: Some(&stored.key),
+            description: None,
+            staff: None,
         },
     )
     .await?;
@@ -277,72 +275,7 @@ pub async fn send(
         },
     )
     .await?;
-    jobs::enqueue(&mut tx, enqueue_deliver(&code)).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// Queue a status answering an incoming document of `agency` (to its sender, through the axis).
-/// The 01 of an arrival is queued once however often the package is fetched.
-pub async fn queue_status(
-    db: &Db,
-    files: &FileStore,
-    agency: &AgencyId,
-    incoming_id: i64,
-    status: StatusCode,
-    description: Option<&str>,
-    actor: &Actor,
-) -> Result<Option<i64>> {
-    let code = agency.short();
-    let e = reg_store::incoming(db, &code, incoming_id)
-        .await?
-        .ok_or(EndpointError::NotFound)?;
-    if e.package_id.is_none() {
-        // Entered by hand (paper): no sender on the axis to answer.
-        return Ok(None);
-    }
-    let now = time::OffsetDateTime::now_utc();
-    let message = StatusMessage {
-        response_for: e.document_id.clone(),
-        from: agency.clone(),
-        code: status,
-        description: description.map(str::to_owned),
-        timestamp: now,
-        staff: Some(StaffInfo {
-            staff: Some(actor.name.clone()),
-            ..Default::default()
-        }),
-    };
-    let xml = write_xml(&Body::Status(message), &[], &mut [])?;
-    let stored = files.put(&mut xml.as_slice(), edxml::MAX_PACKAGE_BYTES)?;
-    let dedupe = if status == StatusCode::Arrived {
-        format!("status:{code}:{}:01", e.document_id)
-    } else {
-        format!(
-            "status:{code}:{}:{}:{}",
-            e.document_id,
-            status.code(),
-            now.unix_timestamp_nanos()
-        )
-    };
-    let mut tx = db.begin().await?;
-    let id = outbox::enqueue(
-        &mut tx,
-        &NewOutbox {
-            agency_code: &code,
-            kind: "status",
-            outgoing_id: None,
-            incoming_id: Some(incoming_id),
-            document_id: &e.document_id,
-            status_code: Some(status.code()),
-            dedupe_key: &dedupe,
-            file_key: &stored.key,
-        },
-    )
-    .await?;
-    if id.is_some() {
-        jobs::enqueue(&mut tx, enqueue_deliver(&code)).await?;
-    }
+    jobs::enqueue(&mut tx, outbox::wake(&code)).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -356,12 +289,49 @@ pub struct Delivered {
     pub retried: usize,
 }
 
+/// The package of an outbox row, unsigned: a document as written when it was queued; a status
+/// written now from the row (its time stamp is the row's, so every attempt names the same
+/// status and a resend gets the axis's first outcome).
+fn unsigned(ep: &Endpoint, o: &outbox::Outbox) -> Result<Vec<u8>> {
+    if let Some(key) = &o.file_key {
+        return Ok(ep.files.get(key)?);
+    }
+    let code = o
+        .status_code
+        .as_deref()
+        .and_then(StatusCode::parse)
+        .ok_or_else(|| EndpointError::Xml(format!("outbox {}: no status", o.id)))?;
+    let timestamp = time::OffsetDateTime::from_unix_timestamp(o.created_at / 1000)
+        .map_err(|e| EndpointError::Xml(e.to_string()))?
+        .to_offset(time::macros::offset!(+7));
+    let message = StatusMessage {
+        response_for: o.document_id.clone(),
+        from: ep.agency.clone(),
+        code,
+        description: o.description.clone(),
+        timestamp,
+        staff: o.staff.as_ref().map(|s| StaffInfo {
+            staff: Some(s.clone()),
+            ..Default::default()
+        }),
+    };
+    write_xml(&Body::Status(message), &[], &mut [])
+}
+
 /// Send what is due in the outbox of `ep`'s agency at `now`.
 pub async fn deliver(db: &Db, ep: &Endpoint, now: i64) -> Result<Delivered> {
     let code = ep.agency.short();
     let mut done = Delivered::default();
     for o in outbox::due(db, &code, now).await? {
-        let unsigned = ep.files.get(&o.file_key)?;
+        let unsigned = match unsigned(ep, &o) {
+            Ok(x) => x,
+            Err(e) => {
+                // Unreadable here (a file lost or changed): kept, an operator sees why.
+                outbox::retry(db, o.id, now + backoff_ms(o.attempts + 1), &e.to_string()).await?;
+                done.retried += 1;
+                continue;
+            }
+        };
         let signed = ep
             .key
             .sign_package(&unsigned)
@@ -529,19 +499,10 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
             let r = super::registers::receive(db, &ep.agency, &d, Some(package_id), &actor)
                 .await
                 .map_err(|e| EndpointError::Xml(e.to_string()))?;
+            // 01 back to the sender was queued with the entry, in its transaction.
             if r.new {
                 done.documents += 1;
             }
-            queue_status(
-                db,
-                &ep.files,
-                &ep.agency,
-                r.id,
-                StatusCode::Arrived,
-                None,
-                &actor,
-            )
-            .await?;
         }
         Body::Status(s) => {
             let code = ep.agency.short();

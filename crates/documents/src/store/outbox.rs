@@ -20,7 +20,10 @@ pub struct NewOutbox<'a> {
     pub document_id: &'a str,
     pub status_code: Option<&'a str>,
     pub dedupe_key: &'a str,
-    pub file_key: &'a str,
+    /// A document's unsigned edXML (a status is written when it is sent).
+    pub file_key: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub staff: Option<&'a str>,
 }
 
 /// Queue a package; `None` when one with the same key is already queued (or was delivered).
@@ -28,8 +31,8 @@ pub async fn enqueue(tx: &mut Tx, o: &NewOutbox<'_>) -> DbResult<Option<i64>> {
     let now = now_ms();
     tx.fetch_optional(
         "INSERT INTO doc_outbox (agency_code, kind, outgoing_id, incoming_id, document_id, \
-         status_code, dedupe_key, file_key, state, attempts, next_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $9) \
+         status_code, dedupe_key, file_key, description, staff, state, attempts, next_at, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', 0, $11, $11) \
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         params![
             o.agency_code,
@@ -40,6 +43,8 @@ pub async fn enqueue(tx: &mut Tx, o: &NewOutbox<'_>) -> DbResult<Option<i64>> {
             o.status_code,
             o.dedupe_key,
             o.file_key,
+            o.description,
+            o.staff,
             now
         ],
     )
@@ -59,7 +64,9 @@ pub struct Outbox {
     pub document_id: String,
     pub status_code: Option<String>,
     pub dedupe_key: String,
-    pub file_key: String,
+    pub file_key: Option<String>,
+    pub description: Option<String>,
+    pub staff: Option<String>,
     pub state: String,
     pub attempts: i64,
     pub next_at: i64,
@@ -70,7 +77,67 @@ pub struct Outbox {
 }
 
 const COLUMNS: &str = "id, agency_code, kind, outgoing_id, incoming_id, document_id, status_code, \
-     dedupe_key, file_key, state, attempts, next_at, last_error, package_id, created_at, done_at";
+     dedupe_key, file_key, description, staff, state, attempts, next_at, last_error, package_id, created_at, done_at";
+
+/// Queue the status `status` answering the incoming document `document_id` of `agency_code`
+/// (entry `incoming_id`), in the transaction of the register's change, and wake the delivery
+/// job. The 01 of an arrival has one key per document (queued once); later statuses one each.
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue_status(
+    tx: &mut Tx,
+    agency_code: &str,
+    incoming_id: i64,
+    document_id: &str,
+    status: &str,
+    description: Option<&str>,
+    staff: &str,
+) -> DbResult<Option<i64>> {
+    let now = now_ms();
+    let dedupe = if status == "01" {
+        format!("status:{agency_code}:{document_id}:01")
+    } else {
+        let seq: i64 = tx
+            .fetch_one(
+                "SELECT COUNT(*) AS n FROM doc_outbox WHERE agency_code = $1 AND incoming_id = $2",
+                params![agency_code, incoming_id],
+            )
+            .await?
+            .get("n")?;
+        format!("status:{agency_code}:{document_id}:{status}:{seq}:{now}")
+    };
+    let id = enqueue(
+        tx,
+        &NewOutbox {
+            agency_code,
+            kind: "status",
+            outgoing_id: None,
+            incoming_id: Some(incoming_id),
+            document_id,
+            status_code: Some(status),
+            dedupe_key: &dedupe,
+            file_key: None,
+            description,
+            staff: Some(staff),
+        },
+    )
+    .await?;
+    if id.is_some() {
+        platform::jobs::enqueue(tx, wake(agency_code)).await?;
+    }
+    Ok(id)
+}
+
+/// The job that delivers `agency_code`'s outbox (one per second at most).
+pub fn wake(agency_code: &str) -> platform::jobs::NewJob<'static> {
+    platform::jobs::NewJob::new(
+        "documents.deliver",
+        serde_json::json!({ "agency": agency_code }),
+    )
+    .dedupe(format!(
+        "documents.deliver:{agency_code}:{}",
+        now_ms() / 1000
+    ))
+}
 
 /// What is due for `agency_code` at `now`, oldest first.
 pub async fn due(db: &Db, agency_code: &str, now: i64) -> DbResult<Vec<Outbox>> {

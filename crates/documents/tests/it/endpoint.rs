@@ -161,7 +161,7 @@ on_both!(
                 to: "Phòng Tổng hợp".into(),
             },
         ] {
-            let acted = reg::act(
+            reg::act(
                 &app.db,
                 &id("H41"),
                 entry,
@@ -170,17 +170,6 @@ on_both!(
                 &cal,
                 &clerk(),
                 today,
-            )
-            .await
-            .unwrap();
-            endpoint::queue_status(
-                &app.db,
-                &files,
-                &id("H41"),
-                entry,
-                acted.status,
-                None,
-                &clerk(),
             )
             .await
             .unwrap();
