@@ -116,6 +116,74 @@ impl Endpoint {
     }
 }
 
+/// DER bytes from a file in DER or PEM (the first `-----BEGIN …-----` block).
+fn der_or_pem(bytes: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(bytes.to_vec());
+    };
+    let Some(start) = text.find("-----BEGIN") else {
+        return Ok(bytes.to_vec());
+    };
+    let body: String = text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .map(str::trim)
+        .collect();
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|e| format!("not PEM: {e}"))
+}
+
+/// The node's endpoint from its configuration (`axis_url`, `axis_agency`, `axis_key_file`,
+/// `axis_certificate_file`): `None` when none is set; an error naming the key when only some
+/// are, or when the agency, key or certificate is not usable.
+pub fn from_config(
+    config: &platform::config::Config,
+) -> std::result::Result<Option<Endpoint>, String> {
+    let (url, agency, key, crt) = (
+        &config.axis_url,
+        &config.axis_agency,
+        &config.axis_key_file,
+        &config.axis_certificate_file,
+    );
+    if url.is_none() && agency.is_none() && key.is_none() && crt.is_none() {
+        return Ok(None);
+    }
+    let (Some(url), Some(agency), Some(key), Some(crt)) = (url, agency, key, crt) else {
+        return Err(
+            "axis_url, axis_agency, axis_key_file and axis_certificate_file \
+             (EGOV_AXIS_URL, EGOV_AXIS_AGENCY, EGOV_AXIS_KEY_FILE, EGOV_AXIS_CERTIFICATE_FILE) \
+             go together"
+                .into(),
+        );
+    };
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or_default();
+    if host.is_empty() || host.starts_with('/') || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(format!("axis_url {url:?}: not an http(s) URL"));
+    }
+    let id = AgencyId::parse(agency).map_err(|e| format!("axis_agency: {e}"))?;
+    let read = |p: &std::path::Path, what: &str| {
+        std::fs::read(p)
+            .map_err(|e| format!("{what} {}: {e}", p.display()))
+            .and_then(|b| der_or_pem(&b).map_err(|e| format!("{what} {}: {e}", p.display())))
+    };
+    let key_der = read(key, "axis_key_file")?;
+    let crt_der = read(crt, "axis_certificate_file")?;
+    let key = AgencyKey::from_pkcs8(agency.trim(), &key_der, &crt_der)
+        .map_err(|e| format!("axis_key_file / axis_certificate_file: {e}"))?;
+    Ok(Some(Endpoint::new(
+        id,
+        key,
+        url,
+        FileStore::new(config.data_dir.join("files")),
+    )))
+}
+
 /// Delay before retry `attempt` (1-based): 5 s, 10 s, 20 s … at most 30 minutes.
 pub fn backoff_ms(attempt: i64) -> i64 {
     let exp = (attempt.clamp(1, 20) - 1) as u32;
