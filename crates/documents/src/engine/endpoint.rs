@@ -281,27 +281,30 @@ pub async fn send(
     for f in &refs {
         contents.push(files.get(&f.file_key)?);
     }
-    let mut attachments: Vec<AttachmentSource<'_>> = refs
-        .iter()
-        .zip(&contents)
-        .enumerate()
-        .map(|(i, (f, bytes))| AttachmentSource {
-            content_id: format!("att{}", i + 1),
-            name: f.name.clone(),
-            description: None,
-            content_type: Some(f.content_type.clone()),
-            data: Box::new(std::io::Cursor::new(bytes.as_slice())),
-        })
-        .collect();
-    let trace = [TraceHeader {
-        organ_id: agency.to_string(),
-        timestamp: time::OffsetDateTime::now_utc(),
-    }];
-    let xml = write_xml(
-        &Body::Document(Box::new(document)),
-        &trace,
-        &mut attachments,
-    )?;
+    // Written synchronously: the attachments' readers are not `Send` and never cross an await.
+    let xml = {
+        let mut attachments: Vec<AttachmentSource<'_>> = refs
+            .iter()
+            .zip(&contents)
+            .enumerate()
+            .map(|(i, (f, bytes))| AttachmentSource {
+                content_id: format!("att{}", i + 1),
+                name: f.name.clone(),
+                description: None,
+                content_type: Some(f.content_type.clone()),
+                data: Box::new(std::io::Cursor::new(bytes.as_slice())),
+            })
+            .collect();
+        let trace = [TraceHeader {
+            organ_id: agency.to_string(),
+            timestamp: time::OffsetDateTime::now_utc(),
+        }];
+        write_xml(
+            &Body::Document(Box::new(document)),
+            &trace,
+            &mut attachments,
+        )?
+    };
     let stored = files.put(&mut xml.as_slice(), edxml::MAX_PACKAGE_BYTES)?;
     let mut tx = db.begin().await?;
     let queued = outbox::enqueue(

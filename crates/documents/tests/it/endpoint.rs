@@ -211,3 +211,104 @@ on_both!(
         let _ = std::fs::remove_dir_all(dir);
     }
 );
+
+on_both!(
+    a_clerk_sends_from_the_outgoing_page_and_follows_each_recipients_status,
+    async |app: &TestApp| {
+        use platform::identity::access::Role;
+        let edoc = |code: &'static str| async move {
+            let a = registry::store::agency_by_any_code(&app.db, code)
+                .await
+                .unwrap()
+                .unwrap();
+            id(&a.edoc_2020.or(a.edoc_qcvn).unwrap())
+        };
+        let na = edoc("ubnd-40").await;
+        let ht = edoc("ubnd-79").await;
+        for (a, crt) in [(&na, RSA_CRT), (&ht, EC_CRT)] {
+            agency(app, &a.short(), "Cơ quan", crt, AgencyState::Active).await;
+        }
+        reg::set_office(&app.db, &na, "UBND", &clerk())
+            .await
+            .unwrap();
+        let s40 = app.scope("agency", "ubnd-40").await;
+        let s79 = app.scope("agency", "ubnd-79").await;
+        let mut vanthu = app.signed_in("vanthu40", Role::Reporter, s40).await;
+        let mut leader = app.signed_in("lanhdao40", Role::Approver, s40).await;
+        let mut other = app.signed_in("vanthu79", Role::Reporter, s79).await;
+        let today = reg::today_vn();
+        let form = DraftForm {
+            doc_type: "Công văn".into(),
+            subject: "V/v liên thông".into(),
+            summary: String::new(),
+            signer_name: "Nguyễn Văn A".into(),
+            signer_position: "Chủ tịch".into(),
+            recipients: ht.short(),
+            urgency: "0".into(),
+            due_date: String::new(),
+        };
+        let out = reg::draft(&app.db, &na, &form, &clerk(), today)
+            .await
+            .unwrap();
+        let path = format!("/documents/outgoing/{out}");
+        // A draft cannot be sent: number it first.
+        let page = vanthu.get(&path).await;
+        assert!(!page.body.contains("send-form"), "{}", page.body);
+        let refused = vanthu.post(&format!("{path}/send"), &[]).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_outbox").await, 0);
+        reg::number(&app.db, &na, out, &clerk(), today)
+            .await
+            .unwrap();
+        let page = vanthu.get(&path).await;
+        assert!(page.body.contains("id=\"send-form\""), "{}", page.body);
+        assert!(
+            page.body.contains("Chưa có trạng thái nào"),
+            "{}",
+            page.body
+        );
+        // Another agency's clerk: not found; the leader: not a clerk's action.
+        assert_eq!(other.post(&format!("{path}/send"), &[]).await.status, 404);
+        assert_eq!(leader.post(&format!("{path}/send"), &[]).await.status, 403);
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_outbox").await, 0);
+        let sent = vanthu.post(&format!("{path}/send"), &[]).await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        assert_eq!(sent.location(), format!("{path}?done=queued"));
+        let page = vanthu.get(&path).await;
+        assert!(page.body.contains("Đang chờ gửi"), "{}", page.body);
+        assert!(!page.body.contains("id=\"send-form\""));
+        // Sending twice queues one package.
+        vanthu.post(&format!("{path}/send"), &[]).await;
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_outbox").await, 1);
+        assert_eq!(
+            n(
+                app,
+                "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'documents.deliver'"
+            )
+            .await,
+            1
+        );
+        // A status recorded from the axis shows on the timeline.
+        let mut tx = app.db.begin().await.unwrap();
+        outbox::add_status(
+            &mut tx,
+            &outbox::NewStatus {
+                agency_code: &na.short(),
+                outgoing_id: out,
+                recipient: &ht.short(),
+                status: "03",
+                description: Some("Đã vào sổ văn bản đến"),
+                staff: Some("Trần Thị B"),
+                at: now_ms(),
+                package_id: 7,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let page = vanthu.get(&path).await;
+        assert!(page.body.contains("id=\"timeline\""), "{}", page.body);
+        assert!(page.body.contains("Trần Thị B"));
+        assert!(page.body.contains("Đã vào sổ"));
+    }
+);
