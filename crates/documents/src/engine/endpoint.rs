@@ -223,7 +223,7 @@ pub async fn send(
         .ok()
         .and_then(DocType::from_code)
         .ok_or(EndpointError::Invalid(vec![Problem::new(
-            "doc_type",
+            register::field::DOC_TYPE,
             "unknown_doc_type",
         )]))?;
     let date = o
