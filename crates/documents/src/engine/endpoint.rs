@@ -148,7 +148,8 @@ pub fn from_config(
         &config.axis_key_file,
         &config.axis_certificate_file,
     );
-    if url.is_none() && agency.is_none() && key.is_none() && crt.is_none() {
+    if agency.is_none() && key.is_none() && crt.is_none() && (url.is_none() || config.demo) {
+        // Nothing set; or the demo, whose endpoints are its demo agencies (`endpoints`).
         return Ok(None);
     }
     let (Some(url), Some(agency), Some(key), Some(crt)) = (url, agency, key, crt) else {
@@ -619,4 +620,94 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
         }
     }
     Ok(true)
+}
+
+/// The demo's agencies (`egov demo` plays the axis and both endpoints in one process, over
+/// loopback HTTP to its own listener): registry agency, office abbreviation, and the key pair
+/// (the crate's test keys — a demonstration, never a deployment).
+const DEMO_AGENCIES: [(&str, &str, &[u8], &[u8]); 2] = [
+    (
+        "ubnd-40",
+        "UBND",
+        include_bytes!("../../tests/data/keys/rsa.key.der"),
+        include_bytes!("../../tests/data/keys/rsa.crt.der"),
+    ),
+    (
+        "ubnd-79",
+        "UBND",
+        include_bytes!("../../tests/data/keys/ec.key.der"),
+        include_bytes!("../../tests/data/keys/ec.crt.der"),
+    ),
+];
+
+async fn demo_agency(db: &Db, registry_code: &str) -> Result<Option<(AgencyId, String)>> {
+    let Some(a) = registry::store::agency_by_any_code(db, registry_code).await? else {
+        return Ok(None);
+    };
+    Ok(a.edoc_2020
+        .or(a.edoc_qcvn)
+        .and_then(|e| AgencyId::parse(&e).ok())
+        .map(|id| (id, a.name_vi)))
+}
+
+/// The demo's agencies in the axis directory (active, with their certificates) and their
+/// document offices; what is there already is left alone.
+pub async fn demo_prepare(db: &Db) -> Result<()> {
+    let actor = Actor::system("egov demo");
+    for (code, abbreviation, _, crt) in DEMO_AGENCIES {
+        let Some((id, name)) = demo_agency(db, code).await? else {
+            continue;
+        };
+        if crate::store::agencies::find(db, &id).await?.is_none() {
+            let fp = {
+                use sha2::Digest as _;
+                hex::encode(sha2::Sha256::digest(crt))
+            };
+            let mut tx = db.begin().await?;
+            crate::store::agencies::insert(
+                &mut tx,
+                &id,
+                &name,
+                None,
+                Some((crt, &fp)),
+                crate::store::agencies::AgencyState::Active,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        if reg_store::office(db, &id.short()).await?.is_none() {
+            super::registers::set_office(db, &id, abbreviation, &actor)
+                .await
+                .map_err(|e| EndpointError::Xml(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The endpoints this node runs: the configured one; in the demo (`axis_url` set to its own
+/// address, no `axis_agency`), one per demo agency.
+pub async fn endpoints(
+    db: &Db,
+    config: &platform::config::Config,
+) -> std::result::Result<Vec<Endpoint>, String> {
+    if let Some(e) = from_config(config)? {
+        return Ok(vec![e]);
+    }
+    let (true, Some(url)) = (config.demo, config.axis_url.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (code, _, key, crt) in DEMO_AGENCIES {
+        let Some((id, _)) = demo_agency(db, code).await.map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let key = AgencyKey::from_pkcs8(&id.short(), key, crt).map_err(|e| e.to_string())?;
+        out.push(Endpoint::new(
+            id,
+            key,
+            url,
+            FileStore::new(config.data_dir.join("files")),
+        ));
+    }
+    Ok(out)
 }

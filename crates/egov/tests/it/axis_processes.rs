@@ -346,3 +346,94 @@ async fn three_processes_exchange_documents_and_survive_a_killed_axis() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// `egov demo` is the axis and the endpoints of its two demo agencies in one process (over
+/// loopback HTTP to its own listener): a document from Nghệ An (H41) reaches Hồ Chí Minh City
+/// (H29) and the 01 comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_exchanges_documents_between_its_agencies_through_its_own_axis() {
+    use std::io::{BufRead, BufReader};
+    let root = std::env::temp_dir().join(format!("egov-axis-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let data = root.join("data");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_egov"))
+        .args([
+            "demo",
+            "--data",
+            data.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("EGOV_AXIS_POLL_SECONDS", "1")
+        .env_remove("EGOV_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("http://127.0.0.1") {
+            break;
+        }
+    }
+    let config = platform::config::Config {
+        database_url: platform::config::Secret::new(format!("sqlite://{}/egov.db", data.display())),
+        audit_key_file: Some(egov::demo::audit_key_file(&data).unwrap()),
+        ..Default::default()
+    };
+    let db = egov::connect(&config).await.unwrap();
+    // Both demo agencies are in the directory, with their offices.
+    assert_eq!(
+        n(
+            &db,
+            "SELECT COUNT(*) AS n FROM doc_agencies WHERE state = 'active'"
+        )
+        .await,
+        2
+    );
+    let today = reg::today_vn();
+    let form = DraftForm {
+        doc_type: "Công văn".into(),
+        subject: "V/v phối hợp liên thông".into(),
+        summary: String::new(),
+        signer_name: "Nguyễn Văn A".into(),
+        signer_position: "Chủ tịch".into(),
+        recipients: "H29".into(),
+        urgency: "0".into(),
+        due_date: String::new(),
+    };
+    let out = reg::draft(&db, &id("H41"), &form, &clerk(), today)
+        .await
+        .unwrap();
+    reg::number(&db, &id("H41"), out, &clerk(), today)
+        .await
+        .unwrap();
+    endpoint::send(
+        &db,
+        &FileStore::new(data.join("files")),
+        &id("H41"),
+        out,
+        &clerk(),
+    )
+    .await
+    .unwrap();
+    until("H29 receives it and H41 sees 01", 60, || async {
+        n(
+            &db,
+            "SELECT COUNT(*) AS n FROM doc_incoming WHERE agency_code = 'H29'",
+        )
+        .await
+            == 1
+            && documents::store::outbox::timeline(&db, "H41", out)
+                .await
+                .unwrap()
+                .iter()
+                .any(|t| t.status == "01" && t.recipient == "H29")
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&root);
+}
