@@ -12,7 +12,7 @@
 //!   gets the axis's first outcome (the package is named by its `DocumentId`).
 //! - **Fetch** (job `documents.fetch`): [`fetch`] lists what waits for the agency, gets each
 //!   package, verifies its signature, hands a document to the incoming register
-//!   (`registers::receive`, status 01 queued back) or records a status on the outgoing
+//!   (`registers::receive`, status 01 queued back; its attachments into the register's files) or records a status on the outgoing
 //!   document's timeline (`doc_outgoing_statuses`), and acknowledges only after that committed:
 //!   at-least-once on the wire, exactly-once in the registers.
 
@@ -558,7 +558,8 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
         tracing::warn!(package = package_id, error = %e, "axis package signature refused");
         return Ok(false);
     }
-    let package = match edxml::read(bytes.as_ref(), &mut edxml::Discard) {
+    let mut sink = edxml::MemorySink::default();
+    let package = match edxml::read(bytes.as_ref(), &mut sink) {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(package = package_id, error = %e, "axis package unreadable");
@@ -574,6 +575,28 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
             // 01 back to the sender was queued with the entry, in its transaction.
             if r.new {
                 done.documents += 1;
+            }
+            // The attachments into the register's file store (again after a crash: the same
+            // bytes are kept once). A kind the register does not take is left out, said in the log.
+            for (a, data) in package.attachments.iter().zip(&sink.files) {
+                match super::registers::attach(
+                    db,
+                    &ep.files,
+                    &ep.agency,
+                    Register::Incoming,
+                    r.id,
+                    &a.name,
+                    data,
+                    &actor,
+                )
+                .await
+                {
+                    Ok(_) => {}
+                    Err(super::registers::RegisterError::Invalid(p)) => {
+                        tracing::warn!(package = package_id, name = %a.name, problems = ?p, "attachment not kept");
+                    }
+                    Err(e) => return Err(EndpointError::Xml(e.to_string())),
+                }
             }
         }
         Body::Status(s) => {

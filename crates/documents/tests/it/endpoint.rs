@@ -100,6 +100,19 @@ on_both!(
         let numbered = reg::number(&app.db, &id("G22"), out, &clerk(), today)
             .await
             .unwrap();
+        let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+        let (sent_file, _) = reg::attach(
+            &app.db,
+            &files,
+            &id("G22"),
+            documents::store::registers::Register::Outgoing,
+            out,
+            "cong-van.pdf",
+            pdf,
+            &clerk(),
+        )
+        .await
+        .unwrap();
         endpoint::send(&app.db, &files, &id("G22"), out, &clerk())
             .await
             .unwrap();
@@ -152,6 +165,19 @@ on_both!(
             (r.get("id").unwrap(), r.get("document_id").unwrap())
         };
         assert_eq!(document_id, numbered.document_id);
+        // The attachment came with it, the same bytes.
+        let got = documents::store::registers::files(
+            &app.db,
+            documents::store::registers::Register::Incoming,
+            entry,
+        )
+        .await
+        .unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].name.as_str(), got[0].file_key.as_str()),
+            ("cong-van.pdf", sent_file.file_key.as_str())
+        );
 
         // B registers (03) and assigns (04); each queues its status; 01 was queued at arrival.
         let cal = reporting::query::holiday_calendar(&app.db).await.unwrap();
