@@ -553,11 +553,14 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
     if status != 200 {
         return Ok(false);
     }
-    if let Err(e) = crate::xmldsig::verify(bytes.as_ref()) {
-        // Changed on the way: never registered; left pending for an operator.
-        tracing::warn!(package = package_id, error = %e, "axis package signature refused");
-        return Ok(false);
-    }
+    let verified = match crate::xmldsig::verify(bytes.as_ref()) {
+        Ok(v) => v,
+        Err(e) => {
+            // Changed on the way: never registered; left pending for an operator.
+            tracing::warn!(package = package_id, error = %e, "axis package signature refused");
+            return Ok(false);
+        }
+    };
     let mut sink = edxml::MemorySink::default();
     let package = match edxml::read(bytes.as_ref(), &mut sink) {
         Ok(p) => p,
@@ -566,6 +569,19 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
             return Ok(false);
         }
     };
+    // Signed by the sender's certificate when this node's directory knows it (the axis checked
+    // it against its own).
+    let sender = match &package.body {
+        Body::Document(d) => d.sender.clone(),
+        Body::Status(s) => s.from.clone(),
+    };
+    if let Some(a) = crate::store::agencies::find(db, &sender).await?
+        && let Some(fp) = a.fingerprint
+        && fp != verified.fingerprint
+    {
+        tracing::warn!(package = package_id, sender = %sender, "axis package not signed by its sender's certificate");
+        return Ok(false);
+    }
     let actor = ep.actor();
     match package.body {
         Body::Document(d) => {

@@ -148,6 +148,26 @@ on_both!(
         assert_eq!(o.state, "sent");
         assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_packages").await, 1);
 
+        // A package not signed by the certificate B's directory holds for its sender: not
+        // registered, not acknowledged (left pending).
+        app.db
+            .execute(
+                "UPDATE doc_agencies SET fingerprint = 'aa' WHERE code = 'G22'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!((f.documents, f.acknowledged, f.failed), (0, 0, 1));
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_incoming").await, 0);
+        let fp = hex::encode(ring::digest::digest(&ring::digest::SHA256, RSA_CRT));
+        app.db
+            .execute(
+                "UPDATE doc_agencies SET fingerprint = $1 WHERE code = 'G22'",
+                platform::params![fp],
+            )
+            .await
+            .unwrap();
         // B fetches: one entry at 01, acknowledged; fetching again takes nothing.
         let f = endpoint::fetch(&app.db, &b).await.unwrap();
         assert_eq!((f.documents, f.acknowledged, f.failed), (1, 1, 0));
