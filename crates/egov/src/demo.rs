@@ -80,6 +80,27 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_code: "btc",
     },
     DemoAccount {
+        username: "vanthu.nghean",
+        display_name: "Hồ Thị Lan (văn thư UBND tỉnh Nghệ An)",
+        role: Role::Reporter,
+        scope_kind: "agency",
+        scope_code: "ubnd-40",
+    },
+    DemoAccount {
+        username: "vanthu.hcm",
+        display_name: "Ngô Văn Khải (văn thư UBND TP. Hồ Chí Minh)",
+        role: Role::Reporter,
+        scope_kind: "agency",
+        scope_code: "ubnd-79",
+    },
+    DemoAccount {
+        username: "lanhdao.hcm",
+        display_name: "Đỗ Thị Mai (lãnh đạo UBND TP. Hồ Chí Minh)",
+        role: Role::Approver,
+        scope_kind: "agency",
+        scope_code: "ubnd-79",
+    },
+    DemoAccount {
         username: "xem.vpcp",
         display_name: "Hoàng Văn Em (Văn phòng Chính phủ)",
         role: Role::Viewer,

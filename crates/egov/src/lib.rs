@@ -339,6 +339,42 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
             Ok(())
         }
     });
+    // This node as an agency endpoint of the axis (axis_url…; in the demo, one per demo
+    // agency): its outbox to the axis, and what waits for it there into its registers
+    // (documents::engine::endpoint). `serve` refuses to start on a half-set configuration.
+    let endpoint_config = config.clone();
+    r.register("documents.deliver", move |db, _job| {
+        let config = endpoint_config.clone();
+        async move {
+            for ep in documents::engine::endpoint::endpoints(&db, &config)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?
+            {
+                let d =
+                    documents::engine::endpoint::deliver(&db, &ep, platform::db::now_ms()).await?;
+                if d != documents::engine::endpoint::Delivered::default() {
+                    tracing::info!(agency = %ep.agency, accepted = d.accepted, rejected = d.rejected, retried = d.retried, "axis outbox delivered");
+                }
+            }
+            Ok(())
+        }
+    });
+    let endpoint_config = config.clone();
+    r.register("documents.fetch", move |db, _job| {
+        let config = endpoint_config.clone();
+        async move {
+            for ep in documents::engine::endpoint::endpoints(&db, &config)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?
+            {
+                let f = documents::engine::endpoint::fetch(&db, &ep).await?;
+                if f != documents::engine::endpoint::Fetched::default() {
+                    tracing::info!(agency = %ep.agency, documents = f.documents, statuses = f.statuses, acknowledged = f.acknowledged, failed = f.failed, "axis packages fetched");
+                }
+            }
+            Ok(())
+        }
+    });
     // Live-update events older than a day (platform::live).
     r.register("live.prune", |db, _job| async move {
         platform::live::prune(&db).await?;
@@ -458,6 +494,33 @@ pub async fn serve(
             }
         })
     };
+    // An agency endpoint asks the axis what waits for it, and retries its outbox, every
+    // `axis_poll_seconds` (a package a clerk queues goes at once).
+    let is_endpoint = documents::engine::endpoint::from_config(&state.config)
+        .map_err(|e| anyhow::anyhow!(e))?
+        .is_some()
+        || (state.config.demo && state.config.axis_url.is_some());
+    let poller = is_endpoint.then(|| {
+        let db = state.db.clone();
+        let mut stop = stop_rx.clone();
+        let every = state.config.axis_poll_seconds.clamp(1, 3600);
+        tokio::spawn(async move {
+            loop {
+                let tick = platform::db::now_ms() / (every as i64 * 1000);
+                for kind in ["documents.fetch", "documents.deliver"] {
+                    let job = NewJob::new(kind, serde_json::json!({}))
+                        .dedupe(format!("{kind}:poll:{tick}"));
+                    if let Err(e) = jobs::enqueue_now(&db, job).await {
+                        tracing::warn!(error = %e, "scheduling the axis poll failed");
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(every)) => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        })
+    });
     // Live updates: this node follows every node's events and pushes them to its open pages.
     let hub = {
         let mut stop = stop_rx.clone();
@@ -479,6 +542,9 @@ pub async fn serve(
         let _ = w.await;
     }
     let _ = scheduler.await;
+    if let Some(p) = poller {
+        let _ = p.await;
+    }
     let _ = hub.await;
     db.close().await;
     tracing::info!("stopped");

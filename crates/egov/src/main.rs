@@ -317,6 +317,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
             }
             operations::demo::register_sites(&db, &format!("http://{own}")).await?;
+            // The document axis: this process is the axis and the endpoints of two demo
+            // agencies (Nghệ An, Hồ Chí Minh City), which reach it over loopback HTTP.
+            documents::engine::endpoint::demo_prepare(&db).await?;
+            if config.axis_url.is_none() {
+                config.axis_url = Some(format!("http://{own}"));
+                config.axis_poll_seconds = config.axis_poll_seconds.min(5);
+            }
             if cameras.is_empty() {
                 println!(
                     "Không có ffmpeg: camera mẫu có trong danh sách nhưng không có hình / no ffmpeg: demo cameras are listed but show no video (apt-get install ffmpeg)"

@@ -78,6 +78,19 @@ pub struct Config {
     /// The largest edXML package the document axis accepts, in MiB (at most 64, the route's
     /// limit).
     pub axis_max_package_mib: u64,
+    /// This node as an agency endpoint of the document axis: the axis's base URL
+    /// (`https://truc.example.gov.vn`). With `axis_agency`, `axis_key_file` and
+    /// `axis_certificate_file`, the jobs `documents.deliver` and `documents.fetch` run for it.
+    pub axis_url: Option<String>,
+    /// The agency this node speaks for on the axis (`G22` or `000.00.00.G22`).
+    pub axis_agency: Option<String>,
+    /// The agency's private key (PKCS#8, DER or PEM): signs its requests and packages.
+    pub axis_key_file: Option<PathBuf>,
+    /// The agency's X.509 certificate (DER or PEM), the one the axis directory holds.
+    pub axis_certificate_file: Option<PathBuf>,
+    /// How often an agency endpoint asks the axis what waits for it and retries its outbox, in
+    /// seconds (1–3600).
+    pub axis_poll_seconds: u64,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -117,6 +130,11 @@ impl Default for Config {
             provinces_geojson: None,
             alert_recipients: Vec::new(),
             axis_max_package_mib: 64,
+            axis_url: None,
+            axis_agency: None,
+            axis_key_file: None,
+            axis_certificate_file: None,
+            axis_poll_seconds: 30,
             demo: false,
         }
     }
@@ -234,6 +252,21 @@ impl Config {
         }
         if let Some(v) = get("EGOV_AXIS_MAX_PACKAGE_MIB") {
             self.axis_max_package_mib = parse("EGOV_AXIS_MAX_PACKAGE_MIB", v)?;
+        }
+        if let Some(v) = get("EGOV_AXIS_URL") {
+            self.axis_url = Some(v);
+        }
+        if let Some(v) = get("EGOV_AXIS_AGENCY") {
+            self.axis_agency = Some(v);
+        }
+        if let Some(v) = get("EGOV_AXIS_KEY_FILE") {
+            self.axis_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("EGOV_AXIS_CERTIFICATE_FILE") {
+            self.axis_certificate_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("EGOV_AXIS_POLL_SECONDS") {
+            self.axis_poll_seconds = parse("EGOV_AXIS_POLL_SECONDS", v)?;
         }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v

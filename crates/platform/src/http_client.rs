@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use http_body_util::{BodyExt, Empty, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -89,7 +89,7 @@ impl FetchError {
 /// The client: cheap to clone (one connection pool shared by the clones).
 #[derive(Clone)]
 pub struct HttpClient {
-    inner: Client<Connector, Empty<Bytes>>,
+    inner: Client<Connector, Full<Bytes>>,
     limits: Limits,
 }
 
@@ -137,7 +137,29 @@ impl HttpClient {
         self.send(Method::HEAD, url).await
     }
 
+    /// `method url` with these headers and body (the document axis's signed requests); the
+    /// answer as for [`HttpClient::get`].
+    pub async fn request(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Bytes,
+    ) -> Result<Response, FetchError> {
+        self.exchange(method, url, headers, body).await
+    }
+
     async fn send(&self, method: Method, url: &str) -> Result<Response, FetchError> {
+        self.exchange(method, url, &[], Bytes::new()).await
+    }
+
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Bytes,
+    ) -> Result<Response, FetchError> {
         let parsed = url::Url::parse(url).map_err(|_| FetchError::InvalidUrl)?;
         if !matches!(parsed.scheme(), "http" | "https")
             || parsed.host_str().is_none()
@@ -146,11 +168,15 @@ impl HttpClient {
         {
             return Err(FetchError::InvalidUrl);
         }
-        let req = Request::builder()
+        let mut req = Request::builder()
             .method(method.clone())
             .uri(parsed.as_str())
-            .header(header::USER_AGENT, "egov-probe/1")
-            .body(Empty::<Bytes>::new())
+            .header(header::USER_AGENT, "egov-probe/1");
+        for (k, v) in headers {
+            req = req.header(*k, v.as_str());
+        }
+        let req = req
+            .body(Full::new(body))
             .map_err(|_| FetchError::InvalidUrl)?;
         let total = self.limits.total;
         let max = self.limits.max_body;

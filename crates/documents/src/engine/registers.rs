@@ -401,6 +401,19 @@ pub async fn receive(
         });
     };
     store::add_history(&mut tx, id, StatusCode::Arrived.code(), &actor.name, None).await?;
+    if package_id.is_some() {
+        // Through the axis: 01 goes back to the sender (engine::endpoint delivers it).
+        crate::store::outbox::enqueue_status(
+            &mut tx,
+            &code,
+            id,
+            &document_id,
+            StatusCode::Arrived.code(),
+            None,
+            &actor.name,
+        )
+        .await?;
+    }
     audit::append(
         &mut tx,
         actor,
@@ -494,6 +507,19 @@ pub async fn act(
         store::set_due(&mut tx, id, d).await?;
     }
     store::add_history(&mut tx, id, to.code(), &actor.name, note).await?;
+    if e.package_id.is_some() {
+        // The sender hears of each change through the axis (engine::endpoint delivers it).
+        crate::store::outbox::enqueue_status(
+            &mut tx,
+            &code,
+            id,
+            &e.document_id,
+            to.code(),
+            note,
+            &actor.name,
+        )
+        .await?;
+    }
     audit::append(
         &mut tx,
         actor,

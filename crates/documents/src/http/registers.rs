@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/documents/outgoing", get(outgoing_page).post(create_draft))
         .route("/documents/outgoing/{id}", get(outgoing_one))
         .route("/documents/outgoing/{id}/number", post(number))
+        .route("/documents/outgoing/{id}/send", post(send))
         .route("/documents/outgoing/{id}/upload", post(upload_outgoing))
         .route("/documents/incoming", get(incoming_page))
         .route("/documents/incoming/{id}", get(incoming_one))
@@ -421,6 +422,12 @@ struct OutgoingOne {
     files: Vec<(String, String, i64)>,
     may_number: bool,
     may_upload: bool,
+    /// Numbered and not queued yet: the clerk may send it through the axis.
+    may_send: bool,
+    /// The package's way to the axis: (state, attempts, last error).
+    delivery: Option<(String, i64, String)>,
+    /// What each recipient answered: (time, recipient, status, staff, description).
+    timeline: Vec<(String, String, String, String, String)>,
     form_errors: Vec<FormError>,
     done: String,
 }
@@ -449,7 +456,32 @@ async fn outgoing_one_with(
         .map(|f| (f.name, f.content_type, f.size))
         .collect();
     let ctx = auth.ctx.clone();
+    let code = d.agency.short();
+    let queued = crate::store::outbox::for_outgoing(&state.db, &code, id).await?;
+    let delivery = queued.first().map(|q| {
+        (
+            ctx.t(&format!("doc_endpoint.delivery_{}", q.state)),
+            q.attempts,
+            q.last_error.clone().unwrap_or_default(),
+        )
+    });
+    let timeline = crate::store::outbox::timeline(&state.db, &code, id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            (
+                fmt_ms(t.at),
+                t.recipient,
+                status_label(&ctx, &t.status),
+                t.staff.unwrap_or_default(),
+                t.description.unwrap_or_default(),
+            )
+        })
+        .collect();
     let mut res = render(OutgoingOne {
+        may_send: d.clerk && o.state == OutgoingState::Numbered.as_str() && queued.is_empty(),
+        delivery,
+        timeline,
         may_number: d.clerk && o.state == OutgoingState::Draft.as_str(),
         may_upload: d.clerk,
         o: outgoing_view(&ctx, &o),
@@ -501,6 +533,44 @@ async fn number(
             let (status, errors) = problems_of(e, auth.ctx.lang)?;
             outgoing_one_with(&state, &auth, &d, id, errors, String::new(), status).await
         }
+    }
+}
+
+/// Send a numbered document through the axis (clerks): its package is written and queued; the
+/// job `documents.deliver` takes it to the axis (engine::endpoint).
+async fn send(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    use crate::engine::endpoint::{self, EndpointError};
+    let d = desk(&state, &auth).await?;
+    store::outgoing(&state.db, &d.agency.short(), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !d.clerk {
+        return Err(AppError::forbidden());
+    }
+    let files = file_store(&state);
+    match endpoint::send(&state.db, &files, &d.agency, id, &auth.actor()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/documents/outgoing/{id}?done=queued")).into_response()),
+        Err(EndpointError::NotFound) => Err(AppError::not_found()),
+        Err(EndpointError::Invalid(p)) => {
+            let errors = form_errors(&p, auth.ctx.lang);
+            outgoing_one_with(
+                &state,
+                &auth,
+                &d,
+                id,
+                errors,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(EndpointError::Db(e)) => Err(AppError::from(e)),
+        Err(e) => Err(AppError::internal(e.to_string())),
     }
 }
 

@@ -6,4 +6,5 @@ mod support;
 use testkit::on_both;
 
 mod axis_api;
+mod endpoint;
 mod registers;

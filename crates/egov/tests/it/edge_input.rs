@@ -316,6 +316,7 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ),
     ("GET", "/documents/outgoing/{id}", &["done"]),
     ("POST", "/documents/outgoing/{id}/number", &[]),
+    ("POST", "/documents/outgoing/{id}/send", &[]),
     ("POST", "/documents/outgoing/{id}/upload", &[]),
     ("POST", "/documents/incoming/{id}/upload", &[]),
     (

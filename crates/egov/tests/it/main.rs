@@ -11,6 +11,7 @@ mod api_contract;
 mod api_docs;
 mod audit_chain;
 mod audit_page;
+mod axis_processes;
 mod browser;
 mod catalogue_cli;
 mod cli;

@@ -1,0 +1,402 @@
+//! Agency endpoints connected to an axis: agency A (G22, RSA key) and B (H41, ECDSA key) run
+//! their endpoints (`engine::endpoint`) in the same test app that serves the axis, over loopback
+//! HTTP with the platform's client. A sends, B receives into its incoming register, B registers
+//! and assigns, A sees 01 → 03 → 04; the axis unreachable (connection refused) keeps the
+//! package queued and it goes later, once.
+
+use documents::client::AgencyKey;
+use documents::engine::endpoint::{self, Endpoint};
+use documents::engine::registers as reg;
+use documents::model::agency::AgencyId;
+use documents::model::register::{DraftForm, IncomingAction};
+use documents::store::agencies::AgencyState;
+use documents::store::outbox;
+use platform::audit::Actor;
+use platform::db::now_ms;
+use platform::files::FileStore;
+
+use crate::on_both;
+use crate::support::*;
+
+fn id(s: &str) -> AgencyId {
+    AgencyId::parse(s).unwrap()
+}
+
+fn clerk() -> Actor {
+    Actor::system("clerk@test")
+}
+
+async fn n(app: &TestApp, sql: &'static str) -> i64 {
+    app.db
+        .fetch_one(sql, vec![])
+        .await
+        .unwrap()
+        .get::<i64>("n")
+        .unwrap()
+}
+
+/// A port nothing listens on: connecting is refused.
+async fn dead_url() -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    url
+}
+
+on_both!(
+    two_agencies_exchange_a_document_and_its_statuses_through_the_axis,
+    async |app: &TestApp| {
+        agency(
+            app,
+            "G22",
+            "Văn phòng Chính phủ",
+            RSA_CRT,
+            AgencyState::Active,
+        )
+        .await;
+        agency(app, "H41", "UBND tỉnh Nghệ An", EC_CRT, AgencyState::Active).await;
+        reg::set_office(&app.db, &id("G22"), "VPCP", &clerk())
+            .await
+            .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let base = testkit::serve(app.router.clone(), async move {
+            let _ = stopped.await;
+        })
+        .await;
+        let dir = files_root(&app.url).join("endpoint");
+        let files = FileStore::new(&dir);
+        let a = Endpoint::new(
+            id("G22"),
+            AgencyKey::from_pkcs8("G22", RSA_KEY, RSA_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let b = Endpoint::new(
+            id("H41"),
+            AgencyKey::from_pkcs8("H41", EC_KEY, EC_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let a_down = Endpoint {
+            axis_url: dead_url().await,
+            ..a.clone()
+        };
+
+        // A drafts, numbers and sends.
+        let today = reg::today_vn();
+        let form = DraftForm {
+            doc_type: "Công văn".into(),
+            subject: "V/v triển khai liên thông văn bản".into(),
+            summary: "Đề nghị triển khai.".into(),
+            signer_name: "Nguyễn Văn A".into(),
+            signer_position: "Phó Chủ nhiệm".into(),
+            recipients: "H41".into(),
+            urgency: "1".into(),
+            due_date: String::new(),
+        };
+        let out = reg::draft(&app.db, &id("G22"), &form, &clerk(), today)
+            .await
+            .unwrap();
+        let numbered = reg::number(&app.db, &id("G22"), out, &clerk(), today)
+            .await
+            .unwrap();
+        let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+        let (sent_file, _) = reg::attach(
+            &app.db,
+            &files,
+            &id("G22"),
+            documents::store::registers::Register::Outgoing,
+            out,
+            "cong-van.pdf",
+            pdf,
+            &clerk(),
+        )
+        .await
+        .unwrap();
+        endpoint::send(&app.db, &files, &id("G22"), out, &clerk())
+            .await
+            .unwrap();
+        // A second click queues nothing more.
+        endpoint::send(&app.db, &files, &id("G22"), out, &clerk())
+            .await
+            .unwrap();
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_outbox").await, 1);
+
+        // The axis is down: refused, kept, tried later.
+        let now = now_ms();
+        let d = endpoint::deliver(&app.db, &a_down, now).await.unwrap();
+        assert_eq!((d.accepted, d.retried), (0, 1));
+        let row = &outbox::for_outgoing(&app.db, "G22", out).await.unwrap()[0];
+        assert_eq!((row.state.as_str(), row.attempts), ("queued", 1));
+        assert!(row.next_at > now, "backoff");
+        assert!(
+            row.last_error.as_deref().unwrap().contains("refused"),
+            "{row:?}"
+        );
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_packages").await, 0);
+        // Not due yet: nothing sent even though the axis is back.
+        let d = endpoint::deliver(&app.db, &a, now).await.unwrap();
+        assert_eq!(d, endpoint::Delivered::default());
+        // Once due, it goes, and the register marks the document sent.
+        let later = now + endpoint::backoff_ms(1);
+        let d = endpoint::deliver(&app.db, &a, later).await.unwrap();
+        assert_eq!(d.accepted, 1);
+        let o = documents::store::registers::outgoing(&app.db, "G22", out)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.state, "sent");
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_packages").await, 1);
+
+        // A package not signed by the certificate B's directory holds for its sender: not
+        // registered, not acknowledged (left pending).
+        app.db
+            .execute(
+                "UPDATE doc_agencies SET fingerprint = 'aa' WHERE code = 'G22'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!((f.documents, f.acknowledged, f.failed), (0, 0, 1));
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_incoming").await, 0);
+        let fp = hex::encode(ring::digest::digest(&ring::digest::SHA256, RSA_CRT));
+        app.db
+            .execute(
+                "UPDATE doc_agencies SET fingerprint = $1 WHERE code = 'G22'",
+                platform::params![fp],
+            )
+            .await
+            .unwrap();
+        // B fetches: one entry at 01, acknowledged; fetching again takes nothing.
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!((f.documents, f.acknowledged, f.failed), (1, 1, 0));
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!(f, endpoint::Fetched::default());
+        let (entry, document_id): (i64, String) = {
+            let r = app
+                .db
+                .fetch_one(
+                    "SELECT id, document_id FROM doc_incoming WHERE agency_code = 'H41'",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            (r.get("id").unwrap(), r.get("document_id").unwrap())
+        };
+        assert_eq!(document_id, numbered.document_id);
+        // The attachment came with it, the same bytes.
+        let got = documents::store::registers::files(
+            &app.db,
+            documents::store::registers::Register::Incoming,
+            entry,
+        )
+        .await
+        .unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].name.as_str(), got[0].file_key.as_str()),
+            ("cong-van.pdf", sent_file.file_key.as_str())
+        );
+
+        // B registers (03) and assigns (04); each queues its status; 01 was queued at arrival.
+        let cal = reporting::query::holiday_calendar(&app.db).await.unwrap();
+        for action in [
+            IncomingAction::Register,
+            IncomingAction::Assign {
+                to: "Phòng Tổng hợp".into(),
+            },
+        ] {
+            reg::act(
+                &app.db,
+                &id("H41"),
+                entry,
+                &action,
+                None,
+                &cal,
+                &clerk(),
+                today,
+            )
+            .await
+            .unwrap();
+        }
+        let d = endpoint::deliver(&app.db, &b, now_ms()).await.unwrap();
+        assert_eq!((d.accepted, d.rejected, d.retried), (3, 0, 0));
+        let f = endpoint::fetch(&app.db, &a).await.unwrap();
+        assert_eq!((f.statuses, f.acknowledged), (3, 3));
+        let timeline = outbox::timeline(&app.db, "G22", out).await.unwrap();
+        let codes: Vec<(&str, &str)> = timeline
+            .iter()
+            .map(|t| (t.recipient.as_str(), t.status.as_str()))
+            .collect();
+        assert_eq!(codes, [("H41", "01"), ("H41", "03"), ("H41", "04")]);
+
+        // A lost answer: the document's package sent again gets the first outcome, and nothing
+        // new reaches B.
+        app.db
+            .execute(
+                "UPDATE doc_outbox SET state = 'queued', next_at = 0 WHERE kind = 'document'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let d = endpoint::deliver(&app.db, &a, now_ms()).await.unwrap();
+        assert_eq!(d.accepted, 1);
+        assert_eq!(
+            n(
+                app,
+                "SELECT COUNT(*) AS n FROM doc_packages WHERE kind = 'document'"
+            )
+            .await,
+            1
+        );
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!(f, endpoint::Fetched::default());
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_incoming").await, 1);
+        let _ = stop.send(());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+);
+
+on_both!(
+    a_clerk_sends_from_the_outgoing_page_and_follows_each_recipients_status,
+    async |app: &TestApp| {
+        use platform::identity::access::Role;
+        let edoc = |code: &'static str| async move {
+            let a = registry::store::agency_by_any_code(&app.db, code)
+                .await
+                .unwrap()
+                .unwrap();
+            id(&a.edoc_2020.or(a.edoc_qcvn).unwrap())
+        };
+        let na = edoc("ubnd-40").await;
+        let ht = edoc("ubnd-79").await;
+        for (a, crt) in [(&na, RSA_CRT), (&ht, EC_CRT)] {
+            agency(app, &a.short(), "Cơ quan", crt, AgencyState::Active).await;
+        }
+        reg::set_office(&app.db, &na, "UBND", &clerk())
+            .await
+            .unwrap();
+        let s40 = app.scope("agency", "ubnd-40").await;
+        let s79 = app.scope("agency", "ubnd-79").await;
+        let mut vanthu = app.signed_in("vanthu40", Role::Reporter, s40).await;
+        let mut leader = app.signed_in("lanhdao40", Role::Approver, s40).await;
+        let mut other = app.signed_in("vanthu79", Role::Reporter, s79).await;
+        let today = reg::today_vn();
+        let form = DraftForm {
+            doc_type: "Công văn".into(),
+            subject: "V/v liên thông".into(),
+            summary: String::new(),
+            signer_name: "Nguyễn Văn A".into(),
+            signer_position: "Chủ tịch".into(),
+            recipients: ht.short(),
+            urgency: "0".into(),
+            due_date: String::new(),
+        };
+        let out = reg::draft(&app.db, &na, &form, &clerk(), today)
+            .await
+            .unwrap();
+        let path = format!("/documents/outgoing/{out}");
+        // A draft cannot be sent: number it first.
+        let page = vanthu.get(&path).await;
+        assert!(!page.body.contains("send-form"), "{}", page.body);
+        let refused = vanthu.post(&format!("{path}/send"), &[]).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_outbox").await, 0);
+        reg::number(&app.db, &na, out, &clerk(), today)
+            .await
+            .unwrap();
+        let page = vanthu.get(&path).await;
+        assert!(page.body.contains("id=\"send-form\""), "{}", page.body);
+        assert!(
+            page.body.contains("Chưa có trạng thái nào"),
+            "{}",
+            page.body
+        );
+        // Another agency's clerk: not found; the leader: not a clerk's action.
+        assert_eq!(other.post(&format!("{path}/send"), &[]).await.status, 404);
+        assert_eq!(leader.post(&format!("{path}/send"), &[]).await.status, 403);
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_outbox").await, 0);
+        let sent = vanthu.post(&format!("{path}/send"), &[]).await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        assert_eq!(sent.location(), format!("{path}?done=queued"));
+        let page = vanthu.get(&path).await;
+        assert!(page.body.contains("Đang chờ gửi"), "{}", page.body);
+        assert!(!page.body.contains("id=\"send-form\""));
+        // Sending twice queues one package.
+        vanthu.post(&format!("{path}/send"), &[]).await;
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_outbox").await, 1);
+        assert_eq!(
+            n(
+                app,
+                "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'documents.deliver'"
+            )
+            .await,
+            1
+        );
+        // A status recorded from the axis shows on the timeline.
+        let mut tx = app.db.begin().await.unwrap();
+        outbox::add_status(
+            &mut tx,
+            &outbox::NewStatus {
+                agency_code: &na.short(),
+                outgoing_id: out,
+                recipient: &ht.short(),
+                status: "03",
+                description: Some("Đã vào sổ văn bản đến"),
+                staff: Some("Trần Thị B"),
+                at: now_ms(),
+                package_id: 7,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let page = vanthu.get(&path).await;
+        assert!(page.body.contains("id=\"timeline\""), "{}", page.body);
+        assert!(page.body.contains("Trần Thị B"));
+        assert!(page.body.contains("Đã vào sổ"));
+    }
+);
+
+/// The endpoint's configuration: all four keys or none; PEM or DER files; a precise error.
+#[test]
+fn the_endpoint_configuration_is_all_or_nothing_and_says_what_is_wrong() {
+    use platform::config::Config;
+    let keys = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys");
+    let none = Config::default();
+    assert!(endpoint::from_config(&none).unwrap().is_none());
+    let half = Config {
+        axis_url: Some("https://truc.example.gov.vn".into()),
+        ..Config::default()
+    };
+    let e = endpoint::from_config(&half).err().unwrap();
+    assert!(e.contains("go together"), "{e}");
+    let full = |agency: &str, url: &str, key: &str, crt: &str| Config {
+        axis_url: Some(url.into()),
+        axis_agency: Some(agency.into()),
+        axis_key_file: Some(keys.join(key)),
+        axis_certificate_file: Some(keys.join(crt)),
+        ..Config::default()
+    };
+    let pem = full(
+        "000.00.00.G22",
+        "https://truc.example.gov.vn/",
+        "rsa.key.pem",
+        "rsa.crt.pem",
+    );
+    let ep = endpoint::from_config(&pem).unwrap().unwrap();
+    assert_eq!(ep.agency.short(), "G22");
+    assert_eq!(ep.axis_url, "https://truc.example.gov.vn");
+    let der = full("H41", "http://127.0.0.1:9", "ec.key.der", "ec.crt.der");
+    assert!(endpoint::from_config(&der).unwrap().is_some());
+    let bad = endpoint::from_config(&full("G2", "http://x", "ec.key.der", "ec.crt.der"));
+    assert!(bad.err().unwrap().starts_with("axis_agency"));
+    let bad = endpoint::from_config(&full("G22", "ftp://x", "ec.key.der", "ec.crt.der"));
+    assert!(bad.err().unwrap().starts_with("axis_url"));
+    let bad = endpoint::from_config(&full("G22", "http://x", "missing.der", "ec.crt.der"));
+    assert!(bad.err().unwrap().starts_with("axis_key_file"));
+    // A key that is not the certificate's.
+    let bad = endpoint::from_config(&full("G22", "http://x", "rsa.key.der", "ec.crt.der"));
+    assert!(bad.is_err());
+}
