@@ -54,9 +54,10 @@ async fn points(app: &TestApp, admin: &mut testkit::Client) -> (i64, i64, i64) {
 fn today_slot(started: bool) -> (String, String, String) {
     let now = platform::db::now_ms();
     let (day_start, _) = operations::model::conference::day_of(now);
-    // Keep within the day: from 00:05 to 23:55.
+    // Keep within the day (Vietnam time): a started session from the hour before, at the
+    // earliest midnight (so just after midnight it has started too), a coming one by 23:30.
     let start = if started {
-        (now - 3_600_000).max(day_start + 300_000)
+        (now - 3_600_000).max(day_start)
     } else {
         (now + 60_000).min(day_start + 86_400_000 - 1_800_000)
     };
