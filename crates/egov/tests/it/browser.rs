@@ -868,7 +868,16 @@ async fn the_operations_pages_have_no_serious_accessibility_violation() {
         visit(path).await;
     }
     login(&c, &base, "xem.vpcp", password_of(&accounts, "xem.vpcp")).await;
-    for path in ["/operations", "/operations/brief", "/operations/alerts"] {
+    for path in [
+        "/operations",
+        "/operations/brief",
+        "/operations/alerts",
+        "/operations/cameras",
+        "/operations/sites",
+        "/operations/sites/map",
+        "/operations/sites/health",
+        "/operations/conferences",
+    ] {
         visit(path).await;
     }
     assert!(found.is_empty(), "axe-core: {found:#?}");

@@ -45,17 +45,15 @@ pub struct AlertView {
     pub acknowledged: String,
 }
 
-fn complete(ctx: &Ctx) -> Option<&platform::web::Principal> {
-    ctx.principal.as_deref().filter(|p| p.is_complete())
-}
-
 /// May the caller acknowledge alerts? National approvers and system administrators.
 fn may_acknowledge(ctx: &Ctx) -> bool {
-    complete(ctx).is_some_and(|p| p.allowed(Permission::ApproveData, &Target::national()))
+    ctx.complete()
+        .is_some_and(|p| p.allowed(Permission::ApproveData, &Target::national()))
 }
 
 fn may_manage_rules(ctx: &Ctx) -> bool {
-    complete(ctx).is_some_and(|p| p.allowed(Permission::ManageCatalogue, &Target::national()))
+    ctx.complete()
+        .is_some_and(|p| p.allowed(Permission::ManageCatalogue, &Target::national()))
 }
 
 fn kind_label(ctx: &Ctx, kind: Kind) -> String {
@@ -82,9 +80,9 @@ fn visible(ctx: &Ctx, catalogue: &[Indicator], a: &Alert) -> bool {
         catalogue
             .iter()
             .find(|i| i.code == a.subject)
-            .is_some_and(|i| reporting::model::access::may_view_national(complete(ctx), i))
+            .is_some_and(|i| reporting::model::access::may_view_national(ctx.complete(), i))
     } else {
-        complete(ctx).is_some()
+        ctx.complete().is_some()
     }
 }
 

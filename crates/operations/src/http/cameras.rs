@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use platform::error::{AppError, AppResult};
 use platform::http_client::{HttpClient, Limits};
 use platform::web::admin::{fmt_ms, render};
@@ -37,19 +37,7 @@ fn client() -> &'static HttpClient {
 
 /// May the caller watch cameras? Any complete sign-in: officials, API tokens, wall displays.
 pub(crate) fn may_watch(ctx: &Ctx) -> bool {
-    ctx.principal.as_deref().is_some_and(|p| p.is_complete())
-}
-
-fn refuse(ctx: &Ctx) -> AppResult<Response> {
-    if ctx.principal.is_none() {
-        Ok(Redirect::to(&format!(
-            "/login?next={}",
-            platform::web::ctx::urlencode(&ctx.here())
-        ))
-        .into_response())
-    } else {
-        Err(AppError::forbidden())
-    }
+    ctx.complete().is_some()
 }
 
 /// `/operations/sites/{id}/hls/{path}`: one file of a camera's stream, fetched from the camera
@@ -216,7 +204,7 @@ pub async fn grid(
     Query(q): Query<GridQuery>,
 ) -> AppResult<Response> {
     if !may_watch(&ctx) {
-        return refuse(&ctx);
+        return ctx.refuse_page();
     }
     let category = match q.category.as_deref().filter(|c| !c.is_empty()) {
         None => None,

@@ -59,7 +59,7 @@ fn session_row(ctx: &Ctx, s: &Session, today: (i64, i64)) -> SessionRow {
 /// The wall's block: today's sessions for a signed-in official or a display signed in with
 /// its scope (none for the public).
 pub async fn wall_block(state: &AppState, ctx: &Ctx) -> AppResult<Vec<SessionRow>> {
-    if !ctx.principal.as_ref().is_some_and(|p| p.is_complete()) {
+    if ctx.complete().is_none() {
         return Ok(Vec::new());
     }
     today(state, ctx).await

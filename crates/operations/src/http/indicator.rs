@@ -30,7 +30,7 @@ pub(super) async fn readable(state: &AppState, ctx: &Ctx, code: &str) -> AppResu
         .find(|i| i.code == code)
         .cloned()
         .ok_or_else(AppError::not_found)?;
-    let principal = ctx.principal.as_deref().filter(|p| p.is_complete());
+    let principal = ctx.complete();
     if !reporting::model::access::may_view_national(principal, &ind) {
         return Err(if principal.is_none() {
             AppError::unauthenticated()

@@ -22,7 +22,7 @@ use crate::query::{self, Overview};
 /// The key indicators the caller may see, in the overview's order.
 async fn visible(state: &AppState, ctx: &Ctx) -> AppResult<(Arc<Vec<Indicator>>, Vec<Indicator>)> {
     let catalogue = reporting::query::shared_catalogue(&state.cache, &state.db).await?;
-    let principal = ctx.principal.as_deref().filter(|p| p.is_complete());
+    let principal = ctx.complete();
     let visible = KEY_INDICATORS
         .iter()
         .filter_map(|code| catalogue.iter().find(|i| i.code == *code))
@@ -37,7 +37,7 @@ async fn visible(state: &AppState, ctx: &Ctx) -> AppResult<(Arc<Vec<Indicator>>,
 /// the caller may see, and whether units are listed).
 pub(crate) async fn load(state: &AppState, ctx: &Ctx) -> AppResult<(Arc<Overview>, String)> {
     let (catalogue, visible) = visible(state, ctx).await?;
-    let signed_in = ctx.principal.as_deref().is_some_and(|p| p.is_complete());
+    let signed_in = ctx.complete().is_some();
     let codes: Vec<&str> = visible.iter().map(|i| i.code.as_str()).collect();
     let key = format!(
         "operations.overview:{}:{}",
@@ -305,7 +305,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         })
         .collect();
     let (map, unit) = super::map::of_ranking(&state, &ctx, &o).await?;
-    let signed_in = ctx.principal.as_deref().is_some_and(|p| p.is_complete());
+    let signed_in = ctx.complete().is_some();
     let (alerts, alerts_more) = super::alerts::overview_section(&state, &ctx).await?;
     render(OverviewPage {
         map,

@@ -62,7 +62,7 @@ pub(super) async fn load(state: &AppState, ctx: &Ctx, code: &str) -> AppResult<A
         .filter(|u| u.level == registry::Level::Province)
         .ok_or_else(AppError::not_found)?;
     let catalogue = reporting::query::shared_catalogue(&state.cache, &state.db).await?;
-    let principal = ctx.principal.as_deref().filter(|p| p.is_complete());
+    let principal = ctx.complete();
     let visible: Vec<_> = KEY_INDICATORS
         .iter()
         .filter_map(|c| catalogue.iter().find(|i| i.code == *c))

@@ -27,18 +27,6 @@ struct DashboardPage {
 }
 
 /// Not in the audience: a visitor is asked to sign in, anyone else is refused.
-fn refuse(ctx: &Ctx) -> AppResult<Response> {
-    if ctx.principal.is_none() {
-        Ok(Redirect::to(&format!(
-            "/login?next={}",
-            platform::web::ctx::urlencode(&ctx.here())
-        ))
-        .into_response())
-    } else {
-        Err(AppError::forbidden())
-    }
-}
-
 /// `/operations/dashboards/{id}`: one dashboard, for those in its audience.
 pub async fn dashboard_page(
     State(state): State<AppState>,
@@ -49,7 +37,7 @@ pub async fn dashboard_page(
         .await?
         .ok_or_else(AppError::not_found)?;
     if !admitted(&state, &d, &ctx).await? {
-        return refuse(&ctx);
+        return ctx.refuse_page();
     }
     let (period_label, widgets) = views(&state, &ctx, &d.widgets).await?;
     render(DashboardPage {
@@ -113,7 +101,7 @@ async fn wall(
         }
     }
     if shown.is_empty() {
-        return refuse(&ctx);
+        return ctx.refuse_page();
     }
     // A playlist shortened while a wall shows a later step starts again from the top.
     let step = step % shown.len();

@@ -96,7 +96,7 @@ pub(crate) fn dashboard_name(d: &Dashboard, ctx: &Ctx) -> String {
 /// Is the caller in the dashboard's audience? A scope audience's unit is looked up (a code
 /// valid today, with the units above it) and the caller's grants must cover it.
 pub(crate) async fn admitted(state: &AppState, d: &Dashboard, ctx: &Ctx) -> AppResult<bool> {
-    let complete = ctx.principal.as_deref().filter(|p| p.is_complete());
+    let complete = ctx.complete();
     let grants = complete.map_or(&[][..], |p| &p.grants[..]);
     let unit = match &d.audience {
         Audience::Scope(code) if complete.is_some() => {
@@ -117,7 +117,7 @@ pub(crate) async fn admitted(state: &AppState, d: &Dashboard, ctx: &Ctx) -> AppR
 /// not see).
 async fn readable(state: &AppState, ctx: &Ctx, code: &str) -> AppResult<Option<Indicator>> {
     let catalogue = reporting::query::shared_catalogue(&state.cache, &state.db).await?;
-    let principal = ctx.principal.as_deref().filter(|p| p.is_complete());
+    let principal = ctx.complete();
     Ok(catalogue
         .iter()
         .find(|i| i.code == code)

@@ -114,6 +114,20 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The caller when signed in completely: an official past the second factor, an API token,
+    /// or a wall display with a scope.
+    pub fn complete(&self) -> Option<&Principal> {
+        self.principal.as_deref().filter(|p| p.is_complete())
+    }
+    /// A page this caller may not see: nobody signed in goes to sign in (and comes back here),
+    /// anyone else is refused (403).
+    pub fn refuse_page(&self) -> Result<Response, AppError> {
+        if self.principal.is_none() {
+            Ok(Redirect::to(&format!("/login?next={}", urlencode(&self.here()))).into_response())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
     /// Translate a key (used in templates: `{{ ctx.t("nav.units") }}`).
     pub fn t(&self, key: &str) -> String {
         t(self.lang, key)
@@ -160,9 +174,6 @@ impl Ctx {
     pub fn can_view_audit(&self) -> bool {
         self.complete()
             .is_some_and(|p| p.can_somewhere(Permission::ViewAudit))
-    }
-    fn complete(&self) -> Option<&Principal> {
-        self.principal.as_deref().filter(|p| p.is_complete())
     }
     /// The current path with its query, for `next=` links.
     pub fn here(&self) -> String {
