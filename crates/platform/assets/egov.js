@@ -14,7 +14,10 @@
 
 // Live updates: a region marked data-live-topics="data,reports" follows /api/v1/live and, when
 // one of its topics changes, is redrawn from the same page fetched again (its id names it). The
-// browser's EventSource resumes after a dropped connection with Last-Event-ID.
+// stream starts after the last event the server had when it drew the page (meta egov-live-since),
+// so a change made while the stream was opening is not missed; the browser's EventSource resumes
+// after a dropped connection with Last-Event-ID. The region is marked data-live-connected while
+// the stream is open.
 (function () {
   "use strict";
   if (!window.EventSource || !window.fetch || !window.DOMParser) { return; }
@@ -22,7 +25,12 @@
     var region = document.querySelector("[data-live-topics]");
     if (!region || !region.id) { return; }
     var topics = region.getAttribute("data-live-topics");
-    var source = new EventSource("/api/v1/live?topics=" + encodeURIComponent(topics));
+    var url = "/api/v1/live?topics=" + encodeURIComponent(topics);
+    var since = document.querySelector('meta[name="egov-live-since"]');
+    if (since && /^[0-9]+$/.test(since.content)) { url += "&last_event_id=" + since.content; }
+    var source = new EventSource(url);
+    source.addEventListener("open", function () { region.setAttribute("data-live-connected", "true"); });
+    source.addEventListener("error", function () { region.removeAttribute("data-live-connected"); });
     var pending = null;
     var redraw = function () {
       pending = null;

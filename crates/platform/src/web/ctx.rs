@@ -111,6 +111,10 @@ pub struct Ctx {
     pub query: String,
     pub ip: Option<String>,
     pub demo: bool,
+    /// The last live event this node had broadcast when the request came in: a page's live
+    /// region follows events after it, so nothing written between drawing the page and opening
+    /// its event stream is missed.
+    pub live_since: i64,
 }
 
 impl Ctx {
@@ -215,6 +219,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             query: String::new(),
             ip: None,
             demo: false,
+            live_since: 0,
         }))
     }
 }

@@ -172,6 +172,7 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
         query: req.uri().query().unwrap_or("").to_owned(),
         ip,
         demo: state.config.demo,
+        live_since: state.live.last_id(),
     };
     req.extensions_mut().insert(request_ctx.clone());
 
