@@ -317,7 +317,7 @@ pub async fn import(
                         .field("unit_code")
                         .arg("value", spec.unit_code.clone().unwrap_or_default()));
                 } else {
-                    specs.push((old.map(|o| (o.id, o.spec.clone())), spec));
+                    specs.push((old.map(|o| (o.id, o.spec.clone())), spec, row.line));
                 }
             }
         }
@@ -333,7 +333,7 @@ pub async fn import(
         });
         return Err(SiteError::Invalid(sites_csv::finish(problems, total)));
     }
-    let inserted_n = specs.iter().filter(|(o, _)| o.is_none()).count();
+    let inserted_n = specs.iter().filter(|(o, _, _)| o.is_none()).count();
     if existing.len() + inserted_n > crate::model::site::MAX_SITES as usize {
         return Err(SiteError::Invalid(vec![
             Problem::new("site_too_many").arg("max", crate::model::site::MAX_SITES),
@@ -345,7 +345,7 @@ pub async fn import(
         ..Default::default()
     };
     if dry_run {
-        for (old, spec) in &specs {
+        for (old, spec, _) in &specs {
             match old {
                 None => out.inserted += 1,
                 Some((_, o)) if o == spec => out.unchanged += 1,
@@ -356,10 +356,21 @@ pub async fn import(
     }
     let now = platform::db::now_ms();
     let mut tx = db.begin().await?;
-    for (old, spec) in &specs {
+    for (old, spec, line) in &specs {
         match old {
             None => {
-                store::insert(&mut tx, spec, now).await?;
+                // A site of this code written by someone else since the registry was read: the
+                // row's error, as a create would give it (nothing of the file is written).
+                store::insert(&mut tx, spec, now).await.map_err(|e| {
+                    match taken_if_unique(e, &spec.code) {
+                        SiteError::Invalid(ps) => SiteError::Invalid(
+                            ps.into_iter()
+                                .map(|p| sites_csv::at_line(p, *line))
+                                .collect(),
+                        ),
+                        other => other,
+                    }
+                })?;
                 out.inserted += 1;
             }
             Some((_, o)) if o == spec => out.unchanged += 1,

@@ -605,3 +605,46 @@ on_both!(
         assert!(y(&dot(a), "cy=\"") < y(&dot(b), " y=\""));
     }
 );
+
+on_both!(
+    two_imports_of_one_new_code_at_once_give_one_site_and_a_row_error,
+    async |app: &TestApp| {
+        use operations::engine::sites::{SiteError, import};
+        use platform::identity::access::Grant;
+        let grants = vec![Grant {
+            id: 0,
+            role: Role::SystemAdmin,
+            scope: Scope::National,
+            scope_unit: None,
+        }];
+        let actor = platform::audit::Actor::system("kiểm thử");
+        for round in 0..5 {
+            let file = format!(
+                "{HEADER}CAM-RACE-{round},camera,dam,Đập Bản Vẽ,40,,19.33,104.45,http://h/a.m3u8\n"
+            );
+            // Both read the registry before either writes: the second insert meets the first's
+            // row in the database, and answers as a create would (never a server error).
+            let (a, b) = tokio::join!(
+                import(&app.db, &actor, &grants, file.as_bytes(), false),
+                import(&app.db, &actor, &grants, file.as_bytes(), false)
+            );
+            let mut ok = 0;
+            for r in [a, b] {
+                match r {
+                    Ok(done) => {
+                        ok += 1;
+                        assert_eq!(done.inserted + done.unchanged, 1, "{done:?}");
+                    }
+                    Err(SiteError::Invalid(ps)) => {
+                        assert_eq!(ps.len(), 1, "{ps:?}");
+                        assert_eq!(ps[0].code, "site_code_taken", "{ps:?}");
+                        assert_eq!(ps[0].field.as_deref(), Some("row 2: code"), "{ps:?}");
+                    }
+                    Err(e) => panic!("round {round}: {e:?}"),
+                }
+            }
+            assert!(ok >= 1, "round {round}: neither import wrote");
+        }
+        assert_eq!(sites(app).await, 5);
+    }
+);
