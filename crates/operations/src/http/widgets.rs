@@ -381,10 +381,19 @@ pub(crate) async fn views(
                 v.rows = rank_rows(&ind, &rows, lang);
                 out.push(v);
             }
-            Widget::Map { period, .. } => {
+            Widget::Map { period, old, .. } => {
                 let Some(ind) = ind else { continue };
                 let data = provinces_of(state, &ind, period.as_deref()).await?;
-                let mut map = super::map::view(state, ctx, &ind, &data).await?;
+                let then = match Period::parse(&data.period) {
+                    Ok(p) if *old && crate::model::tilegrid::before_merger(&p) => Some(p),
+                    _ => None,
+                };
+                let mut map = if let Some(p) = then {
+                    let then = super::indicator::load_old(state, &ind, p).await?;
+                    super::map::view_old(state, ctx, &ind, &then, &data).await?
+                } else {
+                    super::map::view(state, ctx, &ind, &data).await?
+                };
                 map.id = format!("{dom}-map");
                 let mut v = empty("map", map.title.clone());
                 v.unit = ind.unit(lang).to_owned();

@@ -150,11 +150,15 @@ pub enum Widget {
     Line { indicator: String, months: usize },
     /// One indicator across provinces in its latest period, the `limit` largest as bars.
     Bar { indicator: String, limit: usize },
-    /// The provinces' map of one indicator, in `period` (none: its latest period).
+    /// The provinces' map of one indicator, in `period` (none: its latest period); with `old`,
+    /// a period before July 2025 is drawn as the 63 provinces of the time reported it (today's
+    /// 34 otherwise).
     Map {
         indicator: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         period: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        old: bool,
     },
     /// One indicator's values by province in its latest period, the first `limit` by rank.
     Table { indicator: String, limit: usize },
@@ -230,7 +234,7 @@ pub fn parse_widgets(text: &str) -> Result<Vec<Widget>, Problem> {
             "compliance" => &["kind", "templates"],
             "line" => &["kind", "indicator", "months"],
             "bar" | "table" => &["kind", "indicator", "limit"],
-            "map" => &["kind", "indicator", "period"],
+            "map" => &["kind", "indicator", "period", "old"],
             "camera" => &["kind", "sites", "category"],
             _ => {
                 return Err(Problem::new("dashboard_widget_unknown")
@@ -364,6 +368,10 @@ pub fn parse_widgets(text: &str) -> Result<Vec<Widget>, Problem> {
                                     )
                             })?,
                     ),
+                },
+                old: match obj.get("old") {
+                    None => false,
+                    Some(v) => v.as_bool().ok_or_else(|| param("old"))?,
                 },
             },
         });
@@ -585,11 +593,13 @@ mod tests {
             vec![
                 Widget::Map {
                     indicator: "CPI".into(),
-                    period: None
+                    period: None,
+                    old: false,
                 },
                 Widget::Map {
                     indicator: "CPI".into(),
-                    period: Some("2024Q3".into())
+                    period: Some("2024Q3".into()),
+                    old: false,
                 }
             ]
         );
@@ -603,6 +613,31 @@ mod tests {
         // Stored as read: the canonical JSON reads back the same.
         let w = parse_widgets(r#"[{"kind":"map","indicator":"CPI","period":"2024Q3"},{"kind":"line","indicator":"CPI","months":12}]"#).unwrap();
         assert_eq!(parse_widgets(&widgets_json(&w)).unwrap(), w);
+    }
+
+    #[test]
+    fn a_map_widget_may_ask_for_the_provinces_of_the_time() {
+        let w = parse_widgets(r#"[{"kind":"map","indicator":"CPI","period":"2024Q3","old":true}]"#)
+            .unwrap();
+        assert_eq!(
+            w,
+            vec![Widget::Map {
+                indicator: "CPI".into(),
+                period: Some("2024Q3".into()),
+                old: true,
+            }]
+        );
+        assert_eq!(parse_widgets(&widgets_json(&w)).unwrap(), w);
+        // Not written when false: dashboards stored before the option read back unchanged.
+        let plain = parse_widgets(r#"[{"kind":"map","indicator":"CPI","old":false}]"#).unwrap();
+        assert!(!widgets_json(&plain).contains("old"));
+        for bad in ["1", "\"true\"", "null"] {
+            let e = parse_widgets(&format!(
+                r#"[{{"kind":"map","indicator":"CPI","old":{bad}}}]"#
+            ))
+            .unwrap_err();
+            assert_eq!(e.code, "dashboard_widget_param", "{bad}");
+        }
     }
 
     #[test]

@@ -312,3 +312,40 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    a_map_widget_draws_the_provinces_of_the_time_when_asked,
+    async |app: &TestApp| {
+        let t = setup(app).await;
+        let p = reporting::Period::month(2024, 6);
+        let old = provinces(app, &p).await;
+        assert_eq!(old.len(), 63);
+        let id = |code: &str| old.iter().find(|u| u.1 == code).unwrap().0;
+        approve(app, &t, id("02"), &p, "10").await;
+        approve(app, &t, id("08"), &p, "20,5").await;
+        let mut admin = admin(app).await;
+        let r = post_dashboard(
+            &mut admin,
+            "public",
+            "",
+            r#"[{"kind":"map","indicator":"RETAIL_SALES","period":"202406","old":true},
+                {"kind":"map","indicator":"RETAIL_SALES","period":"202406"}]"#,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let path = format!("/operations/dashboards/{}", last_dashboard(app).await);
+        let r = app.client().get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let tiles = |id: &str| {
+            let map = between(&r.body, &format!("id=\"{id}-title\""), "</svg>");
+            map.matches("<rect x=").count()
+        };
+        // The 63 of the time, Hà Giang with its own figure; beside it today's 34, rolled up.
+        assert_eq!(tiles("w1-map"), 63);
+        let old_map = between(&r.body, "id=\"w1-map-title\"", "</svg>");
+        assert!(old_map.contains("<title>02 Hà Giang: 10,0"), "{old_map}");
+        let today = between(&r.body, "id=\"w2-map-title\"", "</svg>");
+        assert!(!today.contains("Hà Giang"), "{today}");
+        assert!(today.contains(": 30,5</title>"), "{today}");
+    }
+);
