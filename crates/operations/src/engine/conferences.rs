@@ -54,6 +54,15 @@ async fn checked(db: &Db, draft: &SessionDraft) -> Result<SessionSpec, SiteError
         .map_err(SiteError::Invalid)
 }
 
+/// The live topic of video-conference sessions: the wall's block of today's sessions follows it.
+pub const TOPIC: &str = "conferences";
+
+/// Tell open pages a session changed (in the change's transaction: sent only if it commits).
+async fn announce(tx: &mut platform::db::Tx, id: i64, event: &str) -> Result<(), DbError> {
+    platform::live::publish(tx, TOPIC, &json!({"id": id, "event": event})).await?;
+    Ok(())
+}
+
 /// Schedule a session (audited); its id.
 pub async fn create(
     db: &Db,
@@ -79,6 +88,7 @@ pub async fn create(
         },
     )
     .await?;
+    announce(&mut tx, id, "create").await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -121,6 +131,7 @@ pub async fn update(
         },
     )
     .await?;
+    announce(&mut tx, id, "update").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -150,6 +161,7 @@ pub async fn cancel(db: &Db, actor: &Actor, grants: &[Grant], id: i64) -> Result
         },
     )
     .await?;
+    announce(&mut tx, id, "cancel").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -203,6 +215,7 @@ pub async fn confirm(
         },
     )
     .await?;
+    announce(&mut tx, id, "confirm").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -252,6 +265,7 @@ pub async fn record_attendance(
         },
     )
     .await?;
+    announce(&mut tx, id, "attendance").await?;
     tx.commit().await?;
     Ok(())
 }

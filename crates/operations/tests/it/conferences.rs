@@ -142,6 +142,16 @@ on_both!(
             .unwrap()
             .parse()
             .unwrap();
+        // Open walls hear of it (their block of today's sessions follows the topic); the
+        // refused form above announced nothing.
+        assert_eq!(
+            app.count_where(
+                "SELECT COUNT(*) AS n FROM live_events WHERE topic = $1",
+                "conferences"
+            )
+            .await,
+            1
+        );
         let list = admin.get("/operations/conferences").await;
         assert!(
             list.body.contains("giải ngân vốn đầu tư công"),

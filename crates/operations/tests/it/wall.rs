@@ -336,7 +336,10 @@ on_both!(
             r.body
                 .contains("<script src=\"/assets/wall.js\" defer></script>")
         );
-        assert!(r.body.contains("data-live-topics=\"data,reports\""));
+        assert!(
+            r.body
+                .contains("data-live-topics=\"data,reports,conferences\"")
+        );
         // The shipped playlist: the overview for 30 s, then the compliance board for 20 s.
         assert!(r.body.contains("Tổng quan quốc gia"));
         assert!(
