@@ -327,4 +327,41 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(2));
         keep.abort();
     }
+
+    #[tokio::test]
+    async fn a_host_that_never_completes_the_handshake_runs_out_the_connect_limit() {
+        // A listener that never accepts, its queue filled: the kernel drops further SYNs, so a
+        // new connection neither opens nor is refused.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let l = socket.listen(0).unwrap();
+        let addr = l.local_addr().unwrap();
+        let mut held = Vec::new();
+        loop {
+            match tokio::time::timeout(
+                Duration::from_millis(200),
+                tokio::net::TcpStream::connect(addr),
+            )
+            .await
+            {
+                Ok(s) => held.push(s.unwrap()),
+                Err(_) => break,
+            }
+            assert!(held.len() < 64, "the queue never filled");
+        }
+        let c = HttpClient::new(Limits {
+            connect: Duration::from_millis(300),
+            total: Duration::from_secs(10),
+            ..Limits::default()
+        });
+        let started = std::time::Instant::now();
+        // The connect limit (300 ms), not the total one (10 s), ended it.
+        assert_eq!(
+            c.get(&format!("http://{addr}/x")).await.unwrap_err(),
+            FetchError::Timeout(300)
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
+        drop(held);
+        drop(l);
+    }
 }
