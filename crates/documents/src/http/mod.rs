@@ -8,6 +8,7 @@
 mod admin;
 mod api;
 mod auth;
+mod office;
 mod refusal;
 pub mod registers;
 

@@ -44,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/documents/incoming/{id}", get(incoming_one))
         .route("/documents/incoming/{id}/upload", post(upload_incoming))
         .route("/documents/incoming/{id}/{action}", post(act))
+        .route("/documents/office", get(super::office::page))
+        .route("/documents/office/{code}", post(super::office::save))
 }
 
 /// The caller's desk: the agency whose registers they keep, and what they may do there.
@@ -263,6 +265,8 @@ struct OutgoingPage {
     may_draft: bool,
     form_errors: Vec<FormError>,
     done: String,
+    /// The office has no abbreviation yet: `Some(whether this reader may set it)`.
+    office: Option<bool>,
 }
 
 impl OutgoingPage {
@@ -319,7 +323,7 @@ pub struct ListParams {
 #[allow(clippy::too_many_arguments)]
 async fn outgoing_list(
     state: &AppState,
-    ctx: Ctx,
+    auth: &Auth,
     d: &Desk,
     search: SearchForm,
     typed: DraftForm,
@@ -327,6 +331,13 @@ async fn outgoing_list(
     done: String,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let ctx = auth.ctx.clone();
+    // Without the office's abbreviation nothing can be numbered: say so, and where to set it.
+    let office = if store::office(&state.db, &d.agency.short()).await?.is_some() {
+        None
+    } else {
+        Some(super::office::may_set(state, auth, &d.agency).await)
+    };
     let (rows, more) = match engine::search_outgoing(&state.db, &d.agency, &search).await {
         Ok(r) => r,
         Err(e) => {
@@ -356,6 +367,7 @@ async fn outgoing_list(
         may_draft: d.clerk,
         form_errors: errors,
         done,
+        office,
         ctx,
     })?;
     *res.status_mut() = status;
@@ -371,7 +383,7 @@ async fn outgoing_page(
     let d = desk(&state, &auth).await?;
     outgoing_list(
         &state,
-        auth.ctx.clone(),
+        &auth,
         &d,
         q.search,
         DraftForm::default(),
@@ -401,7 +413,7 @@ async fn create_draft(
             let (status, errors) = problems_of(e, auth.ctx.lang)?;
             outgoing_list(
                 &state,
-                auth.ctx.clone(),
+                &auth,
                 &d,
                 SearchForm::default(),
                 form,

@@ -7,4 +7,5 @@ use testkit::on_both;
 
 mod axis_api;
 mod endpoint;
+mod office;
 mod registers;

@@ -332,6 +332,8 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         "/documents/incoming/{id}/{action}",
         &["reason", "assignee", "handling_days"],
     ),
+    ("GET", "/documents/office", &["saved"]),
+    ("POST", "/documents/office/{code}", &["abbreviation"]),
 ];
 
 /// Routes that read no query string: an ignored parameter there is not input.

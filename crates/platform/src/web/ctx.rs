@@ -15,7 +15,7 @@ use super::AppState;
 use crate::audit::Actor;
 use crate::error::{AppError, Problem};
 use crate::i18n::{Lang, t};
-use crate::identity::access::{self, Grant, Permission, Role, Target};
+use crate::identity::access::{self, Grant, Permission, Role, Scope, Target};
 use crate::identity::{self, User, sessions, tokens};
 
 pub const CSRF_COOKIE: &str = "egov_csrf";
@@ -174,6 +174,27 @@ impl Ctx {
     pub fn can_manage_wall(&self) -> bool {
         self.complete()
             .is_some_and(|p| p.allowed(Permission::ManageTokens, &Target::national()))
+    }
+    /// Where this reader's document office starts, if they keep one: the outgoing register for
+    /// an agency's clerk or leader (`reporter` / `approver` in an agency's scope), the office's
+    /// settings for an agency's administrator or a system administrator.
+    pub fn documents_home(&self) -> Option<&'static str> {
+        let p = self.complete()?;
+        p.user.as_ref()?;
+        let agency = |roles: &[Role]| {
+            p.grants
+                .iter()
+                .any(|g| matches!(g.scope, Scope::Agency(_)) && roles.contains(&g.role))
+        };
+        if agency(&[Role::Reporter, Role::Approver]) {
+            Some("/documents/outgoing")
+        } else if agency(&[Role::AgencyAdmin])
+            || p.allowed(Permission::ManageUsers, &Target::national())
+        {
+            Some("/documents/office")
+        } else {
+            None
+        }
     }
     pub fn can_view_audit(&self) -> bool {
         self.complete()
