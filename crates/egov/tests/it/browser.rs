@@ -26,11 +26,23 @@ async fn start_server() -> (
     Vec<(String, String, String, String)>,
     tokio::sync::oneshot::Sender<()>,
 ) {
+    start_server_with(false).await
+}
+
+/// [`start_server`], with `axis`: the process is also the document axis and the endpoints of
+/// the demo's two agencies, as `egov demo` runs (polling every second).
+async fn start_server_with(
+    axis: bool,
+) -> (
+    String,
+    Vec<(String, String, String, String)>,
+    tokio::sync::oneshot::Sender<()>,
+) {
     let url = crate::support::fresh_database("sqlite").await;
     let db_url = url.clone();
     let data = std::env::temp_dir().join(format!("egov-browser-{}", std::process::id()));
     std::fs::create_dir_all(&data).unwrap();
-    let config = Config {
+    let mut config = Config {
         database_url: Secret::new(url),
         cookie_secure: false,
         demo: true,
@@ -41,6 +53,13 @@ async fn start_server() -> (
     let outcome = egov::demo::load(&db, &data).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    if axis {
+        documents::engine::endpoint::demo_prepare(&db)
+            .await
+            .unwrap();
+        config.axis_url = Some(base.clone());
+        config.axis_poll_seconds = 1;
+    }
     SERVERS.lock().unwrap().push((base.clone(), db_url));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(egov::serve(
@@ -1193,5 +1212,171 @@ async fn the_map_shows_34_provinces_or_the_63_of_an_old_period_and_opens_a_provi
     assert!(h1.contains("Nghệ An"), "{h1}");
     assert!(console_errors(&c).await.is_empty());
     c.close().await.unwrap();
+    let _ = stop.send(());
+}
+
+/// Issue 13: a clerk of UBND Nghệ An drafts a document, attaches a PDF, numbers it and sends it
+/// (signed by the agency's key) through the axis to UBND TP. Hồ Chí Minh; that city's clerk
+/// sees it arrive and registers it, its leader assigns it; back in Nghệ An the document's
+/// timeline shows 01 (arrived), 03 (registered) and 04 (assigned). Only the pages are used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn two_agencies_exchange_a_document_through_the_axis() {
+    let (base, accounts, stop) = start_server_with(true).await;
+    let db = egov_db(&base).await;
+    let hcm = registry::store::agency_by_any_code(&db, "ubnd-79")
+        .await
+        .unwrap()
+        .unwrap();
+    let hcm_id = hcm.edoc_2020.or(hcm.edoc_qcvn).unwrap();
+    let subject = "Về việc phối hợp tổ chức Tuần lễ văn hóa Nghệ An tại TP. Hồ Chí Minh";
+
+    // Nghệ An's clerk: the menu leads to the outgoing register.
+    let a = browser().await;
+    login(
+        &a,
+        &base,
+        "vanthu.nghean",
+        password_of(&accounts, "vanthu.nghean"),
+    )
+    .await;
+    click(&a, "#documents-nav").await;
+    assert!(
+        a.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with("/documents/outgoing")
+    );
+    a.find(Locator::Css("#doc_type option[value='2']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&a, "#subject", subject).await;
+    fill(&a, "#summary", "Đề nghị phối hợp tổ chức sự kiện tháng 12.").await;
+    fill(&a, "#signer_name", "Nguyễn Văn Đức").await;
+    fill(&a, "#signer_position", "Phó Chủ tịch").await;
+    fill(&a, "#recipients", &hcm_id).await;
+    click(&a, "#draft-form button[type='submit']").await;
+    let draft_url = a.current_url().await.unwrap().to_string();
+    assert!(draft_url.contains("/documents/outgoing/"), "{draft_url}");
+    // The signed original, a PDF, attached through the file input.
+    let pdf = std::env::temp_dir().join(format!("egov-exchange-{}.pdf", std::process::id()));
+    std::fs::write(
+        &pdf,
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+    )
+    .unwrap();
+    a.find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(pdf.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&a, "#upload-form button[type='submit']").await;
+    assert!(page(&a).await.contains(".pdf"), "the attachment is listed");
+    click(&a, "#number-form button[type='submit']").await;
+    let numbered = page(&a).await;
+    assert!(
+        numbered.contains("/QĐ-UBND") || numbered.contains("-UBND"),
+        "numbered"
+    );
+    click(&a, "#send-form button[type='submit']").await;
+    assert!(console_errors(&a).await.is_empty());
+    let _ = std::fs::remove_file(&pdf);
+
+    // Hồ Chí Minh City's clerk sees it arrive (the axis delivers within seconds).
+    let b = browser().await;
+    login(
+        &b,
+        &base,
+        "vanthu.hcm",
+        password_of(&accounts, "vanthu.hcm"),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        b.goto(&format!("{base}/documents/incoming")).await.unwrap();
+        wait_loaded(&b).await;
+        if page(&b).await.contains(subject) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the document did not arrive at UBND TP. Hồ Chí Minh within 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    click(&b, "#incoming tbody tr a").await;
+    let entry_url = b.current_url().await.unwrap().to_string();
+    click(&b, "#act-register button[type='submit']").await;
+    assert!(page(&b).await.contains("Đã vào sổ"));
+    assert!(console_errors(&b).await.is_empty());
+    b.close().await.unwrap();
+
+    // Its leader assigns it to a department, with a handling time.
+    let l = browser().await;
+    login(
+        &l,
+        &base,
+        "lanhdao.hcm",
+        password_of(&accounts, "lanhdao.hcm"),
+    )
+    .await;
+    l.goto(&entry_url).await.unwrap();
+    wait_loaded(&l).await;
+    fill(&l, "#assignee", "Sở Văn hóa và Thể thao").await;
+    fill(&l, "#handling_days", "5").await;
+    click(&l, "#act-assign button[type='submit']").await;
+    assert!(page(&l).await.contains("Đã giao xử lý"));
+    l.close().await.unwrap();
+
+    // Back in Nghệ An, the document's timeline shows each status as it comes back.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        a.goto(&draft_url).await.unwrap();
+        wait_loaded(&a).await;
+        let timeline = match a.find(Locator::Css("#timeline")).await {
+            Ok(t) => t.text().await.unwrap(),
+            Err(_) => String::new(),
+        };
+        if ["Đã đến", "Đã vào sổ", "Đã giao xử lý"]
+            .iter()
+            .all(|s| timeline.contains(s))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Nghệ An's timeline within 60 s shows only: {timeline}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    // At a phone's width the register and the document read without sideways scrolling.
+    a.set_window_size(390, 844).await.unwrap();
+    for path in ["/documents/outgoing", draft_url.as_str()] {
+        let url = if path.starts_with('/') {
+            format!("{base}{path}")
+        } else {
+            path.to_owned()
+        };
+        a.goto(&url).await.unwrap();
+        wait_loaded(&a).await;
+        let wide = a
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            wide.as_i64().unwrap_or(0) <= 0,
+            "{path} scrolls sideways by {wide}px at 390 px"
+        );
+    }
+    assert!(console_errors(&a).await.is_empty());
+    a.close().await.unwrap();
     let _ = stop.send(());
 }
