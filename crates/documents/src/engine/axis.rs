@@ -88,13 +88,6 @@ struct Routed {
 }
 
 impl Axis {
-    fn open(&self, stored: &Stored) -> Result<BufReader<std::fs::File>, AxisError> {
-        let path = self.files.verified_path(&stored.key)?;
-        Ok(BufReader::new(
-            std::fs::File::open(path).map_err(FileError::Io)?,
-        ))
-    }
-
     /// Accept a package `caller` sent (already stored, streaming, by the transport).
     pub async fn accept(&self, caller: &Agency, stored: &Stored) -> Result<Outcome, AxisError> {
         if caller.state != AgencyState::Active {
@@ -170,6 +163,14 @@ impl Axis {
             )
             .await?;
         }
+        platform::live::publish(
+            &mut tx,
+            "documents.delivery",
+            &serde_json::json!({ "package": package_id, "recipients": routed.recipients }),
+        )
+        .await?;
+        // Last before the commit: the audit chain's head row stays locked until then, so
+        // concurrent acceptances wait on it for as short a time as possible.
         audit::append(
             &mut tx,
             &actor_of(caller),
@@ -184,12 +185,6 @@ impl Axis {
                     "status": routed.status_code, "sha256": stored.key, "signer": signer,
                 })),
             },
-        )
-        .await?;
-        platform::live::publish(
-            &mut tx,
-            "documents.delivery",
-            &serde_json::json!({ "package": package_id, "recipients": routed.recipients }),
         )
         .await?;
         tx.commit().await?;
@@ -209,7 +204,15 @@ impl Axis {
         caller: &Agency,
         stored: &Stored,
     ) -> Result<Result<(String, Routed), Vec<Problem>>, AxisError> {
-        let verified = match xmldsig::verify(self.open(stored)?) {
+        // The digest is checked once; the signature check and the parse then read the same
+        // file (two streaming passes, never the whole package in memory).
+        let path = self.files.verified_path(&stored.key)?;
+        let open = || -> Result<BufReader<std::fs::File>, AxisError> {
+            Ok(BufReader::new(
+                std::fs::File::open(&path).map_err(FileError::Io)?,
+            ))
+        };
+        let verified = match xmldsig::verify(open()?) {
             Ok(v) => v,
             Err(e @ SignatureError::Io(_)) => {
                 return Err(AxisError::Files(FileError::Io(std::io::Error::other(
@@ -225,7 +228,7 @@ impl Axis {
         if caller.fingerprint.as_deref() != Some(verified.fingerprint.as_str()) {
             return Ok(Err(reject("signature_not_sender", "edXMLHeader/Signature")));
         }
-        let package = match edxml::read(self.open(stored)?, &mut edxml::Discard) {
+        let package = match edxml::read(open()?, &mut edxml::Discard) {
             Ok(p) => p,
             Err(ReadError::Refused(r)) => return Ok(Err(r.problems)),
             Err(e @ (ReadError::Malformed { .. } | ReadError::TooLarge { .. })) => {
