@@ -1,0 +1,311 @@
+//! The incoming register's pages: the list (urgent first, overdue marked), one document with
+//! its history and the caller's actions.
+
+use super::*;
+
+/// One row of the incoming register as a page shows it.
+struct IncomingView {
+    id: i64,
+    code: String,
+    type_name: String,
+    subject: String,
+    sender: String,
+    date: String,
+    urgency: String,
+    urgent: bool,
+    overdue: bool,
+    status: String,
+    status_code: String,
+    due_date: String,
+    incoming_number: String,
+    assignee: String,
+    received: String,
+}
+
+fn incoming_view(ctx: &Ctx, e: &store::Incoming) -> IncomingView {
+    let status = Status::parse(&e.status).unwrap_or(Status::Arrived);
+    let due = e.due_date.as_deref().and_then(parse_iso_date);
+    IncomingView {
+        id: e.id,
+        code: format!("{}/{}", e.number, e.notation),
+        type_name: e.type_name.clone(),
+        subject: e.subject.clone(),
+        sender: format!("{} ({})", e.sender_name, e.sender_code),
+        date: e.promulgation_date.clone(),
+        urgency: urgency_label(ctx, e.urgency),
+        urgent: e.urgency > 0,
+        overdue: is_overdue(due, status, today_vn()),
+        status: status_label(ctx, &e.status),
+        status_code: e.status.clone(),
+        due_date: e.due_date.clone().unwrap_or_default(),
+        incoming_number: e
+            .incoming_number
+            .map(|n| format!("{n:02}"))
+            .unwrap_or_default(),
+        assignee: e.assignee.clone().unwrap_or_default(),
+        received: fmt_ms(e.received_at),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "documents_incoming.html")]
+struct IncomingPage {
+    ctx: Ctx,
+    agency: String,
+    rows: Vec<IncomingView>,
+    more: bool,
+    next_page: String,
+    search: SearchForm,
+    search_fields: Vec<SearchField>,
+    types: Vec<(String, String)>,
+    form_errors: Vec<FormError>,
+}
+
+impl IncomingPage {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_at(&self.form_errors, id)
+    }
+}
+
+/// `/documents/incoming`: the agency's incoming register, urgent first, overdue marked.
+pub(super) async fn incoming_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ListParams>,
+) -> AppResult<Response> {
+    let d = desk(&state, &auth).await?;
+    let ctx = auth.ctx.clone();
+    let (rows, more, errors) = match engine::search_incoming(&state.db, &d.agency, &q.search).await
+    {
+        Ok((r, m)) => (r, m, Vec::new()),
+        Err(e) => {
+            let (_, mut es) = problems_of(e, ctx.lang)?;
+            for e in &mut es {
+                e.field = e.field.take().map(|f| format!("q-{f}"));
+            }
+            (Vec::new(), false, es)
+        }
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(IncomingPage {
+        agency: d.agency.to_string(),
+        rows: rows.iter().map(|e| incoming_view(&ctx, e)).collect(),
+        next_page: next_page_link("/documents/incoming", &q.search, more),
+        more,
+        search_fields: search_fields(&ctx, &q.search, "doc_registers.field_sender"),
+        search: q.search,
+        types: types(&ctx),
+        form_errors: errors,
+        ctx,
+    })?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+#[derive(askama::Template)]
+#[template(path = "documents_incoming_one.html")]
+struct IncomingOne {
+    ctx: Ctx,
+    e: IncomingView,
+    history: Vec<(String, String, String, String)>,
+    files: Vec<(String, String, i64)>,
+    may_upload: bool,
+    actions: Vec<&'static str>,
+    typed: ActForm,
+    form_errors: Vec<FormError>,
+    done: String,
+}
+
+impl IncomingOne {
+    fn error(&self, id: &str) -> Option<&str> {
+        error_at(&self.form_errors, id)
+    }
+}
+
+/// Which actions the caller may take on an entry at `status`: clerks register or reject and
+/// leaders assign; either marks handling and closes.
+fn actions_for(d: &Desk, status: Status) -> Vec<&'static str> {
+    use crate::model::register::incoming_next;
+    let mut v = Vec::new();
+    for (name, target, allowed) in [
+        ("register", Status::Accepted, d.clerk),
+        ("reject", Status::Rejected, d.clerk),
+        ("assign", Status::Assigned, d.leader),
+        ("handle", Status::InProgress, d.clerk || d.leader),
+        ("close", Status::Done, d.clerk || d.leader),
+    ] {
+        if allowed && incoming_next(status, target).is_ok() {
+            v.push(name);
+        }
+    }
+    v
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn incoming_one_with(
+    state: &AppState,
+    auth: &Auth,
+    d: &Desk,
+    id: i64,
+    typed: ActForm,
+    errors: Vec<FormError>,
+    done: String,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let e = store::incoming(&state.db, &d.agency.short(), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let ctx = auth.ctx.clone();
+    let history = store::history(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|h| {
+            (
+                fmt_ms(h.at),
+                status_label(&ctx, &h.status),
+                h.actor,
+                h.note.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let files = store::files(&state.db, store::Register::Incoming, id)
+        .await?
+        .into_iter()
+        .map(|f| (f.name, f.content_type, f.size))
+        .collect();
+    let current = Status::parse(&e.status).unwrap_or(Status::Arrived);
+    let mut res = render(IncomingOne {
+        actions: actions_for(d, current),
+        may_upload: d.clerk,
+        e: incoming_view(&ctx, &e),
+        history,
+        files,
+        typed,
+        form_errors: errors,
+        done,
+        ctx,
+    })?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// `/documents/incoming/{id}`: one incoming document, its statuses and the caller's actions.
+pub(super) async fn incoming_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneParams>,
+) -> AppResult<Response> {
+    let d = desk(&state, &auth).await?;
+    incoming_one_with(
+        &state,
+        &auth,
+        &d,
+        id,
+        ActForm::default(),
+        Vec::new(),
+        q.done,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// An action's form.
+#[derive(Deserialize, Default, Clone)]
+pub struct ActForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    handling_days: String,
+}
+
+/// Register, reject, assign, handle or close. The status code the change produces is what the
+/// axis side sends back to the sender; an impossible move or a bad field changes nothing.
+pub(super) async fn act(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, action)): Path<(i64, String)>,
+    CsrfForm(form): CsrfForm<ActForm>,
+) -> AppResult<Response> {
+    let d = desk(&state, &auth).await?;
+    let lang = auth.ctx.lang;
+    let (a, allowed) = match action.as_str() {
+        "register" => (IncomingAction::Register, d.clerk),
+        "reject" => (
+            IncomingAction::Reject {
+                reason: form.reason.clone(),
+            },
+            d.clerk,
+        ),
+        "assign" => (
+            IncomingAction::Assign {
+                to: form.assignee.clone(),
+            },
+            d.leader,
+        ),
+        "handle" => (IncomingAction::Handle, d.clerk || d.leader),
+        "close" => (IncomingAction::Close, d.clerk || d.leader),
+        _ => return Err(AppError::not_found()),
+    };
+    // The entry must be the caller's agency's before anything else is said about it.
+    store::incoming(&state.db, &d.agency.short(), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !allowed {
+        return Err(AppError::forbidden());
+    }
+    let days = match (form.handling_days.trim(), &a) {
+        ("", _) | (_, IncomingAction::Register) => None,
+        (s, IncomingAction::Assign { .. }) => match s.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let errors = form_errors(
+                    &[Problem::new(field::HANDLING_DAYS, "handling_days_invalid")
+                        .arg("max", "365")],
+                    lang,
+                );
+                return incoming_one_with(
+                    &state,
+                    &auth,
+                    &d,
+                    id,
+                    form,
+                    errors,
+                    String::new(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+        _ => None,
+    };
+    let cal = reporting::query::holiday_calendar(&state.db).await?;
+    match engine::act(
+        &state.db,
+        &d.agency,
+        id,
+        &a,
+        days,
+        &cal,
+        &auth.actor(),
+        today_vn(),
+    )
+    .await
+    {
+        Ok(done) => Ok(Redirect::to(&format!(
+            "/documents/incoming/{id}?done={}",
+            done.status.code()
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, errors) = problems_of(e, lang)?;
+            incoming_one_with(&state, &auth, &d, id, form, errors, String::new(), status).await
+        }
+    }
+}
