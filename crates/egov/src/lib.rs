@@ -221,6 +221,7 @@ pub fn audit_names() -> platform::audit::Names {
     let mut names = platform::audit::Names::default();
     reporting::engine::trail::register_names(&mut names);
     documents::engine::axis::register_names(&mut names);
+    documents::engine::registers::register_names(&mut names);
     names
 }
 

@@ -154,6 +154,17 @@ pub async fn outgoing(db: &Db, agency_code: &str, id: i64) -> DbResult<Option<Ou
     .await
 }
 
+/// An outgoing entry whichever agency's it is (the audit page names its entries with it).
+pub async fn outgoing_any(db: &Db, id: i64) -> DbResult<Option<Outgoing>> {
+    db.fetch_optional_as(
+        Sql::trusted(format!(
+            "SELECT {OUTGOING_COLUMNS} FROM doc_outgoing WHERE id = $1"
+        )),
+        params![id],
+    )
+    .await
+}
+
 /// The same row, inside a transaction.
 pub async fn outgoing_in(tx: &mut Tx, agency_code: &str, id: i64) -> DbResult<Option<Outgoing>> {
     tx.fetch_optional_as(
@@ -304,6 +315,17 @@ pub async fn incoming(db: &Db, agency_code: &str, id: i64) -> DbResult<Option<In
             "SELECT {INCOMING_COLUMNS} FROM doc_incoming WHERE id = $1 AND agency_code = $2"
         )),
         params![id, agency_code],
+    )
+    .await
+}
+
+/// An incoming entry whichever agency's it is (the audit page names its entries with it).
+pub async fn incoming_any(db: &Db, id: i64) -> DbResult<Option<Incoming>> {
+    db.fetch_optional_as(
+        Sql::trusted(format!(
+            "SELECT {INCOMING_COLUMNS} FROM doc_incoming WHERE id = $1"
+        )),
+        params![id],
     )
     .await
 }

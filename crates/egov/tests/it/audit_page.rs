@@ -235,3 +235,66 @@ on_both!(
         assert_eq!(user.locale.as_deref(), Some("en"));
     }
 );
+
+on_both!(
+    register_entries_and_offices_are_named_on_the_audit_page,
+    async |app: &TestApp| {
+        use documents::engine::registers as reg;
+        use documents::model::agency::AgencyId;
+        use documents::model::register::DraftForm;
+        use documents::store::agencies::{self, AgencyState};
+        let actor = Actor::system("vanthu");
+        let h41 = AgencyId::parse("H41").unwrap();
+        let mut tx = app.db.begin().await.unwrap();
+        for (id, name) in [
+            ("H41", "UBND tỉnh Nghệ An"),
+            ("H29", "UBND TP. Hồ Chí Minh"),
+        ] {
+            agencies::insert(
+                &mut tx,
+                &AgencyId::parse(id).unwrap(),
+                name,
+                None,
+                None,
+                AgencyState::Active,
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        reg::set_office(&app.db, &h41, "UBND", &actor)
+            .await
+            .unwrap();
+        let form = DraftForm {
+            doc_type: "2".into(),
+            subject: "Về việc phê duyệt kế hoạch chuyển đổi số năm 2027".into(),
+            summary: String::new(),
+            signer_name: "Nguyễn Văn A".into(),
+            signer_position: "Chủ tịch".into(),
+            recipients: "H29".into(),
+            urgency: "0".into(),
+            due_date: String::new(),
+        };
+        let today = reg::today_vn();
+        let id = reg::draft(&app.db, &h41, &form, &actor, today)
+            .await
+            .unwrap();
+        let mut admin = app
+            .signed_in("kiem.toan", Role::SystemAdmin, Scope::National)
+            .await;
+        let page = admin.get("/admin/audit?object_type=doc_outgoing").await;
+        assert!(
+            page.body.contains(&format!(
+                "Văn bản đi dự thảo số {id} (H41): Về việc phê duyệt kế hoạch"
+            )),
+            "{}",
+            page.body
+        );
+        let n = reg::number(&app.db, &h41, id, &actor, today).await.unwrap();
+        let page = admin.get("/admin/audit?object_type=doc_outgoing").await;
+        let named = format!("Văn bản đi {} (H41): Về việc", n.code);
+        assert!(page.body.contains(&named), "{named}: {}", page.body);
+        let page = admin.get("/admin/audit?object_type=doc_office").await;
+        assert!(page.body.contains("Văn thư cơ quan H41"), "{}", page.body);
+    }
+);
