@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use platform::Fault;
 use platform::config::Config;
 use platform::db::Db;
 use platform::jobs::{self, NewJob};
@@ -246,7 +247,10 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
     // The daily brief: composed each morning (operations::engine::brief).
     r.register("operations.brief", |db, _job| async move {
         let day = operations::engine::brief::today();
-        if operations::engine::brief::compose_if_missing(&db, day).await? {
+        if operations::engine::brief::compose_if_missing(&db, day)
+            .await
+            .map_err(Fault::other)?
+        {
             tracing::info!(%day, "daily brief composed");
         }
         Ok(())
@@ -270,7 +274,8 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
                 platform::db::now_ms(),
                 &defaults,
             )
-            .await?;
+            .await
+            .map_err(Fault::other)?;
             if n > 0 {
                 tracing::info!(raised = n, "alerts raised");
             }
@@ -283,7 +288,9 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
     r.register("operations.sites", move |db, _job| {
         let client = probe_client.clone();
         async move {
-            let round = operations::engine::probe::run(&db, &client).await?;
+            let round = operations::engine::probe::run(&db, &client)
+                .await
+                .map_err(Fault::other)?;
             if round.changed > 0 {
                 tracing::info!(
                     probed = round.probed,
@@ -330,7 +337,10 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
                 files: axis_config.files,
                 delivery_ttl_ms: axis_config.delivery_ttl_ms,
             };
-            let n = axis.expire(platform::db::now_ms()).await?;
+            let n = axis
+                .expire(platform::db::now_ms())
+                .await
+                .map_err(Fault::other)?;
             if n > 0 {
                 tracing::info!(
                     expired = n,
@@ -349,10 +359,10 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
         async move {
             for ep in documents::engine::endpoint::endpoints(&db, &config)
                 .await
-                .map_err(|e| anyhow::anyhow!(e))?
+                .map_err(|e| platform::fault!("{e}"))?
             {
                 let d =
-                    documents::engine::endpoint::deliver(&db, &ep, platform::db::now_ms()).await?;
+                    documents::engine::endpoint::deliver(&db, &ep, platform::db::now_ms()).await.map_err(Fault::other)?;
                 if d != documents::engine::endpoint::Delivered::default() {
                     tracing::info!(agency = %ep.agency, accepted = d.accepted, rejected = d.rejected, retried = d.retried, "axis outbox delivered");
                 }
@@ -366,9 +376,9 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
         async move {
             for ep in documents::engine::endpoint::endpoints(&db, &config)
                 .await
-                .map_err(|e| anyhow::anyhow!(e))?
+                .map_err(|e| platform::fault!("{e}"))?
             {
-                let f = documents::engine::endpoint::fetch(&db, &ep).await?;
+                let f = documents::engine::endpoint::fetch(&db, &ep).await.map_err(Fault::other)?;
                 if f != documents::engine::endpoint::Fetched::default() {
                     tracing::info!(agency = %ep.agency, documents = f.documents, statuses = f.statuses, acknowledged = f.acknowledged, failed = f.failed, "axis packages fetched");
                 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::db::{Db, DbResult, Row, Tx, now_ms};
+use crate::error::FaultResult;
 use crate::jobs::BoxFuture;
 use crate::params;
 
@@ -475,9 +476,9 @@ pub fn write_checkpoint(dir: &Path, cp: &Checkpoint) -> std::io::Result<PathBuf>
 
 /// Every checkpoint in `dir` (files `audit-checkpoint-*.json`), by sequence number. A file that
 /// cannot be read is an error naming it.
-pub fn read_checkpoints(dir: &Path) -> anyhow::Result<Vec<Checkpoint>> {
+pub fn read_checkpoints(dir: &Path) -> FaultResult<Vec<Checkpoint>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        anyhow::anyhow!(
+        crate::fault!(
             "cannot read the checkpoint directory {}: {e}",
             dir.display()
         )
@@ -490,9 +491,9 @@ pub fn read_checkpoints(dir: &Path) -> anyhow::Result<Vec<Checkpoint>> {
             continue;
         }
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("cannot read checkpoint {}: {e}", path.display()))?;
+            .map_err(|e| crate::fault!("cannot read checkpoint {}: {e}", path.display()))?;
         let cp: Checkpoint = serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("invalid checkpoint {}: {e}", path.display()))?;
+            .map_err(|e| crate::fault!("invalid checkpoint {}: {e}", path.display()))?;
         out.push(cp);
     }
     out.sort_by_key(|c| c.seq);
@@ -503,17 +504,17 @@ pub fn read_checkpoints(dir: &Path) -> anyhow::Result<Vec<Checkpoint>> {
 /// `dir` is set, as a file there. The entries since the last checkpoint in `dir` (the whole chain
 /// without one) are verified first, so a checkpoint never pins a chain that is already broken.
 /// Returns None when the head has not moved since the last checkpoint.
-pub async fn publish_checkpoint(db: &Db, dir: Option<&Path>) -> anyhow::Result<Option<Checkpoint>> {
+pub async fn publish_checkpoint(db: &Db, dir: Option<&Path>) -> FaultResult<Option<Checkpoint>> {
     let key = db
         .audit_key()
-        .ok_or_else(|| anyhow::anyhow!("no audit key configured: checkpoints cannot be signed"))?;
+        .ok_or_else(|| crate::fault!("no audit key configured: checkpoints cannot be signed"))?;
     let last = match dir {
         Some(d) if d.exists() => read_checkpoints(d)?.pop(),
         _ => None,
     };
     let start = match &last {
         Some(cp) => {
-            anyhow::ensure!(
+            crate::ensure!(
                 cp.is_valid(key),
                 "the last checkpoint in the directory (entry {}) does not carry a valid MAC",
                 cp.seq
@@ -525,10 +526,10 @@ pub async fn publish_checkpoint(db: &Db, dir: Option<&Path>) -> anyhow::Result<O
                 )
                 .await?;
             let Some(row) = row else {
-                anyhow::bail!(
+                return Err(crate::fault!(
                     "audit chain BROKEN: entry {} named by the last checkpoint is missing (head rewound)",
                     cp.seq
-                );
+                ));
             };
             Start {
                 seq: cp.seq,
@@ -544,7 +545,7 @@ pub async fn publish_checkpoint(db: &Db, dir: Option<&Path>) -> anyhow::Result<O
     };
     let end = match walk(db, Some(key), start, &HashMap::new()).await? {
         Ok(end) => end,
-        Err(broken) => anyhow::bail!("{broken}; no checkpoint published"),
+        Err(broken) => return Err(crate::fault!("{broken}; no checkpoint published")),
     };
     if last.as_ref().is_some_and(|cp| cp.seq == end.seq) {
         tracing::info!(target: "egov::audit", seq = end.seq, "audit head unchanged since the last checkpoint");
@@ -568,7 +569,7 @@ pub async fn publish_checkpoint(db: &Db, dir: Option<&Path>) -> anyhow::Result<O
 
 /// A check a capability registers: it compares what it keeps with what the trail recorded, and
 /// returns one line per disagreement (empty when they agree).
-pub type Check = Arc<dyn Fn(Db) -> BoxFuture<anyhow::Result<Vec<String>>> + Send + Sync>;
+pub type Check = Arc<dyn Fn(Db) -> BoxFuture<FaultResult<Vec<String>>> + Send + Sync>;
 
 /// The checks `egov audit verify` runs after the chain, by name. Platform knows none of them:
 /// each capability registers its own.
@@ -581,7 +582,7 @@ impl Checks {
     pub fn register<F, Fut>(&mut self, name: &str, f: F)
     where
         F: Fn(Db) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = anyhow::Result<Vec<String>>> + Send + 'static,
+        Fut: std::future::Future<Output = FaultResult<Vec<String>>> + Send + 'static,
     {
         self.list
             .push((name.to_owned(), Arc::new(move |db| Box::pin(f(db)))));
@@ -630,7 +631,7 @@ pub async fn verify_all(
     db: &Db,
     checkpoints: &[Checkpoint],
     checks: &Checks,
-) -> anyhow::Result<Report> {
+) -> FaultResult<Report> {
     let chain = verify_chain(db, checkpoints).await?;
     let mut findings = Vec::new();
     for (name, check) in &checks.list {
@@ -658,7 +659,7 @@ pub const OBJECT: &str = "object";
 /// them ("Báo cáo BC-KTXH-THANG · Nghệ An (40) · Tháng 12/2026"): the entries of its object type
 /// in, a name per entry (by seq) out; an entry it cannot name keeps its type and id.
 pub type Namer = Arc<
-    dyn Fn(Db, Vec<Entry>, crate::i18n::Lang) -> BoxFuture<anyhow::Result<HashMap<i64, String>>>
+    dyn Fn(Db, Vec<Entry>, crate::i18n::Lang) -> BoxFuture<FaultResult<HashMap<i64, String>>>
         + Send
         + Sync,
 >;
@@ -677,7 +678,7 @@ impl Names {
     pub fn register<F, Fut>(&mut self, object_type: &str, f: F)
     where
         F: Fn(Db, Vec<Entry>, crate::i18n::Lang) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = anyhow::Result<HashMap<i64, String>>> + Send + 'static,
+        Fut: std::future::Future<Output = FaultResult<HashMap<i64, String>>> + Send + 'static,
     {
         self.namers.insert(
             object_type.to_owned(),
@@ -771,80 +772,4 @@ pub async fn search(db: &Db, f: &Filter, limit: i64) -> DbResult<Vec<Entry>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(byte: u8) -> AuditKey {
-        AuditKey::new(&[byte; 32]).unwrap()
-    }
-
-    #[test]
-    fn keys_are_long_enough_and_never_print() {
-        assert!(AuditKey::new(&[1; 31]).is_err());
-        assert!(AuditKey::from_hex("not hex").is_err());
-        let hex = AuditKey::generate_hex();
-        assert_eq!(hex.len(), 64);
-        let k = AuditKey::from_hex(&format!(" {hex}\n")).unwrap();
-        assert_eq!(k.id().len(), 16);
-        assert_ne!(k.id(), key(1).id());
-        assert!(!format!("{k:?}").contains(&hex[..16]));
-    }
-
-    #[test]
-    fn a_keyed_seal_depends_on_the_key_and_every_field() {
-        let mut e = Entry {
-            seq: 1,
-            at: 2,
-            actor_id: None,
-            actor_name: "a".into(),
-            ip: None,
-            action: "x".into(),
-            object_type: "t".into(),
-            object_id: "1".into(),
-            before_json: None,
-            after_json: Some("{}".into()),
-            prev_hash: "0".repeat(64),
-            hash: String::new(),
-            key_id: None,
-        };
-        let mac = e.compute_mac(&key(1));
-        assert_ne!(mac, e.compute_mac(&key(2)));
-        assert_ne!(mac, e.compute_hash());
-        e.after_json = Some("{ }".into());
-        assert_ne!(mac, e.compute_mac(&key(1)));
-    }
-
-    #[test]
-    fn checkpoints_verify_only_unaltered_with_their_key() {
-        let cp = Checkpoint::new(&key(1), 42, &"a".repeat(64), 1000);
-        assert!(cp.is_valid(&key(1)));
-        assert!(!cp.is_valid(&key(2)));
-        for altered in [
-            Checkpoint {
-                seq: 41,
-                ..cp.clone()
-            },
-            Checkpoint {
-                hash: "b".repeat(64),
-                ..cp.clone()
-            },
-            Checkpoint {
-                at: 1001,
-                ..cp.clone()
-            },
-        ] {
-            assert!(!altered.is_valid(&key(1)));
-        }
-        let dir = std::env::temp_dir().join(format!("egov-cp-unit-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        write_checkpoint(&dir, &cp).unwrap();
-        write_checkpoint(&dir, &Checkpoint::new(&key(1), 7, &"c".repeat(64), 900)).unwrap();
-        let read = read_checkpoints(&dir).unwrap();
-        assert_eq!(read.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![7, 42]);
-        assert_eq!(read[1], cp);
-        std::fs::write(dir.join("audit-checkpoint-000000000099.json"), "{").unwrap();
-        let err = read_checkpoints(&dir).unwrap_err().to_string();
-        assert!(err.contains("audit-checkpoint-000000000099.json"), "{err}");
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-}
+mod tests;

@@ -201,10 +201,65 @@ impl From<crate::db::DbError> for AppError {
     }
 }
 
-impl From<anyhow::Error> for AppError {
-    fn from(e: anyhow::Error) -> Self {
-        AppError::internal(format!("{e:#}"))
+impl From<Fault> for AppError {
+    fn from(e: Fault) -> Self {
+        AppError::internal(e)
     }
+}
+
+/// A failure inside the system: not the user's doing, never shown to them (the web edge answers
+/// 500 `internal` and logs the cause). The library crates' internal paths (jobs, audit checks,
+/// reference data, seeds) end in this one type; `anyhow` is only the binary's, at its edge.
+#[derive(Debug, thiserror::Error)]
+pub enum Fault {
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// Data the system reads is not what it must be (a shipped reference file, a checkpoint, a
+    /// stored rule, a catalogue not loaded): the message names the file, line or record.
+    #[error("{0}")]
+    Invalid(String),
+    /// A capability's own error, on a path that has nobody to show it to (a job, a check).
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Fault {
+    /// Wrap a capability's own error.
+    pub fn other(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Fault::Other(Box::new(e))
+    }
+}
+
+impl From<AppError> for Fault {
+    fn from(e: AppError) -> Self {
+        let codes: Vec<&str> = e.problems.iter().map(|p| p.code).collect();
+        let cause = e.cause.map(|c| format!(" ({c})")).unwrap_or_default();
+        Fault::Invalid(format!("{} {}{cause}", e.status, codes.join(", ")))
+    }
+}
+
+pub type FaultResult<T> = Result<T, Fault>;
+
+/// `Fault::Invalid` with a formatted message: `fault!("provinces.csv {code}: date {d:?}")`.
+#[macro_export]
+macro_rules! fault {
+    ($($arg:tt)*) => {
+        $crate::error::Fault::Invalid(format!($($arg)*))
+    };
+}
+
+/// Return `Fault::Invalid` with the message unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)*) => {
+        if !$cond {
+            return Err($crate::fault!($($arg)*).into());
+        }
+    };
 }
 
 /// Marker put in a response's extensions: the language-aware renderer (a middleware that knows

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::db::{Backend, Db, DbResult, Sql, Tx, now_ms};
+use crate::error::FaultResult;
 use crate::params;
 
 /// A job handed to its handler.
@@ -22,7 +23,7 @@ pub struct Job {
 }
 
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-pub type Handler = Arc<dyn Fn(Db, Job) -> BoxFuture<anyhow::Result<()>> + Send + Sync>;
+pub type Handler = Arc<dyn Fn(Db, Job) -> BoxFuture<FaultResult<()>> + Send + Sync>;
 
 /// The handlers a node knows, by job kind.
 #[derive(Clone, Default)]
@@ -34,7 +35,7 @@ impl Registry {
     pub fn register<F, Fut>(&mut self, kind: &str, f: F)
     where
         F: Fn(Db, Job) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+        Fut: Future<Output = FaultResult<()>> + Send + 'static,
     {
         self.handlers.insert(
             kind.to_owned(),
@@ -145,7 +146,7 @@ pub fn backoff_ms(attempt: i64) -> i64 {
     (1000_i64 << exp).min(3_600_000)
 }
 
-async fn finish(db: &Db, job: &Job, worker: &str, result: anyhow::Result<()>) -> DbResult<()> {
+async fn finish(db: &Db, job: &Job, worker: &str, result: FaultResult<()>) -> DbResult<()> {
     match result {
         Ok(()) => {
             db.execute(
@@ -178,7 +179,7 @@ pub async fn run_one(db: &Db, registry: &Registry, worker: &str) -> DbResult<boo
     };
     let result = match registry.handlers.get(&job.kind) {
         Some(h) => h(db.clone(), job.clone()).await,
-        None => Err(anyhow::anyhow!("no handler for job kind {}", job.kind)),
+        None => Err(crate::fault!("no handler for job kind {}", job.kind)),
     };
     finish(db, &job, worker, result).await?;
     Ok(true)

@@ -19,4 +19,4 @@ pub mod pdf;
 pub mod reference;
 pub mod web;
 
-pub use error::{AppError, AppResult, Problem};
+pub use error::{AppError, AppResult, Fault, FaultResult, Problem};

@@ -23,6 +23,7 @@ use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 
+use crate::error::FaultResult;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
@@ -31,7 +32,7 @@ use crate::db::{Db, Tx, now_ms};
 use crate::params;
 
 /// A boxed future borrowing the transaction.
-pub type Fut<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
+pub type Fut<'a, T> = Pin<Box<dyn Future<Output = FaultResult<T>> + Send + 'a>>;
 
 /// One crate's shipped reference files and their version.
 pub struct Source {
@@ -52,11 +53,11 @@ pub struct Files {
 
 impl Files {
     /// The contents of one file of the source.
-    pub fn get(&self, name: &str) -> anyhow::Result<&str> {
+    pub fn get(&self, name: &str) -> FaultResult<&str> {
         self.files
             .get(name)
             .map(String::as_str)
-            .ok_or_else(|| anyhow::anyhow!("reference file {name} is missing"))
+            .ok_or_else(|| crate::fault!("reference file {name} is missing"))
     }
 }
 
@@ -71,7 +72,7 @@ pub trait ReferenceSet: Send + Sync {
     /// The release files the set is read from.
     fn source(&self) -> &'static Source;
     /// The records the files ship, in the order they must be written.
-    fn shipped(&self, files: &Files) -> anyhow::Result<Records>;
+    fn shipped(&self, files: &Files) -> FaultResult<Records>;
     /// The records as the database holds them now, in the same form (others may be there too).
     fn current<'a>(&'a self, tx: &'a mut Tx) -> Fut<'a, Records>;
     /// Insert or update these records (in the shipped order).
@@ -182,7 +183,7 @@ pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
 pub fn offered_files(
     sources: &[&'static Source],
     dir: Option<&Path>,
-) -> anyhow::Result<HashMap<&'static str, Files>> {
+) -> FaultResult<HashMap<&'static str, Files>> {
     let mut out: HashMap<&'static str, Files> = sources
         .iter()
         .map(|s| {
@@ -201,7 +202,7 @@ pub fn offered_files(
         .collect();
     let Some(dir) = dir else { return Ok(out) };
     let mut versions: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("cannot read reference directory {}: {e}", dir.display()))?
+        .map_err(|e| crate::fault!("cannot read reference directory {}: {e}", dir.display()))?
         .filter_map(Result::ok)
         .filter(|e| e.path().is_dir())
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
@@ -212,7 +213,7 @@ pub fn offered_files(
             let entry = entry?;
             let crate_name = entry.file_name().to_string_lossy().into_owned();
             let Some(source) = sources.iter().find(|s| s.name == crate_name) else {
-                anyhow::bail!(
+                return Err(crate::fault!(
                     "{}: no reference data named {crate_name} (known: {})",
                     entry.path().display(),
                     sources
@@ -220,7 +221,7 @@ pub fn offered_files(
                         .map(|s| s.name)
                         .collect::<Vec<_>>()
                         .join(", ")
-                );
+                ));
             };
             if compare_versions(&version, source.version).is_le() {
                 // Older than what this binary ships: the release already includes it.
@@ -230,7 +231,7 @@ pub fn offered_files(
             for f in std::fs::read_dir(entry.path())? {
                 let f = f?;
                 let name = f.file_name().to_string_lossy().into_owned();
-                anyhow::ensure!(
+                crate::ensure!(
                     source.files.iter().any(|(n, _)| *n == name),
                     "{}: {} ships no file {name} (its files: {})",
                     f.path().display(),
@@ -243,7 +244,7 @@ pub fn offered_files(
                         .join(", ")
                 );
                 let text = std::fs::read_to_string(f.path())
-                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.path().display()))?;
+                    .map_err(|e| crate::fault!("cannot read {}: {e}", f.path().display()))?;
                 files.files.insert(name, text);
             }
             files.version = version.clone();
@@ -301,11 +302,11 @@ struct Compared {
     content_hash: String,
 }
 
-async fn compare(tx: &mut Tx, set: &dyn ReferenceSet, files: &Files) -> anyhow::Result<Compared> {
+async fn compare(tx: &mut Tx, set: &dyn ReferenceSet, files: &Files) -> FaultResult<Compared> {
     let name = set.name();
     let shipped = set
         .shipped(files)
-        .map_err(|e| anyhow::anyhow!("reference data {name} {}: {e:#}", files.version))?;
+        .map_err(|e| crate::fault!("reference data {name} {}: {e:#}", files.version))?;
     let current: HashMap<String, Json> = set.current(tx).await?.into_iter().collect();
     let tracked: HashMap<String, String> = tx
         .fetch_all(
@@ -315,7 +316,7 @@ async fn compare(tx: &mut Tx, set: &dyn ReferenceSet, files: &Files) -> anyhow::
         .await?
         .iter()
         .map(|r| Ok((r.get("record_key")?, r.get("shipped_hash")?)))
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<FaultResult<_>>()?;
     let applied: Option<String> = tx
         .fetch_optional(
             "SELECT version FROM reference_versions WHERE set_name = $1 ORDER BY id DESC LIMIT 1",
@@ -382,7 +383,7 @@ pub async fn status(
     db: &Db,
     sets: &[&dyn ReferenceSet],
     opts: &Options<'_>,
-) -> anyhow::Result<Vec<SetReport>> {
+) -> FaultResult<Vec<SetReport>> {
     let files = offered_files(&sources_of(sets), opts.dir)?;
     let mut tx = db.begin().await?;
     let mut out = Vec::new();
@@ -404,15 +405,15 @@ pub async fn apply(
     actor: &Actor,
     sets: &[&dyn ReferenceSet],
     opts: &Options<'_>,
-) -> anyhow::Result<Vec<SetReport>> {
+) -> FaultResult<Vec<SetReport>> {
     let files = offered_files(&sources_of(sets), opts.dir)?;
     for (set, key, _) in &opts.resolutions {
-        anyhow::ensure!(
+        crate::ensure!(
             sets.iter().any(|s| s.name() == set),
             "no reference set {set} (known: {})",
             sets.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
         );
-        anyhow::ensure!(!key.is_empty(), "name a record as SET:KEY");
+        crate::ensure!(!key.is_empty(), "name a record as SET:KEY");
     }
     let mut tx = db.begin().await?;
     if tx.backend() == crate::db::Backend::Postgres {
@@ -446,7 +447,7 @@ pub async fn apply(
                 .map(|(_, _, r)| r.clone())
         };
         for (_, key, _) in opts.resolutions.iter().filter(|(s, _, _)| s == name) {
-            anyhow::ensure!(
+            crate::ensure!(
                 report
                     .differences
                     .iter()
@@ -496,7 +497,7 @@ pub async fn apply(
         to_write.sort_by_key(|(k, _)| shipped.iter().position(|(s, _)| s == k));
         if !to_write.is_empty() {
             set.write(&mut tx, &to_write).await.map_err(|e| {
-                anyhow::anyhow!("reference data {name} {}: {e:#}", source_files.version)
+                crate::fault!("reference data {name} {}: {e:#}", source_files.version)
             })?;
             set.finish(&mut tx).await?;
         }

@@ -7,12 +7,14 @@ use std::io::Read;
 use std::path::Path;
 
 use calamine::Reader;
+use platform::FaultResult;
 use platform::audit::{self, Actor, Change};
 use platform::db::Db;
 use serde::Serialize;
 use serde_json::json;
 
 use crate::model::{CommuneRow, Day, Level, RowError, parse_communes};
+use crate::sheet::SheetError;
 use crate::store::{UnitRecord, Upserted, upsert_unit};
 
 /// How an import went.
@@ -41,7 +43,7 @@ pub struct ImportOptions {
 
 /// Read a CSV (UTF-8, comma or semicolon separated) or spreadsheet (first sheet) file into rows
 /// of text, within [`crate::sheet::LIMITS`] (a larger file is refused, not read).
-pub fn read_table(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
+pub fn read_table(path: &Path) -> Result<Vec<Vec<String>>, SheetError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -49,28 +51,30 @@ pub fn read_table(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
         .to_ascii_lowercase();
     let limits = &crate::sheet::LIMITS;
     // No file we read is larger packed than the bound on it unpacked.
-    let size = std::fs::metadata(path)?.len();
+    let unreadable = |e: std::io::Error| SheetError::Unreadable(format!("{}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
     if size > limits.unpacked_bytes {
-        return Err(crate::sheet::SheetError::TooLarge {
+        return Err(SheetError::TooLarge {
             unpacked: size,
             limit: limits.unpacked_bytes,
-        }
-        .into());
+        });
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(unreadable)?;
     match ext.as_str() {
         "xlsx" | "xlsm" => Ok(cells_as_text(crate::sheet::read_xlsx(
             &bytes, None, limits,
         )?)),
         "xls" | "ods" => read_spreadsheet(&bytes, limits),
-        _ => Ok(read_csv(&bytes)?),
+        _ => read_csv(&bytes),
     }
 }
 
 /// Parse CSV bytes (a UTF-8 byte-order mark is skipped; `;` is detected as separator), within
 /// [`crate::sheet::LIMITS`].
-pub fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, crate::sheet::SheetError> {
+pub fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     crate::sheet::read_csv(bytes, &crate::sheet::LIMITS)
 }
 
@@ -93,24 +97,25 @@ fn cells_as_text(grid: crate::sheet::Grid) -> Vec<Vec<String>> {
 fn read_spreadsheet(
     bytes: &[u8],
     limits: &crate::sheet::Limits,
-) -> anyhow::Result<Vec<Vec<String>>> {
+) -> Result<Vec<Vec<String>>, SheetError> {
     if bytes.starts_with(b"PK") {
         crate::sheet::check_archive(bytes, limits)?;
     }
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))?;
+    let unreadable = |e: calamine::Error| SheetError::Unreadable(e.to_string());
+    let mut wb =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(unreadable)?;
     let sheet = wb
         .sheet_names()
         .first()
         .cloned()
-        .ok_or_else(|| anyhow::anyhow!("the workbook has no sheet"))?;
-    let range = wb.worksheet_range(&sheet)?;
+        .ok_or_else(|| SheetError::Unreadable("the workbook has no sheet".into()))?;
+    let range = wb.worksheet_range(&sheet).map_err(unreadable)?;
     let (rows, cols) = range.get_size();
     if rows > limits.rows || cols > limits.columns || rows.saturating_mul(cols) > limits.cells {
-        return Err(crate::sheet::SheetError::TooManyCells {
+        return Err(SheetError::TooManyCells {
             row: rows,
             limit: limits.cells,
-        }
-        .into());
+        });
     }
     Ok(range
         .rows()
@@ -126,7 +131,7 @@ pub async fn import_communes(
     table: &[Vec<String>],
     opts: &ImportOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
-) -> anyhow::Result<ImportReport> {
+) -> FaultResult<ImportReport> {
     let mut report = ImportReport {
         dry_run: opts.dry_run,
         ..Default::default()

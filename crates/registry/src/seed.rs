@@ -4,6 +4,7 @@
 //! of the release, applied by `platform::reference` (versioned, idempotent, audited, local
 //! changes kept).
 
+use platform::FaultResult;
 use platform::audit::Actor;
 use platform::db::{Db, Tx};
 use platform::params;
@@ -44,17 +45,17 @@ pub fn sets() -> Vec<&'static dyn ReferenceSet> {
 }
 
 /// Apply the registry's reference data (idempotent; see `platform::reference`).
-pub async fn load(db: &Db, actor: &Actor) -> anyhow::Result<Vec<SetReport>> {
+pub async fn load(db: &Db, actor: &Actor) -> FaultResult<Vec<SetReport>> {
     reference::apply(db, actor, &sets(), &Default::default()).await
 }
 
-fn records(name: &str, csv_text: &str) -> anyhow::Result<Vec<csv::StringRecord>> {
+fn records(name: &str, csv_text: &str) -> FaultResult<Vec<csv::StringRecord>> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(csv_text.as_bytes());
     r.records()
         .collect::<Result<_, _>>()
-        .map_err(|e| anyhow::anyhow!("{name}: {e}"))
+        .map_err(|e| platform::fault!("{name}: {e}"))
 }
 
 fn opt(s: &str) -> Option<&str> {
@@ -62,11 +63,11 @@ fn opt(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-fn text(v: &Json, field: &str) -> anyhow::Result<String> {
+fn text(v: &Json, field: &str) -> FaultResult<String> {
     v[field]
         .as_str()
         .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("field {field} missing"))
+        .ok_or_else(|| platform::fault!("field {field} missing"))
 }
 
 fn opt_field<'a>(v: &'a Json, field: &str) -> Option<&'a str> {
@@ -82,13 +83,13 @@ fn unit_key(code: &str, valid_from: Option<&str>) -> String {
     }
 }
 
-fn row_text(r: &platform::db::Row, column: &str) -> anyhow::Result<Json> {
+fn row_text(r: &platform::db::Row, column: &str) -> FaultResult<Json> {
     Ok(r.get::<Option<String>>(column)?
         .map(Json::String)
         .unwrap_or(Json::Null))
 }
 
-async fn unit_id_on(tx: &mut Tx, level: Level, code: &str, day: Day) -> anyhow::Result<i64> {
+async fn unit_id_on(tx: &mut Tx, level: Level, code: &str, day: Day) -> FaultResult<i64> {
     let r = tx
         .fetch_optional(
             "SELECT id FROM units WHERE level = $1 AND code = $2 \
@@ -96,7 +97,7 @@ async fn unit_id_on(tx: &mut Tx, level: Level, code: &str, day: Day) -> anyhow::
             params![level.as_str(), code, day.iso()],
         )
         .await?
-        .ok_or_else(|| anyhow::anyhow!("no {} with code {code} on {day}", level.as_str()))?;
+        .ok_or_else(|| platform::fault!("no {} with code {code} on {day}", level.as_str()))?;
     Ok(r.get("id")?)
 }
 
@@ -110,17 +111,17 @@ impl ReferenceSet for Units {
     fn source(&self) -> &'static Source {
         &SOURCE
     }
-    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+    fn shipped(&self, files: &Files) -> FaultResult<Records> {
         records("provinces.csv", files.get("provinces.csv")?)?
             .iter()
             .map(|r| {
                 let (code, from) = (r[0].trim(), opt(&r[3]));
-                anyhow::ensure!(
+                platform::ensure!(
                     code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()),
                     "provinces.csv: code {code:?} is not two digits"
                 );
                 for d in [from, opt(&r[4])].into_iter().flatten() {
-                    anyhow::ensure!(Day::parse(d).is_some(), "provinces.csv {code}: date {d:?}");
+                    platform::ensure!(Day::parse(d).is_some(), "provinces.csv {code}: date {d:?}");
                 }
                 Ok((
                     unit_key(code, from),
@@ -192,12 +193,12 @@ impl ReferenceSet for Lineage {
     fn source(&self) -> &'static Source {
         &SOURCE
     }
-    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+    fn shipped(&self, files: &Files) -> FaultResult<Records> {
         records("lineage.csv", files.get("lineage.csv")?)?
             .iter()
             .map(|r| {
                 let (from, to, kind, eff) = (r[0].trim(), r[1].trim(), r[2].trim(), r[3].trim());
-                anyhow::ensure!(Day::parse(eff).is_some(), "lineage.csv: date {eff:?}");
+                platform::ensure!(Day::parse(eff).is_some(), "lineage.csv: date {eff:?}");
                 Ok((
                     format!("{from}>{to}:{kind}@{eff}"),
                     json!({"from": from, "to": to, "kind": kind, "effective": eff}),
@@ -235,7 +236,7 @@ impl ReferenceSet for Lineage {
             for (_, v) in records {
                 let eff = text(v, "effective")?;
                 let effective =
-                    Day::parse(&eff).ok_or_else(|| anyhow::anyhow!("bad date {eff}"))?;
+                    Day::parse(&eff).ok_or_else(|| platform::fault!("bad date {eff}"))?;
                 let from = unit_id_on(tx, Level::Province, &text(v, "from")?, effective.previous())
                     .await?;
                 let to = unit_id_on(tx, Level::Province, &text(v, "to")?, effective).await?;
@@ -287,11 +288,11 @@ impl ReferenceSet for Agencies {
     fn source(&self) -> &'static Source {
         &SOURCE
     }
-    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+    fn shipped(&self, files: &Files) -> FaultResult<Records> {
         let mut out = Vec::new();
         for r in records("agencies.csv", files.get("agencies.csv")?)? {
             let kind = r[3].trim();
-            anyhow::ensure!(
+            platform::ensure!(
                 matches!(kind, "ministry" | "ministry_level" | "government_agency"),
                 "agencies.csv {}: kind {kind:?}",
                 &r[0]
@@ -377,7 +378,7 @@ impl ReferenceSet for Agencies {
                             )
                             .await?
                             .ok_or_else(|| {
-                                anyhow::anyhow!("agency {}: no province {key}", v["code"])
+                                platform::fault!("agency {}: no province {key}", v["code"])
                             })?
                             .get("id")?,
                         )
@@ -418,7 +419,7 @@ struct AgencyRecord<'a> {
 }
 
 /// Insert or update an agency (its fields exactly as given).
-async fn upsert_agency(tx: &mut Tx, a: AgencyRecord<'_>) -> anyhow::Result<()> {
+async fn upsert_agency(tx: &mut Tx, a: AgencyRecord<'_>) -> FaultResult<()> {
     let AgencyRecord {
         code,
         name_vi,

@@ -3,6 +3,7 @@
 //! ministries' national reports and of the sample communes, seasonal and trending, with a few
 //! outliers, and some late or missing reports in the latest period.
 
+use platform::FaultResult;
 use platform::audit::{self, Actor, Change};
 use platform::db::{Db, DbResult, Tx, now_ms};
 use registry::store::Unit;
@@ -107,12 +108,13 @@ const DEMO_TEMPLATES: [(&str, u32); 5] = [
 /// Ministry of Industry and Trade's monthly national reports, and the communes' quarterly
 /// administrative-procedure reports. `latest` is the latest monthly period; each template ends
 /// with its latest period due by then. Returns the number of values.
-pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<usize> {
+pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> FaultResult<usize> {
     let day = time::Date::from_calendar_date(
         latest.year,
-        time::Month::try_from(latest.index).map_err(|e| anyhow::anyhow!("{e}"))?,
+        time::Month::try_from(latest.index).map_err(|e| platform::fault!("{e}"))?,
         20,
-    )?;
+    )
+    .map_err(platform::Fault::other)?;
     let mut w = Writer {
         tx: db.begin().await?,
         rows: Vec::new(),
@@ -125,7 +127,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
     for (code, n) in DEMO_TEMPLATES {
         let template = store::templates::template(db, code)
             .await?
-            .ok_or_else(|| anyhow::anyhow!("catalogue not loaded: no template {code}"))?;
+            .ok_or_else(|| platform::fault!("catalogue not loaded: no template {code}"))?;
         if store::templates::has_submissions(db, template.id).await? {
             continue;
         }
@@ -173,7 +175,7 @@ pub async fn generate(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<
 /// Demo targets (chỉ tiêu kế hoạch) for the year of `latest`: the last twelve months of a few
 /// additive indicators, annualised, plus 8 %, for the whole country and three provinces; loaded
 /// through the targets import like a file.
-async fn targets(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<()> {
+async fn targets(db: &Db, actor: &Actor, latest: Period) -> FaultResult<()> {
     let mut first = latest;
     for _ in 1..12 {
         first = first.previous();
@@ -222,8 +224,9 @@ async fn targets(db: &Db, actor: &Actor, latest: Period) -> anyhow::Result<()> {
         false,
         platform::config::DEFAULT_TARGET_LEAD_YEARS,
     )
-    .await?
-    .map_err(|e| anyhow::anyhow!("demo targets rejected: {e:?}"))?;
+    .await
+    .map_err(platform::Fault::other)?
+    .map_err(|e| platform::fault!("demo targets rejected: {e:?}"))?;
     Ok(())
 }
 
@@ -307,7 +310,7 @@ async fn fill(
     n: u32,
     day: time::Date,
     cal: &crate::model::period::HolidayCalendar,
-) -> anyhow::Result<()> {
+) -> FaultResult<()> {
     let code = template.code.as_str();
     let last = template.latest_due(day);
     let mut periods = vec![last];

@@ -46,14 +46,14 @@ on_both!(
                 let mut n = t.lock().unwrap();
                 *n += 1;
                 if *n < 3 {
-                    anyhow::bail!("attempt {} failed", *n)
+                    Err(platform::fault!("attempt {} failed", *n))
                 } else {
                     Ok(())
                 }
             }
         });
         reg.register("doomed", |_db, _job| async {
-            anyhow::bail!("always fails")
+            Err(platform::fault!("always fails"))
         });
         let id = jobs::enqueue_now(&app.db, NewJob::new("flaky", serde_json::json!({})))
             .await

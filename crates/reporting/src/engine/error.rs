@@ -78,7 +78,7 @@ pub enum Error {
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(#[from] platform::Fault),
 }
 
 impl Error {

@@ -2,6 +2,7 @@
 //! templates and their indicators, validation rules and the holiday calendar — five reference
 //! sets applied by `platform::reference` (versioned, idempotent, audited, local changes kept).
 
+use platform::FaultResult;
 use platform::audit::Actor;
 use platform::db::{Db, Tx};
 use platform::reference::{Files, Fut, Records, ReferenceSet, Source, opt_text};
@@ -46,18 +47,18 @@ pub fn sets() -> Vec<&'static dyn ReferenceSet> {
     ]
 }
 
-fn records(name: &str, text: &str) -> anyhow::Result<Vec<csv::StringRecord>> {
+fn records(name: &str, text: &str) -> FaultResult<Vec<csv::StringRecord>> {
     csv::Reader::from_reader(text.as_bytes())
         .records()
         .collect::<Result<_, _>>()
-        .map_err(|e| anyhow::anyhow!("{name}: {e}"))
+        .map_err(|e| platform::fault!("{name}: {e}"))
 }
 
-fn text(v: &Json, field: &str) -> anyhow::Result<String> {
+fn text(v: &Json, field: &str) -> FaultResult<String> {
     v[field]
         .as_str()
         .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("field {field} missing"))
+        .ok_or_else(|| platform::fault!("field {field} missing"))
 }
 
 /// The indicator catalogue (`indicators.csv`), read by the same parser and checks as an imported
@@ -71,14 +72,14 @@ impl ReferenceSet for Indicators {
     fn source(&self) -> &'static Source {
         &SOURCE
     }
-    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+    fn shipped(&self, files: &Files) -> FaultResult<Records> {
         let text = files.get("indicators.csv")?;
         let table = import::read(text.as_bytes(), Format::Csv)
-            .map_err(|e| anyhow::anyhow!("indicators.csv: {e:?}"))?;
+            .map_err(|e| platform::fault!("indicators.csv: {e:?}"))?;
         let (rows, headers) =
-            import::parse(&table).map_err(|e| anyhow::anyhow!("indicators.csv: {e:?}"))?;
+            import::parse(&table).map_err(|e| platform::fault!("indicators.csv: {e:?}"))?;
         let bad = import::check_references(&rows, &headers, &[], &Default::default());
-        anyhow::ensure!(bad.is_empty(), "indicators.csv: {bad:?}");
+        platform::ensure!(bad.is_empty(), "indicators.csv: {bad:?}");
         rows.into_iter()
             .map(|r| {
                 Ok((
@@ -113,9 +114,9 @@ impl ReferenceSet for Indicators {
             // Derived indicators must parse and must not depend on themselves, directly or not.
             let defs = store::catalogue::formulas_in(tx).await?;
             let parsed = crate::model::formula::parse_catalogue(defs)
-                .map_err(|(code, e)| anyhow::anyhow!("indicator {code}: {e}"))?;
+                .map_err(|(code, e)| platform::fault!("indicator {code}: {e}"))?;
             crate::model::formula::check_cycles(&parsed).map_err(|path| {
-                anyhow::anyhow!("derived indicators form a cycle: {}", path.join(" → "))
+                platform::fault!("derived indicators form a cycle: {}", path.join(" → "))
             })?;
             Ok(())
         })
@@ -139,7 +140,7 @@ impl ReferenceSet for Templates {
     fn source(&self) -> &'static Source {
         &SOURCE
     }
-    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+    fn shipped(&self, files: &Files) -> FaultResult<Records> {
         let mut out = Vec::new();
         for (i, r) in records("templates.csv", files.get("templates.csv")?)?
             .iter()
@@ -147,11 +148,11 @@ impl ReferenceSet for Templates {
         {
             let line = i + 2;
             let (code, kind, level) = (r[0].trim(), r[3].trim(), r[4].trim());
-            anyhow::ensure!(
+            platform::ensure!(
                 PeriodKind::parse(kind).is_some(),
                 "templates.csv line {line}: period kind {kind:?}"
             );
-            anyhow::ensure!(
+            platform::ensure!(
                 matches!(
                     Level::parse(level),
                     Some(Level::Nation | Level::Province | Level::Commune)
@@ -159,15 +160,15 @@ impl ReferenceSet for Templates {
                 "templates.csv line {line}: unit level {level:?}"
             );
             let agency = opt_text(&r[5]);
-            anyhow::ensure!(
+            platform::ensure!(
                 (level == "nation") != agency.is_null(),
                 "templates.csv line {line}: a national template names its ministry, others none"
             );
             let deadline: i64 = r[6].trim().parse().map_err(|e| {
-                anyhow::anyhow!("templates.csv line {line}: deadline {:?}: {e}", &r[6])
+                platform::fault!("templates.csv line {line}: deadline {:?}: {e}", &r[6])
             })?;
             let remind: i64 = r[7].trim().parse().map_err(|e| {
-                anyhow::anyhow!("templates.csv line {line}: reminder days {:?}: {e}", &r[7])
+                platform::fault!("templates.csv line {line}: reminder days {:?}: {e}", &r[7])
             })?;
             out.push((
                 code.to_owned(),
@@ -210,7 +211,7 @@ impl ReferenceSet for Templates {
                 let agency_id: Option<i64> = match v["agency"].as_str() {
                     Some(a) => {
                         Some(registry::store::agency_id_in(tx, a).await?.ok_or_else(|| {
-                            anyhow::anyhow!("template {code}: agency {a} not in the registry")
+                            platform::fault!("template {code}: agency {a} not in the registry")
                         })?)
                     }
                     None => None,
@@ -243,7 +244,7 @@ impl ReferenceSet for TemplateIndicators {
     fn source(&self) -> &'static Source {
         &SOURCE
     }
-    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+    fn shipped(&self, files: &Files) -> FaultResult<Records> {
         let mut by_template: Vec<(String, Vec<String>)> = Vec::new();
         for r in records(
             "template_indicators.csv",
@@ -270,7 +271,7 @@ impl ReferenceSet for TemplateIndicators {
         Box::pin(async move {
             for (code, list) in records {
                 let id = store::templates::id_in(tx, code).await?.ok_or_else(|| {
-                    anyhow::anyhow!("template_indicators.csv: no template {code}")
+                    platform::fault!("template_indicators.csv: no template {code}")
                 })?;
                 let mut ids = Vec::new();
                 for ind in list.as_array().into_iter().flatten() {
@@ -278,11 +279,11 @@ impl ReferenceSet for TemplateIndicators {
                     let (ind_id, derived) = store::catalogue::id_and_derived_in(tx, ind)
                         .await?
                         .ok_or_else(|| {
-                            anyhow::anyhow!(
+                            platform::fault!(
                                 "template_indicators.csv: {code} names unknown indicator {ind}"
                             )
                         })?;
-                    anyhow::ensure!(
+                    platform::ensure!(
                         !derived,
                         "template_indicators.csv: {code} lists {ind}, a derived indicator (computed, not reported)"
                     );
@@ -306,7 +307,7 @@ impl ReferenceSet for Rules {
     fn source(&self) -> &'static Source {
         &SOURCE
     }
-    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+    fn shipped(&self, files: &Files) -> FaultResult<Records> {
         records("rules.csv", files.get("rules.csv")?)?
             .iter()
             .map(|r| {
@@ -344,11 +345,11 @@ impl ReferenceSet for Rules {
                 let f: Vec<String> = RULE_FIELDS
                     .iter()
                     .map(|k| text(v, k))
-                    .collect::<anyhow::Result<_>>()?;
+                    .collect::<FaultResult<_>>()?;
                 let fields: [String; 7] = f
                     .clone()
                     .try_into()
-                    .map_err(|_| anyhow::anyhow!("rule: seven fields"))?;
+                    .map_err(|_| platform::fault!("rule: seven fields"))?;
                 let rule =
                     crate::model::rules::parse(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6])?;
                 for code in rule
@@ -357,7 +358,7 @@ impl ReferenceSet for Rules {
                     .into_iter()
                     .chain(rule.right.references())
                 {
-                    anyhow::ensure!(
+                    platform::ensure!(
                         known.contains(&code),
                         "rule {}: unknown indicator {code}",
                         rule.code
@@ -380,12 +381,12 @@ impl ReferenceSet for Holidays {
     fn source(&self) -> &'static Source {
         &SOURCE
     }
-    fn shipped(&self, files: &Files) -> anyhow::Result<Records> {
+    fn shipped(&self, files: &Files) -> FaultResult<Records> {
         records("holidays.csv", files.get("holidays.csv")?)?
             .iter()
             .map(|r| {
                 let day = r[0].trim();
-                anyhow::ensure!(
+                platform::ensure!(
                     registry::Day::parse(day).is_some(),
                     "holidays.csv: date {day:?}"
                 );
@@ -414,7 +415,7 @@ impl ReferenceSet for Holidays {
 
 /// Apply the reporting system's reference data (catalogue, templates, rules, holidays; see
 /// [`sets`]); idempotent. Returns how many indicators were new.
-pub async fn load_default(db: &Db, actor: &Actor) -> anyhow::Result<usize> {
+pub async fn load_default(db: &Db, actor: &Actor) -> FaultResult<usize> {
     let reports = platform::reference::apply(db, actor, &sets(), &Default::default()).await?;
     Ok(reports
         .iter()

@@ -2,6 +2,7 @@
 //! whose report is not yet submitted gets an email (in Vietnamese and English) through the notifications outbox. A
 //! daily job; the outbox's dedupe key makes it send each reminder once.
 
+use platform::FaultResult;
 use platform::db::{Db, now_ms};
 use time::Date;
 
@@ -16,16 +17,16 @@ pub const DAYS_BEFORE: u32 = 2;
 
 /// Queue the reminders due on `today` for the monthly provincial report of `period`; returns how
 /// many were queued (already-queued ones are not repeated).
-pub async fn queue(db: &Db, period: &Period, today: Date) -> anyhow::Result<usize> {
+pub async fn queue(db: &Db, period: &Period, today: Date) -> FaultResult<usize> {
     let template = crate::store::templates::template(db, MONTHLY_PROVINCIAL)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("catalogue not loaded"))?;
+        .ok_or_else(|| platform::fault!("catalogue not loaded"))?;
     queue_template(db, &template, period, today).await
 }
 
 /// Queue the reminders due on `today` for every template: its report now due, and the one before
 /// if it is still missing (overdue).
-pub async fn queue_all(db: &Db, today: Date) -> anyhow::Result<usize> {
+pub async fn queue_all(db: &Db, today: Date) -> FaultResult<usize> {
     let mut n = 0;
     for t in crate::store::templates::list(db).await? {
         let due = t.latest_due(today);
@@ -43,7 +44,7 @@ pub async fn queue_template(
     template: &Template,
     period: &Period,
     today: Date,
-) -> anyhow::Result<usize> {
+) -> FaultResult<usize> {
     if template.check_period(period).is_err() {
         return Ok(0);
     }

@@ -108,7 +108,7 @@ pub async fn save_in(
     let outcome = bulk::apply(tx, actor, std::slice::from_ref(&report), Audit::PerReport)
         .await?
         .pop()
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no outcome for the report")))?;
+        .ok_or_else(|| Error::Internal(platform::fault!("no outcome for the report")))?;
     let submission = crate::store::submissions::by_id(tx, outcome.submission_id)
         .await?
         .ok_or(Error::NotFound)?;

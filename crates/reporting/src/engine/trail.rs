@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use platform::FaultResult;
 use platform::audit::{self, Actor, Change, Checks};
 use platform::db::{Db, DbResult, Row, Tx, Value};
 use platform::i18n::{self, Lang};
@@ -156,7 +157,7 @@ pub async fn approved_ids(tx: &mut Tx) -> DbResult<Vec<i64>> {
 /// Anchor, once, what an older version left without digests: the approved values of every
 /// approved report and the change sets that name no audit entry. Only a database that held such
 /// data when migration 0015 ran is marked for it; one audit entry, `reporting.trail_start`.
-pub async fn start(db: &Db) -> anyhow::Result<()> {
+pub async fn start(db: &Db) -> FaultResult<()> {
     let pending = db
         .fetch_optional(store::START_PENDING, params![])
         .await?
@@ -272,7 +273,7 @@ async fn name_reporting(
     _db: Db,
     entries: Vec<audit::Entry>,
     lang: Lang,
-) -> anyhow::Result<HashMap<i64, String>> {
+) -> FaultResult<HashMap<i64, String>> {
     Ok(entries
         .into_iter()
         .filter_map(|e| {
@@ -317,7 +318,7 @@ async fn name_reports(
     db: Db,
     entries: Vec<audit::Entry>,
     lang: Lang,
-) -> anyhow::Result<HashMap<i64, String>> {
+) -> FaultResult<HashMap<i64, String>> {
     let mut out = HashMap::new();
     for e in entries {
         let recorded = e
@@ -407,7 +408,7 @@ struct Recorded {
     legacy: Option<(i64, i64, i64, String)>,
 }
 
-async fn read_trail(db: &Db, problems: &mut Vec<String>) -> anyhow::Result<Recorded> {
+async fn read_trail(db: &Db, problems: &mut Vec<String>) -> FaultResult<Recorded> {
     let mut rec = Recorded::default();
     let mut first_recording: Option<i64> = None;
     let mut after_seq = 0i64;
@@ -497,7 +498,7 @@ async fn report_name(db: &Db, (t, u, p): &ReportKey) -> String {
 
 /// Compare the approved values and the value history with what the trail recorded. One line per
 /// disagreement: which report or change set, and which entry it contradicts.
-pub async fn check(db: Db) -> anyhow::Result<Vec<String>> {
+pub async fn check(db: Db) -> FaultResult<Vec<String>> {
     let mut problems = Vec::new();
     let mut rec = read_trail(&db, &mut problems).await?;
     check_approved(&db, &mut rec.approved, &mut problems).await?;
@@ -511,7 +512,7 @@ async fn check_approved(
     db: &Db,
     recorded: &mut HashMap<ReportKey, (i64, String)>,
     problems: &mut Vec<String>,
-) -> anyhow::Result<()> {
+) -> FaultResult<()> {
     let ids: Vec<i64> = db
         .fetch_all(store::APPROVED_IDS, params![])
         .await?
@@ -554,7 +555,7 @@ async fn check_change_sets(
     db: &Db,
     recorded: &mut HashMap<i64, (i64, String)>,
     problems: &mut Vec<String>,
-) -> anyhow::Result<()> {
+) -> FaultResult<()> {
     let mut current: Option<(i64, ChangeSetDigest)> = None;
     let finish = |cur: Option<(i64, ChangeSetDigest)>,
                   change_sets: &mut HashMap<i64, (i64, String)>,
@@ -618,7 +619,7 @@ async fn check_legacy(
     db: &Db,
     legacy: Option<&(i64, i64, i64, String)>,
     problems: &mut Vec<String>,
-) -> anyhow::Result<()> {
+) -> FaultResult<()> {
     let (legacy_max, legacy) = match legacy {
         Some((seq, max_id, rows, digest)) => (*max_id, Some((*seq, *rows, digest.clone()))),
         None => (0, None),

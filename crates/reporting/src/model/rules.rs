@@ -7,6 +7,7 @@
 
 use std::cell::RefCell;
 
+use platform::FaultResult;
 use platform::i18n::Lang;
 use rust_decimal::Decimal;
 
@@ -180,19 +181,24 @@ pub fn parse(
     op: &str,
     right: &str,
     severity: &str,
-) -> anyhow::Result<Rule> {
+) -> FaultResult<Rule> {
     Ok(Rule {
         code: code.to_owned(),
         name_vi: name_vi.to_owned(),
         name_en: name_en.to_owned(),
-        left: Formula::parse(left).map_err(|e| anyhow::anyhow!("rule {code}, left side: {e}"))?,
-        op: Op::parse(op).ok_or_else(|| anyhow::anyhow!("rule {code}: unknown comparison {op}"))?,
+        left: Formula::parse(left).map_err(|e| platform::fault!("rule {code}, left side: {e}"))?,
+        op: Op::parse(op)
+            .ok_or_else(|| platform::fault!("rule {code}: unknown comparison {op}"))?,
         right: Formula::parse(right)
-            .map_err(|e| anyhow::anyhow!("rule {code}, right side: {e}"))?,
+            .map_err(|e| platform::fault!("rule {code}, right side: {e}"))?,
         blocking: match severity {
             "error" => true,
             "warning" => false,
-            other => anyhow::bail!("rule {code}: severity {other} is neither error nor warning"),
+            other => {
+                return Err(platform::fault!(
+                    "rule {code}: severity {other} is neither error nor warning"
+                ));
+            }
         },
     })
 }

@@ -1,12 +1,13 @@
 //! The validation rules as stored (`validation_rules`).
 
+use platform::FaultResult;
 use platform::db::{Db, Row, Tx};
 use platform::params;
 
 use crate::model::rules::{Rule, parse};
 
 /// A stored rule: a corrupt row (an expression that no longer parses) is an error.
-fn from_row(r: &Row) -> anyhow::Result<Rule> {
+fn from_row(r: &Row) -> FaultResult<Rule> {
     parse(
         &r.get::<String>("code")?,
         &r.get::<String>("name_vi")?,
@@ -19,7 +20,7 @@ fn from_row(r: &Row) -> anyhow::Result<Rule> {
 }
 
 /// Every rule.
-pub async fn all(tx: &mut Tx) -> anyhow::Result<Vec<Rule>> {
+pub async fn all(tx: &mut Tx) -> FaultResult<Vec<Rule>> {
     tx.fetch_all("SELECT * FROM validation_rules ORDER BY code", params![])
         .await?
         .iter()
@@ -28,7 +29,7 @@ pub async fn all(tx: &mut Tx) -> anyhow::Result<Vec<Rule>> {
 }
 
 /// Every rule, outside a transaction (a page reviewing a report).
-pub async fn all_of(db: &Db) -> anyhow::Result<Vec<Rule>> {
+pub async fn all_of(db: &Db) -> FaultResult<Vec<Rule>> {
     db.fetch_all("SELECT * FROM validation_rules ORDER BY code", params![])
         .await?
         .iter()

@@ -1,6 +1,7 @@
 //! The catalogue file's columns (those of `seed/indicators.csv`, with English or Vietnamese
 //! headers) and the catalogue written as a file (CSV, XLSX or JSON).
 
+use platform::FaultResult;
 use serde_json::json;
 
 use super::table::{Format, csv_bytes, xlsx_bytes};
@@ -106,11 +107,12 @@ pub const NUMERIC: [&str; 4] = ["domain", "decimals", "lower_bound", "upper_boun
 
 /// The catalogue as a file: CSV or XLSX in [`COLUMNS`], or JSON `{"items": [...], "meta": ...}`
 /// (the shape of `GET /api/v1/indicators`).
-pub fn export(items: &[Indicator], format: Format) -> anyhow::Result<Vec<u8>> {
+pub fn export(items: &[Indicator], format: Format) -> FaultResult<Vec<u8>> {
     let rows: Vec<Vec<String>> = items.iter().map(export_row).collect();
     Ok(match format {
         Format::Csv => csv_bytes(&header(), &rows)?,
-        Format::Xlsx => xlsx_bytes("indicators", &header(), &[], &rows, &NUMERIC)?,
+        Format::Xlsx => xlsx_bytes("indicators", &header(), &[], &rows, &NUMERIC)
+            .map_err(platform::Fault::other)?,
         Format::Json => serde_json::to_vec_pretty(&json!({
             "items": items,
             "meta": { "total": items.len() },

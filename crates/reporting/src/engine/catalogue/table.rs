@@ -2,6 +2,7 @@
 //! XLSX or JSON — within the bounds of `registry::sheet::LIMITS`, and the errors that name a
 //! cell by row and column. Also the table writers (CSV with a byte-order mark, XLSX).
 
+use platform::FaultResult;
 use platform::error::Problem;
 use serde::Serialize;
 
@@ -44,13 +45,14 @@ impl Format {
 }
 
 /// CSV bytes: UTF-8 with a byte-order mark so that Excel reads the diacritics.
-pub fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
+pub fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> FaultResult<Vec<u8>> {
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(header)?;
+    w.write_record(header).map_err(platform::Fault::other)?;
     for r in rows {
-        w.write_record(r)?;
+        w.write_record(r).map_err(platform::Fault::other)?;
     }
-    Ok(w.into_inner()?)
+    w.into_inner()
+        .map_err(|e| platform::Fault::other(e.into_error()))
 }
 
 /// XLSX bytes: one sheet, a bold header row; the columns named in `numeric` hold numbers, the

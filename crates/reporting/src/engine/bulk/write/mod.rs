@@ -333,7 +333,7 @@ fn change_set_text(changes: &[Change<'_>]) -> Result<String> {
         .map_err(|e| Error::Internal(e.into()))?;
     }
     set.push(b']');
-    String::from_utf8(set).map_err(|e| Error::Internal(e.into()))
+    String::from_utf8(set).map_err(|e| Error::Internal(platform::Fault::other(e)))
 }
 
 /// Approved values changed (corrections): a commune's count at once in its province's totals, a
