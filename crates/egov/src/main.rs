@@ -1,17 +1,19 @@
 //! The `egov` command line.
 #![forbid(unsafe_code)]
 
+mod cli;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
-use platform::audit::{self, Actor};
+use clap::{Parser, Subcommand};
+use cli::admin::{AdminCommand, admin};
+use cli::reference::{ReferenceArgs, ReferenceCommand, reference, reference_apply};
+use platform::audit;
 use platform::config::Config;
 use platform::i18n::Lang;
-use platform::identity::access::{Role, Scope};
-use platform::identity::{self, Directory, NewUser, tokens};
 
 /// egov — e-Government platform: reporting, registry of units and agencies, identity, audit.
 #[derive(Parser)]
@@ -66,40 +68,6 @@ enum Command {
     Catalogue(CatalogueCommand),
 }
 
-#[derive(Args)]
-struct ReferenceArgs {
-    /// A directory of newer reference versions, DIR/<version>/<crate>/<file> (e.g.
-    /// 2026.1/reporting/holidays.csv); each file replaces the shipped file of that name.
-    #[arg(long, env = "EGOV_REFERENCE_DIR")]
-    reference_dir: Option<PathBuf>,
-    /// Language of the report: vi or en.
-    #[arg(long, default_value = "vi")]
-    lang: String,
-}
-
-#[derive(Subcommand)]
-enum ReferenceCommand {
-    /// Apply the reference data: add new records, correct those not changed locally; a record
-    /// changed locally is reported as a conflict and kept. Idempotent.
-    Apply {
-        #[command(flatten)]
-        args: ReferenceArgs,
-        /// Resolve a conflict by writing the shipped value over the local one (SET:KEY, e.g.
-        /// registry.agencies:byt). Repeatable.
-        #[arg(long, value_name = "SET:KEY")]
-        take_shipped: Vec<String>,
-        /// Resolve a conflict by keeping the local value (SET:KEY). Repeatable.
-        #[arg(long, value_name = "SET:KEY")]
-        keep_local: Vec<String>,
-    },
-    /// Show the versions applied and every record that differs from the shipped data; writes
-    /// nothing.
-    Status {
-        #[command(flatten)]
-        args: ReferenceArgs,
-    },
-}
-
 #[derive(Subcommand)]
 enum CatalogueCommand {
     /// Import the catalogue (CSV, XLSX or JSON, in the columns of the export; Vietnamese or
@@ -132,71 +100,6 @@ enum TargetsCommand {
         #[arg(long)]
         dry_run: bool,
     },
-}
-
-#[derive(Subcommand)]
-enum AdminCommand {
-    /// Users.
-    #[command(subcommand)]
-    User(UserCommand),
-    /// API tokens for other agencies' systems.
-    #[command(subcommand)]
-    Token(TokenCommand),
-}
-
-#[derive(Args)]
-struct GrantArgs {
-    /// system_admin, agency_admin, reporter, approver or viewer.
-    #[arg(long)]
-    role: String,
-    /// national, unit:CODE (e.g. unit:40) or agency:CODE (e.g. agency:byt, agency:ubnd-40).
-    #[arg(long, default_value = "national")]
-    scope: String,
-}
-
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Create a user; a generated password is printed once (the user must change it).
-    Create {
-        #[arg(long)]
-        username: String,
-        /// Full name.
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        email: Option<String>,
-        #[command(flatten)]
-        grant: GrantArgs,
-    },
-    /// List users.
-    List,
-    /// Disable a user and end their sessions.
-    Disable { username: String },
-    /// Set a new generated password (printed once) and end the user's sessions.
-    ResetPassword { username: String },
-    /// Grant a role within a scope.
-    Grant {
-        username: String,
-        #[command(flatten)]
-        grant: GrantArgs,
-    },
-}
-
-#[derive(Subcommand)]
-enum TokenCommand {
-    /// Create a token; the secret is printed once and stored only as a hash.
-    Create {
-        /// What the token is for, e.g. "Hệ thống báo cáo Sở KH&ĐT Nghệ An".
-        #[arg(long)]
-        name: String,
-        #[command(flatten)]
-        grant: GrantArgs,
-        /// Days until it expires (1–730).
-        #[arg(long, default_value_t = 90)]
-        days: i64,
-    },
-    /// Revoke a token by id.
-    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -363,7 +266,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             let db = egov::connect(&config).await?;
-            let demo_users = identity::active_demo_users(&db).await?;
+            let demo_users = platform::identity::active_demo_users(&db).await?;
             anyhow::ensure!(
                 demo_users == 0,
                 "refusing to start: the database holds {demo_users} active demo account(s) whose passwords were written to a file; disable them (egov admin user disable NAME) or use a fresh database"
@@ -438,288 +341,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Parse `SET:KEY` (the key may itself hold colons).
-fn resolution(
-    text: &str,
-    r: platform::reference::Resolution,
-) -> anyhow::Result<(String, String, platform::reference::Resolution)> {
-    let (set, key) = text
-        .split_once(':')
-        .with_context(|| format!("{text}: name a record as SET:KEY, e.g. registry.agencies:byt"))?;
-    Ok((set.to_owned(), key.to_owned(), r))
-}
-
-async fn reference(db: &platform::db::Db, cmd: ReferenceCommand) -> anyhow::Result<ExitCode> {
-    use platform::reference::Resolution;
-    match cmd {
-        ReferenceCommand::Apply {
-            args,
-            take_shipped,
-            keep_local,
-        } => {
-            let mut resolutions = Vec::new();
-            for t in &take_shipped {
-                resolutions.push(resolution(t, Resolution::TakeShipped)?);
-            }
-            for t in &keep_local {
-                resolutions.push(resolution(t, Resolution::KeepLocal)?);
-            }
-            reference_apply(db, &args, resolutions).await
-        }
-        ReferenceCommand::Status { args } => {
-            let lang = Lang::parse(&args.lang).unwrap_or_default();
-            let reports = platform::reference::status(
-                db,
-                &egov::reference_sets(),
-                &platform::reference::Options {
-                    dir: args.reference_dir.as_deref(),
-                    resolutions: Vec::new(),
-                },
-            )
-            .await?;
-            for r in &reports {
-                use platform::reference::State;
-                if r.newer_in_db {
-                    print_newer_in_db(lang, r);
-                    continue;
-                }
-                let not_applied = platform::i18n::t(lang, "reference.not_applied");
-                println!(
-                    "{}",
-                    platform::i18n::t_args(
-                        lang,
-                        "reference.status",
-                        &[
-                            ("set", r.name.to_owned()),
-                            ("applied", r.applied.clone().unwrap_or(not_applied)),
-                            ("version", r.offered.clone()),
-                            ("records", r.records.to_string()),
-                            ("new", r.count(State::New).to_string()),
-                            ("update", r.count(State::Update).to_string()),
-                            ("conflicts", r.count(State::Conflict).to_string()),
-                            ("local", r.count(State::Local).to_string()),
-                            ("deleted", r.count(State::Deleted).to_string()),
-                        ]
-                    )
-                );
-                print_differences(lang, r, false);
-            }
-            print_conflict_hint(lang, &reports);
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// Print the records of a set that differ from the shipped data (only conflicts when `only_conflicts`).
-fn print_differences(lang: Lang, r: &platform::reference::SetReport, only_conflicts: bool) {
-    use platform::reference::State;
-    for d in &r.differences {
-        if d.state == State::Adopt || (only_conflicts && d.state != State::Conflict) {
-            continue;
-        }
-        println!(
-            "  {} {}:{}",
-            platform::i18n::t(lang, &format!("reference.state_{}", d.state.as_str())),
-            r.name,
-            d.key
-        );
-        for (field, local, shipped) in &d.fields {
-            println!(
-                "    {}",
-                platform::i18n::t_args(
-                    lang,
-                    "reference.field",
-                    &[
-                        ("field", field.clone()),
-                        ("local", local.to_string()),
-                        ("shipped", shipped.to_string()),
-                    ]
-                )
-            );
-        }
-    }
-}
-
-fn print_newer_in_db(lang: Lang, r: &platform::reference::SetReport) {
-    println!(
-        "{}",
-        platform::i18n::t_args(
-            lang,
-            "reference.newer_in_db",
-            &[
-                ("set", r.name.to_owned()),
-                ("applied", r.applied.clone().unwrap_or_default()),
-                ("version", r.offered.clone()),
-            ]
-        )
-    );
-}
-
-fn print_conflict_hint(lang: Lang, reports: &[platform::reference::SetReport]) {
-    if reports.iter().any(|r| r.conflicts().next().is_some()) {
-        println!("{}", platform::i18n::t(lang, "reference.conflict_hint"));
-    }
-}
-
-/// Apply the reference data and print what each set did.
-async fn reference_apply(
-    db: &platform::db::Db,
-    args: &ReferenceArgs,
-    resolutions: Vec<(String, String, platform::reference::Resolution)>,
-) -> anyhow::Result<ExitCode> {
-    let lang = Lang::parse(&args.lang).unwrap_or_default();
-    let reports = platform::reference::apply(
-        db,
-        &cli_actor(),
-        &egov::reference_sets(),
-        &platform::reference::Options {
-            dir: args.reference_dir.as_deref(),
-            resolutions,
-        },
-    )
-    .await?;
-    for r in &reports {
-        if r.newer_in_db {
-            print_newer_in_db(lang, r);
-            continue;
-        }
-        println!(
-            "{}",
-            platform::i18n::t_args(
-                lang,
-                "reference.applied",
-                &[
-                    ("set", r.name.to_owned()),
-                    ("version", r.offered.clone()),
-                    ("inserted", r.inserted.to_string()),
-                    ("updated", r.updated.to_string()),
-                    ("conflicts", r.conflicts().count().to_string()),
-                ]
-            )
-        );
-        print_differences(lang, r, true);
-    }
-    print_conflict_hint(lang, &reports);
-    Ok(ExitCode::SUCCESS)
-}
-
-fn cli_actor() -> Actor {
-    let who = std::env::var("SUDO_USER")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "unknown".into());
-    Actor::system(&format!("cli:{who}"))
-}
-
-async fn parse_grant(db: &platform::db::Db, g: &GrantArgs) -> anyhow::Result<(Role, Scope)> {
-    let role = Role::parse(&g.role).with_context(|| format!("unknown role {}", g.role))?;
-    let (kind, code) = g.scope.split_once(':').unwrap_or((g.scope.as_str(), ""));
-    let dir = registry::RegistryDirectory { db: db.clone() };
-    let scope = dir.find_scope(kind, code).await?.with_context(|| {
-        format!(
-            "unknown scope {} (use national, unit:CODE or agency:CODE)",
-            g.scope
-        )
-    })?;
-    Ok((role, scope))
-}
-
-fn problems(e: platform::AppError) -> anyhow::Error {
-    let msgs: Vec<String> = e
-        .problems
-        .iter()
-        .map(|p| format!("{} / {}", p.detail(Lang::Vi), p.detail(Lang::En)))
-        .collect();
-    anyhow::anyhow!("{}", msgs.join("; "))
-}
-
-async fn admin(db: &platform::db::Db, cmd: AdminCommand) -> anyhow::Result<()> {
-    let actor = cli_actor();
-    let find = |u: String| async move {
-        identity::find_user(db, &u)
-            .await?
-            .with_context(|| format!("no user {u}"))
-    };
-    match cmd {
-        AdminCommand::User(UserCommand::Create {
-            username,
-            name,
-            email,
-            grant,
-        }) => {
-            let grant = parse_grant(db, &grant).await?;
-            let password = identity::password::generate();
-            let id = identity::create_user(
-                db,
-                &actor,
-                NewUser {
-                    username: username.clone(),
-                    display_name: name,
-                    email,
-                    password: password.clone(),
-                    locale: None,
-                    must_change_password: true,
-                    is_demo: false,
-                },
-                Some(grant),
-            )
-            .await
-            .map_err(problems)?;
-            println!(
-                "created user {username} (id {id}); initial password (change at first sign-in): {password}"
-            );
-        }
-        AdminCommand::User(UserCommand::List) => {
-            for u in identity::list_users(db).await? {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    u.username,
-                    u.display_name,
-                    if u.is_active { "active" } else { "disabled" },
-                    if u.totp_enabled { "2fa" } else { "-" }
-                );
-            }
-        }
-        AdminCommand::User(UserCommand::Disable { username }) => {
-            let u = find(username).await?;
-            identity::set_active(db, &actor, u.id, false)
-                .await
-                .map_err(problems)?;
-            println!("disabled {}", u.username);
-        }
-        AdminCommand::User(UserCommand::ResetPassword { username }) => {
-            let u = find(username).await?;
-            let password = identity::password::generate();
-            identity::set_password(db, &actor, u.id, &password, true)
-                .await
-                .map_err(problems)?;
-            println!(
-                "new password for {} (change at next sign-in): {password}",
-                u.username
-            );
-        }
-        AdminCommand::User(UserCommand::Grant { username, grant }) => {
-            let u = find(username).await?;
-            let (role, scope) = parse_grant(db, &grant).await?;
-            identity::add_grant(db, &actor, u.id, role, scope)
-                .await
-                .map_err(problems)?;
-            println!("granted {} to {}", role.as_str(), u.username);
-        }
-        AdminCommand::Token(TokenCommand::Create { name, grant, days }) => {
-            let (role, scope) = parse_grant(db, &grant).await?;
-            let (id, secret) = tokens::create(db, &actor, &name, role, scope, days)
-                .await
-                .map_err(problems)?;
-            println!("token {id} created; it is shown only now:\n{secret}");
-        }
-        AdminCommand::Token(TokenCommand::Revoke { id }) => {
-            tokens::revoke(db, &actor, id).await.map_err(problems)?;
-            println!("token {id} revoked");
-        }
-    }
-    Ok(())
-}
-
 async fn import_units(
     db: &platform::db::Db,
     file: &std::path::Path,
@@ -743,7 +364,7 @@ async fn import_units(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let report =
-        registry::import::import_communes(db, &cli_actor(), &table, &opts, &|done, total| {
+        registry::import::import_communes(db, &cli::actor(), &table, &opts, &|done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })
@@ -846,7 +467,7 @@ async fn catalogue(
                 Ok(t) => t,
                 Err(e) => return Ok(print_rejected(&e)),
             };
-            match reporting::engine::catalogue::import(db, &cli_actor(), &table, dry_run).await? {
+            match reporting::engine::catalogue::import(db, &cli::actor(), &table, dry_run).await? {
                 Err(e) => return Ok(print_rejected(&e)),
                 Ok(r) => {
                     say(dry_run, &counts(r.rows, r.inserted, r.updated, r.unchanged));
@@ -883,7 +504,7 @@ async fn catalogue(
             };
             match reporting::engine::targets::import(
                 db,
-                &cli_actor(),
+                &cli::actor(),
                 &table,
                 dry_run,
                 target_lead_years,

@@ -44,6 +44,8 @@ async fn start_server_with(
     std::fs::create_dir_all(&data).unwrap();
     let mut config = Config {
         database_url: Secret::new(url),
+        // Uploaded files go with the run's temporary directory, not into the source tree.
+        data_dir: data.clone(),
         cookie_secure: false,
         demo: true,
         totp_key: Some(Secret::new(egov::demo::totp_key(&data).unwrap())),
