@@ -63,7 +63,7 @@ pub struct OutcomeView {
     pub errors: Vec<ErrorItem>,
 }
 
-fn problem_view(p: &Problem, lang: Lang) -> ProblemView {
+pub(super) fn problem_view(p: &Problem, lang: Lang) -> ProblemView {
     let mut args: Vec<(&str, String)> = p
         .args
         .iter()

@@ -11,6 +11,7 @@ mod auth;
 mod office;
 mod refusal;
 pub mod registers;
+mod traffic;
 
 use std::path::PathBuf;
 
@@ -83,6 +84,7 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/axis/agencies", get(admin::page))
         .route("/axis/agencies/{code}/state", post(admin::decide))
+        .route("/axis/traffic", get(traffic::page))
 }
 
 #[cfg(test)]

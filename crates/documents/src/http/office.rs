@@ -40,6 +40,8 @@ struct Page {
     rows: Vec<OfficeRow>,
     form_errors: Vec<FormError>,
     saved: String,
+    /// A system administrator also runs the axis: links to its directory and traffic.
+    axis_operator: bool,
 }
 
 impl Page {
@@ -126,7 +128,12 @@ async fn show(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let axis_operator = auth
+        .ctx
+        .complete()
+        .is_some_and(|p| p.allowed(Permission::ManageUsers, &Target::national()));
     let mut res = render(Page {
+        axis_operator,
         ctx: auth.ctx,
         rows,
         form_errors,

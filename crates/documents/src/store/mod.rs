@@ -4,3 +4,4 @@ pub mod agencies;
 pub mod outbox;
 pub mod packages;
 pub mod registers;
+pub mod traffic;

@@ -649,3 +649,126 @@ on_both!(
         let _ = stop.send(());
     }
 );
+
+/// The `<td class="num">` figures of the first `<tfoot>` of a page: the totals row.
+fn footer_figures(body: &str) -> Vec<i64> {
+    let foot = body
+        .split("<tfoot>")
+        .nth(1)
+        .and_then(|s| s.split("</tfoot>").next())
+        .unwrap_or_default();
+    foot.split("<td class=\"num\">")
+        .skip(1)
+        .filter_map(|s| s.split('<').next()?.trim().parse().ok())
+        .collect()
+}
+
+on_both!(
+    the_axis_operator_sees_traffic_waiting_deliveries_and_failures,
+    async |app: &TestApp| {
+        let w = world(app).await;
+        // 1. A → Nghệ An and the Ministry of Finance; Nghệ An fetches it, the ministry never does.
+        let first =
+            w.a.sign_package(&document(
+                ("G22", "Văn phòng Chính phủ"),
+                &[("H41", "UBND tỉnh Nghệ An"), ("G09", "Bộ Tài chính")],
+                "501",
+            ))
+            .unwrap();
+        let (res, reply) = send_package(app, &w.a, &first).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let id = outcome(&reply).package_id.unwrap();
+        let r = post(app, &w.b, &format!("/api/v1/axis/packages/{id}/ack")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.db
+            .execute(
+                "UPDATE doc_deliveries SET expires_at = $1 WHERE recipient_code = 'G09'",
+                platform::params![platform::db::now_ms() - 1_000],
+            )
+            .await
+            .unwrap();
+        let axis = documents::engine::axis::Axis {
+            db: app.db.clone(),
+            files: platform::files::FileStore::new(files_root(&app.url)),
+            delivery_ttl_ms: 86_400_000,
+        };
+        assert_eq!(axis.expire(platform::db::now_ms()).await.unwrap(), 1);
+        // 2. A second document to the ministry waits; 3. a tampered one is refused.
+        let second =
+            w.a.sign_package(&document(
+                ("G22", "Văn phòng Chính phủ"),
+                &[("G09", "Bộ Tài chính")],
+                "502",
+            ))
+            .unwrap();
+        assert_eq!(
+            send_package(app, &w.a, &second).await.0.status,
+            StatusCode::CREATED
+        );
+        let tampered = String::from_utf8(
+            w.a.sign_package(&document(
+                ("G22", "Văn phòng Chính phủ"),
+                &[("H41", "UBND tỉnh Nghệ An")],
+                "503",
+            ))
+            .unwrap(),
+        )
+        .unwrap()
+        .replace("triển khai liên thông", "hủy bỏ liên thông")
+        .into_bytes();
+        assert_eq!(
+            send_package(app, &w.a, &tampered).await.0.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+
+        let mut reporter = app
+            .signed_in("bc.ll", Role::Reporter, Scope::National)
+            .await;
+        assert_eq!(
+            reporter.get("/axis/traffic").await.status,
+            StatusCode::FORBIDDEN
+        );
+        let mut admin = app
+            .signed_in("qt.ll", Role::SystemAdmin, Scope::National)
+            .await;
+        let page = admin.get("/axis/traffic").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        // Documents sent, statuses sent, fetched, refused, expired: over every agency and day.
+        assert_eq!(footer_figures(&page.body), [2, 0, 1, 1, 1], "{}", page.body);
+        let waiting = page
+            .body
+            .split("Đang chờ cơ quan nhận")
+            .nth(1)
+            .and_then(|s| s.split("</table>").next())
+            .unwrap_or_default();
+        assert!(
+            waiting.contains("G09 · Bộ Tài chính") && !waiting.contains("H41"),
+            "{waiting}"
+        );
+        assert!(waiting.contains("<td class=\"num\">1</td>"), "{waiting}");
+        // The refusal says why, in the reader's language; the expiry names the document.
+        let failures = page.body.split("<h2>Lỗi</h2>").nth(1).unwrap_or_default();
+        assert!(failures.contains("G22 · Văn phòng Chính phủ"), "{failures}");
+        assert!(
+            failures.contains("G22,2026/11/30,501/VPCP-TTĐT"),
+            "{failures}"
+        );
+        assert!(failures.contains("ký"), "{failures}");
+        // A window the page does not count over is refused, not stretched or cut.
+        let r = admin.get("/axis/traffic?days=0").await;
+        assert_eq!(
+            (r.status, r.body.contains("từ 1 đến 31")),
+            (StatusCode::UNPROCESSABLE_ENTITY, true),
+            "{}",
+            r.body
+        );
+        assert_eq!(
+            admin.get("/axis/traffic?days=400").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            admin.get("/axis/traffic?days=30").await.status,
+            StatusCode::OK
+        );
+    }
+);

@@ -54,6 +54,7 @@ on_both!(
             page.body
                 .contains("href=\"/documents/office\" id=\"documents-nav\"")
         );
+        assert!(!page.body.contains("href=\"/axis/traffic\""));
         assert!(page.body.contains(&format!("id=\"office-{na}\"")));
         assert!(page.body.contains("Chưa khai báo."));
         // Only their own agency is offered.
@@ -134,6 +135,8 @@ on_both!(
             .await;
         let page = sys.get("/documents/office").await;
         assert_eq!(page.status, 200);
+        // The system administrator also runs the axis: its pages are linked from here.
+        assert!(page.body.contains("href=\"/axis/traffic\""));
         assert!(
             page.body
                 .matches("<section class=\"card\" id=\"office-")

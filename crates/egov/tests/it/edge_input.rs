@@ -265,6 +265,7 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ),
     ("GET", "/axis/agencies", &[]),
     ("POST", "/axis/agencies/{code}/state", &["state"]),
+    ("GET", "/axis/traffic", &["days"]),
     ("GET", "/healthz", &[]),
     ("GET", "/readyz", &[]),
     ("GET", "/metrics", &[]),
