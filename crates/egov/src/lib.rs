@@ -380,7 +380,7 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
             {
                 let f = documents::engine::endpoint::fetch(&db, &ep).await.map_err(Fault::other)?;
                 if f != documents::engine::endpoint::Fetched::default() {
-                    tracing::info!(agency = %ep.agency, documents = f.documents, statuses = f.statuses, acknowledged = f.acknowledged, failed = f.failed, "axis packages fetched");
+                    tracing::info!(agency = %ep.agency, documents = f.documents, statuses = f.statuses, acknowledged = f.acknowledged, refused = f.refused, failed = f.failed, "axis packages fetched");
                 }
             }
             Ok(())

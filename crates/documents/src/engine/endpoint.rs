@@ -480,7 +480,10 @@ pub struct Fetched {
     /// Statuses new on outgoing documents' timelines.
     pub statuses: usize,
     pub acknowledged: usize,
-    /// Packages left pending (unreadable now, or the axis failed): fetched again next round.
+    /// Packages refused (changed on the way, unreadable, not signed by their sender): a document
+    /// is answered with status 02 and its reason, then acknowledged so it leaves the queue.
+    pub refused: usize,
+    /// Packages left pending (the axis failed or could not be reached): fetched again next round.
     pub failed: usize,
 }
 
@@ -492,6 +495,55 @@ struct PendingPage {
 #[derive(serde::Deserialize)]
 struct PendingItem {
     package_id: i64,
+    kind: String,
+    document_id: String,
+    sender_code: String,
+}
+
+/// Why a package fetched from the axis cannot go into the registers.
+#[derive(Debug, Clone, PartialEq)]
+enum Refusal {
+    /// Its signature does not verify here (changed on the way).
+    Signature(String),
+    /// Not an edXML package this endpoint can read.
+    Unreadable(String),
+    /// Signed, but not with the certificate the directory holds for its sender.
+    WrongSigner(String),
+}
+
+impl Refusal {
+    fn code(&self) -> &'static str {
+        match self {
+            Refusal::Signature(_) => "receipt_signature_invalid",
+            Refusal::Unreadable(_) => "receipt_unreadable",
+            Refusal::WrongSigner(_) => "receipt_wrong_signer",
+        }
+    }
+
+    /// The reason as the sender reads it in status 02: Vietnamese, then English.
+    fn description(&self) -> String {
+        let (name, value) = match self {
+            Refusal::Signature(r) | Refusal::Unreadable(r) => ("reason", r.clone()),
+            Refusal::WrongSigner(sender) => ("sender", sender.clone()),
+        };
+        let key = format!("documents.{}", self.code());
+        let text = |lang| platform::i18n::t_args(lang, &key, &[(name, value.clone())]);
+        format!(
+            "{} / {}",
+            text(platform::i18n::Lang::Vi),
+            text(platform::i18n::Lang::En)
+        )
+    }
+}
+
+/// What became of one package fetched from the axis.
+#[derive(Debug)]
+enum Taken {
+    /// In the registers (now or before): acknowledge it.
+    Done,
+    /// Not now (the axis failed): fetched again next round.
+    Later,
+    Refused(Refusal),
 }
 
 /// Fetch what waits for `ep`'s agency: each package into the registers, then acknowledged.
@@ -512,33 +564,100 @@ pub async fn fetch(db: &Db, ep: &Endpoint) -> Result<Fetched> {
     let page: PendingPage =
         serde_json::from_slice(&body).map_err(|e| EndpointError::Xml(e.to_string()))?;
     for item in page.items {
-        match take(db, ep, item.package_id, &mut done).await {
-            Ok(true) => {
-                let ack = ep
-                    .call(
-                        Method::POST,
-                        &format!("/api/v1/axis/packages/{}/ack", item.package_id),
-                        Vec::new(),
-                    )
-                    .await;
-                match ack {
-                    Ok((200..=299, _)) => done.acknowledged += 1,
-                    _ => done.failed += 1,
+        let taken = match take(db, ep, item.package_id, &mut done).await {
+            Ok(Taken::Done) => true,
+            Ok(Taken::Later) => false,
+            Ok(Taken::Refused(r)) => {
+                tracing::warn!(package = item.package_id, sender = %item.sender_code, refusal = ?r, "axis package refused");
+                match refuse(db, ep, &item, &r).await {
+                    Ok(()) => {
+                        done.refused += 1;
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(package = item.package_id, error = %e, "refusal not recorded");
+                        false
+                    }
                 }
             }
-            Ok(false) => done.failed += 1,
             Err(e) => {
                 tracing::warn!(package = item.package_id, error = %e, "axis package not taken");
-                done.failed += 1;
+                false
             }
+        };
+        if !taken {
+            done.failed += 1;
+            continue;
+        }
+        let ack = ep
+            .call(
+                Method::POST,
+                &format!("/api/v1/axis/packages/{}/ack", item.package_id),
+                Vec::new(),
+            )
+            .await;
+        match ack {
+            Ok((200..=299, _)) => done.acknowledged += 1,
+            _ => done.failed += 1,
         }
     }
     Ok(done)
 }
 
-/// Get one package and put it where it belongs; `Ok(true)` once it is committed (or was already
-/// there), so it may be acknowledged.
-async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Result<bool> {
+/// Record that `item` was refused, in one transaction: for a document, status 02 with the
+/// reason queued back to its sender (once per package, however often it is fetched again);
+/// the refusal in the audit chain. A status cannot be answered: it is only recorded.
+async fn refuse(db: &Db, ep: &Endpoint, item: &PendingItem, r: &Refusal) -> Result<()> {
+    let code = ep.agency.short();
+    let description = r.description();
+    let mut tx = db.begin().await?;
+    if item.kind == "document" {
+        let dedupe = format!("refused:{code}:{}", item.package_id);
+        let queued = outbox::enqueue(
+            &mut tx,
+            &outbox::NewOutbox {
+                agency_code: &code,
+                kind: "status",
+                outgoing_id: None,
+                incoming_id: None,
+                document_id: &item.document_id,
+                status_code: Some(StatusCode::Rejected.code()),
+                dedupe_key: &dedupe,
+                file_key: None,
+                description: Some(&description),
+                staff: None,
+            },
+        )
+        .await?;
+        if queued.is_none() {
+            // Refused before (the acknowledgement was lost): already recorded and queued.
+            tx.commit().await?;
+            return Ok(());
+        }
+        jobs::enqueue(&mut tx, outbox::wake(&code)).await?;
+    }
+    audit::append(
+        &mut tx,
+        &ep.actor(),
+        Change {
+            action: "documents.package_refused",
+            object_type: "doc_package",
+            object_id: item.package_id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({
+                "agency": code, "sender": item.sender_code, "kind": item.kind,
+                "document_id": item.document_id, "reason": r.code(), "description": description,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Get one package and put it where it belongs: [`Taken::Done`] once it is committed (or was
+/// already there), so it may be acknowledged.
+async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Result<Taken> {
     let (status, bytes) = match ep
         .call(
             Method::GET,
@@ -548,26 +667,20 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
         .await
     {
         Ok(r) => r,
-        Err(_) => return Ok(false),
+        Err(_) => return Ok(Taken::Later),
     };
     if status != 200 {
-        return Ok(false);
+        return Ok(Taken::Later);
     }
     let verified = match crate::xmldsig::verify(bytes.as_ref()) {
         Ok(v) => v,
-        Err(e) => {
-            // Changed on the way: never registered; left pending for an operator.
-            tracing::warn!(package = package_id, error = %e, "axis package signature refused");
-            return Ok(false);
-        }
+        // Changed on the way: never registered.
+        Err(e) => return Ok(Taken::Refused(Refusal::Signature(e.to_string()))),
     };
     let mut sink = edxml::MemorySink::default();
     let package = match edxml::read(bytes.as_ref(), &mut sink) {
         Ok(p) => p,
-        Err(e) => {
-            tracing::warn!(package = package_id, error = %e, "axis package unreadable");
-            return Ok(false);
-        }
+        Err(e) => return Ok(Taken::Refused(Refusal::Unreadable(e.to_string()))),
     };
     // Signed by the sender's certificate when this node's directory knows it (the axis checked
     // it against its own).
@@ -579,8 +692,7 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
         && let Some(fp) = a.fingerprint
         && fp != verified.fingerprint
     {
-        tracing::warn!(package = package_id, sender = %sender, "axis package not signed by its sender's certificate");
-        return Ok(false);
+        return Ok(Taken::Refused(Refusal::WrongSigner(sender.to_string())));
     }
     let actor = ep.actor();
     match package.body {
@@ -619,7 +731,7 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
             let code = ep.agency.short();
             let Some(outgoing_id) = outbox::outgoing_of(db, &code, &s.response_for).await? else {
                 // About a document this endpoint never sent: nothing to record.
-                return Ok(true);
+                return Ok(Taken::Done);
             };
             let mut tx = db.begin().await?;
             let staff = s.staff.as_ref().and_then(|x| x.staff.clone());
@@ -658,7 +770,7 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
             tx.commit().await?;
         }
     }
-    Ok(true)
+    Ok(Taken::Done)
 }
 
 /// The demo's agencies (`egov demo` plays the axis and both endpoints in one process, over

@@ -148,29 +148,12 @@ on_both!(
         assert_eq!(o.state, "sent");
         assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_packages").await, 1);
 
-        // A package not signed by the certificate B's directory holds for its sender: not
-        // registered, not acknowledged (left pending).
-        app.db
-            .execute(
-                "UPDATE doc_agencies SET fingerprint = 'aa' WHERE code = 'G22'",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let f = endpoint::fetch(&app.db, &b).await.unwrap();
-        assert_eq!((f.documents, f.acknowledged, f.failed), (0, 0, 1));
-        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_incoming").await, 0);
-        let fp = hex::encode(ring::digest::digest(&ring::digest::SHA256, RSA_CRT));
-        app.db
-            .execute(
-                "UPDATE doc_agencies SET fingerprint = $1 WHERE code = 'G22'",
-                platform::params![fp],
-            )
-            .await
-            .unwrap();
         // B fetches: one entry at 01, acknowledged; fetching again takes nothing.
         let f = endpoint::fetch(&app.db, &b).await.unwrap();
-        assert_eq!((f.documents, f.acknowledged, f.failed), (1, 1, 0));
+        assert_eq!(
+            (f.documents, f.acknowledged, f.refused, f.failed),
+            (1, 1, 0, 0)
+        );
         let f = endpoint::fetch(&app.db, &b).await.unwrap();
         assert_eq!(f, endpoint::Fetched::default());
         let (entry, document_id): (i64, String) = {
@@ -400,3 +383,144 @@ fn the_endpoint_configuration_is_all_or_nothing_and_says_what_is_wrong() {
     let bad = endpoint::from_config(&full("G22", "http://x", "rsa.key.der", "ec.crt.der"));
     assert!(bad.is_err());
 }
+
+on_both!(
+    a_package_its_recipient_cannot_take_goes_back_to_the_sender_as_status_02,
+    async |app: &TestApp| {
+        agency(
+            app,
+            "G22",
+            "Văn phòng Chính phủ",
+            RSA_CRT,
+            AgencyState::Active,
+        )
+        .await;
+        agency(app, "H41", "UBND tỉnh Nghệ An", EC_CRT, AgencyState::Active).await;
+        reg::set_office(&app.db, &id("G22"), "VPCP", &clerk())
+            .await
+            .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let base = testkit::serve(app.router.clone(), async move {
+            let _ = stopped.await;
+        })
+        .await;
+        let dir = files_root(&app.url).join("endpoint-refusal");
+        let files = FileStore::new(&dir);
+        let a = Endpoint::new(
+            id("G22"),
+            AgencyKey::from_pkcs8("G22", RSA_KEY, RSA_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let b = Endpoint::new(
+            id("H41"),
+            AgencyKey::from_pkcs8("H41", EC_KEY, EC_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let today = reg::today_vn();
+        let form = DraftForm {
+            doc_type: "Công văn".into(),
+            subject: "V/v rà soát danh bạ chứng thư số".into(),
+            summary: "Đề nghị rà soát.".into(),
+            signer_name: "Nguyễn Văn A".into(),
+            signer_position: "Phó Chủ nhiệm".into(),
+            recipients: "H41".into(),
+            urgency: "1".into(),
+            due_date: String::new(),
+        };
+        let out = reg::draft(&app.db, &id("G22"), &form, &clerk(), today)
+            .await
+            .unwrap();
+        let numbered = reg::number(&app.db, &id("G22"), out, &clerk(), today)
+            .await
+            .unwrap();
+        endpoint::send(&app.db, &files, &id("G22"), out, &clerk())
+            .await
+            .unwrap();
+        assert_eq!(
+            endpoint::deliver(&app.db, &a, now_ms())
+                .await
+                .unwrap()
+                .accepted,
+            1
+        );
+
+        // B's directory holds another certificate for G22 than the one that signed: B refuses
+        // the package, answers 02 with the reason, and acknowledges it so it leaves the queue.
+        let set_fingerprint = |fp: String| {
+            let db = app.db.clone();
+            async move {
+                db.execute(
+                    "UPDATE doc_agencies SET fingerprint = $1 WHERE code = 'G22'",
+                    platform::params![fp],
+                )
+                .await
+                .unwrap();
+            }
+        };
+        set_fingerprint("aa".repeat(32)).await;
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!(
+            (f.documents, f.refused, f.acknowledged, f.failed),
+            (0, 1, 1, 0)
+        );
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_incoming").await, 0);
+        assert_eq!(
+            endpoint::fetch(&app.db, &b).await.unwrap(),
+            endpoint::Fetched::default()
+        );
+        let queued = app
+            .db
+            .fetch_one(
+                "SELECT status_code, document_id, description FROM doc_outbox \
+                  WHERE agency_code = 'H41' AND kind = 'status'",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(queued.get::<String>("status_code").unwrap(), "02");
+        assert_eq!(
+            queued.get::<String>("document_id").unwrap(),
+            numbered.document_id
+        );
+        let description: String = queued.get("description").unwrap();
+        assert!(
+            description.contains("Không tiếp nhận")
+                && description.contains("Not accepted")
+                && description.contains("G22"),
+            "{description}"
+        );
+        assert_eq!(
+            n(
+                app,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'documents.package_refused'"
+            )
+            .await,
+            1
+        );
+
+        // The 02 reaches A's timeline with its reason.
+        set_fingerprint(hex::encode(ring::digest::digest(
+            &ring::digest::SHA256,
+            RSA_CRT,
+        )))
+        .await;
+        let d = endpoint::deliver(&app.db, &b, now_ms()).await.unwrap();
+        assert_eq!((d.accepted, d.rejected), (1, 0));
+        let f = endpoint::fetch(&app.db, &a).await.unwrap();
+        assert_eq!((f.statuses, f.acknowledged), (1, 1));
+        let timeline = outbox::timeline(&app.db, "G22", out).await.unwrap();
+        assert_eq!(timeline.len(), 1, "{timeline:?}");
+        assert_eq!(
+            (timeline[0].recipient.as_str(), timeline[0].status.as_str()),
+            ("H41", "02")
+        );
+        assert_eq!(
+            timeline[0].description.as_deref(),
+            Some(description.as_str())
+        );
+        let _ = stop.send(());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+);
