@@ -386,6 +386,18 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
             Ok(())
         }
     });
+    // The axis's counts of the latest month whose cut-off window ended, filed as each
+    // connected province's e-Government report (documents::engine::indicators).
+    r.register("documents.indicators", |db, _job| async move {
+        let period = reporting::model::calendar::latest_due_month(registry::Day::today().0);
+        let f = documents::engine::indicators::file_month(&db, period)
+            .await
+            .map_err(Fault::other)?;
+        if f.written > 0 || !f.refused.is_empty() {
+            tracing::info!(period = %period.id(), written = f.written, unchanged = f.unchanged, refused = f.refused.len(), "axis counts filed as reports");
+        }
+        Ok(())
+    });
     // Live-update events older than a day (platform::live).
     r.register("live.prune", |db, _job| async move {
         platform::live::prune(&db).await?;
@@ -443,6 +455,12 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
     jobs::enqueue_now(
         db,
         NewJob::new("live.prune", serde_json::json!({})).dedupe(format!("live.prune:{hour}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("documents.indicators", serde_json::json!({}))
+            .dedupe(format!("documents.indicators:{hour}")),
     )
     .await?;
     jobs::enqueue_now(

@@ -2,4 +2,5 @@
 
 pub mod axis;
 pub mod endpoint;
+pub mod indicators;
 pub mod registers;

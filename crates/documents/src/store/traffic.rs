@@ -155,3 +155,53 @@ pub async fn latest_expired(db: &Db, limit: i64) -> DbResult<Vec<Expired>> {
     )
     .await
 }
+
+/// Documents each sender had accepted by the axis in `[from_ms, to_ms)`.
+pub async fn documents_sent_between(
+    db: &Db,
+    from_ms: i64,
+    to_ms: i64,
+) -> DbResult<Vec<(String, i64)>> {
+    db.fetch_all(
+        "SELECT sender_code, COUNT(*) AS n FROM doc_packages \
+          WHERE kind = 'document' AND received_at >= $1 AND received_at < $2 \
+          GROUP BY sender_code",
+        params![from_ms, to_ms],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.get("sender_code")?, r.get("n")?)))
+    .collect()
+}
+
+/// Documents each recipient fetched and acknowledged in `[from_ms, to_ms)`.
+pub async fn documents_received_between(
+    db: &Db,
+    from_ms: i64,
+    to_ms: i64,
+) -> DbResult<Vec<(String, i64)>> {
+    db.fetch_all(
+        "SELECT d.recipient_code, COUNT(*) AS n \
+           FROM doc_deliveries d JOIN doc_packages p ON p.id = d.package_id \
+          WHERE p.kind = 'document' AND d.state = 'acknowledged' \
+            AND d.acknowledged_at >= $1 AND d.acknowledged_at < $2 \
+          GROUP BY d.recipient_code",
+        params![from_ms, to_ms],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.get("recipient_code")?, r.get("n")?)))
+    .collect()
+}
+
+/// Any package (document or status) accepted in `[from_ms, to_ms)`: whether this node worked as
+/// the axis then.
+pub async fn any_between(db: &Db, from_ms: i64, to_ms: i64) -> DbResult<bool> {
+    Ok(db
+        .fetch_optional(
+            "SELECT id FROM doc_packages WHERE received_at >= $1 AND received_at < $2 LIMIT 1",
+            params![from_ms, to_ms],
+        )
+        .await?
+        .is_some())
+}

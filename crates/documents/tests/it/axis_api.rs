@@ -772,3 +772,144 @@ on_both!(
         );
     }
 );
+
+/// Values and status of a province's `BC-CPDT-THANG` report: (EDOC_SENT, EDOC_RECEIVED, status).
+async fn edoc_report(
+    app: &TestApp,
+    province: &str,
+    period: &reporting::model::period::Period,
+) -> (Option<f64>, Option<f64>, String) {
+    let unit: i64 = app
+        .db
+        .fetch_one(
+            "SELECT id FROM units WHERE code = $1 AND level = 'province' AND valid_to IS NULL",
+            platform::params![province],
+        )
+        .await
+        .unwrap()
+        .get("id")
+        .unwrap();
+    let template = reporting::query::template(&app.db, "BC-CPDT-THANG")
+        .await
+        .unwrap()
+        .expect("the e-Government template is shipped");
+    let ids: Vec<i64> = template.indicators.iter().map(|i| i.id).collect();
+    let code_of = |id: i64| {
+        template
+            .indicators
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.code.clone())
+            .unwrap()
+    };
+    let values = reporting::query::unit_values(&app.db, unit, &ids, &[*period])
+        .await
+        .unwrap();
+    let value = |code: &str| {
+        values
+            .iter()
+            .find(|((id, _), _)| code_of(*id) == code)
+            .map(|(_, v)| *v)
+    };
+    let status = app
+        .db
+        .fetch_optional(
+            "SELECT s.status FROM submissions s JOIN report_templates t ON t.id = s.template_id \
+              WHERE t.code = 'BC-CPDT-THANG' AND s.unit_id = $1 AND s.period = $2",
+            platform::params![unit, period.id()],
+        )
+        .await
+        .unwrap()
+        .map(|r| r.get::<String>("status").unwrap())
+        .unwrap_or_default();
+    (value("EDOC_SENT"), value("EDOC_RECEIVED"), status)
+}
+
+on_both!(
+    the_axis_files_each_provinces_electronic_document_counts_as_a_report,
+    async |app: &TestApp| {
+        use documents::engine::indicators;
+        reporting::engine::reference::load_default(
+            &app.db,
+            &platform::audit::Actor::system("test"),
+        )
+        .await
+        .unwrap();
+        let w = world(app).await;
+        agency(
+            app,
+            "H29",
+            "UBND Thành phố Hồ Chí Minh",
+            EC_CRT,
+            AgencyState::Active,
+        )
+        .await;
+        let hcm = AgencyKey::from_pkcs8("H29", EC_KEY, EC_CRT).unwrap();
+        let period =
+            reporting::model::period::Period::month_containing_cutoff(registry::Day::today().0);
+        // Nothing exchanged yet: nothing filed.
+        assert_eq!(
+            indicators::file_month(&app.db, period).await.unwrap(),
+            indicators::Filed::default()
+        );
+        // The Government Office writes to Nghệ An and Hồ Chí Minh City; Nghệ An writes back.
+        let to_both =
+            w.a.sign_package(&document(
+                ("G22", "Văn phòng Chính phủ"),
+                &[
+                    ("H41", "UBND tỉnh Nghệ An"),
+                    ("H29", "UBND Thành phố Hồ Chí Minh"),
+                ],
+                "701",
+            ))
+            .unwrap();
+        let (_, reply) = send_package(app, &w.a, &to_both).await;
+        let id = outcome(&reply).package_id.unwrap();
+        let from_b =
+            w.b.sign_package(&document(
+                ("H41", "UBND tỉnh Nghệ An"),
+                &[("G22", "Văn phòng Chính phủ")],
+                "702",
+            ))
+            .unwrap();
+        assert_eq!(
+            send_package(app, &w.b, &from_b).await.0.status,
+            StatusCode::CREATED
+        );
+        let r = post(app, &w.b, &format!("/api/v1/axis/packages/{id}/ack")).await;
+        assert_eq!(r.status, StatusCode::OK);
+
+        // Filed: Nghệ An sent 1 and received 1; Hồ Chí Minh City sent none and fetched none yet.
+        // The Government Office is not a province: no report of its own.
+        let f = indicators::file_month(&app.db, period).await.unwrap();
+        assert_eq!(
+            (f.written, f.unchanged, f.refused.len()),
+            (2, 0, 0),
+            "{f:?}"
+        );
+        assert_eq!(
+            edoc_report(app, "40", &period).await,
+            (Some(1.0), Some(1.0), "submitted".to_owned())
+        );
+        assert_eq!(
+            edoc_report(app, "79", &period).await,
+            (Some(0.0), Some(0.0), "submitted".to_owned())
+        );
+        // Filed again with the same counts: nothing changes.
+        let f = indicators::file_month(&app.db, period).await.unwrap();
+        assert_eq!((f.written, f.unchanged), (0, 2), "{f:?}");
+
+        // Hồ Chí Minh City fetches its document after the report was submitted: the submitted
+        // figure is not overwritten behind the approver's back; the refusal is reported.
+        let r = post(app, &hcm, &format!("/api/v1/axis/packages/{id}/ack")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let f = indicators::file_month(&app.db, period).await.unwrap();
+        assert_eq!((f.written, f.unchanged), (0, 1), "{f:?}");
+        assert_eq!(f.refused.len(), 1, "{f:?}");
+        assert_eq!(f.refused[0].0, "H29");
+        assert_eq!(
+            edoc_report(app, "79", &period).await,
+            (Some(0.0), Some(0.0), "submitted".to_owned())
+        );
+    }
+);

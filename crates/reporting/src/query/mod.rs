@@ -59,6 +59,12 @@ pub async fn shared_catalogue(
         .await
 }
 
+/// The report template bearing `code`: for a capability that files reports of its own through
+/// [`crate::engine::save::save`] (the document axis files its counts).
+pub async fn template(db: &Db, code: &str) -> DbResult<Option<crate::model::template::Template>> {
+    store::templates::template(db, code).await
+}
+
 /// Why a query has no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
