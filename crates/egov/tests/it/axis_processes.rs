@@ -3,7 +3,8 @@
 //! with its own SQLite database and data directory, talking over loopback HTTP. A sends, B
 //! receives into its incoming register, registers and assigns; A sees 01 → 03 → 04. Then the
 //! axis is killed with SIGKILL in the middle of a few sends and restarted: every document
-//! reaches B exactly once, and every acknowledged package is there.
+//! reaches B exactly once, and every acknowledged package is there. Then B is offline for a
+//! while (killed): what A sends waits on the axis, and B gets all of it, once, when it returns.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -45,8 +46,25 @@ struct Node {
     endpoint: Option<(String, &'static str, PathBuf, PathBuf)>,
 }
 
+/// A running `egov` process, killed when dropped: a failing assertion leaves no server behind.
+struct Running(Child);
+
+impl Running {
+    /// SIGKILL, and wait for the process to end.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 impl Node {
-    fn start(&self) -> Child {
+    fn start(&self) -> Running {
         let mut c = Command::new(env!("CARGO_BIN_EXE_egov"));
         c.args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
             .env("EGOV_DATABASE_URL", &self.url)
@@ -71,7 +89,7 @@ impl Node {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        child
+        Running(child)
     }
 }
 
@@ -269,8 +287,7 @@ async fn three_processes_exchange_documents_and_survive_a_killed_axis() {
     for i in 0..3 {
         sent.push(send(&a_db, &a_files, &format!("Văn bản trước sự cố {i}")).await);
     }
-    axis_p.kill().unwrap(); // SIGKILL
-    axis_p.wait().unwrap();
+    axis_p.kill(); // SIGKILL
     for i in 0..3 {
         sent.push(send(&a_db, &a_files, &format!("Văn bản khi trục ngừng {i}")).await);
     }
@@ -337,9 +354,65 @@ async fn three_processes_exchange_documents_and_survive_a_killed_axis() {
     }
     assert_eq!(timeline(&a_db, first).await, ["01", "03", "04"]);
 
+    // B offline for a while: what A sends is accepted by the axis and waits there for B.
+    b_p.kill();
+    let before = sent.len();
+    for i in 0..3 {
+        sent.push(
+            send(
+                &a_db,
+                &a_files,
+                &format!("Văn bản khi cơ quan nhận ngừng {i}"),
+            )
+            .await,
+        );
+    }
+    until("the axis holds A's documents for B", 60, || async {
+        n(
+            &axis_db,
+            "SELECT COUNT(*) AS n FROM doc_deliveries WHERE recipient_code = 'H41' AND state = 'pending'",
+        )
+        .await
+            == 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        n(&b_db, "SELECT COUNT(*) AS n FROM doc_incoming").await,
+        before as i64,
+        "nothing reaches B while it is down"
+    );
+    // B returns: it gets everything, once, and A sees each 01.
+    b_p = b.start();
+    until("B gets what waited for it", 120, || async {
+        n(&b_db, "SELECT COUNT(*) AS n FROM doc_incoming").await == sent.len() as i64
+            && n(
+                &axis_db,
+                "SELECT COUNT(*) AS n FROM doc_deliveries WHERE state = 'pending'",
+            )
+            .await
+                == 0
+    })
+    .await;
+    assert_eq!(
+        n(
+            &b_db,
+            "SELECT COUNT(DISTINCT document_id) AS n FROM doc_incoming"
+        )
+        .await,
+        sent.len() as i64
+    );
+    until("every 01 back at A", 120, || async {
+        let mut all = true;
+        for out in &sent[before..] {
+            all &= timeline(&a_db, *out).await.first().map(String::as_str) == Some("01");
+        }
+        all
+    })
+    .await;
+
     for p in [&mut axis_p, &mut a_p, &mut b_p] {
-        let _ = p.kill();
-        let _ = p.wait();
+        p.kill();
     }
     for db in [axis_db, a_db, b_db] {
         db.close().await;
@@ -357,21 +430,23 @@ async fn the_demo_exchanges_documents_between_its_agencies_through_its_own_axis(
     let _ = std::fs::remove_dir_all(&root);
     let data = root.join("data");
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_egov"))
-        .args([
-            "demo",
-            "--data",
-            data.to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("EGOV_AXIS_POLL_SECONDS", "1")
-        .env_remove("EGOV_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_egov"))
+            .args([
+                "demo",
+                "--data",
+                data.to_str().unwrap(),
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("EGOV_AXIS_POLL_SECONDS", "1")
+            .env_remove("EGOV_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     for line in lines.by_ref() {
         if line.unwrap().contains("http://127.0.0.1") {
             break;
@@ -432,8 +507,7 @@ async fn the_demo_exchanges_documents_between_its_agencies_through_its_own_axis(
                 .any(|t| t.status == "01" && t.recipient == "H29")
     })
     .await;
-    let _ = child.kill();
-    let _ = child.wait();
+    child.kill();
     db.close().await;
     let _ = std::fs::remove_dir_all(&root);
 }
