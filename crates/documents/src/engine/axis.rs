@@ -13,6 +13,7 @@ use platform::files::{FileError, FileStore, Stored};
 use crate::edxml::{self, Body, ReadError};
 use crate::model::agency::AgencyId;
 use crate::model::problem::Problem;
+use crate::model::status::{BusinessType, StatusCode};
 use crate::store::agencies::{self, Agency, AgencyState};
 use crate::store::packages::{self, NewPackage, Pending};
 use crate::xmldsig::{self, SignatureError};
@@ -262,9 +263,29 @@ impl Axis {
                 if !problems.is_empty() {
                     return Ok(Err(problems));
                 }
+                // A revocation, update or replacement (the business block) names a document
+                // this sender sent before, and is a package of its own beside the first.
+                let business = package
+                    .business
+                    .as_ref()
+                    .map_or(BusinessType::New, |b| b.kind);
+                let dedupe_key = if business == BusinessType::New {
+                    format!("document:{}", d.id())
+                } else {
+                    match packages::document(&self.db, &d.id()).await? {
+                        Some((_, sender)) if sender == caller.code => {}
+                        _ => {
+                            return Ok(Err(reject(
+                                "unknown_document",
+                                "edXMLHeader/TraceHeaderList/Bussiness/BussinessDocType",
+                            )));
+                        }
+                    }
+                    format!("document:{}:business:{}", d.id(), business.code())
+                };
                 Routed {
                     kind: "document",
-                    dedupe_key: format!("document:{}", d.id()),
+                    dedupe_key,
                     document_id: d.id(),
                     status_code: None,
                     recipients,
@@ -285,24 +306,50 @@ impl Axis {
                         "edXMLHeader/Status/ResponseFor/DocumentId",
                     )));
                 };
-                if !packages::addressed_to(&self.db, doc_package, &caller.code).await? {
+                // The sender asks its recipients to give the document back (13); every other
+                // status goes from a recipient to the sender.
+                let from_sender = doc_sender == caller.code;
+                if from_sender != (s.code == StatusCode::TakeBackRequested) {
+                    return Ok(Err(reject(
+                        if from_sender {
+                            "status_not_for_sender"
+                        } else {
+                            "take_back_by_sender_only"
+                        },
+                        "edXMLHeader/Status/ResponseFor/DocumentId",
+                    )));
+                }
+                if !from_sender
+                    && !packages::addressed_to(&self.db, doc_package, &caller.code).await?
+                {
                     return Ok(Err(reject(
                         "not_a_recipient",
                         "edXMLHeader/Status/ResponseFor/DocumentId",
                     )));
                 }
+                let recipients = if from_sender {
+                    packages::recipients_of(&self.db, doc_package).await?
+                } else {
+                    vec![doc_sender]
+                };
                 Routed {
                     kind: "status",
+                    // A status is named by what it says: the same one sent again is answered
+                    // with the first outcome; two in the same second differ by their
+                    // description (time stamps have second precision).
                     dedupe_key: format!(
-                        "status:{}:{}:{}:{}",
+                        "status:{}:{}:{}:{}:{}",
                         s.response_for,
                         caller.code,
                         s.code.code(),
-                        s.timestamp.unix_timestamp()
+                        s.timestamp.unix_timestamp(),
+                        &hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                            s.description.as_deref().unwrap_or_default().as_bytes()
+                        ))[..16]
                     ),
                     document_id: s.response_for.clone(),
                     status_code: Some(s.code.code().to_owned()),
-                    recipients: vec![doc_sender],
+                    recipients,
                 }
             }
         };

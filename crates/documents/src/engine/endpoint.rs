@@ -27,12 +27,14 @@ use platform::http_client::{HttpClient, Limits};
 use platform::jobs;
 
 use crate::client::{AgencyKey, Reply, read_answer};
-use crate::edxml::{self, AttachmentSource, Body, StaffInfo, StatusMessage, TraceHeader};
+use crate::edxml::{
+    self, AttachmentSource, Body, Business, BusinessSpelling, StaffInfo, StatusMessage, TraceHeader,
+};
 use crate::model::agency::AgencyId;
 use crate::model::document::{Draft, Organization, Signer};
 use crate::model::problem::Problem;
 use crate::model::register::{self, DocType, OutgoingState};
-use crate::model::status::{Priority, StatusCode};
+use crate::model::status::{BusinessType, Priority, StatusCode};
 use crate::store::outbox::{self, NewOutbox, NewStatus};
 use crate::store::registers::{self as reg_store, Register};
 
@@ -220,6 +222,213 @@ pub async fn send(
                 .arg("to", "sent"),
         ]));
     }
+    let (document_id, stored, attachments) = write_package(db, files, agency, &o, None).await?;
+    let mut tx = db.begin().await?;
+    let queued = outbox::enqueue(
+        &mut tx,
+        &NewOutbox {
+            agency_code: &code,
+            kind: "document",
+            outgoing_id: Some(outgoing_id),
+            incoming_id: None,
+            document_id: &document_id,
+            status_code: None,
+            dedupe_key: &format!("document:{code}:{document_id}"),
+            file_key: Some(&stored.key),
+            description: None,
+            staff: None,
+        },
+    )
+    .await?;
+    let Some(id) = queued else {
+        drop(tx);
+        // Queued already (a second click): the first package stands.
+        return Ok(outbox::for_outgoing(db, &code, outgoing_id)
+            .await?
+            .last()
+            .map_or(0, |o| o.id));
+    };
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.outgoing_queued",
+            object_type: "doc_outgoing",
+            object_id: outgoing_id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({
+                "document_id": document_id, "outbox": id, "attachments": attachments,
+                "sha256": stored.key,
+            })),
+        },
+    )
+    .await?;
+    jobs::enqueue(&mut tx, outbox::wake(&code)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Revoke a sent document through the axis (business type 1, with the reason): the register's
+/// entry becomes revoked and the revocation package is queued, in one transaction; each
+/// recipient withdraws its entry and answers 15. Returns the outbox row.
+pub async fn revoke(
+    db: &Db,
+    files: &FileStore,
+    agency: &AgencyId,
+    outgoing_id: i64,
+    reason: &str,
+    actor: &Actor,
+) -> Result<i64> {
+    let code = agency.short();
+    let o = reg_store::outgoing(db, &code, outgoing_id)
+        .await?
+        .ok_or(EndpointError::NotFound)?;
+    let mut tx = db.begin().await?;
+    let reason = super::registers::revoke_in(&mut tx, agency, outgoing_id, reason, actor)
+        .await
+        .map_err(register_error)?;
+    let business = Business {
+        document_id: None,
+        kind: BusinessType::Revoke,
+        reason: Some(reason.clone()),
+        paper: None,
+        staff: None,
+        spelling: BusinessSpelling::Bussiness,
+    };
+    let (document_id, stored, _) = write_package(db, files, agency, &o, Some(&business)).await?;
+    let id = outbox::enqueue(
+        &mut tx,
+        &NewOutbox {
+            agency_code: &code,
+            kind: "document",
+            outgoing_id: Some(outgoing_id),
+            incoming_id: None,
+            document_id: &document_id,
+            status_code: None,
+            dedupe_key: &format!("{REVOCATION}{code}:{document_id}"),
+            file_key: Some(&stored.key),
+            description: Some(&reason),
+            staff: Some(&actor.name),
+        },
+    )
+    .await?
+    .ok_or(EndpointError::Invalid(vec![
+        Problem::new("", "outgoing_transition_invalid")
+            .arg("from", "revoked")
+            .arg("to", "revoked"),
+    ]))?;
+    jobs::enqueue(&mut tx, outbox::wake(&code)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Ask the recipients of a sent document to give it back (status 13, with the reason); each
+/// answers 15 (given back) or 16 (kept), on the document's timeline. Asking again is allowed
+/// (a new request after a refusal). Returns the outbox row.
+pub async fn request_take_back(
+    db: &Db,
+    agency: &AgencyId,
+    outgoing_id: i64,
+    reason: &str,
+    actor: &Actor,
+) -> Result<i64> {
+    let code = agency.short();
+    let reason = reason.trim();
+    let mut problems = Vec::new();
+    if reason.is_empty() {
+        problems.push(Problem::new(register::field::REASON, "required"));
+    } else if reason.chars().any(char::is_control) {
+        problems.push(Problem::new(register::field::REASON, "control_character"));
+    } else if reason.chars().count() > register::NOTE_MAX {
+        problems.push(
+            Problem::new(register::field::REASON, "too_long")
+                .arg("max", register::NOTE_MAX.to_string()),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(EndpointError::Invalid(problems));
+    }
+    let o = reg_store::outgoing(db, &code, outgoing_id)
+        .await?
+        .ok_or(EndpointError::NotFound)?;
+    // The name it went out under: its package's.
+    let Some(document_id) = outbox::for_outgoing(db, &code, outgoing_id)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == "document")
+        .map(|r| r.document_id)
+    else {
+        return Err(take_back_refused(&o.state));
+    };
+    let mut tx = db.begin().await?;
+    if reg_store::set_outgoing_take_back(&mut tx, outgoing_id, reason).await? != 1 {
+        return Err(take_back_refused(&o.state));
+    }
+    let now = platform::db::now_ms();
+    let id = outbox::enqueue(
+        &mut tx,
+        &NewOutbox {
+            agency_code: &code,
+            kind: "status",
+            outgoing_id: Some(outgoing_id),
+            incoming_id: None,
+            document_id: &document_id,
+            status_code: Some(StatusCode::TakeBackRequested.code()),
+            dedupe_key: &format!("takeback:{code}:{document_id}:{now}"),
+            file_key: None,
+            description: Some(reason),
+            staff: Some(&actor.name),
+        },
+    )
+    .await?
+    .unwrap_or(0);
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.outgoing_take_back_requested",
+            object_type: "doc_outgoing",
+            object_id: outgoing_id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "document_id": document_id, "reason": reason })),
+        },
+    )
+    .await?;
+    jobs::enqueue(&mut tx, outbox::wake(&code)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Outbox rows of a revocation start with this (their package is a document's, re-sent).
+const REVOCATION: &str = "revoke:";
+
+fn take_back_refused(state: &str) -> EndpointError {
+    EndpointError::Invalid(vec![
+        Problem::new("", "outgoing_transition_invalid")
+            .arg("from", state.to_owned())
+            .arg("to", "13"),
+    ])
+}
+
+fn register_error(e: super::registers::RegisterError) -> EndpointError {
+    match e {
+        super::registers::RegisterError::Invalid(p) => EndpointError::Invalid(p),
+        super::registers::RegisterError::NotFound => EndpointError::NotFound,
+        other => EndpointError::Xml(other.to_string()),
+    }
+}
+
+/// The edXML package of an outgoing entry, unsigned, stored by its digest: its number,
+/// notation, type, subject, signer, recipients and, for a new document, its attachments; with
+/// `business`, the business block (a revocation carries no attachments).
+async fn write_package(
+    db: &Db,
+    files: &FileStore,
+    agency: &AgencyId,
+    o: &reg_store::Outgoing,
+    business: Option<&Business>,
+) -> Result<(String, platform::files::Stored, usize)> {
+    let outgoing_id = o.id;
     let doc_type = u32::try_from(o.doc_type)
         .ok()
         .and_then(DocType::from_code)
@@ -277,7 +486,11 @@ pub async fn send(
     .check()
     .map_err(EndpointError::Invalid)?;
     let document_id = document.id();
-    let refs = reg_store::files(db, Register::Outgoing, outgoing_id).await?;
+    let refs = if business.is_some() {
+        Vec::new()
+    } else {
+        reg_store::files(db, Register::Outgoing, outgoing_id).await?
+    };
     let mut contents = Vec::new();
     for f in &refs {
         contents.push(files.get(&f.file_key)?);
@@ -300,56 +513,18 @@ pub async fn send(
             organ_id: agency.to_string(),
             timestamp: time::OffsetDateTime::now_utc(),
         }];
-        write_xml(
+        edxml::write(
+            Vec::new(),
             &Body::Document(Box::new(document)),
             &trace,
+            business,
+            &[],
             &mut attachments,
-        )?
+        )
+        .map_err(|e| EndpointError::Xml(e.to_string()))?
     };
     let stored = files.put(&mut xml.as_slice(), edxml::MAX_PACKAGE_BYTES)?;
-    let mut tx = db.begin().await?;
-    let queued = outbox::enqueue(
-        &mut tx,
-        &NewOutbox {
-            agency_code: &code,
-            kind: "document",
-            outgoing_id: Some(outgoing_id),
-            incoming_id: None,
-            document_id: &document_id,
-            status_code: None,
-            dedupe_key: &format!("document:{code}:{document_id}"),
-            file_key: Some(&stored.key),
-            description: None,
-            staff: None,
-        },
-    )
-    .await?;
-    let Some(id) = queued else {
-        drop(tx);
-        // Queued already (a second click): the first package stands.
-        return Ok(outbox::for_outgoing(db, &code, outgoing_id)
-            .await?
-            .last()
-            .map_or(0, |o| o.id));
-    };
-    audit::append(
-        &mut tx,
-        actor,
-        Change {
-            action: "documents.outgoing_queued",
-            object_type: "doc_outgoing",
-            object_id: outgoing_id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({
-                "document_id": document_id, "outbox": id, "attachments": refs.len(),
-                "sha256": stored.key,
-            })),
-        },
-    )
-    .await?;
-    jobs::enqueue(&mut tx, outbox::wake(&code)).await?;
-    tx.commit().await?;
-    Ok(id)
+    Ok((document_id, stored, refs.len()))
 }
 
 /// What one delivery round did.
@@ -423,7 +598,11 @@ pub async fn deliver(db: &Db, ep: &Endpoint, now: i64) -> Result<Delivered> {
         };
         match answer {
             Reply::Outcome(a) if a.outcome == "accepted" => {
-                if let (Some(entry), "document") = (o.outgoing_id, o.kind.as_str()) {
+                if let (Some(entry), "document", false) = (
+                    o.outgoing_id,
+                    o.kind.as_str(),
+                    o.dedupe_key.starts_with(REVOCATION),
+                ) {
                     match super::registers::mark_sent(
                         db,
                         &ep.agency,
@@ -479,6 +658,10 @@ pub struct Fetched {
     pub documents: usize,
     /// Statuses new on outgoing documents' timelines.
     pub statuses: usize,
+    /// Incoming entries withdrawn because their sender revoked them (15 sent back).
+    pub withdrawn: usize,
+    /// Senders' requests to take a document back (13), waiting for a clerk's answer.
+    pub take_back_requests: usize,
     pub acknowledged: usize,
     /// Packages refused (changed on the way, unreadable, not signed by their sender): a document
     /// is answered with status 02 and its reason, then acknowledged so it leaves the queue.
@@ -695,7 +878,38 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
         return Ok(Taken::Refused(Refusal::WrongSigner(sender.to_string())));
     }
     let actor = ep.actor();
+    let revocation = package
+        .business
+        .as_ref()
+        .filter(|b| b.kind == BusinessType::Revoke);
     match package.body {
+        Body::Document(d) if revocation.is_some() => {
+            let reason = revocation.and_then(|b| b.reason.as_deref());
+            if super::registers::revoked_by_sender(db, &ep.agency, &d.id(), reason, &actor)
+                .await
+                .map_err(|e| EndpointError::Xml(e.to_string()))?
+                .is_some()
+            {
+                done.withdrawn += 1;
+            }
+        }
+        Body::Status(s) if s.code == StatusCode::TakeBackRequested => {
+            let at = i64::try_from(s.timestamp.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+            if super::registers::take_back_requested(
+                db,
+                &ep.agency,
+                &s.response_for,
+                s.description.as_deref(),
+                at,
+                &actor,
+            )
+            .await
+            .map_err(|e| EndpointError::Xml(e.to_string()))?
+            .is_some()
+            {
+                done.take_back_requests += 1;
+            }
+        }
         Body::Document(d) => {
             let r = super::registers::receive(db, &ep.agency, &d, Some(package_id), &actor)
                 .await

@@ -8,7 +8,7 @@
 //! fetched.
 
 use platform::audit::{self, Actor, Change};
-use platform::db::{Db, DbError};
+use platform::db::{Db, DbError, Tx};
 use platform::files::{FileError, FileStore};
 use reporting::model::period::HolidayCalendar;
 use time::Date;
@@ -258,6 +258,21 @@ pub async fn revoke(
     reason: &str,
     actor: &Actor,
 ) -> Result<()> {
+    let mut tx = db.begin().await?;
+    revoke_in(&mut tx, agency, id, reason, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`revoke`] in the caller's transaction (the axis's revocation package is queued in it);
+/// returns the reason as kept.
+pub async fn revoke_in(
+    tx: &mut Tx,
+    agency: &AgencyId,
+    id: i64,
+    reason: &str,
+    actor: &Actor,
+) -> Result<String> {
     let reason = reason.trim().to_owned();
     if reason.is_empty() {
         return Err(RegisterError::one("reason", "required"));
@@ -270,8 +285,8 @@ pub async fn revoke(
             Problem::new(field::REASON, "too_long").arg("max", register::NOTE_MAX.to_string()),
         ]));
     }
-    outgoing_move(
-        db,
+    outgoing_move_in(
+        tx,
         agency,
         id,
         OutgoingState::Revoked,
@@ -279,7 +294,8 @@ pub async fn revoke(
         Some(&reason),
         actor,
     )
-    .await
+    .await?;
+    Ok(reason)
 }
 
 async fn outgoing_move(
@@ -291,9 +307,23 @@ async fn outgoing_move(
     reason: Option<&str>,
     actor: &Actor,
 ) -> Result<()> {
-    let code = agency.short();
     let mut tx = db.begin().await?;
-    let o = store::outgoing_in(&mut tx, &code, id)
+    outgoing_move_in(&mut tx, agency, id, next, package_id, reason, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn outgoing_move_in(
+    tx: &mut Tx,
+    agency: &AgencyId,
+    id: i64,
+    next: OutgoingState,
+    package_id: Option<i64>,
+    reason: Option<&str>,
+    actor: &Actor,
+) -> Result<()> {
+    let code = agency.short();
+    let o = store::outgoing_in(tx, &code, id)
         .await?
         .ok_or(RegisterError::NotFound)?;
     let from = OutgoingState::parse(&o.state).unwrap_or(OutgoingState::Draft);
@@ -305,14 +335,14 @@ async fn outgoing_move(
         ]));
     }
     let changed = match next {
-        OutgoingState::Sent => store::set_sent(&mut tx, id, package_id).await?,
-        _ => store::set_revoked(&mut tx, id, reason.unwrap_or_default()).await?,
+        OutgoingState::Sent => store::set_sent(tx, id, package_id).await?,
+        _ => store::set_revoked(tx, id, reason.unwrap_or_default()).await?,
     };
     if changed != 1 {
         return Err(RegisterError::Conflict);
     }
     audit::append(
-        &mut tx,
+        tx,
         actor,
         Change {
             action: match next {
@@ -329,7 +359,6 @@ async fn outgoing_move(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -466,7 +495,19 @@ pub async fn act(
         .await?
         .ok_or(RegisterError::NotFound)?;
     let from = StatusCode::parse(&e.status).unwrap_or(StatusCode::Arrived);
+    if e.withdrawn.is_some() {
+        return Err(RegisterError::one("", "incoming_withdrawn"));
+    }
     let to = action.check(from).map_err(RegisterError::Invalid)?;
+    if action.answers_take_back() {
+        answer_take_back(&mut tx, &code, &e, action, actor).await?;
+        tx.commit().await?;
+        return Ok(Acted {
+            status: from,
+            incoming_number: None,
+            due_date: e.due_date,
+        });
+    }
     if let Some(d) = handling_days
         && !(1..=365).contains(&d)
     {
@@ -541,6 +582,162 @@ pub async fn act(
         incoming_number,
         due_date: due.or(e.due_date),
     })
+}
+
+/// The clerk's answer to the sender's request to take `e` back: 15 gives it back (the entry is
+/// withdrawn, kept for the record), 16 keeps it with a reason; either goes back to the sender.
+async fn answer_take_back(
+    tx: &mut Tx,
+    code: &str,
+    e: &store::Incoming,
+    action: &IncomingAction,
+    actor: &Actor,
+) -> Result<()> {
+    if e.take_back_requested_at.is_none() {
+        return Err(RegisterError::one("", "take_back_not_requested"));
+    }
+    let to = action.target();
+    let note = match action {
+        IncomingAction::KeepIt { reason } => Some(reason.trim().to_owned()),
+        _ => e.take_back_reason.clone(),
+    };
+    let changed = match action {
+        IncomingAction::GiveBack => {
+            store::set_withdrawn(tx, e.id, "taken_back", e.take_back_reason.as_deref()).await?
+        }
+        _ => store::set_take_back_request(tx, e.id, None).await?,
+    };
+    if changed != 1 {
+        return Err(RegisterError::Conflict);
+    }
+    store::add_history(tx, e.id, to.code(), &actor.name, note.as_deref()).await?;
+    if e.package_id.is_some() {
+        crate::store::outbox::enqueue_status(
+            tx,
+            code,
+            e.id,
+            &e.document_id,
+            to.code(),
+            note.as_deref(),
+            &actor.name,
+        )
+        .await?;
+    }
+    audit::append(
+        tx,
+        actor,
+        Change {
+            action: "documents.incoming_take_back_answered",
+            object_type: "doc_incoming",
+            object_id: e.id.to_string(),
+            before: Some(serde_json::json!({ "take_back_reason": e.take_back_reason })),
+            after: Some(serde_json::json!({
+                "status": to.code(), "action": action.name(), "note": note,
+                "withdrawn": matches!(action, IncomingAction::GiveBack),
+            })),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The sender asked (status 13) to take back the document it sent as `document_id`: the entry
+/// records the request until a clerk answers. Nothing when the agency never received it or it
+/// was withdrawn already. Returns the entry.
+pub async fn take_back_requested(
+    db: &Db,
+    agency: &AgencyId,
+    document_id: &str,
+    reason: Option<&str>,
+    at: i64,
+    actor: &Actor,
+) -> Result<Option<i64>> {
+    let code = agency.short();
+    let mut tx = db.begin().await?;
+    let Some(e) = store::incoming_by_document(&mut tx, &code, document_id).await? else {
+        return Ok(None);
+    };
+    if e.withdrawn.is_some() {
+        return Ok(None);
+    }
+    let reason: String = reason
+        .unwrap_or_default()
+        .chars()
+        .take(register::NOTE_MAX)
+        .collect();
+    store::set_take_back_request(&mut tx, e.id, Some((at, &reason))).await?;
+    store::add_history(
+        &mut tx,
+        e.id,
+        StatusCode::TakeBackRequested.code(),
+        &actor.name,
+        Some(&reason).filter(|r| !r.is_empty()).map(String::as_str),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.incoming_take_back_requested",
+            object_type: "doc_incoming",
+            object_id: e.id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "document_id": document_id, "reason": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(e.id))
+}
+
+/// The sender revoked the document it sent as `document_id` (business type 1): the entry is
+/// withdrawn (kept for the record) and 15 goes back — the recipient removes a revoked document
+/// and tells the sender (Decree 30/2020). Nothing when the agency never received it; a second
+/// revocation changes nothing. Returns the entry.
+pub async fn revoked_by_sender(
+    db: &Db,
+    agency: &AgencyId,
+    document_id: &str,
+    reason: Option<&str>,
+    actor: &Actor,
+) -> Result<Option<i64>> {
+    let code = agency.short();
+    let mut tx = db.begin().await?;
+    let Some(e) = store::incoming_by_document(&mut tx, &code, document_id).await? else {
+        return Ok(None);
+    };
+    let reason: Option<String> = reason.map(|r| r.chars().take(register::NOTE_MAX).collect());
+    if store::set_withdrawn(&mut tx, e.id, "revoked", reason.as_deref()).await? != 1 {
+        return Ok(Some(e.id));
+    }
+    let agreed = StatusCode::Agreed.code();
+    store::add_history(&mut tx, e.id, agreed, &actor.name, reason.as_deref()).await?;
+    if e.package_id.is_some() {
+        crate::store::outbox::enqueue_status(
+            &mut tx,
+            &code,
+            e.id,
+            document_id,
+            agreed,
+            reason.as_deref(),
+            &actor.name,
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.incoming_revoked",
+            object_type: "doc_incoming",
+            object_id: e.id.to_string(),
+            before: Some(serde_json::json!({ "status": e.status })),
+            after: Some(serde_json::json!({ "withdrawn": "revoked", "reason": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(e.id))
 }
 
 /// Attach a PDF, DOCX or XLSX (judged by its bytes) to an entry of the agency's register; the

@@ -405,6 +405,10 @@ pub enum IncomingAction {
     Handle,
     /// Done (06).
     Close,
+    /// Give it back as the sender asked (15): the entry is withdrawn.
+    GiveBack,
+    /// Keep it although the sender asked for it back (16), with a reason.
+    KeepIt { reason: String },
 }
 
 impl IncomingAction {
@@ -416,7 +420,18 @@ impl IncomingAction {
             IncomingAction::Assign { .. } => StatusCode::Assigned,
             IncomingAction::Handle => StatusCode::InProgress,
             IncomingAction::Close => StatusCode::Done,
+            IncomingAction::GiveBack => StatusCode::Agreed,
+            IncomingAction::KeepIt { .. } => StatusCode::Refused,
         }
+    }
+
+    /// An answer to the sender's request to take the document back: it leaves the register's
+    /// status (01–06) as it is.
+    pub fn answers_take_back(&self) -> bool {
+        matches!(
+            self,
+            IncomingAction::GiveBack | IncomingAction::KeepIt { .. }
+        )
     }
 
     pub fn name(&self) -> &'static str {
@@ -426,6 +441,8 @@ impl IncomingAction {
             IncomingAction::Assign { .. } => "assign",
             IncomingAction::Handle => "handle",
             IncomingAction::Close => "close",
+            IncomingAction::GiveBack => "give_back",
+            IncomingAction::KeepIt { .. } => "keep",
         }
     }
 }
@@ -479,7 +496,7 @@ impl IncomingAction {
     pub fn check(&self, from: StatusCode) -> Result<StatusCode, Vec<Problem>> {
         let mut p = Problems::default();
         match self {
-            IncomingAction::Reject { reason } => {
+            IncomingAction::Reject { reason } | IncomingAction::KeepIt { reason } => {
                 text(&mut p, "reason", reason, true, NOTE_MAX, true);
             }
             IncomingAction::Assign { to } => {
@@ -487,7 +504,9 @@ impl IncomingAction {
             }
             _ => {}
         }
-        if let Err(e) = incoming_next(from, self.target()) {
+        if self.answers_take_back() {
+            // Checked against the entry's request by the engine.
+        } else if let Err(e) = incoming_next(from, self.target()) {
             p.push(
                 Problem::new("", "transition_invalid")
                     .arg("from", e.from.code())

@@ -163,15 +163,29 @@ pub async fn addressed_to(db: &Db, package_id: i64, recipient: &str) -> DbResult
         .is_some())
 }
 
-/// The accepted document package with this `DocumentId`, and its sender.
+/// The first accepted document package with this `DocumentId`, and its sender.
 pub async fn document(db: &Db, document_id: &str) -> DbResult<Option<(i64, String)>> {
+    // The first package of the document: a revocation later carries the same `DocumentId`.
     db.fetch_optional(
-        "SELECT id, sender_code FROM doc_packages WHERE document_id = $1 AND kind = 'document'",
+        "SELECT id, sender_code FROM doc_packages WHERE document_id = $1 AND kind = 'document' \
+          ORDER BY id LIMIT 1",
         params![document_id],
     )
     .await?
     .map(|r| Ok((r.get("id")?, r.get("sender_code")?)))
     .transpose()
+}
+
+/// Who a package was delivered to (every recipient, whatever the delivery's state).
+pub async fn recipients_of(db: &Db, package_id: i64) -> DbResult<Vec<String>> {
+    db.fetch_all(
+        "SELECT recipient_code FROM doc_deliveries WHERE package_id = $1 ORDER BY recipient_code",
+        params![package_id],
+    )
+    .await?
+    .iter()
+    .map(|r| r.get("recipient_code"))
+    .collect()
 }
 
 /// Deliveries past their time: marked expired, returned as (package, recipient, sender).

@@ -131,6 +131,9 @@ pub struct Outgoing {
     pub sent_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub revoke_reason: Option<String>,
+    /// The sender's last request to take it back (status 13), and why.
+    pub take_back_requested_at: Option<i64>,
+    pub take_back_reason: Option<String>,
 }
 
 impl Outgoing {
@@ -142,7 +145,7 @@ impl Outgoing {
 const OUTGOING_COLUMNS: &str = "id, agency_code, doc_type, subject, summary, signer_name, \
      signer_position, recipients, urgency, due_date, state, year, number, notation, \
      promulgation_date, package_id, created_by, created_at, numbered_at, sent_at, revoked_at, \
-     revoke_reason";
+     revoke_reason, take_back_requested_at, take_back_reason";
 
 pub async fn outgoing(db: &Db, agency_code: &str, id: i64) -> DbResult<Option<Outgoing>> {
     db.fetch_optional_as(
@@ -303,11 +306,20 @@ pub struct Incoming {
     pub assignee: Option<String>,
     pub received_at: i64,
     pub updated_at: i64,
+    /// `revoked` (the sender revoked it) or `taken_back` (given back at the sender's request):
+    /// the entry is kept for the record, and nothing more is done with it.
+    pub withdrawn: Option<String>,
+    pub withdrawn_at: Option<i64>,
+    pub withdraw_reason: Option<String>,
+    /// The sender's request to take it back (status 13) waiting for an answer, and why.
+    pub take_back_requested_at: Option<i64>,
+    pub take_back_reason: Option<String>,
 }
 
 const INCOMING_COLUMNS: &str = "id, agency_code, package_id, document_id, sender_code, \
      sender_name, doc_type, type_name, number, notation, promulgation_date, subject, urgency, \
-     due_date, status, year, incoming_number, assignee, received_at, updated_at";
+     due_date, status, year, incoming_number, assignee, received_at, updated_at, withdrawn, \
+     withdrawn_at, withdraw_reason, take_back_requested_at, take_back_reason";
 
 pub async fn incoming(db: &Db, agency_code: &str, id: i64) -> DbResult<Option<Incoming>> {
     db.fetch_optional_as(
@@ -354,6 +366,61 @@ pub async fn set_status(
          incoming_number = COALESCE($3, incoming_number), updated_at = $4 \
          WHERE id = $5 AND status = $6",
         params![to, assignee, incoming_number, now_ms(), id, from],
+    )
+    .await
+}
+
+/// The agency's incoming entry of a document, by its `DocumentId`.
+pub async fn incoming_by_document(
+    tx: &mut Tx,
+    agency_code: &str,
+    document_id: &str,
+) -> DbResult<Option<Incoming>> {
+    tx.fetch_optional_as(
+        Sql::trusted(format!(
+            "SELECT {INCOMING_COLUMNS} FROM doc_incoming WHERE agency_code = $1 AND document_id = $2"
+        )),
+        params![agency_code, document_id],
+    )
+    .await
+}
+
+/// Withdraw an entry (`revoked` or `taken_back`), once: 0 when it was withdrawn already.
+pub async fn set_withdrawn(tx: &mut Tx, id: i64, how: &str, reason: Option<&str>) -> DbResult<u64> {
+    let now = now_ms();
+    tx.execute(
+        "UPDATE doc_incoming SET withdrawn = $1, withdrawn_at = $2, withdraw_reason = $3, \
+         take_back_requested_at = NULL, take_back_reason = NULL, updated_at = $2 \
+         WHERE id = $4 AND withdrawn IS NULL",
+        params![how, now, reason, id],
+    )
+    .await
+}
+
+/// Record (or clear, with None) the sender's request to take an entry back.
+pub async fn set_take_back_request(
+    tx: &mut Tx,
+    id: i64,
+    request: Option<(i64, &str)>,
+) -> DbResult<u64> {
+    let (at, reason) = match request {
+        Some((at, reason)) => (Some(at), Some(reason)),
+        None => (None, None),
+    };
+    tx.execute(
+        "UPDATE doc_incoming SET take_back_requested_at = $1, take_back_reason = $2, \
+         updated_at = $3 WHERE id = $4 AND withdrawn IS NULL",
+        params![at, reason, now_ms(), id],
+    )
+    .await
+}
+
+/// Record the sender's request to take an outgoing document back.
+pub async fn set_outgoing_take_back(tx: &mut Tx, id: i64, reason: &str) -> DbResult<u64> {
+    tx.execute(
+        "UPDATE doc_outgoing SET take_back_requested_at = $1, take_back_reason = $2 \
+         WHERE id = $3 AND state = 'sent'",
+        params![now_ms(), reason, id],
     )
     .await
 }

@@ -524,3 +524,228 @@ on_both!(
         let _ = std::fs::remove_dir_all(dir);
     }
 );
+
+on_both!(
+    a_sender_asks_a_document_back_and_revokes_another_through_the_axis,
+    async |app: &TestApp| {
+        agency(
+            app,
+            "G22",
+            "Văn phòng Chính phủ",
+            RSA_CRT,
+            AgencyState::Active,
+        )
+        .await;
+        agency(app, "H41", "UBND tỉnh Nghệ An", EC_CRT, AgencyState::Active).await;
+        reg::set_office(&app.db, &id("G22"), "VPCP", &clerk())
+            .await
+            .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let base = testkit::serve(app.router.clone(), async move {
+            let _ = stopped.await;
+        })
+        .await;
+        let dir = files_root(&app.url).join("endpoint-withdraw");
+        let files = FileStore::new(&dir);
+        let a = Endpoint::new(
+            id("G22"),
+            AgencyKey::from_pkcs8("G22", RSA_KEY, RSA_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let b = Endpoint::new(
+            id("H41"),
+            AgencyKey::from_pkcs8("H41", EC_KEY, EC_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let today = reg::today_vn();
+        let mut sent = Vec::new();
+        for subject in [
+            "V/v báo cáo số liệu quý IV",
+            "V/v tổ chức hội nghị trực tuyến",
+        ] {
+            let form = DraftForm {
+                doc_type: "Công văn".into(),
+                subject: subject.into(),
+                summary: String::new(),
+                signer_name: "Nguyễn Văn A".into(),
+                signer_position: "Phó Chủ nhiệm".into(),
+                recipients: "H41".into(),
+                urgency: "0".into(),
+                due_date: String::new(),
+            };
+            let out = reg::draft(&app.db, &id("G22"), &form, &clerk(), today)
+                .await
+                .unwrap();
+            reg::number(&app.db, &id("G22"), out, &clerk(), today)
+                .await
+                .unwrap();
+            endpoint::send(&app.db, &files, &id("G22"), out, &clerk())
+                .await
+                .unwrap();
+            sent.push(out);
+        }
+        assert_eq!(
+            endpoint::deliver(&app.db, &a, now_ms())
+                .await
+                .unwrap()
+                .accepted,
+            2
+        );
+        assert_eq!(endpoint::fetch(&app.db, &b).await.unwrap().documents, 2);
+        let entry = |subject: &'static str| {
+            let db = app.db.clone();
+            async move {
+                documents::store::registers::search_incoming(
+                    &db,
+                    "H41",
+                    &documents::store::registers::Search {
+                        limit: 50,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+                .0
+                .into_iter()
+                .find(|e| e.subject == subject)
+                .unwrap()
+            }
+        };
+        let asked = entry("V/v báo cáo số liệu quý IV").await;
+        let cal = reporting::query::holiday_calendar(&app.db).await.unwrap();
+        let act = |e: i64, action: IncomingAction| {
+            let db = app.db.clone();
+            let cal = cal.clone();
+            async move {
+                reg::act(
+                    &db,
+                    &id("H41"),
+                    e,
+                    &action,
+                    None,
+                    &cal,
+                    &clerk(),
+                    reg::today_vn(),
+                )
+                .await
+            }
+        };
+
+        // 1. A asks for the first back; a reason is required, a document not sent refused.
+        assert!(matches!(
+            endpoint::request_take_back(&app.db, &id("G22"), sent[0], "  ", &clerk()).await,
+            Err(endpoint::EndpointError::Invalid(_))
+        ));
+        endpoint::request_take_back(
+            &app.db,
+            &id("G22"),
+            sent[0],
+            "Số liệu cần chỉnh lại",
+            &clerk(),
+        )
+        .await
+        .unwrap();
+        // Answering before the request arrived is refused.
+        assert!(act(asked.id, IncomingAction::GiveBack).await.is_err());
+        endpoint::deliver(&app.db, &a, now_ms()).await.unwrap();
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!((f.take_back_requests, f.acknowledged), (1, 1), "{f:?}");
+        let e = entry("V/v báo cáo số liệu quý IV").await;
+        assert_eq!(e.take_back_reason.as_deref(), Some("Số liệu cần chỉnh lại"));
+        // B keeps it (16), with a reason; then A asks again and B gives it back (15).
+        assert!(
+            act(asked.id, IncomingAction::KeepIt { reason: " ".into() })
+                .await
+                .is_err()
+        );
+        act(
+            asked.id,
+            IncomingAction::KeepIt {
+                reason: "Đã trình lãnh đạo".into(),
+            },
+        )
+        .await
+        .unwrap();
+        endpoint::request_take_back(&app.db, &id("G22"), sent[0], "Đề nghị trả lại", &clerk())
+            .await
+            .unwrap();
+        endpoint::deliver(&app.db, &a, now_ms()).await.unwrap();
+        endpoint::deliver(&app.db, &b, now_ms()).await.unwrap();
+        endpoint::fetch(&app.db, &b).await.unwrap();
+        act(asked.id, IncomingAction::GiveBack).await.unwrap();
+        let e = entry("V/v báo cáo số liệu quý IV").await;
+        assert_eq!(e.withdrawn.as_deref(), Some("taken_back"));
+        assert_eq!(e.take_back_requested_at, None);
+        // A withdrawn entry takes no further action.
+        assert!(act(asked.id, IncomingAction::Register).await.is_err());
+        endpoint::deliver(&app.db, &b, now_ms()).await.unwrap();
+        endpoint::fetch(&app.db, &a).await.unwrap();
+        let codes: Vec<String> = outbox::timeline(&app.db, "G22", sent[0])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.status)
+            .collect();
+        assert_eq!(codes, ["01", "16", "15"]);
+
+        // 2. A revokes the second: the register says revoked; B withdraws it and answers 15.
+        endpoint::revoke(
+            &app.db,
+            &files,
+            &id("G22"),
+            sent[1],
+            "Ban hành nhầm",
+            &clerk(),
+        )
+        .await
+        .unwrap();
+        let o = documents::store::registers::outgoing(&app.db, "G22", sent[1])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.state, "revoked");
+        // Revoked already: a second revocation is refused.
+        assert!(
+            endpoint::revoke(&app.db, &files, &id("G22"), sent[1], "Lần nữa", &clerk())
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            endpoint::deliver(&app.db, &a, now_ms())
+                .await
+                .unwrap()
+                .accepted,
+            1
+        );
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!((f.withdrawn, f.documents), (1, 0), "{f:?}");
+        let e = entry("V/v tổ chức hội nghị trực tuyến").await;
+        assert_eq!(
+            (e.withdrawn.as_deref(), e.withdraw_reason.as_deref()),
+            (Some("revoked"), Some("Ban hành nhầm"))
+        );
+        endpoint::deliver(&app.db, &b, now_ms()).await.unwrap();
+        endpoint::fetch(&app.db, &a).await.unwrap();
+        let codes: Vec<String> = outbox::timeline(&app.db, "G22", sent[1])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.status)
+            .collect();
+        assert_eq!(codes, ["01", "15"]);
+        // Still one entry per document at B, and the revocation is its own package on the axis.
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_incoming").await, 2);
+        assert_eq!(
+            n(
+                app,
+                "SELECT COUNT(*) AS n FROM doc_packages WHERE kind = 'document'"
+            )
+            .await,
+            3
+        );
+        let _ = stop.send(());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+);

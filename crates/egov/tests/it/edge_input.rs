@@ -318,6 +318,8 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("GET", "/documents/outgoing/{id}", &["done"]),
     ("POST", "/documents/outgoing/{id}/number", &[]),
     ("POST", "/documents/outgoing/{id}/send", &[]),
+    ("POST", "/documents/outgoing/{id}/revoke", &["reason"]),
+    ("POST", "/documents/outgoing/{id}/take-back", &["reason"]),
     ("POST", "/documents/outgoing/{id}/upload", &[]),
     ("POST", "/documents/incoming/{id}/upload", &[]),
     (

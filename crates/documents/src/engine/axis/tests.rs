@@ -292,7 +292,44 @@ async fn statuses_go_back_to_the_sender_from_recipients_only() {
     );
     let r = w.axis.accept(&w.vpcp, &store(&w, &own)).await.unwrap();
     assert!(
-        matches!(&r, Outcome::Rejected { problems, .. } if problems[0].code == "not_a_recipient"),
+        matches!(&r, Outcome::Rejected { problems, .. } if problems[0].code == "status_not_for_sender"),
+        "{r:?}"
+    );
+    // The one status the sender sends: 13, asking its recipients for the document back; it
+    // goes to every recipient.
+    let ask = signed(
+        &status_from_nghe_an("13", "2025/10/01 10:00:00").replace(
+            "<edXML:OrganId>H41</edXML:OrganId>",
+            "<edXML:OrganId>G22</edXML:OrganId>",
+        ),
+        RSA_KEY,
+        RSA_CRT,
+    );
+    let r = w.axis.accept(&w.vpcp, &store(&w, &ask)).await.unwrap();
+    let Outcome::Accepted { mut recipients, .. } = r else {
+        panic!("{r:?}");
+    };
+    recipients.sort();
+    assert!(recipients.contains(&"H41".to_owned()), "{recipients:?}");
+    assert!(!recipients.contains(&"G22".to_owned()), "{recipients:?}");
+    // A recipient cannot ask for it back.
+    let r = w
+        .axis
+        .accept(
+            &w.nghe_an,
+            &store(
+                &w,
+                &signed(
+                    &status_from_nghe_an("13", "2025/10/01 10:05:00"),
+                    EC_KEY,
+                    EC_CRT,
+                ),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&r, Outcome::Rejected { problems, .. } if problems[0].code == "take_back_by_sender_only"),
         "{r:?}"
     );
 }

@@ -20,6 +20,10 @@ struct IncomingView {
     incoming_number: String,
     assignee: String,
     received: String,
+    /// Why the entry is withdrawn (revoked by its sender, or given back), if it is.
+    withdrawn: Option<(String, String)>,
+    /// The sender's request to take it back, waiting for an answer: (when, why).
+    take_back: Option<(String, String)>,
 }
 
 fn incoming_view(ctx: &Ctx, e: &store::Incoming) -> IncomingView {
@@ -44,6 +48,16 @@ fn incoming_view(ctx: &Ctx, e: &store::Incoming) -> IncomingView {
             .unwrap_or_default(),
         assignee: e.assignee.clone().unwrap_or_default(),
         received: fmt_ms(e.received_at),
+        withdrawn: e.withdrawn.as_ref().map(|w| {
+            (
+                ctx.t(&format!("doc_registers.withdrawn_{w}")),
+                e.withdraw_reason.clone().unwrap_or_default(),
+            )
+        }),
+        take_back: e
+            .take_back_requested_at
+            .filter(|_| e.withdrawn.is_none())
+            .map(|at| (fmt_ms(at), e.take_back_reason.clone().unwrap_or_default())),
     }
 }
 
@@ -128,9 +142,13 @@ impl IncomingOne {
 
 /// Which actions the caller may take on an entry at `status`: clerks register or reject and
 /// leaders assign; either marks handling and closes.
-fn actions_for(d: &Desk, status: Status) -> Vec<&'static str> {
+fn actions_for(d: &Desk, e: &store::Incoming) -> Vec<&'static str> {
     use crate::model::register::incoming_next;
     let mut v = Vec::new();
+    if e.withdrawn.is_some() {
+        return v;
+    }
+    let status = Status::parse(&e.status).unwrap_or(Status::Arrived);
     for (name, target, allowed) in [
         ("register", Status::Accepted, d.clerk),
         ("reject", Status::Rejected, d.clerk),
@@ -141,6 +159,10 @@ fn actions_for(d: &Desk, status: Status) -> Vec<&'static str> {
         if allowed && incoming_next(status, target).is_ok() {
             v.push(name);
         }
+    }
+    // The sender asked for it back: a clerk gives it back (15) or keeps it (16).
+    if d.clerk && e.take_back_requested_at.is_some() {
+        v.extend(["give_back", "keep"]);
     }
     v
 }
@@ -177,9 +199,8 @@ pub(super) async fn incoming_one_with(
         .into_iter()
         .map(|f| (f.name, f.content_type, f.size))
         .collect();
-    let current = Status::parse(&e.status).unwrap_or(Status::Arrived);
     let mut res = render(IncomingOne {
-        actions: actions_for(d, current),
+        actions: actions_for(d, &e),
         may_upload: d.clerk,
         e: incoming_view(&ctx, &e),
         history,
@@ -251,6 +272,13 @@ pub(super) async fn act(
         ),
         "handle" => (IncomingAction::Handle, d.clerk || d.leader),
         "close" => (IncomingAction::Close, d.clerk || d.leader),
+        "give_back" => (IncomingAction::GiveBack, d.clerk),
+        "keep" => (
+            IncomingAction::KeepIt {
+                reason: form.reason.clone(),
+            },
+            d.clerk,
+        ),
         _ => return Err(AppError::not_found()),
     };
     // The entry must be the caller's agency's before anything else is said about it.

@@ -36,7 +36,9 @@ mod incoming;
 mod outgoing;
 
 use incoming::{ActForm, act, incoming_one, incoming_one_with, incoming_page};
-use outgoing::{create_draft, number, outgoing_one, outgoing_one_with, outgoing_page, send};
+use outgoing::{
+    create_draft, number, outgoing_one, outgoing_one_with, outgoing_page, revoke, send, take_back,
+};
 
 /// The registers' pages.
 pub fn router() -> Router<AppState> {
@@ -45,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .route("/documents/outgoing/{id}", get(outgoing_one))
         .route("/documents/outgoing/{id}/number", post(number))
         .route("/documents/outgoing/{id}/send", post(send))
+        .route("/documents/outgoing/{id}/revoke", post(revoke))
+        .route("/documents/outgoing/{id}/take-back", post(take_back))
         .route("/documents/outgoing/{id}/upload", post(upload_outgoing))
         .route("/documents/incoming", get(incoming_page))
         .route("/documents/incoming/{id}", get(incoming_one))
@@ -341,7 +345,17 @@ async fn upload(
             let (status, errors) = problems_of(e, auth.ctx.lang)?;
             match which {
                 store::Register::Outgoing => {
-                    outgoing_one_with(state, auth, &d, id, errors, String::new(), status).await
+                    outgoing_one_with(
+                        state,
+                        auth,
+                        &d,
+                        id,
+                        errors,
+                        String::new(),
+                        status,
+                        String::new(),
+                    )
+                    .await
                 }
                 store::Register::Incoming => {
                     incoming_one_with(

@@ -189,6 +189,11 @@ struct OutgoingOne {
     may_upload: bool,
     /// Numbered and not queued yet: the clerk may send it through the axis.
     may_send: bool,
+    /// Sent: the clerk may revoke it or ask its recipients for it back.
+    may_withdraw: bool,
+    /// The last request to take it back: (when, why).
+    take_back: Option<(String, String)>,
+    typed_reason: String,
     /// The package's way to the axis: (state, attempts, last error).
     delivery: Option<(String, i64, String)>,
     /// What each recipient answered: (time, recipient, status, staff, description).
@@ -203,6 +208,7 @@ impl OutgoingOne {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn outgoing_one_with(
     state: &AppState,
     auth: &Auth,
@@ -211,6 +217,7 @@ pub(super) async fn outgoing_one_with(
     errors: Vec<FormError>,
     done: String,
     status: StatusCode,
+    typed_reason: String,
 ) -> AppResult<Response> {
     let o = store::outgoing(&state.db, &d.agency.short(), id)
         .await?
@@ -245,6 +252,11 @@ pub(super) async fn outgoing_one_with(
         .collect();
     let mut res = render(OutgoingOne {
         may_send: d.clerk && o.state == OutgoingState::Numbered.as_str() && queued.is_empty(),
+        may_withdraw: d.clerk && o.state == OutgoingState::Sent.as_str(),
+        take_back: o
+            .take_back_requested_at
+            .map(|at| (fmt_ms(at), o.take_back_reason.clone().unwrap_or_default())),
+        typed_reason,
         delivery,
         timeline,
         may_number: d.clerk && o.state == OutgoingState::Draft.as_str(),
@@ -267,7 +279,17 @@ pub(super) async fn outgoing_one(
     Query(q): Query<DoneParams>,
 ) -> AppResult<Response> {
     let d = desk(&state, &auth).await?;
-    outgoing_one_with(&state, &auth, &d, id, Vec::new(), q.done, StatusCode::OK).await
+    outgoing_one_with(
+        &state,
+        &auth,
+        &d,
+        id,
+        Vec::new(),
+        q.done,
+        StatusCode::OK,
+        String::new(),
+    )
+    .await
 }
 
 /// Give a draft its number (clerks).
@@ -287,7 +309,17 @@ pub(super) async fn number(
         }
         Err(e) => {
             let (status, errors) = problems_of(e, auth.ctx.lang)?;
-            outgoing_one_with(&state, &auth, &d, id, errors, String::new(), status).await
+            outgoing_one_with(
+                &state,
+                &auth,
+                &d,
+                id,
+                errors,
+                String::new(),
+                status,
+                String::new(),
+            )
+            .await
         }
     }
 }
@@ -322,6 +354,99 @@ pub(super) async fn send(
                 errors,
                 String::new(),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                String::new(),
+            )
+            .await
+        }
+        Err(EndpointError::Db(e)) => Err(AppError::from(e)),
+        Err(e) => Err(AppError::internal(e.to_string())),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Revoke a sent document through the axis (clerks, with a reason): the register marks it
+/// revoked and the revocation goes to every recipient, which withdraws it and answers 15.
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
+) -> AppResult<Response> {
+    withdraw(&state, &auth, id, form, Withdraw::Revoke).await
+}
+
+/// Ask the recipients of a sent document to give it back (clerks, with a reason): status 13;
+/// each answers 15 or 16 on the timeline.
+pub(super) async fn take_back(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
+) -> AppResult<Response> {
+    withdraw(&state, &auth, id, form, Withdraw::TakeBack).await
+}
+
+#[derive(Clone, Copy)]
+enum Withdraw {
+    Revoke,
+    TakeBack,
+}
+
+/// The shared path of revoking and asking back: the entry must be the caller's agency's, the
+/// caller a clerk; a bad reason is shown beside the field with the text kept.
+async fn withdraw(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    form: ReasonForm,
+    how: Withdraw,
+) -> AppResult<Response> {
+    use crate::engine::endpoint::{self, EndpointError};
+    let d = desk(state, auth).await?;
+    store::outgoing(&state.db, &d.agency.short(), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !d.clerk {
+        return Err(AppError::forbidden());
+    }
+    let actor = auth.actor();
+    let (result, done) = match how {
+        Withdraw::Revoke => (
+            endpoint::revoke(
+                &state.db,
+                &file_store(state),
+                &d.agency,
+                id,
+                &form.reason,
+                &actor,
+            )
+            .await,
+            "revoked",
+        ),
+        Withdraw::TakeBack => (
+            endpoint::request_take_back(&state.db, &d.agency, id, &form.reason, &actor).await,
+            "take_back",
+        ),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/documents/outgoing/{id}?done={done}")).into_response()),
+        Err(EndpointError::NotFound) => Err(AppError::not_found()),
+        Err(EndpointError::Invalid(p)) => {
+            let errors = form_errors(&p, auth.ctx.lang);
+            outgoing_one_with(
+                state,
+                auth,
+                &d,
+                id,
+                errors,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form.reason,
             )
             .await
         }
