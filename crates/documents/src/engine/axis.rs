@@ -442,13 +442,22 @@ impl Axis {
         Ok(packages::pending(&self.db, &caller.code, PENDING_PAGE).await?)
     }
 
-    /// The bytes of a package addressed to `caller` (checked against their digest). Each fetch
-    /// is an access to an official document: it is in the audit chain.
-    pub async fn fetch(&self, caller: &Agency, package_id: i64) -> Result<Vec<u8>, AxisError> {
+    /// Where the package addressed to `caller` is, after checking it against its digest (read
+    /// in a streaming pass, never whole in memory): the caller streams it out. Each fetch is an
+    /// access to an official document: it is in the audit chain.
+    pub async fn fetch(
+        &self,
+        caller: &Agency,
+        package_id: i64,
+    ) -> Result<std::path::PathBuf, AxisError> {
         let key = packages::file_for(&self.db, package_id, &caller.code)
             .await?
             .ok_or(AxisError::NotFound)?;
-        let bytes = self.files.get(&key)?;
+        let files = self.files.clone();
+        let k = key.clone();
+        let path = tokio::task::spawn_blocking(move || files.verified_path(&k))
+            .await
+            .map_err(|e| AxisError::Files(FileError::Io(std::io::Error::other(e))))??;
         let mut tx = self.db.begin().await?;
         audit::append(
             &mut tx,
@@ -463,7 +472,7 @@ impl Axis {
         )
         .await?;
         tx.commit().await?;
-        Ok(bytes)
+        Ok(path)
     }
 
     /// `caller` has the package: stop offering it. Acknowledging twice is not an error.

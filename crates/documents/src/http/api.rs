@@ -409,15 +409,47 @@ pub async fn get_package(
         ctx.lang,
         async {
             let (agency, _, _) = signed(&state, req).await?;
-            let bytes = cfg.axis(&state).fetch(&agency, id).await?;
+            let path = cfg.axis(&state).fetch(&agency, id).await?;
+            let file = tokio::fs::File::open(&path).await.map_err(|e| {
+                crate::engine::axis::AxisError::Files(platform::files::FileError::Io(e))
+            })?;
+            let size = file
+                .metadata()
+                .await
+                .map_err(|e| {
+                    crate::engine::axis::AxisError::Files(platform::files::FileError::Io(e))
+                })?
+                .len();
             Ok((
-                [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-                bytes,
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/xml; charset=utf-8".to_owned(),
+                    ),
+                    (header::CONTENT_LENGTH, size.to_string()),
+                ],
+                Body::from_stream(file_chunks(file)),
             )
                 .into_response())
         }
         .await,
     )
+}
+
+/// A file as a stream of 64 KiB chunks: a package goes out without being held in memory.
+fn file_chunks(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<axum::body::Bytes>> + Send + 'static {
+    futures_util::stream::try_unfold(file, |mut file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.truncate(n);
+        Ok(Some((axum::body::Bytes::from(buf), file)))
+    })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -152,7 +152,8 @@ async fn a_signed_document_reaches_each_recipient_once_and_a_resend_gets_the_fir
     for a in [&w.nghe_an, &w.btc] {
         let pending = w.axis.pending(a).await.unwrap();
         assert_eq!(pending.len(), 1, "{}", a.code);
-        assert_eq!(w.axis.fetch(a, package_id).await.unwrap(), bytes);
+        let path = w.axis.fetch(a, package_id).await.unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), bytes);
         w.axis.acknowledge(a, package_id).await.unwrap();
         w.axis.acknowledge(a, package_id).await.unwrap();
         assert!(w.axis.pending(a).await.unwrap().is_empty());
