@@ -281,7 +281,14 @@ impl Axis {
                             )));
                         }
                     }
-                    format!("document:{}:business:{}", d.id(), business.code())
+                    // Each revocation or update is its own package (a second update of the
+                    // same document differs by its bytes); the same bytes again are a resend.
+                    format!(
+                        "document:{}:business:{}:{}",
+                        d.id(),
+                        business.code(),
+                        &stored.key[..16]
+                    )
                 };
                 Routed {
                     kind: "document",

@@ -401,6 +401,100 @@ pub async fn request_take_back(
 
 /// Outbox rows of a revocation start with this (their package is a document's, re-sent).
 const REVOCATION: &str = "revoke:";
+/// The outbox row of a document's first sending starts with this (the others are revocations
+/// and updates of a document already sent).
+const FIRST_SENDING: &str = "document:";
+
+/// Update a sent document (business type 2): its new subject and summary are kept in the
+/// register and sent, with its attachments and the reason, to every recipient, which takes them
+/// and answers 15. Returns the outbox row.
+pub async fn update(
+    db: &Db,
+    files: &FileStore,
+    agency: &AgencyId,
+    outgoing_id: i64,
+    form: &register::UpdateForm,
+    actor: &Actor,
+) -> Result<i64> {
+    let code = agency.short();
+    let u = form.check().map_err(EndpointError::Invalid)?;
+    let mut o = reg_store::outgoing(db, &code, outgoing_id)
+        .await?
+        .ok_or(EndpointError::NotFound)?;
+    if o.state != OutgoingState::Sent.as_str() {
+        return Err(EndpointError::Invalid(vec![
+            Problem::new("", "outgoing_transition_invalid")
+                .arg("from", o.state.clone())
+                .arg("to", "updated"),
+        ]));
+    }
+    let before = (o.subject.clone(), o.summary.clone());
+    o.subject = u.subject.clone();
+    o.summary = u.summary.clone();
+    let business = Business {
+        document_id: None,
+        kind: BusinessType::Update,
+        reason: Some(u.reason.clone()),
+        paper: None,
+        staff: None,
+        spelling: BusinessSpelling::Bussiness,
+    };
+    let (document_id, stored, attachments) =
+        write_package(db, files, agency, &o, Some(&business)).await?;
+    let mut tx = db.begin().await?;
+    if reg_store::set_outgoing_content(
+        &mut tx,
+        outgoing_id,
+        &u.subject,
+        &registry::fold(&u.subject),
+        &u.summary,
+    )
+    .await?
+        != 1
+    {
+        return Err(EndpointError::Invalid(vec![
+            Problem::new("", "outgoing_transition_invalid")
+                .arg("from", o.state.clone())
+                .arg("to", "updated"),
+        ]));
+    }
+    let now = platform::db::now_ms();
+    let id = outbox::enqueue(
+        &mut tx,
+        &NewOutbox {
+            agency_code: &code,
+            kind: "document",
+            outgoing_id: Some(outgoing_id),
+            incoming_id: None,
+            document_id: &document_id,
+            status_code: None,
+            dedupe_key: &format!("update:{code}:{document_id}:{now}"),
+            file_key: Some(&stored.key),
+            description: Some(&u.reason),
+            staff: Some(&actor.name),
+        },
+    )
+    .await?
+    .unwrap_or(0);
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.outgoing_updated",
+            object_type: "doc_outgoing",
+            object_id: outgoing_id.to_string(),
+            before: Some(serde_json::json!({ "subject": before.0, "summary": before.1 })),
+            after: Some(serde_json::json!({
+                "subject": u.subject, "summary": u.summary, "reason": u.reason,
+                "attachments": attachments, "sha256": stored.key,
+            })),
+        },
+    )
+    .await?;
+    jobs::enqueue(&mut tx, outbox::wake(&code)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
 
 fn take_back_refused(state: &str) -> EndpointError {
     EndpointError::Invalid(vec![
@@ -419,8 +513,8 @@ fn register_error(e: super::registers::RegisterError) -> EndpointError {
 }
 
 /// The edXML package of an outgoing entry, unsigned, stored by its digest: its number,
-/// notation, type, subject, signer, recipients and, for a new document, its attachments; with
-/// `business`, the business block (a revocation carries no attachments).
+/// notation, type, subject, signer, recipients and attachments; with `business`, the business
+/// block (a revocation carries no attachments).
 async fn write_package(
     db: &Db,
     files: &FileStore,
@@ -486,7 +580,7 @@ async fn write_package(
     .check()
     .map_err(EndpointError::Invalid)?;
     let document_id = document.id();
-    let refs = if business.is_some() {
+    let refs = if business.is_some_and(|b| b.kind == BusinessType::Revoke) {
         Vec::new()
     } else {
         reg_store::files(db, Register::Outgoing, outgoing_id).await?
@@ -598,10 +692,10 @@ pub async fn deliver(db: &Db, ep: &Endpoint, now: i64) -> Result<Delivered> {
         };
         match answer {
             Reply::Outcome(a) if a.outcome == "accepted" => {
-                if let (Some(entry), "document", false) = (
+                if let (Some(entry), "document", true) = (
                     o.outgoing_id,
                     o.kind.as_str(),
-                    o.dedupe_key.starts_with(REVOCATION),
+                    o.dedupe_key.starts_with(FIRST_SENDING),
                 ) {
                     match super::registers::mark_sent(
                         db,
@@ -660,6 +754,8 @@ pub struct Fetched {
     pub statuses: usize,
     /// Incoming entries withdrawn because their sender revoked them (15 sent back).
     pub withdrawn: usize,
+    /// Incoming entries their sender updated (15 sent back).
+    pub updated: usize,
     /// Senders' requests to take a document back (13), waiting for a clerk's answer.
     pub take_back_requests: usize,
     pub acknowledged: usize,
@@ -882,7 +978,32 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
         .business
         .as_ref()
         .filter(|b| b.kind == BusinessType::Revoke);
+    let update = package
+        .business
+        .as_ref()
+        .filter(|b| b.kind == BusinessType::Update);
     match package.body {
+        Body::Document(d) if update.is_some() => {
+            let reason = update.and_then(|b| b.reason.as_deref());
+            let Some(entry) =
+                super::registers::updated_by_sender(db, &ep.agency, &d, reason, &actor)
+                    .await
+                    .map_err(|e| EndpointError::Xml(e.to_string()))?
+            else {
+                return Ok(Taken::Done);
+            };
+            done.updated += 1;
+            keep_attachments(
+                db,
+                ep,
+                package_id,
+                entry,
+                &package.attachments,
+                &sink,
+                &actor,
+            )
+            .await?;
+        }
         Body::Document(d) if revocation.is_some() => {
             let reason = revocation.and_then(|b| b.reason.as_deref());
             if super::registers::revoked_by_sender(db, &ep.agency, &d.id(), reason, &actor)
@@ -918,28 +1039,16 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
             if r.new {
                 done.documents += 1;
             }
-            // The attachments into the register's file store (again after a crash: the same
-            // bytes are kept once). A kind the register does not take is left out, said in the log.
-            for (a, data) in package.attachments.iter().zip(&sink.files) {
-                match super::registers::attach(
-                    db,
-                    &ep.files,
-                    &ep.agency,
-                    Register::Incoming,
-                    r.id,
-                    &a.name,
-                    data,
-                    &actor,
-                )
-                .await
-                {
-                    Ok(_) => {}
-                    Err(super::registers::RegisterError::Invalid(p)) => {
-                        tracing::warn!(package = package_id, name = %a.name, problems = ?p, "attachment not kept");
-                    }
-                    Err(e) => return Err(EndpointError::Xml(e.to_string())),
-                }
-            }
+            keep_attachments(
+                db,
+                ep,
+                package_id,
+                r.id,
+                &package.attachments,
+                &sink,
+                &actor,
+            )
+            .await?;
         }
         Body::Status(s) => {
             let code = ep.agency.short();
@@ -985,6 +1094,40 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
         }
     }
     Ok(Taken::Done)
+}
+
+/// A fetched package's attachments into the incoming entry's files (again after a crash: the
+/// same bytes are kept once). A kind the register does not take is left out, said in the log.
+async fn keep_attachments(
+    db: &Db,
+    ep: &Endpoint,
+    package_id: i64,
+    entry: i64,
+    attachments: &[edxml::Attachment],
+    sink: &edxml::MemorySink,
+    actor: &Actor,
+) -> Result<()> {
+    for (a, data) in attachments.iter().zip(&sink.files) {
+        match super::registers::attach(
+            db,
+            &ep.files,
+            &ep.agency,
+            Register::Incoming,
+            entry,
+            &a.name,
+            data,
+            actor,
+        )
+        .await
+        {
+            Ok(_) => {}
+            Err(super::registers::RegisterError::Invalid(p)) => {
+                tracing::warn!(package = package_id, name = %a.name, problems = ?p, "attachment not kept");
+            }
+            Err(e) => return Err(EndpointError::Xml(e.to_string())),
+        }
+    }
+    Ok(())
 }
 
 /// The demo's agencies (`egov demo` plays the axis and both endpoints in one process, over

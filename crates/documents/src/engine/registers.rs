@@ -740,6 +740,70 @@ pub async fn revoked_by_sender(
     Ok(Some(e.id))
 }
 
+/// The sender updated the document it sent as `document_id` (business type 2): the entry takes
+/// its new subject (and due date, when the update sets one), the history says why, and 15 goes
+/// back — the update is applied as it comes; a withdrawn entry or one this agency never received
+/// is left alone. Returns the entry.
+pub async fn updated_by_sender(
+    db: &Db,
+    agency: &AgencyId,
+    doc: &Document,
+    reason: Option<&str>,
+    actor: &Actor,
+) -> Result<Option<i64>> {
+    let code = agency.short();
+    let document_id = doc.id();
+    let mut tx = db.begin().await?;
+    let Some(e) = store::incoming_by_document(&mut tx, &code, &document_id).await? else {
+        return Ok(None);
+    };
+    let subject: String = doc.subject.chars().take(SUBJECT_MAX).collect();
+    let due = doc.draft.due_date.map(|d| d.to_string());
+    if store::set_incoming_content(
+        &mut tx,
+        e.id,
+        &subject,
+        &registry::fold(&subject),
+        due.as_deref(),
+    )
+    .await?
+        != 1
+    {
+        return Ok(None);
+    }
+    let reason: Option<String> = reason.map(|r| r.chars().take(register::NOTE_MAX).collect());
+    let agreed = StatusCode::Agreed.code();
+    store::add_history(&mut tx, e.id, agreed, &actor.name, reason.as_deref()).await?;
+    if e.package_id.is_some() {
+        crate::store::outbox::enqueue_status(
+            &mut tx,
+            &code,
+            e.id,
+            &document_id,
+            agreed,
+            reason.as_deref(),
+            &actor.name,
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.incoming_updated",
+            object_type: "doc_incoming",
+            object_id: e.id.to_string(),
+            before: Some(serde_json::json!({ "subject": e.subject, "due_date": e.due_date })),
+            after: Some(serde_json::json!({
+                "subject": subject, "due_date": due, "reason": reason,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(e.id))
+}
+
 /// Attach a PDF, DOCX or XLSX (judged by its bytes) to an entry of the agency's register; the
 /// file is stored by its SHA-256 outside the row.
 #[allow(clippy::too_many_arguments)]

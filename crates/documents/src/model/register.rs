@@ -218,6 +218,44 @@ fn text(
     t.to_owned()
 }
 
+/// What a sender changes in a document it sent (business type 2: an update), and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct UpdateForm {
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// An update as checked: (subject, summary, reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Update {
+    pub subject: String,
+    pub summary: String,
+    pub reason: String,
+}
+
+impl UpdateForm {
+    /// Every problem at once, each naming its field (`subject`, `summary`, `reason`).
+    pub fn check(&self) -> Result<Update, Vec<Problem>> {
+        let mut p = Problems::default();
+        let subject = text(&mut p, "subject", &self.subject, true, SUBJECT_MAX, false);
+        let summary = text(&mut p, "summary", &self.summary, false, TEXT_MAX, true);
+        let reason = text(&mut p, field::REASON, &self.reason, true, NOTE_MAX, true);
+        if p.is_empty() {
+            Ok(Update {
+                subject,
+                summary,
+                reason,
+            })
+        } else {
+            Err(p.into_vec())
+        }
+    }
+}
+
 /// Parse `yyyy-mm-dd`.
 pub fn parse_iso_date(s: &str) -> Option<Date> {
     Date::parse(

@@ -415,6 +415,38 @@ pub async fn set_take_back_request(
     .await
 }
 
+/// A sent document's new subject and summary (an update sent to its recipients).
+pub async fn set_outgoing_content(
+    tx: &mut Tx,
+    id: i64,
+    subject: &str,
+    subject_search: &str,
+    summary: &str,
+) -> DbResult<u64> {
+    tx.execute(
+        "UPDATE doc_outgoing SET subject = $1, subject_search = $2, summary = $3 \
+         WHERE id = $4 AND state = 'sent'",
+        params![subject, subject_search, summary, id],
+    )
+    .await
+}
+
+/// An incoming entry's new subject and due date (its sender updated the document).
+pub async fn set_incoming_content(
+    tx: &mut Tx,
+    id: i64,
+    subject: &str,
+    subject_search: &str,
+    due_date: Option<&str>,
+) -> DbResult<u64> {
+    tx.execute(
+        "UPDATE doc_incoming SET subject = $1, subject_search = $2, \
+         due_date = COALESCE($3, due_date), updated_at = $4 WHERE id = $5 AND withdrawn IS NULL",
+        params![subject, subject_search, due_date, now_ms(), id],
+    )
+    .await
+}
+
 /// Record the sender's request to take an outgoing document back.
 pub async fn set_outgoing_take_back(tx: &mut Tx, id: i64, reason: &str) -> DbResult<u64> {
     tx.execute(

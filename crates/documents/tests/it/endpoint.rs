@@ -749,3 +749,146 @@ on_both!(
         let _ = std::fs::remove_dir_all(dir);
     }
 );
+
+on_both!(
+    a_sender_updates_a_sent_document_and_each_recipient_takes_the_update,
+    async |app: &TestApp| {
+        agency(
+            app,
+            "G22",
+            "Văn phòng Chính phủ",
+            RSA_CRT,
+            AgencyState::Active,
+        )
+        .await;
+        agency(app, "H41", "UBND tỉnh Nghệ An", EC_CRT, AgencyState::Active).await;
+        reg::set_office(&app.db, &id("G22"), "VPCP", &clerk())
+            .await
+            .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let base = testkit::serve(app.router.clone(), async move {
+            let _ = stopped.await;
+        })
+        .await;
+        let dir = files_root(&app.url).join("endpoint-update");
+        let files = FileStore::new(&dir);
+        let a = Endpoint::new(
+            id("G22"),
+            AgencyKey::from_pkcs8("G22", RSA_KEY, RSA_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let b = Endpoint::new(
+            id("H41"),
+            AgencyKey::from_pkcs8("H41", EC_KEY, EC_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let today = reg::today_vn();
+        let form = DraftForm {
+            doc_type: "Công văn".into(),
+            subject: "V/v họp giao ban tháng 12".into(),
+            summary: "Họp ngày 10/12.".into(),
+            signer_name: "Nguyễn Văn A".into(),
+            signer_position: "Phó Chủ nhiệm".into(),
+            recipients: "H41".into(),
+            urgency: "0".into(),
+            due_date: String::new(),
+        };
+        let out = reg::draft(&app.db, &id("G22"), &form, &clerk(), today)
+            .await
+            .unwrap();
+        reg::number(&app.db, &id("G22"), out, &clerk(), today)
+            .await
+            .unwrap();
+        let update = |subject: &str, reason: &str| documents::model::register::UpdateForm {
+            subject: subject.into(),
+            summary: "Họp ngày 12/12.".into(),
+            reason: reason.into(),
+        };
+        // Not sent yet: nothing to update.
+        assert!(
+            endpoint::update(
+                &app.db,
+                &files,
+                &id("G22"),
+                out,
+                &update("Mới", "Đổi ngày"),
+                &clerk()
+            )
+            .await
+            .is_err()
+        );
+        endpoint::send(&app.db, &files, &id("G22"), out, &clerk())
+            .await
+            .unwrap();
+        endpoint::deliver(&app.db, &a, now_ms()).await.unwrap();
+        assert_eq!(endpoint::fetch(&app.db, &b).await.unwrap().documents, 1);
+        // A reason is required; every problem at once.
+        match endpoint::update(
+            &app.db,
+            &files,
+            &id("G22"),
+            out,
+            &update(" ", " "),
+            &clerk(),
+        )
+        .await
+        {
+            Err(endpoint::EndpointError::Invalid(p)) => {
+                let paths: Vec<&str> = p.iter().map(|x| x.path.as_str()).collect();
+                assert_eq!(paths, ["subject", "reason"], "{p:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        endpoint::update(
+            &app.db,
+            &files,
+            &id("G22"),
+            out,
+            &update("V/v họp giao ban tháng 12 (đổi ngày)", "Đổi ngày họp"),
+            &clerk(),
+        )
+        .await
+        .unwrap();
+        let o = documents::store::registers::outgoing(&app.db, "G22", out)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (o.subject.as_str(), o.state.as_str()),
+            ("V/v họp giao ban tháng 12 (đổi ngày)", "sent")
+        );
+        assert_eq!(
+            endpoint::deliver(&app.db, &a, now_ms())
+                .await
+                .unwrap()
+                .accepted,
+            1
+        );
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!((f.updated, f.documents), (1, 0), "{f:?}");
+        let subject: String = app
+            .db
+            .fetch_one(
+                "SELECT subject FROM doc_incoming WHERE agency_code = 'H41'",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .get("subject")
+            .unwrap();
+        assert_eq!(subject, "V/v họp giao ban tháng 12 (đổi ngày)");
+        endpoint::deliver(&app.db, &b, now_ms()).await.unwrap();
+        endpoint::fetch(&app.db, &a).await.unwrap();
+        let timeline = outbox::timeline(&app.db, "G22", out).await.unwrap();
+        let codes: Vec<(&str, Option<&str>)> = timeline
+            .iter()
+            .map(|t| (t.status.as_str(), t.description.as_deref()))
+            .collect();
+        assert_eq!(codes, [("01", None), ("15", Some("Đổi ngày họp"))]);
+        assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_incoming").await, 1);
+        let _ = stop.send(());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+);

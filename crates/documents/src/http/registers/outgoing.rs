@@ -194,6 +194,8 @@ struct OutgoingOne {
     /// The last request to take it back: (when, why).
     take_back: Option<(String, String)>,
     typed_reason: String,
+    /// The update form as typed (its subject and summary start as the document's).
+    typed_update: crate::model::register::UpdateForm,
     /// The package's way to the axis: (state, attempts, last error).
     delivery: Option<(String, i64, String)>,
     /// What each recipient answered: (time, recipient, status, staff, description).
@@ -218,6 +220,21 @@ pub(super) async fn outgoing_one_with(
     done: String,
     status: StatusCode,
     typed_reason: String,
+) -> AppResult<Response> {
+    outgoing_one_typed(state, auth, d, id, errors, done, status, typed_reason, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn outgoing_one_typed(
+    state: &AppState,
+    auth: &Auth,
+    d: &Desk,
+    id: i64,
+    errors: Vec<FormError>,
+    done: String,
+    status: StatusCode,
+    typed_reason: String,
+    typed_update: Option<crate::model::register::UpdateForm>,
 ) -> AppResult<Response> {
     let o = store::outgoing(&state.db, &d.agency.short(), id)
         .await?
@@ -257,6 +274,11 @@ pub(super) async fn outgoing_one_with(
             .take_back_requested_at
             .map(|at| (fmt_ms(at), o.take_back_reason.clone().unwrap_or_default())),
         typed_reason,
+        typed_update: typed_update.unwrap_or_else(|| crate::model::register::UpdateForm {
+            subject: o.subject.clone(),
+            summary: o.summary.clone(),
+            reason: String::new(),
+        }),
         delivery,
         timeline,
         may_number: d.clerk && o.state == OutgoingState::Draft.as_str(),
@@ -447,6 +469,48 @@ async fn withdraw(
                 String::new(),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form.reason,
+            )
+            .await
+        }
+        Err(EndpointError::Db(e)) => Err(AppError::from(e)),
+        Err(e) => Err(AppError::internal(e.to_string())),
+    }
+}
+
+/// Update a sent document (clerks): its new subject and summary go, with its attachments and the
+/// reason, to every recipient (business type 2), which takes them and answers 15.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<crate::model::register::UpdateForm>,
+) -> AppResult<Response> {
+    use crate::engine::endpoint::{self, EndpointError};
+    let d = desk(&state, &auth).await?;
+    store::outgoing(&state.db, &d.agency.short(), id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !d.clerk {
+        return Err(AppError::forbidden());
+    }
+    let files = file_store(&state);
+    match endpoint::update(&state.db, &files, &d.agency, id, &form, &auth.actor()).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/documents/outgoing/{id}?done=updated")).into_response())
+        }
+        Err(EndpointError::NotFound) => Err(AppError::not_found()),
+        Err(EndpointError::Invalid(p)) => {
+            let errors = form_errors(&p, auth.ctx.lang);
+            outgoing_one_typed(
+                &state,
+                &auth,
+                &d,
+                id,
+                errors,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                String::new(),
+                Some(form),
             )
             .await
         }
