@@ -206,7 +206,7 @@ impl Axis {
     ) -> Result<Result<(String, Routed), Vec<Problem>>, AxisError> {
         // The digest is checked once; the signature check and the parse then read the same
         // file (two streaming passes, never the whole package in memory).
-        let path = self.files.verified_path(&stored.key)?;
+        let path = self.files.verified_path(&stored.key).await?;
         let open = || -> Result<BufReader<std::fs::File>, AxisError> {
             Ok(BufReader::new(
                 std::fs::File::open(&path).map_err(FileError::Io)?,
@@ -401,7 +401,7 @@ impl Axis {
         let key = packages::file_for(&self.db, package_id, &caller.code)
             .await?
             .ok_or(AxisError::NotFound)?;
-        let bytes = self.files.get(&key)?;
+        let bytes = self.files.get(&key).await?;
         let mut tx = self.db.begin().await?;
         audit::append(
             &mut tx,
