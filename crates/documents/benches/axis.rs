@@ -209,6 +209,7 @@ async fn run(label: &str, admin: Option<&str>, packages: Arc<Vec<Vec<u8>>>) {
                 let stored = axis
                     .files
                     .put(&mut std::io::Cursor::new(&p[i]), MAX_PACKAGE)
+                    .await
                     .unwrap();
                 match axis.accept(&sender, &stored).await.unwrap() {
                     Outcome::Accepted {

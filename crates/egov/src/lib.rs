@@ -188,7 +188,11 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
 /// stored event; `serve` runs it).
 pub async fn state(db: Db, config: Config) -> anyhow::Result<AppState> {
     let live = platform::live::Live::new(db.clone()).await?;
+    // A half-set S3 configuration is refused here, naming what is missing.
+    let files = platform::files::FileStore::from_config(&config)?;
+    tracing::info!(files = %files.describe(), "file store");
     Ok(AppState {
+        files,
         directory: Arc::new(registry::RegistryDirectory { db: db.clone() }),
         cache: platform::cache::ReadCache::new(db.clone(), live.clone()),
         live,
@@ -233,8 +237,8 @@ pub fn audit_checks() -> platform::audit::Checks {
     checks
 }
 
-/// The job handlers of every capability.
-pub fn job_registry(config: &Config) -> jobs::Registry {
+/// The job handlers of every capability; `files` is the node's file store (`AppState::files`).
+pub fn job_registry(config: &Config, files: &platform::files::FileStore) -> jobs::Registry {
     let mut r = jobs::Registry::default();
     let dir = config.audit_checkpoint_dir.clone();
     r.register("audit.checkpoint", move |db, _job| {
@@ -328,7 +332,7 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
         }
     });
     // The document axis: deliveries no recipient fetched in time are reported to their sender.
-    let axis_config = documents::http::AxisConfig::from_config(config);
+    let axis_config = documents::http::AxisConfig::from_config(config, files.clone());
     r.register("documents.expire", move |db, _job| {
         let axis_config = axis_config.clone();
         async move {
@@ -354,10 +358,12 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
     // agency): its outbox to the axis, and what waits for it there into its registers
     // (documents::engine::endpoint). `serve` refuses to start on a half-set configuration.
     let endpoint_config = config.clone();
+    let endpoint_files = files.clone();
     r.register("documents.deliver", move |db, _job| {
         let config = endpoint_config.clone();
+        let files = endpoint_files.clone();
         async move {
-            for ep in documents::engine::endpoint::endpoints(&db, &config)
+            for ep in documents::engine::endpoint::endpoints(&db, &config, &files)
                 .await
                 .map_err(|e| platform::fault!("{e}"))?
             {
@@ -371,10 +377,12 @@ pub fn job_registry(config: &Config) -> jobs::Registry {
         }
     });
     let endpoint_config = config.clone();
+    let endpoint_files = files.clone();
     r.register("documents.fetch", move |db, _job| {
         let config = endpoint_config.clone();
+        let files = endpoint_files.clone();
         async move {
-            for ep in documents::engine::endpoint::endpoints(&db, &config)
+            for ep in documents::engine::endpoint::endpoints(&db, &config, &files)
                 .await
                 .map_err(|e| platform::fault!("{e}"))?
             {
@@ -498,7 +506,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let registry = Arc::new(job_registry(&state.config));
+    let registry = Arc::new(job_registry(&state.config, &state.files));
     let mut workers = Vec::new();
     for i in 0..state.config.job_workers {
         workers.push(tokio::spawn(jobs::work(
@@ -525,7 +533,7 @@ pub async fn serve(
     };
     // An agency endpoint asks the axis what waits for it, and retries its outbox, every
     // `axis_poll_seconds` (a package a clerk queues goes at once).
-    let is_endpoint = documents::engine::endpoint::from_config(&state.config)
+    let is_endpoint = documents::engine::endpoint::from_config(&state.config, &state.files)
         .map_err(|e| anyhow::anyhow!(e))?
         .is_some()
         || (state.config.demo && state.config.axis_url.is_some());

@@ -91,6 +91,18 @@ pub struct Config {
     /// How often an agency endpoint asks the axis what waits for it and retries its outbox, in
     /// seconds (1–3600).
     pub axis_poll_seconds: u64,
+    /// Files (attachments, axis packages) in S3-compatible object storage instead of
+    /// `<data_dir>/files`: the service's URL (`https://s3.example.gov.vn`; plain `http://` only on
+    /// a loopback address). Unset with a bucket: Amazon S3 of `files_s3_region`.
+    pub files_s3_endpoint: Option<String>,
+    /// The bucket; setting it moves files to object storage (with the access and secret keys).
+    pub files_s3_bucket: Option<String>,
+    /// The bucket's region (default `us-east-1`, what most S3-compatible servers expect).
+    pub files_s3_region: String,
+    /// The access key id egov signs its requests with.
+    pub files_s3_access_key: Option<String>,
+    /// The secret key that goes with `files_s3_access_key`; a secret, never printed.
+    pub files_s3_secret_key: Option<Secret>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -98,6 +110,23 @@ pub struct Config {
 
 /// The most default alert recipients (the outbox queues one message per recipient and alert).
 pub const MAX_ALERT_RECIPIENTS: usize = 50;
+
+/// The region of an S3-compatible store when none is configured.
+pub const DEFAULT_S3_REGION: &str = "us-east-1";
+
+/// Where files are kept in S3-compatible object storage (`files_s3_*`), checked: see
+/// [`Config::files_s3`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilesS3 {
+    /// The service's URL; `None`: Amazon S3 of the region.
+    pub endpoint: Option<String>,
+    /// Whether the endpoint is plain HTTP (allowed on a loopback address only).
+    pub allow_http: bool,
+    pub bucket: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: Secret,
+}
 
 /// Targets may be set up to five years ahead: the span of a socio-economic development plan.
 pub const DEFAULT_TARGET_LEAD_YEARS: u32 = 5;
@@ -135,6 +164,11 @@ impl Default for Config {
             axis_key_file: None,
             axis_certificate_file: None,
             axis_poll_seconds: 30,
+            files_s3_endpoint: None,
+            files_s3_bucket: None,
+            files_s3_region: DEFAULT_S3_REGION.into(),
+            files_s3_access_key: None,
+            files_s3_secret_key: None,
             demo: false,
         }
     }
@@ -154,6 +188,8 @@ pub enum ConfigError {
     Env { name: String, message: String },
     #[error("refusing to start: {0}")]
     Unsafe(String),
+    #[error("invalid setting {name}: {message}")]
+    Setting { name: &'static str, message: String },
 }
 
 impl Config {
@@ -174,6 +210,7 @@ impl Config {
         };
         cfg.apply_env(|k| std::env::var(k).ok())?;
         cfg.check_alert_recipients()?;
+        cfg.files_s3()?;
         Ok(cfg)
     }
 
@@ -268,6 +305,23 @@ impl Config {
         if let Some(v) = get("EGOV_AXIS_POLL_SECONDS") {
             self.axis_poll_seconds = parse("EGOV_AXIS_POLL_SECONDS", v)?;
         }
+        // An empty value unsets these, so a deployment can clear one the file sets.
+        let set = |name: &str| get(name).map(|v| v.trim().to_owned());
+        if let Some(v) = set("EGOV_FILES_S3_ENDPOINT") {
+            self.files_s3_endpoint = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = set("EGOV_FILES_S3_BUCKET") {
+            self.files_s3_bucket = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = set("EGOV_FILES_S3_REGION") {
+            self.files_s3_region = v;
+        }
+        if let Some(v) = set("EGOV_FILES_S3_ACCESS_KEY") {
+            self.files_s3_access_key = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("EGOV_FILES_S3_SECRET_KEY") {
+            self.files_s3_secret_key = Some(Secret::new(v)).filter(|v| !v.expose().is_empty());
+        }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v
                 .split(',')
@@ -295,6 +349,87 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The object storage of files, if configured: `files_s3_bucket`, `files_s3_access_key` and
+    /// `files_s3_secret_key` go together (an endpoint or keys without a bucket, or a bucket
+    /// without keys, is refused, naming what is missing); the endpoint is an `https://` URL, or
+    /// `http://` on a loopback address (a test server); the bucket name follows S3's rules.
+    pub fn files_s3(&self) -> Result<Option<FilesS3>, ConfigError> {
+        const TOGETHER: &str = "files_s3_bucket, files_s3_access_key and files_s3_secret_key \
+             (EGOV_FILES_S3_BUCKET, EGOV_FILES_S3_ACCESS_KEY, EGOV_FILES_S3_SECRET_KEY) go together";
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
+        let secret_blank = self
+            .files_s3_secret_key
+            .as_ref()
+            .is_none_or(|s| s.expose().is_empty());
+        let missing: Vec<&str> = [
+            ("files_s3_bucket", blank(&self.files_s3_bucket)),
+            ("files_s3_access_key", blank(&self.files_s3_access_key)),
+            ("files_s3_secret_key", secret_blank),
+        ]
+        .into_iter()
+        .filter_map(|(name, missing)| missing.then_some(name))
+        .collect();
+        if missing.len() == 3 {
+            if !blank(&self.files_s3_endpoint) {
+                return Err(ConfigError::Setting {
+                    name: "files_s3_endpoint",
+                    message: format!("set without files_s3_bucket: {TOGETHER}"),
+                });
+            }
+            return Ok(None);
+        }
+        if !missing.is_empty() {
+            return Err(ConfigError::Setting {
+                name: missing[0],
+                message: format!("not set: {TOGETHER}; missing {}", missing.join(", ")),
+            });
+        }
+        let bucket = self.files_s3_bucket.as_deref().unwrap_or_default().trim();
+        if !valid_bucket(bucket) {
+            return Err(ConfigError::Setting {
+                name: "files_s3_bucket",
+                message: format!(
+                    "{bucket:?} is not a bucket name (3-63 lowercase letters, digits, dots and \
+                     hyphens, beginning and ending with a letter or digit)"
+                ),
+            });
+        }
+        let region = self.files_s3_region.trim();
+        if region.is_empty()
+            || !region
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(ConfigError::Setting {
+                name: "files_s3_region",
+                message: format!("{region:?} is not a region (e.g. {DEFAULT_S3_REGION})"),
+            });
+        }
+        let (endpoint, allow_http) = match self.files_s3_endpoint.as_deref().map(str::trim) {
+            None | Some("") => (None, false),
+            Some(e) => {
+                let allow_http = check_endpoint(e).map_err(|message| ConfigError::Setting {
+                    name: "files_s3_endpoint",
+                    message,
+                })?;
+                (Some(e.trim_end_matches('/').to_owned()), allow_http)
+            }
+        };
+        Ok(Some(FilesS3 {
+            endpoint,
+            allow_http,
+            bucket: bucket.to_owned(),
+            region: region.to_owned(),
+            access_key: self
+                .files_s3_access_key
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            secret_key: self.files_s3_secret_key.clone().unwrap_or_default(),
+        }))
     }
 
     /// The audit key from `audit_key` or `audit_key_file` (not both), if one is configured.
@@ -366,6 +501,15 @@ impl Config {
             smtp_url: Option<String>,
             mail_from: &'a str,
             alert_recipients: &'a [String],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            files_s3_endpoint: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            files_s3_bucket: Option<&'a str>,
+            files_s3_region: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            files_s3_access_key: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            files_s3_secret_key: Option<&'static str>,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -396,8 +540,53 @@ impl Config {
             smtp_url: self.smtp_url.as_ref().map(|u| redact_url(u.expose())),
             mail_from: &self.mail_from,
             alert_recipients: &self.alert_recipients,
+            files_s3_endpoint: self.files_s3_endpoint.as_deref(),
+            files_s3_bucket: self.files_s3_bucket.as_deref(),
+            files_s3_region: &self.files_s3_region,
+            files_s3_access_key: self.files_s3_access_key.as_deref(),
+            files_s3_secret_key: self.files_s3_secret_key.as_ref().map(|_| "[redacted]"),
         };
         toml::to_string(&shown).unwrap_or_default()
+    }
+}
+
+/// S3's bucket naming rules (the ones every S3-compatible server accepts).
+fn valid_bucket(b: &str) -> bool {
+    (3..=63).contains(&b.len())
+        && b.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+        && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && b.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && !b.contains("..")
+}
+
+/// An object store's endpoint: an `https://` URL with a host and nothing but a path after it, or
+/// `http://` to a loopback address (`Ok(true)`: plain HTTP allowed). Never credentials in it.
+fn check_endpoint(e: &str) -> Result<bool, String> {
+    let url = url::Url::parse(e).map_err(|err| format!("{e:?} is not a URL: {err}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "the URL must not hold credentials: use files_s3_access_key and \
+             files_s3_secret_key"
+                .into(),
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{e:?}: a URL without query or fragment"));
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => return Err(format!("{e:?}: a URL with a host")),
+    };
+    match url.scheme() {
+        "https" => Ok(false),
+        "http" if loopback => Ok(true),
+        "http" => Err(format!(
+            "{e:?}: plain HTTP only to a loopback address (a test server); use https://"
+        )),
+        s => Err(format!("{e:?}: scheme {s}, not https")),
     }
 }
 
@@ -504,6 +693,105 @@ mod tests {
         cfg.apply_env(|k| (k == "EGOV_TRUSTED_PROXIES").then(|| "10.0.0.1, ::1".into()))
             .unwrap();
         assert_eq!(cfg.trusted_proxies.len(), 2);
+    }
+
+    /// Object storage of files: bucket and keys together (or none), a precise message naming
+    /// what is missing; https, or http to a loopback address only; the secret never printed.
+    #[test]
+    fn files_s3_is_all_or_nothing_and_its_secret_never_prints() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            let mut cfg = Config::default();
+            cfg.apply_env(|k| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+            .unwrap();
+            cfg
+        };
+        assert_eq!(Config::default().files_s3().unwrap(), None);
+        let full: &[(&str, &str)] = &[
+            ("EGOV_FILES_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+            ("EGOV_FILES_S3_BUCKET", "egov-files"),
+            ("EGOV_FILES_S3_ACCESS_KEY", "egov"),
+            ("EGOV_FILES_S3_SECRET_KEY", "s3cr3t-Value-42"),
+        ];
+        let cfg = env(full);
+        let s3 = cfg.files_s3().unwrap().unwrap();
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(s3.allow_http);
+        assert_eq!(
+            (s3.bucket.as_str(), s3.region.as_str()),
+            ("egov-files", "us-east-1")
+        );
+        assert_eq!(s3.secret_key.expose(), "s3cr3t-Value-42");
+        let shown = format!("{cfg:?}\n{}\n{s3:?}", cfg.redacted_toml());
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            cfg.redacted_toml()
+                .contains("files_s3_secret_key = \"[redacted]\""),
+            "{shown}"
+        );
+        assert!(
+            cfg.redacted_toml()
+                .contains("files_s3_bucket = \"egov-files\"")
+        );
+        // Half-set: the missing keys are named.
+        let err = env(&full[..2]).files_s3().unwrap_err().to_string();
+        assert!(
+            err.contains("files_s3_access_key")
+                && err.contains("missing files_s3_access_key, files_s3_secret_key")
+                && err.contains("go together"),
+            "{err}"
+        );
+        let err = env(&full[..1]).files_s3().unwrap_err().to_string();
+        assert!(err.contains("files_s3_endpoint") && err.contains("without files_s3_bucket"));
+        let err = env(&full[2..]).files_s3().unwrap_err().to_string();
+        assert!(err.contains("missing files_s3_bucket"), "{err}");
+        // Amazon S3 itself: no endpoint.
+        let aws = env(&full[1..]).files_s3().unwrap().unwrap();
+        assert_eq!((aws.endpoint, aws.allow_http), (None, false));
+        // Endpoints: https anywhere, http on loopback only, never credentials in the URL.
+        let mut cfg = env(full);
+        for (endpoint, ok) in [
+            ("https://s3.example.gov.vn", true),
+            ("http://localhost:9000", true),
+            ("http://[::1]:9000", true),
+            ("http://s3.example.gov.vn", false),
+            ("http://10.0.0.5:9000", false),
+            ("ftp://127.0.0.1", false),
+            ("https://egov:s3cr3t@s3.example.gov.vn", false),
+            ("s3.example.gov.vn", false),
+        ] {
+            cfg.files_s3_endpoint = Some(endpoint.into());
+            let r = cfg.files_s3();
+            assert_eq!(r.is_ok(), ok, "{endpoint}: {r:?}");
+            if let Err(e) = r {
+                assert!(e.to_string().contains("files_s3_endpoint"), "{e}");
+                assert!(!e.to_string().contains("s3cr3t"), "{e}");
+            }
+        }
+        cfg.files_s3_endpoint = None;
+        for bucket in ["Egov", "eg", "egov_files", "-egov", "egov..files"] {
+            cfg.files_s3_bucket = Some(bucket.into());
+            let e = cfg.files_s3().unwrap_err().to_string();
+            assert!(e.contains("files_s3_bucket"), "{bucket}: {e}");
+        }
+        // An empty variable unsets: a file's bucket can be cleared by the environment.
+        let mut cfg = env(full);
+        cfg.apply_env(|k| {
+            [
+                "EGOV_FILES_S3_ENDPOINT",
+                "EGOV_FILES_S3_BUCKET",
+                "EGOV_FILES_S3_ACCESS_KEY",
+                "EGOV_FILES_S3_SECRET_KEY",
+            ]
+            .contains(&k)
+            .then(String::new)
+        })
+        .unwrap();
+        assert_eq!(cfg.files_s3().unwrap(), None);
     }
 
     #[test]

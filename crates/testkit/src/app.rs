@@ -75,6 +75,7 @@ pub async fn state(wiring: &Wiring, db: Db, config: Config) -> AppState {
         .await
         .expect("live hub");
     AppState {
+        files: platform::files::FileStore::from_config(&config).expect("file store"),
         directory: Arc::new(registry::RegistryDirectory { db: db.clone() }),
         cache: platform::cache::ReadCache::new(db.clone(), live.clone()),
         live,

@@ -207,7 +207,7 @@ impl Axis {
     ) -> Result<Result<(String, Routed), Vec<Problem>>, AxisError> {
         // The digest is checked once; the signature check and the parse then read the same
         // file (two streaming passes, never the whole package in memory).
-        let path = self.files.verified_path(&stored.key)?;
+        let path = self.files.verified_path(&stored.key).await?;
         let open = || -> Result<BufReader<std::fs::File>, AxisError> {
             Ok(BufReader::new(
                 std::fs::File::open(&path).map_err(FileError::Io)?,
@@ -456,15 +456,11 @@ impl Axis {
         &self,
         caller: &Agency,
         package_id: i64,
-    ) -> Result<std::path::PathBuf, AxisError> {
+    ) -> Result<platform::files::LocalFile, AxisError> {
         let key = packages::file_for(&self.db, package_id, &caller.code)
             .await?
             .ok_or(AxisError::NotFound)?;
-        let files = self.files.clone();
-        let k = key.clone();
-        let path = tokio::task::spawn_blocking(move || files.verified_path(&k))
-            .await
-            .map_err(|e| AxisError::Files(FileError::Io(std::io::Error::other(e))))??;
+        let file = self.files.verified_path(&key).await?;
         let mut tx = self.db.begin().await?;
         audit::append(
             &mut tx,
@@ -479,7 +475,7 @@ impl Axis {
         )
         .await?;
         tx.commit().await?;
-        Ok(path)
+        Ok(file)
     }
 
     /// `caller` has the package: stop offering it. Acknowledging twice is not an error.

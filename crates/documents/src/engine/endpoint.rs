@@ -139,10 +139,12 @@ fn der_or_pem(bytes: &[u8]) -> std::result::Result<Vec<u8>, String> {
 }
 
 /// The node's endpoint from its configuration (`axis_url`, `axis_agency`, `axis_key_file`,
-/// `axis_certificate_file`): `None` when none is set; an error naming the key when only some
-/// are, or when the agency, key or certificate is not usable.
+/// `axis_certificate_file`), keeping its packages and attachments in `files` (the node's file
+/// store): `None` when none is set; an error naming the key when only some are, or when the
+/// agency, key or certificate is not usable.
 pub fn from_config(
     config: &platform::config::Config,
+    files: &FileStore,
 ) -> std::result::Result<Option<Endpoint>, String> {
     let (url, agency, key, crt) = (
         &config.axis_url,
@@ -179,12 +181,7 @@ pub fn from_config(
     let crt_der = read(crt, "axis_certificate_file")?;
     let key = AgencyKey::from_pkcs8(agency.trim(), &key_der, &crt_der)
         .map_err(|e| format!("axis_key_file / axis_certificate_file: {e}"))?;
-    Ok(Some(Endpoint::new(
-        id,
-        key,
-        url,
-        FileStore::new(config.data_dir.join("files")),
-    )))
+    Ok(Some(Endpoint::new(id, key, url, files.clone())))
 }
 
 /// Delay before retry `attempt` (1-based): 5 s, 10 s, 20 s … at most 30 minutes.
@@ -587,7 +584,7 @@ async fn write_package(
     };
     let mut contents = Vec::new();
     for f in &refs {
-        contents.push(files.get(&f.file_key)?);
+        contents.push(files.get(&f.file_key).await?);
     }
     // Written synchronously: the attachments' readers are not `Send` and never cross an await.
     let xml = {
@@ -617,7 +614,9 @@ async fn write_package(
         )
         .map_err(|e| EndpointError::Xml(e.to_string()))?
     };
-    let stored = files.put(&mut xml.as_slice(), edxml::MAX_PACKAGE_BYTES)?;
+    let stored = files
+        .put(&mut xml.as_slice(), edxml::MAX_PACKAGE_BYTES)
+        .await?;
     Ok((document_id, stored, refs.len()))
 }
 
@@ -633,9 +632,9 @@ pub struct Delivered {
 /// The package of an outbox row, unsigned: a document as written when it was queued; a status
 /// written now from the row (its time stamp is the row's, so every attempt names the same
 /// status and a resend gets the axis's first outcome).
-fn unsigned(ep: &Endpoint, o: &outbox::Outbox) -> Result<Vec<u8>> {
+async fn unsigned(ep: &Endpoint, o: &outbox::Outbox) -> Result<Vec<u8>> {
     if let Some(key) = &o.file_key {
-        return Ok(ep.files.get(key)?);
+        return Ok(ep.files.get(key).await?);
     }
     let code = o
         .status_code
@@ -664,7 +663,7 @@ pub async fn deliver(db: &Db, ep: &Endpoint, now: i64) -> Result<Delivered> {
     let code = ep.agency.short();
     let mut done = Delivered::default();
     for o in outbox::due(db, &code, now).await? {
-        let unsigned = match unsigned(ep, &o) {
+        let unsigned = match unsigned(ep, &o).await {
             Ok(x) => x,
             Err(e) => {
                 // Unreadable here (a file lost or changed): kept, an operator sees why.
@@ -1197,8 +1196,9 @@ pub async fn demo_prepare(db: &Db) -> Result<()> {
 pub async fn endpoints(
     db: &Db,
     config: &platform::config::Config,
+    files: &FileStore,
 ) -> std::result::Result<Vec<Endpoint>, String> {
-    if let Some(e) = from_config(config)? {
+    if let Some(e) = from_config(config, files)? {
         return Ok(vec![e]);
     }
     let (true, Some(url)) = (config.demo, config.axis_url.as_deref()) else {
@@ -1210,12 +1210,7 @@ pub async fn endpoints(
             continue;
         };
         let key = AgencyKey::from_pkcs8(&id.short(), key, crt).map_err(|e| e.to_string())?;
-        out.push(Endpoint::new(
-            id,
-            key,
-            url,
-            FileStore::new(config.data_dir.join("files")),
-        ));
+        out.push(Endpoint::new(id, key, url, files.clone()));
     }
     Ok(out)
 }

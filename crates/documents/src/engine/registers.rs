@@ -827,7 +827,7 @@ pub async fn attach(
     }
     let kind =
         register::attachment_kind(name, bytes).map_err(|p| RegisterError::Invalid(vec![p]))?;
-    let stored = files.put(&mut &bytes[..], register::ATTACHMENT_MAX)?;
+    let stored = files.put(&mut &bytes[..], register::ATTACHMENT_MAX).await?;
     let mut tx = db.begin().await?;
     store::attach(
         &mut tx,

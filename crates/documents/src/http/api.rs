@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use http_body_util::BodyExt;
 use platform::error::ErrorItem;
-use platform::files::{FileError, FileStore, Stored};
+use platform::files::{FileError, FileStore, Spooled};
 use platform::i18n::{Lang, t_args};
 use platform::web::{AppState, Ctx, Path, Query};
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ const SMALL_BODY: usize = 64 * 1024;
 
 fn config(state: &AppState, ext: Option<Extension<AxisConfig>>) -> AxisConfig {
     ext.map(|e| e.0)
-        .unwrap_or_else(|| AxisConfig::from_config(&state.config))
+        .unwrap_or_else(|| AxisConfig::from_config(&state.config, state.files.clone()))
 }
 
 /// One problem of a refused package, its message in the request's language.
@@ -153,12 +153,14 @@ impl std::io::Read for ChunkReader {
     }
 }
 
-/// Stream the body into the file store (never whole in memory), at most `max` bytes.
-async fn store_body(files: &FileStore, body: Body, max: u64) -> Result<Stored, Refusal> {
+/// Stream the body into a temporary file of the file store (never whole in memory), at most
+/// `max` bytes, hashing it: not kept yet ([`FileStore::keep`]), so a body refused on its digest
+/// or kind never reaches the store.
+async fn store_body(files: &FileStore, body: Body, max: u64) -> Result<Spooled, Refusal> {
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     let files = files.clone();
     let put = tokio::task::spawn_blocking(move || {
-        files.put(
+        files.spool(
             &mut ChunkReader {
                 rx,
                 current: axum::body::Bytes::new(),
@@ -201,28 +203,29 @@ async fn receive(
 ) -> Result<Response, Refusal> {
     let (parts, body) = req.into_parts();
     let (agency, input) = auth::agency(&state.db, &parts).await?;
-    let stored = store_body(&cfg.files, body, cfg.max_package_bytes).await?;
-    if hex::encode(&input.sha256) != stored.key {
+    let spooled = store_body(&cfg.files, body, cfg.max_package_bytes).await?;
+    if hex::encode(&input.sha256) != spooled.key() {
         return Err(auth::refusal(&crate::auth::AuthError::DigestMismatch));
     }
-    if status_only && !is_status(cfg, &stored)? {
+    if status_only && !is_status(&spooled)? {
         return Err(Refusal::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "not_a_status",
         ));
     }
+    let stored = cfg
+        .files
+        .keep(spooled)
+        .await
+        .map_err(platform::error::AppError::internal)?;
     let outcome = cfg.axis(state).accept(&agency, &stored).await?;
     Ok(outcome_response(outcome, lang))
 }
 
-/// Whether a stored package is a status (one that cannot be read is left to the axis's checks,
-/// which reject it with its reasons).
-fn is_status(cfg: &AxisConfig, stored: &Stored) -> Result<bool, Refusal> {
-    let path = cfg
-        .files
-        .verified_path(&stored.key)
-        .map_err(platform::error::AppError::internal)?;
-    let file = std::fs::File::open(path).map_err(platform::error::AppError::internal)?;
+/// Whether a received package is a status (one that cannot be read is left to the axis's checks,
+/// which reject it with its reasons). It is read from the spooled file, hashed as it was written.
+fn is_status(spooled: &Spooled) -> Result<bool, Refusal> {
+    let file = std::fs::File::open(spooled.path()).map_err(platform::error::AppError::internal)?;
     Ok(
         match edxml::read(std::io::BufReader::new(file), &mut edxml::Discard) {
             Ok(p) => matches!(p.body, PackageBody::Status(_)),
@@ -409,8 +412,9 @@ pub async fn get_package(
         ctx.lang,
         async {
             let (agency, _, _) = signed(&state, req).await?;
-            let path = cfg.axis(&state).fetch(&agency, id).await?;
-            let file = tokio::fs::File::open(&path).await.map_err(|e| {
+            // A temporary download when files are in S3: kept until the stream ends.
+            let local = cfg.axis(&state).fetch(&agency, id).await?;
+            let file = tokio::fs::File::open(local.path()).await.map_err(|e| {
                 crate::engine::axis::AxisError::Files(platform::files::FileError::Io(e))
             })?;
             let size = file
@@ -428,7 +432,7 @@ pub async fn get_package(
                     ),
                     (header::CONTENT_LENGTH, size.to_string()),
                 ],
-                Body::from_stream(file_chunks(file)),
+                Body::from_stream(file_chunks(file, local)),
             )
                 .into_response())
         }
@@ -439,8 +443,9 @@ pub async fn get_package(
 /// A file as a stream of 64 KiB chunks: a package goes out without being held in memory.
 fn file_chunks(
     file: tokio::fs::File,
+    keep: platform::files::LocalFile,
 ) -> impl futures_util::Stream<Item = std::io::Result<axum::body::Bytes>> + Send + 'static {
-    futures_util::stream::try_unfold(file, |mut file| async move {
+    futures_util::stream::try_unfold((file, keep), |(mut file, keep)| async move {
         use tokio::io::AsyncReadExt;
         let mut buf = vec![0u8; 64 * 1024];
         let n = file.read(&mut buf).await?;
@@ -448,7 +453,7 @@ fn file_chunks(
             return Ok(None);
         }
         buf.truncate(n);
-        Ok(Some((axum::body::Bytes::from(buf), file)))
+        Ok(Some((axum::body::Bytes::from(buf), (file, keep))))
     })
 }
 
@@ -778,9 +783,10 @@ mod tests {
             .unwrap_or(0);
         assert_eq!(kept, 0, "a refused body leaves no file");
         let body = vec![b'y'; 40 * 1024];
-        let stored = store_body(&files, Body::from(body.clone()), 64 * 1024)
+        let spooled = store_body(&files, Body::from(body.clone()), 64 * 1024)
             .await
             .unwrap();
+        let stored = files.keep(spooled).await.unwrap();
         assert_eq!(
             stored.key,
             hex::encode(ring::digest::digest(&ring::digest::SHA256, &body))

@@ -39,10 +39,11 @@ pub struct AxisConfig {
 }
 
 impl AxisConfig {
-    /// Files under `<data_dir>/files`; the configured package limit, at most the route's.
-    pub fn from_config(config: &Config) -> AxisConfig {
-        AxisConfig::at(
-            config.data_dir.join("files"),
+    /// The node's file store (`AppState::files`: `<data_dir>/files`, or the S3 bucket of
+    /// `files_s3_*`); the configured package limit, at most the route's.
+    pub fn from_config(config: &Config, files: FileStore) -> AxisConfig {
+        AxisConfig::with_store(
+            files,
             config
                 .axis_max_package_mib
                 .saturating_mul(1024 * 1024)
@@ -50,9 +51,14 @@ impl AxisConfig {
         )
     }
 
+    /// Packages in the local directory `root` (tests).
     pub fn at(root: PathBuf, max_package_bytes: u64) -> AxisConfig {
+        AxisConfig::with_store(FileStore::new(root), max_package_bytes)
+    }
+
+    pub fn with_store(files: FileStore, max_package_bytes: u64) -> AxisConfig {
         AxisConfig {
-            files: FileStore::new(root),
+            files,
             max_package_bytes,
             delivery_ttl_ms: crate::engine::axis::DEFAULT_DELIVERY_TTL_MS,
         }

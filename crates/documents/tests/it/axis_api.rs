@@ -26,7 +26,7 @@ fn org(id: &str, name: &str) -> Organization {
 }
 
 /// A Công văn from `from` to `to`, number `number`, written by the crate's writer (unsigned).
-fn document(from: (&str, &str), to: &[(&str, &str)], number: &str) -> Vec<u8> {
+pub(crate) fn document(from: (&str, &str), to: &[(&str, &str)], number: &str) -> Vec<u8> {
     let d = Draft {
         from: Some(org(from.0, from.1)),
         to: to.iter().map(|(i, n)| org(i, n)).collect(),
@@ -76,13 +76,13 @@ fn status(from: &str, document_id: &str, code: DocStatus) -> Vec<u8> {
     edxml::write(Vec::new(), &Body::Status(s), &[], None, &[], &mut []).unwrap()
 }
 
-struct World {
-    a: AgencyKey,
-    b: AgencyKey,
+pub(crate) struct World {
+    pub(crate) a: AgencyKey,
+    pub(crate) b: AgencyKey,
     c: AgencyKey,
 }
 
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     agency(
         app,
         "G22",

@@ -348,12 +348,13 @@ fn the_endpoint_configuration_is_all_or_nothing_and_says_what_is_wrong() {
     use platform::config::Config;
     let keys = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/keys");
     let none = Config::default();
-    assert!(endpoint::from_config(&none).unwrap().is_none());
+    let files = platform::files::FileStore::new(std::env::temp_dir().join("egov-unused-files"));
+    assert!(endpoint::from_config(&none, &files).unwrap().is_none());
     let half = Config {
         axis_url: Some("https://truc.example.gov.vn".into()),
         ..Config::default()
     };
-    let e = endpoint::from_config(&half).err().unwrap();
+    let e = endpoint::from_config(&half, &files).err().unwrap();
     assert!(e.contains("go together"), "{e}");
     let full = |agency: &str, url: &str, key: &str, crt: &str| Config {
         axis_url: Some(url.into()),
@@ -368,19 +369,25 @@ fn the_endpoint_configuration_is_all_or_nothing_and_says_what_is_wrong() {
         "rsa.key.pem",
         "rsa.crt.pem",
     );
-    let ep = endpoint::from_config(&pem).unwrap().unwrap();
+    let ep = endpoint::from_config(&pem, &files).unwrap().unwrap();
     assert_eq!(ep.agency.short(), "G22");
     assert_eq!(ep.axis_url, "https://truc.example.gov.vn");
     let der = full("H41", "http://127.0.0.1:9", "ec.key.der", "ec.crt.der");
-    assert!(endpoint::from_config(&der).unwrap().is_some());
-    let bad = endpoint::from_config(&full("G2", "http://x", "ec.key.der", "ec.crt.der"));
+    assert!(endpoint::from_config(&der, &files).unwrap().is_some());
+    let bad = endpoint::from_config(&full("G2", "http://x", "ec.key.der", "ec.crt.der"), &files);
     assert!(bad.err().unwrap().starts_with("axis_agency"));
-    let bad = endpoint::from_config(&full("G22", "ftp://x", "ec.key.der", "ec.crt.der"));
+    let bad = endpoint::from_config(&full("G22", "ftp://x", "ec.key.der", "ec.crt.der"), &files);
     assert!(bad.err().unwrap().starts_with("axis_url"));
-    let bad = endpoint::from_config(&full("G22", "http://x", "missing.der", "ec.crt.der"));
+    let bad = endpoint::from_config(
+        &full("G22", "http://x", "missing.der", "ec.crt.der"),
+        &files,
+    );
     assert!(bad.err().unwrap().starts_with("axis_key_file"));
     // A key that is not the certificate's.
-    let bad = endpoint::from_config(&full("G22", "http://x", "rsa.key.der", "ec.crt.der"));
+    let bad = endpoint::from_config(
+        &full("G22", "http://x", "rsa.key.der", "ec.crt.der"),
+        &files,
+    );
     assert!(bad.is_err());
 }
 

@@ -660,7 +660,7 @@ on_both!(
         .unwrap();
         use sha2::Digest;
         assert_eq!(f.file_key, hex::encode(sha2::Sha256::digest(pdf)));
-        assert_eq!(files.get(&f.file_key).unwrap(), pdf);
+        assert_eq!(files.get(&f.file_key).await.unwrap(), pdf);
         let before = count(app, "doc_register_files").await;
         let e = reg::attach(
             &app.db,

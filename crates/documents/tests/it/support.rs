@@ -22,6 +22,19 @@ pub static WIRING: Wiring = Wiring {
     template: tokio::sync::OnceCell::const_new(),
 };
 
+/// The same app with the node's files (the axis's packages, the registers' attachments) in a
+/// bucket of the local S3 server `scripts/test` starts: [`s3_store`] (the test creates the bucket
+/// with [`create_bucket`]).
+pub static S3_WIRING: Wiring = Wiring {
+    name: "documents_s3",
+    connect,
+    router: s3_router,
+    openapi: || serde_json::json!({}),
+    audit_checks: platform::audit::Checks::default,
+    on_close,
+    template: tokio::sync::OnceCell::const_new(),
+};
+
 fn connect(config: &Config) -> BoxFuture<'_, anyhow::Result<Db>> {
     Box::pin(testkit::connect_and_migrate(config))
 }
@@ -44,6 +57,59 @@ pub fn router(state: platform::web::AppState) -> axum::Router {
             root,
             documents::http::MAX_PACKAGE_BYTES,
         )))
+        .layer(axum::Extension(std::sync::Arc::new(names)))
+}
+
+/// The local S3 server of scripts/test.
+pub fn s3_endpoint() -> String {
+    std::env::var("EGOV_TEST_S3_ENDPOINT").expect(
+        "EGOV_TEST_S3_ENDPOINT is not set: run scripts/test, which starts a local S3 server \
+         (moto_server), or start one and set it (e.g. http://127.0.0.1:5000)",
+    )
+}
+
+/// The bucket of the app on database `url`.
+pub fn s3_bucket(url: &str) -> String {
+    let id =
+        hex::encode(&ring::digest::digest(&ring::digest::SHA256, url.as_bytes()).as_ref()[..8]);
+    format!("egov-documents-{id}")
+}
+
+/// The file store of the app on database `url` under [`S3_WIRING`], configured as a deployment
+/// configures it (`files_s3_*`; the test server takes any credentials).
+pub fn s3_store(url: &str) -> platform::files::FileStore {
+    let config = Config {
+        data_dir: files_root(url),
+        files_s3_endpoint: Some(s3_endpoint()),
+        files_s3_bucket: Some(s3_bucket(url)),
+        files_s3_access_key: Some("egov-test".into()),
+        files_s3_secret_key: Some(platform::config::Secret::new("egov-test-secret")),
+        ..Config::default()
+    };
+    platform::files::FileStore::from_config(&config).unwrap()
+}
+
+/// Create the app's bucket (an unsigned `PUT /bucket`, which the test server accepts;
+/// `object_store` cannot create buckets).
+pub async fn create_bucket(app: &TestApp) {
+    let url = format!("{}/{}", s3_endpoint(), s3_bucket(&app.url));
+    let r = platform::http_client::HttpClient::new(Default::default())
+        .request(axum::http::Method::PUT, &url, &[], axum::body::Bytes::new())
+        .await
+        .unwrap_or_else(|e| panic!("the S3 server does not answer {url}: {e}"));
+    assert_eq!(r.status, axum::http::StatusCode::OK, "creating {url}");
+}
+
+fn s3_router(mut state: platform::web::AppState) -> axum::Router {
+    state.files = s3_store(state.config.database_url.expose());
+    let axis = documents::http::AxisConfig::with_store(
+        state.files.clone(),
+        documents::http::MAX_PACKAGE_BYTES,
+    );
+    let mut names = platform::audit::Names::default();
+    documents::engine::axis::register_names(&mut names);
+    platform::web::app(state, vec![registry::router(), documents::router()])
+        .layer(axum::Extension(axis))
         .layer(axum::Extension(std::sync::Arc::new(names)))
 }
 

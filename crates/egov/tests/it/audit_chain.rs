@@ -425,7 +425,8 @@ on_both!(an_untouched_trail_verifies, async |app: &TestApp| {
         audit_checkpoint_dir: Some(dir.clone()),
         ..Default::default()
     };
-    let reg = egov::job_registry(&config);
+    let files = platform::files::FileStore::from_config(&config).unwrap();
+    let reg = egov::job_registry(&config, &files);
     app.user("audit.job", Role::Viewer, Scope::National).await;
     platform::jobs::enqueue_now(
         &app.db,

@@ -128,7 +128,11 @@ async fn prepare(url: &str) -> Db {
 /// SHA-256 in hexadecimal: the file store's key of the bytes.
 fn hex_sha256(b: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("egov-axis-3p-fp-{}", std::process::id()));
-    let key = FileStore::new(&dir).put(&mut &b[..], u64::MAX).unwrap().key;
+    let key = FileStore::new(&dir)
+        .spool(&mut &b[..], u64::MAX)
+        .unwrap()
+        .key()
+        .to_owned();
     let _ = std::fs::remove_dir_all(dir);
     key
 }

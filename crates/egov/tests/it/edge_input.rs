@@ -320,7 +320,11 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("POST", "/documents/outgoing/{id}/send", &[]),
     ("POST", "/documents/outgoing/{id}/revoke", &["reason"]),
     ("POST", "/documents/outgoing/{id}/take-back", &["reason"]),
-    ("POST", "/documents/outgoing/{id}/update", &["subject", "summary", "reason"]),
+    (
+        "POST",
+        "/documents/outgoing/{id}/update",
+        &["subject", "summary", "reason"],
+    ),
     ("POST", "/documents/outgoing/{id}/upload", &[]),
     ("POST", "/documents/incoming/{id}/upload", &[]),
     (

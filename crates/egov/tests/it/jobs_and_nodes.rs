@@ -262,7 +262,9 @@ on_both!(
             1,
             "the connected sites' probe, once a minute"
         );
-        let reg = egov::job_registry(&platform::config::Config::default());
+        let config = platform::config::Config::default();
+        let files = platform::files::FileStore::from_config(&config).unwrap();
+        let reg = egov::job_registry(&config, &files);
         app.user("het.han", Role::Viewer, Scope::National).await;
         app.db
         .execute(

@@ -46,6 +46,9 @@ pub struct AppState {
     pub live: crate::live::Live,
     /// This node's read cache (`crate::cache`), current with `db` and `live`.
     pub cache: crate::cache::ReadCache,
+    /// Where files outside database rows are kept (`crate::files`: the local directory, or S3
+    /// when configured), built once from the configuration.
+    pub files: crate::files::FileStore,
 }
 
 /// The OpenAPI entries of the platform's JSON API (the binary merges every crate's).

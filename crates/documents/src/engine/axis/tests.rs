@@ -101,8 +101,8 @@ fn signed(xml: &str, key: &[u8], crt: &[u8]) -> Vec<u8> {
     sign(Cursor::new(xml.as_bytes()), Vec::new(), &signer).unwrap()
 }
 
-fn store(w: &World, bytes: &[u8]) -> Stored {
-    w.axis.files.put(&mut &bytes[..], 50 << 20).unwrap()
+async fn store(w: &World, bytes: &[u8]) -> Stored {
+    w.axis.files.put(&mut &bytes[..], 50 << 20).await.unwrap()
 }
 
 fn status_from_nghe_an(code: &str, at: &str) -> String {
@@ -120,7 +120,11 @@ fn status_from_nghe_an(code: &str, at: &str) -> String {
 async fn a_signed_document_reaches_each_recipient_once_and_a_resend_gets_the_first_answer() {
     let w = world().await;
     let bytes = signed(PACKAGE, RSA_KEY, RSA_CRT);
-    let first = w.axis.accept(&w.vpcp, &store(&w, &bytes)).await.unwrap();
+    let first = w
+        .axis
+        .accept(&w.vpcp, &store(&w, &bytes).await)
+        .await
+        .unwrap();
     let Outcome::Accepted {
         package_id,
         recipients,
@@ -135,7 +139,11 @@ async fn a_signed_document_reaches_each_recipient_once_and_a_resend_gets_the_fir
         (vec!["H41".to_owned(), "G09".to_owned()], false)
     );
     // The same bytes again, and the same document re-signed (other bytes): the first answer.
-    let again = w.axis.accept(&w.vpcp, &store(&w, &bytes)).await.unwrap();
+    let again = w
+        .axis
+        .accept(&w.vpcp, &store(&w, &bytes).await)
+        .await
+        .unwrap();
     assert!(
         matches!(again, Outcome::Accepted { package_id: p, repeated: true, .. } if p == package_id)
     );
@@ -144,7 +152,11 @@ async fn a_signed_document_reaches_each_recipient_once_and_a_resend_gets_the_fir
         RSA_KEY,
         RSA_CRT,
     );
-    let third = w.axis.accept(&w.vpcp, &store(&w, &resigned)).await.unwrap();
+    let third = w
+        .axis
+        .accept(&w.vpcp, &store(&w, &resigned).await)
+        .await
+        .unwrap();
     assert!(
         matches!(third, Outcome::Accepted { package_id: p, repeated: true, .. } if p == package_id)
     );
@@ -177,7 +189,7 @@ async fn unsigned_foreign_and_impersonating_packages_are_refused_with_reasons() 
     let w = world().await;
     let unsigned = w
         .axis
-        .accept(&w.vpcp, &store(&w, PACKAGE.as_bytes()))
+        .accept(&w.vpcp, &store(&w, PACKAGE.as_bytes()).await)
         .await
         .unwrap();
     assert!(
@@ -188,7 +200,7 @@ async fn unsigned_foreign_and_impersonating_packages_are_refused_with_reasons() 
     let other_key = signed(PACKAGE, EC_KEY, EC_CRT);
     let r = w
         .axis
-        .accept(&w.vpcp, &store(&w, &other_key))
+        .accept(&w.vpcp, &store(&w, &other_key).await)
         .await
         .unwrap();
     assert!(
@@ -198,7 +210,7 @@ async fn unsigned_foreign_and_impersonating_packages_are_refused_with_reasons() 
     // Nghệ An sends, with its own key, a document that says it comes from the Government Office.
     let r = w
         .axis
-        .accept(&w.nghe_an, &store(&w, &other_key))
+        .accept(&w.nghe_an, &store(&w, &other_key).await)
         .await
         .unwrap();
     assert!(
@@ -214,7 +226,11 @@ async fn unsigned_foreign_and_impersonating_packages_are_refused_with_reasons() 
         RSA_KEY,
         RSA_CRT,
     );
-    let r = w.axis.accept(&w.vpcp, &store(&w, &unknown)).await.unwrap();
+    let r = w
+        .axis
+        .accept(&w.vpcp, &store(&w, &unknown).await)
+        .await
+        .unwrap();
     assert!(
         matches!(&r, Outcome::Rejected { problems, .. } if problems[0].code == "unknown_recipient" && problems[0].path == "MessageHeader/To[2]/OrganId"),
         "{r:?}"
@@ -223,7 +239,7 @@ async fn unsigned_foreign_and_impersonating_packages_are_refused_with_reasons() 
     assert!(w.axis.pending(&w.nghe_an).await.unwrap().is_empty());
     let again = w
         .axis
-        .accept(&w.vpcp, &store(&w, PACKAGE.as_bytes()))
+        .accept(&w.vpcp, &store(&w, PACKAGE.as_bytes()).await)
         .await
         .unwrap();
     assert!(matches!(again, Outcome::Rejected { repeated: true, .. }));
@@ -234,7 +250,10 @@ async fn statuses_go_back_to_the_sender_from_recipients_only() {
     let w = world().await;
     let Outcome::Accepted { package_id, .. } = w
         .axis
-        .accept(&w.vpcp, &store(&w, &signed(PACKAGE, RSA_KEY, RSA_CRT)))
+        .accept(
+            &w.vpcp,
+            &store(&w, &signed(PACKAGE, RSA_KEY, RSA_CRT)).await,
+        )
         .await
         .unwrap()
     else {
@@ -247,7 +266,7 @@ async fn statuses_go_back_to_the_sender_from_recipients_only() {
     );
     let r = w
         .axis
-        .accept(&w.nghe_an, &store(&w, &status))
+        .accept(&w.nghe_an, &store(&w, &status).await)
         .await
         .unwrap();
     assert!(
@@ -263,7 +282,7 @@ async fn statuses_go_back_to_the_sender_from_recipients_only() {
     // The same status again is the same status; a later one is another.
     assert!(matches!(
         w.axis
-            .accept(&w.nghe_an, &store(&w, &status))
+            .accept(&w.nghe_an, &store(&w, &status).await)
             .await
             .unwrap(),
         Outcome::Accepted { repeated: true, .. }
@@ -274,7 +293,10 @@ async fn statuses_go_back_to_the_sender_from_recipients_only() {
         EC_CRT,
     );
     assert!(matches!(
-        w.axis.accept(&w.nghe_an, &store(&w, &later)).await.unwrap(),
+        w.axis
+            .accept(&w.nghe_an, &store(&w, &later).await)
+            .await
+            .unwrap(),
         Outcome::Accepted {
             repeated: false,
             ..
@@ -291,7 +313,11 @@ async fn statuses_go_back_to_the_sender_from_recipients_only() {
         RSA_KEY,
         RSA_CRT,
     );
-    let r = w.axis.accept(&w.vpcp, &store(&w, &own)).await.unwrap();
+    let r = w
+        .axis
+        .accept(&w.vpcp, &store(&w, &own).await)
+        .await
+        .unwrap();
     assert!(
         matches!(&r, Outcome::Rejected { problems, .. } if problems[0].code == "status_not_for_sender"),
         "{r:?}"
@@ -306,7 +332,11 @@ async fn statuses_go_back_to_the_sender_from_recipients_only() {
         RSA_KEY,
         RSA_CRT,
     );
-    let r = w.axis.accept(&w.vpcp, &store(&w, &ask)).await.unwrap();
+    let r = w
+        .axis
+        .accept(&w.vpcp, &store(&w, &ask).await)
+        .await
+        .unwrap();
     let Outcome::Accepted { mut recipients, .. } = r else {
         panic!("{r:?}");
     };
@@ -325,7 +355,8 @@ async fn statuses_go_back_to_the_sender_from_recipients_only() {
                     EC_KEY,
                     EC_CRT,
                 ),
-            ),
+            )
+            .await,
         )
         .await
         .unwrap();
@@ -341,7 +372,10 @@ async fn undelivered_packages_expire_into_the_senders_trace() {
     w.axis.delivery_ttl_ms = 1;
     let Outcome::Accepted { package_id, .. } = w
         .axis
-        .accept(&w.vpcp, &store(&w, &signed(PACKAGE, RSA_KEY, RSA_CRT)))
+        .accept(
+            &w.vpcp,
+            &store(&w, &signed(PACKAGE, RSA_KEY, RSA_CRT)).await,
+        )
         .await
         .unwrap()
     else {

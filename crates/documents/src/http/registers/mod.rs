@@ -271,9 +271,10 @@ pub struct DoneParams {
 #[derive(Deserialize)]
 pub struct Empty {}
 
-/// Where the registers' attachments are stored: `<data_dir>/files`, by SHA-256.
+/// Where the registers' attachments are stored, by SHA-256: the node's file store
+/// (`<data_dir>/files`, or S3 when configured).
 fn file_store(state: &AppState) -> platform::files::FileStore {
-    platform::files::FileStore::new(state.config.data_dir.join("files"))
+    state.files.clone()
 }
 
 /// The multipart form of an upload: its CSRF field and its one file.
