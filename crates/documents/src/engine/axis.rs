@@ -271,6 +271,20 @@ impl Axis {
                     .map_or(BusinessType::New, |b| b.kind);
                 let dedupe_key = if business == BusinessType::New {
                     format!("document:{}", d.id())
+                } else if business == BusinessType::Replace {
+                    // A new document (its own `DocumentId`) naming one this sender sent before.
+                    let replaced = package.business.as_ref().and_then(|b| b.document_id.clone());
+                    let known = match replaced {
+                        Some(old) => packages::document(&self.db, &old).await?,
+                        None => None,
+                    };
+                    if !known.is_some_and(|(_, sender)| sender == caller.code) {
+                        return Ok(Err(reject(
+                            "unknown_document",
+                            "edXMLHeader/TraceHeaderList/Bussiness/DocumentId",
+                        )));
+                    }
+                    format!("document:{}", d.id())
                 } else {
                     match packages::document(&self.db, &d.id()).await? {
                         Some((_, sender)) if sender == caller.code => {}

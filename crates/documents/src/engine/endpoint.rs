@@ -219,7 +219,21 @@ pub async fn send(
                 .arg("to", "sent"),
         ]));
     }
-    let (document_id, stored, attachments) = write_package(db, files, agency, &o, None).await?;
+    // A replacement names the document it replaces (business type 3), by the name that one was
+    // sent under.
+    let business = match (o.replaces_id, &o.replace_reason) {
+        (Some(old), reason) => Some(Business {
+            document_id: Some(sent_name(db, &code, old).await?),
+            kind: BusinessType::Replace,
+            reason: reason.clone(),
+            paper: None,
+            staff: None,
+            spelling: BusinessSpelling::Bussiness,
+        }),
+        (None, _) => None,
+    };
+    let (document_id, stored, attachments) =
+        write_package(db, files, agency, &o, business.as_ref()).await?;
     let mut tx = db.begin().await?;
     let queued = outbox::enqueue(
         &mut tx,
@@ -348,15 +362,10 @@ pub async fn request_take_back(
     let o = reg_store::outgoing(db, &code, outgoing_id)
         .await?
         .ok_or(EndpointError::NotFound)?;
-    // The name it went out under: its package's.
-    let Some(document_id) = outbox::for_outgoing(db, &code, outgoing_id)
-        .await?
-        .into_iter()
-        .find(|r| r.kind == "document")
-        .map(|r| r.document_id)
-    else {
+    if o.state != OutgoingState::Sent.as_str() {
         return Err(take_back_refused(&o.state));
-    };
+    }
+    let document_id = sent_name(db, &code, outgoing_id).await?;
     let mut tx = db.begin().await?;
     if reg_store::set_outgoing_take_back(&mut tx, outgoing_id, reason).await? != 1 {
         return Err(take_back_refused(&o.state));
@@ -491,6 +500,16 @@ pub async fn update(
     jobs::enqueue(&mut tx, outbox::wake(&code)).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The `DocumentId` an outgoing entry was sent under (its first package's).
+async fn sent_name(db: &Db, code: &str, outgoing_id: i64) -> Result<String> {
+    outbox::for_outgoing(db, code, outgoing_id)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == "document")
+        .map(|r| r.document_id)
+        .ok_or(EndpointError::NotFound)
 }
 
 fn take_back_refused(state: &str) -> EndpointError {
@@ -751,7 +770,8 @@ pub struct Fetched {
     pub documents: usize,
     /// Statuses new on outgoing documents' timelines.
     pub statuses: usize,
-    /// Incoming entries withdrawn because their sender revoked them (15 sent back).
+    /// Incoming entries withdrawn because their sender revoked them (15 sent back) or replaced
+    /// them by a new document.
     pub withdrawn: usize,
     /// Incoming entries their sender updated (15 sent back).
     pub updated: usize,
@@ -981,6 +1001,11 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
         .business
         .as_ref()
         .filter(|b| b.kind == BusinessType::Update);
+    let replaced = package
+        .business
+        .as_ref()
+        .filter(|b| b.kind == BusinessType::Replace)
+        .and_then(|b| Some((b.document_id.clone()?, b.reason.clone())));
     match package.body {
         Body::Document(d) if update.is_some() => {
             let reason = update.and_then(|b| b.reason.as_deref());
@@ -1048,6 +1073,22 @@ async fn take(db: &Db, ep: &Endpoint, package_id: i64, done: &mut Fetched) -> Re
                 &actor,
             )
             .await?;
+            // A replacement: the document it replaces is withdrawn here.
+            if let Some((old, reason)) = &replaced
+                && super::registers::replaced_by_sender(
+                    db,
+                    &ep.agency,
+                    old,
+                    &d.id(),
+                    reason.as_deref(),
+                    &actor,
+                )
+                .await
+                .map_err(|e| EndpointError::Xml(e.to_string()))?
+                .is_some()
+            {
+                done.withdrawn += 1;
+            }
         }
         Body::Status(s) => {
             let code = ep.agency.short();

@@ -804,6 +804,124 @@ pub async fn updated_by_sender(
     Ok(Some(e.id))
 }
 
+/// Draft the document that replaces the sent document `old` (business type 3): a copy of it
+/// (type, subject, summary, signer, recipients, urgency, due date) to number, complete with its
+/// files and send; its package names `old`, which each recipient then withdraws. One
+/// replacement per document (`already_replaced`). Returns the new draft.
+pub async fn draft_replacement(
+    db: &Db,
+    agency: &AgencyId,
+    old: i64,
+    reason: &str,
+    actor: &Actor,
+) -> Result<i64> {
+    let code = agency.short();
+    let reason = reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(RegisterError::one(field::REASON, "required"));
+    }
+    if reason.chars().any(char::is_control) {
+        return Err(RegisterError::one(field::REASON, "control_character"));
+    }
+    if reason.chars().count() > register::NOTE_MAX {
+        return Err(RegisterError::Invalid(vec![
+            Problem::new(field::REASON, "too_long").arg("max", register::NOTE_MAX.to_string()),
+        ]));
+    }
+    let o = store::outgoing(db, &code, old)
+        .await?
+        .ok_or(RegisterError::NotFound)?;
+    if o.state != OutgoingState::Sent.as_str() {
+        return Err(RegisterError::Invalid(vec![
+            Problem::new("", "outgoing_transition_invalid")
+                .arg("from", o.state.clone())
+                .arg("to", "replaced"),
+        ]));
+    }
+    if store::replacement_of(db, &code, old).await?.is_some() {
+        return Err(RegisterError::one("", "already_replaced"));
+    }
+    let recipients = o.recipient_codes();
+    let mut tx = db.begin().await?;
+    let id = store::insert_outgoing(
+        &mut tx,
+        &store::NewOutgoing {
+            agency_code: &code,
+            doc_type: u8::try_from(o.doc_type).unwrap_or(0),
+            subject: &o.subject,
+            subject_search: &registry::fold(&o.subject),
+            summary: &o.summary,
+            signer_name: &o.signer_name,
+            signer_position: &o.signer_position,
+            recipients: &recipients,
+            urgency: u8::try_from(o.urgency).unwrap_or(0),
+            due_date: o.due_date.clone(),
+            created_by: &actor.name,
+        },
+    )
+    .await?;
+    store::set_replaces(&mut tx, id, old, &reason).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.outgoing_replacement_drafted",
+            object_type: "doc_outgoing",
+            object_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "replaces": old, "reason": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The sender replaced the document it sent as `old_document_id` by `new_document_id`
+/// (business type 3): the old entry is withdrawn (`replaced`, the reason naming the new
+/// document, kept for the record). The new document is registered like any other. Nothing when
+/// the agency never received the old one. Returns the old entry.
+pub async fn replaced_by_sender(
+    db: &Db,
+    agency: &AgencyId,
+    old_document_id: &str,
+    new_document_id: &str,
+    reason: Option<&str>,
+    actor: &Actor,
+) -> Result<Option<i64>> {
+    let code = agency.short();
+    let mut tx = db.begin().await?;
+    let Some(e) = store::incoming_by_document(&mut tx, &code, old_document_id).await? else {
+        return Ok(None);
+    };
+    let note: String = match reason.filter(|r| !r.trim().is_empty()) {
+        Some(r) => format!("{new_document_id}: {}", r.trim()),
+        None => new_document_id.to_owned(),
+    }
+    .chars()
+    .take(register::NOTE_MAX)
+    .collect();
+    if store::set_withdrawn(&mut tx, e.id, "replaced", Some(&note)).await? != 1 {
+        return Ok(Some(e.id));
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "documents.incoming_replaced",
+            object_type: "doc_incoming",
+            object_id: e.id.to_string(),
+            before: Some(serde_json::json!({ "status": e.status })),
+            after: Some(serde_json::json!({
+                "withdrawn": "replaced", "replaced_by": new_document_id, "reason": reason,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(e.id))
+}
+
 /// Attach a PDF, DOCX or XLSX (judged by its bytes) to an entry of the agency's register; the
 /// file is stored by its SHA-256 outside the row.
 #[allow(clippy::too_many_arguments)]

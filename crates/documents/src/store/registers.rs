@@ -134,6 +134,9 @@ pub struct Outgoing {
     /// The sender's last request to take it back (status 13), and why.
     pub take_back_requested_at: Option<i64>,
     pub take_back_reason: Option<String>,
+    /// The sent document this one replaces (business type 3), and why.
+    pub replaces_id: Option<i64>,
+    pub replace_reason: Option<String>,
 }
 
 impl Outgoing {
@@ -145,7 +148,7 @@ impl Outgoing {
 const OUTGOING_COLUMNS: &str = "id, agency_code, doc_type, subject, summary, signer_name, \
      signer_position, recipients, urgency, due_date, state, year, number, notation, \
      promulgation_date, package_id, created_by, created_at, numbered_at, sent_at, revoked_at, \
-     revoke_reason, take_back_requested_at, take_back_reason";
+     revoke_reason, take_back_requested_at, take_back_reason, replaces_id, replace_reason";
 
 pub async fn outgoing(db: &Db, agency_code: &str, id: i64) -> DbResult<Option<Outgoing>> {
     db.fetch_optional_as(
@@ -443,6 +446,27 @@ pub async fn set_incoming_content(
         "UPDATE doc_incoming SET subject = $1, subject_search = $2, \
          due_date = COALESCE($3, due_date), updated_at = $4 WHERE id = $5 AND withdrawn IS NULL",
         params![subject, subject_search, due_date, now_ms(), id],
+    )
+    .await
+}
+
+/// Mark a draft as the replacement of a sent document, with the reason.
+pub async fn set_replaces(tx: &mut Tx, id: i64, replaces: i64, reason: &str) -> DbResult<u64> {
+    tx.execute(
+        "UPDATE doc_outgoing SET replaces_id = $1, replace_reason = $2 WHERE id = $3",
+        params![replaces, reason, id],
+    )
+    .await
+}
+
+/// The agency's document that replaces `id`, if one was drafted.
+pub async fn replacement_of(db: &Db, agency_code: &str, id: i64) -> DbResult<Option<Outgoing>> {
+    db.fetch_optional_as(
+        Sql::trusted(format!(
+            "SELECT {OUTGOING_COLUMNS} FROM doc_outgoing WHERE replaces_id = $1 AND agency_code = $2 \
+             ORDER BY id LIMIT 1"
+        )),
+        params![id, agency_code],
     )
     .await
 }

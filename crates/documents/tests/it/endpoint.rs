@@ -899,3 +899,128 @@ on_both!(
         let _ = std::fs::remove_dir_all(dir);
     }
 );
+
+on_both!(
+    a_sender_replaces_a_sent_document_by_a_new_one,
+    async |app: &TestApp| {
+        agency(
+            app,
+            "G22",
+            "Văn phòng Chính phủ",
+            RSA_CRT,
+            AgencyState::Active,
+        )
+        .await;
+        agency(app, "H41", "UBND tỉnh Nghệ An", EC_CRT, AgencyState::Active).await;
+        reg::set_office(&app.db, &id("G22"), "VPCP", &clerk())
+            .await
+            .unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let base = testkit::serve(app.router.clone(), async move {
+            let _ = stopped.await;
+        })
+        .await;
+        let dir = files_root(&app.url).join("endpoint-replace");
+        let files = FileStore::new(&dir);
+        let a = Endpoint::new(
+            id("G22"),
+            AgencyKey::from_pkcs8("G22", RSA_KEY, RSA_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let b = Endpoint::new(
+            id("H41"),
+            AgencyKey::from_pkcs8("H41", EC_KEY, EC_CRT).unwrap(),
+            &base,
+            files.clone(),
+        );
+        let today = reg::today_vn();
+        let form = DraftForm {
+            doc_type: "Công văn".into(),
+            subject: "V/v kế hoạch kiểm tra năm 2027".into(),
+            summary: "Kế hoạch kèm theo.".into(),
+            signer_name: "Nguyễn Văn A".into(),
+            signer_position: "Phó Chủ nhiệm".into(),
+            recipients: "H41".into(),
+            urgency: "0".into(),
+            due_date: String::new(),
+        };
+        let old = reg::draft(&app.db, &id("G22"), &form, &clerk(), today)
+            .await
+            .unwrap();
+        let numbered = reg::number(&app.db, &id("G22"), old, &clerk(), today)
+            .await
+            .unwrap();
+        // A draft cannot be replaced: only a sent document.
+        assert!(
+            reg::draft_replacement(&app.db, &id("G22"), old, "Sai sót", &clerk())
+                .await
+                .is_err()
+        );
+        endpoint::send(&app.db, &files, &id("G22"), old, &clerk())
+            .await
+            .unwrap();
+        endpoint::deliver(&app.db, &a, now_ms()).await.unwrap();
+        assert_eq!(endpoint::fetch(&app.db, &b).await.unwrap().documents, 1);
+
+        // A drafts the replacement (a copy, to number and send), once.
+        assert!(
+            reg::draft_replacement(&app.db, &id("G22"), old, " ", &clerk())
+                .await
+                .is_err()
+        );
+        let new = reg::draft_replacement(&app.db, &id("G22"), old, "Sai danh mục kèm theo", &clerk())
+            .await
+            .unwrap();
+        assert!(
+            reg::draft_replacement(&app.db, &id("G22"), old, "Lần nữa", &clerk())
+                .await
+                .is_err()
+        );
+        let replacement = reg::number(&app.db, &id("G22"), new, &clerk(), today)
+            .await
+            .unwrap();
+        endpoint::send(&app.db, &files, &id("G22"), new, &clerk())
+            .await
+            .unwrap();
+        assert_eq!(endpoint::deliver(&app.db, &a, now_ms()).await.unwrap().accepted, 1);
+        let f = endpoint::fetch(&app.db, &b).await.unwrap();
+        assert_eq!((f.documents, f.withdrawn), (1, 1), "{f:?}");
+        // At B: the new document at 01, the old one withdrawn, naming the new one.
+        let rows = app
+            .db
+            .fetch_all(
+                "SELECT document_id, status, withdrawn, withdraw_reason FROM doc_incoming \
+                  WHERE agency_code = 'H41' ORDER BY id",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let got: Vec<(String, String, Option<String>, Option<String>)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get("document_id").unwrap(),
+                    r.get("status").unwrap(),
+                    r.get("withdrawn").unwrap(),
+                    r.get("withdraw_reason").unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(
+            (got[0].0.as_str(), got[0].2.as_deref()),
+            (numbered.document_id.as_str(), Some("replaced"))
+        );
+        assert_eq!(
+            got[0].3.as_deref(),
+            Some(format!("{}: Sai danh mục kèm theo", replacement.document_id).as_str())
+        );
+        assert_eq!(
+            (got[1].0.as_str(), got[1].1.as_str(), got[1].2.as_deref()),
+            (replacement.document_id.as_str(), "01", None)
+        );
+        let _ = stop.send(());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+);

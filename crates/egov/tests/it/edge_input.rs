@@ -320,6 +320,7 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("POST", "/documents/outgoing/{id}/send", &[]),
     ("POST", "/documents/outgoing/{id}/revoke", &["reason"]),
     ("POST", "/documents/outgoing/{id}/take-back", &["reason"]),
+    ("POST", "/documents/outgoing/{id}/replace", &["reason"]),
     (
         "POST",
         "/documents/outgoing/{id}/update",

@@ -37,8 +37,8 @@ mod outgoing;
 
 use incoming::{ActForm, act, incoming_one, incoming_one_with, incoming_page};
 use outgoing::{
-    create_draft, number, outgoing_one, outgoing_one_with, outgoing_page, revoke, send, take_back,
-    update,
+    create_draft, number, outgoing_one, outgoing_one_with, outgoing_page, replace, revoke, send,
+    take_back, update,
 };
 
 /// The registers' pages.
@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/documents/outgoing/{id}/revoke", post(revoke))
         .route("/documents/outgoing/{id}/take-back", post(take_back))
         .route("/documents/outgoing/{id}/update", post(update))
+        .route("/documents/outgoing/{id}/replace", post(replace))
         .route("/documents/outgoing/{id}/upload", post(upload_outgoing))
         .route("/documents/incoming", get(incoming_page))
         .route("/documents/incoming/{id}", get(incoming_one))

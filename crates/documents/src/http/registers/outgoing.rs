@@ -193,6 +193,10 @@ struct OutgoingOne {
     may_withdraw: bool,
     /// The last request to take it back: (when, why).
     take_back: Option<(String, String)>,
+    /// The document this one replaces: (id, number and notation, why).
+    replaces: Option<(i64, String, String)>,
+    /// The document that replaces this one: (id, number and notation or "draft").
+    replaced_by: Option<(i64, String)>,
     typed_reason: String,
     /// The update form as typed (its subject and summary start as the document's).
     typed_update: crate::model::register::UpdateForm,
@@ -270,6 +274,29 @@ async fn outgoing_one_typed(
     let mut res = render(OutgoingOne {
         may_send: d.clerk && o.state == OutgoingState::Numbered.as_str() && queued.is_empty(),
         may_withdraw: d.clerk && o.state == OutgoingState::Sent.as_str(),
+        replaces: match o.replaces_id {
+            Some(old) => store::outgoing(&state.db, &code, old).await?.map(|x| {
+                (
+                    x.id,
+                    outgoing_view(&ctx, &x).code,
+                    o.replace_reason.clone().unwrap_or_default(),
+                )
+            }),
+            None => None,
+        },
+        replaced_by: store::replacement_of(&state.db, &code, id)
+            .await?
+            .map(|x| {
+                let c = outgoing_view(&ctx, &x).code;
+                (
+                    x.id,
+                    if c.is_empty() {
+                        ctx.t("doc_registers.no_number")
+                    } else {
+                        c
+                    },
+                )
+            }),
         take_back: o
             .take_back_requested_at
             .map(|at| (fmt_ms(at), o.take_back_reason.clone().unwrap_or_default())),
@@ -417,6 +444,18 @@ pub(super) async fn take_back(
 enum Withdraw {
     Revoke,
     TakeBack,
+    Replace,
+}
+
+/// Replace a sent document by a new one (clerks, with a reason): a draft copying it is made,
+/// to number, complete and send; its package names the old one, which each recipient withdraws.
+pub(super) async fn replace(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ReasonForm>,
+) -> AppResult<Response> {
+    withdraw(&state, &auth, id, form, Withdraw::Replace).await
 }
 
 /// The shared path of revoking and asking back: the entry must be the caller's agency's, the
@@ -437,6 +476,21 @@ async fn withdraw(
         return Err(AppError::forbidden());
     }
     let actor = auth.actor();
+    if let Withdraw::Replace = how {
+        return match engine::draft_replacement(&state.db, &d.agency, id, &form.reason, &actor)
+            .await
+        {
+            Ok(new) => Ok(
+                Redirect::to(&format!("/documents/outgoing/{new}?done=replacement"))
+                    .into_response(),
+            ),
+            Err(e) => {
+                let (status, errors) = problems_of(e, auth.ctx.lang)?;
+                outgoing_one_with(state, auth, &d, id, errors, String::new(), status, form.reason)
+                    .await
+            }
+        };
+    }
     let (result, done) = match how {
         Withdraw::Revoke => (
             endpoint::revoke(
@@ -454,6 +508,7 @@ async fn withdraw(
             endpoint::request_take_back(&state.db, &d.agency, id, &form.reason, &actor).await,
             "take_back",
         ),
+        Withdraw::Replace => unreachable!("answered above"),
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/documents/outgoing/{id}?done={done}")).into_response()),
