@@ -273,12 +273,15 @@ impl Axis {
                     format!("document:{}", d.id())
                 } else if business == BusinessType::Replace {
                     // A new document (its own `DocumentId`) naming one this sender sent before.
-                    let replaced = package.business.as_ref().and_then(|b| b.document_id.clone());
+                    let replaced = package
+                        .business
+                        .as_ref()
+                        .and_then(|b| b.document_id.clone());
                     let known = match replaced {
                         Some(old) => packages::document(&self.db, &old).await?,
                         None => None,
                     };
-                    if !known.is_some_and(|(_, sender)| sender == caller.code) {
+                    if known.is_none_or(|(_, sender)| sender != caller.code) {
                         return Ok(Err(reject(
                             "unknown_document",
                             "edXMLHeader/TraceHeaderList/Bussiness/DocumentId",

@@ -969,9 +969,10 @@ on_both!(
                 .await
                 .is_err()
         );
-        let new = reg::draft_replacement(&app.db, &id("G22"), old, "Sai danh mục kèm theo", &clerk())
-            .await
-            .unwrap();
+        let new =
+            reg::draft_replacement(&app.db, &id("G22"), old, "Sai danh mục kèm theo", &clerk())
+                .await
+                .unwrap();
         assert!(
             reg::draft_replacement(&app.db, &id("G22"), old, "Lần nữa", &clerk())
                 .await
@@ -983,7 +984,13 @@ on_both!(
         endpoint::send(&app.db, &files, &id("G22"), new, &clerk())
             .await
             .unwrap();
-        assert_eq!(endpoint::deliver(&app.db, &a, now_ms()).await.unwrap().accepted, 1);
+        assert_eq!(
+            endpoint::deliver(&app.db, &a, now_ms())
+                .await
+                .unwrap()
+                .accepted,
+            1
+        );
         let f = endpoint::fetch(&app.db, &b).await.unwrap();
         assert_eq!((f.documents, f.withdrawn), (1, 1), "{f:?}");
         // At B: the new document at 01, the old one withdrawn, naming the new one.

@@ -284,19 +284,17 @@ async fn outgoing_one_typed(
             }),
             None => None,
         },
-        replaced_by: store::replacement_of(&state.db, &code, id)
-            .await?
-            .map(|x| {
-                let c = outgoing_view(&ctx, &x).code;
-                (
-                    x.id,
-                    if c.is_empty() {
-                        ctx.t("doc_registers.no_number")
-                    } else {
-                        c
-                    },
-                )
-            }),
+        replaced_by: store::replacement_of(&state.db, &code, id).await?.map(|x| {
+            let c = outgoing_view(&ctx, &x).code;
+            (
+                x.id,
+                if c.is_empty() {
+                    ctx.t("doc_registers.no_number")
+                } else {
+                    c
+                },
+            )
+        }),
         take_back: o
             .take_back_requested_at
             .map(|at| (fmt_ms(at), o.take_back_reason.clone().unwrap_or_default())),
@@ -477,8 +475,7 @@ async fn withdraw(
     }
     let actor = auth.actor();
     if let Withdraw::Replace = how {
-        return match engine::draft_replacement(&state.db, &d.agency, id, &form.reason, &actor)
-            .await
+        return match engine::draft_replacement(&state.db, &d.agency, id, &form.reason, &actor).await
         {
             Ok(new) => Ok(
                 Redirect::to(&format!("/documents/outgoing/{new}?done=replacement"))
@@ -486,8 +483,17 @@ async fn withdraw(
             ),
             Err(e) => {
                 let (status, errors) = problems_of(e, auth.ctx.lang)?;
-                outgoing_one_with(state, auth, &d, id, errors, String::new(), status, form.reason)
-                    .await
+                outgoing_one_with(
+                    state,
+                    auth,
+                    &d,
+                    id,
+                    errors,
+                    String::new(),
+                    status,
+                    form.reason,
+                )
+                .await
             }
         };
     }
