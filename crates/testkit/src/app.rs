@@ -88,6 +88,12 @@ pub async fn state(wiring: &Wiring, db: Db, config: Config) -> AppState {
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// A path under the system's temporary directory no other test of any process uses: the
+/// process, a counter and the time (two tests starting in the same millisecond get two).
+pub fn unique_temp(prefix: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(unique(prefix))
+}
+
 fn unique(prefix: &str) -> String {
     format!(
         "{prefix}_{}_{}_{}",

@@ -77,11 +77,7 @@ async fn start_server_with(
 async fn browser() -> Client {
     let webdriver = std::env::var("EGOV_TEST_WEBDRIVER")
         .expect("EGOV_TEST_WEBDRIVER is not set: run scripts/test, which starts chromedriver");
-    let profile = std::env::temp_dir().join(format!(
-        "egov-chromium-{}-{}",
-        std::process::id(),
-        platform::db::now_ms()
-    ));
+    let profile = testkit::unique_temp("egov-chromium");
     let caps = serde_json::json!({
         "browserName": "chrome",
         // Console entries, read by `console_errors`.

@@ -24,11 +24,7 @@ fn shipped(source: &reference::Source, file: &str) -> String {
 /// A newer version `2099.1` in a fresh directory: one agency renamed (Bộ Tài chính), one agency
 /// renamed that the test also edits locally (Bộ Y tế), one agency added; one holiday added.
 pub fn newer_version(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "egov-reference-{tag}-{}-{}",
-        std::process::id(),
-        platform::db::now_ms()
-    ));
+    let dir = testkit::unique_temp(&format!("egov-reference-{tag}"));
     let reg = dir.join("2099.1").join("registry");
     let rep = dir.join("2099.1").join("reporting");
     std::fs::create_dir_all(&reg).unwrap();

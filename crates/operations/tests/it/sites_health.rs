@@ -27,11 +27,7 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(tag: &str) -> TempDir {
-        let d = std::env::temp_dir().join(format!(
-            "egov-streams-{tag}-{}-{}",
-            std::process::id(),
-            platform::db::now_ms()
-        ));
+        let d = testkit::unique_temp(&format!("egov-streams-{tag}"));
         std::fs::create_dir_all(&d).unwrap();
         TempDir(d)
     }
@@ -732,11 +728,7 @@ on_both!(
             .get_bytes(&format!("/operations/brief/{day}/pdf"))
             .await;
         assert_eq!(status, StatusCode::OK);
-        let path = std::env::temp_dir().join(format!(
-            "egov-brief-sites-{}-{}.pdf",
-            std::process::id(),
-            platform::db::now_ms()
-        ));
+        let path = testkit::unique_temp("egov-brief-sites").with_extension("pdf");
         std::fs::write(&path, &pdf).unwrap();
         let out = std::process::Command::new("pdftotext")
             .args(["-enc", "UTF-8", "-raw"])
