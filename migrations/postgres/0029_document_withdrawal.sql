@@ -12,3 +12,8 @@ ALTER TABLE doc_outgoing ADD COLUMN take_back_requested_at BIGINT;
 ALTER TABLE doc_outgoing ADD COLUMN take_back_reason TEXT;
 ALTER TABLE doc_outgoing ADD COLUMN replaces_id BIGINT;
 ALTER TABLE doc_outgoing ADD COLUMN replace_reason TEXT;
+-- An update the sender sent (business type 2), waiting for the recipient's 15 or 16.
+ALTER TABLE doc_incoming ADD COLUMN update_subject TEXT;
+ALTER TABLE doc_incoming ADD COLUMN update_due_date TEXT;
+ALTER TABLE doc_incoming ADD COLUMN update_reason TEXT;
+ALTER TABLE doc_incoming ADD COLUMN update_received_at BIGINT;

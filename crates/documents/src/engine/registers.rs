@@ -499,6 +499,15 @@ pub async fn act(
         return Err(RegisterError::one("", "incoming_withdrawn"));
     }
     let to = action.check(from).map_err(RegisterError::Invalid)?;
+    if action.answers_update() {
+        answer_update(&mut tx, &code, &e, action, actor).await?;
+        tx.commit().await?;
+        return Ok(Acted {
+            status: from,
+            incoming_number: None,
+            due_date: e.due_date,
+        });
+    }
     if action.answers_take_back() {
         answer_take_back(&mut tx, &code, &e, action, actor).await?;
         tx.commit().await?;
@@ -740,10 +749,10 @@ pub async fn revoked_by_sender(
     Ok(Some(e.id))
 }
 
-/// The sender updated the document it sent as `document_id` (business type 2): the entry takes
-/// its new subject (and due date, when the update sets one), the history says why, and 15 goes
-/// back — the update is applied as it comes; a withdrawn entry or one this agency never received
-/// is left alone. Returns the entry.
+/// The sender updated the document it sent as `document_id` (business type 2): the update
+/// (its subject, due date and reason) waits on the entry for a clerk, who takes it (15) or
+/// refuses it (16); a later update replaces one not answered yet. A withdrawn entry or one this
+/// agency never received is left alone. Returns the entry.
 pub async fn updated_by_sender(
     db: &Db,
     agency: &AgencyId,
@@ -759,38 +768,23 @@ pub async fn updated_by_sender(
     };
     let subject: String = doc.subject.chars().take(SUBJECT_MAX).collect();
     let due = doc.draft.due_date.map(|d| d.to_string());
-    if store::set_incoming_content(
+    let reason: Option<String> = reason.map(|r| r.chars().take(register::NOTE_MAX).collect());
+    if store::set_pending_update(
         &mut tx,
         e.id,
-        &subject,
-        &registry::fold(&subject),
-        due.as_deref(),
+        Some((&subject, due.as_deref(), reason.as_deref())),
     )
     .await?
         != 1
     {
         return Ok(None);
     }
-    let reason: Option<String> = reason.map(|r| r.chars().take(register::NOTE_MAX).collect());
-    let agreed = StatusCode::Agreed.code();
-    store::add_history(&mut tx, e.id, agreed, &actor.name, reason.as_deref()).await?;
-    if e.package_id.is_some() {
-        crate::store::outbox::enqueue_status(
-            &mut tx,
-            &code,
-            e.id,
-            &document_id,
-            agreed,
-            reason.as_deref(),
-            &actor.name,
-        )
-        .await?;
-    }
+    store::add_history(&mut tx, e.id, "update", &actor.name, reason.as_deref()).await?;
     audit::append(
         &mut tx,
         actor,
         Change {
-            action: "documents.incoming_updated",
+            action: "documents.incoming_update_received",
             object_type: "doc_incoming",
             object_id: e.id.to_string(),
             before: Some(serde_json::json!({ "subject": e.subject, "due_date": e.due_date })),
@@ -802,6 +796,68 @@ pub async fn updated_by_sender(
     .await?;
     tx.commit().await?;
     Ok(Some(e.id))
+}
+
+/// The clerk's answer to the update the sender sent: 15 takes it (the entry's subject and due
+/// date become the update's), 16 refuses it with a reason; either goes back to the sender.
+async fn answer_update(
+    tx: &mut Tx,
+    code: &str,
+    e: &store::Incoming,
+    action: &IncomingAction,
+    actor: &Actor,
+) -> Result<()> {
+    let Some(subject) = e.update_subject.as_deref() else {
+        return Err(RegisterError::one("", "update_not_received"));
+    };
+    let to = action.target();
+    let note = match action {
+        IncomingAction::RefuseUpdate { reason } => Some(reason.trim().to_owned()),
+        _ => e.update_reason.clone(),
+    };
+    if let IncomingAction::AcceptUpdate = action
+        && store::set_incoming_content(
+            tx,
+            e.id,
+            subject,
+            &registry::fold(subject),
+            e.update_due_date.as_deref(),
+        )
+        .await?
+            != 1
+    {
+        return Err(RegisterError::Conflict);
+    }
+    store::set_pending_update(tx, e.id, None).await?;
+    store::add_history(tx, e.id, to.code(), &actor.name, note.as_deref()).await?;
+    if e.package_id.is_some() {
+        crate::store::outbox::enqueue_status(
+            tx,
+            code,
+            e.id,
+            &e.document_id,
+            to.code(),
+            note.as_deref(),
+            &actor.name,
+        )
+        .await?;
+    }
+    audit::append(
+        tx,
+        actor,
+        Change {
+            action: "documents.incoming_updated",
+            object_type: "doc_incoming",
+            object_id: e.id.to_string(),
+            before: Some(serde_json::json!({ "subject": e.subject, "due_date": e.due_date })),
+            after: Some(serde_json::json!({
+                "status": to.code(), "action": action.name(), "note": note,
+                "subject": if to == StatusCode::Agreed { subject } else { e.subject.as_str() },
+            })),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Draft the document that replaces the sent document `old` (business type 3): a copy of it

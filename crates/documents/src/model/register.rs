@@ -447,6 +447,10 @@ pub enum IncomingAction {
     GiveBack,
     /// Keep it although the sender asked for it back (16), with a reason.
     KeepIt { reason: String },
+    /// Take the update the sender sent (15): the entry takes its subject and due date.
+    AcceptUpdate,
+    /// Refuse the update the sender sent (16), with a reason.
+    RefuseUpdate { reason: String },
 }
 
 impl IncomingAction {
@@ -460,7 +464,17 @@ impl IncomingAction {
             IncomingAction::Close => StatusCode::Done,
             IncomingAction::GiveBack => StatusCode::Agreed,
             IncomingAction::KeepIt { .. } => StatusCode::Refused,
+            IncomingAction::AcceptUpdate => StatusCode::Agreed,
+            IncomingAction::RefuseUpdate { .. } => StatusCode::Refused,
         }
+    }
+
+    /// An answer to an update the sender sent: it leaves the status (01–06) as it is.
+    pub fn answers_update(&self) -> bool {
+        matches!(
+            self,
+            IncomingAction::AcceptUpdate | IncomingAction::RefuseUpdate { .. }
+        )
     }
 
     /// An answer to the sender's request to take the document back: it leaves the register's
@@ -481,6 +495,8 @@ impl IncomingAction {
             IncomingAction::Close => "close",
             IncomingAction::GiveBack => "give_back",
             IncomingAction::KeepIt { .. } => "keep",
+            IncomingAction::AcceptUpdate => "accept_update",
+            IncomingAction::RefuseUpdate { .. } => "refuse_update",
         }
     }
 }
@@ -534,7 +550,9 @@ impl IncomingAction {
     pub fn check(&self, from: StatusCode) -> Result<StatusCode, Vec<Problem>> {
         let mut p = Problems::default();
         match self {
-            IncomingAction::Reject { reason } | IncomingAction::KeepIt { reason } => {
+            IncomingAction::Reject { reason }
+            | IncomingAction::KeepIt { reason }
+            | IncomingAction::RefuseUpdate { reason } => {
                 text(&mut p, "reason", reason, true, NOTE_MAX, true);
             }
             IncomingAction::Assign { to } => {
@@ -542,7 +560,7 @@ impl IncomingAction {
             }
             _ => {}
         }
-        if self.answers_take_back() {
+        if self.answers_take_back() || self.answers_update() {
             // Checked against the entry's request by the engine.
         } else if let Err(e) = incoming_next(from, self.target()) {
             p.push(

@@ -317,12 +317,18 @@ pub struct Incoming {
     /// The sender's request to take it back (status 13) waiting for an answer, and why.
     pub take_back_requested_at: Option<i64>,
     pub take_back_reason: Option<String>,
+    /// An update the sender sent, waiting for the clerk's answer: its subject, due date, why.
+    pub update_subject: Option<String>,
+    pub update_due_date: Option<String>,
+    pub update_reason: Option<String>,
+    pub update_received_at: Option<i64>,
 }
 
 const INCOMING_COLUMNS: &str = "id, agency_code, package_id, document_id, sender_code, \
      sender_name, doc_type, type_name, number, notation, promulgation_date, subject, urgency, \
      due_date, status, year, incoming_number, assignee, received_at, updated_at, withdrawn, \
-     withdrawn_at, withdraw_reason, take_back_requested_at, take_back_reason";
+     withdrawn_at, withdraw_reason, take_back_requested_at, take_back_reason, update_subject, \
+     update_due_date, update_reason, update_received_at";
 
 pub async fn incoming(db: &Db, agency_code: &str, id: i64) -> DbResult<Option<Incoming>> {
     db.fetch_optional_as(
@@ -430,6 +436,24 @@ pub async fn set_outgoing_content(
         "UPDATE doc_outgoing SET subject = $1, subject_search = $2, summary = $3 \
          WHERE id = $4 AND state = 'sent'",
         params![subject, subject_search, summary, id],
+    )
+    .await
+}
+
+/// Keep (or clear, with None) the update the sender sent: (subject, due date, reason).
+pub async fn set_pending_update(
+    tx: &mut Tx,
+    id: i64,
+    update: Option<(&str, Option<&str>, Option<&str>)>,
+) -> DbResult<u64> {
+    let (subject, due, reason, at) = match update {
+        Some((s, d, r)) => (Some(s), d, r, Some(now_ms())),
+        None => (None, None, None, None),
+    };
+    tx.execute(
+        "UPDATE doc_incoming SET update_subject = $1, update_due_date = $2, update_reason = $3, \
+         update_received_at = $4, updated_at = $5 WHERE id = $6 AND withdrawn IS NULL",
+        params![subject, due, reason, at, now_ms(), id],
     )
     .await
 }

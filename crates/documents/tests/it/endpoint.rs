@@ -758,7 +758,7 @@ on_both!(
 );
 
 on_both!(
-    a_sender_updates_a_sent_document_and_each_recipient_takes_the_update,
+    a_sender_updates_a_sent_document_and_the_recipient_takes_or_refuses_it,
     async |app: &TestApp| {
         agency(
             app,
@@ -875,17 +875,76 @@ on_both!(
         );
         let f = endpoint::fetch(&app.db, &b).await.unwrap();
         assert_eq!((f.updated, f.documents), (1, 0), "{f:?}");
-        let subject: String = app
-            .db
-            .fetch_one(
-                "SELECT subject FROM doc_incoming WHERE agency_code = 'H41'",
-                vec![],
-            )
-            .await
-            .unwrap()
-            .get("subject")
-            .unwrap();
-        assert_eq!(subject, "V/v họp giao ban tháng 12 (đổi ngày)");
+        let subject_at_b = || {
+            let db = app.db.clone();
+            async move {
+                db.fetch_one(
+                    "SELECT id, subject FROM doc_incoming WHERE agency_code = 'H41'",
+                    vec![],
+                )
+                .await
+                .unwrap()
+            }
+        };
+        // The update waits for B's clerk: the entry keeps its subject until it is taken.
+        let row = subject_at_b().await;
+        let entry: i64 = row.get("id").unwrap();
+        assert_eq!(
+            row.get::<String>("subject").unwrap(),
+            "V/v họp giao ban tháng 12"
+        );
+        let cal = reporting::query::holiday_calendar(&app.db).await.unwrap();
+        let act = |action: IncomingAction| {
+            let db = app.db.clone();
+            let cal = cal.clone();
+            async move {
+                reg::act(
+                    &db,
+                    &id("H41"),
+                    entry,
+                    &action,
+                    None,
+                    &cal,
+                    &clerk(),
+                    reg::today_vn(),
+                )
+                .await
+            }
+        };
+        act(IncomingAction::AcceptUpdate).await.unwrap();
+        assert_eq!(
+            subject_at_b().await.get::<String>("subject").unwrap(),
+            "V/v họp giao ban tháng 12 (đổi ngày)"
+        );
+        // Answered already: nothing waits.
+        assert!(act(IncomingAction::AcceptUpdate).await.is_err());
+        // A second update, refused with a reason: the subject stays.
+        endpoint::update(
+            &app.db,
+            &files,
+            &id("G22"),
+            out,
+            &update("V/v hoãn họp giao ban", "Hoãn họp"),
+            &clerk(),
+        )
+        .await
+        .unwrap();
+        endpoint::deliver(&app.db, &a, now_ms()).await.unwrap();
+        endpoint::fetch(&app.db, &b).await.unwrap();
+        assert!(
+            act(IncomingAction::RefuseUpdate { reason: " ".into() })
+                .await
+                .is_err()
+        );
+        act(IncomingAction::RefuseUpdate {
+            reason: "Đã gửi giấy mời".into(),
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            subject_at_b().await.get::<String>("subject").unwrap(),
+            "V/v họp giao ban tháng 12 (đổi ngày)"
+        );
         endpoint::deliver(&app.db, &b, now_ms()).await.unwrap();
         endpoint::fetch(&app.db, &a).await.unwrap();
         let timeline = outbox::timeline(&app.db, "G22", out).await.unwrap();
@@ -893,7 +952,14 @@ on_both!(
             .iter()
             .map(|t| (t.status.as_str(), t.description.as_deref()))
             .collect();
-        assert_eq!(codes, [("01", None), ("15", Some("Đổi ngày họp"))]);
+        assert_eq!(
+            codes,
+            [
+                ("01", None),
+                ("15", Some("Đổi ngày họp")),
+                ("16", Some("Đã gửi giấy mời"))
+            ]
+        );
         assert_eq!(n(app, "SELECT COUNT(*) AS n FROM doc_incoming").await, 1);
         let _ = stop.send(());
         let _ = std::fs::remove_dir_all(dir);

@@ -24,6 +24,8 @@ struct IncomingView {
     withdrawn: Option<(String, String)>,
     /// The sender's request to take it back, waiting for an answer: (when, why).
     take_back: Option<(String, String)>,
+    /// An update the sender sent, waiting for an answer: (when, new subject, new due date, why).
+    update: Option<(String, String, String, String)>,
 }
 
 fn incoming_view(ctx: &Ctx, e: &store::Incoming) -> IncomingView {
@@ -54,6 +56,18 @@ fn incoming_view(ctx: &Ctx, e: &store::Incoming) -> IncomingView {
                 e.withdraw_reason.clone().unwrap_or_default(),
             )
         }),
+        update: e
+            .update_received_at
+            .filter(|_| e.withdrawn.is_none())
+            .zip(e.update_subject.clone())
+            .map(|(at, subject)| {
+                (
+                    fmt_ms(at),
+                    subject,
+                    e.update_due_date.clone().unwrap_or_default(),
+                    e.update_reason.clone().unwrap_or_default(),
+                )
+            }),
         take_back: e
             .take_back_requested_at
             .filter(|_| e.withdrawn.is_none())
@@ -164,6 +178,10 @@ fn actions_for(d: &Desk, e: &store::Incoming) -> Vec<&'static str> {
     if d.clerk && e.take_back_requested_at.is_some() {
         v.extend(["give_back", "keep"]);
     }
+    // The sender sent an update: a clerk takes it (15) or refuses it (16).
+    if d.clerk && e.update_subject.is_some() {
+        v.extend(["accept_update", "refuse_update"]);
+    }
     v
 }
 
@@ -273,6 +291,13 @@ pub(super) async fn act(
         "handle" => (IncomingAction::Handle, d.clerk || d.leader),
         "close" => (IncomingAction::Close, d.clerk || d.leader),
         "give_back" => (IncomingAction::GiveBack, d.clerk),
+        "accept_update" => (IncomingAction::AcceptUpdate, d.clerk),
+        "refuse_update" => (
+            IncomingAction::RefuseUpdate {
+                reason: form.reason.clone(),
+            },
+            d.clerk,
+        ),
         "keep" => (
             IncomingAction::KeepIt {
                 reason: form.reason.clone(),
