@@ -307,21 +307,25 @@ impl FileStore {
     pub async fn verified_path(&self, key: &str) -> Result<LocalFile, FileError> {
         let Some(s3) = &self.s3 else {
             let path = self.path(key)?;
-            let mut f = std::fs::File::open(&path).map_err(|e| match e.kind() {
-                io::ErrorKind::NotFound => FileError::NotFound(key.to_owned()),
-                _ => FileError::Io(e),
-            })?;
-            let mut hasher = Sha256::new();
-            io::copy(&mut f, &mut hasher)?;
-            if hex::encode(hasher.finalize()) != key {
-                return Err(FileError::Tampered {
-                    key: key.to_owned(),
-                });
-            }
-            return Ok(LocalFile {
-                path,
-                temporary: false,
-            });
+            let key = key.to_owned();
+            // Hashing a large file is blocking work: off the async threads.
+            return tokio::task::spawn_blocking(move || {
+                let mut f = std::fs::File::open(&path).map_err(|e| match e.kind() {
+                    io::ErrorKind::NotFound => FileError::NotFound(key.clone()),
+                    _ => FileError::Io(e),
+                })?;
+                let mut hasher = Sha256::new();
+                io::copy(&mut f, &mut hasher)?;
+                if hex::encode(hasher.finalize()) != key {
+                    return Err(FileError::Tampered { key });
+                }
+                Ok(LocalFile {
+                    path,
+                    temporary: false,
+                })
+            })
+            .await
+            .map_err(|e| FileError::Io(io::Error::other(e)))?;
         };
         check_key(key)?;
         tokio::fs::create_dir_all(&self.root).await?;
