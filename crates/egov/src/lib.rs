@@ -31,7 +31,8 @@ use utoipa::OpenApi;
          (name = "identity", description = "The caller"),
          (name = "reporting", description = "Indicators and reported data"),
          (name = "operations", description = "The operations center: the national overview"),
-         (name = "axis", description = "The document axis's transport API: agencies' signed requests (RFC 9421)"))
+         (name = "axis", description = "The document axis's transport API: agencies' signed requests (RFC 9421)"),
+         (name = "services", description = "The public service portal: procedures and dossiers"))
 )]
 pub struct ApiDoc;
 
@@ -43,6 +44,7 @@ pub fn openapi_json() -> serde_json::Value {
     api.merge(reporting::openapi());
     api.merge(operations::openapi());
     api.merge(documents::openapi());
+    api.merge(services::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serialises");
     shared_contract(&mut doc);
     doc
@@ -210,6 +212,7 @@ pub fn router(state: AppState) -> Router {
         reporting::router(),
         operations::router(),
         documents::router(),
+        services::router(),
     ];
     // The demo's synthetic camera streams (`egov demo` only; never in production).
     if state.config.demo {

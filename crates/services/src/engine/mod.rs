@@ -1,0 +1,2 @@
+//! The portal's use cases, one transaction each (the change, its audit entry and its jobs
+//! commit together).

@@ -1,0 +1,1 @@
+//! Read models of the portal for its pages, its API and other crates.
