@@ -220,7 +220,43 @@ pub fn router(state: AppState) -> Router {
             state.config.data_dir.join("streams"),
         ));
     }
-    web::app(state, routers).layer(axum::Extension(Arc::new(audit_names())))
+    // Fee payments: the configured gateway; in the demo, a local test gateway (never a bank).
+    let mut payment = services::http::payments::PaymentConfig::from_config(&state.config);
+    if payment.is_none() && state.config.demo {
+        let (gateway, config) = demo_gateway(&state.config);
+        routers.push(Router::new().nest_service("/demo/gateway", gateway.router()));
+        payment = Some(config);
+    }
+    let app = web::app(state, routers).layer(axum::Extension(Arc::new(audit_names())));
+    match payment {
+        Some(p) => app.layer(axum::Extension(p)),
+        None => app,
+    }
+}
+
+/// The demo's local payment gateway, served by the demo itself under `/demo/gateway`, calling
+/// it back on its loopback address.
+fn demo_gateway(
+    config: &Config,
+) -> (
+    services::payment::test_gateway::TestGateway,
+    services::http::payments::PaymentConfig,
+) {
+    let base = format!("http://127.0.0.1:{}", config.listen.port());
+    let secret = platform::identity::sessions::random_token();
+    let gateway = services::payment::test_gateway::TestGateway::new(
+        "EGOVDEMO",
+        secret.as_bytes(),
+        &format!("{base}/api/v1/services/payments/ipn"),
+    );
+    let merchant_side = gateway.merchant_side("/demo/gateway");
+    (
+        gateway,
+        services::http::payments::PaymentConfig::new(
+            merchant_side,
+            Some(format!("{base}/demo/gateway/transactions")),
+        ),
+    )
 }
 
 /// How the audit page names each capability's objects ("Báo cáo BC-KTXH-THANG · Nghệ An (40) ·

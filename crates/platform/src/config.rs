@@ -103,6 +103,16 @@ pub struct Config {
     pub files_s3_access_key: Option<String>,
     /// The secret key that goes with `files_s3_access_key`; a secret, never printed.
     pub files_s3_secret_key: Option<Secret>,
+    /// The payment gateway citizens pay fees through (issue 14): where their browser is sent
+    /// (`https://…/pay`). Unset: fees are paid at the desk only. `egov demo` runs a local test
+    /// gateway instead (never a real bank).
+    pub payment_gateway_url: Option<String>,
+    /// egov's merchant (terminal) code at the gateway.
+    pub payment_merchant: Option<String>,
+    /// The secret the gateway and egov sign with (HMAC-SHA512); a secret, never printed.
+    pub payment_secret: Option<Secret>,
+    /// Where the gateway lists a day's transactions for reconciliation (`…/transactions`).
+    pub payment_books_url: Option<String>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -126,6 +136,15 @@ pub struct FilesS3 {
     pub region: String,
     pub access_key: String,
     pub secret_key: Secret,
+}
+
+/// The payment gateway's settings, checked: see [`Config::payment`].
+#[derive(Clone, Debug)]
+pub struct PaymentGateway {
+    pub url: String,
+    pub merchant: String,
+    pub secret: Secret,
+    pub books_url: Option<String>,
 }
 
 /// Targets may be set up to five years ahead: the span of a socio-economic development plan.
@@ -169,6 +188,10 @@ impl Default for Config {
             files_s3_region: DEFAULT_S3_REGION.into(),
             files_s3_access_key: None,
             files_s3_secret_key: None,
+            payment_gateway_url: None,
+            payment_merchant: None,
+            payment_secret: None,
+            payment_books_url: None,
             demo: false,
         }
     }
@@ -211,6 +234,7 @@ impl Config {
         cfg.apply_env(|k| std::env::var(k).ok())?;
         cfg.check_alert_recipients()?;
         cfg.files_s3()?;
+        cfg.payment()?;
         Ok(cfg)
     }
 
@@ -322,6 +346,18 @@ impl Config {
         if let Some(v) = get("EGOV_FILES_S3_SECRET_KEY") {
             self.files_s3_secret_key = Some(Secret::new(v)).filter(|v| !v.expose().is_empty());
         }
+        if let Some(v) = set("EGOV_PAYMENT_GATEWAY_URL") {
+            self.payment_gateway_url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = set("EGOV_PAYMENT_MERCHANT") {
+            self.payment_merchant = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("EGOV_PAYMENT_SECRET") {
+            self.payment_secret = Some(Secret::new(v)).filter(|v| !v.expose().is_empty());
+        }
+        if let Some(v) = set("EGOV_PAYMENT_BOOKS_URL") {
+            self.payment_books_url = Some(v).filter(|v| !v.is_empty());
+        }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v
                 .split(',')
@@ -331,6 +367,65 @@ impl Config {
                 .collect::<Result<_, _>>()?;
         }
         Ok(())
+    }
+
+    /// The payment gateway (`payment_*`), checked: the URL, merchant and secret go together; the
+    /// URLs are HTTPS (plain HTTP on a loopback address only). `None` when none is configured.
+    pub fn payment(&self) -> Result<Option<PaymentGateway>, ConfigError> {
+        let bad = |message: String| ConfigError::Env {
+            name: "payment_* (EGOV_PAYMENT_*)".into(),
+            message,
+        };
+        let (url, merchant, secret) = match (
+            &self.payment_gateway_url,
+            &self.payment_merchant,
+            &self.payment_secret,
+        ) {
+            (None, None, None) => return Ok(None),
+            (Some(u), Some(m), Some(s)) => (u.clone(), m.clone(), s.clone()),
+            _ => {
+                return Err(bad(
+                    "payment_gateway_url, payment_merchant and payment_secret go together".into(),
+                ));
+            }
+        };
+        let checked = |u: &str| -> Result<(), ConfigError> {
+            let parsed = url::Url::parse(u).map_err(|e| bad(format!("{u:?}: {e}")))?;
+            let loopback = match parsed.host() {
+                Some(url::Host::Ipv4(a)) => a.is_loopback(),
+                Some(url::Host::Ipv6(a)) => a.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            };
+            match parsed.scheme() {
+                "https" => Ok(()),
+                "http" if loopback => Ok(()),
+                _ => Err(bad(format!(
+                    "{u:?}: HTTPS only (plain HTTP on a loopback address)"
+                ))),
+            }
+        };
+        checked(&url)?;
+        if let Some(b) = &self.payment_books_url {
+            checked(b)?;
+        }
+        if merchant.is_empty()
+            || merchant.len() > 32
+            || !merchant.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(bad(
+                "payment_merchant: letters and digits, at most 32".into()
+            ));
+        }
+        if secret.expose().len() < 16 {
+            return Err(bad("payment_secret: at least 16 characters".into()));
+        }
+        Ok(Some(PaymentGateway {
+            url,
+            merchant,
+            secret,
+            books_url: self.payment_books_url.clone(),
+        }))
     }
 
     /// Every default alert recipient is an e-mail address (at most [`MAX_ALERT_RECIPIENTS`]):
@@ -510,6 +605,14 @@ impl Config {
             files_s3_access_key: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             files_s3_secret_key: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            payment_gateway_url: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            payment_merchant: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            payment_secret: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            payment_books_url: Option<&'a str>,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -545,6 +648,10 @@ impl Config {
             files_s3_region: &self.files_s3_region,
             files_s3_access_key: self.files_s3_access_key.as_deref(),
             files_s3_secret_key: self.files_s3_secret_key.as_ref().map(|_| "[redacted]"),
+            payment_gateway_url: self.payment_gateway_url.as_deref(),
+            payment_merchant: self.payment_merchant.as_deref(),
+            payment_secret: self.payment_secret.as_ref().map(|_| "[redacted]"),
+            payment_books_url: self.payment_books_url.as_deref(),
         };
         toml::to_string(&shown).unwrap_or_default()
     }

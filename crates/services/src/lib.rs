@@ -11,6 +11,7 @@
 pub mod engine;
 pub mod http;
 pub mod model;
+pub mod payment;
 pub mod query;
 pub mod store;
 

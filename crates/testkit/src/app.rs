@@ -533,6 +533,13 @@ impl Req {
 }
 
 impl Client {
+    /// The same client (cookies, language) against another router: the app's own with a layer
+    /// a test adds (an extension such as a payment gateway's settings).
+    pub fn with_router(mut self, router: Router) -> Client {
+        self.router = router;
+        self
+    }
+
     /// The `Cookie` header of the client's cookies.
     pub fn cookie_header(&self) -> String {
         let c: Vec<String> = self

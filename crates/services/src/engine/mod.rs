@@ -1,2 +1,4 @@
 //! The portal's use cases, one transaction each (the change, its audit entry and its jobs
 //! commit together).
+
+pub mod payments;

@@ -23,4 +23,6 @@ macro_rules! coded {
 }
 
 pub mod dossier;
+pub mod payment;
 pub mod procedure;
+pub mod vntime;
