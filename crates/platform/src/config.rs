@@ -802,6 +802,52 @@ mod tests {
         assert_eq!(cfg.trusted_proxies.len(), 2);
     }
 
+    /// The payment gateway: URL, merchant and secret together (or none); HTTPS or loopback HTTP;
+    /// the secret never printed.
+    #[test]
+    fn the_payment_gateway_is_all_or_nothing_and_its_secret_never_prints() {
+        let env = |pairs: &[(&'static str, &'static str)]| {
+            let mut cfg = Config::default();
+            cfg.apply_env(|k| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+            .unwrap();
+            cfg
+        };
+        assert!(Config::default().payment().unwrap().is_none());
+        let full = [
+            (
+                "EGOV_PAYMENT_GATEWAY_URL",
+                "https://pay.example.vn/vpcpay.html",
+            ),
+            ("EGOV_PAYMENT_MERCHANT", "EGOV0001"),
+            ("EGOV_PAYMENT_SECRET", "a-secret-of-enough-length"),
+        ];
+        let cfg = env(&full);
+        let p = cfg.payment().unwrap().unwrap();
+        assert_eq!(p.merchant, "EGOV0001");
+        assert!(!cfg.redacted_toml().contains("a-secret-of-enough-length"));
+        assert!(!format!("{cfg:?}").contains("a-secret-of-enough-length"));
+        assert!(env(&full[..2]).payment().is_err(), "no secret");
+        let plain = [
+            ("EGOV_PAYMENT_GATEWAY_URL", "http://pay.example.vn/"),
+            full[1],
+            full[2],
+        ];
+        assert!(env(&plain).payment().is_err(), "plain HTTP to another host");
+        let local = [
+            ("EGOV_PAYMENT_GATEWAY_URL", "http://127.0.0.1:9000/pay"),
+            full[1],
+            full[2],
+        ];
+        assert!(env(&local).payment().is_ok());
+        let short = [full[0], full[1], ("EGOV_PAYMENT_SECRET", "short")];
+        assert!(env(&short).payment().is_err(), "a short secret");
+    }
+
     /// Object storage of files: bucket and keys together (or none), a precise message naming
     /// what is missing; https, or http to a loopback address only; the secret never printed.
     #[test]
