@@ -396,6 +396,32 @@ pub fn job_registry(config: &Config, files: &platform::files::FileStore) -> jobs
     // This node as an agency endpoint of the axis (axis_url…; in the demo, one per demo
     // agency): its outbox to the axis, and what waits for it there into its registers
     // (documents::engine::endpoint). `serve` refuses to start on a half-set configuration.
+    // Each dossier's sync record to the national public service portal (services::engine::sync),
+    // every minute while records wait and a connector is configured.
+    let sync = config
+        .services_sync_url
+        .clone()
+        .map(|url| services::engine::sync::Connector {
+            url,
+            token: config.services_sync_token.clone(),
+            client: platform::http_client::HttpClient::new(Default::default()),
+        });
+    r.register("services.sync", move |db, _job| {
+        let sync = sync.clone();
+        async move {
+            let Some(c) = sync else { return Ok(()) };
+            let round = services::engine::sync::deliver(&db, &c, platform::db::now_ms()).await?;
+            if round != services::engine::sync::Round::default() {
+                tracing::info!(
+                    sent = round.sent,
+                    failed = round.failed,
+                    waiting = round.waiting,
+                    "sync records to the national portal"
+                );
+            }
+            Ok(())
+        }
+    });
     let endpoint_config = config.clone();
     let endpoint_files = files.clone();
     r.register("documents.deliver", move |db, _job| {
@@ -508,6 +534,12 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
         db,
         NewJob::new("documents.indicators", serde_json::json!({}))
             .dedupe(format!("documents.indicators:{hour}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("services.sync", serde_json::json!({}))
+            .dedupe(format!("services.sync:{minute}")),
     )
     .await?;
     jobs::enqueue_now(

@@ -113,6 +113,11 @@ pub struct Config {
     pub payment_secret: Option<Secret>,
     /// Where the gateway lists a day's transactions for reconciliation (`…/transactions`).
     pub payment_books_url: Option<String>,
+    /// Where each dossier's sync record goes (the national public service portal's connector,
+    /// `https://…`; plain HTTP only to a loopback address). Unset: records wait in the outbox.
+    pub services_sync_url: Option<String>,
+    /// The bearer token the connector expects; a secret, never printed.
+    pub services_sync_token: Option<Secret>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -136,6 +141,28 @@ pub struct FilesS3 {
     pub region: String,
     pub access_key: String,
     pub secret_key: Secret,
+}
+
+/// An outgoing URL: HTTPS, or plain HTTP to a loopback address.
+fn check_https_or_loopback(name: &str, u: &str) -> Result<(), ConfigError> {
+    let bad = |message: String| ConfigError::Env {
+        name: name.into(),
+        message,
+    };
+    let parsed = url::Url::parse(u).map_err(|e| bad(format!("{u:?}: {e}")))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(bad(format!(
+            "{u:?}: HTTPS only (plain HTTP on a loopback address)"
+        ))),
+    }
 }
 
 /// The payment gateway's settings, checked: see [`Config::payment`].
@@ -192,6 +219,8 @@ impl Default for Config {
             payment_merchant: None,
             payment_secret: None,
             payment_books_url: None,
+            services_sync_url: None,
+            services_sync_token: None,
             demo: false,
         }
     }
@@ -235,6 +264,9 @@ impl Config {
         cfg.check_alert_recipients()?;
         cfg.files_s3()?;
         cfg.payment()?;
+        if let Some(u) = &cfg.services_sync_url {
+            check_https_or_loopback("services_sync_url (EGOV_SERVICES_SYNC_URL)", u)?;
+        }
         Ok(cfg)
     }
 
@@ -358,6 +390,12 @@ impl Config {
         if let Some(v) = set("EGOV_PAYMENT_BOOKS_URL") {
             self.payment_books_url = Some(v).filter(|v| !v.is_empty());
         }
+        if let Some(v) = set("EGOV_SERVICES_SYNC_URL") {
+            self.services_sync_url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("EGOV_SERVICES_SYNC_TOKEN") {
+            self.services_sync_token = Some(Secret::new(v)).filter(|v| !v.expose().is_empty());
+        }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v
                 .split(',')
@@ -389,22 +427,7 @@ impl Config {
                 ));
             }
         };
-        let checked = |u: &str| -> Result<(), ConfigError> {
-            let parsed = url::Url::parse(u).map_err(|e| bad(format!("{u:?}: {e}")))?;
-            let loopback = match parsed.host() {
-                Some(url::Host::Ipv4(a)) => a.is_loopback(),
-                Some(url::Host::Ipv6(a)) => a.is_loopback(),
-                Some(url::Host::Domain(d)) => d == "localhost",
-                None => false,
-            };
-            match parsed.scheme() {
-                "https" => Ok(()),
-                "http" if loopback => Ok(()),
-                _ => Err(bad(format!(
-                    "{u:?}: HTTPS only (plain HTTP on a loopback address)"
-                ))),
-            }
-        };
+        let checked = |u: &str| check_https_or_loopback("payment_* (EGOV_PAYMENT_*)", u);
         checked(&url)?;
         if let Some(b) = &self.payment_books_url {
             checked(b)?;
@@ -613,6 +636,10 @@ impl Config {
             payment_secret: Option<&'static str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             payment_books_url: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            services_sync_url: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            services_sync_token: Option<&'static str>,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -652,6 +679,8 @@ impl Config {
             payment_merchant: self.payment_merchant.as_deref(),
             payment_secret: self.payment_secret.as_ref().map(|_| "[redacted]"),
             payment_books_url: self.payment_books_url.as_deref(),
+            services_sync_url: self.services_sync_url.as_deref(),
+            services_sync_token: self.services_sync_token.as_ref().map(|_| "[redacted]"),
         };
         toml::to_string(&shown).unwrap_or_default()
     }

@@ -2,3 +2,4 @@
 //! commit together).
 
 pub mod payments;
+pub mod sync;

@@ -25,4 +25,5 @@ macro_rules! coded {
 pub mod dossier;
 pub mod payment;
 pub mod procedure;
+pub mod sync;
 pub mod vntime;

@@ -2,3 +2,4 @@
 //! placeholders). Other crates' tables only through their crates' APIs.
 
 pub mod payments;
+pub mod sync;
