@@ -25,5 +25,6 @@ macro_rules! coded {
 pub mod dossier;
 pub mod payment;
 pub mod procedure;
+pub mod sqi;
 pub mod sync;
 pub mod vntime;
