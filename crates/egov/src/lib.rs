@@ -370,6 +370,29 @@ pub fn job_registry(config: &Config, files: &platform::files::FileStore) -> jobs
             Ok(())
         }
     });
+    // Text messages through the SMS hook (platform::sms), when one is configured.
+    let sms: Option<Arc<dyn platform::sms::SmsSender>> = config.sms_hook_url.clone().map(|url| {
+        Arc::new(platform::sms::HookSender {
+            url,
+            token: config.sms_hook_token.clone(),
+            client: platform::http_client::HttpClient::new(Default::default()),
+        }) as Arc<dyn platform::sms::SmsSender>
+    });
+    r.register("sms.deliver", move |db, _job| {
+        let sms = sms.clone();
+        async move {
+            let Some(sms) = sms else { return Ok(()) };
+            let done = platform::sms::deliver_pending(&db, sms.as_ref(), 200).await?;
+            if done.sent + done.failed > 0 {
+                tracing::info!(
+                    sent = done.sent,
+                    failed = done.failed,
+                    "text message outbox"
+                );
+            }
+            Ok(())
+        }
+    });
     // The document axis: deliveries no recipient fetched in time are reported to their sender.
     let axis_config = documents::http::AxisConfig::from_config(config, files.clone());
     r.register("documents.expire", move |db, _job| {
@@ -511,6 +534,11 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
     jobs::enqueue_now(
         db,
         NewJob::new("mail.deliver", serde_json::json!({})).dedupe(format!("mail.deliver:{minute}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("sms.deliver", serde_json::json!({})).dedupe(format!("sms.deliver:{minute}")),
     )
     .await?;
     jobs::enqueue_now(

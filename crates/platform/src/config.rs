@@ -118,6 +118,12 @@ pub struct Config {
     pub services_sync_url: Option<String>,
     /// The bearer token the connector expects; a secret, never printed.
     pub services_sync_token: Option<Secret>,
+    /// The SMS hook: text messages (a citizen's notices) are posted here as JSON
+    /// (`{"to","text"}`), to the agency's SMS gateway or an adapter in front of it. Unset: they
+    /// wait in the outbox. HTTPS, or plain HTTP to a loopback address.
+    pub sms_hook_url: Option<String>,
+    /// The bearer token the hook expects; a secret, never printed.
+    pub sms_hook_token: Option<Secret>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -221,6 +227,8 @@ impl Default for Config {
             payment_books_url: None,
             services_sync_url: None,
             services_sync_token: None,
+            sms_hook_url: None,
+            sms_hook_token: None,
             demo: false,
         }
     }
@@ -266,6 +274,9 @@ impl Config {
         cfg.payment()?;
         if let Some(u) = &cfg.services_sync_url {
             check_https_or_loopback("services_sync_url (EGOV_SERVICES_SYNC_URL)", u)?;
+        }
+        if let Some(u) = &cfg.sms_hook_url {
+            check_https_or_loopback("sms_hook_url (EGOV_SMS_HOOK_URL)", u)?;
         }
         Ok(cfg)
     }
@@ -395,6 +406,12 @@ impl Config {
         }
         if let Some(v) = get("EGOV_SERVICES_SYNC_TOKEN") {
             self.services_sync_token = Some(Secret::new(v)).filter(|v| !v.expose().is_empty());
+        }
+        if let Some(v) = set("EGOV_SMS_HOOK_URL") {
+            self.sms_hook_url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("EGOV_SMS_HOOK_TOKEN") {
+            self.sms_hook_token = Some(Secret::new(v)).filter(|v| !v.expose().is_empty());
         }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v
@@ -640,6 +657,10 @@ impl Config {
             services_sync_url: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             services_sync_token: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sms_hook_url: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sms_hook_token: Option<&'static str>,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -681,6 +702,8 @@ impl Config {
             payment_books_url: self.payment_books_url.as_deref(),
             services_sync_url: self.services_sync_url.as_deref(),
             services_sync_token: self.services_sync_token.as_ref().map(|_| "[redacted]"),
+            sms_hook_url: self.sms_hook_url.as_deref(),
+            sms_hook_token: self.sms_hook_token.as_ref().map(|_| "[redacted]"),
         };
         toml::to_string(&shown).unwrap_or_default()
     }

@@ -17,6 +17,7 @@ pub mod live;
 pub mod mail;
 pub mod pdf;
 pub mod reference;
+pub mod sms;
 pub mod web;
 
 pub use error::{AppError, AppResult, Fault, FaultResult, Problem};

@@ -129,56 +129,84 @@ pub struct Delivered {
 
 /// Send up to `limit` due messages of the outbox (see the module notes).
 pub async fn deliver_pending(db: &Db, mailer: &dyn Mailer, limit: i64) -> DbResult<Delivered> {
+    let mut done = Delivered::default();
+    for (id, attempts, email) in claim(db, "email", limit).await? {
+        let outcome = mailer.send(&email).await.map_err(|e| e.to_string());
+        if settle(db, id, attempts, outcome, "e-mail").await? {
+            done.sent += 1;
+        } else {
+            done.failed += 1;
+        }
+    }
+    Ok(done)
+}
+
+/// Claims up to `limit` due messages of `channel`: the outer conditions are checked again on the
+/// row itself, so of two nodes that picked the same message only one updates (and so sends) it.
+/// Each with its id and attempts so far.
+pub(crate) async fn claim(db: &Db, channel: &str, limit: i64) -> DbResult<Vec<(i64, i64, Email)>> {
     let now = now_ms();
-    // Claim: the outer conditions are checked again on the row itself, so of two nodes that
-    // picked the same message only one updates (and so sends) it.
     let claimed = db
         .fetch_all(
             "UPDATE notifications SET claimed_until = $1 \
              WHERE id IN (SELECT id FROM notifications \
-                          WHERE sent_at IS NULL AND channel = 'email' AND attempts < $2 \
+                          WHERE sent_at IS NULL AND channel = $5 AND attempts < $2 \
                             AND next_attempt_at <= $3 \
                             AND (claimed_until IS NULL OR claimed_until < $3) \
                           ORDER BY id LIMIT $4) \
                AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $3) \
              RETURNING id, recipient, subject, body, attempts",
-            params![now + CLAIM_MS, MAX_ATTEMPTS, now, limit],
+            params![now + CLAIM_MS, MAX_ATTEMPTS, now, limit, channel],
         )
         .await?;
-    let mut done = Delivered::default();
-    for row in claimed {
-        let id: i64 = row.get("id")?;
-        let attempts: i64 = row.get("attempts")?;
-        let email = Email {
-            to: row.get("recipient")?,
-            subject: row.get("subject")?,
-            body: row.get("body")?,
-        };
-        match mailer.send(&email).await {
-            Ok(()) => {
-                db.execute(
-                    "UPDATE notifications SET sent_at = $1, claimed_until = NULL, \
-                     attempts = attempts + 1, last_error = NULL WHERE id = $2",
-                    params![now_ms(), id],
-                )
-                .await?;
-                done.sent += 1;
-            }
-            Err(e) => {
-                let wait = FIRST_RETRY_MS.saturating_mul(1_i64 << attempts.clamp(0, 20));
-                // The recipient's address is in the row; the log names only the message.
-                tracing::warn!(notification = id, attempt = attempts + 1, error = %e, "e-mail not sent");
-                db.execute(
-                    "UPDATE notifications SET claimed_until = NULL, attempts = attempts + 1, \
-                     next_attempt_at = $1, last_error = $2 WHERE id = $3",
-                    params![now_ms() + wait, e.to_string(), id],
-                )
-                .await?;
-                done.failed += 1;
-            }
+    claimed
+        .iter()
+        .map(|row| {
+            Ok((
+                row.get("id")?,
+                row.get("attempts")?,
+                Email {
+                    to: row.get("recipient")?,
+                    subject: row.get("subject")?,
+                    body: row.get("body")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Records a claimed message's outcome: sent, or a failure retried after a doubling wait.
+/// True when sent.
+pub(crate) async fn settle(
+    db: &Db,
+    id: i64,
+    attempts: i64,
+    outcome: Result<(), String>,
+    what: &str,
+) -> DbResult<bool> {
+    match outcome {
+        Ok(()) => {
+            db.execute(
+                "UPDATE notifications SET sent_at = $1, claimed_until = NULL, \
+                 attempts = attempts + 1, last_error = NULL WHERE id = $2",
+                params![now_ms(), id],
+            )
+            .await?;
+            Ok(true)
+        }
+        Err(e) => {
+            let wait = FIRST_RETRY_MS.saturating_mul(1_i64 << attempts.clamp(0, 20));
+            // The recipient is in the row; the log names only the message.
+            tracing::warn!(notification = id, attempt = attempts + 1, error = %e, "{what} not sent");
+            db.execute(
+                "UPDATE notifications SET claimed_until = NULL, attempts = attempts + 1, \
+                 next_attempt_at = $1, last_error = $2 WHERE id = $3",
+                params![now_ms() + wait, e, id],
+            )
+            .await?;
+            Ok(false)
         }
     }
-    Ok(done)
 }
 
 /// Messages waiting to be sent (for `/metrics`), and those given up.

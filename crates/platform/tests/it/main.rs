@@ -14,3 +14,4 @@ mod files_s3;
 mod http_client;
 mod identity_flows;
 mod signin_security;
+mod sms;
