@@ -2,4 +2,5 @@
 //! commit together).
 
 pub mod payments;
+pub mod ratings;
 pub mod sync;

@@ -25,6 +25,7 @@ macro_rules! coded {
 pub mod dossier;
 pub mod payment;
 pub mod procedure;
+pub mod rating;
 pub mod sqi;
 pub mod sync;
 pub mod vntime;

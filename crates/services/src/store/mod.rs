@@ -2,4 +2,5 @@
 //! placeholders). Other crates' tables only through their crates' APIs.
 
 pub mod payments;
+pub mod ratings;
 pub mod sync;

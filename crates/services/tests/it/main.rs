@@ -4,4 +4,5 @@
 mod support;
 
 mod payments;
+mod ratings;
 mod sync;
