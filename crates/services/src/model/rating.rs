@@ -37,7 +37,7 @@ pub fn parse(stars: &str, comment: &str) -> Result<Rating, Vec<BadRating>> {
     if comment.chars().any(|c| c.is_control() && c != '\n') {
         bad.push(BadRating {
             field: "comment",
-            code: "control_characters",
+            code: "rating_control",
         });
     } else if comment.chars().count() > MAX_COMMENT_CHARS {
         bad.push(BadRating {
