@@ -64,7 +64,7 @@ mod tests {
         }
         assert_eq!(
             parse("3", "a\u{7}b").unwrap_err()[0].code,
-            "control_characters"
+            "rating_control"
         );
         assert!(parse("3", "dòng 1\r\ndòng 2").is_ok());
         assert_eq!(
