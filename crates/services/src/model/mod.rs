@@ -23,6 +23,7 @@ macro_rules! coded {
 }
 
 pub mod dossier;
+pub mod notice;
 pub mod payment;
 pub mod procedure;
 pub mod rating;

@@ -62,10 +62,7 @@ mod tests {
         for s in ["0", "6", "4.5", "", "năm", "05", "-1"] {
             assert_eq!(parse(s, "").unwrap_err()[0].field, "stars", "{s}");
         }
-        assert_eq!(
-            parse("3", "a\u{7}b").unwrap_err()[0].code,
-            "rating_control"
-        );
+        assert_eq!(parse("3", "a\u{7}b").unwrap_err()[0].code, "rating_control");
         assert!(parse("3", "dòng 1\r\ndòng 2").is_ok());
         assert_eq!(
             parse("3", &"x".repeat(1001)).unwrap_err()[0].code,
