@@ -3,6 +3,7 @@
 
 mod support;
 
+mod notices;
 mod payments;
 mod ratings;
 mod sync;
