@@ -190,10 +190,11 @@ fn demo_prints_accounts_once_and_keeps_data() {
         .args(["reference", "status", "--lang", "en"])
         .env("EGOV_DATABASE_URL", &url));
     assert_eq!(code, 0, "{out}");
-    // Registry's files are at 2025.1, reporting's at 2026.1 (the e-Government indicators).
+    // Registry's files are at 2025.1, reporting's at 2026.2 (the e-Government indicators and
+    // the service quality index).
     assert_eq!(
         out.matches(": applied 2025.1, shipped 2025.1;").count()
-            + out.matches(": applied 2026.1, shipped 2026.1;").count(),
+            + out.matches(": applied 2026.2, shipped 2026.2;").count(),
         8,
         "{out}"
     );

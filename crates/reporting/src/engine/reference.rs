@@ -22,7 +22,7 @@ pub const SEED_INDICATORS: &str = include_str!("../../seed/indicators.csv");
 /// The reporting system's reference files in this release. Bump `version` when a file changes.
 pub static SOURCE: Source = Source {
     name: "reporting",
-    version: "2026.1",
+    version: "2026.2",
     files: &[
         ("indicators.csv", SEED_INDICATORS),
         ("templates.csv", include_str!("../../seed/templates.csv")),
