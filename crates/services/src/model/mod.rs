@@ -22,5 +22,7 @@ macro_rules! coded {
     };
 }
 
+pub mod catalogue;
 pub mod dossier;
+pub mod form;
 pub mod procedure;
