@@ -1,2 +1,6 @@
 //! The portal's use cases, one transaction each (the change, its audit entry and its jobs
 //! commit together).
+
+pub mod catalogue;
+pub mod exchange;
+pub mod reference;

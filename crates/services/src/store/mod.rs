@@ -1,2 +1,4 @@
 //! Every SQL statement of the services crate (shared text for SQLite and PostgreSQL; `$N`
 //! placeholders). Other crates' tables only through their crates' APIs.
+
+pub mod procedures;
