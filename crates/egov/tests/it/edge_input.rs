@@ -343,6 +343,19 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ),
     ("GET", "/documents/office", &["saved"]),
     ("POST", "/documents/office/{code}", &["abbreviation"]),
+    (
+        "GET",
+        "/services",
+        &["q", "field", "agency", "level", "online", "page"],
+    ),
+    ("GET", "/services/procedures/{code}", &[]),
+    ("GET", "/services/procedures/{code}/form", &[]),
+    (
+        "POST",
+        "/services/procedures/{code}/form",
+        &["child_full_name", "child_birth_date"],
+    ),
+    ("GET", "/services/procedures/{code}/papers/{id}/form-file", &[]),
 ];
 
 /// Routes that read no query string: an ignored parameter there is not input.
@@ -392,6 +405,15 @@ const NO_QUERY: &[&str] = &[
     "/api/v1/data/batch",
     "/api/v1/data/bulk",
     "/api/dataValueSets",
+    "/services/procedures/{code}",
+    "/services/procedures/{code}/form",
+    "/services/procedures/{code}/papers/{id}/form-file",
+    "/api/v1/services/fields",
+    "/api/v1/services/procedures/{code}",
+    "/api/v1/services/procedures/{code}/versions",
+    "/api/v1/services/procedures/{code}/draft",
+    "/api/v1/services/procedures/{code}/versions/{version}/publish",
+    "/api/v1/services/procedures/{code}/retire",
 ];
 
 /// Every route path declared with `.route("…")` in the sources (outside unit tests) is covered by PAGES or the
@@ -406,6 +428,7 @@ fn every_declared_route_is_enumerated() {
         "reporting/src",
         "operations/src",
         "documents/src",
+        "services/src",
     ] {
         let mut stack = vec![root.join(dir)];
         while let Some(d) = stack.pop() {
@@ -461,6 +484,13 @@ fn json_body(path: &str) -> Value {
         }
         "/api/v1/axis/agencies" => json!({"id": "G09", "name": "Bộ Tài chính",
             "certificate": "MIIB"}),
+        "/api/v1/services/procedures/import" => json!([{"code": "1.999001",
+            "name_vi": "Thủ tục thử", "name_en": "Test procedure", "field": "ho_tich",
+            "level": "commune", "processing_days": 1, "fee_vnd": 0, "online_level": "full",
+            "min_assurance": 1}]),
+        // No body: the path's segments are what the test mutates.
+        "/api/v1/services/procedures/{code}/versions/{version}/publish"
+        | "/api/v1/services/procedures/{code}/retire" => json!({}),
         other => panic!("no sample body for POST {other}: add one"),
     }
 }

@@ -116,7 +116,7 @@ fn whole_problem(p: Problem) -> Vec<Problem> {
 
 /// Read a file of procedures: the rows, or the problems of the file as a whole (header, bounds,
 /// unreadable). The rows' own problems are the engine's.
-pub fn read(bytes: &[u8], format: Format) -> Result<Table, Vec<Problem>> {
+pub fn read(bytes: &[u8], format: Format, lang: Lang) -> Result<Table, Vec<Problem>> {
     if bytes.len() > MAX_BYTES {
         return Err(whole_problem(
             Problem::new("svc_file_too_large")
@@ -124,7 +124,7 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Table, Vec<Problem>> {
         ));
     }
     match format {
-        Format::Json => read_json(bytes),
+        Format::Json => read_json(bytes, lang),
         Format::Csv => {
             let grid = registry::sheet::read_csv(bytes, &registry::sheet::LIMITS)
                 .map_err(|e| whole_problem(e.problem()))?;
@@ -227,7 +227,7 @@ fn table(sheet: &str, grid: Vec<Vec<String>>) -> Result<Table, Vec<Problem>> {
     })
 }
 
-fn read_json(bytes: &[u8]) -> Result<Table, Vec<Problem>> {
+fn read_json(bytes: &[u8], lang: Lang) -> Result<Table, Vec<Problem>> {
     let v: Value = serde_json::from_slice(bytes)
         .map_err(|e| whole_problem(Problem::new("svc_import_json").arg("why", e.to_string())))?;
     let Some(items) = v.as_array() else {
@@ -252,34 +252,18 @@ fn read_json(bytes: &[u8]) -> Result<Table, Vec<Problem>> {
                 Problem::new("svc_import_json").arg("why", "expected an object"),
                 "json",
                 row,
-                Lang::En,
+                lang,
             ));
             continue;
         };
-        let mut draft = ProcedureDraft::default();
-        for (k, value) in o {
-            let Some(slot) = draft.get_mut(k) else {
+        match draft_of_object(o) {
+            Ok(draft) => rows.push(TableRow { row, draft }),
+            Err(p) => {
                 if problems.len() < platform::error::MAX_PROBLEMS {
-                    problems.push(
-                        Problem::new("svc_import_header")
-                            .arg("sheet", format!("json #{row}"))
-                            .arg("value", k.chars().take(60).collect::<String>())
-                            .arg("expected", COLUMNS.join(", ")),
-                    );
+                    problems.push(at(p, "json", row, lang));
                 }
-                continue;
-            };
-            *slot = match value {
-                Value::Null => String::new(),
-                Value::String(s) => s.clone(),
-                // A number as JSON wrote it: 12.5 stays 12.5 (and is refused where a whole
-                // number is needed).
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                other => other.to_string(),
-            };
+            }
         }
-        rows.push(TableRow { row, draft });
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -289,6 +273,28 @@ fn read_json(bytes: &[u8]) -> Result<Table, Vec<Problem>> {
         letters: Vec::new(),
         rows,
     })
+}
+
+/// A JSON object of the exchange format as typed texts (numbers exactly as JSON wrote them:
+/// `12.5` stays `12.5`, and is refused where a whole number is needed). An unknown key is a
+/// problem.
+pub fn draft_of_object(o: &Map<String, Value>) -> Result<ProcedureDraft, Problem> {
+    let mut draft = ProcedureDraft::default();
+    for (k, value) in o {
+        let Some(slot) = draft.get_mut(k) else {
+            return Err(Problem::new("svc_import_json")
+                .field(k.chars().take(60).collect::<String>())
+                .arg("why", format!("“{}”: {}", k.chars().take(60).collect::<String>(), COLUMNS.join(", "))));
+        };
+        *slot = match value {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            other => other.to_string(),
+        };
+    }
+    Ok(draft)
 }
 
 /// The JSON record of a spec (numbers as numbers; papers, schema and layout as JSON).

@@ -105,7 +105,7 @@ impl ReferenceSet for Procedures {
     }
     fn shipped(&self, files: &Files) -> FaultResult<Records> {
         let text = files.get("procedures.json")?;
-        let table = exchange::read(text.as_bytes(), Format::Json)
+        let table = exchange::read(text.as_bytes(), Format::Json, platform::i18n::Lang::En)
             .map_err(|e| platform::fault!("procedures.json: {e:?}"))?;
         let mut out = Vec::new();
         for row in &table.rows {

@@ -1,16 +1,40 @@
 //! The portal's pages and JSON API: one file per resource; the only place that knows status
 //! codes and form field names.
 
+pub mod catalogue;
+pub mod procedures;
+
 use axum::Router;
 use platform::web::AppState;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The JSON API (`/api/v1/services/…`), each route registered with its OpenAPI entry.
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(procedures::list))
+        .routes(routes!(procedures::fields))
+        .routes(routes!(procedures::export))
+        .routes(routes!(procedures::import))
+        .routes(routes!(procedures::one))
+        .routes(routes!(procedures::versions))
+        .routes(routes!(procedures::save_draft))
+        .routes(routes!(procedures::publish))
+        .routes(routes!(procedures::retire))
 }
 
 /// The pages: the public catalogue, the citizen's dossiers, the one-stop desk.
 pub fn pages() -> Router<AppState> {
+    use axum::routing::get;
     Router::new()
+        .route("/services", get(catalogue::catalogue_page))
+        .route("/services/procedures/{code}", get(catalogue::procedure_page))
+        .route(
+            "/services/procedures/{code}/form",
+            get(catalogue::form_get).post(catalogue::form_post),
+        )
+        .route(
+            "/services/procedures/{code}/papers/{id}/form-file",
+            get(catalogue::form_file),
+        )
 }

@@ -1,0 +1,9 @@
+//! services' integration tests: one binary, the real router (platform, registry, services) on
+//! real databases. `on_both!` stories run on SQLite and on PostgreSQL.
+
+mod support;
+
+use testkit::on_both;
+
+mod catalogue;
+mod forms;
