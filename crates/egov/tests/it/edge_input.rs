@@ -355,7 +355,11 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         "/services/procedures/{code}/form",
         &["child_full_name", "child_birth_date"],
     ),
-    ("GET", "/services/procedures/{code}/papers/{id}/form-file", &[]),
+    (
+        "GET",
+        "/services/procedures/{code}/papers/{id}/form-file",
+        &[],
+    ),
 ];
 
 /// Routes that read no query string: an ignored parameter there is not input.

@@ -284,7 +284,14 @@ pub fn draft_of_object(o: &Map<String, Value>) -> Result<ProcedureDraft, Problem
         let Some(slot) = draft.get_mut(k) else {
             return Err(Problem::new("svc_import_json")
                 .field(k.chars().take(60).collect::<String>())
-                .arg("why", format!("“{}”: {}", k.chars().take(60).collect::<String>(), COLUMNS.join(", "))));
+                .arg(
+                    "why",
+                    format!(
+                        "“{}”: {}",
+                        k.chars().take(60).collect::<String>(),
+                        COLUMNS.join(", ")
+                    ),
+                ));
         };
         *slot = match value {
             Value::Null => String::new(),

@@ -33,7 +33,7 @@ pub fn money(lang: Lang, n: i64) -> String {
     let sep = if lang == Lang::Vi { '.' } else { ',' };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -210,7 +210,15 @@ pub async fn catalogue_page(
     Query(p): Query<SearchParams>,
 ) -> AppResult<Response> {
     let lang = ctx.lang;
-    let s = parse_search(&state, &SearchParams { limit: None, offset: None, ..p.clone() }).await?;
+    let s = parse_search(
+        &state,
+        &SearchParams {
+            limit: None,
+            offset: None,
+            ..p.clone()
+        },
+    )
+    .await?;
     let found = query::search(&state.db, &s, lang).await?;
     let fields = query::fields(&state.db).await?;
     let field_name = |code: &str| {
@@ -224,11 +232,21 @@ pub async fn catalogue_page(
         ("q", s.q.clone()),
         ("field", s.field.clone().unwrap_or_default()),
         ("agency", some(&p.agency).unwrap_or_default()),
-        ("level", s.level.map(|l| l.code().to_owned()).unwrap_or_default()),
-        ("online", s.online.map(|o| o.code().to_owned()).unwrap_or_default()),
+        (
+            "level",
+            s.level.map(|l| l.code().to_owned()).unwrap_or_default(),
+        ),
+        (
+            "online",
+            s.online.map(|o| o.code().to_owned()).unwrap_or_default(),
+        ),
     ];
     let with = |key: &str, value: &str, page: i64| {
-        let page = if page > 1 { page.to_string() } else { String::new() };
+        let page = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
         let mut pairs: Vec<(&str, &str)> = cur
             .iter()
             .map(|(k, v)| (*k, if *k == key { value } else { v.as_str() }))
@@ -261,10 +279,22 @@ pub async fn catalogue_page(
             .collect()
     };
     let facets = vec![
-        (t(lang, "services_catalogue.field"), facet("field", &found.facets.field)),
-        (t(lang, "services_catalogue.agency"), facet("agency", &found.facets.agency)),
-        (t(lang, "services_catalogue.level"), facet("level", &found.facets.level)),
-        (t(lang, "services_catalogue.online"), facet("online", &found.facets.online)),
+        (
+            t(lang, "services_catalogue.field"),
+            facet("field", &found.facets.field),
+        ),
+        (
+            t(lang, "services_catalogue.agency"),
+            facet("agency", &found.facets.agency),
+        ),
+        (
+            t(lang, "services_catalogue.level"),
+            facet("level", &found.facets.level),
+        ),
+        (
+            t(lang, "services_catalogue.online"),
+            facet("online", &found.facets.online),
+        ),
     ];
     let page = s.offset / s.limit + 1;
     let pages = ((found.total + s.limit - 1) / s.limit).max(1);
@@ -274,8 +304,14 @@ pub async fn catalogue_page(
         agency: some(&p.agency).unwrap_or_default(),
         level: s.level.map(|l| l.code().to_owned()).unwrap_or_default(),
         online: s.online.map(|o| o.code().to_owned()).unwrap_or_default(),
-        field_options: fields.iter().map(|f| (f.code.clone(), f.name(lang).to_owned())).collect(),
-        level_options: Level::ALL.iter().map(|l| (l.code().to_owned(), level_label(lang, *l))).collect(),
+        field_options: fields
+            .iter()
+            .map(|f| (f.code.clone(), f.name(lang).to_owned()))
+            .collect(),
+        level_options: Level::ALL
+            .iter()
+            .map(|l| (l.code().to_owned(), level_label(lang, *l)))
+            .collect(),
         online_options: OnlineLevel::ALL
             .iter()
             .map(|o| (o.code().to_owned(), online_label(lang, *o)))
@@ -286,7 +322,11 @@ pub async fn catalogue_page(
             .iter()
             .map(|i| Item {
                 code: i.code.clone(),
-                name: if lang == Lang::Vi { i.name_vi.clone() } else { i.name_en.clone() },
+                name: if lang == Lang::Vi {
+                    i.name_vi.clone()
+                } else {
+                    i.name_en.clone()
+                },
                 field: field_name(&i.field),
                 level: level_label(lang, i.level),
                 online: online_label(lang, i.online_level),
@@ -294,7 +334,11 @@ pub async fn catalogue_page(
                 fee: money(lang, i.fee_vnd),
             })
             .collect(),
-        count_text: t_args(lang, "services_catalogue.count", &[("n", found.total.to_string())]),
+        count_text: t_args(
+            lang,
+            "services_catalogue.count",
+            &[("n", found.total.to_string())],
+        ),
         page_text: t_args(
             lang,
             "services_catalogue.page",
@@ -370,7 +414,11 @@ pub async fn procedure_page(
     render(ProcedurePage {
         code: s.code.clone(),
         version: v.version,
-        name: if vi { s.name_vi.clone() } else { s.name_en.clone() },
+        name: if vi {
+            s.name_vi.clone()
+        } else {
+            s.name_en.clone()
+        },
         field: fields
             .iter()
             .find(|f| f.code == s.field)
@@ -382,22 +430,37 @@ pub async fn procedure_page(
         fee: money(lang, s.fee_vnd),
         fees_note: s.fees_note.clone(),
         online: online_label(lang, s.online_level),
-        assurance: t(lang, &format!("services_catalogue.assurance_{}", s.min_assurance)),
-        result: if vi { s.result_vi.clone() } else { s.result_en.clone() },
+        assurance: t(
+            lang,
+            &format!("services_catalogue.assurance_{}", s.min_assurance),
+        ),
+        result: if vi {
+            s.result_vi.clone()
+        } else {
+            s.result_en.clone()
+        },
         legal_basis: s.legal_basis.clone(),
         papers: s
             .papers
             .iter()
             .enumerate()
             .map(|(i, p)| PaperView {
-                name: if vi { p.name_vi.clone() } else { p.name_en.clone() },
+                name: if vi {
+                    p.name_vi.clone()
+                } else {
+                    p.name_en.clone()
+                },
                 originals: p.originals,
                 copies: p.copies,
                 file_href: p
                     .form_file
                     .as_ref()
                     .map(|_| format!("/services/procedures/{}/papers/{}/form-file", s.code, i + 1)),
-                file_name: p.form_file.as_ref().map(|f| f.name.clone()).unwrap_or_default(),
+                file_name: p
+                    .form_file
+                    .as_ref()
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default(),
             })
             .collect(),
         has_form: !v.form.is_empty(),
@@ -426,10 +489,18 @@ fn form_page(
 ) -> AppResult<Response> {
     let lang = ctx.lang;
     let form = v.form.view(lang, typed, errors);
-    let name = if lang == Lang::Vi { v.spec.name_vi.clone() } else { v.spec.name_en.clone() };
+    let name = if lang == Lang::Vi {
+        v.spec.name_vi.clone()
+    } else {
+        v.spec.name_en.clone()
+    };
     let mut res = render(FormPage {
         code: v.spec.code.clone(),
-        title: t_args(lang, "services_catalogue.form_title", &[("name", name.clone())]),
+        title: t_args(
+            lang,
+            "services_catalogue.form_title",
+            &[("name", name.clone())],
+        ),
         name,
         form_errors: form.errors.clone(),
         form,
@@ -497,7 +568,13 @@ pub async fn form_file(
     let ascii: String = f
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Ok((
         [

@@ -28,7 +28,10 @@ pub fn pages() -> Router<AppState> {
     use axum::routing::get;
     Router::new()
         .route("/services", get(catalogue::catalogue_page))
-        .route("/services/procedures/{code}", get(catalogue::procedure_page))
+        .route(
+            "/services/procedures/{code}",
+            get(catalogue::procedure_page),
+        )
         .route(
             "/services/procedures/{code}/form",
             get(catalogue::form_get).post(catalogue::form_post),

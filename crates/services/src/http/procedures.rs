@@ -117,7 +117,10 @@ fn out(v: ProcedureVersion) -> ProcedureOut {
     params(("code" = String, Path, description = "The procedure's code (`1.001193`)")),
     responses((status = 200, description = "The published version", body = ProcedureOut),
               (status = 404, description = "No such procedure, or none of its versions is published", body = platform::error::ErrorEnvelope)))]
-pub async fn one(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<ProcedureOut>> {
+pub async fn one(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> AppResult<Json<ProcedureOut>> {
     Ok(Json(out(published_or_404(&state, &code).await?)))
 }
 
@@ -166,7 +169,11 @@ pub async fn versions(
     Path(code): Path<String>,
 ) -> AppResult<Json<VersionList>> {
     require_editor(&auth)?;
-    let items: Vec<ProcedureOut> = query::versions(&state.db, &code).await?.into_iter().map(out).collect();
+    let items: Vec<ProcedureOut> = query::versions(&state.db, &code)
+        .await?
+        .into_iter()
+        .map(out)
+        .collect();
     if items.is_empty() {
         return Err(AppError::not_found());
     }
@@ -201,13 +208,21 @@ pub async fn save_draft(
         draft.code = code.clone();
     } else if !draft.code.trim().eq_ignore_ascii_case(code.trim()) {
         return Err(AppError::invalid(
-            Problem::new("param_invalid").field("code").arg("value", draft.code.trim()),
+            Problem::new("param_invalid")
+                .field("code")
+                .arg("value", draft.code.trim()),
         ));
     }
-    engine::save_draft(&state.db, &auth.actor(), &auth.principal.grants, auth.ctx.lang, &draft)
-        .await
-        .map(Json)
-        .map_err(|e| refused(e, auth.ctx.lang))
+    engine::save_draft(
+        &state.db,
+        &auth.actor(),
+        &auth.principal.grants,
+        auth.ctx.lang,
+        &draft,
+    )
+    .await
+    .map(Json)
+    .map_err(|e| refused(e, auth.ctx.lang))
 }
 
 /// What a publication or retirement did.
@@ -235,9 +250,15 @@ pub async fn publish(
 ) -> AppResult<Json<Done>> {
     require_editor(&auth)?;
     let code = code.trim().to_ascii_uppercase();
-    engine::publish(&state.db, &auth.actor(), &auth.principal.grants, &code, version)
-        .await
-        .map_err(|e| refused(e, auth.ctx.lang))?;
+    engine::publish(
+        &state.db,
+        &auth.actor(),
+        &auth.principal.grants,
+        &code,
+        version,
+    )
+    .await
+    .map_err(|e| refused(e, auth.ctx.lang))?;
     Ok(Json(Done {
         code,
         status: "published".into(),
@@ -312,10 +333,16 @@ pub async fn import(
     let lang = auth.ctx.lang;
     let table = exchange::read(&body, format, lang)
         .map_err(|ps| AppError::many(StatusCode::UNPROCESSABLE_ENTITY, ps))?;
-    engine::import(&state.db, &auth.actor(), &auth.principal.grants, lang, &table)
-        .await
-        .map(Json)
-        .map_err(|e| refused(e, lang))
+    engine::import(
+        &state.db,
+        &auth.actor(),
+        &auth.principal.grants,
+        lang,
+        &table,
+    )
+    .await
+    .map(Json)
+    .map_err(|e| refused(e, lang))
 }
 
 /// Export the catalogue: the newest version of every procedure (drafts included), as the

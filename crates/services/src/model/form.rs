@@ -392,7 +392,7 @@ fn property(name: &str, v: &Value) -> Result<Property, FormDefError> {
     }
     for k in ["title", "description"] {
         if let Some(t) = o.get(k)
-            && !t.as_str().is_some_and(|t| t.len() <= 4 * MAX_LABEL)
+            && t.as_str().is_none_or(|t| t.len() > 4 * MAX_LABEL)
         {
             return Err(err(
                 s,
