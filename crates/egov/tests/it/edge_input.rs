@@ -494,7 +494,8 @@ fn json_body(path: &str) -> Value {
             "min_assurance": 1}]),
         // No body: the path's segments are what the test mutates.
         "/api/v1/services/procedures/{code}/versions/{version}/publish"
-        | "/api/v1/services/procedures/{code}/retire" => json!({}),
+        | "/api/v1/services/procedures/{code}/retire"
+        | "/api/v1/services/procedures/{code}/papers/{paper}/form-file" => json!({}),
         other => panic!("no sample body for POST {other}: add one"),
     }
 }
@@ -575,6 +576,7 @@ fn fill(path: &str, value: &str) -> String {
         ("{id}", "DF_KTXH_THANG"),
         ("{version}", "1.0"),
         ("{day}", "2026-12-01"),
+        ("{paper}", "1"),
     ];
     let mut out = path.to_owned();
     for (k, v) in base {

@@ -14,7 +14,7 @@ use platform::audit::{self, Actor, Change};
 use platform::db::{Db, DbError, Tx, now_ms};
 use platform::error::Problem;
 use platform::i18n::Lang;
-use platform::identity::access::{self, Grant, Permission, Target};
+use platform::identity::access::{self, Grant, Permission, Role, Target};
 use serde_json::json;
 
 use crate::model::catalogue::{AgencyRef, ProcedureDraft, ProcedureSpec};
@@ -60,7 +60,7 @@ pub fn may_manage(grants: &[Grant], agency_id: Option<i64>) -> bool {
 pub fn may_manage_some(grants: &[Grant]) -> bool {
     grants
         .iter()
-        .any(|g| g.role.as_str() == "system_admin" || g.role.as_str() == "agency_admin")
+        .any(|g| matches!(g.role, Role::SystemAdmin | Role::AgencyAdmin))
 }
 
 fn refuse(agency: Option<&AgencyRef>) -> CatalogueError {
@@ -188,7 +188,9 @@ async fn save_in(
     let agency_id = agency.map(|a| a.id);
     let code = spec.code.clone();
     let Some(pid) = store::procedure_id(tx, &code).await? else {
-        let pid = store::insert_procedure(tx, &code, now).await?;
+        let pid = store::insert_procedure(tx, &code, now)
+            .await
+            .map_err(|e| raced(e, &code))?;
         store::insert_version(
             tx,
             pid,
@@ -250,7 +252,8 @@ async fn save_in(
             actor.user_id,
             now,
         )
-        .await?;
+        .await
+        .map_err(|e| raced(e, &code))?;
         (v, Outcome::NewVersion)
     };
     audit::append(
@@ -302,6 +305,15 @@ pub async fn save_draft(
     Ok(saved)
 }
 
+/// A unique violation (another change of the same procedure committed first) as a conflict.
+fn raced(e: DbError, code: &str) -> CatalogueError {
+    if e.is_unique_violation() {
+        CatalogueError::Conflict(Problem::new("svc_changed_meanwhile").arg("value", code))
+    } else {
+        CatalogueError::Db(e)
+    }
+}
+
 fn not_found(code: &str) -> CatalogueError {
     CatalogueError::NotFound(Problem::new("svc_procedure_not_found").arg("value", code))
 }
@@ -346,7 +358,10 @@ pub async fn publish(
         }
         store::retire(&mut tx, old.id, now).await?;
     }
-    store::publish(&mut tx, v.id, now).await?;
+    // Two publications at once: the unique index on the published version refuses the second.
+    store::publish(&mut tx, v.id, now)
+        .await
+        .map_err(|e| raced(e, code))?;
     audit::append(
         &mut tx,
         actor,

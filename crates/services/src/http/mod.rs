@@ -21,6 +21,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(procedures::save_draft))
         .routes(routes!(procedures::publish))
         .routes(routes!(procedures::retire))
+        .routes(routes!(procedures::attach_form_file))
 }
 
 /// The pages: the public catalogue, the citizen's dossiers, the one-stop desk.

@@ -374,3 +374,57 @@ pub async fn export(
     )
         .into_response())
 }
+
+/// `?name=` of a form file.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FileParams {
+    /// The file's name as citizens download it (`to-khai.docx`).
+    name: String,
+}
+
+/// Attach a form file (the blank to fill in) to a paper of a procedure: the body is the file
+/// (at most 10 MiB), kept in the file store by its SHA-256; the procedure's draft gets it (a
+/// published procedure gets a new draft version). Agency administrators for their agency's
+/// procedures; system administrators.
+#[utoipa::path(post, path = "/api/v1/services/procedures/{code}/papers/{paper}/form-file", tag = "services",
+    operation_id = "attach_paper_form_file",
+    params(("code" = String, Path, description = "The procedure's code"),
+           ("paper" = usize, Path, description = "The paper's position, from 1"),
+           FileParams),
+    request_body(content = String, content_type = "application/octet-stream", description = "The file"),
+    responses((status = 200, description = "Saved in the draft", body = Saved),
+              (status = 401, description = "Not signed in", body = platform::error::ErrorEnvelope),
+              (status = 403, description = "Not an administrator of the implementing agency", body = platform::error::ErrorEnvelope),
+              (status = 404, description = "No such procedure", body = platform::error::ErrorEnvelope),
+              (status = 422, description = "No such paper, an empty file or a bad name", body = platform::error::ErrorEnvelope)))]
+pub async fn attach_form_file(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((code, paper)): Path<(String, usize)>,
+    Query(q): Query<FileParams>,
+    Bytes(body): Bytes,
+) -> AppResult<Json<Saved>> {
+    require_editor(&auth)?;
+    if body.is_empty() || paper == 0 {
+        return Err(AppError::invalid(
+            Problem::new("svc_papers_invalid")
+                .field(if paper == 0 { "paper" } else { "file" })
+                .arg("why", if paper == 0 { "#0" } else { "empty file" }),
+        ));
+    }
+    let code = code.trim().to_ascii_uppercase();
+    engine::attach_form_file(
+        &state.db,
+        &state.files,
+        &auth.actor(),
+        &auth.principal.grants,
+        &code,
+        paper - 1,
+        &q.name,
+        &body,
+    )
+    .await
+    .map(Json)
+    .map_err(|e| refused(e, auth.ctx.lang))
+}

@@ -702,3 +702,72 @@ on_both!(
         assert_eq!(r.status, 401);
     }
 );
+
+on_both!(a_paper_gets_its_form_file, async |app: &TestApp| {
+    setup(app).await;
+    let mut c = admin(app).await;
+    let blank = "Tờ khai đăng ký khai sinh (mẫu)".as_bytes().to_vec();
+    let r = send_bytes(
+        &mut c,
+        "/api/v1/services/procedures/1.001193/papers/1/form-file?name=to-khai.docx",
+        "application/octet-stream",
+        blank.clone(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        json!({"code": "1.001193", "version": 2, "outcome": "new_version"})
+    );
+    let r = c
+        .request(
+            "POST",
+            "/api/v1/services/procedures/1.001193/versions/2/publish",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let v = services::query::published_version(&app.db, "1.001193")
+        .await
+        .unwrap()
+        .unwrap();
+    let f = v.spec.papers[0].form_file.clone().unwrap();
+    assert_eq!((f.name.as_str(), f.sha256.len()), ("to-khai.docx", 64));
+    let mut anon = app.client();
+    let page = anon.get("/services/procedures/1.001193").await;
+    assert!(
+        page.body
+            .contains("/services/procedures/1.001193/papers/1/form-file"),
+        "{}",
+        page.body
+    );
+    let (status, bytes) = anon
+        .get_bytes("/services/procedures/1.001193/papers/1/form-file")
+        .await;
+    assert_eq!((status.as_u16(), bytes), (200, blank.clone()));
+    assert_eq!(
+        anon.get("/services/procedures/1.001193/papers/2/form-file")
+            .await
+            .status,
+        404
+    );
+    // No such paper; a lower role.
+    let r = send_bytes(
+        &mut c,
+        "/api/v1/services/procedures/1.001193/papers/9/form-file?name=x.pdf",
+        "application/octet-stream",
+        blank.clone(),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    let btp = app.scope("agency", "btp").await;
+    let mut low = app.token_client("low", Role::Reporter, btp).await;
+    let r = send_bytes(
+        &mut low,
+        "/api/v1/services/procedures/2.001417/papers/1/form-file?name=x.pdf",
+        "application/octet-stream",
+        blank,
+    )
+    .await;
+    assert_eq!(r.status, 403);
+});
