@@ -220,3 +220,31 @@ pub async fn search(db: &Db, s: &Search, lang: Lang) -> DbResult<Found> {
         facets,
     })
 }
+
+/// A procedure's newest version, as the catalogue administrators' list shows it.
+#[derive(Debug, Clone)]
+pub struct Latest {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub version: i64,
+    pub status: VersionStatus,
+    pub agency: Option<String>,
+}
+
+/// The newest version of every procedure, by code (at most `limit`).
+pub async fn latest_versions(db: &Db, limit: i64) -> DbResult<Vec<Latest>> {
+    let codes = registry::store::agency_codes(db).await?;
+    Ok(store::latest_all(db, limit)
+        .await?
+        .into_iter()
+        .map(|v| Latest {
+            agency: v.agency_id.and_then(|a| codes.get(&a).cloned()),
+            code: v.spec.code,
+            name_vi: v.spec.name_vi,
+            name_en: v.spec.name_en,
+            version: v.version,
+            status: v.status,
+        })
+        .collect())
+}

@@ -412,6 +412,7 @@ const NO_QUERY: &[&str] = &[
     "/services/procedures/{code}",
     "/services/procedures/{code}/form",
     "/services/procedures/{code}/papers/{id}/form-file",
+    "/services/admin/procedures/new",
     "/api/v1/services/fields",
     "/api/v1/services/procedures/{code}",
     "/api/v1/services/procedures/{code}/versions",

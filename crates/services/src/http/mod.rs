@@ -2,6 +2,7 @@
 //! codes and form field names.
 
 pub mod catalogue;
+pub mod catalogue_admin;
 pub mod procedures;
 
 use axum::Router;
@@ -26,7 +27,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// The pages: the public catalogue, the citizen's dossiers, the one-stop desk.
 pub fn pages() -> Router<AppState> {
-    use axum::routing::get;
+    use axum::routing::{get, post};
     Router::new()
         .route("/services", get(catalogue::catalogue_page))
         .route(
@@ -40,5 +41,20 @@ pub fn pages() -> Router<AppState> {
         .route(
             "/services/procedures/{code}/papers/{id}/form-file",
             get(catalogue::form_file),
+        )
+        .route("/services/admin", get(catalogue_admin::admin_page))
+        .route("/services/admin/import", post(catalogue_admin::import_form))
+        .route("/services/admin/procedures", post(catalogue_admin::save))
+        .route(
+            "/services/admin/procedures/new",
+            get(catalogue_admin::new_page),
+        )
+        .route(
+            "/services/admin/procedures/{code}",
+            get(catalogue_admin::edit_page),
+        )
+        .route(
+            "/services/admin/procedures/{code}/publish",
+            post(catalogue_admin::publish),
         )
 }

@@ -355,8 +355,9 @@ impl ProcedureDraft {
                 0
             }
         };
+        // Empty: level 1, the column's default.
         let min_assurance = match self.min_assurance.trim() {
-            "1" => 1,
+            "" | "1" => 1,
             "2" => 2,
             other => {
                 problems.push(

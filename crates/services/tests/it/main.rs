@@ -5,5 +5,6 @@ mod support;
 
 use testkit::on_both;
 
+mod admin;
 mod catalogue;
 mod forms;
