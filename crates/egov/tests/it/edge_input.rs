@@ -360,6 +360,33 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         "/services/procedures/{code}/papers/{id}/form-file",
         &[],
     ),
+    ("GET", "/services/admin", &["done"]),
+    ("POST", "/services/admin/import", &["format"]),
+    (
+        "POST",
+        "/services/admin/procedures",
+        &[
+            "code",
+            "name_vi",
+            "name_en",
+            "field",
+            "level",
+            "agency",
+            "processing_days",
+            "fee_vnd",
+            "papers",
+            "online_level",
+            "form_schema",
+            "form_layout",
+        ],
+    ),
+    ("GET", "/services/admin/procedures/new", &[]),
+    ("GET", "/services/admin/procedures/{code}", &["done"]),
+    (
+        "POST",
+        "/services/admin/procedures/{code}/publish",
+        &["version"],
+    ),
 ];
 
 /// Routes that read no query string: an ignored parameter there is not input.
