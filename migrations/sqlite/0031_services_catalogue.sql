@@ -2,6 +2,13 @@
 -- is stable) has versions; a version is drafted, published (dossiers are filed under it, and it
 -- cannot change any more) and retired. Its online form is data: a JSON Schema and a UI layout,
 -- versioned with it. Fees are whole đồng.
+-- The fields (lĩnh vực) procedures are filed under: reference data (services.fields).
+CREATE TABLE svc_fields (
+    code        TEXT    PRIMARY KEY,
+    name_vi     TEXT    NOT NULL,
+    name_en     TEXT    NOT NULL
+);
+
 CREATE TABLE svc_procedures (
     id          INTEGER PRIMARY KEY,
     code        TEXT    NOT NULL UNIQUE,
@@ -40,3 +47,7 @@ CREATE TABLE svc_procedure_versions (
 CREATE INDEX svc_procedure_versions_status ON svc_procedure_versions (status, procedure_id);
 -- At most one published version of a procedure.
 CREATE UNIQUE INDEX svc_procedure_versions_published ON svc_procedure_versions (procedure_id) WHERE status = 'published';
+-- The public catalogue filters published versions by field, agency, level and online level.
+CREATE INDEX svc_procedure_versions_pub_field ON svc_procedure_versions (field_code) WHERE status = 'published';
+CREATE INDEX svc_procedure_versions_pub_agency ON svc_procedure_versions (agency_id) WHERE status = 'published';
+CREATE INDEX svc_procedure_versions_pub_level ON svc_procedure_versions (level, online_level) WHERE status = 'published';

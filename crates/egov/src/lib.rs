@@ -160,6 +160,7 @@ fn shared_contract(doc: &mut serde_json::Value) {
 pub fn reference_sets() -> Vec<&'static dyn platform::reference::ReferenceSet> {
     let mut sets = registry::seed::sets();
     sets.extend(reporting::engine::reference::sets());
+    sets.extend(services::engine::reference::sets());
     sets
 }
 

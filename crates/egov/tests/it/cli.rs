@@ -190,17 +190,18 @@ fn demo_prints_accounts_once_and_keeps_data() {
         .args(["reference", "status", "--lang", "en"])
         .env("EGOV_DATABASE_URL", &url));
     assert_eq!(code, 0, "{out}");
-    // Registry's files are at 2025.1, reporting's at 2026.2 (the e-Government indicators and
-    // the service quality index).
+    // Registry's files are at 2025.1, services' at 2026.1, reporting's at 2026.2 (the
+    // e-Government indicators and the service quality index).
     assert_eq!(
         out.matches(": applied 2025.1, shipped 2025.1;").count()
+            + out.matches(": applied 2026.1, shipped 2026.1;").count()
             + out.matches(": applied 2026.2, shipped 2026.2;").count(),
-        8,
+        10,
         "{out}"
     );
     assert_eq!(
         out.matches("0 to add, 0 to update, 0 conflicts").count(),
-        8,
+        10,
         "{out}"
     );
     // Without the key the sealed entries cannot be checked: not a pass.

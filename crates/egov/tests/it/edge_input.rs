@@ -353,6 +353,50 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ),
     ("GET", "/documents/office", &["saved"]),
     ("POST", "/documents/office/{code}", &["abbreviation"]),
+    (
+        "GET",
+        "/services",
+        &["q", "field", "agency", "level", "online", "page"],
+    ),
+    ("GET", "/services/procedures/{code}", &[]),
+    ("GET", "/services/procedures/{code}/form", &[]),
+    (
+        "POST",
+        "/services/procedures/{code}/form",
+        &["child_full_name", "child_birth_date"],
+    ),
+    (
+        "GET",
+        "/services/procedures/{code}/papers/{id}/form-file",
+        &[],
+    ),
+    ("GET", "/services/admin", &["done"]),
+    ("POST", "/services/admin/import", &["format"]),
+    (
+        "POST",
+        "/services/admin/procedures",
+        &[
+            "code",
+            "name_vi",
+            "name_en",
+            "field",
+            "level",
+            "agency",
+            "processing_days",
+            "fee_vnd",
+            "papers",
+            "online_level",
+            "form_schema",
+            "form_layout",
+        ],
+    ),
+    ("GET", "/services/admin/procedures/new", &[]),
+    ("GET", "/services/admin/procedures/{code}", &["done"]),
+    (
+        "POST",
+        "/services/admin/procedures/{code}/publish",
+        &["version"],
+    ),
 ];
 
 /// Routes that read no query string: an ignored parameter there is not input.
@@ -402,6 +446,16 @@ const NO_QUERY: &[&str] = &[
     "/api/v1/data/batch",
     "/api/v1/data/bulk",
     "/api/dataValueSets",
+    "/services/procedures/{code}",
+    "/services/procedures/{code}/form",
+    "/services/procedures/{code}/papers/{id}/form-file",
+    "/services/admin/procedures/new",
+    "/api/v1/services/fields",
+    "/api/v1/services/procedures/{code}",
+    "/api/v1/services/procedures/{code}/versions",
+    "/api/v1/services/procedures/{code}/draft",
+    "/api/v1/services/procedures/{code}/versions/{version}/publish",
+    "/api/v1/services/procedures/{code}/retire",
 ];
 
 /// Every route path declared with `.route("…")` in the sources (outside unit tests) is covered by PAGES or the
@@ -476,6 +530,14 @@ fn json_body(path: &str) -> Value {
         }
         "/api/v1/axis/agencies" => json!({"id": "G09", "name": "Bộ Tài chính",
             "certificate": "MIIB"}),
+        "/api/v1/services/procedures/import" => json!([{"code": "1.999001",
+            "name_vi": "Thủ tục thử", "name_en": "Test procedure", "field": "ho_tich",
+            "level": "commune", "processing_days": 1, "fee_vnd": 0, "online_level": "full",
+            "min_assurance": 1}]),
+        // No body: the path's segments are what the test mutates.
+        "/api/v1/services/procedures/{code}/versions/{version}/publish"
+        | "/api/v1/services/procedures/{code}/retire"
+        | "/api/v1/services/procedures/{code}/papers/{paper}/form-file" => json!({}),
         other => panic!("no sample body for POST {other}: add one"),
     }
 }
@@ -556,6 +618,7 @@ fn fill(path: &str, value: &str) -> String {
         ("{id}", "DF_KTXH_THANG"),
         ("{version}", "1.0"),
         ("{day}", "2026-12-01"),
+        ("{paper}", "1"),
     ];
     let mut out = path.to_owned();
     for (k, v) in base {

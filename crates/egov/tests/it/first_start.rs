@@ -353,6 +353,8 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
         "reporting.template_indicators",
         "reporting.rules",
         "reporting.holidays",
+        "services.fields",
+        "services.procedures",
     ] {
         let line = out
             .lines()
@@ -367,7 +369,7 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
             .lines()
             .filter(|l| l.contains(": 0 thêm mới, 0 cập nhật, 0 xung đột"))
             .count(),
-        8,
+        10,
         "{again}"
     );
     let status = ok(egov(&config).args(["reference", "status", "--lang", "en"]));
@@ -375,7 +377,7 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
         status
             .matches("0 to add, 0 to update, 0 conflicts, 0 changed locally")
             .count(),
-        8,
+        10,
         "{status}"
     );
 

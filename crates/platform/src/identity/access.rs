@@ -69,7 +69,9 @@ impl Role {
         use Permission::*;
         match self {
             Role::SystemAdmin => true,
-            Role::AgencyAdmin => matches!(p, ManageUsers | ManageTokens | ViewData),
+            Role::AgencyAdmin => {
+                matches!(p, ManageUsers | ManageTokens | ManageProcedures | ViewData)
+            }
             Role::Reporter => matches!(p, SubmitData | ViewData),
             Role::Approver => matches!(p, ApproveData | ViewData),
             Role::Viewer => matches!(p, ViewData),
@@ -86,6 +88,10 @@ pub enum Permission {
     ManageRegistry,
     /// Change the indicator catalogue and targets (system administrators, national scope).
     ManageCatalogue,
+    /// Edit, import, publish and retire administrative procedures (the public service portal's
+    /// catalogue): agency administrators for their agency's procedures, system administrators
+    /// for all (and for national ones without an implementing agency).
+    ManageProcedures,
     SubmitData,
     ApproveData,
     ViewData,

@@ -44,6 +44,16 @@ pub const ROUTES: &[(&str, &str, usize)] = &[
     // A register entry's attachment: at most 20 MiB (documents::model::register::ATTACHMENT_MAX).
     ("POST", "/documents/outgoing/{id}/upload", 21 * MIB),
     ("POST", "/documents/incoming/{id}/upload", 21 * MIB),
+    // The public service portal's catalogue: a file of procedures (services::engine::exchange),
+    // and one procedure's draft (its form definition is at most 2 × 64 KiB).
+    ("POST", "/api/v1/services/procedures/import", 32 * MIB),
+    ("PUT", "/api/v1/services/procedures/{code}/draft", MIB),
+    // A paper's form file: at most 10 MiB (services::engine::catalogue::MAX_FORM_FILE).
+    (
+        "POST",
+        "/api/v1/services/procedures/{code}/papers/{paper}/form-file",
+        11 * MIB,
+    ),
 ];
 
 /// The longest explanation of a value (also a DHIS2 `comment`) and the longest reason for a

@@ -1,7 +1,10 @@
 //! The portal's use cases, one transaction each (the change, its audit entry and its jobs
 //! commit together).
 
+pub mod catalogue;
+pub mod exchange;
 pub mod notices;
 pub mod payments;
 pub mod ratings;
+pub mod reference;
 pub mod sync;

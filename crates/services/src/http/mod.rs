@@ -1,25 +1,67 @@
 //! The portal's pages and JSON API: one file per resource; the only place that knows status
 //! codes and form field names.
 
+pub mod catalogue;
+pub mod catalogue_admin;
 pub mod payments;
+pub mod procedures;
 
 use axum::Router;
-use axum::routing::get;
 use platform::web::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The JSON API (`/api/v1/services/…`), each route registered with its OpenAPI entry.
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(payments::ipn))
+    OpenApiRouter::new()
+        .routes(routes!(payments::ipn))
+        .routes(routes!(procedures::list))
+        .routes(routes!(procedures::fields))
+        .routes(routes!(procedures::export))
+        .routes(routes!(procedures::import))
+        .routes(routes!(procedures::one))
+        .routes(routes!(procedures::versions))
+        .routes(routes!(procedures::save_draft))
+        .routes(routes!(procedures::publish))
+        .routes(routes!(procedures::retire))
+        .routes(routes!(procedures::attach_form_file))
 }
 
 /// The pages: the public catalogue, the citizen's dossiers, the one-stop desk.
 pub fn pages() -> Router<AppState> {
+    use axum::routing::{get, post};
     Router::new()
         .route("/services/payments/return", get(payments::return_page))
         .route(
             "/services/payments/reconciliation",
             get(payments::reconciliation),
+        )
+        .route("/services", get(catalogue::catalogue_page))
+        .route(
+            "/services/procedures/{code}",
+            get(catalogue::procedure_page),
+        )
+        .route(
+            "/services/procedures/{code}/form",
+            get(catalogue::form_get).post(catalogue::form_post),
+        )
+        .route(
+            "/services/procedures/{code}/papers/{id}/form-file",
+            get(catalogue::form_file),
+        )
+        .route("/services/admin", get(catalogue_admin::admin_page))
+        .route("/services/admin/import", post(catalogue_admin::import_form))
+        .route("/services/admin/procedures", post(catalogue_admin::save))
+        .route(
+            "/services/admin/procedures/new",
+            get(catalogue_admin::new_page),
+        )
+        .route(
+            "/services/admin/procedures/{code}",
+            get(catalogue_admin::edit_page),
+        )
+        .route(
+            "/services/admin/procedures/{code}/publish",
+            post(catalogue_admin::publish),
         )
 }

@@ -22,7 +22,9 @@ macro_rules! coded {
     };
 }
 
+pub mod catalogue;
 pub mod dossier;
+pub mod form;
 pub mod notice;
 pub mod payment;
 pub mod procedure;

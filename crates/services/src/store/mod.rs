@@ -2,5 +2,6 @@
 //! placeholders). Other crates' tables only through their crates' APIs.
 
 pub mod payments;
+pub mod procedures;
 pub mod ratings;
 pub mod sync;

@@ -1,8 +1,13 @@
-//! services' integration tests: one binary, the real router (platform, registry, reporting,
-//! services) on real databases. `on_both!` stories run on SQLite and on PostgreSQL.
+//! services' integration tests: one binary, the real router (platform, registry, services) on
+//! real databases. `on_both!` stories run on SQLite and on PostgreSQL.
 
 mod support;
 
+use testkit::on_both;
+
+mod admin;
+mod catalogue;
+mod forms;
 mod notices;
 mod payments;
 mod ratings;
