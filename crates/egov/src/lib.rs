@@ -224,7 +224,7 @@ pub fn router(state: AppState) -> Router {
     // Fee payments: the configured gateway; in the demo, a local test gateway (never a bank).
     let mut payment = services::http::payments::PaymentConfig::from_config(&state.config);
     if payment.is_none() && state.config.demo {
-        let (gateway, config) = demo_gateway(&state.config);
+        let (gateway, config) = demo_gateway();
         routers.push(Router::new().nest_service("/demo/gateway", gateway.router()));
         payment = Some(config);
     }
@@ -235,27 +235,24 @@ pub fn router(state: AppState) -> Router {
     }
 }
 
-/// The demo's local payment gateway, served by the demo itself under `/demo/gateway`, calling
-/// it back on its loopback address.
-fn demo_gateway(
-    config: &Config,
-) -> (
+/// The demo's local payment gateway, served by the demo itself under `/demo/gateway`; it calls
+/// back the host the payer's browser came to.
+fn demo_gateway() -> (
     services::payment::test_gateway::TestGateway,
     services::http::payments::PaymentConfig,
 ) {
-    let base = format!("http://127.0.0.1:{}", config.listen.port());
     let secret = platform::identity::sessions::random_token();
     let gateway = services::payment::test_gateway::TestGateway::new(
         "EGOVDEMO",
         secret.as_bytes(),
-        &format!("{base}/api/v1/services/payments/ipn"),
+        "/api/v1/services/payments/ipn",
     );
     let merchant_side = gateway.merchant_side("/demo/gateway");
     (
         gateway,
         services::http::payments::PaymentConfig::new(
             merchant_side,
-            Some(format!("{base}/demo/gateway/transactions")),
+            Some("/demo/gateway/transactions".to_owned()),
         ),
     )
 }

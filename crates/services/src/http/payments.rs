@@ -154,6 +154,7 @@ struct ReconPage {
 /// what differs in amount.
 pub async fn reconciliation(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     auth: Auth,
     cfg: Option<Extension<PaymentConfig>>,
     Query(q): Query<ReconQuery>,
@@ -169,9 +170,17 @@ pub async fn reconciliation(
     let Some(Extension(cfg)) = cfg else {
         return Err(unavailable());
     };
-    let Some(books) = cfg.books_url.clone() else {
+    let Some(mut books) = cfg.books_url.clone() else {
         return Err(unavailable());
     };
+    // A path: the demo's own gateway, on this server (only `egov demo` configures one).
+    if books.starts_with('/') {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .ok_or_else(unavailable)?;
+        books = format!("http://{host}{books}");
+    }
     let now = platform::db::now_ms();
     let day = match &q.day {
         Some(d) => time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))

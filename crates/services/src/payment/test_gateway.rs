@@ -125,6 +125,7 @@ async fn pay_page(
 
 async fn confirm(
     State(gw): State<TestGateway>,
+    headers: axum::http::HeaderMap,
     axum::Form(mut p): axum::Form<BTreeMap<String, String>>,
 ) -> Response {
     let outcome = p.remove("outcome").unwrap_or_default();
@@ -179,7 +180,15 @@ async fn confirm(
     };
     // The server-to-server call first, as real gateways do; its failure does not stop the
     // browser's return (the merchant must cope with either arriving first, or only one).
-    let ipn = gw.ipn_url.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut ipn = gw.ipn_url.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    // A path (the demo's gateway, served by egov itself): the merchant is the host the payer's
+    // browser came to.
+    if ipn.starts_with('/') {
+        ipn = match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+            Some(host) => format!("http://{host}{ipn}"),
+            None => String::new(),
+        };
+    }
     if !ipn.is_empty() {
         let sep = if ipn.contains('?') { '&' } else { '?' };
         if let Err(e) = gw.client.get(&format!("{ipn}{sep}{query}")).await {
