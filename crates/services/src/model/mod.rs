@@ -23,6 +23,7 @@ macro_rules! coded {
 }
 
 pub mod catalogue;
+pub mod clock;
 pub mod dossier;
 pub mod form;
 pub mod notice;
@@ -32,3 +33,4 @@ pub mod rating;
 pub mod sqi;
 pub mod sync;
 pub mod vntime;
+pub mod workflow;
