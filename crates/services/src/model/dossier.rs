@@ -191,3 +191,111 @@ mod tests {
         assert_eq!(Channel::from_number(4), None);
     }
 }
+
+/// A dossier as stored. Instants are Unix ms; dates are Việt Nam calendar days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dossier {
+    pub id: i64,
+    /// Set when submitted (a draft has none).
+    pub code: Option<String>,
+    pub version_id: i64,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub field_code: String,
+    pub agency_id: i64,
+    pub channel: Channel,
+    /// `None`: a draft.
+    pub status: Option<Status>,
+    pub applicant: Applicant,
+    pub lang: platform::i18n::Lang,
+    pub summary: String,
+    /// The online form's answers (a JSON object).
+    pub form_data: serde_json::Value,
+    pub fee_vnd: i64,
+    pub fee_paid: bool,
+    pub holder_user_id: Option<i64>,
+    pub holder_note: String,
+    /// The last reason given (refusal, missing papers, stop, withdrawal).
+    pub reason: String,
+    pub received_at: Option<i64>,
+    pub due_date: Option<time::Date>,
+    /// The clock stands still since this day (papers or fees awaited).
+    pub stopped_on: Option<time::Date>,
+    pub finished_at: Option<i64>,
+    pub returned_at: Option<i64>,
+    pub on_time: Option<bool>,
+    pub result_sha256: Option<String>,
+    pub result_name: Option<String>,
+    /// How many events the timeline holds.
+    pub events: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Who filed a dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Applicant {
+    pub user_id: Option<i64>,
+    /// A business acting through its representative (identified by its tax code).
+    pub business: bool,
+    /// The personal identity number or the tax code.
+    pub identifier: String,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+}
+
+/// One step of a dossier's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub action: String,
+    /// 0: a draft.
+    pub status_from: i64,
+    pub status_to: i64,
+    pub note: String,
+}
+
+/// A filed paper or the result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierFile {
+    pub id: i64,
+    pub result: bool,
+    pub name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub added_at: i64,
+}
+
+/// An identity number as lists show it: the first four and last two digits (`0010******45`).
+pub fn mask(identifier: &str) -> String {
+    let chars: Vec<char> = identifier.chars().collect();
+    if chars.len() <= 6 {
+        return "*".repeat(chars.len());
+    }
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i < 4 || i >= chars.len() - 2 {
+                *c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod mask_tests {
+    #[test]
+    fn identity_numbers_are_masked_in_lists() {
+        assert_eq!(super::mask("001090000045"), "0010******45");
+        assert_eq!(super::mask("0101234567"), "0101****67");
+        assert_eq!(super::mask("12345"), "*****");
+    }
+}

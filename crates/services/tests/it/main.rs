@@ -7,6 +7,7 @@ use testkit::on_both;
 
 mod admin;
 mod catalogue;
+mod dossiers;
 mod forms;
 mod notices;
 mod payments;
