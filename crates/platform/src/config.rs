@@ -124,6 +124,9 @@ pub struct Config {
     pub sms_hook_url: Option<String>,
     /// The bearer token the hook expects; a secret, never printed.
     pub sms_hook_token: Option<Secret>,
+    /// The address people reach this service at (`https://dichvucong.example.gov.vn`): links in
+    /// e-mail and text messages start with it. Unset: messages name the page without a link.
+    pub public_url: Option<String>,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -229,6 +232,7 @@ impl Default for Config {
             services_sync_token: None,
             sms_hook_url: None,
             sms_hook_token: None,
+            public_url: None,
             demo: false,
         }
     }
@@ -412,6 +416,9 @@ impl Config {
         }
         if let Some(v) = get("EGOV_SMS_HOOK_TOKEN") {
             self.sms_hook_token = Some(Secret::new(v)).filter(|v| !v.expose().is_empty());
+        }
+        if let Some(v) = set("EGOV_PUBLIC_URL") {
+            self.public_url = Some(v.trim_end_matches('/').to_owned()).filter(|v| !v.is_empty());
         }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v
@@ -661,6 +668,8 @@ impl Config {
             sms_hook_url: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             sms_hook_token: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            public_url: Option<&'a str>,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -704,6 +713,7 @@ impl Config {
             services_sync_token: self.services_sync_token.as_ref().map(|_| "[redacted]"),
             sms_hook_url: self.sms_hook_url.as_deref(),
             sms_hook_token: self.sms_hook_token.as_ref().map(|_| "[redacted]"),
+            public_url: self.public_url.as_deref(),
         };
         toml::to_string(&shown).unwrap_or_default()
     }

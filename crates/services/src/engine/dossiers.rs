@@ -597,11 +597,33 @@ async fn act_in(
     Ok(Ok(d))
 }
 
-/// The fees of a dossier were paid through the gateway: it goes back to processing (status 6
-/// → 4), in the payment callback's own transaction.
+/// The fees of a dossier were paid (recorded at the desk): it goes back to processing (status
+/// 6 → 4).
 pub async fn fees_paid(db: &Db, env: &Env, dossier_id: i64, now: i64) -> Outcome<Dossier> {
     act(
         db,
+        env,
+        &Actor::system("payment-gateway"),
+        dossier_id,
+        Action::FeesPaid,
+        &Details::default(),
+        now,
+    )
+    .await
+}
+
+/// [`fees_paid`] inside the payment callback's transaction (`refs` read before it began): the
+/// payment and the dossier's move commit together.
+pub async fn fees_paid_in(
+    tx: &mut Tx,
+    refs: &Refs,
+    env: &Env,
+    dossier_id: i64,
+    now: i64,
+) -> FaultResult<Result<Dossier, Refused>> {
+    act_in(
+        tx,
+        refs,
         env,
         &Actor::system("payment-gateway"),
         dossier_id,

@@ -129,6 +129,7 @@ pub struct Settled {
 /// and what was settled (`None` when nothing changed).
 pub async fn callback(
     db: &Db,
+    env: &crate::engine::dossiers::Env,
     gateway: &Gateway,
     params: &BTreeMap<String, String>,
     now: i64,
@@ -143,6 +144,25 @@ pub async fn callback(
             tracing::warn!(code = e.code(), "payment callback refused");
             return Ok((IpnAnswer::Other, None));
         }
+    };
+    // What the dossier's move needs, read before the transaction.
+    let (refs, dossier_env) = match store::by_ref(db, &cb.txn_ref).await? {
+        Some(p) if cb.succeeded() => match crate::store::dossiers::get(db, p.dossier_id).await? {
+            Some(d) => (
+                Some(
+                    crate::engine::dossiers::Refs::load(
+                        db,
+                        d.agency_id,
+                        &d.field_code,
+                        d.version_id,
+                    )
+                    .await?,
+                ),
+                Some(env.clone()),
+            ),
+            None => (None, None),
+        },
+        _ => (None, None),
     };
     let mut tx = db.begin().await?;
     let Some(p) = store::by_ref_for_update(&mut tx, &cb.txn_ref).await? else {
@@ -187,6 +207,20 @@ pub async fn callback(
         },
     )
     .await?;
+    // The dossier waiting for its fees (status 6) goes back to processing, in this transaction.
+    // A dossier not waiting (fees paid at the desk meanwhile, or withdrawn) keeps its status: the
+    // payment stays recorded for reconciliation and the log says so.
+    if paid && let (Some(refs), Some(env)) = (&refs, &dossier_env) {
+        if let Err(e) =
+            crate::engine::dossiers::fees_paid_in(&mut tx, refs, env, p.dossier_id, now).await?
+        {
+            tracing::warn!(
+                dossier = p.dossier_id,
+                refusal = e.code(),
+                "paid fees: the dossier did not move"
+            );
+        }
+    }
     tx.commit().await?;
     Ok((
         IpnAnswer::Confirmed,

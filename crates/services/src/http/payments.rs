@@ -71,8 +71,19 @@ pub async fn ipn(
     let Some(Extension(cfg)) = cfg else {
         return Err(unavailable());
     };
-    let (answer, _settled) =
-        payments::callback(&state.db, &cfg.gateway, &params, platform::db::now_ms()).await?;
+    let env = crate::engine::dossiers::Env::load(
+        &state.db,
+        state.config.public_url.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    let (answer, _settled) = payments::callback(
+        &state.db,
+        &env,
+        &cfg.gateway,
+        &params,
+        platform::db::now_ms(),
+    )
+    .await?;
     Ok(axum::Json(answer.json()).into_response())
 }
 
@@ -99,8 +110,13 @@ pub async fn return_page(
         return Err(unavailable());
     };
     let db = &state.db;
+    let env = crate::engine::dossiers::Env::load(
+        db,
+        state.config.public_url.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let (answer, _settled) =
-        payments::callback(db, &cfg.gateway, &params, platform::db::now_ms()).await?;
+        payments::callback(db, &env, &cfg.gateway, &params, platform::db::now_ms()).await?;
     let found = match answer {
         crate::payment::IpnAnswer::BadSignature | crate::payment::IpnAnswer::Other => None,
         _ => match params.get("vnp_TxnRef") {

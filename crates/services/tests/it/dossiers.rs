@@ -241,7 +241,7 @@ on_both!(
             ]
         );
         // Each national step queued a sync record; the six the applicant is told of (not the
-    // returns to processing, 4) were e-mailed and texted.
+        // returns to processing, 4) were e-mailed and texted.
         assert_eq!(
             app.count("SELECT COUNT(*) AS n FROM svc_sync_outbox").await,
             8

@@ -331,3 +331,93 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    paying_the_fees_online_moves_the_dossier_on,
+    async |app: &TestApp| {
+        use services::engine::dossiers::{self as dossiers, Details, Env};
+        use services::model::workflow::Action;
+        crate::support::setup(app).await;
+        let env = Env::load(&app.db, "").await.unwrap();
+        let v = services::query::published_version(&app.db, "2.001610")
+            .await
+            .unwrap()
+            .unwrap();
+        let an = crate::dossiers::citizen(app, "cong.dan.tra.phi").await;
+        let ag = crate::dossiers::agency(app, "ubnd-40").await;
+        let now = platform::db::now_ms();
+        let id = dossiers::save_draft(
+            &app.db,
+            &env,
+            &an,
+            &v,
+            None,
+            &crate::dossiers::filing(&an, ag),
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let s = dossiers::submit(&app.db, &env, &an, &v, id, 2, now)
+            .await
+            .unwrap()
+            .unwrap();
+        let desk = Actor::system("một cửa");
+        dossiers::act(
+            &app.db,
+            &env,
+            &desk,
+            id,
+            Action::Accept,
+            &Details::default(),
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        dossiers::act(
+            &app.db,
+            &env,
+            &desk,
+            id,
+            Action::RequestFees,
+            &Details::default(),
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let g = running(app).await;
+        let redirect = payments::start(
+            &app.db,
+            &g.config.gateway,
+            &an,
+            &Due {
+                dossier_id: id,
+                dossier_code: &s.code,
+                agency_id: Some(ag),
+                amount_vnd: v.spec.fee_vnd,
+            },
+            &format!("{}/services/payments/return", g.app_base),
+            "vi",
+            "127.0.0.1",
+            now,
+        )
+        .await
+        .unwrap();
+        g.pay(&redirect, "pay").await;
+        let d = services::store::dossiers::get(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.status, Some(services::model::dossier::Status::Processing));
+        assert!(d.fee_paid);
+        let steps: Vec<String> = services::store::dossiers::events(&app.db, id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(steps.last().map(String::as_str), Some("fees_paid"));
+    }
+);
