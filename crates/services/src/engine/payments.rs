@@ -210,16 +210,16 @@ pub async fn callback(
     // The dossier waiting for its fees (status 6) goes back to processing, in this transaction.
     // A dossier not waiting (fees paid at the desk meanwhile, or withdrawn) keeps its status: the
     // payment stays recorded for reconciliation and the log says so.
-    if paid && let (Some(refs), Some(env)) = (&refs, &dossier_env) {
-        if let Err(e) =
+    if paid
+        && let (Some(refs), Some(env)) = (&refs, &dossier_env)
+        && let Err(e) =
             crate::engine::dossiers::fees_paid_in(&mut tx, refs, env, p.dossier_id, now).await?
-        {
-            tracing::warn!(
-                dossier = p.dossier_id,
-                refusal = e.code(),
-                "paid fees: the dossier did not move"
-            );
-        }
+    {
+        tracing::warn!(
+            dossier = p.dossier_id,
+            refusal = e.code(),
+            "paid fees: the dossier did not move"
+        );
     }
     tx.commit().await?;
     Ok((
