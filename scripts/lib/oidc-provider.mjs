@@ -97,7 +97,7 @@ function page(uid, error) {
 <form method="post" action="/interaction/${escape(uid)}">
 <label for="login">Login</label> <input id="login" name="login" autocomplete="off">
 <label for="password">Password</label> <input id="password" name="password" type="password">
-<button type="submit" id="op-submit">Sign in</button></form></main></body></html>`;
+<button type="submit" id="op-submit">Sign in</button></form></main><footer>egov test provider</footer></body></html>`;
 }
 
 provider.use(async (ctx, next) => {
