@@ -341,16 +341,20 @@ fn role_label(ctx: &Ctx, role: &str) -> String {
     if t == key { role.to_owned() } else { t }
 }
 
-fn session_of(ctx: &Ctx) -> Result<std::sync::Arc<CitizenSession>, Response> {
+/// The citizen's session, or the way to sign in (and come back here).
+fn session_of(ctx: &Ctx) -> Result<std::sync::Arc<CitizenSession>, Box<Response>> {
     ctx.citizen.clone().ok_or_else(|| {
-        Redirect::to(&format!("/citizen/login?next={}", urlencode(&ctx.here()))).into_response()
+        Box::new(
+            Redirect::to(&format!("/citizen/login?next={}", urlencode(&ctx.here())))
+                .into_response(),
+        )
     })
 }
 
 async fn acting_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
     let s = match session_of(&ctx) {
         Ok(s) => s,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     render(ActingPage {
         next: safe_next(q.next.as_deref()),
@@ -373,7 +377,7 @@ async fn acting_submit(
 ) -> AppResult<Response> {
     let s = match session_of(&ctx) {
         Ok(s) => s,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let next = safe_next(form.next.as_deref());
     match store::choose_delegation(&state.db, &s, form.tax_code.as_deref(), ctx.ip.clone()).await {
@@ -528,7 +532,7 @@ async fn data_export(
 ) -> AppResult<Response> {
     let s = match session_of(&ctx) {
         Ok(s) => s,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(*r),
     };
     let data = store::export_personal_data(&state.db, &s, ctx.ip.clone()).await?;
     let body = serde_json::to_vec_pretty(&data).map_err(AppError::internal)?;
