@@ -71,7 +71,8 @@ pub fn mask_personal_id(s: &str) -> String {
 /// characters.
 fn clean(s: &str, max: usize) -> String {
     s.chars()
-        .filter(|c| !crate::web::extract::is_refused_char(*c) && !c.is_control())
+        // Control characters (C0, DEL, C1) never reach a page or the database.
+        .filter(|c| !c.is_control())
         .take(max)
         .collect::<String>()
         .trim()
@@ -448,6 +449,10 @@ pub async fn purge_expired(db: &Db) -> DbResult<u64> {
 // ---------------------------------------------------------------------------------------------
 // Sign-ins under way
 
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A sign-in under way, as stored.
 #[derive(Debug, Clone)]
 pub struct Pending {
@@ -491,9 +496,7 @@ pub async fn take_pending(db: &Db, state: &str, browser: &str) -> DbResult<Optio
     };
     let bound: String = r.get("browser_hash")?;
     let expires: i64 = r.get("expires_at")?;
-    if expires <= now_ms()
-        || !crate::web::ctx::constant_time_eq(bound.as_bytes(), token_hash(browser).as_bytes())
-    {
+    if expires <= now_ms() || !constant_time_eq(bound.as_bytes(), token_hash(browser).as_bytes()) {
         return Ok(None);
     }
     Ok(Some(Pending {
