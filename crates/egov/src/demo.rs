@@ -160,6 +160,12 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
 
     demo_alert_rules(db, &actor).await?;
 
+    // The demo sign-in's citizens (one at level 1, one at level 2, one business representative),
+    // linked to the demo issuer: `/citizen/login` offers them in `egov demo` only.
+    identity::citizen::seed_demo_people(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the demo citizens: {:?}", e.problems))?;
+
     let dir = registry::RegistryDirectory { db: db.clone() };
     let mut created = Vec::new();
     for a in ACCOUNTS {

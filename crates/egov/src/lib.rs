@@ -498,7 +498,8 @@ pub fn job_registry(config: &Config, files: &platform::files::FileStore) -> jobs
         Ok(())
     });
     r.register("sessions.purge", |db, _job| async move {
-        let n = platform::identity::sessions::purge_expired(&db).await?;
+        let n = platform::identity::sessions::purge_expired(&db).await?
+            + platform::identity::citizen::purge_expired(&db).await?;
         let m = platform::identity::throttle::purge(&db, platform::db::now_ms()).await?;
         // Finished jobs are kept a week for the operator, then dropped.
         jobs::purge_done(&db, 7 * 24 * 3_600_000).await?;

@@ -127,6 +127,23 @@ pub struct Config {
     /// The address people reach this service at (`https://dichvucong.example.gov.vn`): links in
     /// e-mail and text messages start with it. Unset: messages name the page without a link.
     pub public_url: Option<String>,
+    /// Citizens' sign-in (OpenID Connect, `identity::oidc`): the provider's issuer URL
+    /// (discovery at `<issuer>/.well-known/openid-configuration`). Unset: no citizen sign-in
+    /// (the demo offers its demo sign-in instead).
+    pub oidc_issuer: Option<String>,
+    /// The client id egov is registered with at the provider.
+    pub oidc_client_id: Option<String>,
+    /// The client secret that goes with it; a secret, never printed.
+    pub oidc_client_secret: Option<Secret>,
+    /// Where the provider sends the browser back: `https://<site>/citizen/callback`.
+    pub oidc_redirect_url: Option<String>,
+    /// The provider's `acr` values and the level of assurance (1 or 2) each stands for. An ID
+    /// token whose `acr` is not listed is refused (no level is guessed).
+    pub oidc_acr_levels: std::collections::BTreeMap<String, u8>,
+    /// The claim holding the 12-digit citizen identity number.
+    pub oidc_personal_id_claim: String,
+    /// The claim listing the businesses the person represents (`[{tax_code, name, role}]`).
+    pub oidc_representations_claim: String,
     /// True for `egov demo`.
     #[serde(skip)]
     pub demo: bool,
@@ -183,6 +200,26 @@ pub struct PaymentGateway {
     pub books_url: Option<String>,
 }
 
+/// The citizen sign-in's provider (`oidc_*`), checked: see [`Config::oidc`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Oidc {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub redirect_url: String,
+}
+
+/// The levels of assurance of the `acr` values egov knows by default: its own URNs (what the
+/// test provider sends). A deployment lists its provider's values in `oidc_acr_levels`.
+pub fn default_acr_levels() -> std::collections::BTreeMap<String, u8> {
+    [
+        ("urn:egov:loa:1".to_owned(), 1),
+        ("urn:egov:loa:2".to_owned(), 2),
+    ]
+    .into_iter()
+    .collect()
+}
+
 /// Targets may be set up to five years ahead: the span of a socio-economic development plan.
 pub const DEFAULT_TARGET_LEAD_YEARS: u32 = 5;
 
@@ -233,6 +270,13 @@ impl Default for Config {
             sms_hook_url: None,
             sms_hook_token: None,
             public_url: None,
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_redirect_url: None,
+            oidc_acr_levels: default_acr_levels(),
+            oidc_personal_id_claim: "personal_id".into(),
+            oidc_representations_claim: "representations".into(),
             demo: false,
         }
     }
@@ -282,6 +326,7 @@ impl Config {
         if let Some(u) = &cfg.sms_hook_url {
             check_https_or_loopback("sms_hook_url (EGOV_SMS_HOOK_URL)", u)?;
         }
+        cfg.oidc()?;
         Ok(cfg)
     }
 
@@ -419,6 +464,18 @@ impl Config {
         }
         if let Some(v) = set("EGOV_PUBLIC_URL") {
             self.public_url = Some(v.trim_end_matches('/').to_owned()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = set("EGOV_OIDC_ISSUER") {
+            self.oidc_issuer = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = set("EGOV_OIDC_CLIENT_ID") {
+            self.oidc_client_id = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("EGOV_OIDC_CLIENT_SECRET") {
+            self.oidc_client_secret = Some(Secret::new(v)).filter(|v| !v.expose().is_empty());
+        }
+        if let Some(v) = set("EGOV_OIDC_REDIRECT_URL") {
+            self.oidc_redirect_url = Some(v).filter(|v| !v.is_empty());
         }
         if let Some(v) = get("EGOV_TRUSTED_PROXIES") {
             self.trusted_proxies = v
@@ -574,6 +631,65 @@ impl Config {
         }))
     }
 
+    /// The citizen sign-in's provider, if configured: `oidc_issuer`, `oidc_client_id`,
+    /// `oidc_client_secret` and `oidc_redirect_url` go together; the issuer and the redirect URL
+    /// are `https://` (plain `http://` on a loopback address only: a test provider); every
+    /// `acr` maps to level 1 or 2.
+    pub fn oidc(&self) -> Result<Option<Oidc>, ConfigError> {
+        const TOGETHER: &str = "oidc_issuer, oidc_client_id, oidc_client_secret and \
+             oidc_redirect_url (EGOV_OIDC_*) go together";
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
+        let missing: Vec<&str> = [
+            ("oidc_issuer", blank(&self.oidc_issuer)),
+            ("oidc_client_id", blank(&self.oidc_client_id)),
+            (
+                "oidc_client_secret",
+                self.oidc_client_secret
+                    .as_ref()
+                    .is_none_or(|s| s.expose().is_empty()),
+            ),
+            ("oidc_redirect_url", blank(&self.oidc_redirect_url)),
+        ]
+        .into_iter()
+        .filter_map(|(name, missing)| missing.then_some(name))
+        .collect();
+        if missing.len() == 4 {
+            return Ok(None);
+        }
+        if !missing.is_empty() {
+            return Err(ConfigError::Setting {
+                name: missing[0],
+                message: format!("not set: {TOGETHER}; missing {}", missing.join(", ")),
+            });
+        }
+        let url = |name: &'static str, v: &Option<String>| -> Result<String, ConfigError> {
+            let v = v.as_deref().unwrap_or_default().trim();
+            check_endpoint(v).map_err(|message| ConfigError::Setting { name, message })?;
+            Ok(v.to_owned())
+        };
+        if let Some((acr, level)) = self
+            .oidc_acr_levels
+            .iter()
+            .find(|(_, l)| !matches!(l, 1 | 2))
+        {
+            return Err(ConfigError::Setting {
+                name: "oidc_acr_levels",
+                message: format!("{acr:?} maps to {level}: a level is 1 or 2"),
+            });
+        }
+        Ok(Some(Oidc {
+            issuer: url("oidc_issuer", &self.oidc_issuer)?,
+            client_id: self
+                .oidc_client_id
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            client_secret: self.oidc_client_secret.clone().unwrap_or_default(),
+            redirect_url: url("oidc_redirect_url", &self.oidc_redirect_url)?,
+        }))
+    }
+
     /// The audit key from `audit_key` or `audit_key_file` (not both), if one is configured.
     pub fn audit_key(&self) -> Result<Option<crate::audit::AuditKey>, ConfigError> {
         let bad = |message: String| ConfigError::Parse {
@@ -670,6 +786,17 @@ impl Config {
             sms_hook_token: Option<&'static str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             public_url: Option<&'a str>,
+            oidc_issuer: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            oidc_client_id: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            oidc_client_secret: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            oidc_redirect_url: Option<&'a str>,
+            oidc_personal_id_claim: &'a str,
+            oidc_representations_claim: &'a str,
+            // A table: after every plain value.
+            oidc_acr_levels: &'a std::collections::BTreeMap<String, u8>,
         }
         let shown = Shown {
             database_url: redact_url(self.database_url.expose()),
@@ -714,6 +841,13 @@ impl Config {
             sms_hook_url: self.sms_hook_url.as_deref(),
             sms_hook_token: self.sms_hook_token.as_ref().map(|_| "[redacted]"),
             public_url: self.public_url.as_deref(),
+            oidc_issuer: self.oidc_issuer.as_deref(),
+            oidc_client_id: self.oidc_client_id.as_deref(),
+            oidc_client_secret: self.oidc_client_secret.as_ref().map(|_| "[redacted]"),
+            oidc_redirect_url: self.oidc_redirect_url.as_deref(),
+            oidc_acr_levels: &self.oidc_acr_levels,
+            oidc_personal_id_claim: &self.oidc_personal_id_claim,
+            oidc_representations_claim: &self.oidc_representations_claim,
         };
         toml::to_string(&shown).unwrap_or_default()
     }
@@ -781,12 +915,19 @@ mod tests {
             "EGOV_DATABASE_URL" => Some("postgres://egov:hunter2@db/egov".into()),
             "EGOV_TOTP_KEY" => Some("c2VjcmV0LWtleS1vZi1zZWNvbmQtZmFjdG9yLTEyMzQ=".into()),
             "EGOV_SMTP_URL" => Some("smtps://relay:mailpass99@smtp.gov.vn:465".into()),
+            "EGOV_OIDC_CLIENT_SECRET" => Some("oidc-Secret-77".into()),
             _ => None,
         })
         .unwrap();
         let debug = format!("{cfg:?}");
         let shown = cfg.redacted_toml();
+        assert!(
+            shown.contains("oidc_client_secret = \"[redacted]\""),
+            "{shown}"
+        );
+        assert!(shown.contains("\"urn:egov:loa:2\" = 2"), "{shown}");
         for text in [&debug, &shown] {
+            assert!(!text.contains("oidc-Secret-77"), "{text}");
             assert!(!text.contains("hunter2"), "{text}");
             assert!(!text.contains("c2VjcmV0"), "{text}");
             assert!(!text.contains("mailpass99"), "{text}");
@@ -797,6 +938,27 @@ mod tests {
         );
         assert!(shown.contains("totp_key = \"[redacted]\""), "{shown}");
         assert!(shown.contains("postgres://egov:[redacted]@db/egov"));
+    }
+
+    #[test]
+    fn oidc_settings_go_together_and_levels_are_1_or_2() {
+        let mut cfg = Config::default();
+        assert_eq!(cfg.oidc().unwrap(), None);
+        cfg.oidc_issuer = Some("https://id.gov.vn".into());
+        let err = cfg.oidc().unwrap_err().to_string();
+        assert!(
+            err.contains("oidc_client_id") && err.contains("oidc_client_secret"),
+            "{err}"
+        );
+        cfg.oidc_client_id = Some("egov".into());
+        cfg.oidc_client_secret = Some(Secret::new("s"));
+        cfg.oidc_redirect_url = Some("http://portal.gov.vn/citizen/callback".into());
+        let err = cfg.oidc().unwrap_err().to_string();
+        assert!(err.contains("oidc_redirect_url"), "{err}");
+        cfg.oidc_redirect_url = Some("https://portal.gov.vn/citizen/callback".into());
+        assert_eq!(cfg.oidc().unwrap().unwrap().issuer, "https://id.gov.vn");
+        cfg.oidc_acr_levels.insert("urn:x:3".into(), 3);
+        assert!(cfg.oidc().unwrap_err().to_string().contains("urn:x:3"));
     }
 
     const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";

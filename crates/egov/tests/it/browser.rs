@@ -38,6 +38,19 @@ async fn start_server_with(
     Vec<(String, String, String, String)>,
     tokio::sync::oneshot::Sender<()>,
 ) {
+    start_server_configured(axis, false).await
+}
+
+/// [`start_server_with`], with `oidc`: citizens sign in through the OpenID provider scripts/test
+/// starts (`EGOV_TEST_OIDC_ISSUER`), its test client registered for any loopback port.
+async fn start_server_configured(
+    axis: bool,
+    oidc: bool,
+) -> (
+    String,
+    Vec<(String, String, String, String)>,
+    tokio::sync::oneshot::Sender<()>,
+) {
     let url = crate::support::fresh_database("sqlite").await;
     let db_url = url.clone();
     let data = std::env::temp_dir().join(format!("egov-browser-{}", std::process::id()));
@@ -61,6 +74,14 @@ async fn start_server_with(
             .unwrap();
         config.axis_url = Some(base.clone());
         config.axis_poll_seconds = 1;
+    }
+    if oidc {
+        config.oidc_issuer = Some(std::env::var("EGOV_TEST_OIDC_ISSUER").expect(
+            "EGOV_TEST_OIDC_ISSUER is not set: run scripts/test, which starts the OpenID provider",
+        ));
+        config.oidc_client_id = Some("egov-test".into());
+        config.oidc_client_secret = Some(Secret::new("egov-test-secret"));
+        config.oidc_redirect_url = Some(format!("{base}/citizen/callback"));
     }
     SERVERS.lock().unwrap().push((base.clone(), db_url));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -1376,5 +1397,46 @@ async fn two_agencies_exchange_a_document_through_the_axis() {
     }
     assert!(console_errors(&a).await.is_empty());
     a.close().await.unwrap();
+    let _ = stop.send(());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium, chromedriver and the OpenID provider: scripts/test provides them"]
+async fn a_citizen_signs_in_through_the_identity_provider_at_level_2() {
+    let (base, _, stop) = start_server_configured(false, true).await;
+    let c = browser().await;
+    // A page for citizens sends a visitor to sign in, and back.
+    c.goto(&format!("{base}/citizen")).await.unwrap();
+    wait_for_url(&c, "/citizen/login?next=/citizen").await;
+    assert!(
+        page(&c)
+            .await
+            .contains("Đăng nhập thử (chỉ dùng cho bản demo)")
+    );
+    click(&c, "#citizen-provider-login").await;
+    // The provider's own login page.
+    let issuer = std::env::var("EGOV_TEST_OIDC_ISSUER").unwrap();
+    assert!(c.current_url().await.unwrap().as_str().starts_with(&issuer));
+    fill(&c, "#login", "citizen2").await;
+    fill(&c, "#password", "mật khẩu thử").await;
+    click(&c, "#op-submit").await;
+    wait_for_url(&c, "/citizen").await;
+    let level = c
+        .find(Locator::Css("#citizen-level"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(level, "Mức độ 2");
+    let header = c
+        .find(Locator::Css("#citizen-link"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(header.contains("Trần Thị Bình"), "{header}");
+    c.close().await.unwrap();
     let _ = stop.send(());
 }

@@ -130,6 +130,21 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         ],
     ),
     ("GET", "/admin/users/{id}", &[]),
+    // Citizens and businesses sign in (platform::web::citizen).
+    ("GET", "/citizen", &[]),
+    ("GET", "/citizen/login", &["next"]),
+    ("GET", "/citizen/login/start", &["next"]),
+    (
+        "GET",
+        "/citizen/callback",
+        &["code", "state", "error", "error_description", "iss"],
+    ),
+    ("POST", "/citizen/demo", &["person", "next"]),
+    ("GET", "/citizen/acting", &["next"]),
+    ("POST", "/citizen/acting", &["tax_code", "next"]),
+    ("POST", "/citizen/logout", &[]),
+    ("GET", "/citizen/data", &[]),
+    ("POST", "/citizen/data/export", &[]),
     (
         "POST",
         "/admin/users/{id}/grants",

@@ -2,8 +2,10 @@
 //! Every change here is audited in the same transaction.
 
 pub mod access;
+pub mod citizen;
 pub mod display;
 pub mod manage;
+pub mod oidc;
 pub mod password;
 pub mod sealed;
 pub mod sessions;

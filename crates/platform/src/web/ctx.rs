@@ -115,9 +115,21 @@ pub struct Ctx {
     /// region follows events after it, so nothing written between drawing the page and opening
     /// its event stream is missed.
     pub live_since: i64,
+    /// A citizen signed in through the identity provider (their own cookie and session: never an
+    /// official's grants; see `identity::citizen`).
+    pub citizen: Option<Arc<identity::citizen::CitizenSession>>,
 }
 
 impl Ctx {
+    /// The signed-in citizen's name and, when acting for a business, its name (the header).
+    pub fn citizen_label(&self) -> Option<(String, Option<String>)> {
+        self.citizen.as_ref().map(|c| {
+            (
+                c.name.clone(),
+                c.acting_for.as_ref().map(|r| r.name.clone()),
+            )
+        })
+    }
     /// The caller when signed in completely: an official past the second factor, an API token,
     /// or a wall display with a scope.
     pub fn complete(&self) -> Option<&Principal> {
@@ -241,6 +253,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             ip: None,
             demo: false,
             live_since: 0,
+            citizen: None,
         }))
     }
 }

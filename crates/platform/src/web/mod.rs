@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api_docs;
 mod audit_view;
 pub mod auth;
+pub mod citizen;
 pub mod ctx;
 pub mod extract;
 pub mod form;
@@ -30,6 +31,7 @@ use crate::db::Db;
 use crate::error::PendingError;
 use crate::i18n::Lang;
 use crate::identity::DirectoryRef;
+pub use citizen::{Citizen, Representation};
 pub use ctx::{Auth, CsrfForm, Ctx, Principal};
 pub use extract::{Bytes, Json, Multipart, Path, Query};
 
@@ -61,6 +63,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState, capabilities: Vec<Router<AppState>>) -> Router {
     let mut router = Router::new()
         .merge(auth::router())
+        .merge(citizen::router())
         .merge(admin::router())
         .merge(ops::router())
         .merge(live::router());
@@ -163,6 +166,15 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
             .and_then(|p| p.user.as_ref())
             .and_then(|u| u.locale.as_deref()),
     );
+    let citizen = match cookies.get(crate::identity::citizen::COOKIE) {
+        Some(token) => {
+            match crate::identity::citizen::lookup(&state.db, &state.config, token).await {
+                Ok(c) => c.map(Arc::new),
+                Err(e) => return early_error(e.into()),
+            }
+        }
+        None => None,
+    };
     let (csrf, new_csrf) = match cookies.get(ctx::CSRF_COOKIE) {
         Some(c) if c.len() >= 32 => (c.clone(), false),
         _ => (crate::identity::sessions::random_token(), true),
@@ -176,6 +188,7 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
         ip,
         demo: state.config.demo,
         live_since: state.live.last_id(),
+        citizen,
     };
     req.extensions_mut().insert(request_ctx.clone());
 

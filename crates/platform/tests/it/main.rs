@@ -9,6 +9,7 @@ mod support;
 use testkit::on_both;
 
 mod admin_forms;
+mod citizen;
 mod extract;
 mod files_s3;
 mod http_client;
