@@ -471,6 +471,18 @@ pub async fn agency(db: &Db, id: i64) -> DbResult<Option<Agency>> {
     .transpose()
 }
 
+/// [`agency`] inside another capability's transaction (it never waits for a second connection).
+pub async fn agency_in(tx: &mut platform::db::Tx, id: i64) -> DbResult<Option<Agency>> {
+    tx.fetch_optional(
+        Sql::trusted(format!("{AGENCY_SELECT} WHERE a.id = $1")),
+        params![id],
+    )
+    .await?
+    .as_ref()
+    .map(Agency::from_row)
+    .transpose()
+}
+
 /// By its code or either electronic identifier.
 pub async fn agency_by_any_code(db: &Db, code: &str) -> DbResult<Option<Agency>> {
     let code = code.trim();
