@@ -81,8 +81,8 @@ pub struct ProcedureSpec {
     /// The online form: a JSON Schema (the subset of docs/services.md).
     #[schema(value_type = Object)]
     pub form_schema: Value,
-    /// The online form's layout.
-    #[schema(value_type = Object)]
+    /// The online form's layout: its pages, each with sections of fields.
+    #[schema(value_type = Vec<Object>)]
     pub form_layout: Value,
 }
 
