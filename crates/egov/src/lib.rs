@@ -492,6 +492,18 @@ pub fn job_registry(config: &Config, files: &platform::files::FileStore) -> jobs
         }
         Ok(())
     });
+    // The public service portal's quality index, filed hourly as each province's monthly
+    // report BC-DVC-THANG (services::engine::sqi).
+    r.register("services.indicators", |db, _job| async move {
+        let period = reporting::model::calendar::latest_due_month(registry::Day::today().0);
+        let f = services::engine::sqi::file_month(&db, period, platform::db::now_ms())
+            .await
+            .map_err(Fault::other)?;
+        if f.written > 0 || !f.refused.is_empty() {
+            tracing::info!(period = %period.id(), written = f.written, unchanged = f.unchanged, refused = f.refused.len(), "quality index filed as reports");
+        }
+        Ok(())
+    });
     // Live-update events older than a day (platform::live).
     r.register("live.prune", |db, _job| async move {
         platform::live::prune(&db).await?;
@@ -561,6 +573,12 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
         db,
         NewJob::new("documents.indicators", serde_json::json!({}))
             .dedupe(format!("documents.indicators:{hour}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("services.indicators", serde_json::json!({}))
+            .dedupe(format!("services.indicators:{hour}")),
     )
     .await?;
     jobs::enqueue_now(
