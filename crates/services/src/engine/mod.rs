@@ -8,4 +8,5 @@ pub mod notices;
 pub mod payments;
 pub mod ratings;
 pub mod reference;
+pub mod slips;
 pub mod sync;

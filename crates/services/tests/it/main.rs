@@ -12,4 +12,5 @@ mod forms;
 mod notices;
 mod payments;
 mod ratings;
+mod slips;
 mod sync;
