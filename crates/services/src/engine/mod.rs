@@ -8,5 +8,6 @@ pub mod notices;
 pub mod payments;
 pub mod ratings;
 pub mod reference;
+pub mod slips;
 pub mod sqi;
 pub mod sync;

@@ -12,5 +12,6 @@ mod forms;
 mod notices;
 mod payments;
 mod ratings;
+mod slips;
 mod sqi;
 mod sync;
