@@ -281,6 +281,7 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("GET", "/axis/agencies", &[]),
     ("POST", "/axis/agencies/{code}/state", &["state"]),
     ("GET", "/axis/traffic", &["days"]),
+    ("GET", "/services/lookup", &["code", "secret"]),
     (
         "GET",
         "/services/payments/return",

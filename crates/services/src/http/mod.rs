@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod catalogue_admin;
+pub mod lookup;
 pub mod payments;
 pub mod procedures;
 
@@ -15,6 +16,7 @@ use utoipa_axum::routes;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(payments::ipn))
+        .routes(routes!(lookup::api))
         .routes(routes!(procedures::list))
         .routes(routes!(procedures::fields))
         .routes(routes!(procedures::export))
@@ -31,6 +33,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 pub fn pages() -> Router<AppState> {
     use axum::routing::{get, post};
     Router::new()
+        .route("/services/lookup", get(lookup::page))
         .route("/services/payments/return", get(payments::return_page))
         .route(
             "/services/payments/reconciliation",

@@ -380,3 +380,63 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    anyone_looks_a_dossier_up_by_code_and_secret_only,
+    async |app: &TestApp| {
+        setup(app).await;
+        let env = Env::load(&app.db, "").await.unwrap();
+        let v = services::query::published_version(&app.db, "2.001610")
+            .await
+            .unwrap()
+            .unwrap();
+        let an = citizen(app, "cong.dan.tra.cuu").await;
+        let ag = agency(app, "ubnd-40").await;
+        let id = engine::save_draft(&app.db, &env, &an, &v, None, &filing(&an, ag), T0)
+            .await
+            .unwrap()
+            .unwrap();
+        let s = engine::submit(&app.db, &env, &an, &v, id, 2, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut c = app.client();
+        let ok = c
+            .get(&format!(
+                "/api/v1/services/lookup?code={}&secret={}",
+                s.code.to_lowercase(),
+                s.secret
+            ))
+            .await;
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        assert_eq!(ok.json()["status"], 1);
+        assert_eq!(ok.json()["status_name"], "Mới đăng ký");
+        // A wrong secret and an unknown code get the same answer.
+        let wrong = c
+            .get(&format!(
+                "/api/v1/services/lookup?code={}&secret=AAAAAAAA",
+                s.code
+            ))
+            .await;
+        let unknown = c
+            .get(&format!(
+                "/api/v1/services/lookup?code=000.00.00.H99-261203-0001&secret={}",
+                s.secret
+            ))
+            .await;
+        assert_eq!((wrong.status.as_u16(), unknown.status.as_u16()), (404, 404));
+        assert_eq!(wrong.body, unknown.body);
+        assert_eq!(c.get("/api/v1/services/lookup?code=x").await.status, 422);
+        let page = c
+            .get(&format!(
+                "/services/lookup?code={}&secret={}",
+                s.code, s.secret
+            ))
+            .await;
+        assert!(page.body.contains(r#"data-status="1""#), "{}", page.body);
+        let missed = c
+            .get(&format!("/services/lookup?code={}&secret=WRONG", s.code))
+            .await;
+        assert!(missed.body.contains("lookup-missed") && !missed.body.contains("lookup-result"));
+    }
+);
