@@ -282,6 +282,7 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("POST", "/axis/agencies/{code}/state", &["state"]),
     ("GET", "/axis/traffic", &["days"]),
     ("GET", "/services/lookup", &["code", "secret"]),
+    ("GET", "/services/desk", &["agency", "status", "after"]),
     (
         "GET",
         "/services/payments/return",

@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod catalogue_admin;
+pub mod desk;
 pub mod lookup;
 pub mod payments;
 pub mod procedures;
@@ -33,6 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 pub fn pages() -> Router<AppState> {
     use axum::routing::{get, post};
     Router::new()
+        .route("/services/desk", get(desk::page))
         .route("/services/lookup", get(lookup::page))
         .route("/services/payments/return", get(payments::return_page))
         .route(

@@ -440,3 +440,65 @@ on_both!(
         assert!(missed.body.contains("lookup-missed") && !missed.body.contains("lookup-result"));
     }
 );
+
+on_both!(
+    the_desk_lists_its_own_agency_dossiers_by_appointment,
+    async |app: &TestApp| {
+        setup(app).await;
+        let env = Env::load(&app.db, "").await.unwrap();
+        let v = services::query::published_version(&app.db, "2.001610")
+            .await
+            .unwrap()
+            .unwrap();
+        let ag = agency(app, "ubnd-40").await;
+        let other = agency(app, "ubnd-42").await;
+        let desk = Actor::system("một cửa");
+        for (i, a) in [ag, ag, other].into_iter().enumerate() {
+            let f = Filing {
+                applicant: Applicant {
+                    name: format!("Người nộp {i}"),
+                    identifier: "001090000045".into(),
+                    ..Default::default()
+                },
+                agency_id: a,
+                ..Default::default()
+            };
+            engine::record_at_desk(
+                &app.db,
+                &env,
+                &desk,
+                &v,
+                services::model::dossier::Channel::Desk,
+                &f,
+                T0 + i as i64,
+            )
+            .await
+            .unwrap();
+        }
+        let scope = app.scope("agency", "ubnd-40").await;
+        let mut c = app.signed_in("motcua.nghean", Role::Reporter, scope).await;
+        let page = c.get("/services/desk?status=2").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(
+            page.body.matches("<tr data-id=").count(),
+            2,
+            "only its own agency's"
+        );
+        assert!(
+            page.body.contains("0010******45") && !page.body.contains("001090000045"),
+            "identity numbers masked"
+        );
+        assert!(page.body.contains("Người nộp 0") && !page.body.contains("Người nộp 2"));
+        // Another agency's desk is refused; a bad status or keyset is a precise error.
+        assert_eq!(
+            c.get(&format!("/services/desk?agency={other}"))
+                .await
+                .status,
+            403
+        );
+        assert_eq!(c.get("/services/desk?status=11").await.status, 422);
+        assert_eq!(c.get("/services/desk?status=2&after=x").await.status, 422);
+        let empty = c.get("/services/desk").await;
+        assert!(empty.body.contains("desk-empty"), "{}", empty.body);
+    }
+);
