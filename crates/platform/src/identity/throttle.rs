@@ -77,6 +77,16 @@ pub const TOTP: Policy = Policy {
     hard: 100,
 };
 
+/// Sign-ins started at the identity provider from one address and not finished: each start
+/// stores a pending sign-in (state, nonce, PKCE verifier), so a flood of starts is slowed down.
+/// A finished sign-in ends the count; an office behind one NAT address shares it.
+pub const OIDC_START: Policy = Policy {
+    free: 60,
+    base_ms: 15_000,
+    cap_ms: 15 * MINUTE,
+    hard: i64::MAX,
+};
+
 /// Failures older than this, with no attempt since, are forgotten.
 pub const FORGET_AFTER_MS: i64 = 24 * 60 * MINUTE;
 
@@ -210,6 +220,9 @@ fn pair_prefix(username: &str) -> String {
 }
 pub fn address_key(address: &str) -> String {
     format!("ip:{address}")
+}
+pub fn oidc_start_key(address: &str) -> String {
+    format!("oidc:{address}")
 }
 pub fn account_key(username: &str) -> String {
     format!("acct:{}", counted_name(username))

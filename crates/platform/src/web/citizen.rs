@@ -22,9 +22,10 @@ use super::ctx::{cookie, safe_next, urlencode};
 use super::extract::Query;
 use super::render::render;
 use super::{AppState, CsrfForm, Ctx};
+use crate::db::now_ms;
 use crate::error::{AppError, AppResult, Problem};
 use crate::identity::citizen::{self as store, CitizenSession, DEMO_PEOPLE};
-use crate::identity::oidc;
+use crate::identity::{oidc, throttle};
 
 pub use crate::identity::citizen::Representation;
 
@@ -180,10 +181,28 @@ async fn login_page(
 /// Go to the provider (a GET: the site's CSP allows forms to post to itself only).
 async fn login_start(
     State(state): State<AppState>,
+    ctx: Ctx,
     Query(q): Query<NextQuery>,
 ) -> AppResult<Response> {
     if state.config.oidc().ok().flatten().is_none() {
         return Err(AppError::not_found());
+    }
+    // Every start stores a pending sign-in: starts from one address are counted (before the
+    // provider is asked anything) and slowed down past a generous number; a finished sign-in
+    // from the address ends the count.
+    let key = throttle::oidc_start_key(ctx.ip.as_deref().unwrap_or("-"));
+    if let throttle::Claim::Refused { retry_after_ms } =
+        throttle::claim(&state.db, &key, &throttle::OIDC_START, now_ms()).await?
+    {
+        let seconds = (retry_after_ms + 999) / 1000;
+        let mut res = AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            Problem::new("oidc_start_throttled").arg("seconds", seconds),
+        )
+        .into_response();
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return Ok(res);
     }
     let next = safe_next(q.next.as_deref());
     let (url, browser) = oidc::start(&state.db, &state.config, &next).await?;
@@ -228,6 +247,13 @@ async fn callback(
     let cookies = super::ctx::parse_cookies(&headers);
     let browser = cookies.get(store::PENDING_COOKIE).map(String::as_str);
     let (identity, next) = oidc::finish(&state.db, &state.config, &cb, browser).await?;
+    throttle::succeed(
+        &state.db,
+        &throttle::oidc_start_key(ctx.ip.as_deref().unwrap_or("-")),
+        now_ms(),
+        false,
+    )
+    .await?;
     let token = store::sign_in(
         &state.db,
         &state.config,

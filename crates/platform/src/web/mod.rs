@@ -202,6 +202,12 @@ async fn request_context(State(state): State<AppState>, mut req: Request, next: 
             render::error_page(&request_ctx, &err)
         };
         *rendered.status_mut() = status;
+        // A handler's `Retry-After` (429, 503) goes with the rendered error.
+        if let Some(v) = res.headers().get(header::RETRY_AFTER) {
+            rendered
+                .headers_mut()
+                .insert(header::RETRY_AFTER, v.clone());
+        }
         res = rendered;
     }
     let h = res.headers_mut();

@@ -498,6 +498,12 @@ with_oidc!(
         let home = c.get("/citizen").await;
         assert!(home.body.contains("Trần Thị Bình"), "{}", home.body);
         assert!(home.body.contains("id=\"citizen-level\">Mức độ 2<"));
+        // A finished sign-in ends the count of starts from the address.
+        assert_eq!(
+            app.count("SELECT failures AS n FROM login_throttle WHERE key LIKE 'oidc:%'")
+                .await,
+            0
+        );
         // The state is single use: the same answer again is refused.
         let again = c.get(&back).await;
         assert_eq!(again.status, StatusCode::BAD_REQUEST);
@@ -591,3 +597,54 @@ with_oidc!(citizen_oidc_business_and_official, async |app: &TestApp| {
     p.login("canbo.binh", &password, secret.as_deref()).await;
     assert_eq!(p.get("/admin/users").await.status, StatusCode::OK);
 });
+
+/// Starting a sign-in stores a pending sign-in: one address may start many, then waits (429 with
+/// `Retry-After`), counted before the provider is asked anything (here it cannot be reached).
+mod citizen_sign_in_starts_are_throttled_per_address {
+    use super::*;
+
+    async fn story(app: &mut TestApp) {
+        reconfigure(app, |c| {
+            c.oidc_issuer = Some("http://127.0.0.1:9".into());
+            c.oidc_client_id = Some("egov-test".into());
+            c.oidc_client_secret = Some(Secret::new("egov-test-secret"));
+            c.oidc_redirect_url = Some("http://127.0.0.1/citizen/callback".into());
+        })
+        .await;
+        let mut c = app.client();
+        let free = platform::identity::throttle::OIDC_START.free;
+        // `free` starts with no wait, and one more that begins the wait.
+        for i in 0..=free {
+            let r = c.get("/citizen/login/start").await;
+            assert_ne!(r.status, StatusCode::TOO_MANY_REQUESTS, "start {i}");
+        }
+        let r = c.get("/citizen/login/start").await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+        let wait: i64 = r.headers[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=900).contains(&wait), "{wait}");
+        assert!(
+            r.body.contains("chưa hoàn tất") && r.body.contains(&wait.to_string()),
+            "{}",
+            r.body
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let mut app = testkit::TestApp::new(&crate::support::WIRING, "sqlite").await;
+        story(&mut app).await;
+        app.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "needs PostgreSQL: scripts/test starts one"]
+    async fn postgres() {
+        let mut app = testkit::TestApp::new(&crate::support::WIRING, "postgres").await;
+        story(&mut app).await;
+        app.close().await;
+    }
+}
