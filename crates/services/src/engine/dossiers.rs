@@ -210,6 +210,11 @@ pub async fn after_change(
         results: files.iter().filter(|f| f.result).map(paper).collect(),
     });
     crate::store::sync::enqueue(tx, d.id, code, &record, now).await?;
+    // The applicant is told of changes of status (not of a transfer between departments or fees
+    // paid in advance, which leave the status as it was).
+    if event.status_from == event.status_to {
+        return Ok(());
+    }
     let due = d
         .due_date
         .map(|x| format!("{:02}/{:02}/{}", x.day(), u8::from(x.month()), x.year()));
@@ -613,7 +618,11 @@ pub async fn fees_paid(db: &Db, env: &Env, dossier_id: i64, now: i64) -> Outcome
 }
 
 /// [`fees_paid`] inside the payment callback's transaction (`refs` read before it began): the
-/// payment and the dossier's move commit together.
+/// payment and the dossier's move commit together. A dossier waiting for its fees (6) goes back
+/// to processing; fees paid in advance — with the draft before it is submitted, or while it is
+/// registered, accepted, in processing or waiting for papers — are marked paid without a change
+/// of status (an event on the timeline, the audit entry, a sync record once it has a code). A
+/// dossier that ended, or whose fees are already paid, is refused ([`Refused::NotNow`]).
 pub async fn fees_paid_in(
     tx: &mut Tx,
     refs: &Refs,
@@ -621,17 +630,43 @@ pub async fn fees_paid_in(
     dossier_id: i64,
     now: i64,
 ) -> FaultResult<Result<Dossier, Refused>> {
-    act_in(
-        tx,
-        refs,
-        env,
-        &Actor::system("payment-gateway"),
-        dossier_id,
-        Action::FeesPaid,
-        &Details::default(),
-        now,
-    )
-    .await
+    let actor = Actor::system("payment-gateway");
+    let Some(mut d) = store::get_for_update(tx, dossier_id).await? else {
+        return Ok(Err(Refused::NotFound));
+    };
+    let in_advance = !d.fee_paid
+        && d.fee_vnd > 0
+        && matches!(
+            d.status,
+            None | Some(
+                Status::Registered
+                    | Status::Accepted
+                    | Status::Processing
+                    | Status::AdditionRequested
+            )
+        );
+    if !in_advance {
+        return act_in(
+            tx,
+            refs,
+            env,
+            &actor,
+            dossier_id,
+            Action::FeesPaid,
+            &Details::default(),
+            now,
+        )
+        .await;
+    }
+    d.fee_paid = true;
+    d.events += 1;
+    d.updated_at = now;
+    store::save(tx, &d, None).await?;
+    let n = d.status.map_or(0, |s| i64::from(s.number()));
+    let e = event(&d, &actor, Action::FeesPaid.code(), n, "", now);
+    audit_change(tx, &actor, "services.dossier_fees_paid", &d, n, "").await?;
+    after_change(tx, refs, env, &d, &e, now).await?;
+    Ok(Ok(d))
 }
 
 /// An official's read of a dossier, audited (the applicant sees every access).

@@ -421,3 +421,92 @@ on_both!(
         assert_eq!(steps.last().map(String::as_str), Some("fees_paid"));
     }
 );
+
+on_both!(
+    fees_paid_with_the_draft_are_marked_paid_and_the_status_stays,
+    async |app: &TestApp| {
+        use services::engine::dossiers::{self as dossiers, Env};
+        use services::model::dossier::Status;
+        crate::support::setup(app).await;
+        let env = Env::load(&app.db, "").await.unwrap();
+        let v = services::query::published_version(&app.db, "2.001610")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(v.spec.fee_vnd > 0);
+        let an = crate::dossiers::citizen(app, "cong.dan.tra.truoc").await;
+        let ag = crate::dossiers::agency(app, "ubnd-40").await;
+        let now = platform::db::now_ms();
+        let id = dossiers::save_draft(
+            &app.db,
+            &env,
+            &an,
+            &v,
+            None,
+            &crate::dossiers::filing(&an, ag),
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let g = running(app).await;
+        let due = Due {
+            dossier_id: id,
+            dossier_code: "",
+            agency_id: Some(ag),
+            amount_vnd: v.spec.fee_vnd,
+        };
+        let return_url = format!("{}/services/payments/return", g.app_base);
+        let redirect = payments::start(
+            &app.db,
+            &g.config.gateway,
+            &an,
+            &due,
+            &return_url,
+            "vi",
+            "127.0.0.1",
+            now,
+        )
+        .await
+        .unwrap();
+        g.pay(&redirect, "pay").await;
+        let d = services::store::dossiers::get(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.status, None, "still a draft");
+        assert!(d.fee_paid);
+        let mails = || async { app.count("SELECT COUNT(*) AS n FROM notifications").await };
+        assert_eq!(mails().await, 0, "a draft's payment sends no status notice");
+        // Submitted, the dossier keeps its paid fee: the desk never asks for it.
+        let s = dossiers::submit(&app.db, &env, &an, &v, id, 2, now)
+            .await
+            .unwrap()
+            .unwrap();
+        let d = services::store::dossiers::get(&app.db, s.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.status, Some(Status::Registered));
+        assert!(d.fee_paid);
+        let sent = mails().await;
+        // Paying again for the same dossier is refused by the engine: the fee is paid.
+        let again = dossiers::fees_paid(&app.db, &env, id, now).await.unwrap();
+        assert!(again.is_err(), "{again:?}");
+        assert_eq!(mails().await, sent);
+        let steps: Vec<(String, i64, i64)> = services::store::dossiers::events(&app.db, id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.action, e.status_from, e.status_to))
+            .collect();
+        assert_eq!(
+            steps,
+            vec![
+                ("draft".to_owned(), 0, 0),
+                ("fees_paid".to_owned(), 0, 0),
+                ("submit".to_owned(), 0, 1)
+            ]
+        );
+    }
+);
