@@ -160,6 +160,16 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
 
     demo_alert_rules(db, &actor).await?;
 
+    // Last month at two provinces' one-stop desks, and its service quality index filed as their
+    // reports: the operations center shows the portal's figures from the start.
+    let env = services::engine::dossiers::Env::load(db, "").await?;
+    let history = services::engine::demo_history::seed(db, &env, platform::db::now_ms()).await?;
+    tracing::info!(
+        dossiers = history.dossiers,
+        reports = history.filed.written,
+        "demo: last month at the one-stop desks"
+    );
+
     // The demo sign-in's citizens (one at level 1, one at level 2, one business representative),
     // linked to the demo issuer: `/citizen/login` offers them in `egov demo` only.
     identity::citizen::seed_demo_people(db)

@@ -14,6 +14,7 @@ on_both!(
         egov::demo::load(&app.db, &dir).await.unwrap();
         let _ = std::fs::remove_dir_all(&dir);
         demo_reports_have_realistic_times(app).await;
+        demo_desks_have_a_month_filed_as_indicators(app).await;
         let mut visitor = app.client();
         let page = visitor.get("/open-data").await;
         assert_eq!(page.status, StatusCode::OK);
@@ -149,5 +150,58 @@ async fn demo_reports_have_realistic_times(app: &TestApp) {
             .unwrap()
             .is_none(),
         "Nghệ An's latest monthly report should be left open for the README's story"
+    );
+}
+
+/// Issue 14: the demo's last month at two provinces' one-stop desks went through the engine and
+/// its service quality index was filed as their monthly reports `BC-DVC-THANG`; a second load
+/// adds nothing.
+async fn demo_desks_have_a_month_filed_as_indicators(app: &TestApp) {
+    let latest = reporting::model::calendar::latest_due_month(registry::Day::today().0);
+    let dossiers = app.count("SELECT COUNT(*) AS n FROM svc_dossiers").await;
+    assert!(dossiers >= 40, "{dossiers} dossiers");
+    assert!(
+        app.count("SELECT COUNT(*) AS n FROM svc_dossiers WHERE status = 10 AND on_time = 0")
+            .await
+            >= 1,
+        "some were settled late"
+    );
+    assert!(app.count("SELECT COUNT(*) AS n FROM svc_ratings").await >= 10);
+    let t = reporting::store::templates::template(&app.db, services::engine::sqi::TEMPLATE)
+        .await
+        .unwrap()
+        .expect("the quality index's template");
+    let filed: Vec<String> = reporting::store::submissions::for_period(&app.db, t.id, &latest)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| format!("{:?}", s.status))
+        .collect();
+    assert_eq!(filed.len(), 2, "{filed:?}");
+    let mut visitor = app.client();
+    let r = visitor
+        .get(&format!(
+            "/api/v1/data?indicator=SQI_TOTAL&unit=40,42&period={}",
+            latest.id()
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let points: Vec<f64> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["value"].as_f64())
+        .collect();
+    assert!(
+        points.len() >= 2 && points.iter().all(|p| *p > 0.0 && *p <= 100.0),
+        "{}",
+        r.body
+    );
+    let dir = std::env::temp_dir().join(format!("egov-open-data-again-{}", std::process::id()));
+    egov::demo::load(&app.db, &dir).await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM svc_dossiers").await,
+        dossiers
     );
 }

@@ -2,6 +2,7 @@
 //! commit together).
 
 pub mod catalogue;
+pub mod demo_history;
 pub mod dossiers;
 pub mod exchange;
 pub mod notices;
