@@ -48,6 +48,8 @@ pub const ROUTES: &[(&str, &str, usize)] = &[
     // and one procedure's draft (its form definition is at most 2 × 64 KiB).
     ("POST", "/api/v1/services/procedures/import", 32 * MIB),
     ("PUT", "/api/v1/services/procedures/{code}/draft", MIB),
+    // A scanned paper the applicant attaches: at most 10 MiB (services::http::my::MAX_PAPER_BYTES).
+    ("POST", "/services/my/{id}/papers", 11 * MIB),
     // A paper's form file: at most 10 MiB (services::engine::catalogue::MAX_FORM_FILE).
     (
         "POST",

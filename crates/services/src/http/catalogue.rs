@@ -377,6 +377,8 @@ struct ProcedurePage {
     legal_basis: String,
     papers: Vec<PaperView>,
     has_form: bool,
+    /// Offered online: a citizen may apply here.
+    online_apply: bool,
 }
 
 /// The published version of a procedure, or 404.
@@ -464,6 +466,7 @@ pub async fn procedure_page(
             })
             .collect(),
         has_form: !v.form.is_empty(),
+        online_apply: s.online_level != OnlineLevel::None,
         ctx,
     })
 }

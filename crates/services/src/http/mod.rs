@@ -1,10 +1,12 @@
 //! The portal's pages and JSON API: one file per resource; the only place that knows status
 //! codes and form field names.
 
+pub mod apply;
 pub mod catalogue;
 pub mod catalogue_admin;
 pub mod desk;
 pub mod lookup;
+pub mod my;
 pub mod payments;
 pub mod procedures;
 
@@ -35,6 +37,26 @@ pub fn pages() -> Router<AppState> {
     use axum::routing::{get, post};
     Router::new()
         .route("/services/desk", get(desk::page))
+        .route(
+            "/services/procedures/{code}/apply",
+            get(apply::start_get).post(apply::start_post),
+        )
+        .route("/services/my", get(my::list))
+        .route("/services/my/{id}", get(my::dossier))
+        .route(
+            "/services/my/{id}/edit",
+            get(apply::edit_get).post(apply::edit_post),
+        )
+        .route("/services/my/{id}/review", get(apply::review_get))
+        .route("/services/my/{id}/submit", post(apply::submit))
+        .route("/services/my/{id}/receipt.pdf", get(apply::receipt_get))
+        .route("/services/my/{id}/receipt", post(apply::receipt_post))
+        .route("/services/my/{id}/papers", post(my::add_paper))
+        .route("/services/my/{id}/papers-added", post(my::papers_added))
+        .route("/services/my/{id}/withdraw", post(my::withdraw))
+        .route("/services/my/{id}/pay", post(my::pay))
+        .route("/services/my/{id}/rate", post(my::rate))
+        .route("/services/my/{id}/files/{n}", get(my::file))
         .route("/services/lookup", get(lookup::page))
         .route("/services/payments/return", get(payments::return_page))
         .route(

@@ -9,6 +9,7 @@ mod admin;
 mod catalogue;
 mod dossiers;
 mod forms;
+mod my_dossiers;
 mod notices;
 mod payments;
 mod ratings;
