@@ -308,6 +308,20 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("POST", "/services/my/{id}/rate", &["stars", "comment"]),
     ("GET", "/services/my/{id}/files/{n}", &[]),
     ("GET", "/services/desk", &["agency", "status", "after"]),
+    ("GET", "/services/desk/{id}", &[]),
+    (
+        "POST",
+        "/services/desk/{id}/act",
+        &["action", "reason", "holder_note"],
+    ),
+    (
+        "POST",
+        "/services/desk/{id}/apology",
+        &["new_date", "reason"],
+    ),
+    ("POST", "/services/desk/{id}/return", &[]),
+    ("GET", "/services/desk/{id}/files/{n}", &[]),
+    ("GET", "/services/desk/{id}/forms/{form}", &[]),
     (
         "GET",
         "/services/payments/return",
@@ -498,6 +512,9 @@ const NO_QUERY: &[&str] = &[
     "/services/my/{id}/review",
     "/services/my/{id}/receipt.pdf",
     "/services/my/{id}/files/{n}",
+    "/services/desk/{id}",
+    "/services/desk/{id}/files/{n}",
+    "/services/desk/{id}/forms/{form}",
     "/services/admin/procedures/new",
     "/api/v1/services/fields",
     "/api/v1/services/procedures/{code}",
@@ -669,6 +686,7 @@ fn fill(path: &str, value: &str) -> String {
         ("{day}", "2026-12-01"),
         ("{paper}", "1"),
         ("{n}", "1"),
+        ("{form}", "01"),
     ];
     let mut out = path.to_owned();
     for (k, v) in base {

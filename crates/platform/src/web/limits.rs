@@ -50,6 +50,8 @@ pub const ROUTES: &[(&str, &str, usize)] = &[
     ("PUT", "/api/v1/services/procedures/{code}/draft", MIB),
     // A scanned paper the applicant attaches: at most 10 MiB (services::http::my::MAX_PAPER_BYTES).
     ("POST", "/services/my/{id}/papers", 11 * MIB),
+    // The result document the desk returns: at most 20 MiB (services::http::desk_dossier).
+    ("POST", "/services/desk/{id}/return", 21 * MIB),
     // A paper's form file: at most 10 MiB (services::engine::catalogue::MAX_FORM_FILE).
     (
         "POST",

@@ -4,7 +4,7 @@
 
 pub mod admin;
 pub mod api_docs;
-mod audit_view;
+pub mod audit_view;
 pub mod auth;
 pub mod citizen;
 pub mod ctx;

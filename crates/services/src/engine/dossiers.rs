@@ -35,6 +35,10 @@ pub enum Refused {
     NotOnline,
     #[error("this procedure needs a level 2 electronic identity")]
     AssuranceTooLow,
+    #[error("the dossier is not late")]
+    NotLate,
+    #[error("the new appointment must be after the old one and not before today")]
+    NewDateTooEarly,
 }
 
 impl Refused {
@@ -46,6 +50,8 @@ impl Refused {
             Refused::NotDraft => "svc_dossier_not_draft",
             Refused::NotOnline => "svc_dossier_not_online",
             Refused::AssuranceTooLow => "svc_dossier_assurance",
+            Refused::NotLate => "svc_dossier_not_late",
+            Refused::NewDateTooEarly => "svc_dossier_new_date",
         }
     }
 }
@@ -211,8 +217,8 @@ pub async fn after_change(
     });
     crate::store::sync::enqueue(tx, d.id, code, &record, now).await?;
     // The applicant is told of changes of status (not of a transfer between departments or fees
-    // paid in advance, which leave the status as it was).
-    if event.status_from == event.status_to {
+    // paid in advance, which leave the status as it was) and of a new appointment (form 04).
+    if event.status_from == event.status_to && event.action != APOLOGY {
         return Ok(());
     }
     let due = d
@@ -485,8 +491,10 @@ pub struct Details {
     /// Transfer: to whom (a user id) and which department.
     pub holder: Option<i64>,
     pub holder_note: String,
-    /// Return: the result document (a name and its stored file's SHA-256).
+    /// Return: the result document (a name and its stored file's SHA-256) and its size in
+    /// bytes, kept with the dossier's files in the return's transaction.
     pub result: Option<(String, String)>,
+    pub result_size: i64,
 }
 
 /// Applies `action` to the dossier, in one transaction (permissions are the caller's).
@@ -572,6 +580,17 @@ async fn act_in(
             if let Some((name, sha)) = &details.result {
                 d.result_name = Some(name.clone());
                 d.result_sha256 = Some(sha.clone());
+                store::add_file(
+                    tx,
+                    d.id,
+                    true,
+                    name,
+                    sha,
+                    details.result_size,
+                    actor.user_id,
+                    now,
+                )
+                .await?;
             }
         }
         Action::Refuse | Action::Withdraw | Action::Stop => {
@@ -726,4 +745,55 @@ pub async fn accesses(db: &Db, d: &Dossier) -> DbResult<Vec<platform::audit::Ent
         200,
     )
     .await
+}
+
+/// The timeline's action of an apology with a new appointment (form 04).
+pub const APOLOGY: &str = "apologise";
+
+/// A late dossier (accepted or in processing, its appointment today or past): the agency
+/// apologises and sets a new appointment (form 04), later than the old one and not before
+/// today. The event's note keeps both dates; the applicant is told.
+pub async fn apologise(
+    db: &Db,
+    env: &Env,
+    actor: &Actor,
+    id: i64,
+    new_due: Date,
+    reason: &str,
+    now: i64,
+) -> Outcome<Dossier> {
+    let Some(before) = store::get(db, id).await? else {
+        return Ok(Err(Refused::NotFound));
+    };
+    let refs = Refs::load(db, before.agency_id, &before.field_code, before.version_id).await?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Ok(Err(Refused::ReasonNeeded));
+    }
+    let today = vn_day(now);
+    let mut tx = db.begin().await?;
+    let Some(mut d) = store::get_for_update(&mut tx, id).await? else {
+        return Ok(Err(Refused::NotFound));
+    };
+    let Some(status @ (Status::Accepted | Status::Processing)) = d.status else {
+        return Ok(Err(Refused::NotLate));
+    };
+    let Some(old) = d.due_date.filter(|due| *due <= today) else {
+        return Ok(Err(Refused::NotLate));
+    };
+    if new_due <= old || new_due < today {
+        return Ok(Err(Refused::NewDateTooEarly));
+    }
+    d.due_date = Some(new_due);
+    d.reason = reason.to_owned();
+    d.events += 1;
+    d.updated_at = now;
+    store::save(&mut tx, &d, None).await?;
+    let n = i64::from(status.number());
+    let note = format!("{old} → {new_due}: {reason}");
+    let e = event(&d, actor, APOLOGY, n, &note, now);
+    audit_change(&mut tx, actor, "services.dossier_apologise", &d, n, &note).await?;
+    after_change(&mut tx, &refs, env, &d, &e, now).await?;
+    tx.commit().await?;
+    Ok(Ok(d))
 }

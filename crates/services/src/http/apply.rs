@@ -499,7 +499,7 @@ struct ReviewPage {
 }
 
 /// A field's answer as the applicant reads it back: an option's label, yes or no for a tick.
-fn shown(lang: Lang, f: &crate::model::form::FieldView) -> String {
+pub fn shown(lang: Lang, f: &crate::model::form::FieldView) -> String {
     match f.widget {
         "select" | "radios" => f
             .options

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod catalogue;
 pub mod catalogue_admin;
 pub mod desk;
+pub mod desk_dossier;
 pub mod lookup;
 pub mod my;
 pub mod payments;
@@ -37,6 +38,18 @@ pub fn pages() -> Router<AppState> {
     use axum::routing::{get, post};
     Router::new()
         .route("/services/desk", get(desk::page))
+        .route("/services/desk/{id}", get(desk_dossier::show))
+        .route("/services/desk/{id}/act", post(desk_dossier::act))
+        .route("/services/desk/{id}/apology", post(desk_dossier::apology))
+        .route(
+            "/services/desk/{id}/return",
+            post(desk_dossier::return_result),
+        )
+        .route("/services/desk/{id}/files/{n}", get(desk_dossier::file))
+        .route(
+            "/services/desk/{id}/forms/{form}",
+            get(desk_dossier::form_pdf),
+        )
         .route(
             "/services/procedures/{code}/apply",
             get(apply::start_get).post(apply::start_post),

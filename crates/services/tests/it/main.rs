@@ -7,6 +7,7 @@ use testkit::on_both;
 
 mod admin;
 mod catalogue;
+mod desk_page;
 mod dossiers;
 mod forms;
 mod my_dossiers;
