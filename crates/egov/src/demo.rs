@@ -20,8 +20,8 @@ pub struct DemoAccount {
     pub scope_code: &'static str,
 }
 
-/// The demo accounts: an administrator, and officials of Nghệ An, Hà Tĩnh, the Ministry of
-/// Health, the Ministry of Finance and the Government Office.
+/// The demo accounts: an administrator, and officials of Nghệ An (among them its one-stop desk),
+/// Hà Tĩnh, the Ministry of Health, the Ministry of Finance and the Government Office.
 pub const ACCOUNTS: &[DemoAccount] = &[
     DemoAccount {
         username: "admin",
@@ -50,6 +50,13 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Approver,
         scope_kind: "unit",
         scope_code: "40",
+    },
+    DemoAccount {
+        username: "motcua.nghean",
+        display_name: "Lê Thị Hương (Bộ phận Một cửa tỉnh Nghệ An)",
+        role: Role::Reporter,
+        scope_kind: "agency",
+        scope_code: "ubnd-40",
     },
     DemoAccount {
         username: "baocao.hatinh",

@@ -308,6 +308,12 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("POST", "/services/my/{id}/rate", &["stars", "comment"]),
     ("GET", "/services/my/{id}/files/{n}", &[]),
     ("GET", "/services/desk", &["agency", "status", "after"]),
+    (
+        "GET",
+        "/services/desk/register",
+        &["agency", "from", "to", "after", "format"],
+    ),
+    ("GET", "/services/monitoring", &["month"]),
     ("GET", "/services/desk/{id}", &[]),
     (
         "POST",

@@ -62,7 +62,7 @@ struct DeskPage {
 
 /// The agency the official works for: the one of their grant, or the one a national scope asks
 /// for.
-fn agency_of(auth: &Auth, asked: Option<i64>) -> AppResult<i64> {
+pub(crate) fn agency_of(auth: &Auth, asked: Option<i64>) -> AppResult<i64> {
     let agencies: Vec<i64> = auth
         .principal
         .grants

@@ -10,6 +10,7 @@ pub mod lookup;
 pub mod my;
 pub mod payments;
 pub mod procedures;
+pub mod register;
 
 use axum::Router;
 use platform::web::AppState;
@@ -38,6 +39,8 @@ pub fn pages() -> Router<AppState> {
     use axum::routing::{get, post};
     Router::new()
         .route("/services/desk", get(desk::page))
+        .route("/services/desk/register", get(register::register))
+        .route("/services/monitoring", get(register::monitoring))
         .route("/services/desk/{id}", get(desk_dossier::show))
         .route("/services/desk/{id}/act", post(desk_dossier::act))
         .route("/services/desk/{id}/apology", post(desk_dossier::apology))

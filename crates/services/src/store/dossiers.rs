@@ -421,3 +421,75 @@ pub async fn settlement(
         r.get("overdue")?,
     ))
 }
+
+/// The tracking register (form 06): an agency's dossiers received in `[from, to)` (ms), in the
+/// order received, after the dossier `after_id`'s place (keyset `(received_at, id)`), at most
+/// `limit`.
+pub async fn register(
+    db: &Db,
+    agency_id: i64,
+    from: i64,
+    to: i64,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> DbResult<Vec<Dossier>> {
+    let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM svc_dossiers WHERE agency_id = $1 AND received_at >= $2 \
+         AND received_at < $3 AND (received_at > $4 OR (received_at = $4 AND id > $5)) \
+         ORDER BY received_at, id LIMIT $6"
+    );
+    db.fetch_all(
+        Sql::trusted(sql),
+        params![agency_id, from, to, at, id, limit],
+    )
+    .await?
+    .iter()
+    .map(dossier_of)
+    .collect()
+}
+
+/// One agency's settlement over a period: received, settled on time, settled late, still open,
+/// overdue today.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settlement {
+    pub agency_id: i64,
+    pub received: i64,
+    pub on_time: i64,
+    pub late: i64,
+    pub open: i64,
+    pub overdue: i64,
+}
+
+/// [`settlement`] of every agency that received a dossier in `[from, to)`, in one query.
+pub async fn settlement_by_agency(
+    db: &Db,
+    from: i64,
+    to: i64,
+    today: &str,
+) -> DbResult<Vec<Settlement>> {
+    db.fetch_all(
+        "SELECT agency_id, COUNT(*) AS received, \
+           COALESCE(SUM(CASE WHEN on_time = 1 THEN 1 ELSE 0 END), 0) AS on_time, \
+           COALESCE(SUM(CASE WHEN on_time = 0 THEN 1 ELSE 0 END), 0) AS late, \
+           COALESCE(SUM(CASE WHEN status IN (1, 2, 4, 5, 6) THEN 1 ELSE 0 END), 0) AS open, \
+           COALESCE(SUM(CASE WHEN status IN (2, 4) AND due_date < $3 THEN 1 ELSE 0 END), 0) \
+             AS overdue \
+         FROM svc_dossiers WHERE received_at >= $1 AND received_at < $2 AND status IS NOT NULL \
+         GROUP BY agency_id ORDER BY agency_id",
+        params![from, to, today],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Settlement {
+            agency_id: r.get("agency_id")?,
+            received: r.get("received")?,
+            on_time: r.get("on_time")?,
+            late: r.get("late")?,
+            open: r.get("open")?,
+            overdue: r.get("overdue")?,
+        })
+    })
+    .collect()
+}

@@ -184,6 +184,44 @@ on_both!(
         let page = desk.get(&page).await;
         assert!(page.body.contains("id=\"no-actions\""), "{}", page.body);
         assert!(page.body.contains("Phòng Đăng ký kinh doanh"));
+        // Form 06 lists it, on the page and in the workbook; the monitoring counts it on time.
+        let reg = desk.get("/services/desk/register").await;
+        assert_eq!(reg.status, StatusCode::OK, "{}", reg.body);
+        assert!(reg.body.contains(&code));
+        let (s, xlsx) = desk.get_bytes("/services/desk/register?format=xlsx").await;
+        assert_eq!(s, StatusCode::OK);
+        {
+            use calamine::Reader;
+            let mut wb: calamine::Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+            let range = wb.worksheet_range("mau-06").unwrap();
+            let codes: Vec<String> = range.rows().skip(4).map(|r| r[1].to_string()).collect();
+            assert!(codes.contains(&code), "{codes:?}");
+        }
+        assert_eq!(
+            desk.get("/services/desk/register?from=2026-12-31&to=2026-01-01")
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let m = desk.get("/services/monitoring").await;
+        assert_eq!(m.status, StatusCode::OK, "{}", m.body);
+        let total = m
+            .body
+            .split("id=\"monitoring-total\"")
+            .nth(1)
+            .unwrap_or_default();
+        assert!(total.contains("100,0 %"), "{total}");
+        // Another agency's official sees neither the register nor the counts of this one.
+        let theirs = stranger.get("/services/desk/register").await;
+        assert!(!theirs.body.contains(&code));
+        assert!(
+            stranger
+                .get("/services/monitoring")
+                .await
+                .body
+                .contains("id=\"monitoring-empty\"")
+        );
         // A viewer of the agency reads but never acts.
         let mut viewer = app.signed_in("xem.nghean", Role::Viewer, nghe_an).await;
         assert_eq!(
@@ -295,3 +333,14 @@ on_both!(
         );
     }
 );
+
+#[test]
+fn the_on_time_rate_is_never_rounded_up() {
+    use platform::i18n::Lang;
+    use services::http::register::rate;
+    assert_eq!(rate(Lang::Vi, 2, 1), "66,6 %");
+    assert_eq!(rate(Lang::En, 999, 1), "99.9 %");
+    assert_eq!(rate(Lang::En, 1999, 1), "99.9 %");
+    assert_eq!(rate(Lang::Vi, 0, 0), "");
+    assert_eq!(rate(Lang::Vi, 3, 0), "100,0 %");
+}
