@@ -314,6 +314,23 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         &["agency", "from", "to", "after", "format"],
     ),
     ("GET", "/services/monitoring", &["month"]),
+    ("GET", "/services/desk/new", &["agency"]),
+    (
+        "POST",
+        "/services/desk/new",
+        &[
+            "agency",
+            "procedure",
+            "channel",
+            "name",
+            "identifier",
+            "business",
+            "phone",
+            "email",
+            "address",
+        ],
+    ),
+    ("POST", "/services/desk/{id}/receipt", &["secret"]),
     ("GET", "/services/desk/{id}", &[]),
     (
         "POST",

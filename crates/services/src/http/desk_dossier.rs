@@ -533,3 +533,218 @@ pub async fn form_pdf(
     )
         .into_response())
 }
+
+#[derive(Template)]
+#[template(path = "services_desk_new.html")]
+struct NewPage {
+    ctx: platform::web::Ctx,
+    agency: i64,
+    values: NewForm,
+    form_errors: Vec<FormError>,
+    recorded: Option<(i64, String, String)>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct NewForm {
+    #[serde(default)]
+    agency: Option<i64>,
+    #[serde(default)]
+    procedure: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    identifier: String,
+    #[serde(default)]
+    business: Option<String>,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    address: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    agency: Option<i64>,
+}
+
+fn new_page(
+    auth: Auth,
+    agency: i64,
+    values: NewForm,
+    form_errors: Vec<FormError>,
+    recorded: Option<(i64, String, String)>,
+) -> AppResult<Response> {
+    let bad = !form_errors.is_empty();
+    let mut res = render(NewPage {
+        ctx: auth.ctx,
+        agency,
+        values,
+        form_errors,
+        recorded,
+    })?;
+    if bad {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// `GET /services/desk/new`: record a paper dossier received at the desk or by post.
+pub async fn new_get(
+    State(_state): State<AppState>,
+    auth: Auth,
+    platform::web::Query(q): platform::web::Query<NewQuery>,
+) -> AppResult<Response> {
+    let agency = super::desk::agency_of(&auth, q.agency)?;
+    auth.require(
+        Permission::SubmitData,
+        &Target {
+            agency: Some(agency),
+            ..Default::default()
+        },
+    )?;
+    new_page(auth, agency, NewForm::default(), Vec::new(), None)
+}
+
+/// `POST /services/desk/new`: recorded and accepted at once (status 2) with its code, the
+/// lookup secret shown once and form 01.
+pub async fn new_post(
+    State(state): State<AppState>,
+    auth: Auth,
+    CsrfForm(f): CsrfForm<NewForm>,
+) -> AppResult<Response> {
+    let agency = super::desk::agency_of(&auth, f.agency)?;
+    let target = Target {
+        agency: Some(agency),
+        ..Default::default()
+    };
+    auth.require(Permission::SubmitData, &target)?;
+    let lang = auth.ctx.lang;
+    let mut errors = Vec::new();
+    let v = match crate::query::published_version(&state.db, f.procedure.trim()).await? {
+        Some(v) if f.procedure.trim().len() <= 40 => Some(v),
+        _ => {
+            errors.push(FormError::at(
+                "procedure",
+                t(lang, "svc_desk.procedure_unknown"),
+            ));
+            None
+        }
+    };
+    let channel = match f.channel.as_str() {
+        "1" => Some(crate::model::dossier::Channel::Desk),
+        "3" => Some(crate::model::dossier::Channel::Post),
+        _ => {
+            errors.push(FormError::at(
+                "channel-1",
+                t(lang, "svc_desk.channel_required"),
+            ));
+            None
+        }
+    };
+    let name = f.name.trim();
+    if name.chars().count() < 2 || name.chars().count() > 200 {
+        errors.push(FormError::at("name", t(lang, "svc_desk.name_required")));
+    }
+    let business = f.business.is_some();
+    let id_ok = if business {
+        platform::identity::citizen::valid_tax_code(f.identifier.trim())
+    } else {
+        platform::identity::citizen::valid_personal_id(f.identifier.trim())
+    };
+    if !id_ok {
+        errors.push(FormError::at(
+            "identifier",
+            t(lang, "svc_desk.identifier_invalid"),
+        ));
+    }
+    for (field, value, max) in [
+        ("phone", &f.phone, 20),
+        ("email", &f.email, 254),
+        ("address", &f.address, 300),
+    ] {
+        if value.chars().count() > max {
+            errors.push(FormError::at(field, t(lang, "svc_desk.too_long")));
+        }
+    }
+    let (Some(v), Some(channel), true) = (v, channel, errors.is_empty()) else {
+        return new_page(auth, agency, f, errors, None);
+    };
+    let filing = engine::Filing {
+        applicant: crate::model::dossier::Applicant {
+            user_id: None,
+            business,
+            identifier: f.identifier.trim().to_owned(),
+            name: name.to_owned(),
+            phone: f.phone.trim().to_owned(),
+            email: f.email.trim().to_owned(),
+            address: f.address.trim().to_owned(),
+        },
+        agency_id: agency,
+        summary: v.spec.name_vi.clone(),
+        form_data: serde_json::json!({}),
+        lang,
+    };
+    let env = env_of(&state).await?;
+    let s = engine::record_at_desk(
+        &state.db,
+        &env,
+        &auth.actor(),
+        &v,
+        channel,
+        &filing,
+        platform::db::now_ms(),
+    )
+    .await?;
+    new_page(
+        auth,
+        agency,
+        NewForm::default(),
+        Vec::new(),
+        Some((s.id, s.code, s.secret)),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SecretForm {
+    #[serde(default)]
+    secret: String,
+}
+
+/// `POST /services/desk/{id}/receipt`: form 01 with the secret shown when it was recorded
+/// (checked against its digest).
+pub async fn receipt(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<SecretForm>,
+) -> AppResult<Response> {
+    let (d, _) = readable(&state, &auth, id).await?;
+    let code = d.code.clone().unwrap_or_default();
+    let hash = store::by_code(&state.db, &code).await?.and_then(|(_, h)| h);
+    let secret = f.secret.trim().to_ascii_uppercase();
+    if secret.len() > 64 || !engine::secret_matches(hash.as_deref(), &secret) {
+        return Err(AppError::invalid(
+            Problem::new("svc_lookup_not_found").field("secret"),
+        ));
+    }
+    let bytes = crate::engine::slips::receipt(auth.ctx.lang, &d, Some(&secret))
+        .map_err(AppError::internal)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mau-01.pdf\"".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

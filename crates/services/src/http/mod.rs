@@ -40,6 +40,11 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/services/desk", get(desk::page))
         .route("/services/desk/register", get(register::register))
+        .route(
+            "/services/desk/new",
+            get(desk_dossier::new_get).post(desk_dossier::new_post),
+        )
+        .route("/services/desk/{id}/receipt", post(desk_dossier::receipt))
         .route("/services/monitoring", get(register::monitoring))
         .route("/services/desk/{id}", get(desk_dossier::show))
         .route("/services/desk/{id}/act", post(desk_dossier::act))

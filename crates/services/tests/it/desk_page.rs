@@ -344,3 +344,63 @@ fn the_on_time_rate_is_never_rounded_up() {
     assert_eq!(rate(Lang::Vi, 0, 0), "");
     assert_eq!(rate(Lang::Vi, 3, 0), "100,0 %");
 }
+
+on_both!(the_desk_records_a_paper_dossier, async |app: &TestApp| {
+    setup(app).await;
+    let nghe_an = app.scope("agency", "ubnd-40").await;
+    let mut desk = app.signed_in("motcua.giay", Role::Reporter, nghe_an).await;
+    assert_eq!(desk.get("/services/desk/new").await.status, StatusCode::OK);
+    let mut form = vec![
+        ("procedure", "1.001193"),
+        ("channel", "1"),
+        ("name", "Hồ Văn Giấy"),
+        ("identifier", "04019000"),
+        ("phone", "0238 3844 555"),
+    ];
+    let r = desk.post("/services/desk/new", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("href=\"#identifier\""), "{}", r.body);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM svc_dossiers").await, 0);
+    form[3] = ("identifier", "040190001234");
+    let r = desk.post("/services/desk/new", &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let grab = |id: &str| {
+        r.body
+            .split(&format!("id=\"{id}\">"))
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .unwrap()
+            .to_owned()
+    };
+    let (code, secret) = (grab("dossier-code"), grab("dossier-secret"));
+    let (d, _) = services::store::dossiers::by_code(&app.db, &code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.status, Some(Status::Accepted));
+    assert_eq!(d.channel, services::model::dossier::Channel::Desk);
+    assert!(d.due_date.is_some());
+    let pdf = desk
+        .post(
+            &format!("/services/desk/{}/receipt", d.id),
+            &[("secret", &secret)],
+        )
+        .await;
+    assert!(pdf.bytes.starts_with(b"%PDF"));
+    // Anyone can look it up with the receipt's code and secret.
+    let mut anyone = app.client();
+    let r = anyone
+        .get(&format!(
+            "/api/v1/services/lookup?code={code}&secret={secret}"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], 2);
+    // A viewer records nothing.
+    let mut viewer = app.signed_in("xem.giay", Role::Viewer, nghe_an).await;
+    assert_eq!(
+        viewer.post("/services/desk/new", &form).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM svc_dossiers").await, 1);
+});
