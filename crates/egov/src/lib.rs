@@ -492,6 +492,19 @@ pub fn job_registry(config: &Config, files: &platform::files::FileStore) -> jobs
         }
         Ok(())
     });
+    // Reminders to the officials holding dossiers due within a working day or late, once a
+    // dossier a day (services::engine::reminders).
+    r.register("services.reminders", |db, _job| async move {
+        let round = services::engine::reminders::remind(&db, platform::db::now_ms()).await?;
+        if round.queued > 0 {
+            tracing::info!(
+                queued = round.queued,
+                unreachable = round.unreachable,
+                "dossier reminders queued"
+            );
+        }
+        Ok(())
+    });
     // The public service portal's quality index, filed hourly as each province's monthly
     // report BC-DVC-THANG (services::engine::sqi).
     r.register("services.indicators", |db, _job| async move {
@@ -579,6 +592,12 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
         db,
         NewJob::new("services.indicators", serde_json::json!({}))
             .dedupe(format!("services.indicators:{hour}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("services.reminders", serde_json::json!({}))
+            .dedupe(format!("services.reminders:{hour}")),
     )
     .await?;
     jobs::enqueue_now(

@@ -9,6 +9,7 @@ pub mod notices;
 pub mod payments;
 pub mod ratings;
 pub mod reference;
+pub mod reminders;
 pub mod slips;
 pub mod sqi;
 pub mod sync;

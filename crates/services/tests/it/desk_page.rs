@@ -404,3 +404,91 @@ on_both!(the_desk_records_a_paper_dossier, async |app: &TestApp| {
     );
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM svc_dossiers").await, 1);
 });
+
+on_both!(
+    officials_are_reminded_of_due_dossiers_once_a_day,
+    async |app: &TestApp| {
+        use services::engine::reminders;
+        setup(app).await;
+        let now = platform::db::now_ms();
+        let nghe_an = app.scope("agency", "ubnd-40").await;
+        app.user("motcua.nhac", Role::Reporter, nghe_an).await;
+        let u = platform::identity::find_user(&app.db, "motcua.nhac")
+            .await
+            .unwrap()
+            .unwrap();
+        app.db
+            .execute(
+                "UPDATE users SET email = 'nhac@ubnd.nghean.gov.vn' WHERE id = $1",
+                platform::params![u.id],
+            )
+            .await
+            .unwrap();
+        let holder = platform::audit::Actor {
+            user_id: Some(u.id),
+            name: u.display_name.clone(),
+            ip: None,
+        };
+        let env = Env::load(&app.db, "").await.unwrap();
+        // Late (accepted three weeks ago by the official), due far ahead (accepted today, 3
+        // working days), and late with no holder.
+        let mut ids = Vec::new();
+        for (who, at, by) in [
+            ("cd.nhac1", now - 21 * DAY, holder.clone()),
+            ("cd.nhac2", now, holder.clone()),
+            (
+                "cd.nhac3",
+                now - 21 * DAY,
+                platform::audit::Actor::system("một cửa"),
+            ),
+        ] {
+            let (id, _) = submitted(app, who, at).await;
+            engine::act(
+                &app.db,
+                &env,
+                &by,
+                id,
+                Action::Accept,
+                &Default::default(),
+                at,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            ids.push(id);
+        }
+        let before = app
+            .count("SELECT COUNT(*) AS n FROM notifications WHERE recipient = 'nhac@ubnd.nghean.gov.vn'")
+            .await;
+        let r = reminders::remind(&app.db, now).await.unwrap();
+        assert_eq!((r.queued, r.already, r.unreachable), (1, 0, 1), "{r:?}");
+        let body: String = app
+            .db
+            .fetch_one(
+                "SELECT body FROM notifications WHERE recipient = 'nhac@ubnd.nghean.gov.vn' ORDER BY id DESC LIMIT 1",
+                platform::params![],
+            )
+            .await
+            .unwrap()
+            .get("body")
+            .unwrap();
+        let late_code = services::store::dossiers::get(&app.db, ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .code
+            .unwrap();
+        assert!(
+            body.contains(&late_code) && body.contains("quá hạn"),
+            "{body}"
+        );
+        // Again the same day: nothing more.
+        let r = reminders::remind(&app.db, now + 3_600_000).await.unwrap();
+        assert_eq!((r.queued, r.already), (0, 1));
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM notifications WHERE recipient = 'nhac@ubnd.nghean.gov.vn'")
+                .await,
+            before + 1
+        );
+    }
+);
