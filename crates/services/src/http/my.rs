@@ -552,7 +552,24 @@ pub async fn pay(
         platform::db::now_ms(),
     )
     .await?;
-    Ok(Redirect::to(&url).into_response())
+    // A page with a link, not a redirect: the site's CSP (`form-action 'self'`) forbids a form's
+    // answer to send the browser to another origin, and the gateway is one.
+    let amount = money(ctx.lang, d.fee_vnd);
+    render(ToGateway {
+        ctx,
+        id: d.id,
+        amount,
+        url,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "services_to_gateway.html")]
+struct ToGateway {
+    ctx: Ctx,
+    id: i64,
+    amount: String,
+    url: String,
 }
 
 #[derive(Deserialize)]

@@ -439,3 +439,52 @@ on_both!(
         assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     }
 );
+
+on_both!(
+    a_citizen_pays_the_fee_online_with_the_draft,
+    async |app: &TestApp| {
+        crate::support::setup(app).await;
+        let g = crate::payments::running(app).await;
+        let (c, _) = citizen_client(app, "cd-tra-phi", "Đỗ Văn Phí", 2, None).await;
+        let mut c = c.with_router(app.router.clone().layer(axum::Extension(g.config.clone())));
+        let agency = ubnd(app, "ubnd-40").await;
+        let r = c
+            .post(
+                "/services/procedures/2.001610/apply",
+                &[("agency", &agency)],
+            )
+            .await;
+        let id = id_in(&r.location());
+        let review = c.get(&format!("/services/my/{id}/review")).await;
+        assert!(review.body.contains("id=\"pay-form\""), "{}", review.body);
+        // The page links to the gateway (a form's answer may not leave the site: CSP).
+        let r = c.post(&format!("/services/my/{id}/pay"), &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let url = r
+            .body
+            .split("id=\"to-gateway\"")
+            .next()
+            .and_then(|s| s.rsplit("href=\"").next())
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .replace("&#x2f;", "/")
+            .replace("&#x2F;", "/")
+            .replace("&#x3d;", "=")
+            .replace("&#x3D;", "=")
+            .replace("&amp;", "&")
+            .replace("&#38;", "&");
+        assert!(url.contains("vnp_SecureHash="), "{url}");
+        g.pay(&url, "pay").await;
+        let d = services::store::dossiers::get(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(d.fee_paid);
+        assert_eq!(d.status, None);
+        let review = c.get(&format!("/services/my/{id}/review")).await;
+        assert!(review.body.contains("id=\"fee-paid\""));
+        // Paid: no second payment.
+        let r = c.post(&format!("/services/my/{id}/pay"), &[]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+    }
+);

@@ -18,16 +18,16 @@ use crate::support::TestApp;
 
 const SECRET: &[u8] = b"a-test-gateway-secret-of-32-bytes";
 
-struct Running {
+pub struct Running {
     gateway: TestGateway,
-    config: PaymentConfig,
+    pub config: PaymentConfig,
     app_base: String,
     gw_base: String,
     http: HttpClient,
     _stop: Vec<tokio::sync::oneshot::Sender<()>>,
 }
 
-async fn running(app: &TestApp) -> Running {
+pub async fn running(app: &TestApp) -> Running {
     let gateway = TestGateway::new("EGOVTEST", SECRET, "");
     let (s1, r1) = tokio::sync::oneshot::channel::<()>();
     let gw_base = testkit::serve(gateway.clone().router(), async move {
@@ -90,7 +90,7 @@ impl Running {
     }
 
     /// The payer opens the gateway's page and presses a button: the gateway's redirect back.
-    async fn pay(&self, redirect: &str, outcome: &str) -> String {
+    pub async fn pay(&self, redirect: &str, outcome: &str) -> String {
         let page = self.http.get(redirect).await.unwrap();
         assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
         let mut p = query_of(redirect);
