@@ -126,7 +126,7 @@ fn demo_prints_accounts_once_and_keeps_data() {
     }
     let accounts = std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap();
     let lines: Vec<&str> = accounts.lines().collect();
-    assert_eq!(lines.len(), 12);
+    assert_eq!(lines.len(), 13);
     assert!(
         lines.iter().all(|l| l.split(' ').count() == 4),
         "{accounts}"
