@@ -629,6 +629,10 @@ async fn crawl(c: &Client, base: &str, start: &str, limit: usize) -> Vec<(String
                 "format=",
                 // Downloads, not pages (a PDF navigation never finishes loading in the driver).
                 "/pdf",
+                ".pdf",
+                "/forms/",
+                "/files/",
+                "/form-file",
             ];
             if link.starts_with('/') && !skip.iter().any(|s| link.contains(s)) {
                 queue.push_back(link.to_owned());
