@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use platform::error::{AppError, AppResult, Problem};
 use platform::i18n::{Lang, t, t_args};
@@ -19,7 +19,9 @@ use platform::web::{AppState, Citizen, CsrfForm, Ctx, Path};
 use serde::Deserialize;
 
 use super::catalogue::{money, published_or_404};
-use super::my::{PaperRow, citizen_actor, env_of, own, papers_of, refused, version_of};
+use super::common::{
+    NoFields, PaperRow, citizen_actor, env_of, own, papers_of, refused, shown, typed_of, version_of,
+};
 use crate::engine::dossiers::{self as engine, Filing};
 use crate::model::dossier::{Applicant, Dossier};
 use crate::model::procedure::OnlineLevel;
@@ -254,24 +256,6 @@ struct EditPage {
     form_errors: Vec<FormError>,
 }
 
-/// A stored draft's answers as the form's typed text (a number or a tick as typed back).
-pub fn typed_of(data: &serde_json::Value) -> BTreeMap<String, String> {
-    data.as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| {
-                    let s = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Null => String::new(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), s)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 struct Contacts {
     phone: String,
     email: String,
@@ -498,27 +482,6 @@ struct ReviewPage {
     form_errors: Vec<FormError>,
 }
 
-/// A field's answer as the applicant reads it back: an option's label, yes or no for a tick.
-pub fn shown(lang: Lang, f: &crate::model::form::FieldView) -> String {
-    match f.widget {
-        "select" | "radios" => f
-            .options
-            .iter()
-            .find(|o| o.selected)
-            .map(|o| o.label.clone())
-            .unwrap_or_default(),
-        "checkbox" => t(
-            lang,
-            if f.checked {
-                "svc_apply.yes"
-            } else {
-                "svc_apply.no"
-            },
-        ),
-        _ => f.value.clone(),
-    }
-}
-
 /// The review page of a draft, with `errors` (a paper refused, something missing).
 pub async fn review_page(
     state: &AppState,
@@ -565,7 +528,7 @@ pub async fn review_page(
             })
             .collect(),
         papers: papers_of(state, d).await?,
-        max_papers: super::my::MAX_PAPERS,
+        max_papers: super::common::MAX_PAPERS,
         fee: money(lang, d.fee_vnd),
         fee_due: d.fee_vnd > 0 && !d.fee_paid,
         fee_paid: d.fee_vnd > 0 && d.fee_paid,
@@ -610,7 +573,7 @@ pub async fn submit(
     ctx: Ctx,
     c: Citizen,
     Path(id): Path<i64>,
-    CsrfForm(_): CsrfForm<super::my::NoFields>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> AppResult<Response> {
     let d = match draft_of(&state, &c, id).await? {
         Ok(d) => d,
@@ -722,26 +685,4 @@ pub async fn receipt_post(
     let bytes =
         crate::engine::slips::receipt(ctx.lang, &d, Some(&secret)).map_err(AppError::internal)?;
     Ok(pdf(bytes, "mau-01.pdf"))
-}
-
-/// The absolute address of this site for links the gateway sends the browser back to:
-/// `public_url` when configured, else the request's own host.
-pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = state.config.public_url.as_deref().filter(|u| !u.is_empty()) {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.config.cookie_secure {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
 }

@@ -22,7 +22,7 @@ use platform::web::{AppState, Auth, CsrfForm, Multipart, Path};
 use serde::Deserialize;
 
 use super::catalogue::money;
-use super::my::{PaperRow, download, env_of, papers_of, refused};
+use super::common::{PaperRow, download, env_of, papers_of, refused, shown, typed_of};
 use crate::engine::dossiers::{self as engine, Details};
 use crate::model::clock;
 use crate::model::dossier::{Dossier, Status};
@@ -165,16 +165,14 @@ async fn page(
     let v = crate::query::version(db, d.version_id).await?;
     let answers = match &v {
         Some(v) => {
-            let view = v
-                .form
-                .view(lang, &super::apply::typed_of(&d.form_data), &[]);
+            let view = v.form.view(lang, &typed_of(&d.form_data), &[]);
             view.pages
                 .iter()
                 .flat_map(|p| p.sections.iter())
                 .flat_map(|s| s.fields.iter())
                 .map(|f| AnswerView {
                     label: f.label.clone(),
-                    value: super::apply::shown(lang, f),
+                    value: shown(lang, f),
                 })
                 .collect()
         }

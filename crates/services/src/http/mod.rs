@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod catalogue;
 pub mod catalogue_admin;
+pub mod common;
 pub mod desk;
 pub mod desk_dossier;
 pub mod lookup;

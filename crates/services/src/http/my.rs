@@ -7,9 +7,8 @@
 use askama::Template;
 use axum::Extension;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use platform::audit::Actor;
 use platform::error::{AppError, AppResult, Problem};
 use platform::i18n::{Lang, t, t_args};
 use platform::web::admin::render;
@@ -18,16 +17,16 @@ use platform::web::{AppState, Citizen, CsrfForm, Ctx, Multipart, Path};
 use serde::Deserialize;
 
 use super::catalogue::money;
+use super::common::{
+    MAX_PAPERS, NoFields, PaperRow, citizen_actor, download, env_of, own, papers_of, refused,
+};
 use super::payments::PaymentConfig;
-use crate::engine::dossiers::{self as engine, Details, Env, Refused};
+use crate::engine::dossiers::{self as engine, Details, Refused};
 use crate::model::clock;
 use crate::model::dossier::{Dossier, Status};
 use crate::model::workflow::Action;
-use crate::query::ProcedureVersion;
 use crate::store::dossiers as store;
 
-/// Most papers one dossier holds.
-pub const MAX_PAPERS: usize = 20;
 /// The largest paper, in bytes.
 pub const MAX_PAPER_BYTES: u64 = 10 * 1024 * 1024;
 /// Longest paper name kept, in characters.
@@ -36,81 +35,6 @@ const MAX_NAME: usize = 200;
 pub const MAX_LISTED: i64 = 100;
 /// Most officials' accesses shown.
 const MAX_ACCESSES: usize = 50;
-
-/// A form with nothing but its CSRF token.
-#[derive(Deserialize)]
-pub struct NoFields {}
-
-/// The person as the audit chain and the timeline name them.
-pub fn citizen_actor(c: &Citizen, ctx: &Ctx) -> Actor {
-    Actor {
-        user_id: Some(c.user_id),
-        name: format!("citizen:{}", c.name),
-        ip: ctx.ip.clone(),
-    }
-}
-
-pub async fn env_of(state: &AppState) -> AppResult<Env> {
-    Ok(Env::load(
-        &state.db,
-        state.config.public_url.as_deref().unwrap_or_default(),
-    )
-    .await?)
-}
-
-/// The applicant's own dossier (draft or not), else 404.
-pub async fn own(state: &AppState, c: &Citizen, id: i64) -> AppResult<Dossier> {
-    match store::get(&state.db, id).await? {
-        Some(d) if d.applicant.user_id == Some(c.user_id) => Ok(d),
-        _ => Err(AppError::not_found()),
-    }
-}
-
-pub async fn version_of(state: &AppState, d: &Dossier) -> AppResult<ProcedureVersion> {
-    crate::query::version(&state.db, d.version_id)
-        .await?
-        .ok_or_else(AppError::not_found)
-}
-
-/// A refusal of the engine, as the page's error (409, translated).
-pub fn refused(r: Refused) -> AppError {
-    let status = match r {
-        Refused::NotFound => StatusCode::NOT_FOUND,
-        Refused::AssuranceTooLow => StatusCode::FORBIDDEN,
-        Refused::ReasonNeeded => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::CONFLICT,
-    };
-    AppError::new(status, Problem::new(r.code()))
-}
-
-pub struct PaperRow {
-    pub n: usize,
-    pub name: String,
-    pub size: String,
-    pub result: bool,
-}
-
-fn size_label(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-    } else {
-        format!("{} KB", (bytes + 1023) / 1024)
-    }
-}
-
-pub async fn papers_of(state: &AppState, d: &Dossier) -> AppResult<Vec<PaperRow>> {
-    Ok(store::files(&state.db, d.id)
-        .await?
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| PaperRow {
-            n: i + 1,
-            name: f.name,
-            size: size_label(f.size),
-            result: f.result,
-        })
-        .collect())
-}
 
 fn day_label(d: time::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
@@ -535,7 +459,7 @@ pub async fn pay(
     if d.fee_vnd <= 0 || d.fee_paid || !payable(&d) {
         return Err(AppError::conflict(Problem::new("svc_fee_not_due")));
     }
-    let base = super::apply::site_base(&state, &headers);
+    let base = super::common::site_base(&state, &headers);
     let url = crate::engine::payments::start(
         &state.db,
         &cfg.gateway,
@@ -639,30 +563,4 @@ pub async fn file(
         .and_then(|i| files.get(i))
         .ok_or_else(AppError::not_found)?;
     download(&state, &f.name, &f.sha256).await
-}
-
-/// A stored file as an attachment named (in ASCII) like the paper.
-pub async fn download(state: &AppState, name: &str, sha256: &str) -> AppResult<Response> {
-    let bytes = state.files.get(sha256).await.map_err(AppError::internal)?;
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
