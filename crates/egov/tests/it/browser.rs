@@ -1519,11 +1519,21 @@ async fn a_citizen_does_a_procedure_online_end_to_end() {
         .unwrap()
         .id;
     let mut found = Vec::new();
+    // The citizen is on a phone: no page of theirs scrolls sideways.
     let c = browser().await;
+    c.set_window_size(390, 844).await.unwrap();
+    let fits = async |c: &Client, what: &str| {
+        let (page_width, viewport, _) = sideways(c).await;
+        assert!(
+            page_width <= viewport,
+            "{what}: the page is {page_width} px wide in a {viewport} px window"
+        );
+    };
 
     // Finds the procedure in the catalogue.
     c.goto(&format!("{base}/services")).await.unwrap();
     wait_loaded(&c).await;
+    fits(&c, "/services").await;
     found.extend(axe_violations(&c, &axe, "/services").await);
     fill(&c, "#q", "thanh lap cong ty").await;
     click(&c, "#services-search").await;
@@ -1577,6 +1587,7 @@ async fn a_citizen_does_a_procedure_online_end_to_end() {
         "{}",
         page(&c).await
     );
+    fits(&c, "form with errors").await;
     found.extend(axe_violations(&c, &axe, "form with errors").await);
     fill(&c, "#f-main_business_code", "4711").await;
     click(&c, "#apply-continue").await;
@@ -1591,6 +1602,7 @@ async fn a_citizen_does_a_procedure_online_end_to_end() {
             .await
             .contains("dieu-le.pdf")
     );
+    fits(&c, "review").await;
     click(&c, "#pay-submit").await;
     // The gateway's own page (not egov's: no footer to wait for).
     c.find(Locator::Css("#to-gateway"))
@@ -1680,6 +1692,7 @@ async fn a_citizen_does_a_procedure_online_end_to_end() {
             .await
             .contains("thành viên góp vốn")
     );
+    fits(&c, "/services/my/{id}").await;
     found.extend(axe_violations(&c, &axe, "/services/my/{id}").await);
     attach(
         &c,
