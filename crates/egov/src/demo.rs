@@ -108,6 +108,13 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         scope_code: "ubnd-79",
     },
     DemoAccount {
+        username: "thuky.vpcp",
+        display_name: "Trịnh Thị Oanh (thư ký Văn phòng Chính phủ)",
+        role: Role::Reporter,
+        scope_kind: "agency",
+        scope_code: "vpcp",
+    },
+    DemoAccount {
         username: "xem.vpcp",
         display_name: "Hoàng Văn Em (Văn phòng Chính phủ)",
         role: Role::Viewer,
@@ -222,6 +229,13 @@ pub async fn load(db: &Db, data_dir: &Path) -> anyhow::Result<DemoOutcome> {
             a.role.as_str().to_owned(),
             scope_text,
         ));
+    }
+    // The e-Cabinet: the Government's 27 members, a ministry's and a province's leadership, their
+    // forms in progress and a session ready to open (cabinet::demo). Members are written to the
+    // accounts file as role "member" of their body.
+    let files = platform::files::FileStore::new(data_dir.join("files"));
+    for (u, p, body) in cabinet::demo::seed(db, &files, platform::db::now_ms()).await? {
+        created.push((u, p, "member".to_owned(), format!("body:{body}")));
     }
     if !created.is_empty() {
         write_accounts(&data_dir.join("demo-accounts.txt"), &created)?;

@@ -161,6 +161,7 @@ pub fn reference_sets() -> Vec<&'static dyn platform::reference::ReferenceSet> {
     let mut sets = registry::seed::sets();
     sets.extend(reporting::engine::reference::sets());
     sets.extend(services::engine::reference::sets());
+    sets.extend(cabinet::engine::reference::sets());
     sets
 }
 
@@ -214,6 +215,7 @@ pub fn router(state: AppState) -> Router {
         operations::router(),
         documents::router(),
         services::router(),
+        cabinet::router(),
     ];
     // The demo's synthetic camera streams (`egov demo` only; never in production).
     if state.config.demo {
@@ -505,6 +507,19 @@ pub fn job_registry(config: &Config, files: &platform::files::FileStore) -> jobs
         }
         Ok(())
     });
+    // Opinion forms past their deadline closed, reminders to members who have not answered and
+    // their assistants, expired passkey ceremonies removed (cabinet::engine::jobs).
+    r.register("cabinet.forms", |db, _job| async move {
+        let run = cabinet::engine::jobs::run(&db, platform::db::now_ms()).await?;
+        if run != cabinet::engine::jobs::Run::default() {
+            tracing::info!(
+                closed = run.closed,
+                reminded = run.reminded,
+                "opinion forms"
+            );
+        }
+        Ok(())
+    });
     // The public service portal's quality index, filed hourly as each province's monthly
     // report BC-DVC-THANG (services::engine::sqi).
     r.register("services.indicators", |db, _job| async move {
@@ -592,6 +607,11 @@ pub async fn schedule_periodic(db: &Db) -> anyhow::Result<()> {
         db,
         NewJob::new("services.indicators", serde_json::json!({}))
             .dedupe(format!("services.indicators:{hour}")),
+    )
+    .await?;
+    jobs::enqueue_now(
+        db,
+        NewJob::new("cabinet.forms", serde_json::json!({})).dedupe(format!("cabinet.forms:{hour}")),
     )
     .await?;
     jobs::enqueue_now(

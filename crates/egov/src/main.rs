@@ -63,6 +63,9 @@ enum Command {
     /// The audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The e-Cabinet.
+    #[command(subcommand)]
+    Cabinet(CabinetCommand),
     /// The indicator catalogue and targets.
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
@@ -122,6 +125,24 @@ enum UnitsCommand {
         /// Language of the report: vi or en.
         #[arg(long, default_value = "vi")]
         lang: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CabinetCommand {
+    /// Check every ballot of a poll (or every answer of an opinion form): its canonical text,
+    /// the passkey's signature over the stored challenge, the member's Ed25519 signature when
+    /// they have a key, the evidence hash sealed in the audit chain, and the tally recounted.
+    /// Exit 1 and name what does not hold.
+    Verify {
+        /// `poll` or `form`.
+        #[arg(value_parser = ["poll", "form"])]
+        what: String,
+        id: i64,
+        /// The site's origin the assertions must name (default: public_url of the
+        /// configuration; without either, the origin is not checked).
+        #[arg(long)]
+        origin: Option<String>,
     },
 }
 
@@ -329,6 +350,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !report.is_intact() {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::Cabinet(CabinetCommand::Verify { what, id, origin }) => {
+            let db = egov::connect(&config).await?;
+            let origin = origin.or(config.public_url.clone());
+            let origin = origin.as_deref().map(|o| o.trim_end_matches('/'));
+            let report = if what == "poll" {
+                cabinet::engine::verify::poll(&db, id, origin).await
+            } else {
+                cabinet::engine::verify::form(&db, id, origin).await
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{what} {id}: {} checked, {} problem(s)",
+                report.checked, report.problem_count
+            );
+            for p in &report.problems {
+                println!("  - {p}");
+            }
+            if !report.ok() {
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("{what} {id}: every ballot's evidence and the tally hold");
         }
         Command::Audit(AuditCommand::Checkpoint) => {
             let db = egov::connect(&config).await?;

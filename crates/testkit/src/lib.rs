@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+pub mod authenticator;
 pub mod stories;
 
 pub use app::*;

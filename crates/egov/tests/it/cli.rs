@@ -126,7 +126,7 @@ fn demo_prints_accounts_once_and_keeps_data() {
     }
     let accounts = std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap();
     let lines: Vec<&str> = accounts.lines().collect();
-    assert_eq!(lines.len(), 13);
+    assert_eq!(lines.len(), 14 + 37);
     assert!(
         lines.iter().all(|l| l.split(' ').count() == 4),
         "{accounts}"
@@ -190,18 +190,18 @@ fn demo_prints_accounts_once_and_keeps_data() {
         .args(["reference", "status", "--lang", "en"])
         .env("EGOV_DATABASE_URL", &url));
     assert_eq!(code, 0, "{out}");
-    // Registry's files are at 2025.1, services' at 2026.1, reporting's at 2026.2 (the
-    // e-Government indicators and the service quality index).
+    // Registry's files are at 2025.1, services' and the e-Cabinet's at 2026.1, reporting's at
+    // 2026.2 (the e-Government indicators and the service quality index).
     assert_eq!(
         out.matches(": applied 2025.1, shipped 2025.1;").count()
             + out.matches(": applied 2026.1, shipped 2026.1;").count()
             + out.matches(": applied 2026.2, shipped 2026.2;").count(),
-        10,
+        11,
         "{out}"
     );
     assert_eq!(
         out.matches("0 to add, 0 to update, 0 conflicts").count(),
-        10,
+        11,
         "{out}"
     );
     // Without the key the sealed entries cannot be checked: not a pass.

@@ -355,6 +355,7 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
         "reporting.holidays",
         "services.fields",
         "services.procedures",
+        "cabinet.bodies",
     ] {
         let line = out
             .lines()
@@ -369,7 +370,7 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
             .lines()
             .filter(|l| l.contains(": 0 thêm mới, 0 cập nhật, 0 xung đột"))
             .count(),
-        10,
+        11,
         "{again}"
     );
     let status = ok(egov(&config).args(["reference", "status", "--lang", "en"]));
@@ -377,7 +378,7 @@ fn first_start(database_url: &str, nodes: usize, tag: &str) {
         status
             .matches("0 to add, 0 to update, 0 conflicts, 0 changed locally")
             .count(),
-        10,
+        11,
         "{status}"
     );
 

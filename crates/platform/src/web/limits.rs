@@ -52,6 +52,23 @@ pub const ROUTES: &[(&str, &str, usize)] = &[
     ("POST", "/services/my/{id}/papers", 11 * MIB),
     // The result document the desk returns: at most 20 MiB (services::http::desk_dossier).
     ("POST", "/services/desk/{id}/return", 21 * MIB),
+    // The e-Cabinet: a paper of an opinion form or an agenda item, at most 20 MiB
+    // (cabinet::engine::forms::MAX_PAPER_BYTES); texts of up to 20,000 characters (a question, a
+    // draft, a conclusion, minutes: cabinet::engine::MAX_TEXT); an answer or a ballot with its
+    // passkey assertion (at most 16 KiB) and an opinion of up to 4,000 characters.
+    ("POST", "/cabinet/forms/{id}/papers", 21 * MIB),
+    (
+        "POST",
+        "/cabinet/sessions/{id}/items/{item}/papers",
+        21 * MIB,
+    ),
+    ("POST", "/cabinet/bodies/{code}/forms", MIB),
+    ("POST", "/cabinet/forms/{id}/conclude", MIB),
+    ("POST", "/cabinet/sessions/{id}/drafts", MIB),
+    ("POST", "/cabinet/sessions/{id}/close", MIB),
+    ("POST", "/cabinet/forms/{id}/answer", 256 * KIB),
+    ("POST", "/cabinet/polls/{id}/vote", 256 * KIB),
+    ("POST", "/cabinet/passkeys/finish", 256 * KIB),
     // A paper's form file: at most 10 MiB (services::engine::catalogue::MAX_FORM_FILE).
     (
         "POST",

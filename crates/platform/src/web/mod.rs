@@ -292,3 +292,26 @@ pub fn route_of(req: &Request<Body>) -> String {
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".into())
 }
+
+/// The absolute address of this site for links sent away (a payment gateway's return, an e-mail) and
+/// for passkeys (the WebAuthn origin):
+/// `public_url` when configured, else the request's own host.
+pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = state.config.public_url.as_deref().filter(|u| !u.is_empty()) {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.config.cookie_secure {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}

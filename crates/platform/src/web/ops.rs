@@ -190,6 +190,10 @@ pub fn asset_bytes(name: &str) -> Option<(&'static [u8], &'static str)> {
             include_bytes!("../../assets/wall.js").as_slice(),
             "text/javascript; charset=utf-8",
         ),
+        "cabinet.js" => (
+            include_bytes!("../../assets/cabinet.js").as_slice(),
+            "text/javascript; charset=utf-8",
+        ),
         "camera.js" => (
             include_bytes!("../../assets/camera.js").as_slice(),
             "text/javascript; charset=utf-8",

@@ -134,26 +134,9 @@ pub fn shown(lang: Lang, f: &crate::model::form::FieldView) -> String {
     }
 }
 
-/// The absolute address of this site for links the gateway sends the browser back to:
-/// `public_url` when configured, else the request's own host.
+/// The absolute address of this site (see [`platform::web::site_base`]).
 pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = state.config.public_url.as_deref().filter(|u| !u.is_empty()) {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.config.cookie_secure {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
+    platform::web::site_base(state, headers)
 }
 
 /// A stored file as an attachment named (in ASCII) like the paper.
