@@ -1783,3 +1783,354 @@ async fn a_citizen_does_a_procedure_online_end_to_end() {
     }
     let _ = stop.send(());
 }
+
+/// chromedriver's WebAuthn extension (W3C WebAuthn §11.3): a virtual authenticator in this
+/// session — a platform passkey that verifies the user, so `navigator.credentials` works for
+/// real in headless Chromium.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session_id.unwrap_or_default()
+        ))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(
+                serde_json::json!({
+                    "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+                    "hasUserVerification": true, "isUserConsenting": true, "isUserVerified": true
+                })
+                .to_string(),
+            ),
+        )
+    }
+}
+
+/// A demo member signs in with password and TOTP (turned on for them here, as they would in
+/// their account).
+async fn member_signs_in(
+    c: &Client,
+    base: &str,
+    db: &platform::db::Db,
+    data_key: &platform::identity::sealed::SecretKey,
+    accounts: &[(String, String, String, String)],
+    user: &str,
+) {
+    let id = platform::identity::find_user(db, user)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let secret = platform::identity::totp::new_secret();
+    let actor = platform::audit::Actor::system("test");
+    platform::identity::set_totp_secret(db, data_key, &actor, id, &secret)
+        .await
+        .unwrap();
+    platform::identity::enable_totp(db, &actor, id)
+        .await
+        .unwrap();
+    login(c, base, user, password_of(accounts, user)).await;
+    wait_for_url(c, "/login/totp?next=/").await;
+    fill(
+        c,
+        "#code",
+        &platform::identity::totp::current(&secret).unwrap(),
+    )
+    .await;
+    click_and_wait(c, Locator::Css("#totp-submit")).await;
+}
+
+/// Waits until the page's `css` element's text contains `text`.
+async fn wait_text(c: &Client, css: &str, text: &str, secs: u64) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+            && t.contains(text)
+        {
+            return t;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} never showed {text:?}: {}",
+            page(c).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Issue 15's story with the demo's Government of 27: an opinion form is issued; 25 agree, one
+/// gives another opinion (in Chromium, confirmed with a passkey of Chromium's virtual
+/// authenticator), one does not answer; the synthesis shows it passed 25/27 with the opinion
+/// quoted. The demo's session (21 in the room, 4 remote) opens, the undisputed item is adopted
+/// together, a poll runs — one member votes in Chromium with a passkey, the others through the
+/// same engine with software passkeys — and its result appears on both open views without a
+/// reload; the session closes with its resolution, and every answer and ballot verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test provides them"]
+async fn the_government_answers_a_form_and_votes_in_session() {
+    use cabinet::engine;
+    use testkit::authenticator::SoftAuthenticator;
+    let axe = std::fs::read_to_string(
+        std::env::var("EGOV_TEST_AXE").expect("EGOV_TEST_AXE: scripts/test fetches axe-core"),
+    )
+    .unwrap();
+    let mut violations = Vec::new();
+    let (base, accounts, stop) = start_server().await;
+    // Passkeys need a domain name: the same server as localhost.
+    let base = base.replace("127.0.0.1", "localhost");
+    let origin = base.clone();
+    let db = egov_db(&base.replace("localhost", "127.0.0.1")).await;
+    let data = std::env::temp_dir().join(format!("egov-browser-{}", std::process::id()));
+    let key =
+        platform::identity::sealed::SecretKey::from_base64(&egov::demo::totp_key(&data).unwrap())
+            .unwrap();
+    let rp = engine::passkeys::relying_party(&origin).unwrap();
+    let body = cabinet::store::bodies::by_code(&db, "cp")
+        .await
+        .unwrap()
+        .unwrap();
+    let form = cabinet::store::forms::of_body(&db, body.id, 1)
+        .await
+        .unwrap()[0]
+        .clone();
+    assert_eq!(
+        form.total,
+        Some(27),
+        "the demo's form went to all 27 members"
+    );
+    let now = platform::db::now_ms;
+    let member = |i: usize| format!("cp{i:02}");
+    let user_id = async |u: &str| {
+        platform::identity::find_user(&db, u)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+
+    // cp02 in Chromium: a passkey, then another opinion on the form.
+    let a = browser().await;
+    a.issue_cmd(AddVirtualAuthenticator)
+        .await
+        .expect("a virtual authenticator");
+    member_signs_in(&a, &base, &db, &key, &accounts, "cp02").await;
+    a.goto(&format!("{base}/cabinet/passkeys")).await.unwrap();
+    wait_loaded(&a).await;
+    fill(&a, "#passkey-name", "Máy tính bảng").await;
+    click_and_wait(&a, Locator::Css("#passkey-add")).await;
+    wait_text(&a, "#passkey-list", "Máy tính bảng", 10).await;
+    a.goto(&format!("{base}/cabinet/forms/{}", form.id))
+        .await
+        .unwrap();
+    wait_loaded(&a).await;
+    violations.extend(axe_violations(&a, &axe, "form").await);
+    let opinion = "Đề nghị làm rõ lộ trình giảm trần nợ công đến năm 2030.";
+    a.find(Locator::Css("input[name=answer][value=other]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&a, "#answer-opinion", opinion).await;
+    click_and_wait(&a, Locator::Css("#answer-send")).await;
+    wait_text(&a, "#my-answer-text", opinion, 10).await;
+
+    // 25 others agree with their own (software) passkeys; cp27 does not answer.
+    let mut keys = std::collections::HashMap::new();
+    for i in (1..=26).filter(|i| *i != 2) {
+        let u = member(i);
+        let uid = user_id(&u).await;
+        let mut k = SoftAuthenticator::new(&origin);
+        let (cer, opts) = engine::passkeys::start_registration(&db, &rp, uid, &u, &u, now())
+            .await
+            .unwrap();
+        let cred = k.register(&opts).unwrap().to_string();
+        let actor = platform::audit::Actor {
+            user_id: Some(uid),
+            name: u.clone(),
+            ip: None,
+        };
+        engine::passkeys::finish_registration(&db, &rp, &actor, uid, &cer, &cred, "khóa", now())
+            .await
+            .unwrap();
+        let (cer, opts) = engine::passkeys::start_confirmation(
+            &db,
+            &rp,
+            uid,
+            &format!("answer:{}", form.id),
+            now(),
+        )
+        .await
+        .unwrap();
+        let cred = k.assert(&opts).unwrap().to_string();
+        engine::forms::answer(
+            &db,
+            &rp,
+            &actor,
+            uid,
+            form.id,
+            &engine::forms::AnswerInput {
+                answer: cabinet::model::kinds::Answer::Agree,
+                opinion: "",
+                ceremony: &cer,
+                credential: &cred,
+                member_sig: "",
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        keys.insert(i, (uid, actor, k));
+    }
+    // The synthesis in Chromium: passed 25/27, the other opinion quoted, one without answer.
+    a.goto(&format!("{base}/cabinet/forms/{}/synthesis", form.id))
+        .await
+        .unwrap();
+    wait_loaded(&a).await;
+    let outcome = wait_text(&a, "#syn-outcome", "25/27", 5).await;
+    assert!(outcome.contains("thông qua"), "{outcome}");
+    assert_eq!(text_of(&a, r#"[data-count="other"]"#).await, "1");
+    assert_eq!(text_of(&a, r#"[data-count="none"]"#).await, "1");
+    assert!(text_of(&a, "#syn-lines").await.contains(opinion));
+    violations.extend(axe_violations(&a, &axe, "synthesis").await);
+    let report = engine::verify::form(&db, form.id, Some(&origin))
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.checked, 26);
+
+    // The session: the secretariat opens it in a second browser; 21 + 4 present.
+    let session = cabinet::store::sessions::of_body(&db, body.id, 1)
+        .await
+        .unwrap()[0]
+        .clone();
+    let b = browser().await;
+    login(
+        &b,
+        &base,
+        "thuky.vpcp",
+        password_of(&accounts, "thuky.vpcp"),
+    )
+    .await;
+    b.goto(&format!("{base}/cabinet/sessions/{}", session.id))
+        .await
+        .unwrap();
+    wait_loaded(&b).await;
+    assert!(text_of(&b, "#quorum").await.contains("25/27"));
+    assert_eq!(
+        b.find_all(Locator::Css(
+            r#"#attendance-table tr[data-presence="remote"]"#
+        ))
+        .await
+        .unwrap()
+        .len(),
+        4
+    );
+    click_and_wait(&b, Locator::Css("#open-session button")).await;
+    let adopted = b
+        .find_all(Locator::Css(r#"li[data-status="adopted_together"]"#))
+        .await
+        .unwrap();
+    assert_eq!(adopted.len(), 1, "the one item nobody objected to");
+    violations.extend(axe_violations(&b, &axe, "session (secretariat)").await);
+    // cp02 follows the session on a phone.
+    a.set_window_size(390, 844).await.unwrap();
+    a.goto(&format!("{base}/cabinet/sessions/{}", session.id))
+        .await
+        .unwrap();
+    wait_loaded(&a).await;
+    let (page_width, viewport, _) = sideways(&a).await;
+    assert!(
+        page_width <= viewport,
+        "the session view is {page_width} px wide in {viewport} px"
+    );
+    violations.extend(axe_violations(&a, &axe, "session (member)").await);
+    fill(
+        &b,
+        "#poll-question",
+        "Thông qua dự thảo Nghị quyết phiên họp",
+    )
+    .await;
+    click_and_wait(&b, Locator::Css("#open-poll button")).await;
+    // The ballot appears on cp02's open view without a reload; they vote with the passkey.
+    wait_text(&a, "#ballot", "Thông qua dự thảo", 10).await;
+    a.find(Locator::Css("input[name=choice][value=yes]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click_and_wait(&a, Locator::Css("#ballot-send")).await;
+    wait_text(&a, "#ballot", "đã được ghi nhận", 10).await;
+    // The 23 other present members vote (cp01 and cp03..cp25); the last closes the poll.
+    let poll = cabinet::store::polls::of_session(&db, session.id)
+        .await
+        .unwrap()[0]
+        .id;
+    for i in (1..=25).filter(|i| *i != 2) {
+        let (uid, actor, k) = keys.get_mut(&i).unwrap();
+        let (cer, opts) =
+            engine::passkeys::start_confirmation(&db, &rp, *uid, &format!("ballot:{poll}"), now())
+                .await
+                .unwrap();
+        let cred = k.assert(&opts).unwrap().to_string();
+        let choice = if i == 25 {
+            cabinet::model::kinds::Choice::Abstain
+        } else {
+            cabinet::model::kinds::Choice::Yes
+        };
+        engine::polls::cast(
+            &db,
+            &rp,
+            actor,
+            *uid,
+            poll,
+            &engine::polls::Cast {
+                choice,
+                client_id: &format!("story-ballot-{i:02}"),
+                ceremony: &cer,
+                credential: &cred,
+                member_sig: "",
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    }
+    // The result reaches both open views without a reload.
+    for c in [&a, &b] {
+        let result = wait_text(c, ".poll-result", "24 tán thành", 10).await;
+        assert!(result.contains("Thông qua"), "{result}");
+    }
+    let report = engine::verify::poll(&db, poll, Some(&origin))
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.checked, 25);
+
+    // The session closes with its minutes; the resolution is numbered.
+    fill(
+        &b,
+        "#minutes",
+        "Chính phủ thống nhất thông qua Nghị quyết phiên họp.",
+    )
+    .await;
+    click_and_wait(&b, Locator::Css("#close-session button")).await;
+    wait_text(&b, "#resolution", "NQ-CP", 5).await;
+    assert!(console_errors(&a).await.is_empty());
+    assert!(console_errors(&b).await.is_empty());
+    assert!(violations.is_empty(), "{violations:#?}");
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    let _ = stop.send(());
+}
