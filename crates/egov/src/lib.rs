@@ -273,6 +273,7 @@ pub fn audit_names() -> platform::audit::Names {
 pub fn audit_checks() -> platform::audit::Checks {
     let mut checks = platform::audit::Checks::default();
     reporting::engine::trail::register(&mut checks);
+    cabinet::engine::verify::register(&mut checks);
     checks
 }
 

@@ -115,8 +115,50 @@ async fn chain(db: &Db, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// Checks a poll.
+/// Checks a poll, and the audit chain.
 pub async fn poll(db: &Db, id: i64, origin: Option<&str>) -> Result<Report> {
+    let mut report = poll_only(db, id, origin).await?;
+    chain(db, &mut report).await?;
+    Ok(report)
+}
+
+/// Checks an opinion form, and the audit chain.
+pub async fn form(db: &Db, id: i64, origin: Option<&str>) -> Result<Report> {
+    let mut report = form_only(db, id, origin).await?;
+    chain(db, &mut report).await?;
+    Ok(report)
+}
+
+/// Registers `cabinet.ballots` with `egov audit verify` (which checks the chain itself): every
+/// poll's and every issued form's evidence and tally.
+pub fn register(checks: &mut platform::audit::Checks) {
+    checks.register("cabinet.ballots", |db| async move {
+        let mut out = Vec::new();
+        let polls = db
+            .fetch_all("SELECT id FROM cab_polls ORDER BY id", platform::params![])
+            .await?;
+        for r in polls {
+            let id: i64 = r.get("id")?;
+            let rep = poll_only(&db, id, None).await?;
+            out.extend(rep.problems.into_iter().map(|p| format!("poll {id}: {p}")));
+        }
+        let forms = db
+            .fetch_all(
+                "SELECT id FROM cab_forms WHERE issued_at IS NOT NULL ORDER BY id",
+                platform::params![],
+            )
+            .await?;
+        for r in forms {
+            let id: i64 = r.get("id")?;
+            let rep = form_only(&db, id, None).await?;
+            out.extend(rep.problems.into_iter().map(|p| format!("form {id}: {p}")));
+        }
+        out.truncate(MAX_PROBLEMS);
+        Ok(out)
+    });
+}
+
+async fn poll_only(db: &Db, id: i64, origin: Option<&str>) -> Result<Report> {
     let mut report = Report::default();
     let Some(p) = polls::get(db, id).await? else {
         report.problem(format!("poll {id}: not found"));
@@ -219,12 +261,10 @@ pub async fn poll(db: &Db, id: i64, origin: Option<&str>) -> Result<Report> {
                 .problem("the recount differs from the result sealed when the poll closed".into());
         }
     }
-    chain(db, &mut report).await?;
     Ok(report)
 }
 
-/// Checks an opinion form.
-pub async fn form(db: &Db, id: i64, origin: Option<&str>) -> Result<Report> {
+async fn form_only(db: &Db, id: i64, origin: Option<&str>) -> Result<Report> {
     let mut report = Report::default();
     let Some(f) = forms::get(db, id).await? else {
         report.problem(format!("form {id}: not found"));
@@ -281,6 +321,5 @@ pub async fn form(db: &Db, id: i64, origin: Option<&str>) -> Result<Report> {
             ));
         }
     }
-    chain(db, &mut report).await?;
     Ok(report)
 }

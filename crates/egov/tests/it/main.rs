@@ -13,6 +13,7 @@ mod audit_chain;
 mod audit_page;
 mod axis_processes;
 mod browser;
+mod cabinet_crash;
 mod catalogue_cli;
 mod cli;
 mod crash;
