@@ -714,8 +714,3 @@ pub async fn close(
     .map_err(refused)?;
     Ok(back(id, "#resolution"))
 }
-
-/// Used by the template: is the session still being prepared?
-pub fn planned(status: &str) -> bool {
-    status == SessionStatus::Planned.code()
-}

@@ -295,3 +295,67 @@ on_both!(
         assert_eq!(run, cabinet::engine::jobs::Run::default());
     }
 );
+
+on_both!(
+    a_ministry_and_a_province_run_their_own_bodies_and_no_one_elses,
+    async |app: &TestApp| {
+        setup(app).await;
+        for (code, agency, prefix) in [("ld-btc", "btc", "btc"), ("ubnd-40", "ubnd-40", "na")] {
+            let scope = app.scope("agency", agency).await;
+            let mut sec = official(app, &format!("tk{prefix}"), Role::Reporter, scope).await;
+            let mut members = seat(app, code, prefix, 3).await;
+            let lead = registry::store::agency_by_any_code(&app.db, agency)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+                .to_string();
+            // Their own body: a form end to end.
+            let r = sec
+                .post(
+                    &format!("/cabinet/bodies/{code}/forms"),
+                    &[
+                        ("title", "Kế hoạch công tác"),
+                        ("question", "Cho ý kiến."),
+                        ("lead_agency", &lead),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            let id = id_of(&r);
+            sec.post(&format!("/cabinet/forms/{id}/submit"), &[]).await;
+            let r = members[0]
+                .client
+                .post(&format!("/cabinet/forms/{id}/issue"), &[])
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            for m in members.iter_mut() {
+                let r = answer(m, id, "agree", "").await;
+                assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            }
+            let syn = sec.get(&format!("/cabinet/forms/{id}/synthesis")).await;
+            assert!(
+                syn.body.contains(r#"data-count="agree">3<"#),
+                "{}",
+                syn.body
+            );
+            // The Government's body is not theirs: not visible, nothing can be drafted there.
+            assert_eq!(
+                sec.get("/cabinet/bodies/cp").await.status,
+                StatusCode::NOT_FOUND
+            );
+            let r = sec
+                .post(
+                    "/cabinet/bodies/cp/forms",
+                    &[("title", "X"), ("question", "Y"), ("lead_agency", &lead)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+            // A member of this body is nobody in the Government's.
+            assert_eq!(
+                members[1].client.get("/cabinet/bodies/cp").await.status,
+                StatusCode::NOT_FOUND
+            );
+        }
+    }
+);
