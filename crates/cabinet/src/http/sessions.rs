@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::common::{Standing, download, refused, size_label, standing, upload};
 use crate::engine::sessions::{self as engine, NewItem};
 use crate::model::diff::{self, Edit};
-use crate::model::kinds::{ItemStatus, Mark, PollStatus, Presence, SessionStatus};
+use crate::model::kinds::{ItemStatus, Mark, PollStatus, Presence};
 use crate::model::{iso, time_label, vn_day};
 use crate::store::bodies as bodies_store;
 use crate::store::polls::{self as polls_store, Poll};
