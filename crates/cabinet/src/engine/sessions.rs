@@ -18,6 +18,8 @@ use crate::store::sessions::{self as store, Session};
 
 /// Most items on one agenda.
 pub const MAX_ITEMS: i64 = 200;
+/// Most invited non-members of one session.
+pub const MAX_INVITEES: i64 = 200;
 
 pub struct Plan<'a> {
     pub kind: SessionKind,
@@ -386,6 +388,40 @@ pub async fn open(db: &Db, actor: &Actor, body: &Body, s: &Session, now: i64) ->
     .await?;
     tx.commit().await?;
     Ok(adopted.len())
+}
+
+/// Invites a non-member (a minister-level guest, an expert): listed with the session, may speak,
+/// never votes (they hold no seat, so no poll lists them).
+pub async fn invite(
+    db: &Db,
+    actor: &Actor,
+    s: &Session,
+    name: &str,
+    organisation: &str,
+) -> Result<i64> {
+    if s.status == SessionStatus::Closed {
+        return Err(Error::WrongState);
+    }
+    let name = super::line("name", name, 200)?;
+    let organisation = super::text("organisation", organisation, 200, false)?;
+    let mut tx = db.begin().await?;
+    if store::invitees_count(&mut tx, s.id).await? >= MAX_INVITEES {
+        return Err(Error::Invalid {
+            field: "name",
+            code: "cab_too_many_invitees",
+        });
+    }
+    let id = store::add_invitee(&mut tx, s.id, &name, &organisation).await?;
+    audited(
+        &mut tx,
+        actor,
+        "cabinet.invited",
+        s.id,
+        json!({"invitee": id, "name": name, "organisation": organisation}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// A member asks to speak on an item during the session (or the secretariat marks them done).

@@ -64,6 +64,7 @@ pub fn pages() -> Router<AppState> {
         .route("/cabinet/sessions/{id}/speakers", post(sessions::speaker))
         .route("/cabinet/sessions/{id}/drafts", post(sessions::draft))
         .route("/cabinet/sessions/{id}/close", post(sessions::close))
+        .route("/cabinet/sessions/{id}/invitees", post(sessions::invite))
         .route("/cabinet/sessions/{id}/polls", post(polls::open))
         .route("/cabinet/polls/{id}", get(polls::show))
         .route("/cabinet/polls/{id}/close", post(polls::close))

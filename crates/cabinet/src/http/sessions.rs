@@ -98,6 +98,7 @@ struct SessionPage {
     ballot: Option<BallotView>,
     minutes: String,
     resolution: String,
+    invitees: Vec<(String, String)>,
     presences: Vec<(String, String)>,
     agencies: Vec<(i64, String)>,
 }
@@ -345,6 +346,7 @@ pub async fn show(
         ballot,
         minutes: s.minutes.clone(),
         resolution: s.resolution.clone().unwrap_or_default(),
+        invitees: store::invitees(db, id).await?,
         presences: Presence::ALL
             .iter()
             .map(|p| {
@@ -684,6 +686,28 @@ pub async fn draft(
     .await
     .map_err(refused)?;
     Ok(back(id, &format!("#item-{}", f.item)))
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    name: String,
+    #[serde(default)]
+    organisation: String,
+}
+
+/// `POST /cabinet/sessions/{id}/invitees`: an invited non-member.
+pub async fn invite(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<InviteForm>,
+) -> AppResult<Response> {
+    let (s, st) = load(&state, &auth, id).await?;
+    secretariat(&st)?;
+    engine::invite(&state.db, &auth.actor(), &s, &f.name, &f.organisation)
+        .await
+        .map_err(refused)?;
+    Ok(back(id, "#invitees"))
 }
 
 #[derive(Deserialize)]

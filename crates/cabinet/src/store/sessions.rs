@@ -443,6 +443,15 @@ pub async fn add_invitee(
     .get("id")
 }
 
+pub async fn invitees_count(tx: &mut Tx, session_id: i64) -> DbResult<i64> {
+    tx.fetch_one(
+        "SELECT COUNT(*) AS n FROM cab_invitees WHERE session_id = $1",
+        params![session_id],
+    )
+    .await?
+    .get("n")
+}
+
 pub async fn invitees(db: &Db, session_id: i64) -> DbResult<Vec<(String, String)>> {
     db.fetch_all(
         "SELECT name, organisation FROM cab_invitees WHERE session_id = $1 ORDER BY id LIMIT 200",

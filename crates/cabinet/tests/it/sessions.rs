@@ -51,6 +51,17 @@ on_both!(
         let s = planned(&mut sec).await;
         let a = item(app, &mut sec, s, "Tình hình kinh tế – xã hội").await;
         let b = item(app, &mut sec, s, "Dự thảo Nghị quyết").await;
+        // An invited guest is listed; they hold no seat, so no poll will list them.
+        let r = sec
+            .post(
+                &format!("/cabinet/sessions/{s}/invitees"),
+                &[
+                    ("name", "GS. Nguyễn Văn Khách"),
+                    ("organisation", "Viện Kinh tế"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let r = sec
             .post(&format!("/cabinet/sessions/{s}/papers-sent"), &[])
             .await;
@@ -119,6 +130,11 @@ on_both!(
         // The page shows the substitute for whom they stand.
         let page = sec.get(&format!("/cabinet/sessions/{s}")).await;
         assert!(page.body.contains("Người dùng thuky"), "{}", page.body);
+        assert!(
+            page.body.contains("GS. Nguyễn Văn Khách — Viện Kinh tế"),
+            "{}",
+            page.body
+        );
         let r = sec
             .post(
                 &format!("/cabinet/sessions/{s}/attendance"),

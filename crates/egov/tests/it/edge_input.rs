@@ -434,6 +434,11 @@ const PAGES: &[(&str, &str, &[&str])] = &[
     ("POST", "/cabinet/sessions/{id}/close", &["minutes"]),
     (
         "POST",
+        "/cabinet/sessions/{id}/invitees",
+        &["name", "organisation"],
+    ),
+    (
+        "POST",
         "/cabinet/sessions/{id}/polls",
         &["question", "item", "secret"],
     ),
