@@ -1,8 +1,7 @@
 //! What the e-Cabinet's pages share: who may do what in a body, the mapping of the engine's
-//! refusals to statuses, the passkeys' relying party, uploads and downloads.
+//! refusals to statuses, the passkeys' relying party, uploads (downloads: platform::web::attachment).
 
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
 use platform::error::{AppError, AppResult, Problem};
 use platform::identity::access::{Permission, Target};
 use platform::web::{AppState, Auth, Multipart};
@@ -188,32 +187,6 @@ pub async fn upload(
         platform::web::extract::check_text(k, v).map_err(AppError::invalid)?;
     }
     Ok((name, bytes, fields))
-}
-
-/// A stored file as an attachment named (in ASCII) like the paper.
-pub async fn download(state: &AppState, name: &str, key: &str) -> AppResult<Response> {
-    let bytes = state.files.get(key).await.map_err(AppError::internal)?;
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 /// `12.3 MB`-style size.

@@ -13,8 +13,8 @@ use platform::web::{AppState, Auth, CsrfForm, Ctx, Multipart, Path};
 use serde::Deserialize;
 
 use super::common::{
-    MAX_CREDENTIAL, Standing, download, refused, relying_party, require_two_factor, size_label,
-    standing, upload,
+    MAX_CREDENTIAL, Standing, refused, relying_party, require_two_factor, size_label, standing,
+    upload,
 };
 use crate::engine::forms::{self as engine, AnswerInput, Synthesis};
 use crate::model::kinds::{Answer, FormStatus, PaperKind};
@@ -201,7 +201,7 @@ pub async fn paper(
         .into_iter()
         .find(|p| p.n == n)
         .ok_or_else(AppError::not_found)?;
-    download(&state, &p.name, &p.sha256).await
+    platform::web::attachment(&state, &p.name, &p.sha256).await
 }
 
 #[derive(Deserialize)]

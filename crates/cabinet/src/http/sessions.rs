@@ -15,7 +15,7 @@ use platform::web::admin::render;
 use platform::web::{AppState, Auth, CsrfForm, Ctx, Multipart, Path};
 use serde::Deserialize;
 
-use super::common::{Standing, download, refused, size_label, standing, upload};
+use super::common::{Standing, refused, size_label, standing, upload};
 use crate::engine::sessions::{self as engine, NewItem};
 use crate::model::diff::{self, Edit};
 use crate::model::kinds::{ItemStatus, Mark, PollStatus, Presence};
@@ -500,7 +500,7 @@ pub async fn item_paper(
         .into_iter()
         .find(|p| p.0 == item && p.1 == n)
         .ok_or_else(AppError::not_found)?;
-    download(&state, &p.2, &p.3).await
+    platform::web::attachment(&state, &p.2, &p.3).await
 }
 
 #[derive(Deserialize)]

@@ -315,3 +315,38 @@ pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
     };
     format!("{scheme}://{host}")
 }
+
+/// A stored file (its key in the file store) as a download named like `name`, in ASCII (other
+/// characters become `_`, so that no header can be forged through a file name).
+pub async fn attachment(
+    state: &AppState,
+    name: &str,
+    key: &str,
+) -> crate::error::AppResult<Response> {
+    let bytes = state
+        .files
+        .get(key)
+        .await
+        .map_err(crate::error::AppError::internal)?;
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use platform::error::{AppError, AppResult, Problem};
 use platform::i18n::{Lang, t, t_args};
 use platform::web::admin::render;
@@ -563,31 +563,5 @@ pub async fn form_file(
     else {
         return Err(AppError::not_found());
     };
-    let bytes = state
-        .files
-        .get(&f.sha256)
-        .await
-        .map_err(AppError::internal)?;
-    let ascii: String = f
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    platform::web::attachment(&state, &f.name, &f.sha256).await
 }

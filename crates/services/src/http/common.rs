@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use platform::audit::Actor;
 use platform::error::{AppError, AppResult, Problem};
 use platform::i18n::{Lang, t};
@@ -141,26 +141,5 @@ pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
 
 /// A stored file as an attachment named (in ASCII) like the paper.
 pub async fn download(state: &AppState, name: &str, sha256: &str) -> AppResult<Response> {
-    let bytes = state.files.get(sha256).await.map_err(AppError::internal)?;
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    platform::web::attachment(state, name, sha256).await
 }
