@@ -203,6 +203,9 @@ pub async fn vote(
     Ok(Redirect::to(&format!("/cabinet/sessions/{}#ballot", p.session_id)).into_response())
 }
 
+/// Most named votes listed on a poll's page.
+const MAX_VOTES_LISTED: i64 = 5000;
+
 #[derive(Template)]
 #[template(path = "cabinet_poll.html")]
 struct PollPage {
@@ -228,16 +231,11 @@ pub async fn show(
     let lang = auth.ctx.lang;
     let mut voters = Vec::new();
     if !p.secret && p.status == PollStatus::Closed {
-        for b in store::ballots(&state.db, id).await?.into_iter().take(5000) {
-            let name = crate::store::bodies::get_member(&state.db, b.member_id)
-                .await?
-                .map(|m| m.name)
-                .unwrap_or_default();
-            let choice = b
-                .choice
-                .map(|c| platform::i18n::t(lang, &format!("cab_choice.{}", c.code())))
-                .unwrap_or_default();
-            voters.push((name, choice));
+        for (name, c) in store::named_votes(&state.db, id, MAX_VOTES_LISTED).await? {
+            voters.push((
+                name,
+                platform::i18n::t(lang, &format!("cab_choice.{}", c.code())),
+            ));
         }
     }
     let row = super::sessions::poll_result(lang, &p);

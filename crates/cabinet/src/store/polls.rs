@@ -269,6 +269,30 @@ pub async fn ballots(db: &Db, poll_id: i64) -> DbResult<Vec<Ballot>> {
     .collect()
 }
 
+/// A named poll's votes for its page: (member's name, choice), in the body's order, at most
+/// `limit` — one query, without the evidence columns.
+pub async fn named_votes(db: &Db, poll_id: i64, limit: i64) -> DbResult<Vec<(String, Choice)>> {
+    db.fetch_all(
+        "SELECT u.display_name AS name, b.choice FROM cab_ballots b \
+         JOIN cab_members m ON m.id = b.member_id JOIN users u ON u.id = m.user_id \
+         WHERE b.poll_id = $1 AND b.choice <> '' ORDER BY m.position, m.id LIMIT $2",
+        params![poll_id, limit],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.get("name")?,
+            parse(
+                "cab_ballots.choice",
+                &r.get::<String>("choice")?,
+                Choice::parse,
+            )?,
+        ))
+    })
+    .collect()
+}
+
 pub async fn insert_ballot(tx: &mut Tx, b: &Ballot) -> DbResult<i64> {
     tx.fetch_one(
         "INSERT INTO cab_ballots (poll_id, member_id, user_id, client_id, choice, canonical, challenge, \
